@@ -1,0 +1,113 @@
+# kolm - build, test, run.  GNU make; dependencies via pkg-config.
+#   make            build build/kolm and build/libkolm.a
+#   make run        install missing packages, build, print the default forecast
+#   make check      install missing packages, build, run every test
+#   make san        the unit + CLI tests under ASan+UBSan (build-san/)
+#   make fuzz       libFuzzer targets (clang) for FUZZ_SECONDS each
+#   make install    install kolm and kolm(1) under PREFIX
+# BUILD=dir selects the build directory (parallel work uses separate ones).
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+PKGS    := jansson libcrypto libmicrohttpd libarchive
+WERROR  ?= 1
+OPT     ?= -O2
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS)
+LDLIBS  := $(PKG_LIBS) -lm -pthread
+
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard src/lib/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+EMBED_FILES := $(sort $(shell find data web -type f ! -name '*~' 2>/dev/null))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all run check deps test unit cli-tests browser-test san valgrind fuzz bench install clean
+all: $(BUILD)/kolm $(BUILD)/libkolm.a
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/kolm plan --base llama-3.2-3b --quant int4 --device rpi5-8gb
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@scripts/run-tests.sh $(BUILD)
+
+tests: $(TESTS) $(BENCHES)
+
+san:
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 all tests
+	@KOLM_SAN=1 scripts/run-tests.sh build-san
+
+valgrind: all
+	@KOLM_VALGRIND=1 scripts/run-cli-tests.sh $(BUILD)
+
+bench: all $(BENCHES)
+
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -O1 -Wall -Wextra -o $@ $<
+
+$(BUILD)/gen/embedded.c: $(BUILD)/embed $(EMBED_FILES)
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ $(EMBED_FILES)
+
+$(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 $(OPT) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libkolm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/kolm: $(CLI_OBJ) $(BUILD)/libkolm.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libkolm.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkolm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkolm.a $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libkolm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkolm.a $(LDLIBS)
+
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@scripts/run-fuzz.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/kolm $(DESTDIR)$(PREFIX)/bin/kolm
+	install -m 0644 docs/kolm.1 $(DESTDIR)$(PREFIX)/share/man/man1/kolm.1
+
+clean:
+	rm -rf build build-*
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

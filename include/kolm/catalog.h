@@ -1,0 +1,101 @@
+/*
+ * catalog.h - devices, base models and quantization formats, read from the
+ * JSON catalogs in data/ (see data/README.md for each field and its sources).
+ *
+ * Units: memory in bytes (the catalogs say GB = 1e9 bytes), bandwidth in
+ * bytes/s, compute in FLOP/s, storage read speed in bytes/s.
+ * Everything is borrowed from the context and lives until kolm_ctx_free.
+ */
+#ifndef KOLM_CATALOG_H
+#define KOLM_CATALOG_H
+
+#include <stdint.h>
+
+#include "kolm/err.h"
+
+struct kolm_ctx;
+typedef struct json_t json_t;
+
+enum { KOLM_MAX_RUNTIMES = 8, KOLM_MAX_MEM_OPTIONS = 8 };
+
+struct kolm_device {
+	const char *id;            /* "rpi5-8gb" */
+	const char *name;          /* "Raspberry Pi 5 (8 GB)" */
+	const char *klass;         /* sbc | jetson | mac | phone | handheld | laptop | gpu | server */
+	uint64_t mem_bytes;        /* default memory variant */
+	double mem_options_gb[KOLM_MAX_MEM_OPTIONS];
+	int n_mem_options;
+	const char *mem_kind;      /* ram | unified | vram */
+	double bw_bytes_per_s;     /* theoretical memory bandwidth */
+	double flops_fp16;         /* fp16 FLOP/s of the unit that runs the model */
+	const char *compute_unit;  /* "4x Cortex-A76", "Ampere GPU 1024 CUDA cores" */
+	double storage_bytes_per_s;/* sequential read of the usual storage */
+	const char *storage_kind;  /* microSD, NVMe, UFS 4.0 */
+	double cap_frac;           /* platform cap as a fraction of memory (0 = none) */
+	uint64_t cap_bytes;        /* platform cap in bytes (0 = none); min of both applies */
+	const char *cap_note;      /* what the cap is, with its source */
+	const char *runtimes[KOLM_MAX_RUNTIMES]; /* in order of preference */
+	int n_runtimes;
+	const char *backend;       /* recommended backend: gguf | mlx | coreml | onnx | tensorrt */
+	const char *backend_reason;
+	int cpu_cores;
+	double host_bw_bytes_per_s;/* discrete GPUs: host RAM bandwidth for offload */
+	uint64_t host_mem_bytes;   /* discrete GPUs: typical host RAM */
+	const char *power_mode;    /* the power/clock mode the figures assume */
+	const char *transfer;      /* scp | adb | ios | local */
+	const char *user;          /* default login user for scp/ssh ("pi") */
+	const char *host;          /* default hostname ("raspberrypi.local") */
+	json_t *json;              /* the catalog object (sources, notes) */
+};
+
+struct kolm_base {
+	const char *id;            /* "llama-3.1-8b" */
+	const char *name;          /* "Llama-3.1-8B" */
+	const char *hf_repo;
+	json_t *config;            /* HF config.json as published */
+	const char *tokenizer;     /* tokenizer family id (data/tokenizers.json) */
+	int64_t published_params;  /* from the model card, 0 if none */
+	json_t *json;
+};
+
+struct kolm_format {
+	const char *id;            /* "q4_k_m", "mlx-4bit", "onnx-int4", ... */
+	const char *backend;       /* gguf | mlx | onnx | coreml | tensorrt */
+	const char *tier;          /* fp16 | int8 | int6 | int5 | int4 | int3 | int2 | NULL */
+	const char *label;         /* human name */
+	int ftype;                 /* gguf: llama_ftype id; -1 otherwise */
+	int bits;                  /* non-gguf: weight bits */
+	int group;                 /* non-gguf: group size (0 = per-channel) */
+	double scale_bytes;        /* non-gguf: bytes of scale per group */
+	double zero_bytes;         /* non-gguf: bytes of zero-point/bias per group */
+	double kld_equiv;          /* mean KLD vs F16 on Llama-3-8B (or equivalent) */
+	const char *ext;           /* file extension / directory suffix of an export */
+	json_t *json;
+};
+
+struct kolm_catalog {
+	struct kolm_device *devices;
+	int n_devices;
+	struct kolm_base *bases;
+	int n_bases;
+	struct kolm_format *formats;
+	int n_formats;
+};
+
+const struct kolm_catalog *kolm_catalog(const struct kolm_ctx *ctx);
+const struct kolm_device *kolm_catalog_device_find(const struct kolm_ctx *ctx, const char *id);
+const struct kolm_base *kolm_catalog_base_find(const struct kolm_ctx *ctx, const char *id);
+const struct kolm_format *kolm_catalog_format_find(const struct kolm_ctx *ctx, const char *id);
+/* Tier ("int4") + backend ("gguf") -> format; NULL if the backend has none. */
+const struct kolm_format *kolm_catalog_tier_format(const struct kolm_ctx *ctx, const char *tier,
+						   const char *backend);
+/* Resolve a user's --quant: a tier name for `backend`, or an exact format
+ * id.  Unknown -> KOLM_E_NOTFOUND with "did you mean" in err. */
+int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, const char *backend,
+			       const struct kolm_format **out, struct kolm_err *err);
+/* Error for an unknown id of `kind` ("device", "base", "format") with the
+ * closest known ids suggested. Returns KOLM_E_NOTFOUND. */
+int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const char *id,
+			   struct kolm_err *err);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * ctx.h - the library context: catalogs (devices, bases, formats, tokenizer
+ * families, quality, measurements, command templates) loaded once.
+ *
+ * Data files are looked up by relative path ("data/devices.json"): first in
+ * opts.data_dir (--data-dir / KOLM_DATA_DIR) when set, else in the copy
+ * embedded at build time.  Devices and bases are then extended by the user's
+ * own files $XDG_CONFIG_HOME/kolm/devices.json and bases.json (same schema,
+ * same parser; a user entry with an existing id replaces it).  The user's
+ * measurements ($XDG_DATA_HOME/kolm/measurements.tsv) join calibration.
+ *
+ * kolm_ctx_new allocates; kolm_ctx_free releases (NULL ok).  Everything a
+ * getter returns is borrowed and lives until kolm_ctx_free.
+ */
+#ifndef KOLM_CTX_H
+#define KOLM_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kolm/err.h"
+
+struct kolm_ctx;
+typedef struct json_t json_t;
+
+struct kolm_ctx_opts {
+	const char *data_dir;       /* override for data/ (NULL: embedded) */
+	const char *config_dir;     /* user catalog extensions (NULL: none) */
+	const char *user_data_dir;  /* user measurements dir (NULL: none) */
+};
+
+/* Fill opts from KOLM_DATA_DIR, XDG_CONFIG_HOME/kolm (or ~/.config/kolm)
+ * and XDG_DATA_HOME/kolm (or ~/.local/share/kolm).  Pointers are borrowed
+ * from the environment. */
+void kolm_ctx_opts_from_env(struct kolm_ctx_opts *o, char *buf, size_t cap);
+
+int kolm_ctx_new(struct kolm_ctx **out, const struct kolm_ctx_opts *opts, struct kolm_err *err);
+void kolm_ctx_free(struct kolm_ctx *ctx);
+
+/* Raw data file (override dir first, then embedded).  Borrowed or owned by
+ * ctx; NULL if absent. */
+const uint8_t *kolm_ctx_data(const struct kolm_ctx *ctx, const char *rel, size_t *len);
+/* Parsed JSON data file (cached in ctx; borrowed). NULL + err if absent/bad. */
+json_t *kolm_ctx_json(struct kolm_ctx *ctx, const char *rel, struct kolm_err *err);
+const char *kolm_ctx_user_data_dir(const struct kolm_ctx *ctx);
+
+/* Embedded file lookup (no ctx): NULL if not embedded. */
+const uint8_t *kolm_embedded(const char *rel, size_t *len);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * util.h - small shared helpers: mapped files, atomic output files, SHA-256
+ * (OpenSSL EVP), checked arithmetic and string helpers.
+ *
+ * Ownership: kolm_map_open fills a caller-allocated struct; kolm_map_close
+ * releases it (accepts a zeroed struct).  kolm_out_* writes to
+ * "<path>.kolm-tmp.<pid>.<n>" beside the target, fsyncs, and renames over the
+ * target only in kolm_out_commit; kolm_out_abort (or a crash) never leaves a
+ * file at the target path.
+ */
+#ifndef KOLM_UTIL_H
+#define KOLM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kolm/err.h"
+
+/* ---- read-only mapped file ------------------------------------------- */
+struct kolm_map {
+	const uint8_t *data;   /* NULL for an empty file */
+	uint64_t size;         /* bytes */
+	int fd;                /* -1 when closed */
+};
+
+int kolm_map_open(struct kolm_map *m, const char *path, struct kolm_err *err);
+void kolm_map_close(struct kolm_map *m);
+
+/* Read a whole (small) file into a NUL-terminated heap buffer, refusing files
+ * larger than max_bytes.  Caller frees *out. */
+int kolm_file_read_all(const char *path, uint64_t max_bytes, char **out,
+		       size_t *out_len, struct kolm_err *err);
+
+/* ---- atomic output file ---------------------------------------------- */
+struct kolm_out {
+	FILE *fp;
+	char *path;      /* final path */
+	char *tmp_path;  /* temporary path in the same directory */
+	uint64_t written;
+	int failed;
+};
+
+int kolm_out_open(struct kolm_out *o, const char *path, struct kolm_err *err);
+int kolm_out_write(struct kolm_out *o, const void *buf, size_t n, struct kolm_err *err);
+int kolm_out_pad(struct kolm_out *o, size_t n, struct kolm_err *err); /* n zero bytes */
+/* flush + fsync + rename + fsync(dir).  Frees the struct's resources. */
+int kolm_out_commit(struct kolm_out *o, struct kolm_err *err);
+/* remove the temp file and free resources; accepts an unopened struct */
+void kolm_out_abort(struct kolm_out *o);
+
+/* Write a whole buffer atomically. */
+int kolm_file_write_atomic(const char *path, const void *buf, size_t n, struct kolm_err *err);
+
+/* Remove stale "<name>.kolm-tmp.*" files left beside path by killed runs
+ * whose pid no longer exists.  Returns the number removed. */
+int kolm_out_clean_stale(const char *path);
+
+/* ---- SHA-256 ---------------------------------------------------------- */
+struct kolm_sha256 { void *ctx; };
+int kolm_sha256_init(struct kolm_sha256 *s, struct kolm_err *err);
+void kolm_sha256_update(struct kolm_sha256 *s, const void *buf, size_t n);
+void kolm_sha256_final(struct kolm_sha256 *s, uint8_t out[32]); /* frees ctx */
+void kolm_sha256_release(struct kolm_sha256 *s); /* free without a digest */
+void kolm_sha256_buf(const void *buf, size_t n, uint8_t out[32]);
+void kolm_hex(const uint8_t *in, size_t n, char *out); /* out: 2n+1 bytes */
+/* Hash a byte range of a mapped buffer in large chunks (madvise sequential). */
+void kolm_sha256_hex_range(const uint8_t *p, uint64_t n, char out[65]);
+
+/* ---- arithmetic ------------------------------------------------------- */
+static inline int kolm_mul_u64(uint64_t a, uint64_t b, uint64_t *r)
+{ return __builtin_mul_overflow(a, b, r) ? -1 : 0; }
+static inline int kolm_add_u64(uint64_t a, uint64_t b, uint64_t *r)
+{ return __builtin_add_overflow(a, b, r) ? -1 : 0; }
+static inline uint64_t kolm_align_up(uint64_t x, uint64_t a)
+{ return x + (a - x % a) % a; }
+
+/* ---- strings ---------------------------------------------------------- */
+/* snprintf into a fixed buffer; returns -1 if truncated. */
+int kolm_strlcpy(char *dst, const char *src, size_t cap);
+char *kolm_strdup(const char *s); /* NULL-safe */
+/* Case-insensitive equality. */
+int kolm_streq_ci(const char *a, const char *b);
+/* Levenshtein distance (for "did you mean" suggestions). */
+int kolm_edit_distance(const char *a, const char *b);
+/* POSIX-shell single-quote `s` when needed; caller frees. */
+char *kolm_shell_quote(const char *s);
+
+/* Format a byte count as GB with 2 decimals ("4.92 GB"; GB = 1e9). */
+void kolm_fmt_gb(uint64_t bytes, char *out, size_t cap);
+
+#endif

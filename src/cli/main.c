@@ -1,0 +1,101 @@
+/* kolm - the command table.  Verbs are alphabetical; each is cmd_<verb>()
+ * in src/cli/cmd_<verb>.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "kolm/ctx.h"
+#include "kolm/util.h"
+#include "kolm/version.h"
+
+struct verb {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+};
+
+static const struct verb verbs[] = {
+	{"bases", cmd_bases, "list catalog base models"},
+	{"bench", cmd_bench, "measure prompt and generation speed on this machine"},
+	{"calibrate", cmd_calibrate, "speed-model accuracy report over all measurements"},
+	{"devices", cmd_devices, "list catalog devices"},
+	{"eval", cmd_eval, "K-score on an eval pack, KL divergence, perplexity"},
+	{"export", cmd_export, "convert and quantize to GGUF (or preview the plan)"},
+	{"inspect", cmd_inspect, "describe a GGUF, safetensors, .kolm, HF directory or config.json"},
+	{"keygen", cmd_keygen, "make an Ed25519 signing key"},
+	{"pack", cmd_pack, "pack a Hugging Face directory into a .kolm artifact"},
+	{"plan", cmd_plan, "forecast size, fit, speed and K-score loss"},
+	{"quantize", cmd_quantize, "re-quantize an F32/F16/BF16 GGUF (llama-quantize order)"},
+	{"quants", cmd_quants, "list quantization tiers and formats"},
+	{"quickstart", cmd_quickstart, "per-device Markdown quickstart"},
+	{"run", cmd_run, "generate text with the built-in engine"},
+	{"serve", cmd_serve, "the picker page and JSON API"},
+	{"sign", cmd_sign, "sign a .kolm artifact"},
+	{"verify", cmd_verify, "the six checks on an artifact and its export"},
+};
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "usage: kolm [--data-dir DIR] <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (verbs[i].fn)
+			fprintf(fp, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(fp, "\n'kolm <command> --help' shows a command's options.  Exit codes:\n"
+		    "0 ok, 1 a gate or check said no, 2 usage, 3 bad input file, 4 I/O or missing tool.\n");
+}
+
+int main(int argc, char **argv)
+{
+	/* --data-dir is global: accept it anywhere and pass it on through the
+	 * environment so every verb's context sees it. */
+	int w = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--data-dir") == 0) {
+			if (i + 1 >= argc)
+				return cli_usage_error("--data-dir needs a directory");
+			setenv("KOLM_DATA_DIR", argv[++i], 1);
+			continue;
+		}
+		if (strncmp(argv[i], "--data-dir=", 11) == 0) {
+			setenv("KOLM_DATA_DIR", argv[i] + 11, 1);
+			continue;
+		}
+		argv[w++] = argv[i];
+	}
+	argc = w;
+	argv[argc] = NULL;
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("kolm %s\n", KOLM_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		if (strcmp(argv[1], verbs[i].name) == 0 && verbs[i].fn) {
+			optind = 1;
+			return verbs[i].fn(argc - 1, argv + 1);
+		}
+	}
+	const char *best = NULL;
+	int bd = 1000;
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		int d = kolm_edit_distance(argv[1], verbs[i].name);
+		if (verbs[i].fn && d < bd) {
+			bd = d;
+			best = verbs[i].name;
+		}
+	}
+	if (best && bd <= 3)
+		return cli_usage_error("'%s' is not a command; did you mean '%s'?", argv[1], best);
+	return cli_usage_error("'%s' is not a command (see 'kolm --help')", argv[1]);
+}

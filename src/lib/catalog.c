@@ -1,0 +1,405 @@
+/* catalog.c - parse data/devices.json, data/bases.json, data/formats.json
+ * (embedded or --data-dir) plus the user's $XDG_CONFIG_HOME/kolm extensions. */
+#include "kolm/catalog.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "ctx_internal.h"
+#include "kolm/util.h"
+
+static const char *jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static double jnum(json_t *o, const char *k, double dflt)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static int need_str(json_t *o, const char *k, const char **out, const char *what,
+		    struct kolm_err *err)
+{
+	*out = jstr(o, k);
+	if (!*out)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing string '%s'", what, k);
+	return KOLM_OK;
+}
+
+static int need_num(json_t *o, const char *k, double *out, const char *what, struct kolm_err *err)
+{
+	json_t *v = json_object_get(o, k);
+	if (!json_is_number(v) || !(json_number_value(v) >= 0))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing non-negative number '%s'", what, k);
+	*out = json_number_value(v);
+	return KOLM_OK;
+}
+
+static int parse_device(json_t *o, struct kolm_device *d, const char *file, struct kolm_err *err)
+{
+	char what[160];
+	memset(d, 0, sizeof *d);
+	d->json = o;
+	if (!json_is_object(o))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: device entry is not an object", file);
+	const char *id = jstr(o, "id");
+	snprintf(what, sizeof what, "%s: device '%s'", file, id ? id : "?");
+	int rc;
+	double v;
+	if ((rc = need_str(o, "id", &d->id, what, err)) || (rc = need_str(o, "name", &d->name, what, err)) ||
+	    (rc = need_str(o, "class", &d->klass, what, err)) ||
+	    (rc = need_str(o, "memory_kind", &d->mem_kind, what, err)) ||
+	    (rc = need_str(o, "backend", &d->backend, what, err)))
+		return rc;
+	if ((rc = need_num(o, "memory_gb", &v, what, err)))
+		return rc;
+	d->mem_bytes = (uint64_t)llround(v * 1e9);
+	if ((rc = need_num(o, "bandwidth_gbs", &v, what, err)))
+		return rc;
+	d->bw_bytes_per_s = v * 1e9;
+	if (!(v > 0))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: bandwidth_gbs must be > 0", what);
+	if ((rc = need_num(o, "tflops_fp16", &v, what, err)))
+		return rc;
+	d->flops_fp16 = v * 1e12;
+	d->compute_unit = jstr(o, "compute_unit");
+	d->storage_bytes_per_s = jnum(o, "storage_read_mbs", 500) * 1e6;
+	d->storage_kind = jstr(o, "storage_kind");
+	json_t *cap = json_object_get(o, "platform_cap");
+	if (json_is_object(cap)) {
+		d->cap_frac = jnum(cap, "fraction", 0);
+		d->cap_bytes = (uint64_t)llround(jnum(cap, "gb", 0) * 1e9);
+		d->cap_note = jstr(cap, "note");
+	}
+	json_t *rt = json_object_get(o, "runtimes");
+	size_t i;
+	json_t *x;
+	json_array_foreach(rt, i, x)
+	{
+		if (json_is_string(x) && d->n_runtimes < KOLM_MAX_RUNTIMES)
+			d->runtimes[d->n_runtimes++] = json_string_value(x);
+	}
+	if (d->n_runtimes == 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: needs at least one runtime", what);
+	json_t *mo = json_object_get(o, "memory_options_gb");
+	json_array_foreach(mo, i, x)
+	{
+		if (json_is_number(x) && d->n_mem_options < KOLM_MAX_MEM_OPTIONS)
+			d->mem_options_gb[d->n_mem_options++] = json_number_value(x);
+	}
+	d->backend_reason = jstr(o, "backend_reason");
+	d->cpu_cores = (int)jnum(o, "cpu_cores", 0);
+	d->host_bw_bytes_per_s = jnum(o, "host_bandwidth_gbs", 0) * 1e9;
+	d->host_mem_bytes = (uint64_t)llround(jnum(o, "host_memory_gb", 0) * 1e9);
+	d->power_mode = jstr(o, "power_mode");
+	d->transfer = jstr(o, "transfer");
+	if (!d->transfer)
+		d->transfer = "scp";
+	d->user = jstr(o, "ssh_user");
+	d->host = jstr(o, "ssh_host");
+	return KOLM_OK;
+}
+
+static int parse_base(json_t *o, struct kolm_base *b, const char *file, struct kolm_err *err)
+{
+	char what[160];
+	memset(b, 0, sizeof *b);
+	b->json = o;
+	const char *id = jstr(o, "id");
+	snprintf(what, sizeof what, "%s: base '%s'", file, id ? id : "?");
+	int rc;
+	if ((rc = need_str(o, "id", &b->id, what, err)) || (rc = need_str(o, "name", &b->name, what, err)) ||
+	    (rc = need_str(o, "tokenizer", &b->tokenizer, what, err)))
+		return rc;
+	b->hf_repo = jstr(o, "hf_repo");
+	b->config = json_object_get(o, "config");
+	if (!json_is_object(b->config))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing object 'config'", what);
+	b->published_params = (int64_t)jnum(o, "published_params", 0);
+	return KOLM_OK;
+}
+
+static int parse_format(json_t *o, struct kolm_format *f, const char *file, struct kolm_err *err)
+{
+	char what[160];
+	memset(f, 0, sizeof *f);
+	f->json = o;
+	const char *id = jstr(o, "id");
+	snprintf(what, sizeof what, "%s: format '%s'", file, id ? id : "?");
+	int rc;
+	if ((rc = need_str(o, "id", &f->id, what, err)) ||
+	    (rc = need_str(o, "backend", &f->backend, what, err)) ||
+	    (rc = need_str(o, "label", &f->label, what, err)))
+		return rc;
+	f->tier = jstr(o, "tier");
+	f->ftype = (int)jnum(o, "ftype", -1);
+	f->bits = (int)jnum(o, "bits", 0);
+	f->group = (int)jnum(o, "group", 0);
+	f->scale_bytes = jnum(o, "scale_bytes", 0);
+	f->zero_bytes = jnum(o, "zero_bytes", 0);
+	f->kld_equiv = jnum(o, "kld", -1);
+	f->ext = jstr(o, "ext");
+	if (!f->ext)
+		f->ext = "gguf";
+	if (strcmp(f->backend, "gguf") == 0 && f->ftype < 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: gguf format needs 'ftype'", what);
+	if (strcmp(f->backend, "gguf") != 0 && f->bits <= 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: needs 'bits'", what);
+	return KOLM_OK;
+}
+
+typedef int (*parse_fn)(json_t *, void *, const char *, struct kolm_err *);
+
+/* Append the entries of `arr` to (*items, *n) of element size sz, replacing
+ * an existing entry with the same id. */
+static int merge_entries(json_t *arr, void **items, int *n, size_t sz, parse_fn fn,
+			 const char *file, struct kolm_err *err)
+{
+	if (!json_is_array(arr))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: expected an array of entries", file);
+	size_t i;
+	json_t *x;
+	json_array_foreach(arr, i, x)
+	{
+		uint8_t tmp[sizeof(struct kolm_device) > sizeof(struct kolm_format)
+				    ? (sizeof(struct kolm_device) > sizeof(struct kolm_base)
+					       ? sizeof(struct kolm_device)
+					       : sizeof(struct kolm_base))
+				    : sizeof(struct kolm_format)];
+		int rc = fn(x, tmp, file, err);
+		if (rc)
+			return rc;
+		const char *id = *(const char **)tmp; /* every struct starts with id */
+		int slot = -1;
+		for (int k = 0; k < *n; k++)
+			if (strcmp(*(const char **)((uint8_t *)*items + (size_t)k * sz), id) == 0)
+				slot = k;
+		if (slot < 0) {
+			void *ni = realloc(*items, sz * (size_t)(*n + 1));
+			if (!ni)
+				return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+			*items = ni;
+			slot = (*n)++;
+		}
+		memcpy((uint8_t *)*items + (size_t)slot * sz, tmp, sz);
+	}
+	return KOLM_OK;
+}
+
+static int load_user_file(struct kolm_ctx *c, const char *name, json_t **out, struct kolm_err *err)
+{
+	*out = NULL;
+	if (!c->config_dir)
+		return KOLM_OK;
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/%s", c->config_dir, name) >= (int)sizeof path)
+		return KOLM_OK;
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return KOLM_OK; /* optional */
+	fclose(fp);
+	json_error_t je;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!j)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", path, je.line, je.text);
+	*out = j;
+	return KOLM_OK;
+}
+
+int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err)
+{
+	static const struct {
+		const char *file, *key, *user;
+		size_t sz;
+		parse_fn fn;
+		size_t off_items, off_n;
+	} specs[] = {
+		{"data/devices.json", "devices", "devices.json", sizeof(struct kolm_device),
+		 (parse_fn)parse_device, offsetof(struct kolm_catalog, devices),
+		 offsetof(struct kolm_catalog, n_devices)},
+		{"data/bases.json", "bases", "bases.json", sizeof(struct kolm_base), (parse_fn)parse_base,
+		 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
+		{"data/formats.json", "formats", NULL, sizeof(struct kolm_format), (parse_fn)parse_format,
+		 offsetof(struct kolm_catalog, formats), offsetof(struct kolm_catalog, n_formats)},
+	};
+	for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+		json_t *j = kolm_ctx_json(c, specs[s].file, err);
+		if (!j)
+			return err ? err->code : KOLM_E_IO;
+		void **items = (void **)((uint8_t *)&c->cat + specs[s].off_items);
+		int *n = (int *)((uint8_t *)&c->cat + specs[s].off_n);
+		int rc = merge_entries(json_object_get(j, specs[s].key), items, n, specs[s].sz, specs[s].fn,
+				       specs[s].file, err);
+		if (rc)
+			return rc;
+		if (specs[s].user) {
+			json_t *u;
+			rc = load_user_file(c, specs[s].user, &u, err);
+			if (rc)
+				return rc;
+			if (u) {
+				/* keep the user document alive with the ctx */
+				struct ctx_file *nf = realloc(c->files, sizeof *nf * (size_t)(c->n_files + 1));
+				if (!nf) {
+					json_decref(u);
+					return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+				}
+				c->files = nf;
+				memset(&c->files[c->n_files], 0, sizeof *nf);
+				c->files[c->n_files].rel = kolm_strdup(specs[s].user);
+				c->files[c->n_files].json = u;
+				c->n_files++;
+				rc = merge_entries(json_object_get(u, specs[s].key), items, n, specs[s].sz,
+						   specs[s].fn, specs[s].user, err);
+				if (rc)
+					return rc;
+			}
+		}
+	}
+	return KOLM_OK;
+}
+
+void kolm_catalog_release(struct kolm_ctx *c)
+{
+	free(c->cat.devices);
+	free(c->cat.bases);
+	free(c->cat.formats);
+	memset(&c->cat, 0, sizeof c->cat);
+}
+
+const struct kolm_catalog *kolm_catalog(const struct kolm_ctx *ctx)
+{
+	return &ctx->cat;
+}
+
+const struct kolm_device *kolm_catalog_device_find(const struct kolm_ctx *ctx, const char *id)
+{
+	for (int i = 0; id && i < ctx->cat.n_devices; i++)
+		if (strcasecmp(ctx->cat.devices[i].id, id) == 0)
+			return &ctx->cat.devices[i];
+	return NULL;
+}
+
+const struct kolm_base *kolm_catalog_base_find(const struct kolm_ctx *ctx, const char *id)
+{
+	for (int i = 0; id && i < ctx->cat.n_bases; i++)
+		if (strcasecmp(ctx->cat.bases[i].id, id) == 0)
+			return &ctx->cat.bases[i];
+	return NULL;
+}
+
+const struct kolm_format *kolm_catalog_format_find(const struct kolm_ctx *ctx, const char *id)
+{
+	for (int i = 0; id && i < ctx->cat.n_formats; i++)
+		if (strcasecmp(ctx->cat.formats[i].id, id) == 0)
+			return &ctx->cat.formats[i];
+	return NULL;
+}
+
+const struct kolm_format *kolm_catalog_tier_format(const struct kolm_ctx *ctx, const char *tier,
+						   const char *backend)
+{
+	for (int i = 0; tier && backend && i < ctx->cat.n_formats; i++) {
+		const struct kolm_format *f = &ctx->cat.formats[i];
+		if (f->tier && strcasecmp(f->tier, tier) == 0 && strcasecmp(f->backend, backend) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static int is_tier(const char *q)
+{
+	static const char *tiers[] = {"fp16", "int8", "int6", "int5", "int4", "int3", "int2"};
+	for (size_t i = 0; i < sizeof tiers / sizeof tiers[0]; i++)
+		if (strcasecmp(q, tiers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, const char *backend,
+			       const struct kolm_format **out, struct kolm_err *err)
+{
+	if (is_tier(quant)) {
+		const struct kolm_format *f = kolm_catalog_tier_format(ctx, quant, backend);
+		if (!f) {
+			char offer[512] = "";
+			size_t len = 0;
+			for (int i = 0; i < ctx->cat.n_formats; i++) {
+				const struct kolm_format *g = &ctx->cat.formats[i];
+				if (g->tier && strcasecmp(g->backend, backend) == 0 && len + 16 < sizeof offer)
+					len += (size_t)snprintf(offer + len, sizeof offer - len, "%s%s",
+								len ? ", " : "", g->tier);
+			}
+			return kolm_err_set(err, KOLM_E_USAGE,
+					    "tier '%s': backend %s has no such format (it offers %s)", quant,
+					    backend, len ? offer : "none");
+		}
+		*out = f;
+		return KOLM_OK;
+	}
+	const struct kolm_format *f = kolm_catalog_format_find(ctx, quant);
+	if (!f)
+		return kolm_catalog_not_found(ctx, "quant", quant, err);
+	*out = f;
+	return KOLM_OK;
+}
+
+int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const char *id,
+			   struct kolm_err *err)
+{
+	const char *best[3] = {0};
+	int bd[3] = {1000, 1000, 1000};
+	int n = 0;
+	const char **ids = NULL;
+	const struct kolm_catalog *cat = &ctx->cat;
+	if (strcmp(kind, "device") == 0)
+		n = cat->n_devices;
+	else if (strcmp(kind, "base") == 0)
+		n = cat->n_bases;
+	else
+		n = cat->n_formats + 7;
+	ids = calloc((size_t)n + 1, sizeof *ids);
+	if (!ids)
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown %s '%s'", kind, id);
+	static const char *tiers[] = {"fp16", "int8", "int6", "int5", "int4", "int3", "int2"};
+	for (int i = 0; i < n; i++) {
+		if (strcmp(kind, "device") == 0)
+			ids[i] = cat->devices[i].id;
+		else if (strcmp(kind, "base") == 0)
+			ids[i] = cat->bases[i].id;
+		else
+			ids[i] = i < cat->n_formats ? cat->formats[i].id : tiers[i - cat->n_formats];
+	}
+	for (int i = 0; i < n; i++) {
+		int d = kolm_edit_distance(id, ids[i]);
+		if (strstr(ids[i], id) || strstr(id, ids[i]))
+			d = d < 2 ? d : 2;
+		for (int k = 0; k < 3; k++) {
+			if (d < bd[k]) {
+				for (int m = 2; m > k; m--) {
+					bd[m] = bd[m - 1];
+					best[m] = best[m - 1];
+				}
+				bd[k] = d;
+				best[k] = ids[i];
+				break;
+			}
+		}
+	}
+	free(ids);
+	if (best[0] && bd[0] <= 4)
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown %s '%s'; did you mean %s%s%s%s%s?", kind,
+				    id, best[0], best[1] && bd[1] <= 4 ? ", " : "",
+				    best[1] && bd[1] <= 4 ? best[1] : "", best[2] && bd[2] <= 4 ? ", " : "",
+				    best[2] && bd[2] <= 4 ? best[2] : "");
+	return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown %s '%s' (see 'kolm %ss')", kind, id,
+			    strcmp(kind, "quant") == 0 ? "quant" : kind);
+}
