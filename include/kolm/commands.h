@@ -1,0 +1,44 @@
+/*
+ * commands.h - the exact shell commands for the four transfer steps plus the
+ * benchmark, rendered from the templates in data/commands.json.  Every flag
+ * in a template exists in the named tool's real CLI (docs/COMMANDS.md cites
+ * each); every substituted value is shell-quoted.
+ */
+#ifndef KOLM_COMMANDS_H
+#define KOLM_COMMANDS_H
+
+#include <stdint.h>
+
+#include "kolm/err.h"
+
+struct kolm_ctx;
+struct kolm_device;
+struct kolm_base;
+struct kolm_format;
+typedef struct json_t json_t;
+
+struct kolm_cmd_vars {
+	const struct kolm_device *device;
+	const struct kolm_format *format;
+	const char *base_id;        /* catalog id or "custom" */
+	const char *hf_repo;        /* may be NULL */
+	const char *backend;        /* gguf | mlx | onnx | coreml | tensorrt */
+	const char *runtime;        /* llama.cpp-cpu, llama.cpp-cuda, mlx, ... */
+	const char *source_kind;    /* "base" | "config" | "artifact" | "model" */
+	const char *source;         /* the value the user gave (id or path) */
+	const char *out_dir;        /* export -o DIR (default ".") */
+	int64_t ctx;                /* context length for run commands */
+	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
+	int gpu_layers;             /* -ngl value; -1 = all (99) */
+	uint64_t file_bytes;        /* forecast size (rsync for multi-GB files) */
+};
+
+/* Exported file name: "<base>-<format>.<ext>" (e.g. llama-3.2-3b-q4_k_m.gguf). */
+int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap);
+
+/* {"export": "...", "export_upstream": "...", "transfer": "...", "run": "...",
+ *  "verify": "...", "bench": "..."}; multi-command steps are newline-joined. */
+int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out,
+			 struct kolm_err *err);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * quantplan.h - which ggml type each tensor gets for a llama.cpp file type,
+ * exactly as llama-quantize (newest code, no importance matrix) chooses it:
+ * shared/data/gguf-facts.md §3.  Used by the size forecast, `kolm quantize`
+ * and `kolm export`, so all three agree.
+ *
+ * Order of decisions per tensor: not quantizable (1-D, *_norm.weight,
+ * ffn_gate_inp, non-.weight) -> keep source type (F32 for 1-D);
+ * F32/F16/BF16 ftypes -> default type; output / tied token_embd rule;
+ * per-ftype category rules with use_more_bits counters in layer order;
+ * 70B and 8-expert modifiers; user overrides (--tensor-type NAME=TYPE, NAME
+ * a substring/regex-free pattern as llama-quantize matches); row-length
+ * fallback (Q2_K/Q3_K->Q4_0, Q4_K->Q5_0, Q5_K->Q5_1, Q6_K->Q8_0,
+ * IQ4_XS->IQ4_NL, then F16 if ne0 % 32).
+ */
+#ifndef KOLM_QUANTPLAN_H
+#define KOLM_QUANTPLAN_H
+
+#include "kolm/err.h"
+
+struct kolm_model;
+
+struct kolm_tensor_override {
+	char pattern[64];   /* matched with POSIX ERE against the tensor name, as llama-quantize --tensor-type */
+	int type;           /* enum kolm_ggml_type */
+};
+
+/* types_out has m->n_tensors entries.  Fails with KOLM_E_FORMAT when a
+ * tensor cannot take any type (row length not a multiple of 32 and no
+ * override), naming it as llama-quantize does. */
+int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tensor_override *ov,
+		   int n_ov, int *types_out, struct kolm_err *err);
+
+/* Parse "NAME=TYPE" (llama-quantize --tensor-type syntax). */
+int kolm_tensor_override_parse(const char *s, struct kolm_tensor_override *out, struct kolm_err *err);
+
+#endif
