@@ -1,0 +1,57 @@
+/*
+ * estimate.h - the physics under a forecast, for one model x format:
+ * exact file size, bytes read per decoded token, KV-cache bytes, active
+ * parameters.  kolm_forecast (forecast.h) builds on these; the calibration
+ * fit (calib.h) uses them to turn each published measurement into an
+ * efficiency.
+ *
+ *   file bytes      = align(meta + tensor infos, 32) + sum align(nbytes_i, 32)
+ *   weights/token   = sum bytes of matrices read per token: every 2-D weight
+ *                     except token_embd (one row) -- unless tied, when the
+ *                     table is read in full as the output layer; MoE expert
+ *                     tensors count n_expert_used / n_expert of their bytes
+ *   kv bytes        = 2 * sum_layers min(n_ctx, window_l) * Hkv * hd * kv_type_bytes
+ *   flops/token     = 2 * active params (+ attention 4 * n_layer * n_ctx * H * hd)
+ */
+#ifndef KOLM_ESTIMATE_H
+#define KOLM_ESTIMATE_H
+
+#include <stdint.h>
+
+#include "kolm/err.h"
+
+struct kolm_ctx;
+struct kolm_model;
+struct kolm_format;
+struct kolm_tensor_override;
+
+struct kolm_estimate {
+	uint64_t file_bytes;        /* whole file */
+	uint64_t tensor_bytes;      /* data section: aligned start to EOF, padding included */
+	uint64_t header_bytes;      /* everything before the data section */
+	uint64_t weights_read_bytes;/* bytes read per decoded token (weights only) */
+	int64_t params;             /* all parameters */
+	int64_t active_params;      /* parameters used per token (MoE: active experts) */
+	double bpw;                 /* bits per weight over all tensor data */
+	int type_count[64];         /* tensors per ggml type (index = enum kolm_ggml_type) */
+	uint64_t type_bytes[64];    /* bytes per ggml type */
+	int n_layers_gpu_split;     /* unused here (offload lives in forecast) */
+	uint64_t layer_bytes;       /* bytes of one repeating block (max over layers) */
+	uint64_t nonlayer_bytes;    /* token_embd + output + norms */
+	int meta_exact;             /* header size read from a file */
+};
+
+/* types: per-tensor ggml types chosen for the format (kolm_quantplan for
+ * gguf; for other backends the estimator derives them). */
+int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const struct kolm_format *f,
+			const struct kolm_tensor_override *ov, int n_ov, struct kolm_estimate *out,
+			struct kolm_err *err);
+
+/* KV-cache bytes for n_ctx positions at kv type "f16" | "q8_0" | "q4_0" | "f32". */
+uint64_t kolm_estimate_kv_bytes(const struct kolm_model *m, int64_t n_ctx, const char *kv_type);
+
+/* Convenience for calibration: catalog base x format id -> estimate. */
+int kolm_estimate_base(struct kolm_ctx *ctx, const char *base_id, const char *format_id,
+		       struct kolm_estimate *out, struct kolm_err *err);
+
+#endif
