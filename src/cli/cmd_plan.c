@@ -1,0 +1,94 @@
+/* kolm plan - the forecast for one pick, or a matrix of picks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "kolm/ctx.h"
+#include "kolm/forecast.h"
+#include "pick.h"
+
+static void usage(FILE *fp)
+{
+	fputs("usage: kolm plan (--base ID | --config FILE | --model PATH) --quant TIER|FORMAT --device ID [options]\n"
+	      "Forecast size on disk, fit, decode and prefill speed, K-score loss, backend and commands.\n\n", fp);
+	cli_pick_usage(fp);
+	fputs("\nExit: 0 a forecast was made (whatever the verdict), 1 a gate was missed, 2 usage, 3 bad input file.\n", fp);
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct cli_pick cp;
+	int rc = cli_pick_parse(argc, argv, &cp, "plan");
+	if (rc)
+		return rc;
+	if (cp.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (cp.positional)
+		return cli_usage_error("plan: unexpected argument '%s' (use --model PATH for a file)", cp.positional);
+	if (!cp.p.base_id && !cp.p.config_path && !cp.p.model_path && !cp.best_base)
+		return cli_usage_error("plan: give a source: --base ID, --config FILE or --model PATH (see 'kolm bases')");
+	if (!cp.p.device_id && !(cp.p.mem_gb > 0 && cp.p.bw_gbs > 0))
+		return cli_usage_error("plan: give --device ID (see 'kolm devices') or a custom device with --mem-gb and --bw-gbs");
+	struct kolm_ctx *ctx;
+	if ((rc = cli_ctx_open(&ctx)))
+		return rc;
+	struct kolm_err err = {0};
+	json_t *out = NULL;
+	int exit_code = 0;
+	if (cp.all_quants || cp.all_devices) {
+		if (cp.all_quants && cp.all_devices) {
+			kolm_ctx_free(ctx);
+			return cli_usage_error("plan: --all-quants and --all-devices are separate views");
+		}
+		rc = kolm_forecast_matrix(ctx, &cp.p, cp.all_devices, &out, &err);
+		if (rc) {
+			exit_code = cli_fail(&err);
+			goto done;
+		}
+		if (cp.json)
+			exit_code = cli_print_json(out);
+		else
+			cli_render_matrix(stdout, out, cp.all_devices, cli_color());
+	} else {
+		rc = kolm_forecast(ctx, &cp.p, &out, &err);
+		if (rc) {
+			exit_code = cli_fail(&err);
+			goto done;
+		}
+		if (cp.json) {
+			char *s = kolm_forecast_dumps(out);
+			if (!s) {
+				exit_code = 4;
+				goto done;
+			}
+			fputs(s, stdout);
+			fputc('\n', stdout);
+			free(s);
+		} else {
+			cli_render_forecast(stdout, out, cli_color());
+		}
+		json_t *gates = json_object_get(out, "gates");
+		size_t i;
+		json_t *g;
+		json_array_foreach(gates, i, g)
+		{
+			if (!json_is_true(json_object_get(g, "pass"))) {
+				if (!exit_code)
+					fprintf(stderr, "kolm: plan: gate failed:");
+				fprintf(stderr, " %s", json_string_value(json_object_get(g, "name")));
+				exit_code = 1;
+			}
+		}
+		if (exit_code)
+			fputc('\n', stderr);
+	}
+done:
+	json_decref(out);
+	kolm_ctx_free(ctx);
+	return exit_code;
+}

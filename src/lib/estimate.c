@@ -1,0 +1,235 @@
+/* estimate.c - exact size, bytes read per token, KV bytes (estimate.h). */
+#include "kolm/estimate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kolm/catalog.h"
+#include "kolm/ctx.h"
+#include "kolm/model.h"
+#include "kolm/quantplan.h"
+#include "kolm/types.h"
+#include "kolm/util.h"
+
+static int64_t nelem(const struct kolm_tensor_desc *t)
+{
+	return t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+}
+
+static int is_expert(const struct kolm_tensor_desc *t)
+{
+	return strstr(t->name, "_exps.") != NULL;
+}
+
+/* Per-token read fraction of a tensor: the embedding table is a lookup
+ * (one row) unless it doubles as the output layer; experts are read only
+ * for the active ones. */
+static double read_fraction(const struct kolm_model *m, const struct kolm_tensor_desc *t)
+{
+	if (!strcmp(t->name, "token_embd.weight"))
+		return m->hp.tied ? 1.0 : 1.0 / (double)t->ne[1];
+	if (is_expert(t) && m->hp.n_expert > 0)
+		return (double)m->hp.n_expert_used / (double)m->hp.n_expert;
+	return 1.0;
+}
+
+/* Bytes of a tensor in a non-GGUF layout (MLX, ORT, Core ML, TensorRT). */
+static double layout_bytes(const struct kolm_format *f, const struct kolm_tensor_desc *t, int quantize_embd)
+{
+	int64_t n = nelem(t);
+	int weight2d = t->n_dims >= 2 && !strstr(t->name, "_norm") && !strstr(t->name, "ffn_gate_inp");
+	int embd = !strcmp(t->name, "token_embd.weight") || !strcmp(t->name, "output.weight");
+	if (!weight2d || f->bits >= 16 || (embd && !quantize_embd))
+		return 2.0 * (double)n; /* fp16 */
+	double b = (double)n * f->bits / 8.0;
+	int64_t groups = f->group > 0 ? (n + f->group - 1) / f->group : t->ne[1] * t->ne[2];
+	b += (double)groups * (f->scale_bytes + f->zero_bytes);
+	json_t *lut = json_object_get(f->json, "lut_entries");
+	if (json_is_integer(lut))
+		b += 2.0 * (double)json_integer_value(lut);
+	return ceil(b);
+}
+
+int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const struct kolm_format *f,
+			const struct kolm_tensor_override *ov, int n_ov, struct kolm_estimate *out,
+			struct kolm_err *err)
+{
+	memset(out, 0, sizeof *out);
+	const uint64_t A = m->alignment ? m->alignment : 32;
+	int *types = calloc((size_t)(m->n_tensors ? m->n_tensors : 1), sizeof *types);
+	if (!types)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int rc = KOLM_OK;
+	int gguf = !strcmp(f->backend, "gguf");
+	if (gguf) {
+		rc = kolm_quantplan(m, f->ftype, ov, n_ov, types, err);
+		if (rc)
+			goto out;
+	}
+	int quantize_embd = json_is_true(json_object_get(f->json, "quantize_embeddings"));
+	uint64_t data = 0, raw = 0;
+	double read = 0, active = 0;
+	int64_t params = 0;
+	uint64_t layer_bytes[1] = {0};
+	int64_t cur_layer = -2;
+	uint64_t cur_bytes = 0;
+	for (int64_t i = 0; i < m->n_tensors; i++) {
+		const struct kolm_tensor_desc *t = &m->tensors[i];
+		uint64_t nb;
+		if (gguf) {
+			nb = kolm_type_tensor_bytes(types[i], t->ne, t->n_dims);
+			if (nb == UINT64_MAX) {
+				rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: shape does not fit type %s", t->name,
+						  kolm_type_name(types[i]));
+				goto out;
+			}
+			if (types[i] >= 0 && types[i] < 64) {
+				out->type_count[types[i]]++;
+				out->type_bytes[types[i]] += nb;
+			}
+		} else {
+			nb = (uint64_t)layout_bytes(f, t, quantize_embd);
+		}
+		raw += nb;
+		data += gguf ? kolm_align_up(nb, A) : nb;
+		double fr = read_fraction(m, t);
+		read += fr * (double)nb;
+		int64_t ne = nelem(t);
+		if (strcmp(t->name, "rope_freqs.weight") && !strstr(t->name, "rope_factors")) {
+			params += ne;
+			active += fr * (double)ne;
+		}
+		if (t->layer != cur_layer) {
+			if (cur_layer >= 0 && cur_bytes > layer_bytes[0])
+				layer_bytes[0] = cur_bytes;
+			cur_layer = t->layer;
+			cur_bytes = 0;
+		}
+		if (t->layer >= 0)
+			cur_bytes += gguf ? kolm_align_up(nb, A) : nb;
+		else
+			out->nonlayer_bytes += gguf ? kolm_align_up(nb, A) : nb;
+	}
+	if (cur_layer >= 0 && cur_bytes > layer_bytes[0])
+		layer_bytes[0] = cur_bytes;
+	out->layer_bytes = layer_bytes[0];
+	uint64_t header;
+	if (gguf) {
+		header = m->meta_bytes + kolm_model_tensor_info_bytes(m);
+		const struct kolm_ftype_info *fi = kolm_ftype_info(f->ftype);
+		if (m->meta_exact && fi && kolm_type_info(fi->default_type)->quantized &&
+		    (m->ftype < 0 || m->ftype == KOLM_FT_ALL_F32 || m->ftype == KOLM_FT_F16 || m->ftype == KOLM_FT_BF16))
+			header += 8 + strlen("general.quantization_version") + 4 + 4; /* llama-quantize adds it */
+		if (m->meta_exact && m->ftype < 0)
+			header += 8 + strlen("general.file_type") + 4 + 4;
+		header = kolm_align_up(header, A);
+	} else {
+		/* safetensors headers (~100 B per tensor) + tokenizer/config files */
+		header = (uint64_t)m->n_tensors * 100 + (m->meta_bytes > 24 ? m->meta_bytes - 24 : 0);
+	}
+	out->header_bytes = header;
+	out->tensor_bytes = data;
+	out->file_bytes = header + data;
+	out->weights_read_bytes = (uint64_t)llround(read);
+	out->params = params;
+	out->active_params = (int64_t)llround(active);
+	out->bpw = params ? 8.0 * (double)raw / (double)params : 0;
+	out->meta_exact = m->meta_exact;
+out:
+	free(types);
+	return rc;
+}
+
+static double kv_type_bytes(const char *kv)
+{
+	if (!kv || !strcmp(kv, "f16") || !strcmp(kv, "bf16"))
+		return 2.0;
+	if (!strcmp(kv, "q8_0"))
+		return 34.0 / 32.0;
+	if (!strcmp(kv, "q4_0") || !strcmp(kv, "iq4_nl"))
+		return 18.0 / 32.0;
+	if (!strcmp(kv, "q4_1"))
+		return 20.0 / 32.0;
+	if (!strcmp(kv, "q5_0"))
+		return 22.0 / 32.0;
+	if (!strcmp(kv, "q5_1"))
+		return 24.0 / 32.0;
+	if (!strcmp(kv, "f32"))
+		return 4.0;
+	return 2.0;
+}
+
+uint64_t kolm_estimate_kv_bytes(const struct kolm_model *m, int64_t n_ctx, const char *kv_type)
+{
+	const struct kolm_hparams *hp = &m->hp;
+	double per_pos = (double)hp->n_head_kv * (double)hp->head_dim * kv_type_bytes(kv_type) * 2.0;
+	/* llama.cpp sizes the SWA cache to the window plus one ubatch, padded to 256 */
+	int64_t swa_cells = n_ctx;
+	if (hp->sliding_window > 0) {
+		int64_t w = (int64_t)kolm_align_up((uint64_t)hp->sliding_window + 512, 256);
+		swa_cells = w < n_ctx ? w : n_ctx;
+	}
+	double total = 0;
+	for (int64_t il = 0; il < hp->n_layer; il++) {
+		int local = 0;
+		if (hp->sliding_window > 0) {
+			int p = hp->swa_pattern;
+			local = p > 1 ? (il % p) < p - 1 : 1;
+		}
+		total += per_pos * (double)(local ? swa_cells : n_ctx);
+	}
+	return (uint64_t)llround(total);
+}
+
+int kolm_estimate_base(struct kolm_ctx *ctx, const char *base_id, const char *format_id, struct kolm_estimate *out,
+		       struct kolm_err *err)
+{
+	const struct kolm_format *f = kolm_catalog_format_find(ctx, format_id);
+	if (!f)
+		return kolm_catalog_not_found(ctx, "quant", format_id, err);
+	struct kolm_model m;
+	int rc = kolm_model_from_base(&m, ctx, base_id, err);
+	if (rc)
+		return rc;
+	rc = kolm_estimate_model(ctx, &m, f, NULL, 0, out, err);
+	kolm_model_release(&m);
+	return rc;
+}
+
+#include "forecast_internal.h"
+
+int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, struct kolm_err *err)
+{
+	memset(out, 0, sizeof *out);
+	double read = 0, active = 0;
+	uint64_t raw = 0;
+	for (int64_t i = 0; i < m->n_tensors; i++) {
+		const struct kolm_tensor_desc *t = &m->tensors[i];
+		uint64_t nb = kolm_type_tensor_bytes(t->type, t->ne, t->n_dims);
+		if (nb == UINT64_MAX)
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: shape does not fit type %s", t->name,
+					    kolm_type_name(t->type));
+		if (t->type >= 0 && t->type < 64) {
+			out->type_count[t->type]++;
+			out->type_bytes[t->type] += nb;
+		}
+		raw += nb;
+		double fr = read_fraction(m, t);
+		read += fr * (double)nb;
+		if (strcmp(t->name, "rope_freqs.weight") && !strstr(t->name, "rope_factors")) {
+			out->params += nelem(t);
+			active += fr * (double)nelem(t);
+		}
+	}
+	out->file_bytes = m->file_bytes;
+	out->header_bytes = m->data_offset;
+	out->tensor_bytes = m->file_bytes > m->data_offset ? m->file_bytes - m->data_offset : 0;
+	out->weights_read_bytes = (uint64_t)llround(read);
+	out->active_params = (int64_t)llround(active);
+	out->bpw = out->params ? 8.0 * (double)raw / (double)out->params : 0;
+	out->meta_exact = 1;
+	return KOLM_OK;
+}
