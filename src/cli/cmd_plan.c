@@ -32,7 +32,7 @@ int cmd_plan(int argc, char **argv)
 		return cli_usage_error("plan: unexpected argument '%s' (use --model PATH for a file)", cp.positional);
 	if (!cp.p.base_id && !cp.p.config_path && !cp.p.model_path && !cp.best_base)
 		return cli_usage_error("plan: give a source: --base ID, --config FILE or --model PATH (see 'kolm bases')");
-	if (!cp.p.device_id && !(cp.p.mem_gb > 0 && cp.p.bw_gbs > 0))
+	if (!cp.p.device_id && !cp.all_devices && !(cp.p.mem_gb > 0 && cp.p.bw_gbs > 0))
 		return cli_usage_error("plan: give --device ID (see 'kolm devices') or a custom device with --mem-gb and --bw-gbs");
 	struct kolm_ctx *ctx;
 	if ((rc = cli_ctx_open(&ctx)))

@@ -545,9 +545,9 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 	json_object_set_new(dev, "class", json_string(fc.dev.klass));
 	json_object_set_new(dev, "memory_bytes", json_integer((json_int_t)fc.dev.mem_bytes));
 	json_object_set_new(dev, "memory_kind", json_string(fc.dev.mem_kind));
-	json_object_set_new(dev, "bandwidth_bytes_per_s", json_real(fc.dev.bw_bytes_per_s));
-	json_object_set_new(dev, "flops_fp16", json_real(fc.dev.flops_fp16));
-	json_object_set_new(dev, "storage_bytes_per_s", json_real(fc.dev.storage_bytes_per_s));
+	json_object_set_new(dev, "bandwidth_bytes_per_s", json_integer((json_int_t)llround(fc.dev.bw_bytes_per_s)));
+	json_object_set_new(dev, "flops_fp16", json_integer((json_int_t)llround(fc.dev.flops_fp16)));
+	json_object_set_new(dev, "storage_bytes_per_s", json_integer((json_int_t)llround(fc.dev.storage_bytes_per_s)));
 	if (fc.dev.power_mode)
 		json_object_set_new(dev, "power_mode", json_string(fc.dev.power_mode));
 	if (fc.dev.json) {
