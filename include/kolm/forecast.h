@@ -68,6 +68,13 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *pick, json_t **o
 int kolm_forecast_matrix(struct kolm_ctx *ctx, const struct kolm_pick *pick, int all_devices,
 			 json_t **out, struct kolm_err *err);
 
+/* Pick for me: rank every format of the device's backend (or, with
+ * across_bases, every catalog base at its own best format) by the stated
+ * rule; {"schema": "kolm.best/1", "rule", "why", "winner", "ranking"}.
+ * Returns KOLM_E_NO (with *out set) when no candidate passes fit and gates. */
+int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int across_bases, json_t **out,
+		       struct kolm_err *err);
+
 /* Canonical JSON text for a forecast (what `kolm plan --json` prints and
  * the API serves).  Caller frees. */
 char *kolm_forecast_dumps(const json_t *forecast);

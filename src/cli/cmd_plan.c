@@ -30,6 +30,8 @@ int cmd_plan(int argc, char **argv)
 	}
 	if (cp.positional)
 		return cli_usage_error("plan: unexpected argument '%s' (use --model PATH for a file)", cp.positional);
+	if (cp.best_base && (cp.p.base_id || cp.p.config_path || cp.p.model_path))
+		return cli_usage_error("plan: --best-base ranks catalog bases; drop --base/--config/--model");
 	if (!cp.p.base_id && !cp.p.config_path && !cp.p.model_path && !cp.best_base)
 		return cli_usage_error("plan: give a source: --base ID, --config FILE or --model PATH (see 'kolm bases')");
 	if (!cp.p.device_id && !cp.all_devices && !(cp.p.mem_gb > 0 && cp.p.bw_gbs > 0))
@@ -40,6 +42,33 @@ int cmd_plan(int argc, char **argv)
 	struct kolm_err err = {0};
 	json_t *out = NULL;
 	int exit_code = 0;
+	if (cp.best || cp.best_base) {
+		rc = kolm_forecast_best(ctx, &cp.p, cp.best_base, &out, &err);
+		if (rc && rc != KOLM_E_NO) {
+			exit_code = cli_fail(&err);
+			goto done;
+		}
+		if (cp.json) {
+			exit_code = cli_print_json(out);
+		} else {
+			printf("rule: %s\n", json_string_value(json_object_get(out, "rule")));
+			size_t i;
+			json_t *r;
+			json_array_foreach(json_object_get(out, "ranking"), i, r)
+				printf("  %2zu. %-16s %-6s gates %-4s K loss %6.2f  %8.3g tok/s\n", i + 1,
+				       json_string_value(json_object_get(r, "id")), json_string_value(json_object_get(r, "verdict")),
+				       json_is_true(json_object_get(r, "gates_pass")) ? "ok" : "FAIL",
+				       json_number_value(json_object_get(r, "k_loss_points")),
+				       json_number_value(json_object_get(r, "decode_tps_mid")));
+			printf("winner: %s\n\n", json_string_value(json_object_get(out, "why")));
+			cli_render_forecast(stdout, json_object_get(out, "winner"), cli_color());
+		}
+		if (rc == KOLM_E_NO) {
+			fprintf(stderr, "kolm: plan: %s\n", json_string_value(json_object_get(out, "why")));
+			exit_code = 1;
+		}
+		goto done;
+	}
 	if (cp.all_quants || cp.all_devices) {
 		if (cp.all_quants && cp.all_devices) {
 			kolm_ctx_free(ctx);

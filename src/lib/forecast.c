@@ -1,5 +1,6 @@
 /* forecast.c - one pick -> kolm.forecast/1 JSON (see forecast.h, docs/FORMAT.md). */
 #include "kolm/forecast.h"
+#include "kolm/local.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -72,7 +73,17 @@ static double sig(double v, int n)
 
 static int resolve_device(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
 {
-	if (p->device_id && strcmp(p->device_id, "custom") != 0) {
+	if (p->device_id && !strcmp(p->device_id, "local")) {
+		struct kolm_local l;
+		int rc = kolm_local_detect(&l, err);
+		if (rc)
+			return rc;
+		kolm_local_device(ctx, &l, &fc->dev, fc->local_why, sizeof fc->local_why);
+		fc->local = l;
+		fc->is_local = 1;
+		if (fc->dev.mem_bytes == 0)
+			return kolm_err_set(err, KOLM_E_IO, "--device local: memory size unknown");
+	} else if (p->device_id && strcmp(p->device_id, "custom") != 0) {
 		const struct kolm_device *d = kolm_catalog_device_find(ctx, p->device_id);
 		if (!d)
 			return kolm_catalog_not_found(ctx, "device", p->device_id, err);
@@ -347,6 +358,154 @@ static const char *verdict_of(uint64_t total, uint64_t usable, double *ratio)
 	return "over";
 }
 
+
+/* ---- context budget --------------------------------------------------- */
+
+static int mem_ok(const struct fc *fc, int64_t n_ctx, const char *kv, double ov, int want_pass)
+{
+	struct mem mm;
+	memory_for(fc, n_ctx, kv, ov, &mm);
+	if (want_pass)
+		return (unsigned __int128)mm.total * 5 <= (unsigned __int128)mm.usable * 4;
+	return mm.total <= mm.usable;
+}
+
+/* Largest context in [1, limit] meeting the rule; 0 if even 1 does not.
+ * Memory is non-decreasing in n_ctx, so bisection is exact. */
+static int64_t solve_ctx(const struct fc *fc, const char *kv, double ov, int want_pass, int64_t limit)
+{
+	if (!mem_ok(fc, 1, kv, ov, want_pass))
+		return 0;
+	if (mem_ok(fc, limit, kv, ov, want_pass))
+		return limit;
+	int64_t lo = 1, hi = limit; /* lo ok, hi not */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (mem_ok(fc, mid, kv, ov, want_pass))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* ---- partial offload -------------------------------------------------- */
+
+struct offload {
+	int gpu_layers, host_layers, n_layer;
+	uint64_t gpu_bytes, host_bytes, gpu_usable, host_usable;
+	const char *gpu_verdict, *host_verdict;
+	double tps;
+	char basis[240];
+};
+
+static int plan_offload(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, const struct mem *mm,
+			struct offload *of, struct kolm_err *err)
+{
+	memset(of, 0, sizeof *of);
+	const struct kolm_model *m = &fc->m;
+	int n = (int)m->hp.n_layer;
+	of->n_layer = n;
+	int *types = calloc((size_t)(m->n_tensors ? m->n_tensors : 1), sizeof *types);
+	uint64_t *layer = calloc((size_t)n + 1, sizeof *layer);
+	if (!types || !layer) {
+		free(types);
+		free(layer);
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
+	int rc = KOLM_OK;
+	if (fc->as_stored) {
+		for (int64_t i = 0; i < m->n_tensors; i++)
+			types[i] = m->tensors[i].type;
+	} else if (!strcmp(fc->fmt->backend, "gguf")) {
+		rc = kolm_quantplan(m, fc->fmt->ftype, p->overrides, p->n_overrides, types, err);
+	} else {
+		rc = kolm_err_set(err, KOLM_E_USAGE, "--offload is a llama.cpp (gguf) feature");
+	}
+	if (rc)
+		goto out;
+	uint64_t output = 0, host_fixed = 0, embd = 0;
+	for (int64_t i = 0; i < m->n_tensors; i++) {
+		const struct kolm_tensor_desc *t = &m->tensors[i];
+		uint64_t nb = kolm_align_up(kolm_type_tensor_bytes(types[i], t->ne, t->n_dims), 32);
+		if (t->layer >= 0 && t->layer < n)
+			layer[t->layer] += nb;
+		else if (!strcmp(t->name, "output.weight") || !strcmp(t->name, "output_norm.weight"))
+			output += nb;
+		else
+			host_fixed += nb; /* token_embd stays in host memory in llama.cpp */
+		if (!strcmp(t->name, "token_embd.weight"))
+			embd = nb;
+	}
+	/* tied: llama.cpp duplicates the table into the output layer's buffer,
+	 * so a fully offloaded model holds a second copy on the GPU */
+	int tied_out = m->hp.tied;
+	uint64_t kv_layer = n ? mm->kv / (uint64_t)n : 0;
+	of->gpu_usable = mm->usable;
+	double host_gb = p->host_mem_gb > 0 ? p->host_mem_gb : (double)fc->dev.host_mem_bytes / GB;
+	of->host_usable = (uint64_t)llround(host_gb * GB);
+	if (!of->host_usable) {
+		rc = kolm_err_set(err, KOLM_E_USAGE, "--offload: give the host's memory with --host-mem-gb");
+		goto out;
+	}
+	int want = -1;
+	if (strcmp(p->offload, "auto")) {
+		char *end;
+		long v = strtol(p->offload, &end, 10);
+		if (*end || v < 0) {
+			rc = kolm_err_set(err, KOLM_E_USAGE, "--offload: expected 'auto' or a layer count, got '%s'", p->offload);
+			goto out;
+		}
+		want = v > n ? n : (int)v;
+	}
+	/* GPU side for k offloaded layers: the last k blocks with their KV, the
+	 * output layer when all are offloaded, the compute buffer and runtime */
+	uint64_t gpu_fixed = mm->compute + mm->base;
+	int best = 0;
+	for (int k = 0; k <= n; k++) {
+		uint64_t g = gpu_fixed;
+		for (int l = n - k; l < n; l++)
+			g += layer[l] + kv_layer;
+		if (k == n)
+			g += output + (tied_out ? embd : 0);
+		if (want >= 0 ? k == want : g <= of->gpu_usable)
+			best = k, of->gpu_bytes = g;
+	}
+	if (want < 0 && of->gpu_bytes == 0)
+		of->gpu_bytes = gpu_fixed;
+	of->gpu_layers = best;
+	of->host_layers = n - best;
+	uint64_t h = host_fixed;
+	for (int l = 0; l < n - best; l++)
+		h += layer[l] + kv_layer;
+	if (best < n)
+		h += output;
+	of->host_bytes = h;
+	double r;
+	of->gpu_verdict = verdict_of(of->gpu_bytes, of->gpu_usable, &r);
+	of->host_verdict = verdict_of(of->host_bytes, of->host_usable, &r);
+	/* time per token = GPU bytes / GPU bandwidth + host bytes / host bandwidth */
+	double read_gpu = 0, read_host = 0;
+	for (int l = 0; l < n; l++)
+		*(l >= n - best ? &read_gpu : &read_host) += (double)layer[l];
+	*(best == n ? &read_gpu : &read_host) += (double)output + (tied_out ? (double)embd : 0);
+	double eta_g = jnum(fc->rt, "eta", 0.6), t0 = jnum(fc->rt, "t0_ms", 1.5) / 1e3;
+	json_t *rts = kolm_ctx_json(ctx, "data/runtimes.json", NULL);
+	json_t *cpu = find_by_id(json_object_get(rts, "runtimes"), "llama.cpp-cpu");
+	double eta_h = jnum(cpu, "eta", 0.5);
+	double host_bw = fc->dev.host_bw_bytes_per_s > 0 ? fc->dev.host_bw_bytes_per_s : 50e9;
+	double t = read_gpu / (eta_g * fc->dev.bw_bytes_per_s) + read_host / (eta_h * host_bw) + t0;
+	of->tps = 1.0 / t;
+	snprintf(of->basis, sizeof of->basis,
+		 "forecast: %d of %d layers on the GPU (%.0f GB/s, eta %.2f) and %d on the host (%.0f GB/s, eta %.2f): "
+		 "time/token = GPU bytes / GPU bandwidth + host bytes / host bandwidth",
+		 best, n, fc->dev.bw_bytes_per_s / GB, eta_g, n - best, host_bw / GB, eta_h);
+out:
+	free(types);
+	free(layer);
+	return rc;
+}
+
 /* ---- speed ------------------------------------------------------------ */
 
 static void speeds(struct kolm_ctx *ctx, struct fc *fc)
@@ -481,12 +640,70 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 		rc = kolm_err_set(err, KOLM_E_USAGE, "--ctx must be a positive number of tokens or 'max'");
 		goto out;
 	}
+	json_t *ctxj = NULL;
+	if (p->ctx == KOLM_CTX_MAX) {
+		/* the budget per KV type; the pick uses the largest passing context */
+		int64_t limit = fc.m.hp.n_ctx_train > 0 ? fc.m.hp.n_ctx_train : 131072;
+		static const char *kvs[] = {"f16", "q8_0", "q4_0"};
+		json_t *per = json_object();
+		int64_t chosen_pass = 0, chosen_fit = 0;
+		for (size_t k = 0; k < 3; k++) {
+			int64_t mp = solve_ctx(&fc, kvs[k], p->overhead_gb, 1, limit);
+			int64_t mf = solve_ctx(&fc, kvs[k], p->overhead_gb, 0, limit);
+			json_object_set_new(per, kvs[k], json_pack("{s:I,s:I}", "max_pass", (json_int_t)mp, "max_fit", (json_int_t)mf));
+			if (!strcmp(kvs[k], fc.kv_type))
+				chosen_pass = mp, chosen_fit = mf;
+		}
+		n_ctx = chosen_pass ? chosen_pass : chosen_fit ? chosen_fit : DEFAULT_CTX;
+		ctxj = json_pack("{s:I,s:I,s:I,s:s,s:o,s:s}", "max_pass", (json_int_t)chosen_pass, "max_fit",
+				 (json_int_t)chosen_fit, "limit", (json_int_t)limit, "kv_type", fc.kv_type, "per_kv_type", per,
+				 "rule", "largest context (up to the model's trained context) whose total memory still "
+				 "passes (<= 80% of usable) / still fits (<= 100%)");
+	}
 	fc.n_ctx = n_ctx;
 	struct mem mm;
 	memory_for(&fc, n_ctx, fc.kv_type, p->overhead_gb, &mm);
 	double ratio;
 	const char *verdict = verdict_of(mm.total, mm.usable, &ratio);
 	speeds(ctx, &fc);
+	json_t *offj = NULL;
+	if (p->offload) {
+		if (strcmp(fc.dev.mem_kind, "vram")) {
+			rc = kolm_err_set(err, KOLM_E_USAGE, "--offload: %s has %s memory; offload applies to discrete GPUs",
+					  fc.dev.id, fc.dev.mem_kind);
+			json_decref(ctxj);
+			goto out;
+		}
+		struct offload of;
+		rc = plan_offload(ctx, p, &fc, &mm, &of, err);
+		if (rc) {
+			json_decref(ctxj);
+			goto out;
+		}
+		fc.gpu_layers = of.gpu_layers == of.n_layer ? -1 : of.gpu_layers;
+		fc.gpu_layers_set = 1;
+		offj = json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:s,s:s,s:s}", "gpu_layers", of.gpu_layers, "host_layers",
+				 of.host_layers, "gpu_bytes", (json_int_t)of.gpu_bytes, "host_bytes", (json_int_t)of.host_bytes,
+				 "gpu_usable_bytes", (json_int_t)of.gpu_usable, "host_memory_bytes", (json_int_t)of.host_usable,
+				 "gpu_verdict", of.gpu_verdict, "host_verdict", of.host_verdict, "basis", of.basis);
+		json_object_set_new(offj, "ngl", json_integer(of.gpu_layers == of.n_layer ? 99 : of.gpu_layers));
+		/* the split replaces the all-in-VRAM verdict and speed */
+		static const char *order[] = {"pass", "tight", "over"};
+		int a = 0, b = 0;
+		for (int k = 0; k < 3; k++) {
+			if (!strcmp(of.gpu_verdict, order[k]))
+				a = k;
+			if (!strcmp(of.host_verdict, order[k]))
+				b = k;
+		}
+		verdict = order[a > b ? a : b];
+		ratio = (double)of.gpu_bytes / (double)of.gpu_usable;
+		double scale = of.tps / fc.dec.mid;
+		fc.dec.mid = of.tps;
+		fc.dec.low *= scale;
+		fc.dec.high *= scale;
+		snprintf(fc.dec.basis, sizeof fc.dec.basis, "%s", of.basis);
+	}
 
 	o = json_object();
 	json_t *cav = json_array();
@@ -555,6 +772,11 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 		if (bs)
 			json_object_set_new(dev, "bandwidth_source", json_string(bs));
 	}
+	if (fc.is_local)
+		json_object_set_new(dev, "detected", json_pack("{s:s,s:i,s:I,s:s,s:s,s:s}", "cpu_model", fc.local.cpu_model,
+								 "cores", fc.local.cores, "memory_bytes",
+								 (json_int_t)fc.local.mem_bytes, "gpu", fc.local.gpu_name,
+								 "board", fc.local.board, "how", fc.local_why));
 	json_object_set_new(o, "device", dev);
 
 	json_t *be = json_object();
@@ -614,6 +836,10 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 			: "pass if total memory <= 80% of usable memory (device memory, or the platform cap when lower), "
 			  "tight if <= 100%, over above"));
 	json_object_set_new(o, "fit", fit);
+	if (ctxj)
+		json_object_set_new(o, "context", ctxj);
+	if (offj)
+		json_object_set_new(o, "offload", offj);
 
 	json_t *dec = speed_json(&fc.dec, fc.decode_bound);
 	json_object_set_new(dec, "bytes_per_token", json_integer((json_int_t)llround(fc.bytes_per_token)));
@@ -794,4 +1020,169 @@ out:
 	}
 	*out = json_pack("{s:s,s:o}", "schema", "kolm.matrix/1", "rows", rows);
 	return KOLM_OK;
+}
+
+/* ---- pick for me ------------------------------------------------------ */
+
+/* Across bases a K-loss ceiling keeps "larger model" from meaning "a
+ * large model crushed to 2 bits": the --max-k-loss gate, else the seed's
+ * int3 figure (5 points). */
+#define BEST_BASE_K_CEILING 5.0
+
+struct cand {
+	json_t *f;
+	int rank_fit, gates_ok;
+	double k, tps;
+	int64_t params;
+};
+
+static void cand_fill(struct cand *c, json_t *f)
+{
+	c->f = f;
+	const char *v = json_string_value(json_object_get(json_object_get(f, "fit"), "verdict"));
+	c->rank_fit = !strcmp(v, "pass") ? 0 : !strcmp(v, "tight") ? 1 : 2;
+	c->gates_ok = 1;
+	size_t i;
+	json_t *g;
+	json_array_foreach(json_object_get(f, "gates"), i, g)
+		if (!json_is_true(json_object_get(g, "pass")))
+			c->gates_ok = 0;
+	c->k = json_number_value(json_object_get(json_object_get(f, "k_loss"), "points"));
+	c->tps = json_number_value(json_object_get(json_object_get(f, "decode_tps"), "mid"));
+	c->params = json_integer_value(json_object_get(json_object_get(f, "source"), "params"));
+}
+
+static void cand_ceiling(struct cand *c, const struct kolm_pick *p)
+{
+	double kmax = BEST_BASE_K_CEILING;
+	for (int i = 0; i < p->n_gates; i++)
+		if (!strcmp(p->gates[i].name, "max_k_loss"))
+			kmax = p->gates[i].limit;
+	if (c->k > kmax)
+		c->gates_ok = 0;
+}
+
+static int by_base;
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int xo = x->rank_fit == 0 && x->gates_ok, yo = y->rank_fit == 0 && y->gates_ok;
+	if (xo != yo)
+		return yo - xo;
+	if (x->rank_fit != y->rank_fit)
+		return x->rank_fit - y->rank_fit;
+	if (by_base && x->params != y->params)
+		return x->params > y->params ? -1 : 1;
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	if (x->tps != y->tps)
+		return x->tps > y->tps ? -1 : 1;
+	return 0;
+}
+
+static const char *cand_id(const struct cand *c, int bases)
+{
+	json_t *o = json_object_get(c->f, bases ? "source" : "format");
+	return json_string_value(json_object_get(o, "id"));
+}
+
+int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int across_bases, json_t **out,
+		       struct kolm_err *err)
+{
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	int cap = across_bases ? cat->n_bases : cat->n_formats;
+	struct cand *cs = calloc((size_t)cap + 1, sizeof *cs);
+	if (!cs)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int n = 0, rc = KOLM_OK;
+	for (int i = 0; i < cap; i++) {
+		json_t *f = NULL;
+		if (across_bases) {
+			/* each base's own best format on this device */
+			struct kolm_pick p = *pick;
+			p.base_id = cat->bases[i].id;
+			p.config = NULL;
+			p.config_path = NULL;
+			p.model_path = NULL;
+			json_t *b = NULL;
+			rc = kolm_forecast_best(ctx, &p, 0, &b, err);
+			if (rc == KOLM_E_NO) {
+				rc = KOLM_OK;
+				continue;
+			}
+			if (rc)
+				break;
+			f = json_incref(json_object_get(b, "winner"));
+			json_decref(b);
+		} else {
+			struct kolm_pick p = *pick;
+			/* formats of the backend the device recommends (or the one asked for) */
+			const struct kolm_format *fm = &cat->formats[i];
+			if (!strcmp(fm->id, "f32"))
+				continue;
+			json_t *probe = NULL;
+			if (!p.backend) {
+				struct kolm_pick q = *pick;
+				q.quant = "int4";
+				q.n_gates = 0;
+				if (kolm_forecast(ctx, &q, &probe, err) == KOLM_OK) {
+					static char be[16];
+					kolm_strlcpy(be, json_string_value(json_object_get(json_object_get(probe, "backend"), "id")), sizeof be);
+					p.backend = be;
+				}
+				json_decref(probe);
+			}
+			if (p.backend && strcmp(fm->backend, p.backend))
+				continue;
+			p.quant = fm->id;
+			rc = kolm_forecast(ctx, &p, &f, err);
+			if (rc == KOLM_E_FORMAT || rc == KOLM_E_USAGE) {
+				rc = KOLM_OK; /* this format cannot be made for this model */
+				continue;
+			}
+			if (rc)
+				break;
+		}
+		cand_fill(&cs[n], f);
+		if (across_bases)
+			cand_ceiling(&cs[n], pick);
+		n++;
+	}
+	if (rc || n == 0) {
+		for (int i = 0; i < n; i++)
+			json_decref(cs[i].f);
+		free(cs);
+		return rc ? rc : kolm_err_set(err, KOLM_E_NO, "no candidate could be forecast");
+	}
+	by_base = across_bases;
+	qsort(cs, (size_t)n, sizeof *cs, cand_cmp);
+	json_t *rank = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(rank, json_pack("{s:s,s:s,s:b,s:f,s:f,s:I}", "id", cand_id(&cs[i], across_bases),
+						      "verdict", json_string_value(json_object_get(json_object_get(cs[i].f, "fit"), "verdict")),
+						      "gates_pass", cs[i].gates_ok, "k_loss_points", cs[i].k,
+						      "decode_tps_mid", cs[i].tps, "params", (json_int_t)cs[i].params));
+	char why[400];
+	int ok = cs[0].rank_fit == 0 && cs[0].gates_ok;
+	if (ok && n > 1)
+		snprintf(why, sizeof why, "%s: passes the fit%s and %s than %s (%.2f vs %.2f K points, %.3g vs %.3g tok/s)",
+			 cand_id(&cs[0], across_bases), pick->n_gates ? " and every gate" : "",
+			 across_bases && cs[0].params != cs[1].params ? "is a larger model" : "loses less K-score or decodes faster",
+			 cand_id(&cs[1], across_bases), cs[0].k, cs[1].k, cs[0].tps, cs[1].tps);
+	else if (ok)
+		snprintf(why, sizeof why, "%s: the only candidate", cand_id(&cs[0], across_bases));
+	else
+		snprintf(why, sizeof why, "no candidate passes the fit%s; the closest is %s", pick->n_gates ? " and gates" : "",
+			 cand_id(&cs[0], across_bases));
+	*out = json_pack("{s:s,s:s,s:s,s:O,s:o}", "schema", "kolm.best/1", "rule",
+			 across_bases ? "candidates: each base's best format; order: fit 'pass', every gate met and K-score loss <= "
+					"--max-k-loss (default 5 points, the seed's int3 figure) first, then the larger model "
+					"(parameters), then least K-score loss, then faster decode"
+				      : "candidates: every format of the backend; order: fit 'pass' and every gate met first, then "
+					"least K-score loss, then faster decode",
+			 "why", why, "winner", cs[0].f, "ranking", rank);
+	for (int i = 0; i < n; i++)
+		json_decref(cs[i].f);
+	free(cs);
+	return ok ? KOLM_OK : KOLM_E_NO;
 }

@@ -4,6 +4,7 @@
 #define KOLM_FORECAST_INTERNAL_H
 
 #include "kolm/catalog.h"
+#include "kolm/local.h"
 #include "kolm/estimate.h"
 #include "kolm/model.h"
 
@@ -30,6 +31,9 @@ struct fc {
 	double bytes_per_token, decode_bound;
 	struct kolm_speed dec, pre;
 	int gpu_layers, gpu_layers_set;
+	int is_local;
+	struct kolm_local local;    /* --device local: what was read */
+	char local_why[320];
 };
 
 /* Speed model (speed.c): fills *out from calibration, or returns non-zero
