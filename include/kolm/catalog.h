@@ -55,6 +55,7 @@ struct kolm_base {
 	json_t *config;            /* HF config.json as published */
 	const char *tokenizer;     /* tokenizer family id (data/tokenizers.json) */
 	int64_t published_params;  /* from the model card, 0 if none */
+	int calibration_only;      /* from data/bases-calibration.json: usable by id, not listed */
 	json_t *json;
 };
 

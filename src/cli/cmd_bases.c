@@ -36,6 +36,8 @@ int cmd_bases(int argc, char **argv)
 		printf("%-16s %-20s %-10s %14s %7s %8s  %s\n", "id", "name", "arch", "params", "layers", "vocab", "hf repo");
 	for (int i = 0; i < cat->n_bases; i++) {
 		const struct kolm_base *b = &cat->bases[i];
+		if (b->calibration_only)
+			continue;
 		struct kolm_model m;
 		struct kolm_err err = {0};
 		if (kolm_model_from_base(&m, ctx, b->id, &err)) {

@@ -124,6 +124,7 @@ static int parse_base(json_t *o, struct kolm_base *b, const char *file, struct k
 	if (!json_is_object(b->config))
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing object 'config'", what);
 	b->published_params = (int64_t)jnum(o, "published_params", 0);
+	b->calibration_only = json_is_true(json_object_get(o, "calibration_only"));
 	return KOLM_OK;
 }
 
@@ -218,20 +219,28 @@ int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err)
 {
 	static const struct {
 		const char *file, *key, *user;
+		int optional;
 		size_t sz;
 		parse_fn fn;
 		size_t off_items, off_n;
 	} specs[] = {
-		{"data/devices.json", "devices", "devices.json", sizeof(struct kolm_device),
+		{"data/devices.json", "devices", "devices.json", 0, sizeof(struct kolm_device),
 		 (parse_fn)parse_device, offsetof(struct kolm_catalog, devices),
 		 offsetof(struct kolm_catalog, n_devices)},
-		{"data/bases.json", "bases", "bases.json", sizeof(struct kolm_base), (parse_fn)parse_base,
+		{"data/bases.json", "bases", "bases.json", 0, sizeof(struct kolm_base), (parse_fn)parse_base,
 		 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
-		{"data/formats.json", "formats", NULL, sizeof(struct kolm_format), (parse_fn)parse_format,
+		/* models that published measurements use but the picker does not list */
+		{"data/bases-calibration.json", "bases", NULL, 1, sizeof(struct kolm_base), (parse_fn)parse_base,
+		 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
+		{"data/formats.json", "formats", NULL, 0, sizeof(struct kolm_format), (parse_fn)parse_format,
 		 offsetof(struct kolm_catalog, formats), offsetof(struct kolm_catalog, n_formats)},
 	};
 	for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
 		json_t *j = kolm_ctx_json(c, specs[s].file, err);
+		if (!j && specs[s].optional) {
+			kolm_err_clear(err);
+			continue;
+		}
 		if (!j)
 			return err ? err->code : KOLM_E_IO;
 		void **items = (void **)((uint8_t *)&c->cat + specs[s].off_items);
@@ -240,6 +249,17 @@ int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err)
 				       specs[s].file, err);
 		if (rc)
 			return rc;
+		if (specs[s].optional) {
+			size_t i;
+			json_t *x;
+			json_array_foreach(json_object_get(j, specs[s].key), i, x)
+			{
+				const char *id = jstr(x, "id");
+				for (int k = 0; id && k < c->cat.n_bases; k++)
+					if (!strcmp(c->cat.bases[k].id, id))
+						c->cat.bases[k].calibration_only = 1;
+			}
+		}
 		if (specs[s].user) {
 			json_t *u;
 			rc = load_user_file(c, specs[s].user, &u, err);

@@ -1099,6 +1099,8 @@ int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int a
 		json_t *f = NULL;
 		if (across_bases) {
 			/* each base's own best format on this device */
+			if (cat->bases[i].calibration_only)
+				continue;
 			struct kolm_pick p = *pick;
 			p.base_id = cat->bases[i].id;
 			p.config = NULL;
