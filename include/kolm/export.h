@@ -1,0 +1,54 @@
+/*
+ * export.h - native GGUF export: a .kolm artifact or a Hugging Face
+ * directory (safetensors F32/F16/BF16, sharded or not) -> one GGUF file,
+ * converted and quantized in C the way convert_hf_to_gguf.py + llama-quantize
+ * would, stamped with the kolm.* metadata (docs/ARTIFACT.md), written
+ * atomically, with a receipt JSON beside it.
+ *
+ * Pipeline per tensor, in output order: read the HF tensor(s) (mmap) ->
+ * F32 -> transform (q/k un-permutation for llama-family rotate-half
+ * checkpoints, fused or stacked tensors) -> quantize to the type
+ * kolm_quantplan chose (N worker threads over rows) -> write.  Peak memory
+ * stays near one tensor's F32 copy plus its output, whatever the model size.
+ *
+ * The library never prints: progress goes to an optional callback.
+ */
+#ifndef KOLM_EXPORT_H
+#define KOLM_EXPORT_H
+
+#include <stdint.h>
+
+#include "kolm/err.h"
+
+struct kolm_ctx;
+struct kolm_tensor_override;
+typedef struct json_t json_t;
+
+struct kolm_export_progress {
+	int64_t tensor;            /* index of the tensor being written (0-based) */
+	int64_t n_tensors;
+	const char *name;          /* its GGUF name */
+	uint64_t in_done, in_total;/* source bytes processed / total */
+	double seconds;            /* since the export started */
+};
+
+struct kolm_export_opts {
+	const char *artifact;      /* .kolm path, or NULL */
+	const char *hf_dir;        /* a Hugging Face directory (--from-dir), or NULL */
+	const char *format;        /* gguf format id or tier ("q4_k_m", "int4", "f32") */
+	const char *out_path;      /* the output .gguf */
+	int threads;               /* worker threads (0 = online CPUs) */
+	const struct kolm_tensor_override *overrides;
+	int n_overrides;
+	double min_k;              /* compile gate override (< 0: the manifest's gate) */
+	void (*progress)(void *user, const struct kolm_export_progress *p);
+	void *progress_user;
+};
+
+/* On success *receipt (new reference, may be NULL if not wanted) holds the
+ * receipt also written to "<out_path>.receipt.json".  KOLM_E_NO when the
+ * compile gate refuses the artifact's K-score. */
+int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt,
+		     struct kolm_err *err);
+
+#endif
