@@ -136,6 +136,36 @@ static void test_llama_quantize_help_sizes(void **state)
 	}
 }
 
+/* bartowski/Mixtral-8x22B-v0.1-GGUF README (llama.cpp b2636): an MoE model
+ * from its config.json, 9 file types, sizes in GB as the README prints them. */
+static void test_moe_published_sizes(void **state)
+{
+	(void)state;
+	json_t *cfg = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:b}", "model_type", "mixtral",
+				"vocab_size", 32000, "hidden_size", 6144, "intermediate_size", 16384, "num_hidden_layers",
+				56, "num_attention_heads", 48, "num_key_value_heads", 8, "num_local_experts", 8,
+				"num_experts_per_tok", 2, "max_position_embeddings", 65536, "rope_theta", 1e6,
+				"tie_word_embeddings", 0);
+	static const struct { const char *fmt; double gb; } readme[] = {
+		{"q5_k_m", 99.96}, {"q5_k_s", 96.97}, {"q4_k_m", 85.58}, {"q4_k_s", 80.47}, {"iq4_xs", 76.35},
+		{"q3_k_l", 72.57}, {"q3_k_m", 67.78}, {"q3_k_s", 61.49}, {"q2_k", 52.10},
+	};
+	struct kolm_model m;
+	assert_int_equal(kolm_model_from_config(&m, cfg, "llama-spm", ctx, NULL), 0);
+	for (size_t i = 0; i < sizeof readme / sizeof readme[0]; i++) {
+		struct kolm_estimate e;
+		const struct kolm_format *f = kolm_catalog_format_find(ctx, readme[i].fmt);
+		assert_non_null(f);
+		assert_int_equal(kolm_estimate_model(ctx, &m, f, NULL, 0, &e, NULL), 0);
+		double got = (double)e.file_bytes / 1e9, err = fabs(got - readme[i].gb) / readme[i].gb;
+		printf("Mixtral-8x22B %-7s kolm %.2f GB, bartowski %.2f GB (%.3f%%)\n", readme[i].fmt, got, readme[i].gb,
+		       100 * err);
+		assert_true(err < 0.01);
+	}
+	kolm_model_release(&m);
+	json_decref(cfg);
+}
+
 /* The seed's "Source artifact sizes" table, with kolm's figure beside it.
  * The seed rounds and halves (its int4 understates the real Q4_K_M file by
  * 11% for Llama-3.1-8B): kolm follows real files, asserted against the
@@ -319,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_param_counts),
 		cmocka_unit_test(test_exact_sizes),
 		cmocka_unit_test(test_llama_quantize_help_sizes),
+		cmocka_unit_test(test_moe_published_sizes),
 		cmocka_unit_test(test_seed_size_table),
 		cmocka_unit_test(test_fit_boundaries),
 		cmocka_unit_test(test_json_fields),
