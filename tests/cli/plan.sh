@@ -3,23 +3,25 @@
 # errors, JSON shape, units, matrix views.  $KOLM is the binary under test.
 set -eu
 K=${KOLM:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_exit() { want=$1; shift; set +e; "$@" >/tmp/kolm-cli.$$ 2>/tmp/kolm-cli-err.$$; got=$?; set -e
-	[ "$got" = "$want" ] || { cat /tmp/kolm-cli-err.$$ >&2; fail "exit $got, want $want: $*"; }; }
+expect_exit() { want=$1; shift; set +e; "$@" >$T/out 2>$T/err; got=$?; set -e
+	[ "$got" = "$want" ] || { cat $T/err >&2; fail "exit $got, want $want: $*"; }; }
 
 # the default forecast prints and exits 0
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb
-grep -q 'Q4_K - Medium' /tmp/kolm-cli.$$ || fail "no format label"
-grep -q 'pass' /tmp/kolm-cli.$$ || fail "no verdict"
+grep -q 'Q4_K - Medium' $T/out || fail "no format label"
+grep -q 'pass' $T/out || fail "no verdict"
 
 # JSON: the acceptance anchor, within 1% of the real 4,920,739,168-byte file
-"$K" plan --base llama-3.1-8b --quant q4_k_m --device rtx-4090 --json >/tmp/kolm-8b.$$
-b=$(sed -n 's/^    "bytes": \([0-9]*\),$/\1/p' /tmp/kolm-8b.$$ | head -1)
+"$K" plan --base llama-3.1-8b --quant q4_k_m --device rtx-4090 --json >$T/8b
+b=$(sed -n 's/^    "bytes": \([0-9]*\),$/\1/p' $T/8b | head -1)
 [ -n "$b" ] || fail "no size.bytes"
 awk -v b="$b" 'BEGIN { e = (b - 4920739168) / 4920739168; if (e < 0) e = -e; exit !(e < 0.01) }' || fail "size $b"
 
 # --config with that model's config.json gives the same answer
-cfg=/tmp/kolm-cfg.$$.json
+cfg=$T/config.json
 cat >"$cfg" <<'J'
 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256, "hidden_size": 4096,
  "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
@@ -27,18 +29,18 @@ cat >"$cfg" <<'J'
  "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
  "original_max_position_embeddings": 8192, "rope_type": "llama3"}, "torch_dtype": "bfloat16"}
 J
-"$K" plan --config "$cfg" --quant q4_k_m --device rtx-4090 --json >/tmp/kolm-8bc.$$
-b2=$(sed -n 's/^    "bytes": \([0-9]*\),$/\1/p' /tmp/kolm-8bc.$$ | head -1)
+"$K" plan --config "$cfg" --quant q4_k_m --device rtx-4090 --json >$T/8bc
+b2=$(sed -n 's/^    "bytes": \([0-9]*\),$/\1/p' $T/8bc | head -1)
 [ "$b" = "$b2" ] || fail "--config gives $b2, --base gives $b"
 
 # unknown ids: exit 2 with a suggestion
 expect_exit 2 "$K" plan --base llama-3.2-3 --quant int4 --device rpi5-8gb
-grep -q "did you mean llama-3.2-3b" /tmp/kolm-cli-err.$$ || fail "no suggestion for base"
+grep -q "did you mean llama-3.2-3b" $T/err || fail "no suggestion for base"
 expect_exit 2 "$K" plan --base llama-3.2-3b --quant int4 --device rtx4090
-grep -q "rtx-4090" /tmp/kolm-cli-err.$$ || fail "no suggestion for device"
+grep -q "rtx-4090" $T/err || fail "no suggestion for device"
 expect_exit 2 "$K" plan --base llama-3.2-3b --quant q4_k_n --device rpi5-8gb
-[ "$(wc -l </tmp/kolm-cli-err.$$)" = 1 ] || fail "error is not one line"
-grep -q '^kolm: ' /tmp/kolm-cli-err.$$ || fail "error lacks kolm: prefix"
+[ "$(wc -l <$T/err)" = 1 ] || fail "error is not one line"
+grep -q '^kolm: ' $T/err || fail "error lacks kolm: prefix"
 expect_exit 2 "$K" plan --base llama-3.2-3b --quant int4
 expect_exit 2 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb --mem-gb abc
 expect_exit 2 "$K" plan --bogus
@@ -62,7 +64,7 @@ n=$("$K" plan --base llama-3.2-1b --quant int4 --all-devices | grep -c ' pass \|
 
 # gates: exit 1 with the failed gate named
 expect_exit 1 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb --min-tps 1000
-grep -q 'min_tps' /tmp/kolm-cli-err.$$ || fail "gate not named"
+grep -q 'min_tps' $T/err || fail "gate not named"
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb --max-size-gb 3
 
 # catalogs
@@ -73,5 +75,4 @@ expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb --max
 
 # colour never when NO_COLOR is set or stdout is not a TTY
 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb | grep -q "$(printf '\033')" && fail "colour on a pipe"
-rm -f /tmp/kolm-cli.$$ /tmp/kolm-cli-err.$$ /tmp/kolm-8b.$$ /tmp/kolm-8bc.$$ "$cfg"
 echo "plan CLI: ok"
