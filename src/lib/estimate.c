@@ -119,8 +119,9 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 	uint64_t header;
 	if (gguf) {
 		header = m->meta_bytes + kolm_model_tensor_info_bytes(m);
-		const struct kolm_ftype_info *fi = kolm_ftype_info(f->ftype);
-		if (m->meta_exact && fi && kolm_type_info(fi->default_type)->quantized &&
+		/* llama-quantize always writes general.quantization_version; an
+		 * unquantized source (converter output) does not have it yet */
+		if (m->meta_exact &&
 		    (m->ftype < 0 || m->ftype == KOLM_FT_ALL_F32 || m->ftype == KOLM_FT_F16 || m->ftype == KOLM_FT_BF16))
 			header += 8 + strlen("general.quantization_version") + 4 + 4; /* llama-quantize adds it */
 		if (m->meta_exact && m->ftype < 0)

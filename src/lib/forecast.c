@@ -20,8 +20,6 @@
 #include "forecast_internal.h"
 
 /* Modules written alongside this one; linked when present. */
-extern int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
-				struct kolm_err *err) __attribute__((weak));
 extern int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out,
 				struct kolm_err *err) __attribute__((weak));
 
@@ -229,8 +227,6 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 		json_decref(cfg);
 		return rc ? kolm_err_prefix(err, "%s", p->config_path) : KOLM_OK;
 	}
-	if (!kolm_model_from_path)
-		return kolm_err_set(err, KOLM_E_USAGE, "--model: reading model files is not part of this build");
 	fc->source_id = "custom";
 	fc->source_kind = strstr(p->model_path, ".kolm") ? "artifact" : "model";
 	return kolm_model_from_path(&fc->m, ctx, p->model_path, err);
@@ -239,8 +235,8 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 /* The format: --quant, or the GGUF as stored, or the tier int4. */
 static int resolve_format(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
 {
-	if (!p->quant && fc->m.ftype >= 0 && !strcmp(fc->m.source, "gguf")) {
-		const struct kolm_ftype_info *fi = kolm_ftype_info(fc->m.ftype);
+	if (!p->quant && !strcmp(fc->m.source, "gguf")) {
+		const struct kolm_ftype_info *fi = kolm_ftype_info(fc->m.ftype >= 0 ? fc->m.ftype : KOLM_FT_ALL_F32);
 		if (fi) {
 			char id[32];
 			size_t i;

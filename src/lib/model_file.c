@@ -1,0 +1,102 @@
+/* model_file.c - kolm_model_from_path: a model from what the user has on
+ * disk: a .gguf (tensors as stored), a config.json, or a Hugging Face
+ * directory (config.json; the checkpoint's own tensors when its safetensors
+ * can be read). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "kolm/gguf.h"
+#include "kolm/model.h"
+#include "kolm/types.h"
+#include "kolm/util.h"
+
+int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
+/* Replace a config-built tensor list by a checkpoint's real tensors (hfdir.c). */
+extern int kolm_model_use_checkpoint(struct kolm_model *m, const char *dir, struct kolm_err *err)
+	__attribute__((weak));
+/* .kolm artifacts (artifact.c). */
+extern int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
+				    struct kolm_err *err) __attribute__((weak));
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int from_config_file(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err)
+{
+	char *buf;
+	size_t n;
+	int rc = kolm_file_read_all(path, 16u << 20, &buf, &n, err);
+	if (rc)
+		return rc;
+	json_error_t je;
+	json_t *cfg = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (!cfg)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", path, je.line, je.text);
+	rc = kolm_model_from_config(m, cfg, NULL, ctx, err);
+	json_decref(cfg);
+	if (rc)
+		return kolm_err_prefix(err, "%s", path);
+	return KOLM_OK;
+}
+
+int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return kolm_err_set(err, KOLM_E_IO, "%s: no such file or directory", path);
+	if (S_ISDIR(st.st_mode)) {
+		char cfg[4096];
+		if (snprintf(cfg, sizeof cfg, "%s/config.json", path) >= (int)sizeof cfg)
+			return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", path);
+		int rc = from_config_file(m, ctx, cfg, err);
+		if (rc)
+			return rc;
+		m->source = "hf-dir";
+		if (kolm_model_use_checkpoint) {
+			rc = kolm_model_use_checkpoint(m, path, err);
+			if (rc) {
+				kolm_model_release(m);
+				return rc;
+			}
+		}
+		return KOLM_OK;
+	}
+	if (ends_with(path, ".kolm")) {
+		if (!kolm_model_from_artifact)
+			return kolm_err_set(err, KOLM_E_USAGE, "%s: .kolm artifacts are not readable in this build", path);
+		return kolm_model_from_artifact(m, ctx, path, err);
+	}
+	if (ends_with(path, ".json"))
+		return from_config_file(m, ctx, path, err);
+	if (ends_with(path, ".safetensors")) {
+		/* a checkpoint file: its config.json sits beside it */
+		char *dir = kolm_strdup(path);
+		if (!dir)
+			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(dir, ".");
+		int rc = kolm_model_from_path(m, ctx, dir, err);
+		free(dir);
+		return rc;
+	}
+	struct kolm_gguf *g;
+	int rc = kolm_gguf_open(&g, path, err);
+	if (rc)
+		return rc;
+	rc = kolm_model_from_gguf(m, g, err);
+	kolm_gguf_close(g);
+	if (rc)
+		return kolm_err_prefix(err, "%s", path);
+	return KOLM_OK;
+}
