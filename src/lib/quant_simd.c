@@ -3,9 +3,11 @@
  * the scalar reference in quant.c computes: the same float operations per
  * element (one multiply by the same inverse scale), roundf emulated exactly
  * (ties away from zero), the first element of largest magnitude for Q4_0,
- * and a block containing NaN handed to the scalar code.  No FMA is used, so
- * there is no contraction to worry about.  tests/unit/test_quant.c compares
- * them with the scalar kernels byte for byte. */
+ * and a block containing NaN (or a subnormal scale) handed to the scalar
+ * code.  No FMA is used, so there is no contraction to worry about.
+ * tests/unit/test_quant.c compares them with the scalar kernels byte for
+ * byte; the NEON kernels were checked the same way under qemu-aarch64 (gcc
+ * and clang builds, outputs also equal to x86-64's for every type). */
 #include <math.h>
 #include <string.h>
 
@@ -208,6 +210,50 @@ static void neon_quant_q8_0(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
+static void neon_quant_q4_0(const float *x, uint8_t *y, int64_t n)
+{
+	for (int64_t i = 0; i < n / QK; i++, x += QK, y += B_Q4_0) {
+		float32x4_t v[8];
+		uint32x4_t nan = vdupq_n_u32(0);
+		float32x4_t m = vdupq_n_f32(0.0f);
+		for (int k = 0; k < 8; k++) {
+			v[k] = vld1q_f32(x + 4 * k);
+			nan = vorrq_u32(nan, vmvnq_u32(vceqq_f32(v[k], v[k])));
+			m = vmaxq_f32(m, vabsq_f32(v[k]));
+		}
+		if (vmaxvq_u32(nan)) {
+			kq_quant_q4_0(x, y, QK);
+			continue;
+		}
+		const float amax = vmaxvq_f32(m);
+		float max = 0.0f;
+		for (int j = 0; amax > 0 && j < QK; j++) {
+			if (fabsf(x[j]) == amax) { /* the first, as the scalar '<' keeps */
+				max = x[j];
+				break;
+			}
+		}
+		const float d = max / -8;
+		const float id = d ? 1.0f / d : 0.0f;
+		if (isinf(id)) {
+			kq_quant_q4_0(x, y, QK);
+			continue;
+		}
+		put_f16(y, d);
+		int32x4_t q[8];
+		for (int k = 0; k < 8; k++)
+			q[k] = vminq_s32(vcvtq_s32_f32(vaddq_f32(vmulq_n_f32(v[k], id), vdupq_n_f32(8.5f))),
+					 vdupq_n_s32(15));
+		int32x4_t r[4];
+		for (int k = 0; k < 4; k++)
+			r[k] = vorrq_s32(q[k], vshlq_n_s32(q[k + 4], 4));
+		int16x8_t h0 = vcombine_s16(vmovn_s32(r[0]), vmovn_s32(r[1]));
+		int16x8_t h1 = vcombine_s16(vmovn_s32(r[2]), vmovn_s32(r[3]));
+		uint8x16_t b = vcombine_u8(vmovn_u16(vreinterpretq_u16_s16(h0)), vmovn_u16(vreinterpretq_u16_s16(h1)));
+		vst1q_u8(y + 2, b);
+	}
+}
+
 static void neon_deq_q8_0(const uint8_t *x, float *y, int64_t n)
 {
 	for (int64_t i = 0; i < n / QK; i++, x += B_Q8_0, y += QK) {
@@ -278,6 +324,10 @@ int kq_simd_quant_q4_0(const float *x, uint8_t *y, int64_t n)
 		avx2_quant_q4_0(x, y, n);
 		return 1;
 	}
+#endif
+#ifdef KQ_NEON
+	neon_quant_q4_0(x, y, n);
+	return 1;
 #endif
 	(void)x, (void)y, (void)n;
 	return 0;
