@@ -56,6 +56,18 @@ for m in aidreams260K stories260K; do
 	[ "$(sha "$T/t.gguf")" = "$want" ] || fail "$m f16: not byte-identical to llama-quantize"
 done
 
+# F16 input: re-running llama-quantize's own F16 output as F16 gives it back
+# byte for byte (tensors copied, metadata order kept); to Q8_0 it converts
+# F16 -> F32 first and lays the file out exactly like the F32-made one.
+for m in aidreams260K stories260K; do
+	"$KOLM" quantize -q "$SH/models/gguf/$m-f16.gguf" "$T/t.gguf" F16 || fail "$m f16 -> f16: exit $?"
+	cmp -s "$T/t.gguf" "$SH/models/gguf/$m-f16.gguf" || fail "$m f16 -> f16: not identical"
+	"$KOLM" quantize -q "$SH/models/gguf/$m-f16.gguf" "$T/t.gguf" Q8_0 --tensor-type ffn_down=f16 ||
+		fail "$m f16 -> q8_0: exit $?"
+	[ "$(wc -c <"$T/t.gguf" | tr -d ' ')" = "$(wc -c <"$SH/models/gguf/$m-q8_0.gguf" | tr -d ' ')" ] ||
+		fail "$m f16 -> q8_0: size differs from llama-quantize's Q8_0 file"
+done
+
 # 3. Already-quantized input needs --allow-requantize.
 "$KOLM" quantize -q "$KQ/synth-q8_0.gguf" "$T/r.gguf" Q4_0 2>"$T/err"
 rc=$?
