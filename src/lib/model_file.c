@@ -10,14 +10,12 @@
 #include <jansson.h>
 
 #include "kolm/gguf.h"
+#include "kolm/hfdir.h"
 #include "kolm/model.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 
 int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
-/* Replace a config-built tensor list by a checkpoint's real tensors (hfdir.c). */
-extern int kolm_model_use_checkpoint(struct kolm_model *m, const char *dir, struct kolm_err *err)
-	__attribute__((weak));
 /* .kolm artifacts (artifact.c). */
 extern int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
 				    struct kolm_err *err) __attribute__((weak));
@@ -60,12 +58,10 @@ int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char 
 		if (rc)
 			return rc;
 		m->source = "hf-dir";
-		if (kolm_model_use_checkpoint) {
-			rc = kolm_model_use_checkpoint(m, path, err);
-			if (rc) {
-				kolm_model_release(m);
-				return rc;
-			}
+		rc = kolm_model_use_checkpoint(m, path, err);
+		if (rc) {
+			kolm_model_release(m);
+			return rc;
 		}
 		return KOLM_OK;
 	}

@@ -1,0 +1,63 @@
+/*
+ * hfdir.h - a Hugging Face checkpoint directory: config.json, safetensors
+ * shard(s), tokenizer files; and the mapping from its tensor names to the
+ * GGUF names (and transforms) an export writes, as llama.cpp's
+ * convert_hf_to_gguf.py does:
+ *
+ *   model.embed_tokens.weight              -> token_embd.weight
+ *   model.norm.weight                      -> output_norm.weight
+ *   lm_head.weight                         -> output.weight (absent when tied)
+ *   model.layers.N.input_layernorm         -> blk.N.attn_norm
+ *   ...post_attention_layernorm            -> blk.N.ffn_norm (gemma: post_attention_norm)
+ *   ...pre_feedforward_layernorm           -> blk.N.ffn_norm (gemma)
+ *   ...post_feedforward_layernorm          -> blk.N.post_ffw_norm (gemma)
+ *   ...self_attn.{q,k,v,o}_proj            -> blk.N.attn_{q,k,v,output}
+ *   ...self_attn.qkv_proj                  -> blk.N.attn_qkv (phi3)
+ *   ...self_attn.{q,k}_norm                -> blk.N.attn_{q,k}_norm (qwen3, gemma3)
+ *   ...mlp.{gate,up,down}_proj             -> blk.N.ffn_{gate,up,down}
+ *   ...mlp.gate_up_proj                    -> blk.N.ffn_up (phi3, [d, 2F])
+ *
+ * Transforms: llama-architecture q_proj / k_proj rows are un-permuted from
+ * HF's rotate-half order to GGUF's interleaved pairs (n_head for q,
+ * n_head_kv for k: GGUF row h*hd + 2i + j <- HF row h*hd + j*hd/2 + i);
+ * gemma norm weights get +1 (HF stores w - 1).  GGUF ne is the HF shape
+ * reversed.
+ */
+#ifndef KOLM_HFDIR_H
+#define KOLM_HFDIR_H
+
+#include <stdint.h>
+
+#include "kolm/err.h"
+
+struct kolm_safetensors;
+struct kolm_st_tensor;
+struct kolm_hparams;
+struct kolm_model;
+
+enum kolm_hf_transform { KOLM_HF_IDENTITY, KOLM_HF_UNPERMUTE, KOLM_HF_ADD_ONE };
+
+struct kolm_hf_map {
+	char gguf[64];                      /* GGUF tensor name */
+	const struct kolm_st_tensor *src;   /* borrowed from the reader */
+	int transform;                      /* enum kolm_hf_transform */
+	int64_t n_head;                     /* heads for KOLM_HF_UNPERMUTE */
+	int n_dims;
+	int64_t ne[4];                      /* GGUF order (HF shape reversed) */
+	int layer;                          /* -1 for global tensors */
+};
+
+/* Map every tensor of the checkpoint (caller frees *out).  Unknown names
+ * are an error naming the tensor (KOLM_E_FORMAT). */
+int kolm_hfdir_map(const struct kolm_safetensors *st, const struct kolm_hparams *hp, struct kolm_hf_map **out,
+		   int64_t *n, struct kolm_err *err);
+
+/* Replace a config-built tensor list by the checkpoint's own tensors (GGUF
+ * names, shapes, source dtypes).  Used by kolm_model_from_path. */
+int kolm_model_use_checkpoint(struct kolm_model *m, const char *dir, struct kolm_err *err);
+
+/* Un-permute rows (count rows of row_bytes each) from HF rotate-half order
+ * to GGUF interleaved order for n_head heads; src and dst must not overlap. */
+void kolm_hf_unpermute_rows(const uint8_t *src, uint8_t *dst, int64_t rows, uint64_t row_bytes, int64_t n_head);
+
+#endif
