@@ -10,7 +10,7 @@ failed=""
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	if KOLM_SHARED="${KOLM_SHARED:-$(cd "$(dirname "$0")/.." && pwd)/../shared}" "$t" >"$B/tests/$name.log" 2>&1; then
+	if KOLM_BIN="$B/kolm" KOLM_SHARED="${KOLM_SHARED:-$(cd "$(dirname "$0")/.." && pwd)/../shared}" "$t" >"$B/tests/$name.log" 2>&1; then
 		pass=$((pass + 1))
 		echo "PASS $name"
 	else
@@ -23,7 +23,7 @@ done
 for t in tests/cli/*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
-	if KOLM="$B/kolm" BUILD="$B" sh "$t" >"$B/tests/cli-$name.log" 2>&1; then
+	if KOLM="$B/kolm" BUILD="$B" KOLM_SHARED="${KOLM_SHARED:-$(cd "$(dirname "$0")/.." && pwd)/../shared}" sh "$t" >"$B/tests/cli-$name.log" 2>&1; then
 		pass=$((pass + 1))
 		echo "PASS cli/$name"
 	else

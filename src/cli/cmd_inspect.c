@@ -1,0 +1,123 @@
+/* kolm inspect - what a model file holds, read from its own bytes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "kolm/ctx.h"
+#include "kolm/inspect.h"
+
+static void usage(FILE *fp)
+{
+	fputs("usage: kolm inspect FILE|DIR [--json] [--tensors] [--sha256]\n"
+	      "Describe a .gguf, .safetensors (or sharded index), Hugging Face directory or config.json:\n"
+	      "architecture, parameters, file type, tensor types and bytes, bits per weight, metadata,\n"
+	      "tokenizer.  --tensors lists every tensor (name, type, shape, offset, bytes); --sha256 hashes\n"
+	      "each tensor's bytes.  Exit: 0 ok, 2 usage, 3 bad input file, 4 I/O.\n",
+	      fp);
+}
+
+static void render(const json_t *j, int color)
+{
+	const char *B = color ? "\033[1m" : "", *R = color ? "\033[0m" : "";
+	const char *fmt = json_string_value(json_object_get(j, "format"));
+	printf("%s%s%s  (%s)\n", B, json_string_value(json_object_get(j, "path")), R, fmt);
+	const char *arch = json_string_value(json_object_get(j, "architecture"));
+	if (arch)
+		printf("  architecture    %s\n", arch);
+	printf("  parameters      %lld\n", (long long)json_integer_value(json_object_get(j, "params")));
+	if (json_object_get(j, "file_type_name"))
+		printf("  file type       %s\n", json_string_value(json_object_get(j, "file_type_name")));
+	if (json_object_get(j, "file_bytes"))
+		printf("  file            %lld bytes (%.2f GB), data section at %lld\n",
+		       (long long)json_integer_value(json_object_get(j, "file_bytes")),
+		       (double)json_integer_value(json_object_get(j, "file_bytes")) / 1e9,
+		       (long long)json_integer_value(json_object_get(j, "data_offset")));
+	if (json_object_get(j, "bits_per_weight"))
+		printf("  bits per weight %.3f\n", json_number_value(json_object_get(j, "bits_per_weight")));
+	const char *k;
+	json_t *v;
+	json_t *types = json_object_get(j, "tensor_types");
+	if (types) {
+		printf("  tensor types   ");
+		json_object_foreach(types, k, v)
+			printf(" %s x%lld (%lld B)", k, (long long)json_integer_value(json_object_get(v, "tensors")),
+			       (long long)json_integer_value(json_object_get(v, "bytes")));
+		putchar('\n');
+	}
+	json_t *tok = json_object_get(j, "tokenizer");
+	if (tok)
+		printf("  tokenizer       %s, %lld tokens, %lld merges\n", json_string_value(json_object_get(tok, "model")),
+		       (long long)json_integer_value(json_object_get(tok, "tokens")),
+		       (long long)json_integer_value(json_object_get(tok, "merges")));
+	json_t *kv = json_object_get(j, "kv");
+	if (kv) {
+		puts("  metadata");
+		json_object_foreach(kv, k, v)
+		{
+			char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			printf("    %-42s %s\n", k, s ? s : "?");
+			free(s);
+		}
+	}
+	json_t *ts = json_object_get(j, "tensors");
+	if (ts) {
+		printf("  %-36s %-8s %-22s %12s %12s\n", "tensor", "type", "shape", "offset", "bytes");
+		size_t i;
+		json_array_foreach(ts, i, v)
+		{
+			char shape[64] = "";
+			size_t d, len = 0;
+			json_t *x;
+			json_array_foreach(json_object_get(v, "shape"), d, x)
+				len += (size_t)snprintf(shape + len, sizeof shape - len, "%s%lld", d ? "x" : "",
+						       (long long)json_integer_value(x));
+			json_t *off = json_object_get(v, "offset");
+			char offs[32] = "-";
+			if (off)
+				snprintf(offs, sizeof offs, "%lld", (long long)json_integer_value(off));
+			printf("  %-36s %-8s %-22s %12s %12lld\n", json_string_value(json_object_get(v, "name")),
+			       json_string_value(json_object_get(v, "type")), shape, offs,
+			       (long long)json_integer_value(json_object_get(v, "bytes")));
+		}
+	}
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option o[] = {{"json", no_argument, 0, 'j'}, {"tensors", no_argument, 0, 't'},
+					  {"sha256", no_argument, 0, 's'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	int json = 0, c;
+	struct kolm_inspect_opts io = {0};
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 't': io.tensors = 1; break;
+		case 's': io.sha256 = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: return cli_usage_error("inspect: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("inspect: give one FILE or DIR (see 'kolm inspect --help')");
+	struct kolm_ctx *ctx;
+	int rc = cli_ctx_open(&ctx);
+	if (rc)
+		return rc;
+	json_t *j = NULL;
+	struct kolm_err err = {0};
+	if (kolm_inspect_path(ctx, argv[optind], &io, &j, &err)) {
+		rc = cli_fail(&err);
+	} else if (json) {
+		rc = cli_print_json(j);
+	} else {
+		render(j, cli_color());
+	}
+	json_decref(j);
+	kolm_ctx_free(ctx);
+	return rc;
+}
