@@ -610,6 +610,36 @@ static void add_caveat(json_t *cav, const char *fmt, ...)
 	json_array_append_new(cav, json_string(buf));
 }
 
+/* The seed page's reference row for this device, when the pick is its
+ * typical artifact (int4, a base of the same size class): say when kolm's
+ * forecast range does not meet the seed's, and why. */
+static void seed_caveat(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
+{
+	json_t *seed = kolm_ctx_json(ctx, "data/seed.json", NULL);
+	json_t *row = NULL;
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(seed, "throughput"), i, x)
+		if (!strcmp(jstr(x, "device") ? jstr(x, "device") : "", fc->dev.id))
+			row = x;
+	if (!row || !fc->fmt->tier || strcmp(fc->fmt->tier, "int4"))
+		return;
+	double pb = (double)fc->est.params / 1e9, want = jnum(row, "params_b", 0);
+	if (pb < want * 0.75 || pb > want * 1.3)
+		return;
+	double lo = jnum(row, "low", 0), hi = jnum(row, "high", 0);
+	if (fc->dec.high >= lo && fc->dec.low <= hi)
+		return;
+	if (lo > fc->decode_bound * 0.95)
+		add_caveat(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; that is at or beyond its "
+				"memory-bandwidth bound of %.1f tok/s (%.0f GB/s / %.2f GB read per token), so kolm does not "
+				"follow it", lo, hi, jstr(row, "artifact"), fc->decode_bound, fc->dev.bw_bytes_per_s / GB,
+			   fc->bytes_per_token / GB);
+	else
+		add_caveat(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; kolm follows %s instead",
+			   lo, hi, jstr(row, "artifact"), fc->dec.rows ? "the measurements in its basis" : "its runtime model");
+}
+
 int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out, struct kolm_err *err)
 {
 	struct fc fc;
@@ -904,6 +934,7 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 		add_caveat(cav, "ctx %lld exceeds the model's trained context of %lld", (long long)n_ctx,
 			   (long long)fc.m.hp.n_ctx_train);
 	kolm_speed_caveats(ctx, &fc, cav);
+	seed_caveat(ctx, &fc, cav);
 	if (p->n_gates > 0) {
 		json_t *gates = json_array();
 		for (int i = 0; i < p->n_gates; i++) {
