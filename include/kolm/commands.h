@@ -7,6 +7,7 @@
 #ifndef KOLM_COMMANDS_H
 #define KOLM_COMMANDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kolm/err.h"

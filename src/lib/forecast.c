@@ -20,8 +20,6 @@
 #include "forecast_internal.h"
 
 /* Modules written alongside this one; linked when present. */
-extern int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out,
-				struct kolm_err *err) __attribute__((weak));
 
 #define GB 1e9
 #define MIB (1024.0 * 1024.0)
@@ -887,7 +885,7 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 	json_object_set_new(o, "k_loss", kl);
 
 	/* commands */
-	if (kolm_commands_render) {
+	{
 		struct kolm_cmd_vars v = {0};
 		v.device = &fc.dev;
 		v.format = fc.fmt;
@@ -895,7 +893,7 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 		v.hf_repo = fc.base ? fc.base->hf_repo : NULL;
 		v.backend = fc.backend;
 		v.runtime = fc.runtime;
-		v.source_kind = p->artifact ? "artifact" : fc.source_kind;
+		v.source_kind = p->artifact ? "artifact" : !strcmp(fc.source_kind, "model") && !strcmp(fc.m.source, "gguf") ? "model" : fc.source_kind;
 		v.source = p->artifact ? p->artifact : p->base_id ? p->base_id : p->config_path ? p->config_path
 			   : p->model_path ? p->model_path : "config.json";
 		v.out_dir = p->out_dir ? p->out_dir : ".";

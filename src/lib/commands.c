@@ -1,0 +1,371 @@
+/* commands.c - the exact commands for each transfer step, rendered from
+ * data/commands.json (commands.h).  Every substituted value is shell-quoted;
+ * {raw:...} fragments are built here from validated parts only. */
+#include "kolm/commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kolm/catalog.h"
+#include "kolm/ctx.h"
+#include "kolm/types.h"
+#include "kolm/util.h"
+
+enum { NVARS = 48 };
+
+struct vars {
+	const char *name[NVARS];
+	char *val[NVARS];
+	int n;
+};
+
+static void var_set(struct vars *vs, const char *name, const char *val)
+{
+	for (int i = 0; i < vs->n; i++) {
+		if (!strcmp(vs->name[i], name)) {
+			free(vs->val[i]);
+			vs->val[i] = kolm_strdup(val);
+			return;
+		}
+	}
+	if (vs->n < NVARS) {
+		vs->name[vs->n] = name;
+		vs->val[vs->n++] = kolm_strdup(val);
+	}
+}
+
+static const char *var_get(const struct vars *vs, const char *name)
+{
+	for (int i = 0; i < vs->n; i++)
+		if (!strcmp(vs->name[i], name))
+			return vs->val[i];
+	return NULL;
+}
+
+static void vars_free(struct vars *vs)
+{
+	for (int i = 0; i < vs->n; i++)
+		free(vs->val[i]);
+	vs->n = 0;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = (b->cap ? b->cap * 2 : 256) + n;
+		char *np = realloc(b->p, nc);
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* One template line -> the rendered line, or NULL when a value it needs is
+ * empty (the line is then dropped). *oom set on allocation failure. */
+static char *render_line(const char *tpl, const struct vars *vs, int *oom)
+{
+	struct buf b = {0};
+	for (const char *s = tpl; *s;) {
+		const char *open = strchr(s, '{');
+		const char *close = open ? strchr(open, '}') : NULL;
+		if (!open || !close) {
+			buf_add(&b, s, strlen(s));
+			break;
+		}
+		buf_add(&b, s, (size_t)(open - s));
+		char name[64];
+		size_t nl = (size_t)(close - open - 1);
+		if (nl >= sizeof name)
+			nl = sizeof name - 1;
+		memcpy(name, open + 1, nl);
+		name[nl] = '\0';
+		int raw = !strncmp(name, "raw:", 4);
+		const char *v = var_get(vs, raw ? name + 4 : name);
+		if (!v || (!raw && !*v)) {
+			free(b.p);
+			return NULL;
+		}
+		if (raw) {
+			buf_add(&b, v, strlen(v));
+		} else {
+			char *q = kolm_shell_quote(v);
+			if (!q) {
+				b.oom = 1;
+			} else {
+				buf_add(&b, q, strlen(q));
+				free(q);
+			}
+		}
+		s = close + 1;
+	}
+	if (b.oom) {
+		free(b.p);
+		*oom = 1;
+		return NULL;
+	}
+	return b.p ? b.p : kolm_strdup("");
+}
+
+/* Render an array of lines; joined by newlines. NULL if no line survives. */
+static char *render_lines(json_t *arr, const struct vars *vs, int *oom)
+{
+	struct buf b = {0};
+	size_t i;
+	json_t *x;
+	json_array_foreach(arr, i, x)
+	{
+		if (!json_is_string(x))
+			continue;
+		char *line = render_line(json_string_value(x), vs, oom);
+		if (!line)
+			continue;
+		if (b.len)
+			buf_add(&b, "\n", 1);
+		buf_add(&b, line, strlen(line));
+		free(line);
+	}
+	if (b.oom) {
+		*oom = 1;
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static int is_dir_format(const struct kolm_format *f)
+{
+	return !strcmp(f->ext, "mlx") || !strcmp(f->ext, "onnx") || !strcmp(f->ext, "engine");
+}
+
+int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap)
+{
+	int n = is_dir_format(v->format) ? snprintf(buf, cap, "%s-%s", v->base_id, v->format->id)
+					 : snprintf(buf, cap, "%s-%s.%s", v->base_id, v->format->id, v->format->ext);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* dir/name; an over-long result is cut (paths this long are refused later by the OS) */
+static int join(char *out, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out, struct kolm_err *err)
+{
+	json_t *t = kolm_ctx_json(ctx, "data/commands.json", err);
+	if (!t)
+		return err ? err->code : KOLM_E_IO;
+	struct vars vs = {0};
+	char file[256], path[8192], tmp[1024], big[8192];
+	const char *out_dir = v->out_dir && *v->out_dir ? v->out_dir : ".";
+	if (kolm_commands_file_name(v, file, sizeof file))
+		return kolm_err_set(err, KOLM_E_USAGE, "export file name too long");
+	join(path, sizeof path, out_dir, file);
+	var_set(&vs, "file", file);
+	var_set(&vs, "path", path);
+	var_set(&vs, "out_dir", out_dir);
+	var_set(&vs, "quant", v->format->id);
+	var_set(&vs, "device", v->device->id);
+	/* the source as the user gave it */
+	const char *sk = v->source_kind ? v->source_kind : "base";
+	char *qs = kolm_shell_quote(v->source ? v->source : v->base_id);
+	if (!qs)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int sn;
+	if (!strcmp(sk, "artifact"))
+		sn = snprintf(big, sizeof big, "%s", qs);
+	else if (!strcmp(sk, "config"))
+		sn = snprintf(big, sizeof big, "--config %s", qs);
+	else if (!strcmp(sk, "model"))
+		sn = snprintf(big, sizeof big, "--from-dir %s", qs);
+	else
+		sn = snprintf(big, sizeof big, "--base %s", qs);
+	free(qs);
+	if (sn < 0 || (size_t)sn >= sizeof big)
+		return kolm_err_set(err, KOLM_E_USAGE, "source path too long");
+	var_set(&vs, "source_arg", big);
+	/* the Hugging Face checkpoint for the upstream toolchains */
+	const char *repo = v->hf_repo;
+	char hf_dir[1024] = "";
+	if (!strcmp(sk, "model") && v->source && !ends_with(v->source, ".gguf")) {
+		kolm_strlcpy(hf_dir, v->source, sizeof hf_dir);
+	} else if (!strcmp(sk, "config") && v->source) {
+		kolm_strlcpy(hf_dir, v->source, sizeof hf_dir);
+		char *slash = strrchr(hf_dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(hf_dir, ".");
+	} else if (repo) {
+		const char *b = strrchr(repo, '/');
+		kolm_strlcpy(hf_dir, b ? b + 1 : repo, sizeof hf_dir);
+	}
+	var_set(&vs, "hf_repo", repo ? repo : hf_dir);
+	var_set(&vs, "hf_dir", hf_dir);
+	snprintf(tmp, sizeof tmp, "%s-f16.gguf", v->base_id);
+	join(path, sizeof path, out_dir, tmp);
+	var_set(&vs, "f16_path", path);
+	const struct kolm_ftype_info *fi = v->format->ftype >= 0 ? kolm_ftype_info(v->format->ftype) : NULL;
+	var_set(&vs, "ftype_name", fi ? fi->name : "");
+	var_set(&vs, "outtype", v->format->id);
+	snprintf(tmp, sizeof tmp, "%d", v->format->bits);
+	var_set(&vs, "bits", tmp);
+	snprintf(tmp, sizeof tmp, "%d", v->format->group);
+	var_set(&vs, "group", tmp);
+	var_set(&vs, "ort_precision", v->format->bits >= 16 ? "fp16" : v->format->bits == 8 ? "int8" : "int4");
+	var_set(&vs, "ort_ep", v->runtime && strstr(v->runtime, "cuda") ? "cuda" : "cpu");
+	snprintf(tmp, sizeof tmp, "%s-coreml-fp16", v->base_id);
+	join(path, sizeof path, out_dir, tmp);
+	var_set(&vs, "coreml_fp16", path);
+	if (snprintf(big, sizeof big, "%s/Model.mlpackage", path) >= (int)sizeof big)
+		big[0] = '\0';
+	var_set(&vs, "coreml_fp16_model", big);
+	json_t *cpy = json_object_get(t, "coreml_py");
+	const char *fid = v->format->id;
+	var_set(&vs, "coreml_extra", "");
+	if (strstr(fid, "int8"))
+		var_set(&vs, "coreml_py", json_string_value(json_object_get(cpy, "int8")));
+	else if (strstr(fid, "int4"))
+		var_set(&vs, "coreml_py", json_string_value(json_object_get(cpy, "int4")));
+	else {
+		var_set(&vs, "coreml_py", json_string_value(json_object_get(cpy, "palettize")));
+		snprintf(tmp, sizeof tmp, " %d", v->format->bits);
+		var_set(&vs, "coreml_extra", tmp);
+	}
+	var_set(&vs, "qformat", strstr(fid, "awq") ? "int4_awq" : strstr(fid, "fp8") ? "fp8" : strstr(fid, "int8") ? "int8_wo" : "full_prec");
+	snprintf(tmp, sizeof tmp, "%s-%s-ckpt", v->base_id, fid);
+	join(path, sizeof path, out_dir, tmp);
+	var_set(&vs, "ckpt_dir", path);
+	/* transfer and where the file lands on the device */
+	const char *tr = v->device->transfer ? v->device->transfer : "scp";
+	char target[256];
+	snprintf(target, sizeof target, "%s@%s", v->device->user ? v->device->user : "user",
+		 v->device->host ? v->device->host : "device.local");
+	var_set(&vs, "target", target);
+	json_t *ios = json_object_get(t, "ios");
+	var_set(&vs, "ios_device", json_string_value(json_object_get(ios, "device")));
+	var_set(&vs, "ios_bundle", json_string_value(json_object_get(ios, "bundle")));
+	snprintf(tmp, sizeof tmp, "Documents/%s", file);
+	var_set(&vs, "ios_dest", tmp);
+	const char *tkey;
+	if (!strcmp(tr, "adb")) {
+		tkey = "adb";
+		snprintf(tmp, sizeof tmp, "/data/local/tmp/%s", file);
+	} else if (!strcmp(tr, "ios")) {
+		tkey = "ios";
+		snprintf(tmp, sizeof tmp, "Documents/%s", file);
+	} else if (!strcmp(tr, "local")) {
+		tkey = "local";
+		snprintf(tmp, sizeof tmp, "models/%s", file);
+	} else {
+		double limit = json_number_value(json_object_get(t, "rsync_over_bytes"));
+		tkey = is_dir_format(v->format) || !strcmp(v->format->ext, "mlpackage") ? "rsync_dir"
+		       : (double)v->file_bytes > limit                                    ? "rsync"
+											 : "scp";
+		snprintf(tmp, sizeof tmp, "models/%s", file);
+	}
+	var_set(&vs, "remote_path", tmp);
+	snprintf(tmp, sizeof tmp, "%lld", (long long)(v->ctx > 0 ? v->ctx : 4096));
+	var_set(&vs, "ctx", tmp);
+	const char *rt = v->runtime ? v->runtime : "llama.cpp-cpu";
+	if (!strncmp(rt, "llama.cpp-", 10) && strcmp(rt, "llama.cpp-cpu")) {
+		if (v->gpu_layers >= 0)
+			snprintf(tmp, sizeof tmp, " -ngl %d", v->gpu_layers);
+		else
+			snprintf(tmp, sizeof tmp, " -ngl 99");
+	} else {
+		tmp[0] = '\0';
+	}
+	var_set(&vs, "ngl_flags", tmp);
+	if (v->kv_type && strcmp(v->kv_type, "f16")) {
+		/* a quantized V cache needs flash attention in llama.cpp */
+		snprintf(tmp, sizeof tmp, " -fa on -ctk %s -ctv %s", v->kv_type, v->kv_type);
+		var_set(&vs, "kv_flags", tmp);
+	} else {
+		var_set(&vs, "kv_flags", "");
+	}
+	if (!strcmp(sk, "artifact") && v->source)
+		var_set(&vs, "artifact", v->source);
+	else {
+		snprintf(tmp, sizeof tmp, "%s.kolm", v->base_id);
+		var_set(&vs, "artifact", tmp);
+	}
+
+	int oom = 0;
+	json_t *o = json_object();
+	const char *be = v->backend ? v->backend : v->format->backend;
+	char *s;
+	/* export: a GGUF the user already has is re-quantized, not exported */
+	if (!strcmp(sk, "model") && v->source && ends_with(v->source, ".gguf")) {
+		char line[8192];
+		char *a = kolm_shell_quote(v->source), *b = kolm_shell_quote(var_get(&vs, "path"));
+		snprintf(line, sizeof line, "kolm quantize %s %s %s", a ? a : "", b ? b : "", fi ? fi->name : "F16");
+		free(a);
+		free(b);
+		json_object_set_new(o, "export", json_string(line));
+	} else if ((s = render_lines(json_object_get(t, "export"), &vs, &oom))) {
+		json_object_set_new(o, "export", json_string(s));
+		free(s);
+	}
+	const char *up = be;
+	if (!strcmp(be, "gguf") && (!strcmp(fid, "f32") || !strcmp(fid, "f16") || !strcmp(fid, "bf16") || !strcmp(fid, "q8_0")))
+		up = "gguf_direct";
+	else if (!strcmp(be, "mlx") && v->format->bits >= 16)
+		up = "mlx_fp16";
+	else if (!strcmp(be, "coreml") && v->format->bits < 16)
+		up = "coreml_quant";
+	if ((s = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), &vs, &oom))) {
+		json_object_set_new(o, "export_upstream", json_string(s));
+		free(s);
+	}
+	if ((s = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), &vs, &oom))) {
+		json_object_set_new(o, "transfer", json_string(s));
+		free(s);
+	}
+	const char *rkey = !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt;
+	if ((s = render_lines(json_object_get(json_object_get(t, "run"), rkey), &vs, &oom))) {
+		json_object_set_new(o, "run", json_string(s));
+		free(s);
+	}
+	if ((s = render_lines(json_object_get(json_object_get(t, "verify"), !strcmp(sk, "artifact") ? "artifact" : "pack_first"),
+			      &vs, &oom))) {
+		json_object_set_new(o, "verify", json_string(s));
+		free(s);
+	}
+	if ((s = render_lines(json_object_get(json_object_get(t, "bench"), !strcmp(be, "gguf") ? "gguf" : "other"), &vs,
+			      &oom))) {
+		json_object_set_new(o, "bench", json_string(s));
+		free(s);
+	}
+	vars_free(&vs);
+	if (oom) {
+		json_decref(o);
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
+	*out = o;
+	return KOLM_OK;
+}

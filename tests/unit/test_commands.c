@@ -1,0 +1,246 @@
+/* test_commands.c - every command kolm prints, for every catalog device x
+ * each of its runtimes x the fp16/int8/int4 tiers, uses only flags the
+ * tools really have (data/tool-flags.json, quoted from their docs in
+ * docs/COMMANDS.md); hostile paths survive the shell as one argument. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "kolm/catalog.h"
+#include "kolm/ctx.h"
+#include "kolm/forecast.h"
+
+static struct kolm_ctx *ctx;
+static json_t *flags;
+
+/* Split a shell line into words, honouring '...' and "..." quoting. */
+static int words(const char *line, char out[][512], int max)
+{
+	int n = 0;
+	const char *p = line;
+	while (*p && n < max) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t k = 0;
+		while (*p && *p != ' ') {
+			if (*p == '\'') {
+				p++;
+				while (*p && *p != '\'') {
+					if (k < 511)
+						out[n][k++] = *p;
+					p++;
+				}
+				if (*p)
+					p++;
+			} else if (*p == '"') {
+				p++;
+				while (*p && *p != '"') {
+					if (k < 511)
+						out[n][k++] = *p;
+					p++;
+				}
+				if (*p)
+					p++;
+			} else {
+				if (k < 511)
+					out[n][k++] = *p;
+				p++;
+			}
+		}
+		out[n][k] = '\0';
+		n++;
+	}
+	return n;
+}
+
+static void check_line(const char *line, const char *where)
+{
+	char w[64][512];
+	int n = words(line, w, 64), first = 1;
+	char tool[512];
+	const char *base = strrchr(w[0], '/') ? strrchr(w[0], '/') + 1 : w[0];
+	snprintf(tool, sizeof tool, "%s", base);
+	if (!strcmp(w[0], "python3") && n > 2 && !strcmp(w[1], "-m")) {
+		snprintf(tool, sizeof tool, "%s", w[2]);
+		first = 3;
+	} else if (!strcmp(w[0], "python3") && n > 1 && !strcmp(w[1], "-c")) {
+		snprintf(tool, sizeof tool, "python3 -c");
+		first = 1;
+	} else if (!strcmp(w[0], "python3") && n > 1) {
+		const char *b = strrchr(w[1], '/') ? strrchr(w[1], '/') + 1 : w[1];
+		snprintf(tool, sizeof tool, "%s", b);
+		first = 2;
+	} else if (!strcmp(w[0], "xcrun")) {
+		snprintf(tool, sizeof tool, "devicectl");
+		first = 2;
+	}
+	if (!strcmp(tool, "ssh") && n > 2) {
+		/* ssh HOST COMMAND...: the remote command is its own tool */
+		char remote[2048] = "";
+		for (int i = 2; i < n; i++) {
+			strncat(remote, w[i], sizeof remote - strlen(remote) - 2);
+			strncat(remote, " ", sizeof remote - strlen(remote) - 1);
+		}
+		check_line(remote, where);
+		return;
+	}
+	json_t *t = json_object_get(json_object_get(flags, "tools"), tool);
+	if (!t)
+		fail_msg("%s: tool '%s' is not in data/tool-flags.json: %s", where, tool, line);
+	for (int i = first; i < n; i++) {
+		if (w[i][0] != '-' || w[i][1] == '\0')
+			continue;
+		char f[512];
+		snprintf(f, sizeof f, "%s", w[i]);
+		char *eq = strchr(f, '=');
+		if (eq)
+			*eq = '\0';
+		int ok = 0;
+		size_t k;
+		json_t *x;
+		json_array_foreach(json_object_get(t, "flags"), k, x)
+			if (!strcmp(json_string_value(x), f))
+				ok = 1;
+		if (!ok)
+			fail_msg("%s: %s has no flag '%s' (in: %s)", where, tool, f, line);
+	}
+}
+
+static int setup(void **s)
+{
+	(void)s;
+	struct kolm_ctx_opts o = {0};
+	if (kolm_ctx_new(&ctx, &o, NULL))
+		return -1;
+	flags = kolm_ctx_json(ctx, "data/tool-flags.json", NULL);
+	return flags ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	kolm_ctx_free(ctx);
+	return 0;
+}
+
+static void test_every_flag_is_real(void **s)
+{
+	(void)s;
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	static const char *tiers[] = {"fp16", "int8", "int4"};
+	static const char *kv[] = {NULL, "q8_0"};
+	int rendered = 0;
+	for (int d = 0; d < cat->n_devices; d++) {
+		const struct kolm_device *dev = &cat->devices[d];
+		for (int r = 0; r < dev->n_runtimes; r++) {
+			for (size_t q = 0; q < 3; q++) {
+				struct kolm_pick p = {0};
+				p.base_id = "llama-3.2-3b";
+				p.quant = tiers[q];
+				p.device_id = dev->id;
+				p.runtime = dev->runtimes[r];
+				p.overhead_gb = -1;
+				p.kv_type = kv[q % 2];
+				json_t *f = NULL;
+				struct kolm_err err = {0};
+				if (kolm_forecast(ctx, &p, &f, &err))
+					continue; /* e.g. a backend without that tier */
+				json_t *c = json_object_get(f, "commands");
+				assert_non_null(c);
+				assert_non_null(json_object_get(c, "export"));
+				assert_non_null(json_object_get(c, "transfer"));
+				assert_non_null(json_object_get(c, "run"));
+				assert_non_null(json_object_get(c, "verify"));
+				assert_non_null(json_object_get(c, "bench"));
+				const char *k;
+				json_t *v;
+				json_object_foreach(c, k, v)
+				{
+					char where[160];
+					snprintf(where, sizeof where, "%s/%s/%s/%s", dev->id, dev->runtimes[r], tiers[q], k);
+					char *copy = strdup(json_string_value(v));
+					for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+						check_line(line, where);
+					free(copy);
+				}
+				rendered++;
+				json_decref(f);
+			}
+		}
+	}
+	printf("%d device x runtime x tier picks rendered, every flag checked\n", rendered);
+	assert_true(rendered > 150);
+}
+
+/* A path with spaces, quotes and $ survives the shell as one argument. */
+static void test_hostile_path(void **s)
+{
+	(void)s;
+	const char *dir = "/tmp/it's a $HOME \"dir\"";
+	struct kolm_pick p = {0};
+	p.base_id = "llama-3.2-1b";
+	p.quant = "int4";
+	p.device_id = "rpi5-8gb";
+	p.overhead_gb = -1;
+	p.out_dir = dir;
+	json_t *f = NULL;
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	const char *tr = json_string_value(json_object_get(json_object_get(f, "commands"), "transfer"));
+	assert_non_null(tr);
+	const char *scp = strstr(tr, "\nscp ");
+	assert_non_null(scp);
+	char cmd[2048];
+	/* replace the tool by printf: each argument on its own line */
+	snprintf(cmd, sizeof cmd, "printf '%%s\\n' %s", scp + 5);
+	FILE *pp = popen(cmd, "r");
+	assert_non_null(pp);
+	char line[1024];
+	int found = 0;
+	while (fgets(line, sizeof line, pp)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "/tmp/it's a $HOME \"dir\"/llama-3.2-1b-q4_k_m.gguf"))
+			found = 1;
+	}
+	pclose(pp);
+	assert_true(found);
+	json_decref(f);
+}
+
+static void test_kv_and_offload_flags(void **s)
+{
+	(void)s;
+	struct kolm_pick p = {0};
+	p.base_id = "llama-3.1-70b";
+	p.quant = "q4_k_m";
+	p.device_id = "rtx-4090";
+	p.overhead_gb = -1;
+	p.kv_type = "q8_0";
+	p.offload = "auto";
+	json_t *f = NULL;
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	const char *run = json_string_value(json_object_get(json_object_get(f, "commands"), "run"));
+	char want[64];
+	snprintf(want, sizeof want, "-ngl %lld ", (long long)json_integer_value(json_object_get(json_object_get(f, "offload"), "gpu_layers")));
+	assert_non_null(strstr(run, want));
+	assert_non_null(strstr(run, "-fa on -ctk q8_0 -ctv q8_0"));
+	json_decref(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_flag_is_real),
+		cmocka_unit_test(test_hostile_path),
+		cmocka_unit_test(test_kv_and_offload_flags),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
