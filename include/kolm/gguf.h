@@ -136,6 +136,14 @@ int kolm_gguf_writer_data(struct kolm_gguf_writer *w, const void *buf, size_t n,
 /* Verify all tensor bytes were written, fsync, rename.  On error the temp
  * file is removed. sha_out (optional): SHA-256 hex of the data section. */
 int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct kolm_err *err);
+/* Like _finish, but first overwrites the value of the string key `key`
+ * (declared with the same length) with `value` in the written header:
+ * how a file records the SHA-256 of its own data section: value NULL
+ * writes the data section's SHA-256 hex (declare the key with 64
+ * placeholder characters).  The declared value and `value` must have
+ * equal lengths.  The patch happens before the fsync and rename. */
+int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
+				  char sha_out[65], struct kolm_err *err);
 /* Abandon: remove the temp file (also done by _free if not finished). */
 void kolm_gguf_writer_abort(struct kolm_gguf_writer *w);
 

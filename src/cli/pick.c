@@ -12,7 +12,7 @@
 enum {
 	O_BASE = 1000, O_CONFIG, O_MODEL, O_QUANT, O_DEVICE, O_MEM, O_BW, O_TFLOPS, O_BACKEND, O_RUNTIME, O_CTX,
 	O_OVERHEAD, O_KV, O_OFFLOAD, O_HOSTMEM, O_TT, O_JSON, O_ALLQ, O_ALLD, O_MINTPS, O_MAXMEM, O_MAXK,
-	O_MAXSIZE, O_BEST, O_BESTBASE, O_OUT, O_HELP, O_PREVIEW
+	O_MAXSIZE, O_BEST, O_BESTBASE, O_OUT, O_HELP, O_PREVIEW, O_FROMDIR, O_THREADS
 };
 
 static const struct option opts[] = {
@@ -43,6 +43,8 @@ static const struct option opts[] = {
 	{"best-base", no_argument, 0, O_BESTBASE},
 	{"output", required_argument, 0, O_OUT},
 	{"preview", no_argument, 0, O_PREVIEW},
+	{"from-dir", required_argument, 0, O_FROMDIR},
+	{"threads", required_argument, 0, O_THREADS},
 	{"help", no_argument, 0, O_HELP},
 	{0, 0, 0, 0},
 };
@@ -89,7 +91,7 @@ int cli_pick_parse(int argc, char **argv, struct cli_pick *cp, const char *verb)
 	int c, rc;
 	double v;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case O_BASE: cp->p.base_id = optarg; break;
 		case O_CONFIG: cp->p.config_path = optarg; break;
@@ -168,7 +170,15 @@ int cli_pick_parse(int argc, char **argv, struct cli_pick *cp, const char *verb)
 		case O_BEST: cp->best = 1; break;
 		case O_BESTBASE: cp->best_base = 1; break;
 		case 'o': case O_OUT: cp->p.out_dir = optarg; break;
-		case O_PREVIEW: break;
+		case O_PREVIEW: cp->preview = 1; break;
+		case O_FROMDIR: cp->from_dir = optarg; break;
+		case 't': case O_THREADS: {
+			long long n;
+			if (cli_parse_i64(optarg, &n) || n < 1 || n > 512)
+				return cli_usage_error("%s: -t: '%s' is not a thread count (1..512)", verb, optarg);
+			cp->threads = (int)n;
+			break;
+		}
 		case O_HELP: cp->help = 1; break;
 		case ':':
 			return cli_usage_error("%s: option '%s' needs a value", verb, argv[optind - 1]);

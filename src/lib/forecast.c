@@ -225,7 +225,24 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 		json_decref(cfg);
 		return rc ? kolm_err_prefix(err, "%s", p->config_path) : KOLM_OK;
 	}
-	fc->source_id = "custom";
+	/* name exports after the file or directory: "<name>-<format>.gguf" */
+	const char *slash = strrchr(p->model_path, '/');
+	const char *bn = slash && slash[1] ? slash + 1 : p->model_path;
+	if (slash && !slash[1]) { /* "dir/" */
+		const char *q = slash;
+		while (q > p->model_path && q[-1] != '/')
+			q--;
+		bn = q;
+	}
+	size_t bl = strcspn(bn, "/");
+	const char *dot = memchr(bn, '.', bl);
+	if (dot && dot > bn)
+		bl = (size_t)(dot - bn);
+	if (bl >= sizeof fc->name_buf)
+		bl = sizeof fc->name_buf - 1;
+	memcpy(fc->name_buf, bn, bl);
+	fc->name_buf[bl] = '\0';
+	fc->source_id = fc->name_buf[0] ? fc->name_buf : "custom";
 	fc->source_kind = strstr(p->model_path, ".kolm") ? "artifact" : "model";
 	return kolm_model_from_path(&fc->m, ctx, p->model_path, err);
 }

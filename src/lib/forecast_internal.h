@@ -34,6 +34,7 @@ struct fc {
 	int is_local;
 	struct kolm_local local;    /* --device local: what was read */
 	char local_why[320];
+	char name_buf[64];          /* source id derived from a file or directory name */
 };
 
 /* Speed model (speed.c): fills *out from calibration, or returns non-zero

@@ -852,3 +852,48 @@ int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct
 	w->finished = 1;
 	return kolm_out_commit(&w->out, err);
 }
+
+int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
+				  char sha_out[65], struct kolm_err *err)
+{
+	if (!w->begun || w->finished)
+		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: not started");
+	uint64_t off = 24;
+	int64_t k;
+	for (k = 0; k < w->n_kv; k++) {
+		const struct wkv *kv = &w->kv[k];
+		uint64_t head = 8 + strlen(kv->key) + 4 + (kv->type == KOLM_GGUF_ARRAY ? 12 : 0);
+		if (!strcmp(kv->key, key))
+			break;
+		off += head + kv->val_bytes;
+	}
+	size_t vl = value ? strlen(value) : 64;
+	if (k == w->n_kv || w->kv[k].type != KOLM_GGUF_STRING || w->kv[k].val_bytes != 8 + vl) {
+		kolm_gguf_writer_abort(w);
+		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: no string key '%s' of length %zu to patch", key, vl);
+	}
+	off += 8 + strlen(key) + 4 + 8; /* key, type, string length */
+	/* complete the data (and its hash) first; then patch in place */
+	while (w->cur < w->n_t && w->t[w->cur].nbytes == 0)
+		w->cur++;
+	if (w->cur != w->n_t) {
+		kolm_gguf_writer_abort(w);
+		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: data incomplete");
+	}
+	uint8_t d[32];
+	char hex[65];
+	kolm_sha256_final(&w->sha, d);
+	kolm_hex(d, 32, hex);
+	if (sha_out)
+		memcpy(sha_out, hex, 65);
+	if (!value)
+		value = hex;
+	if (fflush(w->out.fp) != 0 || fseeko(w->out.fp, (off_t)off, SEEK_SET) != 0 ||
+	    fwrite(value, 1, vl, w->out.fp) != vl || fseeko(w->out.fp, 0, SEEK_END) != 0) {
+		kolm_gguf_writer_abort(w);
+		return kolm_err_set(err, KOLM_E_IO, "gguf writer: cannot patch '%s'", key);
+	}
+	memcpy(w->kv[k].val + 8, value, vl);
+	w->finished = 1;
+	return kolm_out_commit(&w->out, err);
+}

@@ -1,0 +1,25 @@
+/*
+ * toolchain.h - run an upstream exporter (mlx_lm.convert, the ONNX Runtime
+ * GenAI model builder, coremltools, TensorRT-LLM) for the non-GGUF
+ * backends: each command of the forecast's commands.export_upstream is split
+ * into an argument vector (the renderer's quoting undone, no shell) and
+ * spawned with posix_spawnp; a failed exit status stops the run; the output
+ * is hashed into a receipt.  When a tool is not installed: KOLM_E_MISSING
+ * with the install line and the commands in the message.
+ */
+#ifndef KOLM_TOOLCHAIN_H
+#define KOLM_TOOLCHAIN_H
+
+#include "kolm/err.h"
+
+typedef struct json_t json_t;
+
+/* Split a rendered command line into words (single/double quotes and
+ * backslashes as the shell treats them).  *argv is one allocation; free it. */
+int kolm_shell_split(const char *line, char ***argv, int *argc, struct kolm_err *err);
+
+/* forecast: a kolm.forecast/1 object; out_path: what the last command
+ * writes (a file or directory). */
+int kolm_toolchain_export(const json_t *forecast, const char *out_path, json_t **receipt, struct kolm_err *err);
+
+#endif

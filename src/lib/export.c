@@ -1,0 +1,331 @@
+/* export.c - native GGUF export from a Hugging Face checkpoint (export.h). */
+#include "kolm/export.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "kolm/catalog.h"
+#include "kolm/ctx.h"
+#include "kolm/gguf.h"
+#include "kolm/hfdir.h"
+#include "kolm/model.h"
+#include "kolm/quant.h"
+#include "kolm/quantplan.h"
+#include "kolm/safetensors.h"
+#include "kolm/tokmeta.h"
+#include "kolm/types.h"
+#include "kolm/util.h"
+#include "kolm/version.h"
+
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Llama-3 rope scaling factors, as convert_hf_to_gguf.py's LlamaModel
+ * generate_extra_tensors computes them for rope_type "llama3". */
+static void llama3_rope_factors(const struct kolm_hparams *hp, float *out, int64_t n)
+{
+	double base = hp->rope_theta, factor = hp->rope_scale_factor;
+	double low = hp->rope_low_freq, high = hp->rope_high_freq, old = (double)hp->rope_orig_ctx;
+	double low_wl = old / low, high_wl = old / high;
+	for (int64_t i = 0; i < n; i++) {
+		float exponent = (float)(2 * i) / (float)hp->head_dim; /* torch.arange(0, dim, 2) / dim in float32 */
+		double freq = 1.0 / pow(base, (double)exponent);
+		double wl = 2 * M_PI / freq;
+		if (wl < high_wl)
+			out[i] = 1.0f;
+		else if (wl > low_wl)
+			out[i] = (float)factor;
+		else {
+			double smooth = (old / wl - low) / (high - low);
+			out[i] = (float)(1.0 / ((1 - smooth) / factor + smooth));
+		}
+	}
+}
+
+static int put_arch_keys(struct kolm_gguf_writer *w, const struct kolm_hparams *hp)
+{
+	char k[96];
+	const char *a = hp->arch;
+	int rc = 0;
+#define U32(suffix, v)                                        \
+	do {                                                  \
+		snprintf(k, sizeof k, "%s." suffix, a);       \
+		rc |= kolm_gguf_writer_kv_u32(w, k, (uint32_t)(v)); \
+	} while (0)
+#define F32(suffix, v)                                        \
+	do {                                                  \
+		snprintf(k, sizeof k, "%s." suffix, a);       \
+		rc |= kolm_gguf_writer_kv_f32(w, k, (float)(v)); \
+	} while (0)
+	U32("context_length", hp->n_ctx_train);
+	U32("embedding_length", hp->n_embd);
+	U32("block_count", hp->n_layer);
+	U32("feed_forward_length", hp->n_ff);
+	U32("attention.head_count", hp->n_head);
+	U32("attention.head_count_kv", hp->n_head_kv);
+	F32("rope.freq_base", hp->rope_theta);
+	F32("attention.layer_norm_rms_epsilon", hp->rms_eps);
+	if (hp->head_dim != hp->n_embd / hp->n_head || !strcmp(a, "gemma2") || !strcmp(a, "qwen3")) {
+		U32("attention.key_length", hp->head_dim);
+		U32("attention.value_length", hp->head_dim);
+	}
+	U32("rope.dimension_count", hp->n_rot ? hp->n_rot : hp->head_dim);
+	U32("vocab_size", hp->n_vocab);
+	if (!strcmp(a, "gemma2")) {
+		F32("attn_logit_softcapping", hp->attn_softcap);
+		F32("final_logit_softcapping", hp->final_softcap);
+		U32("attention.sliding_window", hp->sliding_window);
+	}
+#undef U32
+#undef F32
+	return rc;
+}
+
+static int put_tokenizer(struct kolm_gguf_writer *w, const struct kolm_tokmeta *t)
+{
+	int rc = kolm_gguf_writer_kv_str(w, "tokenizer.ggml.model", t->model);
+	if (!strcmp(t->model, "gpt2"))
+		rc |= kolm_gguf_writer_kv_str(w, "tokenizer.ggml.pre", t->pre);
+	rc |= kolm_gguf_writer_kv_arr_str(w, "tokenizer.ggml.tokens", (const char *const *)t->tokens, (uint64_t)t->n_tokens);
+	if (t->scores)
+		rc |= kolm_gguf_writer_kv_arr_raw(w, "tokenizer.ggml.scores", KOLM_GGUF_F32, t->scores, (uint64_t)t->n_tokens);
+	rc |= kolm_gguf_writer_kv_arr_raw(w, "tokenizer.ggml.token_type", KOLM_GGUF_I32, t->types, (uint64_t)t->n_tokens);
+	if (t->n_merges)
+		rc |= kolm_gguf_writer_kv_arr_str(w, "tokenizer.ggml.merges", (const char *const *)t->merges,
+						  (uint64_t)t->n_merges);
+	if (t->bos >= 0)
+		rc |= kolm_gguf_writer_kv_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)t->bos);
+	if (t->eos >= 0)
+		rc |= kolm_gguf_writer_kv_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)t->eos);
+	if (t->unk >= 0)
+		rc |= kolm_gguf_writer_kv_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)t->unk);
+	if (t->pad >= 0)
+		rc |= kolm_gguf_writer_kv_u32(w, "tokenizer.ggml.padding_token_id", (uint32_t)t->pad);
+	if (t->add_bos >= 0)
+		rc |= kolm_gguf_writer_kv_bool(w, "tokenizer.ggml.add_bos_token", t->add_bos);
+	if (t->add_eos >= 0)
+		rc |= kolm_gguf_writer_kv_bool(w, "tokenizer.ggml.add_eos_token", t->add_eos);
+	if (t->chat_template)
+		rc |= kolm_gguf_writer_kv_str(w, "tokenizer.chat_template", t->chat_template);
+	return rc;
+}
+
+/* Rows of a source tensor -> F32 (with the tensor's transform applied to a
+ * whole-tensor buffer when rows move). */
+static int source_f32(const struct kolm_hf_map *mp, float *dst, struct kolm_err *err)
+{
+	int st = kolm_st_dtype_ggml(mp->src->dtype);
+	int64_t n = (int64_t)(mp->src->nbytes / (uint64_t)kolm_st_dtype_size(mp->src->dtype));
+	if (mp->transform == KOLM_HF_UNPERMUTE) {
+		float *tmp = malloc(sizeof *tmp * (size_t)n);
+		if (!tmp)
+			return kolm_err_set(err, KOLM_E_NOMEM, "%s: out of memory", mp->gguf);
+		if (kolm_row_to_f32(st, mp->src->data, tmp, n)) {
+			free(tmp);
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: cannot read dtype %s", mp->src->name,
+					    kolm_st_dtype_name(mp->src->dtype));
+		}
+		kolm_hf_unpermute_rows((const uint8_t *)tmp, (uint8_t *)dst, mp->ne[1], (uint64_t)mp->ne[0] * 4, mp->n_head);
+		free(tmp);
+		return KOLM_OK;
+	}
+	if (kolm_row_to_f32(st, mp->src->data, dst, n))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: cannot read dtype %s", mp->src->name,
+				    kolm_st_dtype_name(mp->src->dtype));
+	if (mp->transform == KOLM_HF_ADD_ONE)
+		for (int64_t i = 0; i < n; i++)
+			dst[i] += 1.0f;
+	return KOLM_OK;
+}
+
+int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt, struct kolm_err *err)
+{
+	if (!o->hf_dir)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: give a Hugging Face directory (--from-dir)");
+	if (!o->out_path)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
+	const struct kolm_format *fmt;
+	int rc = kolm_catalog_quant_resolve(ctx, o->format ? o->format : "int4", "gguf", &fmt, err);
+	if (rc)
+		return rc;
+	if (strcmp(fmt->backend, "gguf"))
+		return kolm_err_set(err, KOLM_E_USAGE, "export: %s is a %s format; the native export writes GGUF", fmt->id,
+				    fmt->backend);
+	const struct kolm_ftype_info *fi = kolm_ftype_info(fmt->ftype);
+	if (!fi || !kolm_quant_can_quantize(fi->default_type))
+		return kolm_err_set(err, KOLM_E_USAGE, "export: kolm cannot produce %s (needs an importance matrix)", fmt->id);
+	kolm_out_clean_stale(o->out_path);
+
+	struct kolm_model m = {0};
+	struct kolm_safetensors *st = NULL;
+	struct kolm_hf_map *mp = NULL;
+	int64_t nmap = 0;
+	struct kolm_tokmeta tok = {0};
+	struct kolm_gguf_writer *w = NULL;
+	int *types = NULL;
+	float *f32 = NULL;
+	uint8_t *q = NULL;
+	json_t *rec = NULL;
+	char *manifest = NULL;
+	if ((rc = kolm_model_from_path(&m, ctx, o->hf_dir, err)))
+		goto out;
+	if ((rc = kolm_safetensors_open(&st, o->hf_dir, err)) || (rc = kolm_hfdir_map(st, &m.hp, &mp, &nmap, err)))
+		goto out;
+	if ((rc = kolm_tokmeta_load(&tok, o->hf_dir, err)))
+		goto out;
+	types = calloc((size_t)m.n_tensors + 1, sizeof *types);
+	if (!types) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* m's tensors are the mapped ones in order, then rope_freqs when present */
+	if ((rc = kolm_quantplan(&m, fmt->ftype, o->overrides, o->n_overrides, types, err)))
+		goto out;
+	if ((rc = kolm_gguf_writer_new(&w, 32, err)))
+		goto out;
+	const char *name = strrchr(o->hf_dir, '/');
+	name = name && name[1] ? name + 1 : o->hf_dir;
+	int quantized = 0;
+	for (int64_t i = 0; i < m.n_tensors; i++)
+		if (kolm_type_info(types[i])->quantized)
+			quantized = 1;
+	manifest = kolm_strdup("{}");
+	uint8_t md[32];
+	char mhex[65];
+	kolm_sha256_buf(manifest, strlen(manifest), md);
+	kolm_hex(md, 32, mhex);
+	int krc = kolm_gguf_writer_kv_str(w, "general.architecture", m.hp.arch);
+	krc |= kolm_gguf_writer_kv_str(w, "general.name", name);
+	krc |= put_arch_keys(w, &m.hp);
+	krc |= kolm_gguf_writer_kv_u32(w, "general.file_type", (uint32_t)fmt->ftype);
+	krc |= put_tokenizer(w, &tok);
+	if (quantized)
+		krc |= kolm_gguf_writer_kv_u32(w, "general.quantization_version", 2);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", manifest);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest_sha256", mhex);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", "custom");
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.quant", fmt->id);
+	krc |= kolm_gguf_writer_kv_u32(w, "kolm.file_type", (uint32_t)fmt->ftype);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", "none");
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", "unmeasured");
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.tool", "kolm " KOLM_VERSION);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.payload_sha256", ZERO64);
+	if (krc) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: cannot build metadata");
+		goto out;
+	}
+	uint64_t max_el = 0, in_total = 0;
+	for (int64_t i = 0; i < m.n_tensors; i++) {
+		const struct kolm_tensor_desc *t = &m.tensors[i];
+		if ((rc = kolm_gguf_writer_tensor(w, t->name, types[i], t->ne, t->n_dims))) {
+			rc = kolm_err_set(err, KOLM_E_FORMAT, "export: tensor %s cannot be declared", t->name);
+			goto out;
+		}
+		uint64_t el = (uint64_t)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
+		if (el > max_el)
+			max_el = el;
+	}
+	for (int64_t i = 0; i < nmap; i++)
+		in_total += mp[i].src->nbytes;
+	f32 = malloc(sizeof *f32 * (size_t)(max_el ? max_el : 1));
+	q = malloc((size_t)(max_el ? max_el : 1) * 4);
+	if (!f32 || !q) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: out of memory for a %llu-element tensor", (unsigned long long)max_el);
+		goto out;
+	}
+	if ((rc = kolm_gguf_writer_begin(w, o->out_path, err)))
+		goto out;
+	double t0 = now_s();
+	uint64_t in_done = 0;
+	int64_t type_count[KOLM_T_COUNT] = {0};
+	for (int64_t i = 0; i < m.n_tensors; i++) {
+		const struct kolm_tensor_desc *t = &m.tensors[i];
+		int64_t n = t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+		if (i < nmap) {
+			if ((rc = source_f32(&mp[i], f32, err)))
+				goto out;
+			in_done += mp[i].src->nbytes;
+		} else if (!strcmp(t->name, "rope_freqs.weight")) {
+			llama3_rope_factors(&m.hp, f32, n);
+		} else {
+			rc = kolm_err_set(err, KOLM_E_FORMAT, "export: no source for %s", t->name);
+			goto out;
+		}
+		const void *data = f32;
+		uint64_t bytes = (uint64_t)n * 4;
+		if (types[i] != KOLM_T_F32) {
+			int64_t rows = n / t->ne[0];
+			if (kolm_quantize_tensor_mt(types[i], f32, q, rows, t->ne[0], o->threads > 0 ? o->threads : 1)) {
+				rc = kolm_err_set(err, KOLM_E_FORMAT, "export: %s cannot be quantized to %s", t->name,
+						  kolm_type_name(types[i]));
+				goto out;
+			}
+			data = q;
+			bytes = kolm_type_row_bytes(types[i], t->ne[0]) * (uint64_t)rows;
+		}
+		if ((rc = kolm_gguf_writer_data(w, data, (size_t)bytes, err)))
+			goto out;
+		type_count[types[i]]++;
+		if (o->progress) {
+			struct kolm_export_progress pr = {i, m.n_tensors, t->name, in_done, in_total, now_s() - t0};
+			o->progress(o->progress_user, &pr);
+		}
+	}
+	char sha[65];
+	if ((rc = kolm_gguf_writer_finish_patch(w, "kolm.payload_sha256", NULL, sha, err)))
+		goto out;
+	struct kolm_map fm;
+	char whole[65] = "";
+	uint64_t fsize = 0;
+	if (kolm_map_open(&fm, o->out_path, NULL) == KOLM_OK) {
+		kolm_sha256_hex_range(fm.data, fm.size, whole);
+		fsize = fm.size;
+		kolm_map_close(&fm);
+	}
+	json_t *tc = json_object();
+	for (int t = 0; t < KOLM_T_COUNT; t++)
+		if (type_count[t])
+			json_object_set_new(tc, kolm_type_name(t), json_integer(type_count[t]));
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "schema", "kolm.receipt/1", "file",
+			o->out_path, "source", o->hf_dir, "quant", fmt->id, "file_type", fmt->ftype, "file_bytes",
+			(json_int_t)fsize, "file_sha256", whole, "payload_sha256", sha, "manifest_sha256", mhex,
+			"tensor_types", tc, "base", "custom", "export_k_source", "unmeasured", "tool", "kolm " KOLM_VERSION);
+	char rpath[4200];
+	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath) {
+		rc = kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);
+		goto out;
+	}
+	char *rs = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = rs ? kolm_file_write_atomic(rpath, rs, strlen(rs), err) : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	free(rs);
+	if (rc)
+		goto out;
+	if (receipt) {
+		*receipt = rec;
+		rec = NULL;
+	}
+out:
+	json_decref(rec);
+	kolm_gguf_writer_free(w); /* removes the temp file when not finished */
+	free(manifest);
+	free(types);
+	free(f32);
+	free(q);
+	free(mp);
+	kolm_tokmeta_release(&tok);
+	kolm_safetensors_close(st);
+	kolm_model_release(&m);
+	return rc;
+}

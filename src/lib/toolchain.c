@@ -1,0 +1,208 @@
+/* toolchain.c - spawn the upstream exporters (toolchain.h). */
+#include "kolm/toolchain.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "kolm/util.h"
+
+extern char **environ;
+
+int kolm_shell_split(const char *line, char ***argv_out, int *argc_out, struct kolm_err *err)
+{
+	size_t len = strlen(line);
+	/* words never outnumber len/2+1; strings never outgrow the line */
+	size_t nmax = len / 2 + 2;
+	char **argv = malloc(sizeof *argv * nmax + len + nmax);
+	if (!argv)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	char *buf = (char *)(argv + nmax);
+	int argc = 0;
+	const char *p = line;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		argv[argc++] = buf;
+		while (*p && *p != ' ' && *p != '\t') {
+			if (*p == '\'') {
+				const char *e = strchr(p + 1, '\'');
+				if (!e) {
+					free(argv);
+					return kolm_err_set(err, KOLM_E_USAGE, "unterminated quote in: %s", line);
+				}
+				memcpy(buf, p + 1, (size_t)(e - p - 1));
+				buf += e - p - 1;
+				p = e + 1;
+			} else if (*p == '"') {
+				p++;
+				while (*p && *p != '"') {
+					if (*p == '\\' && p[1])
+						p++;
+					*buf++ = *p++;
+				}
+				if (*p != '"') {
+					free(argv);
+					return kolm_err_set(err, KOLM_E_USAGE, "unterminated quote in: %s", line);
+				}
+				p++;
+			} else if (*p == '\\' && p[1]) {
+				*buf++ = p[1];
+				p += 2;
+			} else {
+				*buf++ = *p++;
+			}
+		}
+		*buf++ = '\0';
+	}
+	argv[argc] = NULL;
+	*argv_out = argv;
+	*argc_out = argc;
+	return KOLM_OK;
+}
+
+static int on_path(const char *exe)
+{
+	if (strchr(exe, '/'))
+		return access(exe, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		return 0;
+	char dir[4096];
+	for (const char *s = path; *s;) {
+		const char *c = strchr(s, ':');
+		size_t n = c ? (size_t)(c - s) : strlen(s);
+		if (n < sizeof dir - 256) {
+			memcpy(dir, s, n);
+			snprintf(dir + n, sizeof dir - n, "/%s", exe);
+			if (access(dir, X_OK) == 0)
+				return 1;
+		}
+		s += n + (c ? 1 : 0);
+	}
+	return 0;
+}
+
+static const char *install_line(const char *exe, const char *line)
+{
+	if (strstr(exe, "mlx_lm"))
+		return "pip install mlx-lm   (Apple Silicon)";
+	if (strstr(line, "onnxruntime_genai"))
+		return "pip install onnxruntime-genai";
+	if (strstr(line, "exporters.coreml") || strstr(line, "coremltools"))
+		return "pip install coremltools git+https://github.com/huggingface/exporters";
+	if (strstr(exe, "trtllm") || strstr(line, "quantize.py"))
+		return "pip install tensorrt_llm   (NVIDIA GPU; see NVIDIA/TensorRT-LLM)";
+	if (strstr(exe, "huggingface-cli"))
+		return "pip install huggingface_hub";
+	return "install the tool named above";
+}
+
+/* SHA-256 of a file, or of a directory as "<relative name> <sha>\n" lines in
+ * name order. */
+static int hash_path(const char *path, char out[65])
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return -1;
+	if (!S_ISDIR(sb.st_mode)) {
+		struct kolm_map m;
+		if (kolm_map_open(&m, path, NULL))
+			return -1;
+		kolm_sha256_hex_range(m.data, m.size, out);
+		kolm_map_close(&m);
+		return 0;
+	}
+	struct dirent **list;
+	int n = scandir(path, &list, NULL, alphasort);
+	if (n < 0)
+		return -1;
+	struct kolm_sha256 s;
+	kolm_sha256_init(&s, NULL);
+	for (int i = 0; i < n; i++) {
+		if (list[i]->d_name[0] != '.') {
+			char sub[4096], h[65];
+			if (snprintf(sub, sizeof sub, "%s/%s", path, list[i]->d_name) < (int)sizeof sub && hash_path(sub, h) == 0) {
+				kolm_sha256_update(&s, list[i]->d_name, strlen(list[i]->d_name));
+				kolm_sha256_update(&s, " ", 1);
+				kolm_sha256_update(&s, h, 64);
+				kolm_sha256_update(&s, "\n", 1);
+			}
+		}
+		free(list[i]);
+	}
+	free(list);
+	uint8_t d[32];
+	kolm_sha256_final(&s, d);
+	kolm_hex(d, 32, out);
+	return 0;
+}
+
+int kolm_toolchain_export(const json_t *f, const char *out_path, json_t **receipt, struct kolm_err *err)
+{
+	const char *cmds = json_string_value(json_object_get(json_object_get(f, "commands"), "export_upstream"));
+	if (!cmds)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: no upstream toolchain command for this pick");
+	char *copy = kolm_strdup(cmds);
+	if (!copy)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int rc = KOLM_OK;
+	json_t *ran = json_array();
+	/* every tool must exist before anything runs */
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
+		char **argv;
+		int argc;
+		if ((rc = kolm_shell_split(line, &argv, &argc, err)))
+			break;
+		if (argc && !on_path(argv[0]))
+			rc = kolm_err_set(err, KOLM_E_MISSING, "export: '%s' is not installed; install it with: %s; then run: %s",
+					  argv[0], install_line(argv[0], cmds), cmds);
+		free(argv);
+	}
+	free(copy);
+	copy = rc ? NULL : kolm_strdup(cmds);
+	for (char *save = NULL, *line = copy ? strtok_r(copy, "\n", &save) : NULL; line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char **argv;
+		int argc;
+		if ((rc = kolm_shell_split(line, &argv, &argc, err)))
+			break;
+		pid_t pid;
+		int sr = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+		if (sr != 0) {
+			rc = kolm_err_set(err, KOLM_E_MISSING, "export: cannot start '%s': %s", argv[0], strerror(sr));
+		} else {
+			int st;
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				rc = kolm_err_set(err, KOLM_E_IO, "export: '%s' failed (%s %d)", argv[0],
+						  WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+			json_array_append_new(ran, json_string(line));
+		}
+		free(argv);
+	}
+	free(copy);
+	char sha[65];
+	if (!rc && hash_path(out_path, sha) != 0)
+		rc = kolm_err_set(err, KOLM_E_IO, "export: the toolchain finished but %s was not written", out_path);
+	if (rc) {
+		json_decref(ran);
+		return rc;
+	}
+	json_t *fmt = json_object_get(f, "format");
+	*receipt = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "schema", "kolm.receipt/1", "output", out_path, "sha256", sha,
+			     "quant", json_string_value(json_object_get(fmt, "id")), "backend",
+			     json_string_value(json_object_get(fmt, "backend")), "commands", ran);
+	return KOLM_OK;
+}

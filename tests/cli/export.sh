@@ -1,0 +1,52 @@
+#!/bin/sh
+# kolm export: --preview prints exactly what `kolm plan --json` prints and
+# touches nothing; a native GGUF export from an HF directory; the upstream
+# toolchain for other backends, exercised with a STAND-IN executable placed
+# first on PATH (mlx_lm cannot be installed here) that records its argument
+# vector and writes the output directory; a missing toolchain is exit 4.
+set -eu
+K=${KOLM:?}
+K=$(cd "$(dirname "$K")" && pwd)/$(basename "$K")
+S=${KOLM_SHARED:-../shared}
+S=$(cd "$S" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+mkdir "$T/cwd" && cd "$T/cwd"
+"$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --json >"$T/plan.json"
+"$K" export --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --preview --json >"$T/preview.json"
+cmp -s "$T/plan.json" "$T/preview.json" || fail "--preview differs from plan --json"
+[ -z "$(ls -A "$T/cwd")" ] || fail "--preview created files"
+grep -q '"export": "kolm export --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb -o ."' "$T/preview.json" || fail "export command"
+
+# native GGUF export, named <base>-<format>.gguf, with a receipt
+"$K" export --from-dir "$S/models/aidreams260K-hf" --quant q8_0 --tensor-type ffn_down=f16 --device rpi5-8gb -o "$T/out" >/dev/null ||
+	fail "native export"
+[ -f "$T/out/aidreams260K-hf-q8_0.gguf" ] || fail "export file name"
+[ -f "$T/out/aidreams260K-hf-q8_0.gguf.receipt.json" ] || fail "receipt"
+"$K" inspect "$T/out/aidreams260K-hf-q8_0.gguf" | grep -q 'kolm.payload_sha256' || fail "kolm.* metadata"
+ls "$T/out" | grep -q kolm-tmp && fail "temp file left"
+
+# stand-in toolchain: records argv, writes the output directory
+mkdir "$T/bin"
+cat >"$T/bin/mlx_lm.convert" <<'SH'
+#!/bin/sh
+for a in "$@"; do printf '%s\n' "$a"; done >"$STANDIN_LOG"
+out=""; while [ $# -gt 0 ]; do [ "$1" = --mlx-path ] && out=$2; shift; done
+mkdir -p "$out" && echo weights >"$out/model.safetensors"
+SH
+chmod +x "$T/bin/mlx_lm.convert"
+STANDIN_LOG="$T/argv" PATH="$T/bin:$PATH" "$K" export --base llama-3.2-3b --quant int4 --device m3-pro -o "$T/mlx" >/dev/null ||
+	fail "toolchain export"
+printf '%s\n' --hf-path meta-llama/Llama-3.2-3B --mlx-path "$T/mlx/llama-3.2-3b-mlx-4bit" -q --q-bits 4 --q-group-size 64 >"$T/want"
+cmp -s "$T/argv" "$T/want" || { diff "$T/argv" "$T/want" >&2; fail "argument vector"; }
+grep -q '"sha256"' "$T/mlx/llama-3.2-3b-mlx-4bit.receipt.json" || fail "toolchain receipt"
+
+# the toolchain missing: exit 4, the install line and the command
+set +e
+PATH=/usr/bin:/bin "$K" export --base llama-3.2-3b --quant int4 --device m3-pro -o "$T/mlx2" 2>"$T/err"; rc=$?
+set -e
+[ "$rc" = 4 ] || fail "missing toolchain exit $rc"
+grep -q "pip install mlx-lm" "$T/err" || fail "no install line"
+grep -q "mlx_lm.convert --hf-path" "$T/err" || fail "no command line"
+echo "export: ok"
