@@ -23,6 +23,8 @@
 #include "kolm/util.h"
 #include "kolm/version.h"
 
+/* rows are converted and quantized in chunks of about 64 MB of F32 */
+#define CHUNK_ELEMS (16ULL << 20)
 #define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
 
 static double now_s(void)
@@ -239,8 +241,21 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	}
 	for (int64_t i = 0; i < nmap; i++)
 		in_total += mp[i].src->nbytes;
-	f32 = malloc(sizeof *f32 * (size_t)(max_el ? max_el : 1));
-	q = malloc((size_t)(max_el ? max_el : 1) * 4);
+	/* buffers: one chunk, or the largest tensor whose rows move */
+	const int64_t chunk_elems = o->chunk_elems > 0 ? o->chunk_elems : (int64_t)CHUNK_ELEMS;
+	uint64_t buf_el = (uint64_t)chunk_elems;
+	for (int64_t i = 0; i < nmap; i++) {
+		uint64_t el = mp[i].src->nbytes / (uint64_t)kolm_st_dtype_size(mp[i].src->dtype);
+		if (mp[i].transform == KOLM_HF_UNPERMUTE && el > buf_el)
+			buf_el = el;
+		if ((uint64_t)mp[i].ne[0] > buf_el)
+			buf_el = (uint64_t)mp[i].ne[0];
+	}
+	if (m.hp.head_dim > 0 && (uint64_t)m.hp.head_dim > buf_el)
+		buf_el = (uint64_t)m.hp.head_dim;
+	(void)max_el;
+	f32 = malloc(sizeof *f32 * (size_t)buf_el);
+	q = malloc((size_t)buf_el * 4);
 	if (!f32 || !q) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: out of memory for a %llu-element tensor", (unsigned long long)max_el);
 		goto out;
@@ -253,30 +268,48 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	for (int64_t i = 0; i < m.n_tensors; i++) {
 		const struct kolm_tensor_desc *t = &m.tensors[i];
 		int64_t n = t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
-		if (i < nmap) {
-			if ((rc = source_f32(&mp[i], f32, err)))
-				goto out;
-			in_done += mp[i].src->nbytes;
-		} else if (!strcmp(t->name, "rope_freqs.weight")) {
-			llama3_rope_factors(&m.hp, f32, n);
-		} else {
-			rc = kolm_err_set(err, KOLM_E_FORMAT, "export: no source for %s", t->name);
-			goto out;
-		}
-		const void *data = f32;
-		uint64_t bytes = (uint64_t)n * 4;
-		if (types[i] != KOLM_T_F32) {
-			int64_t rows = n / t->ne[0];
-			if (kolm_quantize_tensor_mt(types[i], f32, q, rows, t->ne[0], o->threads > 0 ? o->threads : 1)) {
-				rc = kolm_err_set(err, KOLM_E_FORMAT, "export: %s cannot be quantized to %s", t->name,
-						  kolm_type_name(types[i]));
+		int64_t rows = n / t->ne[0];
+		/* whole tensor only when rows move (q/k un-permutation) or it is
+		 * generated; otherwise bounded chunks of rows */
+		int whole = i >= nmap || mp[i].transform == KOLM_HF_UNPERMUTE;
+		int64_t per = chunk_elems / t->ne[0];
+		int64_t chunk = whole ? rows : (per > 0 ? per : 1);
+		for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+			int64_t nr = rows - r0 < chunk ? rows - r0 : chunk, ne = nr * t->ne[0];
+			if (i < nmap && whole) {
+				if ((rc = source_f32(&mp[i], f32, err)))
+					goto out;
+			} else if (i < nmap) {
+				struct kolm_hf_map part = mp[i];
+				struct kolm_st_tensor src = *mp[i].src;
+				uint64_t es = (uint64_t)kolm_st_dtype_size(src.dtype);
+				src.data += (uint64_t)r0 * (uint64_t)t->ne[0] * es;
+				src.nbytes = (uint64_t)ne * es;
+				part.src = &src;
+				if ((rc = source_f32(&part, f32, err)))
+					goto out;
+			} else if (!strcmp(t->name, "rope_freqs.weight")) {
+				llama3_rope_factors(&m.hp, f32, n);
+			} else {
+				rc = kolm_err_set(err, KOLM_E_FORMAT, "export: no source for %s", t->name);
 				goto out;
 			}
-			data = q;
-			bytes = kolm_type_row_bytes(types[i], t->ne[0]) * (uint64_t)rows;
+			const void *data = f32;
+			uint64_t bytes = (uint64_t)ne * 4;
+			if (types[i] != KOLM_T_F32) {
+				if (kolm_quantize_tensor_mt(types[i], f32, q, nr, t->ne[0], o->threads > 0 ? o->threads : 1)) {
+					rc = kolm_err_set(err, KOLM_E_FORMAT, "export: %s cannot be quantized to %s", t->name,
+							  kolm_type_name(types[i]));
+					goto out;
+				}
+				data = q;
+				bytes = kolm_type_row_bytes(types[i], t->ne[0]) * (uint64_t)nr;
+			}
+			if ((rc = kolm_gguf_writer_data(w, data, (size_t)bytes, err)))
+				goto out;
 		}
-		if ((rc = kolm_gguf_writer_data(w, data, (size_t)bytes, err)))
-			goto out;
+		if (i < nmap)
+			in_done += mp[i].src->nbytes;
 		type_count[types[i]]++;
 		if (o->progress) {
 			struct kolm_export_progress pr = {i, m.n_tensors, t->name, in_done, in_total, now_s() - t0};

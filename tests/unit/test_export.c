@@ -47,6 +47,8 @@ static int golden_sha(const char *file, const char *tensor, char out[65])
 	return found;
 }
 
+static int64_t chunk_elems;
+
 static void export_and_check(const char *model, const char *quant, const char *golden_file, int override_ffn)
 {
 	char dir[1200], out[256];
@@ -59,6 +61,7 @@ static void export_and_check(const char *model, const char *quant, const char *g
 	o.format = quant;
 	o.out_path = out;
 	o.threads = 2;
+	o.chunk_elems = chunk_elems;
 	o.overrides = override_ffn ? &ov : NULL;
 	o.n_overrides = override_ffn ? 1 : 0;
 	json_t *rec = NULL;
@@ -122,6 +125,11 @@ static void test_q8_0_export(void **s)
 	(void)s;
 	export_and_check("aidreams260K", "q8_0", "aidreams260K-q8_0.gguf", 1);
 	export_and_check("stories260K", "q8_0", "stories260K-q8_0.gguf", 1);
+	/* the same bytes when every tensor streams through in one-row chunks */
+	chunk_elems = 100;
+	export_and_check("aidreams260K", "q8_0", "aidreams260K-q8_0.gguf", 1);
+	export_and_check("stories260K", "f32", "stories260K-f32.gguf", 0);
+	chunk_elems = 0;
 }
 
 static void test_no_partial_output(void **s)
