@@ -64,7 +64,7 @@ static int words(const char *line, char out[][512], int max)
 
 static void check_line(const char *line, const char *where)
 {
-	char w[64][512];
+	char w[64][512] = {{0}};
 	int n = words(line, w, 64), first = 1;
 	char tool[512];
 	const char *base = strrchr(w[0], '/') ? strrchr(w[0], '/') + 1 : w[0];
