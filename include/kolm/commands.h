@@ -38,7 +38,9 @@ struct kolm_cmd_vars {
 int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap);
 
 /* {"export": "...", "export_upstream": "...", "transfer": "...", "run": "...",
- *  "verify": "...", "bench": "..."}; multi-command steps are newline-joined. */
+ *  "verify": "...", "bench": "...", "airgap_source": "...", "airgap_target": "..."};
+ * multi-command steps are newline-joined.  airgap_* is the signed
+ * removable-media alternative to transfer (data/commands.json "airgap"). */
 int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out,
 			 struct kolm_err *err);
 

@@ -314,6 +314,10 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 		snprintf(tmp, sizeof tmp, "%s.kolm", v->base_id);
 		var_set(&vs, "artifact", tmp);
 	}
+	const char *an = var_get(&vs, "artifact"), *aslash = an ? strrchr(an, '/') : NULL;
+	var_set(&vs, "artifact_name", aslash ? aslash + 1 : an ? an : "");
+	json_t *ag = json_object_get(t, "airgap");
+	var_set(&vs, "media", json_string_value(json_object_get(ag, "media")));
 
 	int oom = 0;
 	json_t *o = json_object();
@@ -359,6 +363,16 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 	if ((s = render_lines(json_object_get(json_object_get(t, "bench"), !strcmp(be, "gguf") ? "gguf" : "other"), &vs,
 			      &oom))) {
 		json_object_set_new(o, "bench", json_string(s));
+		free(s);
+	}
+	/* air-gapped transfer: sign, carry on removable media, verify first */
+	if ((s = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), &vs, &oom))) {
+		json_object_set_new(o, "airgap_source", json_string(s));
+		free(s);
+	}
+	if ((s = render_lines(json_object_get(ag, !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target"),
+			      &vs, &oom))) {
+		json_object_set_new(o, "airgap_target", json_string(s));
 		free(s);
 	}
 	vars_free(&vs);

@@ -1,0 +1,324 @@
+/* quickstart.c - per-device Markdown quickstarts (quickstart.h): the
+ * template for the device (or the generated one) rendered with the live
+ * forecast, so every command in it is the one `kolm plan` prints. */
+#include "kolm/quickstart.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kolm/catalog.h"
+#include "kolm/commands.h"
+#include "kolm/ctx.h"
+#include "kolm/forecast.h"
+#include "kolm/util.h"
+#include "kolm/version.h"
+
+#define GB 1e9
+enum { MAX_DEPTH = 4 };
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = (b->cap ? b->cap * 2 : 4096) + n;
+		char *np = realloc(b->p, nc);
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* 3 significant digits, never exponent notation for the magnitudes we print */
+static void fmt_num(char *out, size_t cap, double x)
+{
+	double a = x < 0 ? -x : x;
+	if (a >= 100)
+		snprintf(out, cap, "%.0f", x);
+	else if (a >= 10)
+		snprintf(out, cap, "%.1f", x);
+	else
+		snprintf(out, cap, "%.2f", x);
+}
+
+static json_t *lookup(json_t *vars, const char *path)
+{
+	char key[128];
+	json_t *cur = vars;
+	const char *s = path;
+	while (cur && *s) {
+		const char *dot = strchr(s, '.');
+		size_t n = dot ? (size_t)(dot - s) : strlen(s);
+		if (n == 0 || n >= sizeof key)
+			return NULL;
+		memcpy(key, s, n);
+		key[n] = '\0';
+		cur = json_object_get(cur, key);
+		s = dot ? dot + 1 : s + n;
+	}
+	return cur;
+}
+
+static int render(struct kolm_ctx *ctx, const char *tpl, size_t len, json_t *vars, int depth, struct sbuf *out,
+		  const char *name, struct kolm_err *err)
+{
+	const char *s = tpl, *end = tpl + len;
+	while (s < end) {
+		const char *open = memmem(s, (size_t)(end - s), "{{", 2);
+		if (!open) {
+			sb_add(out, s, (size_t)(end - s));
+			break;
+		}
+		sb_add(out, s, (size_t)(open - s));
+		const char *close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
+		if (!close)
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: unclosed '{{'", name);
+		char ph[160];
+		const char *a = open + 2, *b = close;
+		while (a < b && *a == ' ')
+			a++;
+		while (b > a && b[-1] == ' ')
+			b--;
+		if ((size_t)(b - a) >= sizeof ph)
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: placeholder too long", name);
+		memcpy(ph, a, (size_t)(b - a));
+		ph[b - a] = '\0';
+		if (ph[0] == '>') {
+			const char *pn = ph + 1;
+			while (*pn == ' ')
+				pn++;
+			if (depth >= MAX_DEPTH)
+				return kolm_err_set(err, KOLM_E_FORMAT, "%s: partials nest deeper than %d", name, MAX_DEPTH);
+			char rel[200];
+			snprintf(rel, sizeof rel, "data/quickstarts/_%s.md", pn);
+			size_t pl;
+			const uint8_t *pt = kolm_ctx_data(ctx, rel, &pl);
+			if (!pt)
+				return kolm_err_set(err, KOLM_E_FORMAT, "%s: no partial '%s'", name, rel);
+			int rc = render(ctx, (const char *)pt, pl, vars, depth + 1, out, rel, err);
+			if (rc)
+				return rc;
+		} else {
+			json_t *v = lookup(vars, ph);
+			char num[64];
+			if (json_is_string(v)) {
+				sb_str(out, json_string_value(v));
+			} else if (json_is_integer(v)) {
+				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+				sb_str(out, num);
+			} else if (json_is_real(v)) {
+				fmt_num(num, sizeof num, json_real_value(v));
+				sb_str(out, num);
+			} else if (json_is_boolean(v)) {
+				sb_str(out, json_is_true(v) ? "yes" : "no");
+			} else {
+				return kolm_err_set(err, KOLM_E_FORMAT, "%s: '{{%s}}' names no value of this forecast", name, ph);
+			}
+		}
+		s = close + 2;
+	}
+	return out->oom ? kolm_err_set(err, KOLM_E_NOMEM, "out of memory") : KOLM_OK;
+}
+
+static double num_at(json_t *f, const char *path)
+{
+	return json_number_value(lookup(f, path));
+}
+
+static void set_fmt(json_t *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_fmt(json_t *o, const char *key, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+/* The derived values templates use, all from the forecast itself. */
+static json_t *derived(struct kolm_ctx *ctx, json_t *f, const char *rule)
+{
+	json_t *qs = json_object();
+	const char *dev = json_string_value(lookup(f, "device.id"));
+	const struct kolm_device *d = kolm_catalog_device_find(ctx, dev);
+	const struct kolm_format *fm = kolm_catalog_format_find(ctx, json_string_value(lookup(f, "format.id")));
+	const char *base = json_string_value(lookup(f, "source.id"));
+	if (d && fm && base) {
+		struct kolm_cmd_vars v = {0};
+		char file[256];
+		v.device = d;
+		v.format = fm;
+		v.base_id = base;
+		if (!kolm_commands_file_name(&v, file, sizeof file))
+			json_object_set_new(qs, "file", json_string(file));
+	}
+	set_fmt(qs, "artifact", "%s.kolm", base ? base : "model");
+	set_fmt(qs, "size", "%.2f GB", num_at(f, "size.bytes") / GB);
+	set_fmt(qs, "need", "%.2f GB", num_at(f, "memory.total_bytes") / GB);
+	set_fmt(qs, "usable", "%.2f GB", num_at(f, "memory.usable_bytes") / GB);
+	set_fmt(qs, "weights", "%.2f GB", num_at(f, "memory.weights_bytes") / GB);
+	set_fmt(qs, "kv", "%.2f GB", num_at(f, "memory.kv_cache_bytes") / GB);
+	set_fmt(qs, "pct", "%.0f%%", 100.0 * num_at(f, "fit.ratio"));
+	set_fmt(qs, "decode", "%.3g tok/s (range %.3g to %.3g)", num_at(f, "decode_tps.mid"), num_at(f, "decode_tps.low"),
+		num_at(f, "decode_tps.high"));
+	set_fmt(qs, "prefill", "%.3g tok/s", num_at(f, "prefill_tps.mid"));
+	set_fmt(qs, "cold", "%.3g s", num_at(f, "cold_start_s.seconds"));
+	set_fmt(qs, "k_loss", "%.2f points", num_at(f, "k_loss.points"));
+	set_fmt(qs, "mem_gb", "%.0f GB", num_at(f, "device.memory_bytes") / GB);
+	set_fmt(qs, "bw", "%.0f GB/s", num_at(f, "device.bandwidth_bytes_per_s") / GB);
+	json_object_set_new(qs, "pick_rule", json_string(rule));
+	json_object_set_new(qs, "version", json_string(KOLM_VERSION));
+	json_t *cmds = kolm_ctx_json(ctx, "data/commands.json", NULL);
+	const char *about = json_string_value(lookup(cmds, "airgap.about"));
+	json_object_set_new(qs, "airgap_about", json_string(about ? about : ""));
+	const char *ios = json_string_value(lookup(cmds, "ios.note"));
+	json_object_set_new(qs, "ios_note", json_string(ios ? ios : ""));
+	const char *tr = d && d->transfer ? d->transfer : "scp";
+	int tethered = !strcmp(tr, "adb") || !strcmp(tr, "ios");
+	json_object_set_new(qs, "airgap_where",
+			    json_string(tethered ? "on the computer the phone is cabled to (the phone itself does not run kolm), "
+						   "then push the verified file as in step 2"
+						 : "on the target box, before anything runs"));
+	return qs;
+}
+
+static int forecast_for(struct kolm_ctx *ctx, const struct kolm_pick *pick, const char *base, const char *quant,
+			json_t **out, struct kolm_err *err)
+{
+	struct kolm_pick p = *pick;
+	p.base_id = base;
+	p.quant = quant;
+	if (p.overhead_gb == 0)
+		p.overhead_gb = -1;
+	return kolm_forecast(ctx, &p, out, err);
+}
+
+int kolm_quickstart_is_full(struct kolm_ctx *ctx, const char *device_id)
+{
+	char rel[200];
+	size_t n;
+	snprintf(rel, sizeof rel, "data/quickstarts/%s.md", device_id);
+	return kolm_ctx_data(ctx, rel, &n) != NULL;
+}
+
+int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airgap_only, char **md,
+		    struct kolm_err *err)
+{
+	*md = NULL;
+	if (!pick->device_id)
+		return kolm_err_set(err, KOLM_E_USAGE, "quickstart: a device is required");
+	const struct kolm_device *dev = kolm_catalog_device_find(ctx, pick->device_id);
+	if (!dev)
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown device '%s' (see 'kolm devices')", pick->device_id);
+	json_t *conf = kolm_ctx_json(ctx, "data/quickstarts/quickstarts.json", err);
+	if (!conf)
+		return err ? err->code : KOLM_E_FORMAT;
+	const char *quant = pick->quant ? pick->quant : json_string_value(json_object_get(conf, "default_quant"));
+	json_t *f = NULL;
+	int rc;
+	char rule[512];
+	if (pick->base_id || pick->config || pick->config_path || pick->model_path) {
+		rc = forecast_for(ctx, pick, pick->base_id, quant, &f, err);
+		if (rc)
+			return rc;
+		snprintf(rule, sizeof rule, "the pick you gave");
+	} else {
+		/* the device's default pick: the first base of its class list that fits */
+		json_t *by = json_object_get(conf, "bases_by_class");
+		json_t *list = json_object_get(by, dev->klass);
+		if (!json_is_array(list))
+			list = json_object_get(by, "default");
+		size_t i;
+		json_t *b;
+		json_array_foreach(list, i, b)
+		{
+			json_t *g = NULL;
+			struct kolm_err e2 = {0};
+			if (forecast_for(ctx, pick, json_string_value(b), quant, &g, &e2))
+				continue;
+			json_decref(f);
+			f = g;
+			const char *verdict = json_string_value(lookup(f, "fit.verdict"));
+			if (verdict && strcmp(verdict, "over"))
+				break;
+		}
+		if (!f)
+			return kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no default base for class '%s'",
+					    dev->klass);
+		char names[256] = "";
+		json_array_foreach(list, i, b)
+		{
+			if (i)
+				strncat(names, i + 1 == json_array_size(list) ? " or " : ", ", sizeof names - strlen(names) - 1);
+			strncat(names, json_string_value(b) ? json_string_value(b) : "?", sizeof names - strlen(names) - 1);
+		}
+		snprintf(rule, sizeof rule,
+			 "the default pick for this %s class device: the first of %s at %s that does not come out \"over\" "
+			 "(data/quickstarts/quickstarts.json); choose your own with --base and --quant",
+			 dev->klass, names, quant);
+	}
+	json_t *vars = json_copy(f);
+	json_t *qs = derived(ctx, f, rule);
+	json_object_set_new(vars, "qs", qs);
+	/* the runtime's first sanity check, itself a small template */
+	const char *rt = json_string_value(lookup(f, "backend.runtime"));
+	json_t *san = json_object_get(conf, "sanity_by_runtime");
+	const char *st = json_string_value(json_object_get(san, rt && !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt ? rt : ""));
+	struct sbuf sb = {0};
+	rc = st ? render(ctx, st, strlen(st), vars, MAX_DEPTH, &sb, "sanity_by_runtime", err)
+		: kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no sanity check for runtime '%s'",
+			       rt ? rt : "?");
+	if (rc) {
+		free(sb.p);
+		json_decref(vars);
+		json_decref(f);
+		return rc;
+	}
+	json_object_set_new(qs, "sanity", json_string(sb.p ? sb.p : ""));
+	free(sb.p);
+	char rel[200];
+	size_t len;
+	const uint8_t *tpl;
+	if (airgap_only) {
+		snprintf(rel, sizeof rel, "data/quickstarts/_airgap-guide.md");
+	} else {
+		snprintf(rel, sizeof rel, "data/quickstarts/%s.md", dev->id);
+		if (!kolm_ctx_data(ctx, rel, &len))
+			snprintf(rel, sizeof rel, "data/quickstarts/_generic.md");
+	}
+	tpl = kolm_ctx_data(ctx, rel, &len);
+	struct sbuf out = {0};
+	if (!tpl)
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "no template '%s'", rel);
+	else
+		rc = render(ctx, (const char *)tpl, len, vars, 0, &out, rel, err);
+	json_decref(vars);
+	json_decref(f);
+	if (rc) {
+		free(out.p);
+		return rc;
+	}
+	*md = out.p;
+	return KOLM_OK;
+}
