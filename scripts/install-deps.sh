@@ -3,7 +3,7 @@
 # missing.  As root it runs apt-get; otherwise it prints the exact command
 # and exits 2.  Set KOLM_NO_BROWSER=1 to skip the browser-test packages.
 set -eu
-pkgs="gcc make pkg-config libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk"
+pkgs="gcc make pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk"
 if [ "${KOLM_NO_BROWSER:-0}" != 1 ]; then
 	pkgs="$pkgs chromium nodejs npm"
 fi

@@ -55,6 +55,8 @@ int kolm_hfdir_map(const struct kolm_safetensors *st, const struct kolm_hparams 
 /* Replace a config-built tensor list by the checkpoint's own tensors (GGUF
  * names, shapes, source dtypes).  Used by kolm_model_from_path. */
 int kolm_model_use_checkpoint(struct kolm_model *m, const char *dir, struct kolm_err *err);
+struct kolm_files;
+int kolm_model_use_checkpoint_files(struct kolm_model *m, const struct kolm_files *f, struct kolm_err *err);
 
 /* Un-permute rows (count rows of row_bytes each) from HF rotate-half order
  * to GGUF interleaved order for n_head heads; src and dst must not overlap. */

@@ -107,6 +107,9 @@ int kolm_model_from_base(struct kolm_model *m, struct kolm_ctx *ctx, const char 
 			 struct kolm_err *err);
 /* From a file or directory: .gguf, .safetensors (+ sibling config.json),
  * an HF directory, a config.json, or a .kolm artifact. */
+/* The tensors of an open GGUF as stored (model_gguf.c). */
+struct kolm_gguf;
+int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
 int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
 			 struct kolm_err *err);
 void kolm_model_release(struct kolm_model *m);

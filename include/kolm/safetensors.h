@@ -49,6 +49,9 @@ int kolm_safetensors_open(struct kolm_safetensors **out, const char *path, struc
 /* One file already in memory (fuzzing, tests); buf must outlive the reader. */
 int kolm_safetensors_open_buffer(struct kolm_safetensors **out, const uint8_t *buf, uint64_t n, const char *name,
 				 struct kolm_err *err);
+/* A directory, or a .kolm's members in place (index + shards, or one file). */
+struct kolm_files;
+int kolm_safetensors_open_files(struct kolm_safetensors **out, const struct kolm_files *f, struct kolm_err *err);
 void kolm_safetensors_close(struct kolm_safetensors *s);
 
 int64_t kolm_safetensors_count(const struct kolm_safetensors *s);

@@ -38,6 +38,9 @@ struct kolm_tokmeta {
 
 /* dir: the HF directory (tokenizer.model or tokenizer.json required). */
 int kolm_tokmeta_load(struct kolm_tokmeta *t, const char *dir, struct kolm_err *err);
+/* The same from a directory or a .kolm's members (util.h kolm_files). */
+struct kolm_files;
+int kolm_tokmeta_load_files(struct kolm_tokmeta *t, const struct kolm_files *f, struct kolm_err *err);
 /* Parse a SentencePiece ModelProto buffer (tokens, scores, types only). */
 int kolm_tokmeta_parse_spm(struct kolm_tokmeta *t, const uint8_t *buf, uint64_t n, struct kolm_err *err);
 void kolm_tokmeta_release(struct kolm_tokmeta *t);

@@ -32,6 +32,28 @@ void kolm_map_close(struct kolm_map *m);
 int kolm_file_read_all(const char *path, uint64_t max_bytes, char **out,
 		       size_t *out_len, struct kolm_err *err);
 
+/* ---- a set of named files: a directory, or members read in place ----- */
+struct kolm_file_view {
+	const char *name;          /* member name ("config.json") */
+	const uint8_t *data;       /* borrowed */
+	uint64_t size;
+};
+
+/* Where readers find "config.json", "tokenizer.json", shards...: under dir,
+ * or among views (a .kolm's members, mapped in place; never extracted). */
+struct kolm_files {
+	const char *dir;
+	const struct kolm_file_view *views;
+	int n_views;
+	const char *label;         /* for messages: the directory or artifact path */
+};
+
+/* Borrow one file: from views, or mapped from dir.  KOLM_E_IO (quietly, err
+ * may be NULL) when absent.  Release with kolm_map_close (a view's map has
+ * fd -1 and is not unmapped: kolm_files_get marks it). */
+int kolm_files_get(const struct kolm_files *f, const char *name, struct kolm_map *m, struct kolm_err *err);
+void kolm_files_put(const struct kolm_files *f, struct kolm_map *m);
+
 /* ---- atomic output file ---------------------------------------------- */
 struct kolm_out {
 	FILE *fp;

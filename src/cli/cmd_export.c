@@ -113,9 +113,9 @@ int cmd_export(int argc, char **argv)
 		goto done;
 	}
 	if (!strcmp(be, "gguf")) {
-		if (!cp.from_dir) {
-			exit_code = cli_usage_error("export: the native GGUF export reads a Hugging Face directory: "
-						    "give --from-dir HF_DIR (for --base, download it first: %s)",
+		if (!cp.from_dir && !cp.positional) {
+			exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging Face "
+						    "directory: give X.kolm or --from-dir HF_DIR (for --base, download it first: %s)",
 						    json_string_value(json_object_get(json_object_get(f, "commands"), "export_upstream"))
 							    ? "see commands.export_upstream in 'kolm plan'" : "huggingface-cli download");
 			goto done;
@@ -123,6 +123,7 @@ int cmd_export(int argc, char **argv)
 		struct bar b = {isatty(STDERR_FILENO)};
 		struct kolm_export_opts o = {0};
 		o.hf_dir = cp.from_dir;
+		o.artifact = cp.from_dir ? NULL : cp.positional;
 		o.format = fmt->id;
 		o.out_path = out;
 		o.threads = cp.threads > 0 ? cp.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/gguf.h"
@@ -154,8 +155,8 @@ static int source_f32(const struct kolm_hf_map *mp, float *dst, struct kolm_err 
 
 int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt, struct kolm_err *err)
 {
-	if (!o->hf_dir)
-		return kolm_err_set(err, KOLM_E_USAGE, "export: give a Hugging Face directory (--from-dir)");
+	if (!o->hf_dir == !o->artifact)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
 	if (!o->out_path)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
 	const struct kolm_format *fmt;
@@ -181,11 +182,47 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	uint8_t *q = NULL;
 	json_t *rec = NULL;
 	char *manifest = NULL;
-	if ((rc = kolm_model_from_path(&m, ctx, o->hf_dir, err)))
+	struct kolm_artifact *art = NULL;
+	struct kolm_files files = {o->hf_dir, NULL, 0, o->hf_dir};
+	const char *src_path = o->hf_dir ? o->hf_dir : o->artifact;
+	const char *base_id = "custom", *k_source = "none";
+	double k_value = -1, gate = KOLM_DEFAULT_GATE;
+	if (o->artifact) {
+		/* members are read in place from the mapped tar */
+		if ((rc = kolm_artifact_open(&art, o->artifact, err)))
+			goto out;
+		kolm_artifact_files(art, &files);
+		const struct kolm_member *km = kolm_artifact_member(art, "kolm.json");
+		manifest = malloc((size_t)km->size + 1);
+		if (!manifest) {
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(manifest, km->data, (size_t)km->size);
+		manifest[km->size] = '\0';
+		base_id = json_string_value(json_object_get(art->manifest, "base"));
+		gate = json_number_value(json_object_get(art->manifest, "gate"));
+		json_t *k = json_object_get(art->manifest, "k_score");
+		if (json_is_object(k)) {
+			k_value = json_number_value(json_object_get(k, "value"));
+			k_source = json_string_value(json_object_get(k, "source"));
+		}
+		if (o->min_k >= 0)
+			gate = o->min_k;
+		if (k_value >= 0 && k_value < gate) {
+			rc = kolm_err_set(err, KOLM_E_NO,
+					  "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
+					  o->artifact, k_value, k_source, gate);
+			goto out;
+		}
+		if ((rc = kolm_model_from_path(&m, ctx, o->artifact, err)))
+			goto out;
+	} else if ((rc = kolm_model_from_path(&m, ctx, o->hf_dir, err))) {
 		goto out;
-	if ((rc = kolm_safetensors_open(&st, o->hf_dir, err)) || (rc = kolm_hfdir_map(st, &m.hp, &mp, &nmap, err)))
+	}
+	if ((rc = kolm_safetensors_open_files(&st, &files, err)) || (rc = kolm_hfdir_map(st, &m.hp, &mp, &nmap, err)))
 		goto out;
-	if ((rc = kolm_tokmeta_load(&tok, o->hf_dir, err)))
+	if ((rc = kolm_tokmeta_load_files(&tok, &files, err)))
 		goto out;
 	types = calloc((size_t)m.n_tensors + 1, sizeof *types);
 	if (!types) {
@@ -197,13 +234,15 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		goto out;
 	if ((rc = kolm_gguf_writer_new(&w, 32, err)))
 		goto out;
-	const char *name = strrchr(o->hf_dir, '/');
-	name = name && name[1] ? name + 1 : o->hf_dir;
+	const char *name = art ? json_string_value(json_object_get(art->manifest, "name")) : strrchr(o->hf_dir, '/');
+	if (!art)
+		name = name && name[1] ? name + 1 : o->hf_dir;
 	int quantized = 0;
 	for (int64_t i = 0; i < m.n_tensors; i++)
 		if (kolm_type_info(types[i])->quantized)
 			quantized = 1;
-	manifest = kolm_strdup("{}");
+	if (!manifest)
+		manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
 	uint8_t md[32];
 	char mhex[65];
 	kolm_sha256_buf(manifest, strlen(manifest), md);
@@ -217,10 +256,14 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		krc |= kolm_gguf_writer_kv_u32(w, "general.quantization_version", 2);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", manifest);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest_sha256", mhex);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", "custom");
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", base_id);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.quant", fmt->id);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.tier", fmt->tier ? fmt->tier : fmt->id);
 	krc |= kolm_gguf_writer_kv_u32(w, "kolm.file_type", (uint32_t)fmt->ftype);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", "none");
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", k_source);
+	if (k_value >= 0)
+		krc |= kolm_gguf_writer_kv_f32(w, "kolm.k_score", (float)k_value);
+	krc |= kolm_gguf_writer_kv_f32(w, "kolm.gate", (float)gate);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", "unmeasured");
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tool", "kolm " KOLM_VERSION);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.payload_sha256", ZERO64);
@@ -332,9 +375,9 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		if (type_count[t])
 			json_object_set_new(tc, kolm_type_name(t), json_integer(type_count[t]));
 	rec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "schema", "kolm.receipt/1", "file",
-			o->out_path, "source", o->hf_dir, "quant", fmt->id, "file_type", fmt->ftype, "file_bytes",
+			o->out_path, "source", src_path, "quant", fmt->id, "file_type", fmt->ftype, "file_bytes",
 			(json_int_t)fsize, "file_sha256", whole, "payload_sha256", sha, "manifest_sha256", mhex,
-			"tensor_types", tc, "base", "custom", "export_k_source", "unmeasured", "tool", "kolm " KOLM_VERSION);
+			"tensor_types", tc, "base", base_id, "export_k_source", "unmeasured", "tool", "kolm " KOLM_VERSION);
 	char rpath[4200];
 	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath) {
 		rc = kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);
@@ -360,5 +403,6 @@ out:
 	kolm_tokmeta_release(&tok);
 	kolm_safetensors_close(st);
 	kolm_model_release(&m);
+	kolm_artifact_close(art);
 	return rc;
 }

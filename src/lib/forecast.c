@@ -556,9 +556,14 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 
 static void k_loss(struct kolm_ctx *ctx, struct fc *fc, json_t *out)
 {
+	kolm_k_loss_forecast(ctx, fc->fmt, fc->est.params, out);
+}
+
+void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, int64_t params, json_t *out)
+{
 	json_t *q = kolm_ctx_json(ctx, "data/quality.json", NULL);
 	json_t *fmts = kolm_ctx_json(ctx, "data/formats.json", NULL);
-	double kld = fc->fmt->kld_equiv;
+	double kld = fmt->kld_equiv;
 	json_t *anchors = json_object_get(q, "anchors");
 	double k1 = -1, p1 = 0, k2 = -1, p2 = 0;
 	json_t *a0 = json_array_get(anchors, 0), *a1 = json_array_get(anchors, 1);
@@ -573,15 +578,15 @@ static void k_loss(struct kolm_ctx *ctx, struct fc *fc, json_t *out)
 	if (kld > 0 && k1 > 0 && k2 > 0) {
 		double b = log(p2 / p1) / log(k2 / k1), c = p1 / pow(k1, b);
 		double ref = jnum(q, "reference_params", 8.03e9), e = jnum(q, "size_exponent", 0.3);
-		double scale = pow(ref / (double)(fc->est.params > 0 ? fc->est.params : 1), e);
+		double scale = pow(ref / (double)(params > 0 ? params : 1), e);
 		points = c * pow(kld, b) * scale;
 		snprintf(basis, sizeof basis,
 			 "forecast: %s's mean KLD %.4g vs FP16 on Llama-3-8B (%s) mapped to points by the seed's "
 			 "anchors (int8 0.5, int3 5 points), x%.2f for a %.2fB base",
-			 fc->fmt->id, kld, "llama.cpp perplexity scoreboard", scale, (double)fc->est.params / 1e9);
+			 fmt->id, kld, "llama.cpp perplexity scoreboard", scale, (double)params / 1e9);
 	} else {
 		snprintf(basis, sizeof basis, "%s is the fp16/lossless reference: no loss",
-			 fc->fmt->id);
+			 fmt->id);
 	}
 	json_object_set_new(out, "points", json_real(sig(points, 3)));
 	json_object_set_new(out, "kld", kld >= 0 ? json_real(kld) : json_null());

@@ -136,8 +136,14 @@ int kolm_hfdir_map(const struct kolm_safetensors *st, const struct kolm_hparams 
 
 int kolm_model_use_checkpoint(struct kolm_model *m, const char *dir, struct kolm_err *err)
 {
+	struct kolm_files f = {dir, NULL, 0, dir};
+	return kolm_model_use_checkpoint_files(m, &f, err);
+}
+
+int kolm_model_use_checkpoint_files(struct kolm_model *m, const struct kolm_files *f, struct kolm_err *err)
+{
 	struct kolm_safetensors *st;
-	int rc = kolm_safetensors_open(&st, dir, err);
+	int rc = kolm_safetensors_open_files(&st, f, err);
 	if (rc)
 		return rc;
 	struct kolm_hf_map *mp;

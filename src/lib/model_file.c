@@ -17,8 +17,8 @@
 
 int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
 /* .kolm artifacts (artifact.c). */
-extern int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
-				    struct kolm_err *err) __attribute__((weak));
+int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
+			     struct kolm_err *err);
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -66,8 +66,6 @@ int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char 
 		return KOLM_OK;
 	}
 	if (ends_with(path, ".kolm")) {
-		if (!kolm_model_from_artifact)
-			return kolm_err_set(err, KOLM_E_USAGE, "%s: .kolm artifacts are not readable in this build", path);
 		return kolm_model_from_artifact(m, ctx, path, err);
 	}
 	if (ends_with(path, ".json"))

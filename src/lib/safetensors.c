@@ -271,18 +271,63 @@ static int check_unique(struct kolm_safetensors *s, struct kolm_err *err)
 	return KOLM_OK;
 }
 
+/* weight_map -> shards: from dir (files) or from the views (members). */
+static int open_index_json(struct kolm_safetensors *s, json_t *j, const char *index, const char *dir,
+			   const struct kolm_files *views, struct kolm_err *err)
+{
+	json_t *wm = json_object_get(j, "weight_map");
+	if (!json_is_object(wm) || json_object_size(wm) == 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: no weight_map", index);
+	const char *name;
+	json_t *v;
+	int rc;
+	json_object_foreach(wm, name, v)
+	{
+		const char *file = json_string_value(v);
+		if (!file || strchr(file, '/') || !strcmp(file, ".."))
+			return kolm_err_set(err, KOLM_E_FORMAT,
+					    "%s: weight_map entry '%s' is not a file name in the directory", index, name);
+		char path[4096 + 256];
+		if (dir)
+			snprintf(path, sizeof path, "%s/%s", dir, file);
+		else
+			snprintf(path, sizeof path, "%s", file);
+		int seen = 0;
+		for (int i = 0; i < s->n_sh; i++)
+			if (!strcmp(s->sh[i].path, path))
+				seen = 1;
+		if (seen)
+			continue;
+		if (dir) {
+			rc = add_shard(s, path, NULL, 0, err);
+		} else {
+			struct kolm_map m;
+			if (kolm_files_get(views, file, &m, NULL))
+				return kolm_err_set(err, KOLM_E_FORMAT, "%s: %s names shard %s, which is not a member", views->label,
+						    index, file);
+			/* an empty member cannot be a shard: parse_shard says why */
+			static const uint8_t empty[1];
+			rc = add_shard(s, path, m.data ? m.data : empty, m.size, err);
+		}
+		if (rc)
+			return rc;
+	}
+	json_object_foreach(wm, name, v)
+	{
+		const struct kolm_st_tensor *t = kolm_safetensors_find(s, name);
+		if (!t || !strstr(t->file, json_string_value(v)))
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor '%s' is not in %s", index, name,
+					    json_string_value(v));
+	}
+	return check_unique(s, err);
+}
+
 static int open_index(struct kolm_safetensors *s, const char *index, struct kolm_err *err)
 {
 	json_error_t je;
 	json_t *j = json_load_file(index, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", index, je.line, je.text);
-	json_t *wm = json_object_get(j, "weight_map");
-	int rc = KOLM_OK;
-	if (!json_is_object(wm) || json_object_size(wm) == 0) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: no weight_map", index);
-		goto out;
-	}
 	char dir[4096];
 	kolm_strlcpy(dir, index, sizeof dir);
 	char *slash = strrchr(dir, '/');
@@ -290,37 +335,53 @@ static int open_index(struct kolm_safetensors *s, const char *index, struct kolm
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
-	const char *name;
-	json_t *v;
-	json_object_foreach(wm, name, v)
-	{
-		const char *file = json_string_value(v);
-		if (!file || strchr(file, '/') || !strcmp(file, "..")) {
-			rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: weight_map entry '%s' is not a file name in the directory",
-					  index, name);
-			goto out;
-		}
-		char path[4096 + 256];
-		snprintf(path, sizeof path, "%s/%s", dir, file);
-		int seen = 0;
-		for (int i = 0; i < s->n_sh; i++)
-			if (!strcmp(s->sh[i].path, path))
-				seen = 1;
-		if (!seen && (rc = add_shard(s, path, NULL, 0, err)))
-			goto out;
-	}
-	json_object_foreach(wm, name, v)
-	{
-		const struct kolm_st_tensor *t = kolm_safetensors_find(s, name);
-		if (!t || !strstr(t->file, json_string_value(v))) {
-			rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor '%s' is not in %s", index, name, json_string_value(v));
-			goto out;
-		}
-	}
-	rc = check_unique(s, err);
-out:
+	int rc = open_index_json(s, j, index, dir, NULL, err);
 	json_decref(j);
 	return rc;
+}
+
+int kolm_safetensors_open_files(struct kolm_safetensors **out, const struct kolm_files *f, struct kolm_err *err)
+{
+	if (f->dir)
+		return kolm_safetensors_open(out, f->dir, err);
+	struct kolm_safetensors *s = calloc(1, sizeof *s);
+	if (!s)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int rc;
+	struct kolm_map m;
+	if (kolm_files_get(f, "model.safetensors.index.json", &m, NULL) == KOLM_OK) {
+		json_error_t je;
+		json_t *j = m.data ? json_loadb((const char *)m.data, (size_t)m.size, JSON_REJECT_DUPLICATES, &je) : NULL;
+		if (!j)
+			rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: model.safetensors.index.json: line %d: %s", f->label,
+					  m.data ? je.line : 0, m.data ? je.text : "empty");
+		else
+			rc = open_index_json(s, j, "model.safetensors.index.json", NULL, f, err);
+		json_decref(j);
+	} else {
+		int found = -1, n = 0;
+		for (int i = 0; i < f->n_views; i++) {
+			size_t l = strlen(f->views[i].name);
+			if (l > 12 && !strcmp(f->views[i].name + l - 12, ".safetensors")) {
+				found = i;
+				n++;
+			}
+		}
+		static const uint8_t empty[1];
+		if (n == 1)
+			rc = add_shard(s, f->views[found].name, f->views[found].data ? f->views[found].data : empty,
+				       f->views[found].size, err);
+		else
+			rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: %s", f->label,
+					  n ? "several .safetensors members and no model.safetensors.index.json"
+					    : "no .safetensors member");
+	}
+	if (rc) {
+		kolm_safetensors_close(s);
+		return rc;
+	}
+	*out = s;
+	return KOLM_OK;
 }
 
 int kolm_safetensors_open(struct kolm_safetensors **out, const char *path, struct kolm_err *err)

@@ -306,31 +306,37 @@ static int64_t token_id(const struct kolm_tokmeta *t, json_t *v)
 	return -1;
 }
 
-static json_t *load_json(const char *dir, const char *name)
+static json_t *load_json(const struct kolm_files *f, const char *name)
 {
-	char path[4096];
-	if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+	struct kolm_map m;
+	if (kolm_files_get(f, name, &m, NULL))
 		return NULL;
-	return json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	json_t *j = m.data ? json_loadb((const char *)m.data, (size_t)m.size, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	kolm_files_put(f, &m);
+	return j;
 }
 
 int kolm_tokmeta_load(struct kolm_tokmeta *t, const char *dir, struct kolm_err *err)
 {
+	struct kolm_files f = {dir, NULL, 0, dir};
+	return kolm_tokmeta_load_files(t, &f, err);
+}
+
+int kolm_tokmeta_load_files(struct kolm_tokmeta *t, const struct kolm_files *f, struct kolm_err *err)
+{
 	memset(t, 0, sizeof *t);
 	t->bos = t->eos = t->unk = t->pad = -1;
 	t->add_bos = t->add_eos = -1;
-	char path[4096];
 	int rc;
 	struct kolm_map m;
-	snprintf(path, sizeof path, "%s/tokenizer.model", dir);
-	if (kolm_map_open(&m, path, NULL) == KOLM_OK) {
+	if (kolm_files_get(f, "tokenizer.model", &m, NULL) == KOLM_OK) {
 		rc = kolm_tokmeta_parse_spm(t, m.data, m.size, err);
-		kolm_map_close(&m);
+		kolm_files_put(f, &m);
 	} else {
-		json_t *tj = load_json(dir, "tokenizer.json");
+		json_t *tj = load_json(f, "tokenizer.json");
 		if (!tj) {
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: neither tokenizer.model nor a readable tokenizer.json",
-					    dir);
+					    f->label ? f->label : "model");
 		}
 		rc = load_bpe(t, tj, err);
 		json_decref(tj);
@@ -339,8 +345,8 @@ int kolm_tokmeta_load(struct kolm_tokmeta *t, const char *dir, struct kolm_err *
 		kolm_tokmeta_release(t);
 		return rc;
 	}
-	json_t *tc = load_json(dir, "tokenizer_config.json");
-	json_t *cfg = load_json(dir, "config.json");
+	json_t *tc = load_json(f, "tokenizer_config.json");
+	json_t *cfg = load_json(f, "config.json");
 	if (json_is_object(tc)) {
 		t->bos = token_id(t, json_object_get(tc, "bos_token"));
 		t->eos = token_id(t, json_object_get(tc, "eos_token"));

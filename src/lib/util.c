@@ -61,6 +61,36 @@ void kolm_map_close(struct kolm_map *m)
 	m->fd = -1;
 }
 
+int kolm_files_get(const struct kolm_files *f, const char *name, struct kolm_map *m, struct kolm_err *err)
+{
+	m->data = NULL;
+	m->size = 0;
+	m->fd = -1;
+	if (!f->dir) {
+		for (int i = 0; i < f->n_views; i++) {
+			if (!strcmp(f->views[i].name, name)) {
+				m->data = f->views[i].data;
+				m->size = f->views[i].size;
+				return KOLM_OK;
+			}
+		}
+		return kolm_err_set(err, KOLM_E_IO, "%s: no member %s", f->label ? f->label : "artifact", name);
+	}
+	char path[4096 + 256];
+	if (snprintf(path, sizeof path, "%s/%s", f->dir, name) >= (int)sizeof path)
+		return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", f->dir);
+	return kolm_map_open(m, path, err);
+}
+
+void kolm_files_put(const struct kolm_files *f, struct kolm_map *m)
+{
+	if (f->dir)
+		kolm_map_close(m);
+	m->data = NULL;
+	m->size = 0;
+	m->fd = -1;
+}
+
 int kolm_file_read_all(const char *path, uint64_t max_bytes, char **out,
 		       size_t *out_len, struct kolm_err *err)
 {

@@ -1,0 +1,112 @@
+/*
+ * artifact.h - the .kolm artifact (format kolm/1, docs/ARTIFACT.md): an
+ * uncompressed POSIX tar whose members are, in order,
+ *
+ *   kolm.json                  the manifest (schema docs/kolm-manifest.schema.json)
+ *   config.json                the Hugging Face config
+ *   tokenizer files            tokenizer.json / tokenizer.model, tokenizer_config.json, ...
+ *   evalpack.jsonl             the eval pack
+ *   weights                    model.safetensors.index.json and *.safetensors
+ *   kolm.sig                   optional: Ed25519 signature over the bytes of kolm.json
+ *
+ * Members are read in place: the file is mapped and each member is a view
+ * at its data offset, never extracted.  Pack, sign and verify live here
+ * too; the library never prints, so verify returns its six checks as JSON.
+ */
+#ifndef KOLM_ARTIFACT_H
+#define KOLM_ARTIFACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kolm/err.h"
+#include "kolm/util.h"
+
+struct kolm_ctx;
+typedef struct json_t json_t;
+
+#define KOLM_ARTIFACT_SCHEMA "kolm/1"
+#define KOLM_DEFAULT_GATE 0.85
+#define KOLM_DEFAULT_MAX_K_LOSS 3.0
+
+struct kolm_member {
+	char *name;
+	uint64_t offset;           /* of the data in the file */
+	uint64_t size;
+	const uint8_t *data;       /* view into the mapping */
+};
+
+struct kolm_artifact {
+	char *path;
+	struct kolm_map map;
+	struct kolm_member *m;
+	int n;
+	char container_why[512];   /* "" when the container is well-formed */
+	json_t *manifest;          /* parsed kolm.json (NULL if absent or not JSON) */
+	char manifest_why[512];    /* "" when valid against the schema */
+	struct kolm_file_view *views;
+};
+
+/* Map and scan: every member with its offset; container and manifest
+ * problems are recorded (container_why, manifest_why), not returned.  Only
+ * an unreadable file fails. */
+int kolm_artifact_scan(struct kolm_artifact **out, const char *path, struct kolm_err *err);
+/* Scan and require a well-formed container and a valid manifest
+ * (KOLM_E_FORMAT with the reason otherwise).  Integrity is verify's job. */
+int kolm_artifact_open(struct kolm_artifact **out, const char *path, struct kolm_err *err);
+void kolm_artifact_close(struct kolm_artifact *a);
+const struct kolm_member *kolm_artifact_member(const struct kolm_artifact *a, const char *name);
+/* The members as a file set for the checkpoint/tokenizer readers. */
+void kolm_artifact_files(const struct kolm_artifact *a, struct kolm_files *f);
+
+/* The manifest's structure, as docs/kolm-manifest.schema.json states it.
+ * 0 if valid; else non-zero and why says which field and why. */
+int kolm_manifest_check(const json_t *m, char *why, size_t cap);
+
+/* Eval pack: JSONL, one object per line with "id", "prompt", "expected",
+ * "match" (exact | prefix | contains) and optional "prompt_tokens" /
+ * "expected_tokens" (arrays of token ids); ids unique.  *items = lines. */
+int kolm_evalpack_check(const uint8_t *buf, uint64_t n, const char *label, int64_t *items, struct kolm_err *err);
+
+/* Write members, in the order given, as an uncompressed POSIX (pax) tar,
+ * atomically (temp file, fsync, rename). */
+int kolm_artifact_write(const char *path, const struct kolm_file_view *members, int n, struct kolm_err *err);
+
+struct kolm_pack_opts {
+	const char *hf_dir;        /* config.json, tokenizer, safetensors */
+	const char *evalpack;      /* the eval pack JSONL */
+	const char *out_path;      /* X.kolm */
+	const char *sign_key;      /* PEM Ed25519 private key, or NULL */
+	const char *base;          /* catalog id, or NULL: matched from config.json, else "custom" */
+	const char *name;          /* NULL: the directory's name */
+	double k_score;            /* declared K in [0,1]; < 0: none */
+	double min_k;              /* the gate; < 0: KOLM_DEFAULT_GATE */
+};
+
+/* Pack; KOLM_E_NO when a declared K is below the gate.  *manifest (may be
+ * NULL) gets a new reference to what was written. */
+int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **manifest, struct kolm_err *err);
+
+/* Ed25519 key pair: key_path (PKCS#8 PEM, mode 0600) and key_path.pub
+ * (SubjectPublicKeyInfo PEM).  fingerprint: SHA-256 of the public key DER, hex. */
+int kolm_keygen(const char *key_path, char fingerprint[65], struct kolm_err *err);
+/* Sign the artifact's kolm.json; replaces any kolm.sig (atomically). */
+int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err);
+/* Fingerprint of a public key file (hex SHA-256 of its DER). */
+int kolm_pubkey_fingerprint(const char *pub_path, char fingerprint[65], struct kolm_err *err);
+
+struct kolm_verify_opts {
+	const char *artifact;
+	const char *export_path;   /* the export to bind, or NULL */
+	const char *pubkey;        /* PEM public key, or NULL */
+	int require_signature;
+	double max_k_loss;         /* points; < 0: KOLM_DEFAULT_MAX_K_LOSS */
+};
+
+/* The six checks.  *report: {"schema": "kolm.verify/1", "artifact",
+ * "export", "checks": [{"name", "status": "OK"|"FAIL"|"SKIP", "why"}], "ok"}.
+ * Returns KOLM_OK when no check failed, KOLM_E_NO when one did (report
+ * set), another code when the artifact cannot be read at all. */
+int kolm_verify(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, json_t **report, struct kolm_err *err);
+
+#endif

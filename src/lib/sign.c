@@ -1,0 +1,190 @@
+/* sign.c - Ed25519 keys and the artifact signature (artifact.h), through
+ * OpenSSL libcrypto.  kolm.sig holds the 64 raw signature bytes over the
+ * exact bytes of kolm.json, so `openssl pkeyutl -verify -rawin` checks it
+ * too (docs/ARTIFACT.md). */
+#include "kolm/artifact.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "sign_internal.h"
+
+static const char *ossl_why(void)
+{
+	unsigned long e = ERR_get_error();
+	static __thread char buf[160];
+	if (!e)
+		return "unknown OpenSSL error";
+	ERR_error_string_n(e, buf, sizeof buf);
+	ERR_clear_error();
+	return buf;
+}
+
+static int write_bio(BIO *b, const char *path, int private_key, struct kolm_err *err)
+{
+	char *p;
+	long n = BIO_get_mem_data(b, &p);
+	struct kolm_out o;
+	int rc = kolm_out_open(&o, path, err);
+	if (rc)
+		return rc;
+	if (private_key && fchmod(fileno(o.fp), 0600) != 0) {
+		kolm_out_abort(&o);
+		return kolm_err_set(err, KOLM_E_IO, "%s: cannot set mode 0600", path);
+	}
+	rc = kolm_out_write(&o, p, (size_t)n, err);
+	if (rc) {
+		kolm_out_abort(&o);
+		return rc;
+	}
+	return kolm_out_commit(&o, err);
+}
+
+static int fingerprint(EVP_PKEY *k, char out[65], struct kolm_err *err)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(k, &der);
+	if (n <= 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "public key: %s", ossl_why());
+	uint8_t md[32];
+	kolm_sha256_buf(der, (size_t)n, md);
+	kolm_hex(md, 32, out);
+	OPENSSL_free(der);
+	return KOLM_OK;
+}
+
+int kolm_keygen(const char *key_path, char fp[65], struct kolm_err *err)
+{
+	char pub[4200];
+	if (snprintf(pub, sizeof pub, "%s.pub", key_path) >= (int)sizeof pub)
+		return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", key_path);
+	struct stat st;
+	if (stat(key_path, &st) == 0)
+		return kolm_err_set(err, KOLM_E_USAGE, "%s: exists; kolm keygen never overwrites a key", key_path);
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (!k)
+		return kolm_err_set(err, KOLM_E_IO, "keygen: %s", ossl_why());
+	BIO *bp = BIO_new(BIO_s_mem()), *bq = BIO_new(BIO_s_mem());
+	int rc = KOLM_OK;
+	if (!bp || !bq || PEM_write_bio_PrivateKey(bp, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    PEM_write_bio_PUBKEY(bq, k) != 1)
+		rc = kolm_err_set(err, KOLM_E_IO, "keygen: %s", ossl_why());
+	if (!rc)
+		rc = write_bio(bp, key_path, 1, err);
+	if (!rc && (rc = write_bio(bq, pub, 0, err)))
+		remove(key_path);
+	if (!rc)
+		rc = fingerprint(k, fp, err);
+	BIO_free(bp);
+	BIO_free(bq);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *err)
+{
+	char *buf;
+	size_t n;
+	if (kolm_file_read_all(path, 1u << 16, &buf, &n, err))
+		return NULL;
+	BIO *b = BIO_new_mem_buf(buf, (int)n);
+	EVP_PKEY *k = b ? (private_key ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : PEM_read_bio_PUBKEY(b, NULL, NULL, NULL))
+			: NULL;
+	BIO_free(b);
+	free(buf);
+	if (!k) {
+		kolm_err_set(err, KOLM_E_FORMAT, "%s: not a PEM %s key", path, private_key ? "private" : "public");
+		ERR_clear_error();
+		return NULL;
+	}
+	if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+		kolm_err_set(err, KOLM_E_FORMAT, "%s: not an Ed25519 key", path);
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+int kolm_pubkey_fingerprint(const char *pub_path, char fp[65], struct kolm_err *err)
+{
+	EVP_PKEY *k = load_key(pub_path, 0, err);
+	if (!k)
+		return err ? err->code : KOLM_E_FORMAT;
+	int rc = fingerprint(k, fp, err);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int kolm_sig_make(const char *key_path, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
+{
+	EVP_PKEY *k = load_key(key_path, 1, err);
+	if (!k)
+		return err ? err->code : KOLM_E_FORMAT;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	size_t sl = 64;
+	int rc = KOLM_OK;
+	if (!c || EVP_DigestSignInit(c, NULL, NULL, NULL, k) != 1 || EVP_DigestSign(c, sig, &sl, msg, n) != 1 || sl != 64)
+		rc = kolm_err_set(err, KOLM_E_IO, "sign: %s", ossl_why());
+	EVP_MD_CTX_free(c);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int kolm_sig_check(const char *pub_path, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
+		   char fp[65], struct kolm_err *err)
+{
+	EVP_PKEY *k = load_key(pub_path, 0, err);
+	if (!k)
+		return err ? err->code : KOLM_E_FORMAT;
+	int rc = fingerprint(k, fp, err);
+	if (!rc) {
+		EVP_MD_CTX *c = EVP_MD_CTX_new();
+		if (!c || EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) != 1)
+			rc = kolm_err_set(err, KOLM_E_IO, "verify: %s", ossl_why());
+		else if (sig_len != 64 || EVP_DigestVerify(c, sig, sig_len, msg, n) != 1)
+			rc = kolm_err_set(err, KOLM_E_NO, "signature does not match kolm.json for key %.16s…", fp);
+		ERR_clear_error();
+		EVP_MD_CTX_free(c);
+	}
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err)
+{
+	struct kolm_artifact *a;
+	int rc = kolm_artifact_open(&a, artifact, err);
+	if (rc)
+		return rc;
+	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
+	uint8_t sig[64];
+	rc = kolm_sig_make(key_path, km->data, (size_t)km->size, sig, err);
+	if (!rc) {
+		struct kolm_file_view *v = calloc((size_t)a->n + 1, sizeof *v);
+		int n = 0;
+		if (!v) {
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		} else {
+			for (int i = 0; i < a->n; i++)
+				if (strcmp(a->m[i].name, "kolm.sig"))
+					v[n++] = a->views[i];
+			v[n].name = "kolm.sig";
+			v[n].data = sig;
+			v[n].size = 64;
+			n++;
+			/* the new tar is written from the old mapping, then renamed over it */
+			rc = kolm_artifact_write(artifact, v, n, err);
+			free(v);
+		}
+	}
+	kolm_artifact_close(a);
+	return rc;
+}

@@ -1,0 +1,326 @@
+/* verify.c - the six checks of `kolm verify` (artifact.h): container,
+ * manifest, integrity, signature, export binding, quality.  Each ends OK,
+ * FAIL or SKIP with one reason; hashing streams the mapped members
+ * through OpenSSL, so memory stays bounded whatever the artifact's size. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kolm/artifact.h"
+#include "kolm/catalog.h"
+#include "kolm/forecast.h"
+#include "kolm/gguf.h"
+#include "kolm/model.h"
+#include "kolm/quantplan.h"
+#include "kolm/types.h"
+#include "sign_internal.h"
+
+enum { C_OK, C_FAIL, C_SKIP };
+
+struct check {
+	const char *name;
+	int st;
+	char why[600];
+};
+
+static void set(struct check *c, int st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set(struct check *c, int st, const char *fmt, ...)
+{
+	c->st = st;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+}
+
+/* 3: every member's SHA-256 and size as the manifest says, nothing extra */
+static void integrity(const struct kolm_artifact *a, struct check *c)
+{
+	json_t *mem = json_object_get(a->manifest, "members");
+	size_t i;
+	json_t *x;
+	uint64_t bytes = 0;
+	json_array_foreach(mem, i, x)
+	{
+		const char *nm = json_string_value(json_object_get(x, "name"));
+		const struct kolm_member *m = kolm_artifact_member(a, nm);
+		if (!m) {
+			set(c, C_FAIL, "%s is in the manifest but not in the tar", nm);
+			return;
+		}
+		if ((json_int_t)m->size != json_integer_value(json_object_get(x, "size"))) {
+			set(c, C_FAIL, "%s is %llu bytes; the manifest says %lld", nm, (unsigned long long)m->size,
+			    (long long)json_integer_value(json_object_get(x, "size")));
+			return;
+		}
+		char hex[65];
+		kolm_sha256_hex_range(m->data, m->size, hex);
+		if (strcmp(hex, json_string_value(json_object_get(x, "sha256")))) {
+			set(c, C_FAIL, "%s: SHA-256 %.12s… does not match the manifest's %.12s…", nm, hex,
+			    json_string_value(json_object_get(x, "sha256")));
+			return;
+		}
+		bytes += m->size;
+	}
+	for (int k = 0; k < a->n; k++) {
+		const char *nm = a->m[k].name;
+		if (!strcmp(nm, "kolm.json") || !strcmp(nm, "kolm.sig"))
+			continue;
+		int listed = 0;
+		json_array_foreach(mem, i, x) if (!strcmp(json_string_value(json_object_get(x, "name")), nm)) listed = 1;
+		if (!listed) {
+			set(c, C_FAIL, "member %s is not in the manifest", nm);
+			return;
+		}
+	}
+	json_t *ep = json_object_get(a->manifest, "evalpack");
+	const struct kolm_member *ev = kolm_artifact_member(a, "evalpack.jsonl");
+	char hex[65];
+	kolm_sha256_hex_range(ev->data, ev->size, hex);
+	if (strcmp(hex, json_string_value(json_object_get(ep, "sha256")))) {
+		set(c, C_FAIL, "evalpack.jsonl does not match the manifest's eval pack digest");
+		return;
+	}
+	int64_t items = 0;
+	struct kolm_err e = {0};
+	if (kolm_evalpack_check(ev->data ? ev->data : (const uint8_t *)"", ev->size, "evalpack.jsonl", &items, &e)) {
+		set(c, C_FAIL, "%s", e.msg);
+		return;
+	}
+	if (items != json_integer_value(json_object_get(ep, "items"))) {
+		set(c, C_FAIL, "evalpack.jsonl has %lld items; the manifest says %lld", (long long)items,
+		    (long long)json_integer_value(json_object_get(ep, "items")));
+		return;
+	}
+	set(c, C_OK, "%zu members, %llu bytes, SHA-256 as the manifest states", json_array_size(mem),
+	    (unsigned long long)bytes);
+}
+
+/* 4 */
+static void signature(const struct kolm_artifact *a, const struct kolm_verify_opts *o, struct check *c)
+{
+	const struct kolm_member *s = kolm_artifact_member(a, "kolm.sig");
+	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
+	if (!s) {
+		if (o->require_signature)
+			set(c, C_FAIL, "unsigned, and --require-signature was given");
+		else
+			set(c, C_SKIP, "unsigned (kolm sign X.kolm --key KEY)");
+		return;
+	}
+	if (!o->pubkey) {
+		if (o->require_signature)
+			set(c, C_FAIL, "signed, but --require-signature needs --pubkey to check it against");
+		else
+			set(c, C_SKIP, "signed, but no --pubkey given to check it against");
+		return;
+	}
+	char fp[65] = "";
+	struct kolm_err e = {0};
+	int rc = kolm_sig_check(o->pubkey, km->data, (size_t)km->size, s->data, (size_t)s->size, fp, &e);
+	if (rc == KOLM_OK)
+		set(c, C_OK, "Ed25519 signature over kolm.json valid for key %.16s…", fp);
+	else
+		set(c, C_FAIL, "%s", e.msg);
+}
+
+struct binding {
+	int have;           /* an export was read */
+	double export_k;    /* its measured K, < 0 if unmeasured */
+	char quant[32];
+	int64_t params;
+};
+
+static int gguf_str(const struct kolm_gguf *g, const char *key, char *buf, size_t cap)
+{
+	return kolm_gguf_get_cstr(g, key, buf, cap) == KOLM_OK;
+}
+
+/* 5 */
+static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const char *path, struct check *c,
+			   struct binding *b)
+{
+	if (!path) {
+		set(c, C_SKIP, "no export given (kolm verify X.kolm EXPORT)");
+		return;
+	}
+	struct kolm_gguf *g;
+	struct kolm_err e = {0};
+	if (kolm_gguf_open(&g, path, &e)) {
+		set(c, C_FAIL, "%s", e.msg);
+		return;
+	}
+	char want[65], got[130], quant[64];
+	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
+	uint8_t md[32];
+	kolm_sha256_buf(km->data, (size_t)km->size, md);
+	kolm_hex(md, 32, want);
+	struct kolm_model m = {0};
+	int *types = NULL;
+	if (!gguf_str(g, "kolm.manifest_sha256", got, sizeof got)) {
+		set(c, C_FAIL, "%s has no kolm.manifest_sha256: not a kolm export", path);
+		goto out;
+	}
+	if (strcmp(got, want)) {
+		set(c, C_FAIL, "%s was exported from manifest %.12s…, not this artifact's %.12s…", path, got, want);
+		goto out;
+	}
+	if (!gguf_str(g, "kolm.quant", quant, sizeof quant)) {
+		set(c, C_FAIL, "%s states no kolm.quant", path);
+		goto out;
+	}
+	const struct kolm_format *fmt = kolm_catalog_format_find(ctx, quant);
+	if (!fmt || fmt->ftype < 0) {
+		set(c, C_FAIL, "%s states quant '%s', which is not a GGUF file type", path, quant);
+		goto out;
+	}
+	uint64_t ft = 0;
+	if (kolm_gguf_get_u64(g, "general.file_type", &ft) || (int)ft != fmt->ftype) {
+		set(c, C_FAIL, "general.file_type %llu does not match the stated %s", (unsigned long long)ft, quant);
+		goto out;
+	}
+	/* the stated tier's per-tensor types, re-derived with llama-quantize's rules */
+	if (kolm_model_from_gguf(&m, g, &e)) {
+		set(c, C_FAIL, "%s", e.msg);
+		goto out;
+	}
+	types = calloc((size_t)m.n_tensors + 1, sizeof *types);
+	if (!types || kolm_quantplan(&m, fmt->ftype, NULL, 0, types, &e)) {
+		set(c, C_FAIL, "%s: %s", path, types ? e.msg : "out of memory");
+		goto out;
+	}
+	for (int64_t i = 0; i < m.n_tensors; i++) {
+		const struct kolm_gguf_tensor *t = kolm_gguf_tensor_find(g, m.tensors[i].name);
+		if (!t || t->type != types[i]) {
+			set(c, C_FAIL, "tensor %s is %s; %s puts it in %s", m.tensors[i].name, t ? kolm_type_name(t->type) : "missing",
+			    quant, kolm_type_name(types[i]));
+			goto out;
+		}
+	}
+	if (!gguf_str(g, "kolm.payload_sha256", got, sizeof got)) {
+		set(c, C_FAIL, "%s states no kolm.payload_sha256", path);
+		goto out;
+	}
+	uint64_t off = kolm_gguf_data_offset(g), size = kolm_gguf_file_size(g);
+	char hex[65];
+	kolm_sha256_hex_range(kolm_gguf_base(g) + off, size - off, hex);
+	if (strcmp(hex, got)) {
+		set(c, C_FAIL, "tensor data SHA-256 %.12s… does not match the stated payload %.12s…", hex, got);
+		goto out;
+	}
+	b->have = 1;
+	kolm_strlcpy(b->quant, quant, sizeof b->quant);
+	b->params = kolm_model_params(&m);
+	double k;
+	char src[32];
+	b->export_k = gguf_str(g, "kolm.export_k_source", src, sizeof src) && !strcmp(src, "measured") &&
+				      kolm_gguf_get_f64(g, "kolm.export_k_score", &k) == KOLM_OK
+			      ? k
+			      : -1;
+	set(c, C_OK, "exported from this manifest; %s per-tensor types as llama-quantize chooses them; payload SHA-256 %.12s… matches",
+	    quant, hex);
+out:
+	free(types);
+	kolm_model_release(&m);
+	kolm_gguf_close(g);
+}
+
+/* 6 */
+static void quality(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
+		    const struct binding *b, struct check *c)
+{
+	json_t *k = json_object_get(a->manifest, "k_score");
+	double gate = json_number_value(json_object_get(a->manifest, "gate"));
+	double tol = o->max_k_loss >= 0 ? o->max_k_loss : KOLM_DEFAULT_MAX_K_LOSS;
+	if (!json_is_object(k)) {
+		set(c, C_SKIP, "no K-score in the manifest (kolm eval measures one; kolm pack --k-score declares one)");
+		return;
+	}
+	double kv = json_number_value(json_object_get(k, "value"));
+	const char *src = json_string_value(json_object_get(k, "source"));
+	if (kv < gate) {
+		set(c, C_FAIL, "K %.3f (%s) is below the gate %.2f", kv, src, gate);
+		return;
+	}
+	if (!b->have) {
+		set(c, C_OK, "K %.3f (%s) >= gate %.2f; no export to compare", kv, src, gate);
+		return;
+	}
+	if (b->export_k >= 0) {
+		double loss = 100.0 * (kv - b->export_k);
+		if (loss > tol)
+			set(c, C_FAIL, "export K %.3f (measured) loses %.2f points against %.3f (%s): more than %.2f", b->export_k,
+			    loss, kv, src, tol);
+		else
+			set(c, C_OK, "K %.3f (%s) >= gate %.2f; export K %.3f (measured), loss %.2f points <= %.2f", kv, src,
+			    gate, b->export_k, loss, tol);
+		return;
+	}
+	/* the export's K was not measured: the forecast loss for its tier, said so */
+	const struct kolm_format *fmt = kolm_catalog_format_find(ctx, b->quant);
+	json_t *kl = json_object();
+	kolm_k_loss_forecast(ctx, fmt, b->params, kl);
+	double loss = json_number_value(json_object_get(kl, "points"));
+	json_decref(kl);
+	if (loss > tol)
+		set(c, C_FAIL, "K %.3f (%s) >= gate %.2f, but %s is forecast to lose %.2f points (export K not measured): more than %.2f",
+		    kv, src, gate, b->quant, loss, tol);
+	else
+		set(c, C_OK, "K %.3f (%s) >= gate %.2f; export K not measured, %s forecast to lose %.2f points <= %.2f", kv,
+		    src, gate, b->quant, loss, tol);
+}
+
+int kolm_verify(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, json_t **report, struct kolm_err *err)
+{
+	*report = NULL;
+	struct kolm_artifact *a;
+	int rc = kolm_artifact_scan(&a, o->artifact, err);
+	if (rc)
+		return rc;
+	struct check c[6] = {{"container", C_SKIP, ""}, {"manifest", C_SKIP, ""},	 {"integrity", C_SKIP, ""},
+			     {"signature", C_SKIP, ""}, {"export binding", C_SKIP, ""}, {"quality", C_SKIP, ""}};
+	struct binding b = {0};
+	b.export_k = -1;
+	if (a->container_why[0])
+		set(&c[0], C_FAIL, "%s", a->container_why);
+	else
+		set(&c[0], C_OK, "uncompressed tar, %d members in kolm/1 order, regular files only", a->n);
+	int ok_so_far = c[0].st == C_OK;
+	if (!ok_so_far)
+		set(&c[1], C_SKIP, "container failed");
+	else if (a->manifest_why[0])
+		set(&c[1], C_FAIL, "%s", a->manifest_why);
+	else
+		set(&c[1], C_OK, "kolm/1 manifest: %s, base %s, %s", json_string_value(json_object_get(a->manifest, "name")),
+		    json_string_value(json_object_get(a->manifest, "base")),
+		    json_string_value(json_object_get(a->manifest, "architecture")));
+	ok_so_far = ok_so_far && c[1].st == C_OK;
+	if (ok_so_far) {
+		integrity(a, &c[2]);
+		signature(a, o, &c[3]);
+		export_binding(ctx, a, o->export_path, &c[4], &b);
+		quality(ctx, a, o, &b, &c[5]);
+	} else {
+		for (int i = 2; i < 6; i++)
+			set(&c[i], C_SKIP, "the %s check failed", c[0].st == C_FAIL ? "container" : "manifest");
+		if (o->require_signature)
+			set(&c[3], C_FAIL, "--require-signature: nothing trustworthy to check (%s failed)",
+			    c[0].st == C_FAIL ? "container" : "manifest");
+	}
+	static const char *names[] = {"OK", "FAIL", "SKIP"};
+	json_t *arr = json_array();
+	int any_fail = 0;
+	for (int i = 0; i < 6; i++) {
+		any_fail |= c[i].st == C_FAIL;
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "name", c[i].name, "status", names[c[i].st], "why", c[i].why));
+	}
+	*report = json_pack("{s:s,s:s,s:s?,s:o,s:b}", "schema", "kolm.verify/1", "artifact", o->artifact, "export",
+			    o->export_path, "checks", arr, "ok", !any_fail);
+	kolm_artifact_close(a);
+	if (!*report)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	return any_fail ? KOLM_E_NO : KOLM_OK;
+}

@@ -1,0 +1,414 @@
+/* test_artifact.c - the .kolm artifact: pack, sign, export from it in
+ * place, and the tamper matrix of `kolm verify` — every kind of damage is
+ * caught by the check that owns it, and a signed artifact with its export
+ * passes all six with OK.  Fixture: ../shared/models/stories260K-hf. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "kolm/artifact.h"
+#include "kolm/ctx.h"
+#include "kolm/export.h"
+#include "kolm/gguf.h"
+
+static struct kolm_ctx *ctx;
+static char dir[256], hf[1024], evp[1024], key[300], pub[300], key2[300], pub2[300], art[300], exp_[300];
+
+static const char *path(const char *name)
+{
+	static char p[8][400];
+	static int k;
+	k = (k + 1) % 8;
+	snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
+	return p[k];
+}
+
+static int setup(void **s)
+{
+	(void)s;
+	const char *sh = getenv("KOLM_SHARED");
+	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", sh ? sh : "../shared");
+	snprintf(evp, sizeof evp, "%s/tests/data/evalpack-stories.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
+	snprintf(dir, sizeof dir, "/tmp/kolm-art-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	struct kolm_ctx_opts o = {0};
+	if (kolm_ctx_new(&ctx, &o, NULL))
+		return -1;
+	snprintf(key, sizeof key, "%s/k.key", dir);
+	snprintf(pub, sizeof pub, "%s/k.key.pub", dir);
+	snprintf(key2, sizeof key2, "%s/other.key", dir);
+	snprintf(pub2, sizeof pub2, "%s/other.key.pub", dir);
+	snprintf(art, sizeof art, "%s/s.kolm", dir);
+	snprintf(exp_, sizeof exp_, "%s/s-f16.gguf", dir);
+	char fp[65];
+	struct kolm_err e = {0};
+	if (kolm_keygen(key, fp, &e) || kolm_keygen(key2, fp, &e)) {
+		fprintf(stderr, "keygen: %s\n", e.msg);
+		return -1;
+	}
+	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1};
+	if (kolm_pack(ctx, &po, NULL, &e)) {
+		fprintf(stderr, "pack: %s\n", e.msg);
+		return -1;
+	}
+	struct kolm_export_opts eo = {0};
+	eo.artifact = art;
+	eo.format = "f16";
+	eo.out_path = exp_;
+	eo.threads = 2;
+	eo.min_k = -1;
+	if (kolm_export_gguf(ctx, &eo, NULL, &e)) {
+		fprintf(stderr, "export: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	kolm_ctx_free(ctx);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Run verify; return the status string of the named check; all statuses into st[6]. */
+static int verify(const char *a, const char *e, const char *pk, int require, char st[6][8], char whys[6][600])
+{
+	struct kolm_verify_opts o = {a, e, pk, require, -1};
+	json_t *rep = NULL;
+	struct kolm_err err = {0};
+	int rc = kolm_verify(ctx, &o, &rep, &err);
+	if (!rep)
+		fail_msg("verify %s: %s", a, err.msg);
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(rep, "checks"), i, x)
+	{
+		snprintf(st[i], 8, "%s", json_string_value(json_object_get(x, "status")));
+		if (whys)
+			snprintf(whys[i], 600, "%s", json_string_value(json_object_get(x, "why")));
+	}
+	json_decref(rep);
+	return rc;
+}
+
+static void expect_fail(const char *what, const char *a, const char *e, const char *pk, int check)
+{
+	char st[6][8], why[6][600];
+	int rc = verify(a, e, pk, 1, st, why);
+	if (rc != KOLM_E_NO || strcmp(st[check], "FAIL"))
+		fail_msg("%s: check %d is %s (rc %d), expected FAIL", what, check + 1, st[check], rc);
+	/* the earlier checks it does not own still pass (damage is attributed, not smeared) */
+	for (int i = 0; i < check; i++)
+		if (strcmp(st[i], "OK"))
+			fail_msg("%s: check %d is %s before the owning check %d (%s)", what, i + 1, st[i], check + 1, why[i]);
+	printf("  %-34s -> check %d FAIL: %s\n", what, check + 1, why[check]);
+}
+
+static void test_signed_artifact_and_export_all_ok(void **s)
+{
+	(void)s;
+	char st[6][8], why[6][600];
+	assert_int_equal(verify(art, exp_, pub, 1, st, why), KOLM_OK);
+	for (int i = 0; i < 6; i++)
+		if (strcmp(st[i], "OK"))
+			fail_msg("check %d is %s: %s", i + 1, st[i], why[i]);
+	/* without an export or key: SKIP, never OK, for what was not checked */
+	assert_int_equal(verify(art, NULL, NULL, 0, st, NULL), KOLM_OK);
+	assert_string_equal(st[3], "SKIP");
+	assert_string_equal(st[4], "SKIP");
+}
+
+/* The members as written, for building damaged copies. */
+struct copy {
+	struct kolm_artifact *a;
+	struct kolm_file_view v[16];
+	uint8_t *buf[16];
+	int n;
+};
+
+static void copy_open(struct copy *c)
+{
+	memset(c, 0, sizeof *c);
+	assert_int_equal(kolm_artifact_open(&c->a, art, NULL), 0);
+	c->n = c->a->n;
+	for (int i = 0; i < c->n; i++) {
+		c->buf[i] = malloc(c->a->m[i].size + 1);
+		memcpy(c->buf[i], c->a->m[i].data, c->a->m[i].size);
+		c->v[i] = (struct kolm_file_view){c->a->m[i].name, c->buf[i], c->a->m[i].size};
+	}
+}
+
+static void copy_close(struct copy *c)
+{
+	for (int i = 0; i < c->n; i++)
+		free(c->buf[i]);
+	kolm_artifact_close(c->a);
+}
+
+static void test_flip_one_byte_in_each_member(void **s)
+{
+	(void)s;
+	struct copy c;
+	copy_open(&c);
+	for (int i = 0; i < c.n; i++) {
+		const char *nm = c.v[i].name;
+		uint64_t at = c.v[i].size / 2;
+		if (!strcmp(nm, "kolm.json")) {
+			/* inside the "name" value, so the JSON stays valid: only the signature can tell */
+			char *p = strstr((char *)c.buf[i], "\"stories\"");
+			assert_non_null(p);
+			at = (uint64_t)(p + 2 - (char *)c.buf[i]);
+		}
+		c.buf[i][at] ^= 0x01;
+		char label[64];
+		snprintf(label, sizeof label, "flip-%s.kolm", nm);
+		assert_int_equal(kolm_artifact_write(path(label), c.v, c.n, NULL), 0);
+		char what[96];
+		snprintf(what, sizeof what, "one byte flipped in %s", nm);
+		int owner = !strcmp(nm, "kolm.json") || !strcmp(nm, "kolm.sig") ? 3 : 2;
+		expect_fail(what, path(label), NULL, pub, owner);
+		c.buf[i][at] ^= 0x01;
+	}
+	copy_close(&c);
+}
+
+static void test_truncated_reordered_extra(void **s)
+{
+	(void)s;
+	/* truncated: the tar cut inside the weights */
+	struct kolm_map m;
+	assert_int_equal(kolm_map_open(&m, art, NULL), 0);
+	FILE *fp = fopen(path("trunc.kolm"), "wb");
+	fwrite(m.data, 1, (size_t)(m.size - 300000), fp);
+	fclose(fp);
+	kolm_map_close(&m);
+	expect_fail("truncated tar", path("trunc.kolm"), NULL, pub, 0);
+
+	struct copy c;
+	copy_open(&c);
+	/* reordered: evalpack.jsonl before config.json */
+	struct kolm_file_view r[16];
+	memcpy(r, c.v, sizeof r);
+	int ev = -1;
+	for (int i = 0; i < c.n; i++)
+		if (!strcmp(r[i].name, "evalpack.jsonl"))
+			ev = i;
+	struct kolm_file_view t = r[1];
+	r[1] = r[ev];
+	r[ev] = t;
+	assert_int_equal(kolm_artifact_write(path("reorder.kolm"), r, c.n, NULL), 0);
+	expect_fail("members reordered", path("reorder.kolm"), NULL, pub, 0);
+	/* an extra member of an unknown kind: the container refuses it */
+	memcpy(r, c.v, sizeof r);
+	r[c.n] = r[c.n - 1];
+	r[c.n - 1] = (struct kolm_file_view){"notes.txt", (const uint8_t *)"hi\n", 3};
+	assert_int_equal(kolm_artifact_write(path("extra.kolm"), r, c.n + 1, NULL), 0);
+	expect_fail("extra member notes.txt", path("extra.kolm"), NULL, pub, 0);
+	/* an extra weights shard the manifest does not list: integrity */
+	memcpy(r, c.v, sizeof r);
+	r[c.n] = r[c.n - 1];
+	r[c.n - 1] = (struct kolm_file_view){"extra.safetensors", (const uint8_t *)"x", 1};
+	assert_int_equal(kolm_artifact_write(path("extra2.kolm"), r, c.n + 1, NULL), 0);
+	expect_fail("extra unlisted shard", path("extra2.kolm"), NULL, pub, 2);
+	/* a duplicate member */
+	memcpy(r, c.v, sizeof r);
+	r[c.n] = r[c.n - 1];
+	r[c.n - 1] = r[c.n - 2];
+	assert_int_equal(kolm_artifact_write(path("dup.kolm"), r, c.n + 1, NULL), 0);
+	expect_fail("duplicate member", path("dup.kolm"), NULL, pub, 0);
+	/* the edited manifest: a higher K, still valid JSON and schema */
+	char *k = strstr((char *)c.buf[0], "\"value\": 0.9");
+	assert_non_null(k);
+	k[11] = '8';
+	assert_int_equal(kolm_artifact_write(path("edited.kolm"), c.v, c.n, NULL), 0);
+	expect_fail("edited manifest (K 0.9 -> 0.98)", path("edited.kolm"), NULL, pub, 3);
+	copy_close(&c);
+}
+
+/* Hostile entries libarchive will happily write: symlink, '..', absolute. */
+static void write_hostile(const char *out, const char *name, int symlink)
+{
+	struct copy c;
+	copy_open(&c);
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, out), ARCHIVE_OK);
+	struct archive_entry *e = archive_entry_new();
+	for (int i = 0; i <= c.n; i++) {
+		archive_entry_clear(e);
+		if (i == c.n - 1) {
+			archive_entry_set_pathname(e, name);
+			archive_entry_set_perm(e, 0644);
+			if (symlink) {
+				archive_entry_set_filetype(e, AE_IFLNK);
+				archive_entry_set_symlink(e, "/etc/passwd");
+				archive_entry_set_size(e, 0);
+				archive_write_header(a, e);
+			} else {
+				archive_entry_set_filetype(e, AE_IFREG);
+				archive_entry_set_size(e, 3);
+				archive_write_header(a, e);
+				archive_write_data(a, "hi\n", 3);
+			}
+			continue;
+		}
+		int k = i < c.n - 1 ? i : c.n - 1;
+		archive_entry_set_pathname(e, c.v[k].name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)c.v[k].size);
+		archive_write_header(a, e);
+		archive_write_data(a, c.v[k].data, c.v[k].size);
+	}
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+	copy_close(&c);
+}
+
+static void test_links_and_paths(void **s)
+{
+	(void)s;
+	write_hostile(path("link.kolm"), "model-00002.safetensors", 1);
+	expect_fail("symlink member", path("link.kolm"), NULL, pub, 0);
+	write_hostile(path("dotdot.kolm"), "../evil.safetensors", 0);
+	expect_fail("'../' path", path("dotdot.kolm"), NULL, pub, 0);
+	write_hostile(path("abs.kolm"), "/tmp/evil.safetensors", 0);
+	expect_fail("absolute path", path("abs.kolm"), NULL, pub, 0);
+}
+
+static void test_wrong_key_and_other_export(void **s)
+{
+	(void)s;
+	expect_fail("wrong public key", art, NULL, pub2, 3);
+	/* an export made from a different artifact (same model, other manifest) */
+	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1};
+	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
+	struct kolm_export_opts eo = {0};
+	eo.artifact = path("other.kolm");
+	eo.format = "f16";
+	eo.out_path = path("other-f16.gguf");
+	eo.min_k = -1;
+	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, NULL), 0);
+	expect_fail("export from a different artifact", art, path("other-f16.gguf"), pub, 4);
+	/* the export's tensor data changed after export: payload hash */
+	struct kolm_map m;
+	assert_int_equal(kolm_map_open(&m, exp_, NULL), 0);
+	uint8_t *b = malloc(m.size);
+	memcpy(b, m.data, m.size);
+	b[m.size - 5] ^= 0x40;
+	FILE *fp = fopen(path("tampered-f16.gguf"), "wb");
+	fwrite(b, 1, m.size, fp);
+	fclose(fp);
+	free(b);
+	kolm_map_close(&m);
+	expect_fail("export tensor data flipped", art, path("tampered-f16.gguf"), pub, 4);
+	/* unsigned + --require-signature */
+	po.sign_key = NULL;
+	po.out_path = path("unsigned.kolm");
+	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
+	expect_fail("unsigned with --require-signature", path("unsigned.kolm"), NULL, pub, 3);
+}
+
+static void test_quality_gate(void **s)
+{
+	(void)s;
+	/* K below the gate: pack refuses unless --min-k lowers the gate */
+	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1};
+	struct kolm_err e = {0};
+	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
+	assert_non_null(strstr(e.msg, "below the gate"));
+	assert_int_not_equal(access(path("low.kolm"), F_OK), 0);
+	po.min_k = 0.75;
+	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
+	char st[6][8];
+	assert_int_equal(verify(path("low.kolm"), NULL, NULL, 0, st, NULL), KOLM_OK);
+	assert_string_equal(st[5], "OK");
+	/* no K at all: SKIP, never OK */
+	po.k_score = -1;
+	po.out_path = path("nok.kolm");
+	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
+	assert_int_equal(verify(path("nok.kolm"), NULL, NULL, 0, st, NULL), KOLM_OK);
+	assert_string_equal(st[5], "SKIP");
+}
+
+static void test_evalpack_errors_name_the_line(void **s)
+{
+	(void)s;
+	static const char *bad[] = {
+		"{\"id\": \"a\", \"prompt\": \"p\", \"expected\": \"e\", \"match\": \"exact\"}\n{\"id\": \"b\", \"prompt\": \"p\"}\n",
+		"{\"id\": \"a\", \"prompt\": \"p\", \"expected\": \"e\", \"match\": \"fuzzy\"}\n",
+		"{\"id\": \"a\", \"prompt\": \"p\", \"expected\": \"e\", \"match\": \"exact\"}\n{\"id\": \"a\", \"prompt\": \"q\", \"expected\": \"e\", \"match\": \"exact\"}\n",
+		"{\"id\": \"a\", \"prompt\": \"p\", \"expected\": \"e\", \"match\": \"exact\", \"prompt_tokens\": [1, -2]}\n",
+		"not json\n",
+		"",
+	};
+	static const char *line[] = {"line 2", "line 1", "line 2", "line 1", "line 1", "no items"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct kolm_err e = {0};
+		int64_t n;
+		assert_int_equal(kolm_evalpack_check((const uint8_t *)bad[i], strlen(bad[i]), "ep.jsonl", &n, &e), KOLM_E_FORMAT);
+		if (!strstr(e.msg, line[i]))
+			fail_msg("evalpack %zu: '%s' lacks '%s'", i, e.msg, line[i]);
+	}
+}
+
+/* kolm.sig is a plain Ed25519 signature: OpenSSL's own CLI agrees with kolm. */
+static void test_openssl_cli_verifies_signature(void **s)
+{
+	(void)s;
+	if (system("command -v openssl >/dev/null 2>&1") != 0)
+		fail_msg("openssl CLI not installed (Debian package openssl)");
+	struct kolm_artifact *a;
+	assert_int_equal(kolm_artifact_open(&a, art, NULL), 0);
+	const struct kolm_member *j = kolm_artifact_member(a, "kolm.json"), *g = kolm_artifact_member(a, "kolm.sig");
+	assert_non_null(g);
+	FILE *fp = fopen(path("m.json"), "wb");
+	fwrite(j->data, 1, j->size, fp);
+	fclose(fp);
+	fp = fopen(path("m.sig"), "wb");
+	fwrite(g->data, 1, g->size, fp);
+	fclose(fp);
+	kolm_artifact_close(a);
+	char cmd[1600];
+	snprintf(cmd, sizeof cmd, "openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s' >/dev/null", pub,
+		 path("m.json"), path("m.sig"));
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s' >/dev/null 2>&1",
+		 pub2, path("m.json"), path("m.sig"));
+	assert_int_not_equal(system(cmd), 0);
+	/* the private key file is 0600 */
+	struct stat st;
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+int main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(test_signed_artifact_and_export_all_ok),
+		cmocka_unit_test(test_flip_one_byte_in_each_member),
+		cmocka_unit_test(test_truncated_reordered_extra),
+		cmocka_unit_test(test_links_and_paths),
+		cmocka_unit_test(test_wrong_key_and_other_export),
+		cmocka_unit_test(test_quality_gate),
+		cmocka_unit_test(test_evalpack_errors_name_the_line),
+		cmocka_unit_test(test_openssl_cli_verifies_signature),
+	};
+	return cmocka_run_group_tests(t, setup, teardown);
+}
