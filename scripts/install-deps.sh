@@ -36,4 +36,9 @@ if [ "${KOLM_NO_BROWSER:-0}" != 1 ] && [ -f tests/browser/package.json ] && [ ! 
 	(cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
 		{ echo "kolm: npm ci in tests/browser failed" >&2; exit 4; }
 fi
+# Manifest schema test: pinned ajv from the npm registry.
+if [ -f tests/schema/package.json ] && [ ! -d tests/schema/node_modules/ajv ]; then
+	(cd tests/schema && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
+		{ echo "kolm: npm ci in tests/schema failed" >&2; exit 4; }
+fi
 exit 0

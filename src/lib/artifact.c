@@ -373,7 +373,7 @@ int kolm_manifest_check(const json_t *m, char *w, size_t cap)
 		if (only_keys(x, mk, w, cap, where))
 			return 1;
 		const char *nm = json_string_value(json_object_get(x, "name"));
-		if (!nm || member_rank(nm) <= 0 || !strcmp(nm, "kolm.sig"))
+		if (!nm || member_rank(nm) <= 0 || !strcmp(nm, "kolm.sig") || strchr(nm, '/'))
 			return snprintf(w, cap, "manifest: %s.name is not a kolm/1 member name", where), 1;
 		json_t *sz = json_object_get(x, "size");
 		if (!json_is_integer(sz) || json_integer_value(sz) < 0)
