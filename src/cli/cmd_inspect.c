@@ -31,11 +31,14 @@ static void render(const json_t *j, int color)
 	printf("  parameters      %lld\n", (long long)json_integer_value(json_object_get(j, "params")));
 	if (json_object_get(j, "file_type_name"))
 		printf("  file type       %s\n", json_string_value(json_object_get(j, "file_type_name")));
-	if (json_object_get(j, "file_bytes"))
+	if (json_object_get(j, "file_bytes") && json_object_get(j, "data_offset"))
 		printf("  file            %lld bytes (%.2f GB), data section at %lld\n",
 		       (long long)json_integer_value(json_object_get(j, "file_bytes")),
 		       (double)json_integer_value(json_object_get(j, "file_bytes")) / 1e9,
 		       (long long)json_integer_value(json_object_get(j, "data_offset")));
+	else if (json_object_get(j, "file_bytes"))
+		printf("  file            %lld bytes (%.2f GB)\n", (long long)json_integer_value(json_object_get(j, "file_bytes")),
+		       (double)json_integer_value(json_object_get(j, "file_bytes")) / 1e9);
 	if (json_object_get(j, "bits_per_weight"))
 		printf("  bits per weight %.3f\n", json_number_value(json_object_get(j, "bits_per_weight")));
 	const char *k;
@@ -47,6 +50,27 @@ static void render(const json_t *j, int color)
 			printf(" %s x%lld (%lld B)", k, (long long)json_integer_value(json_object_get(v, "tensors")),
 			       (long long)json_integer_value(json_object_get(v, "bytes")));
 		putchar('\n');
+	}
+	json_t *man = json_object_get(j, "kolm_manifest");
+	if (json_is_object(man) && json_object_get(man, "schema")) {
+		json_t *ks = json_object_get(man, "k_score");
+		printf("  kolm manifest   %s (%s), base %s, %zu members, eval pack %lld items, K %s%.3f%s, gate %.2f, %s\n",
+		       json_string_value(json_object_get(man, "name")), json_string_value(json_object_get(man, "schema")),
+		       json_string_value(json_object_get(man, "base")), json_array_size(json_object_get(man, "members")),
+		       (long long)json_integer_value(json_object_get(json_object_get(man, "evalpack"), "items")),
+		       json_is_object(ks) ? "" : "none ", json_is_object(ks) ? json_number_value(json_object_get(ks, "value")) : 0.0,
+		       json_is_object(ks) ? (!strcmp(json_string_value(json_object_get(ks, "source")), "declared") ? " (declared)" : " (measured)") : "",
+		       json_number_value(json_object_get(man, "gate")), json_string_value(json_object_get(man, "created")));
+	}
+	json_t *mem = json_object_get(j, "members");
+	if (mem) {
+		printf("  members%s\n", json_is_true(json_object_get(j, "signed")) ? " (signed: kolm.sig)" : " (unsigned)");
+		size_t i;
+		json_t *x;
+		json_array_foreach(mem, i, x)
+			printf("    %-34s %12lld bytes at %lld\n", json_string_value(json_object_get(x, "name")),
+			       (long long)json_integer_value(json_object_get(x, "size")),
+			       (long long)json_integer_value(json_object_get(x, "offset")));
 	}
 	json_t *tok = json_object_get(j, "tokenizer");
 	if (tok)

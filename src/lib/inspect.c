@@ -11,6 +11,7 @@
 #include "kolm/gguf.h"
 #include "kolm/model.h"
 #include "kolm/safetensors.h"
+#include "kolm/artifact.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 
@@ -128,6 +129,13 @@ static int inspect_gguf(const char *path, const struct kolm_inspect_opts *o, jso
 	}
 	json_object_set_new(j, "tensor_count", json_integer(kolm_gguf_tensor_count(g)));
 	json_object_set_new(j, "tensor_types", types_summary(count, bytes));
+	/* a kolm export: the artifact's manifest, parsed */
+	struct kolm_gguf_str ms;
+	if (kolm_gguf_get_str(g, "kolm.manifest", &ms) == KOLM_OK) {
+		json_t *man = json_loadb(ms.p, (size_t)ms.len, JSON_REJECT_DUPLICATES, NULL);
+		if (man)
+			json_object_set_new(j, "kolm_manifest", man);
+	}
 	json_object_set_new(j, "bits_per_weight", json_real(nel ? 8.0 * (double)total / (double)nel : 0));
 	json_t *hp = json_object();
 	json_object_set_new(hp, "layers", json_integer(m.hp.n_layer));
@@ -267,6 +275,32 @@ static int inspect_st(struct kolm_ctx *ctx, const char *path, const struct kolm_
 	return KOLM_OK;
 }
 
+/* a .kolm: the manifest, the members where they sit, and the model */
+static int inspect_kolm(struct kolm_ctx *ctx, const char *path, json_t **out, struct kolm_err *err)
+{
+	struct kolm_artifact *a;
+	int rc = kolm_artifact_open(&a, path, err);
+	if (rc)
+		return rc;
+	struct kolm_model m = {0};
+	rc = kolm_model_from_path(&m, ctx, path, err);
+	if (rc) {
+		kolm_artifact_close(a);
+		return rc;
+	}
+	json_t *mem = json_array();
+	for (int i = 0; i < a->n; i++)
+		json_array_append_new(mem, json_pack("{s:s,s:I,s:I}", "name", a->m[i].name, "offset", (json_int_t)a->m[i].offset,
+						     "size", (json_int_t)a->m[i].size));
+	*out = json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:O,s:o,s:b}", "schema", "kolm.inspect/1", "path", path, "format", "kolm",
+			 "file_bytes", (json_int_t)a->map.size, "architecture", m.hp.arch, "params",
+			 (json_int_t)kolm_model_params(&m), "tensor_count", (json_int_t)m.n_tensors, "kolm_manifest",
+			 a->manifest, "members", mem, "signed", kolm_artifact_member(a, "kolm.sig") != NULL);
+	kolm_model_release(&m);
+	kolm_artifact_close(a);
+	return *out ? KOLM_OK : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+}
+
 static int ends_with(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
@@ -297,5 +331,7 @@ int kolm_inspect_path(struct kolm_ctx *ctx, const char *path, const struct kolm_
 		*out = j;
 		return KOLM_OK;
 	}
+	if (ends_with(path, ".kolm"))
+		return inspect_kolm(ctx, path, out, err);
 	return inspect_gguf(path, o, out, err);
 }

@@ -1,0 +1,67 @@
+#!/bin/sh
+# kolm keygen / pack / sign / verify / export X.kolm from the command line:
+# exit codes, one-line errors, no half-written files, preview == plan.
+set -eu
+K=${KOLM:?}
+S=${KOLM_SHARED:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+here=$(cd "$(dirname "$0")/../.." && pwd)
+HF="$S/models/stories260K-hf"
+EP="$here/tests/data/evalpack-stories.jsonl"
+one_line() { [ "$(wc -l <"$1")" = 1 ] && grep -q '^kolm: ' "$1" || fail "$2: not one 'kolm:' line: $(cat "$1")"; }
+code() { rc=0; "$@" >"$T/out" 2>"$T/err" || rc=$?; echo "$rc"; }
+
+"$K" keygen -o "$T/k" >"$T/kg" || fail keygen
+grep -q '^fingerprint SHA256:[0-9a-f]\{64\}$' "$T/kg" || fail "keygen fingerprint"
+[ "$(stat -c %a "$T/k")" = 600 ] || fail "private key mode"
+[ "$(code "$K" keygen -o "$T/k")" = 2 ] || fail "keygen over an existing key"
+one_line "$T/err" "keygen exists"
+"$K" keygen -o "$T/other" >/dev/null
+
+# pack refuses K below the gate; nothing is left at the output path
+[ "$(code "$K" pack "$HF" --evalpack "$EP" -o "$T/low.kolm" --k-score 0.5)" = 1 ] || fail "gate exit"
+one_line "$T/err" "gate"
+grep -q 'below the gate 0.85' "$T/err" || fail "gate message"
+ls "$T" | grep -q 'low.kolm' && fail "pack left a file behind"
+# a malformed eval pack: exit 3, the line named
+printf '{"id": "a", "prompt": "p", "expected": "e", "match": "exact"}\n{"id": "b"\n' >"$T/bad.jsonl"
+[ "$(code "$K" pack "$HF" --evalpack "$T/bad.jsonl" -o "$T/b.kolm")" = 3 ] || fail "bad evalpack exit"
+one_line "$T/err" "bad evalpack"
+grep -q 'line 2' "$T/err" || fail "bad evalpack line"
+
+"$K" pack "$HF" --evalpack "$EP" -o "$T/s.kolm" --k-score 0.9 >/dev/null || fail pack
+tar tf "$T/s.kolm" | head -1 | grep -qx kolm.json || fail "kolm.json first (tar tf)"
+"$K" sign "$T/s.kolm" --key "$T/k" >/dev/null || fail sign
+tar tf "$T/s.kolm" | tail -1 | grep -qx kolm.sig || fail "kolm.sig last"
+# preview == plan for the artifact, and no file appears
+"$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/outdir" --preview --json >"$T/preview.json"
+"$K" plan --model "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/outdir" --json >"$T/plan.json"
+cmp -s "$T/preview.json" "$T/plan.json" || fail "export X.kolm --preview differs from plan"
+[ ! -e "$T/outdir" ] || fail "--preview created the output directory"
+"$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T" >/dev/null 2>"$T/err" || fail "export: $(cat "$T/err")"
+[ ! -s "$T/err" ] || fail "export printed a progress bar when stderr is not a TTY: $(cat "$T/err")"
+"$K" verify "$T/s.kolm" "$T/s-f16.gguf" --pubkey "$T/k.pub" --require-signature >"$T/v" || fail "verify: $(cat "$T/v")"
+[ "$(grep -c '^OK ' "$T/v")" = 6 ] || fail "six OK lines: $(cat "$T/v")"
+"$K" inspect "$T/s-f16.gguf" | grep -q 'kolm manifest   stories260K-hf (kolm/1)' || fail "inspect shows the manifest"
+# wrong key: exit 1, the signature line says FAIL
+[ "$(code "$K" verify "$T/s.kolm" --pubkey "$T/other.pub")" = 1 ] || fail "wrong key exit"
+grep -q '^FAIL  signature' "$T/out" || fail "wrong key line"
+# not a tar at all: container FAIL, exit 1; a missing file: exit 4, one line
+head -c 5000 /dev/urandom >"$T/junk.kolm"
+[ "$(code "$K" verify "$T/junk.kolm")" = 1 ] || fail "junk exit"
+grep -q '^FAIL  container' "$T/out" || fail "junk container"
+[ "$(code "$K" verify "$T/missing.kolm")" = 4 ] || fail "missing exit"
+one_line "$T/err" "missing"
+# --json: the six checks under fixed names
+"$K" verify "$T/s.kolm" --json >"$T/v.json"
+for n in container manifest integrity signature "export binding" quality; do
+	grep -q "\"name\": \"$n\"" "$T/v.json" || fail "json check $n"
+done
+# the progress bar appears on a TTY (script(1) gives the export one)
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$K' export '$T/s.kolm' --quant f32 --device rpi5-8gb -o '$T'" /dev/null >"$T/tty" 2>&1 || fail "export on a tty"
+	grep -q 'ETA' "$T/tty" || fail "no progress bar on a TTY: $(cat "$T/tty")"
+fi
+echo ok
