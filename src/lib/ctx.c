@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "calib_internal.h"
 #include "ctx_internal.h"
 #include "kolm/util.h"
 
@@ -80,6 +81,7 @@ void kolm_ctx_free(struct kolm_ctx *c)
 		json_decref(c->files[i].json);
 	}
 	free(c->files);
+	kolm_calib_free(c->calib);
 	kolm_catalog_release(c);
 	free(c->data_dir);
 	free(c->config_dir);

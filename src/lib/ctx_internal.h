@@ -21,6 +21,7 @@ struct kolm_ctx {
 	struct ctx_file *files;
 	int n_files;
 	struct kolm_catalog cat;
+	struct kolm_calib *calib; /* speed model, fitted on first use (calib.c) */
 };
 
 int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err);

@@ -1,0 +1,119 @@
+/* kolm calibrate --report [--json] [--rows] - the speed model's
+ * leave-one-source-out accuracy over every measurement (docs/ACCURACY.md). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "kolm/calib.h"
+#include "kolm/ctx.h"
+
+static double num(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void print_score(const char *label, json_t *s)
+{
+	printf("  %-10s %5d %9.1f%% %9.1f%% %9.1f%% %9.0f%% %9.0f%%\n", label, (int)json_integer_value(json_object_get(s, "rows")),
+	       num(s, "median_abs_pct_err"), num(s, "within_25_pct"), num(s, "inside_range"), num(s, "max_half_width_own_rows_pct"),
+	       num(s, "max_half_width_pct"));
+}
+
+static void print_kind(json_t *doc, const char *kind, const char *title)
+{
+	json_t *k = json_object_get(doc, kind);
+	printf("%s\n  %-10s %5s %10s %10s %10s %10s %10s\n", title, "class", "rows", "median|e|", "within25", "in range",
+	       "hw own", "hw max");
+	print_score("all", json_object_get(k, "overall"));
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(k, "classes"), i, c)
+		print_score(json_string_value(json_object_get(c, "class")), c);
+}
+
+static void print_rows(json_t *doc)
+{
+	size_t i;
+	json_t *r;
+	printf("\n%-24s %-17s %-15s %-9s %9s %9s %17s %7s  %s\n", "device", "runtime", "base", "format", "measured", "forecast",
+	       "range", "level", "source");
+	json_array_foreach(json_object_get(doc, "measurements"), i, r)
+	{
+		json_t *d = json_object_get(r, "decode");
+		if (!d)
+			continue;
+		printf("%-24s %-17s %-15s %-9s %9.4g %9.4g %8.4g-%-8.4g %7s  %s%s%s\n",
+		       json_string_value(json_object_get(r, "device")), json_string_value(json_object_get(r, "runtime")),
+		       json_string_value(json_object_get(r, "base")), json_string_value(json_object_get(r, "format")),
+		       num(d, "measured"), num(d, "mid"), num(d, "low"), num(d, "high"),
+		       json_string_value(json_object_get(d, "level")) ? json_string_value(json_object_get(d, "level")) : "-",
+		       json_string_value(json_object_get(r, "source")), json_is_true(json_object_get(r, "weak")) ? " (weak)" : "",
+		       json_is_true(json_object_get(d, "inside")) ? "" : "  OUTSIDE");
+	}
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+	static const struct option o[] = {{"report", no_argument, 0, 'r'}, {"json", no_argument, 0, 'j'},
+					  {"rows", no_argument, 0, 'w'},   {"help", no_argument, 0, 'h'},
+					  {0, 0, 0, 0}};
+	int report = 0, json = 0, rows = 0, c;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
+		if (c == 'r')
+			report = 1;
+		else if (c == 'j')
+			json = 1;
+		else if (c == 'w')
+			rows = 1;
+		else if (c == 'h') {
+			puts("usage: kolm calibrate --report [--json] [--rows]\n"
+			     "Leave-one-source-out accuracy of the speed model over every measurement (data/measurements.json\n"
+			     "and $XDG_DATA_HOME/kolm/measurements.tsv): median absolute error, share within +-25% and share\n"
+			     "inside the forecast range, overall and per runtime class.  --rows lists every decode row.");
+			return 0;
+		} else
+			return cli_usage_error("calibrate: unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage_error("calibrate: unexpected argument '%s'", argv[optind]);
+	if (!report)
+		return cli_usage_error("calibrate: give --report (the fit itself runs on every forecast)");
+	struct kolm_ctx *ctx;
+	int rc = cli_ctx_open(&ctx);
+	if (rc)
+		return rc;
+	struct kolm_err err = {0};
+	json_t *doc = NULL;
+	if (kolm_calib_report(ctx, &doc, &err)) {
+		rc = cli_fail(&err);
+		kolm_ctx_free(ctx);
+		return rc;
+	}
+	int skipped = 0;
+	const char *why = NULL;
+	kolm_calib_user_rows(kolm_calib_get(ctx, NULL), &skipped, &why);
+	if (skipped)
+		fprintf(stderr, "kolm: %d of your measurement rows skipped: %s\n", skipped, why ? why : "");
+	if (json) {
+		rc = cli_print_json(doc);
+	} else {
+		printf("leave-one-source-out over %d measurements from %d sources (%d yours)\n\n",
+		       (int)json_integer_value(json_object_get(doc, "rows")),
+		       (int)json_integer_value(json_object_get(doc, "sources")),
+		       (int)json_integer_value(json_object_get(doc, "user_rows")));
+		print_kind(doc, "decode", "decode tok/s");
+		printf("\n");
+		print_kind(doc, "prefill", "prefill tok/s");
+		if (rows)
+			print_rows(doc);
+		printf("\nhw = range half-width (own = forecasts from the device's own rows)\n");
+	}
+	json_decref(doc);
+	kolm_ctx_free(ctx);
+	return rc;
+}

@@ -1,0 +1,1110 @@
+/* calib.c - the speed model fitted to measurements (see kolm/calib.h for the
+ * formula), its leave-one-source-out accuracy report, and the user's own
+ * measurements ($XDG_DATA_HOME/kolm/measurements.tsv). */
+#include "kolm/calib.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "calib_internal.h"
+#include "ctx_internal.h"
+#include "kolm/catalog.h"
+#include "kolm/ctx.h"
+#include "kolm/estimate.h"
+#include "kolm/model.h"
+#include "kolm/util.h"
+
+enum { FAM_FLOAT, FAM_Q8, FAM_KQ, FAM_LEGACY, FAM_IQ, FAM_MLXQ, FAM_N };
+static const char *const fam_names[FAM_N] = {"float", "q8", "k-quant", "legacy", "i-quant", "mlx-quant"};
+
+enum { MAX_CLASS = 16, DECODE_DEPTH = 64 };
+#define OUTLIER_RATIO 3.0 /* rows this far below their class are scored, not fitted */
+#define SPREAD_Q 0.9
+#define S_MIN 0.10
+#define S_MAX_OWN 0.34 /* 0.35 and 0.50 less room for 3-digit rounding in the JSON */
+#define S_MAX 0.48
+
+struct cal_row {
+	char device[48], runtime[24], base[48], format[24], klass[16];
+	char source[320], skey[96];
+	int weak, user;
+	double tg, pp;        /* tokens/s; 0 = not measured */
+	double B;             /* bytes read per decoded token */
+	double N;             /* active parameters */
+	double bw, flops;     /* bytes/s, FLOP/s of the device (bin-adjusted) */
+	int L, fam;
+};
+
+struct cal_cls {
+	char name[16];
+	double t0;            /* ms per token per 32 layers */
+	double eta[2];        /* decode, prefill: median of the devices' medians */
+	int n_dev[2], n_rows[2];
+	double s_dev[2], s_cls[2]; /* held-out spreads; < 0 when unknown */
+};
+
+struct cal_grp {
+	int row;              /* a member row (names) */
+	int cls;
+	int user;             /* the user's own rows (they outrank published ones) */
+	double eta[2];
+	int n[2];             /* fitted rows */
+	int n_all[2];         /* member rows before the outlier rule */
+	double s_own[2];      /* own held-out spread (user groups with >= 3 rows), < 0 unknown */
+};
+
+struct cal_fit {
+	struct cal_cls cls[MAX_CLASS];
+	int n_cls;
+	double phi[FAM_N];
+	struct cal_grp *grp;
+	int n_grp;
+	int *member;          /* row -> group, -1 when not fitted */
+	int *fitted;          /* row passes the outlier rule (decode) */
+};
+
+struct kolm_calib {
+	struct cal_row *rows;
+	int n_rows, n_user, n_user_skipped;
+	char user_why[200];
+	json_t *rts;          /* data/runtimes.json (borrowed from ctx) */
+	struct cal_fit fit;   /* on every row */
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static double jnum(json_t *o, const char *k, double d)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : d;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Quantile with linear interpolation; sorts v in place.  NAN when n == 0. */
+static double quantile(double *v, int n, double q)
+{
+	if (n <= 0)
+		return NAN;
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	double i = q * (n - 1);
+	int lo = (int)floor(i), hi = lo + 1 < n ? lo + 1 : n - 1;
+	return v[lo] + (v[hi] - v[lo]) * (i - lo);
+}
+
+static double median(double *v, int n)
+{
+	return quantile(v, n, 0.5);
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	return hay && strcasestr(hay, needle) != NULL;
+}
+
+void kolm_calib_source_key(const char *source, char *out, size_t cap)
+{
+	size_t n = source ? strcspn(source, " \t#") : 0;
+	const char *s = source ? source : "";
+	static const char *const prefixes[] = {"https://", "http://", "www.", "github.com/"};
+	for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++) {
+		size_t pl = strlen(prefixes[k]);
+		if (n >= pl && !strncasecmp(s, prefixes[k], pl))
+			s += pl, n -= pl;
+	}
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	if (cap == 0)
+		return;
+	size_t i;
+	for (i = 0; i < n && i + 1 < cap; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[i] = '\0';
+	if (!out[0])
+		kolm_strlcpy(out, "unknown", cap);
+}
+
+static int fam_of(const char *f)
+{
+	static const char *const flt[] = {"f16", "bf16", "f32", "mlx-fp16", "onnx-fp16", "coreml-fp16", "trt-fp16"};
+	static const char *const q8[] = {"q8_0", "mlx-8bit", "onnx-int8", "coreml-int8", "trt-int8", "trt-fp8"};
+	static const char *const legacy[] = {"q4_0", "q4_1", "q5_0", "q5_1"};
+	for (size_t i = 0; i < sizeof flt / sizeof flt[0]; i++)
+		if (!strcmp(f, flt[i]))
+			return FAM_FLOAT;
+	for (size_t i = 0; i < sizeof q8 / sizeof q8[0]; i++)
+		if (!strcmp(f, q8[i]))
+			return FAM_Q8;
+	for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++)
+		if (!strcmp(f, legacy[i]))
+			return FAM_LEGACY;
+	if (!strncmp(f, "mlx-", 4))
+		return FAM_MLXQ;
+	if (!strncmp(f, "iq", 2))
+		return FAM_IQ;
+	return FAM_KQ;
+}
+
+static json_t *runtime_entry(json_t *rts, const char *id)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(rts, "runtimes"), i, x)
+	{
+		const char *rid = jstr(x, "id");
+		if (rid && id && !strcasecmp(rid, id))
+			return x;
+	}
+	return NULL;
+}
+
+static int device_is_arm(const struct kolm_device *d)
+{
+	static const char *const arm_classes[] = {"sbc", "jetson", "mac", "phone"};
+	static const char *const words[] = {"cortex", "oryon", "arm ", "apple", "snapdragon", "neoverse", "gb10"};
+	for (size_t i = 0; i < sizeof arm_classes / sizeof arm_classes[0]; i++)
+		if (d->klass && !strcmp(d->klass, arm_classes[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (contains_ci(d->compute_unit, words[i]) || contains_ci(d->name, words[i]) || contains_ci(d->id, words[i]))
+			return 1;
+	return 0;
+}
+
+void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct kolm_device *d, char *out, size_t cap)
+{
+	json_t *rt = runtime_entry(kolm_ctx_json(ctx, "data/runtimes.json", NULL), runtime);
+	const char *c = rt ? jstr(rt, "class") : NULL;
+	if (!c)
+		c = "unknown";
+	if (!strcmp(c, "cpu"))
+		snprintf(out, cap, "cpu-%s", device_is_arm(d) ? "arm" : "x86");
+	else
+		kolm_strlcpy(out, c, cap);
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+struct phys_cache {
+	char base[48], format[24];
+	double B, N, file;
+	int L, ok;
+};
+
+struct loader {
+	struct kolm_ctx *ctx;
+	struct phys_cache *pc;
+	int n_pc;
+	json_t *extra_devices;
+};
+
+static int physics(struct loader *ld, const char *base, const char *format, struct phys_cache **out, struct kolm_err *err)
+{
+	for (int i = 0; i < ld->n_pc; i++)
+		if (!strcmp(ld->pc[i].base, base) && !strcmp(ld->pc[i].format, format)) {
+			*out = &ld->pc[i];
+			return ld->pc[i].ok ? KOLM_OK : kolm_err_set(err, KOLM_E_NOTFOUND, "no estimate for %s %s", base, format);
+		}
+	struct phys_cache *np = realloc(ld->pc, sizeof *np * (size_t)(ld->n_pc + 1));
+	if (!np)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	ld->pc = np;
+	struct phys_cache *p = &ld->pc[ld->n_pc++];
+	memset(p, 0, sizeof *p);
+	kolm_strlcpy(p->base, base, sizeof p->base);
+	kolm_strlcpy(p->format, format, sizeof p->format);
+	*out = p;
+	const struct kolm_format *f = kolm_catalog_format_find(ld->ctx, format);
+	if (!f)
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown format '%s'", format);
+	if (!kolm_catalog_base_find(ld->ctx, base))
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown base '%s'", base);
+	struct kolm_model m;
+	int rc = kolm_model_from_base(&m, ld->ctx, base, err);
+	if (rc)
+		return rc;
+	struct kolm_estimate e;
+	rc = kolm_estimate_model(ld->ctx, &m, f, NULL, 0, &e, err);
+	if (rc == KOLM_OK) {
+		p->B = (double)e.weights_read_bytes + (double)kolm_estimate_kv_bytes(&m, DECODE_DEPTH, "f16");
+		p->N = (double)e.active_params;
+		p->file = (double)e.file_bytes;
+		p->L = (int)m.hp.n_layer;
+		p->ok = 1;
+	}
+	kolm_model_release(&m);
+	return rc;
+}
+
+/* Device figures for a row: the catalog, else the measurement-only devices. */
+static int row_device(struct loader *ld, const char *id, struct kolm_device *d)
+{
+	const struct kolm_device *cd = kolm_catalog_device_find(ld->ctx, id);
+	if (cd) {
+		*d = *cd;
+		return KOLM_OK;
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach(ld->extra_devices, i, x)
+	{
+		if (!jstr(x, "id") || strcmp(jstr(x, "id"), id))
+			continue;
+		memset(d, 0, sizeof *d);
+		d->id = jstr(x, "id");
+		d->name = jstr(x, "name") ? jstr(x, "name") : d->id;
+		d->klass = jstr(x, "class") ? jstr(x, "class") : "unknown";
+		d->compute_unit = jstr(x, "compute_unit");
+		d->bw_bytes_per_s = jnum(x, "bandwidth_gbs", 0) * 1e9;
+		d->flops_fp16 = jnum(x, "tflops_fp16", 0) * 1e12;
+		return d->bw_bytes_per_s > 0 ? KOLM_OK : KOLM_E_FORMAT;
+	}
+	return KOLM_E_NOTFOUND;
+}
+
+static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, const char *runtime, const char *base,
+		   const char *format, double tg, double pp, double file_bytes, double tflops_scale, const char *source,
+		   int weak, int user, struct kolm_err *err)
+{
+	struct kolm_device d;
+	if (row_device(ld, device, &d))
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown device '%s'", device);
+	if (!runtime_entry(c->rts, runtime))
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown runtime '%s'", runtime);
+	struct phys_cache *p = NULL;
+	int rc = physics(ld, base, format, &p, err);
+	if (rc)
+		return rc;
+	if (!(tg > 0) && !(pp > 0))
+		return kolm_err_set(err, KOLM_E_FORMAT, "no tg_tps or pp_tps");
+	struct cal_row *nr = realloc(c->rows, sizeof *nr * (size_t)(c->n_rows + 1));
+	if (!nr)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	c->rows = nr;
+	struct cal_row *r = &c->rows[c->n_rows++];
+	memset(r, 0, sizeof *r);
+	kolm_strlcpy(r->device, device, sizeof r->device);
+	kolm_strlcpy(r->runtime, runtime, sizeof r->runtime);
+	kolm_strlcpy(r->base, base, sizeof r->base);
+	kolm_strlcpy(r->format, format, sizeof r->format);
+	kolm_strlcpy(r->source, source ? source : "unknown", sizeof r->source);
+	kolm_calib_source_key(r->source, r->skey, sizeof r->skey);
+	kolm_calib_class(ld->ctx, runtime, &d, r->klass, sizeof r->klass);
+	r->weak = weak;
+	r->user = user;
+	r->tg = tg > 0 ? tg : 0;
+	r->pp = pp > 0 ? pp : 0;
+	/* the published file says how many bytes this build really reads */
+	r->B = file_bytes > 0 ? p->B * file_bytes / p->file : p->B;
+	r->N = p->N;
+	r->L = p->L > 0 ? p->L : 32;
+	r->bw = d.bw_bytes_per_s;
+	r->flops = d.flops_fp16 * (tflops_scale > 0 ? tflops_scale : 1);
+	r->fam = fam_of(format);
+	return KOLM_OK;
+}
+
+static int load_published(struct kolm_calib *c, struct loader *ld, struct kolm_err *err)
+{
+	json_t *doc = kolm_ctx_json(ld->ctx, "data/measurements.json", err);
+	if (!doc)
+		return err ? err->code : KOLM_E_IO;
+	ld->extra_devices = json_object_get(doc, "devices");
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(doc, "measurements"), i, m)
+	{
+		const char *dev = jstr(m, "device"), *rt = jstr(m, "runtime"), *base = jstr(m, "base"), *fmt = jstr(m, "format");
+		if (!dev || !rt || !base || !fmt)
+			return kolm_err_set(err, KOLM_E_FORMAT, "data/measurements.json: row %zu: missing device/runtime/base/format", i);
+		int rc = add_row(c, ld, dev, rt, base, fmt, jnum(m, "tg_tps", 0), jnum(m, "pp_tps", 0), jnum(m, "file_bytes", 0),
+				 jnum(m, "tflops_scale", 1), jstr(m, "source"), json_is_true(json_object_get(m, "weak")), 0, err);
+		if (rc)
+			return kolm_err_prefix(err, "data/measurements.json: row %zu", i);
+	}
+	return KOLM_OK;
+}
+
+/* The user's TSV: a header line names the columns (device, runtime, base,
+ * format, tg_tps required; pp_tps, source, date, notes optional); '#'
+ * lines are comments.  Bad rows are counted and skipped, not fatal. */
+static void load_user(struct kolm_calib *c, struct loader *ld)
+{
+	const char *dir = kolm_ctx_user_data_dir(ld->ctx);
+	if (!dir)
+		return;
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/measurements.tsv", dir) >= (int)sizeof path)
+		return;
+	char *buf;
+	size_t len;
+	if (kolm_file_read_all(path, 16u << 20, &buf, &len, NULL))
+		return; /* none yet */
+	enum { C_DEV, C_RT, C_BASE, C_FMT, C_TG, C_PP, C_SRC, C_N };
+	static const char *const names[C_N] = {"device", "runtime", "base", "format", "tg_tps", "pp_tps", "source"};
+	int col[C_N];
+	for (int k = 0; k < C_N; k++)
+		col[k] = -1;
+	int have_header = 0, lineno = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		size_t ll = strlen(line);
+		if (ll && line[ll - 1] == '\r')
+			line[--ll] = '\0';
+		if (!ll || line[0] == '#')
+			continue;
+		char *f[32];
+		int nf = 0;
+		for (char *p = line; nf < 32;) {
+			f[nf++] = p;
+			char *tab = strchr(p, '\t');
+			if (!tab)
+				break;
+			*tab = '\0';
+			p = tab + 1;
+		}
+		if (!have_header) {
+			for (int i = 0; i < nf; i++)
+				for (int k = 0; k < C_N; k++)
+					if (!strcasecmp(f[i], names[k]))
+						col[k] = i;
+			have_header = 1;
+			if (col[C_DEV] < 0 || col[C_RT] < 0 || col[C_BASE] < 0 || col[C_FMT] < 0 || col[C_TG] < 0) {
+				snprintf(c->user_why, sizeof c->user_why,
+					 "%.120s: header must name device, runtime, base, format and tg_tps", path);
+				c->n_user_skipped++;
+				break;
+			}
+			continue;
+		}
+		const char *v[C_N];
+		for (int k = 0; k < C_N; k++)
+			v[k] = col[k] >= 0 && col[k] < nf ? f[col[k]] : "";
+		char *end;
+		double tg = strtod(v[C_TG], &end);
+		if (end == v[C_TG] || !(tg > 0))
+			tg = 0;
+		double pp = v[C_PP][0] ? strtod(v[C_PP], &end) : 0;
+		if (!(pp > 0))
+			pp = 0;
+		char src[320];
+		snprintf(src, sizeof src, "%s", v[C_SRC][0] ? v[C_SRC] : "kolm-bench (your measurements)");
+		struct kolm_err e = {0};
+		if (add_row(c, ld, v[C_DEV], v[C_RT], v[C_BASE], v[C_FMT], tg, pp, 0, 1, src, 0, 1, &e)) {
+			if (!c->n_user_skipped)
+				snprintf(c->user_why, sizeof c->user_why, "%.100s:%d: %.80s", path, lineno, e.msg);
+			c->n_user_skipped++;
+			continue;
+		}
+		c->n_user++;
+	}
+	free(buf);
+}
+
+/* ---- fitting ---------------------------------------------------------- */
+
+static double implied_eta(const struct cal_row *r, double t0, double phi)
+{
+	double t = 1.0 / r->tg, over = t0 * r->L / 32.0 / 1e3;
+	double tm = t - over;
+	if (tm < 0.15 * t)
+		tm = 0.15 * t; /* the overhead cannot be the whole token */
+	return r->B / (phi * r->bw * tm);
+}
+
+static double implied_eta_pp(const struct cal_row *r)
+{
+	return r->pp * 2.0 * r->N / r->flops;
+}
+
+static double decode_tps(const struct cal_row *r, double eta, double t0, double phi)
+{
+	if (eta > 1)
+		eta = 1; /* never above the bandwidth bound */
+	return 1.0 / (r->B / (eta * phi * r->bw) + t0 * r->L / 32.0 / 1e3);
+}
+
+static int cls_index(const struct cal_fit *f, const char *name)
+{
+	for (int i = 0; i < f->n_cls; i++)
+		if (!strcmp(f->cls[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Sum of |log(pred/measured)| over every row of a multi-row group of class
+ * ci, each row predicted from the median of its group's other rows. */
+static double contrast_error(const struct kolm_calib *c, const struct cal_fit *f, int ci, double t0, const double *phi,
+			     double *scratch, double *others)
+{
+	double sum = 0;
+	for (int g = 0; g < f->n_grp; g++) {
+		if (f->grp[g].cls != ci)
+			continue;
+		int n = 0;
+		int idx[256];
+		for (int i = 0; i < c->n_rows && n < 256; i++)
+			if (f->member[i] == g && c->rows[i].tg > 0)
+				idx[n++] = i;
+		if (n < 2)
+			continue;
+		for (int k = 0; k < n; k++)
+			scratch[k] = implied_eta(&c->rows[idx[k]], t0, phi[c->rows[idx[k]].fam]);
+		for (int k = 0; k < n; k++) {
+			int m = 0;
+			for (int j = 0; j < n; j++)
+				if (j != k)
+					others[m++] = scratch[j];
+			const struct cal_row *r = &c->rows[idx[k]];
+			double e = median(others, m);
+			sum += fabs(log(decode_tps(r, e, t0, phi[r->fam]) / r->tg));
+		}
+	}
+	return sum;
+}
+
+static void fit_release(struct cal_fit *f)
+{
+	free(f->grp);
+	free(f->member);
+	free(f->fitted);
+	memset(f, 0, sizeof *f);
+}
+
+/* Group and class medians of kind (decode/prefill) over rows passing
+ * 'keep' (NULL: every member). */
+static void medians(const struct kolm_calib *c, struct cal_fit *f, int kind, const int *keep, double *buf)
+{
+	for (int g = 0; g < f->n_grp; g++) {
+		struct cal_grp *gr = &f->grp[g];
+		int n = 0;
+		for (int i = 0; i < c->n_rows; i++) {
+			const struct cal_row *r = &c->rows[i];
+			if (f->member[i] != g || (kind ? !(r->pp > 0) : !(r->tg > 0)) || (keep && !keep[i]))
+				continue;
+			buf[n++] = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[gr->cls].t0, f->phi[r->fam]);
+		}
+		gr->n[kind] = n;
+		gr->eta[kind] = n ? median(buf, n) : NAN;
+	}
+	for (int ci = 0; ci < f->n_cls; ci++) {
+		struct cal_cls *cl = &f->cls[ci];
+		int n = 0, rows = 0;
+		for (int g = 0; g < f->n_grp; g++)
+			if (f->grp[g].cls == ci && f->grp[g].n[kind] > 0 && !f->grp[g].user) {
+				buf[n++] = f->grp[g].eta[kind];
+				rows += f->grp[g].n[kind];
+			}
+		cl->n_dev[kind] = n;
+		cl->n_rows[kind] = rows;
+		cl->eta[kind] = n ? median(buf, n) : NAN;
+	}
+}
+
+/* Held-out spreads per class: a device's rows predicting each other
+ * (s_dev) and the other devices predicting a device (s_cls). */
+static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, double *buf, double *res)
+{
+	for (int ci = 0; ci < f->n_cls; ci++) {
+		int nd = 0, nc = 0;
+		double *rd = res, *rc = res + c->n_rows;
+		for (int g = 0; g < f->n_grp; g++) {
+			const struct cal_grp *gr = &f->grp[g];
+			if (gr->cls != ci)
+				continue;
+			int n = 0, idx[256];
+			for (int i = 0; i < c->n_rows && n < 256; i++)
+				if (f->member[i] == g && (kind ? c->rows[i].pp > 0 : c->rows[i].tg > 0))
+					idx[n++] = i;
+			double e_all[256];
+			for (int k = 0; k < n; k++) {
+				const struct cal_row *r = &c->rows[idx[k]];
+				e_all[k] = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
+			}
+			for (int k = 0; n >= 2 && k < n; k++) {
+				int m = 0;
+				for (int j = 0; j < n; j++)
+					if (j != k)
+						buf[m++] = e_all[j];
+				const struct cal_row *r = &c->rows[idx[k]];
+				double e = median(buf, m);
+				double p = kind ? e * r->flops / (2 * r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
+				rd[nd++] = fabs(p / (kind ? r->pp : r->tg) - 1);
+			}
+			/* the class without this device */
+			int m = 0;
+			for (int h = 0; h < f->n_grp; h++)
+				if (h != g && f->grp[h].cls == ci && f->grp[h].n_all[kind] > 0 && !f->grp[h].user) {
+					double v = f->grp[h].eta[kind];
+					if (isfinite(v))
+						buf[m++] = v;
+				}
+			if (!m)
+				continue;
+			double e = median(buf, m);
+			for (int k = 0; k < n; k++) {
+				const struct cal_row *r = &c->rows[idx[k]];
+				double p = kind ? e * r->flops / (2 * r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
+				rc[nc++] = fabs(p / (kind ? r->pp : r->tg) - 1);
+			}
+		}
+		f->cls[ci].s_dev[kind] = nd ? quantile(rd, nd, SPREAD_Q) : -1;
+		f->cls[ci].s_cls[kind] = nc ? quantile(rc, nc, SPREAD_Q) : -1;
+	}
+}
+
+/* Fit on every row whose source key is not 'skip' (NULL: every row). */
+static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit *f)
+{
+	memset(f, 0, sizeof *f);
+	int n = c->n_rows;
+	f->member = malloc(sizeof *f->member * (size_t)(n ? n : 1));
+	f->fitted = malloc(sizeof *f->fitted * (size_t)(n ? n : 1));
+	f->grp = calloc((size_t)(n ? n : 1), sizeof *f->grp);
+	double *buf = malloc(sizeof *buf * (size_t)(n + 1) * 4);
+	if (!f->member || !f->fitted || !f->grp || !buf) {
+		free(buf);
+		fit_release(f);
+		return KOLM_E_NOMEM;
+	}
+	double *scratch = buf + n + 1, *res = buf + 2 * (n + 1);
+	for (int k = 0; k < FAM_N; k++)
+		f->phi[k] = 1.0;
+	/* groups: device x runtime; the user's rows outrank published ones */
+	for (int i = 0; i < n; i++) {
+		const struct cal_row *r = &c->rows[i];
+		f->member[i] = -1;
+		f->fitted[i] = 1;
+		if (skip && !strcmp(r->skey, skip))
+			continue;
+		int ci = cls_index(f, r->klass);
+		if (ci < 0) {
+			if (f->n_cls == MAX_CLASS)
+				continue;
+			ci = f->n_cls++;
+			kolm_strlcpy(f->cls[ci].name, r->klass, sizeof f->cls[ci].name);
+		}
+		int g;
+		for (g = 0; g < f->n_grp; g++) {
+			const struct cal_row *o = &c->rows[f->grp[g].row];
+			if (!strcmp(o->device, r->device) && !strcmp(o->runtime, r->runtime))
+				break;
+		}
+		if (g == f->n_grp) {
+			f->grp[g].row = i;
+			f->grp[g].cls = ci;
+			f->n_grp++;
+		}
+		if (r->user && !f->grp[g].user) {
+			/* the first user row: drop the published members */
+			for (int j = 0; j < i; j++)
+				if (f->member[j] == g)
+					f->member[j] = -1;
+			f->grp[g].user = 1;
+			f->grp[g].row = i;
+		}
+		if (f->grp[g].user && !r->user)
+			continue;
+		f->member[i] = g;
+	}
+	for (int g = 0; g < f->n_grp; g++)
+		for (int i = 0; i < n; i++)
+			if (f->member[i] == g) {
+				f->grp[g].n_all[0] += c->rows[i].tg > 0;
+				f->grp[g].n_all[1] += c->rows[i].pp > 0;
+			}
+	/* t0 per class and phi per family: grid search on within-device contrasts */
+	for (int it = 0; it < 3; it++) {
+		for (int ci = 0; ci < f->n_cls; ci++) {
+			double best = INFINITY, bt = 0;
+			for (int k = 0; k <= 24; k++) {
+				double e = contrast_error(c, f, ci, k * 0.5, f->phi, scratch, res);
+				if (e < best - 1e-9)
+					best = e, bt = k * 0.5;
+			}
+			f->cls[ci].t0 = bt;
+		}
+		static const int tuned[] = {FAM_FLOAT, FAM_Q8, FAM_LEGACY, FAM_IQ, FAM_MLXQ};
+		for (size_t t = 0; t < sizeof tuned / sizeof tuned[0]; t++) {
+			int fam = tuned[t];
+			double best = INFINITY, bp = 1.0, keep = f->phi[fam];
+			for (int k = 0; k <= 9; k++) {
+				double p = 0.6 + 0.1 * k;
+				f->phi[fam] = p;
+				double e = 0;
+				for (int ci = 0; ci < f->n_cls; ci++)
+					e += contrast_error(c, f, ci, f->cls[ci].t0, f->phi, scratch, res);
+				if (e < best - 1e-9 || (fabs(e - best) <= 1e-9 && fabs(p - 1) < fabs(bp - 1)))
+					best = e, bp = p;
+			}
+			f->phi[fam] = isfinite(best) ? bp : keep;
+		}
+	}
+	int *keep = malloc(sizeof *keep * (size_t)(n ? n : 1));
+	if (!keep) {
+		free(buf);
+		fit_release(f);
+		return KOLM_E_NOMEM;
+	}
+	for (int kind = 0; kind < 2; kind++) {
+		medians(c, f, kind, NULL, buf);
+		spreads(c, f, kind, buf, res);
+		/* another power mode, thermal state or a harness: score, do not fit */
+		for (int i = 0; i < n; i++) {
+			int g = f->member[i];
+			const struct cal_row *r = &c->rows[i];
+			keep[i] = 1;
+			/* decode only: prefill rates differ by more than 3x across a
+			 * class's units (tensor cores or not) and stay fitted */
+			if (kind || g < 0 || f->grp[g].user || !(r->tg > 0))
+				continue;
+			const struct cal_cls *cl = &f->cls[f->grp[g].cls];
+			double e = kind ? implied_eta_pp(r) : implied_eta(r, cl->t0, f->phi[r->fam]);
+			if (isfinite(cl->eta[kind]) && e < cl->eta[kind] / OUTLIER_RATIO)
+				keep[i] = 0;
+		}
+		medians(c, f, kind, keep, buf);
+		if (kind == 0)
+			memcpy(f->fitted, keep, sizeof *keep * (size_t)n);
+	}
+	free(keep);
+	/* the user's own spread once they have enough rows */
+	for (int g = 0; g < f->n_grp; g++) {
+		f->grp[g].s_own[0] = f->grp[g].s_own[1] = -1;
+		if (!f->grp[g].user)
+			continue;
+		for (int kind = 0; kind < 2; kind++) {
+			int m = 0;
+			for (int i = 0; i < n; i++) {
+				const struct cal_row *r = &c->rows[i];
+				if (f->member[i] != g || (kind ? !(r->pp > 0) : !(r->tg > 0)))
+					continue;
+				double p = kind ? f->grp[g].eta[1] * r->flops / (2 * r->N)
+						: decode_tps(r, f->grp[g].eta[0], f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
+				res[m++] = fabs(p / (kind ? r->pp : r->tg) - 1);
+			}
+			if (m >= 3)
+				f->grp[g].s_own[kind] = quantile(res, m, SPREAD_Q);
+		}
+	}
+	free(buf);
+	return KOLM_OK;
+}
+
+/* ---- prediction ------------------------------------------------------- */
+
+static double clampd(double v, double lo, double hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static const char *short_name(const char *s, char *buf, size_t cap)
+{
+	kolm_strlcpy(buf, s, cap);
+	return buf;
+}
+
+static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, const struct kolm_calib_query *q, int kind,
+		       struct kolm_calib_pred *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!(q->bw > 0) || !(q->bytes_per_token > 0) || (kind && (!(q->flops > 0) || !(q->active_params > 0))))
+		return -1;
+	int ci = cls_index(f, q->klass ? q->klass : "");
+	int g = -1;
+	for (int k = 0; k < f->n_grp; k++) {
+		const struct cal_row *o = &c->rows[f->grp[k].row];
+		if (f->grp[k].n[kind] > 0 && !strcmp(o->device, q->device ? q->device : "") &&
+		    !strcmp(o->runtime, q->runtime ? q->runtime : ""))
+			g = k;
+	}
+	json_t *rt = runtime_entry(c->rts, q->runtime);
+	double t0 = ci >= 0 ? f->cls[ci].t0 : jnum(rt, "t0_ms", 1.5);
+	int cu = ci;
+	double eta, s;
+	char why[160], nb[48];
+	if (g >= 0) {
+		const struct cal_grp *gr = &f->grp[g];
+		eta = gr->eta[kind];
+		out->rows = gr->n[kind];
+		out->level = gr->user ? KOLM_CALIB_LEVEL_USER : KOLM_CALIB_LEVEL_DEVICE;
+		double sd = gr->s_own[kind] >= 0 ? gr->s_own[kind] : f->cls[gr->cls].s_dev[kind];
+		s = clampd(sd >= 0 ? sd : 0.25, S_MIN, S_MAX_OWN);
+		snprintf(why, sizeof why, "%s %d %s measurement%s of %s on %s", gr->user ? "fitted on" : "fitted on",
+			 gr->n[kind], gr->user ? "of your own" : "published", gr->n[kind] == 1 ? "" : "s",
+			 short_name(q->device, nb, sizeof nb), q->runtime);
+		for (int i = 0; i < c->n_rows; i++)
+			if (f->member[i] == g && !f->fitted[i] && kind == 0)
+				out->excluded++;
+	} else {
+		if (ci < 0 || !(f->cls[ci].n_dev[kind] > 0)) {
+			/* the sibling CPU class, else the runtime default */
+			const char *sib = !q->klass ? NULL : !strcmp(q->klass, "cpu-x86") ? "cpu-arm" : !strcmp(q->klass, "cpu-arm") ? "cpu-x86" : NULL;
+			cu = sib ? cls_index(f, sib) : -1;
+			if (cu >= 0 && !(f->cls[cu].n_dev[kind] > 0))
+				cu = -1;
+		}
+		if (cu >= 0) {
+			const struct cal_cls *cl = &f->cls[cu];
+			eta = cl->eta[kind];
+			if (cu != ci)
+				t0 = cl->t0;
+			out->rows = cl->n_rows[kind];
+			out->level = KOLM_CALIB_LEVEL_CLASS;
+			s = clampd(cl->s_cls[kind] >= 0 ? cl->s_cls[kind] : S_MAX, S_MIN, S_MAX);
+			snprintf(why, sizeof why, "%s class: median of %d device%s (%d measurements); none for %s",
+				 cl->name, cl->n_dev[kind], cl->n_dev[kind] == 1 ? "" : "s", cl->n_rows[kind],
+				 short_name(q->device ? q->device : "this device", nb, sizeof nb));
+		} else {
+			eta = jnum(rt, kind ? "eta_pp" : "eta", kind ? 0.3 : 0.5);
+			out->rows = 0;
+			out->level = KOLM_CALIB_LEVEL_DEFAULT;
+			s = S_MAX;
+			snprintf(why, sizeof why, "class default for %s (data/runtimes.json); no measurements in the class",
+				 q->klass ? q->klass : "?");
+		}
+	}
+	if (!isfinite(eta) || !(eta > 0))
+		return -1;
+	double phi = 1.0;
+	if (kind == KOLM_CALIB_DECODE) {
+		phi = f->phi[fam_of(q->format ? q->format : "")];
+		double e = eta > 1 ? 1 : eta;
+		out->mid = 1.0 / (q->bytes_per_token / (e * phi * q->bw) + t0 * q->n_layer / 32.0 / 1e3);
+		snprintf(out->basis, sizeof out->basis,
+			 "%s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
+			 fam_names[fam_of(q->format ? q->format : "")], phi, q->bw / 1e9, t0, s * 100);
+	} else {
+		out->mid = eta * q->flops / (2.0 * q->active_params);
+		snprintf(out->basis, sizeof out->basis, "%s: eta %.2f of %.1f fp16 TFLOPS / (2 x active params); range +-%.0f%%",
+			 why, eta, q->flops / 1e12, s * 100);
+	}
+	out->s = s;
+	out->low = out->mid * (1 - s);
+	out->high = out->mid * (1 + s);
+	return 0;
+}
+
+/* Decode never runs faster than the same unit's batched prefill. */
+static int predict_both(const struct kolm_calib *c, const struct cal_fit *f, const struct kolm_calib_query *q, int kind,
+			struct kolm_calib_pred *out)
+{
+	int rc = predict_fit(c, f, q, kind, out);
+	if (rc || kind != KOLM_CALIB_DECODE)
+		return rc;
+	struct kolm_calib_pred pp;
+	if (predict_fit(c, f, q, KOLM_CALIB_PREFILL, &pp) == 0 && pp.mid < out->mid) {
+		out->mid = pp.mid;
+		out->low = out->mid * (1 - out->s);
+		out->high = out->mid * (1 + out->s);
+		out->capped = 1;
+		size_t l = strlen(out->basis);
+		snprintf(out->basis + l, sizeof out->basis - l, "; compute-bound: capped at the prefill rate");
+	}
+	return 0;
+}
+
+int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query *q, int kind,
+		       struct kolm_calib_pred *out)
+{
+	return predict_both(c, &c->fit, q, kind, out);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+void kolm_calib_free(struct kolm_calib *c)
+{
+	if (!c)
+		return;
+	fit_release(&c->fit);
+	free(c->rows);
+	free(c);
+}
+
+static int calib_build(struct kolm_ctx *ctx, struct kolm_calib **out, struct kolm_err *err)
+{
+	struct kolm_calib *c = calloc(1, sizeof *c);
+	if (!c)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	struct loader ld = {.ctx = ctx};
+	int rc;
+	c->rts = kolm_ctx_json(ctx, "data/runtimes.json", err);
+	if (!c->rts) {
+		rc = err ? err->code : KOLM_E_IO;
+		goto out;
+	}
+	rc = load_published(c, &ld, err);
+	if (rc)
+		goto out;
+	load_user(c, &ld);
+	rc = fit_run(c, NULL, &c->fit);
+	if (rc)
+		kolm_err_set(err, rc, "out of memory");
+out:
+	free(ld.pc);
+	if (rc) {
+		kolm_calib_free(c);
+		return rc;
+	}
+	*out = c;
+	return KOLM_OK;
+}
+
+const struct kolm_calib *kolm_calib_get(struct kolm_ctx *ctx, struct kolm_err *err)
+{
+	if (!ctx->calib && calib_build(ctx, &ctx->calib, err))
+		return NULL;
+	return ctx->calib;
+}
+
+int kolm_calib_rows(const struct kolm_calib *c)
+{
+	return c ? c->n_rows : 0;
+}
+
+int kolm_calib_user_rows(const struct kolm_calib *c, int *skipped, const char **why)
+{
+	if (skipped)
+		*skipped = c ? c->n_user_skipped : 0;
+	if (why)
+		*why = c && c->user_why[0] ? c->user_why : NULL;
+	return c ? c->n_user : 0;
+}
+
+static double row_size_distance(const struct cal_row *r, const char *base, const char *format)
+{
+	return (strcmp(r->base, base) ? 2 : 0) + (strcmp(r->format, format) ? 1 : 0);
+}
+
+int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
+		     const char *format, char *out, size_t cap)
+{
+	int best = -1;
+	double bd = INFINITY;
+	for (int i = 0; c && i < c->n_rows; i++) {
+		const struct cal_row *r = &c->rows[i];
+		if (!(r->tg > 0) || strcmp(r->device, device) || strcmp(r->runtime, runtime) || c->fit.member[i] < 0 ||
+		    !c->fit.fitted[i])
+			continue;
+		double d = row_size_distance(r, base ? base : "", format ? format : "") + (r->weak ? 0.5 : 0);
+		if (d < bd)
+			bd = d, best = i;
+	}
+	if (best < 0)
+		return -1;
+	const struct cal_row *r = &c->rows[best];
+	snprintf(out, cap, "%s %s measured at %.3g tok/s (%s%s)", r->base, r->format, r->tg, r->source,
+		 r->weak ? "; weak row" : "");
+	return 0;
+}
+
+/* ---- leave-one-source-out report -------------------------------------- */
+
+struct score {
+	int n, inside, w25, own;
+	double *err;
+	double max_hw, max_hw_own;
+};
+
+static void score_add(struct score *s, double pred, double meas, double hw, int inside, int own)
+{
+	double e = fabs(pred / meas - 1);
+	s->err[s->n++] = e;
+	s->w25 += e <= 0.25;
+	s->inside += inside;
+	if (hw > s->max_hw)
+		s->max_hw = hw;
+	if (own) {
+		s->own++;
+		if (hw > s->max_hw_own)
+			s->max_hw_own = hw;
+	}
+}
+
+static json_t *score_json(struct score *s)
+{
+	double med = s->n ? median(s->err, s->n) : 0;
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:i}", "rows", s->n, "median_abs_pct_err", round(med * 1000) / 10,
+			 "within_25_pct", s->n ? round(1000.0 * s->w25 / s->n) / 10 : 0.0, "inside_range",
+			 s->n ? round(1000.0 * s->inside / s->n) / 10 : 0.0, "max_half_width_pct",
+			 round(s->max_hw * 1000) / 10, "max_half_width_own_rows_pct", round(s->max_hw_own * 1000) / 10,
+			 "own_rows_level", s->own);
+}
+
+static const char *level_name(int l)
+{
+	static const char *const n[] = {"user", "device", "class", "default"};
+	return l >= 0 && l <= 3 ? n[l] : "?";
+}
+
+static json_t *model_json(const struct cal_fit *f)
+{
+	json_t *cls = json_array();
+	for (int i = 0; i < f->n_cls; i++) {
+		const struct cal_cls *cl = &f->cls[i];
+		json_array_append_new(
+			cls, json_pack("{s:s,s:f,s:f,s:i,s:i,s:f,s:f,s:f,s:i,s:f,s:f}", "class", cl->name, "t0_ms_per_32_layers",
+				       cl->t0, "eta", isfinite(cl->eta[0]) ? round(cl->eta[0] * 1000) / 1000 : 0.0, "devices",
+				       cl->n_dev[0], "rows", cl->n_rows[0], "spread_own_rows",
+				       cl->s_dev[0] >= 0 ? round(cl->s_dev[0] * 1000) / 1000 : -1.0, "spread_class",
+				       cl->s_cls[0] >= 0 ? round(cl->s_cls[0] * 1000) / 1000 : -1.0, "eta_prefill",
+				       isfinite(cl->eta[1]) ? round(cl->eta[1] * 1000) / 1000 : 0.0, "prefill_devices",
+				       cl->n_dev[1], "spread_prefill_own_rows",
+				       cl->s_dev[1] >= 0 ? round(cl->s_dev[1] * 1000) / 1000 : -1.0, "spread_prefill_class",
+				       cl->s_cls[1] >= 0 ? round(cl->s_cls[1] * 1000) / 1000 : -1.0));
+	}
+	json_t *phi = json_object();
+	for (int k = 0; k < FAM_N; k++)
+		json_object_set_new(phi, fam_names[k], json_real(round(f->phi[k] * 100) / 100));
+	return json_pack("{s:o,s:o,s:f}", "classes", cls, "format_factor", phi, "outlier_ratio", OUTLIER_RATIO);
+}
+
+int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
+{
+	const struct kolm_calib *c = kolm_calib_get(ctx, err);
+	if (!c)
+		return err ? err->code : KOLM_E_IO;
+	int n = c->n_rows;
+	/* sources in first-seen order */
+	int *src_of = malloc(sizeof *src_of * (size_t)(n ? n : 1));
+	double *errs = malloc(sizeof *errs * (size_t)(n ? n : 1) * 2 * (MAX_CLASS + 1));
+	if (!src_of || !errs) {
+		free(src_of);
+		free(errs);
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
+	int n_src = 0;
+	for (int i = 0; i < n; i++) {
+		src_of[i] = -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->rows[j].skey, c->rows[i].skey)) {
+				src_of[i] = src_of[j];
+				break;
+			}
+		if (src_of[i] < 0)
+			src_of[i] = n_src++;
+	}
+	/* scores: [kind][0 = overall, 1 + class index] */
+	struct score sc[2][MAX_CLASS + 1];
+	memset(sc, 0, sizeof sc);
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j <= MAX_CLASS; j++)
+			sc[k][j].err = errs + (size_t)n * (size_t)(k * (MAX_CLASS + 1) + j);
+	char cls_names[MAX_CLASS][16];
+	int n_cls = 0;
+	json_t *rows = json_array();
+	struct kolm_calib_pred *pd = calloc((size_t)(n ? n : 1) * 2, sizeof *pd);
+	int *done = calloc((size_t)(n ? n : 1) * 2, sizeof *done);
+	int rc = KOLM_OK;
+	if (!pd || !done) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int s = 0; s < n_src; s++) {
+		int first = -1;
+		for (int i = 0; i < n && first < 0; i++)
+			if (src_of[i] == s)
+				first = i;
+		struct cal_fit f;
+		if (fit_run(c, c->rows[first].skey, &f)) {
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			if (src_of[i] != s)
+				continue;
+			const struct cal_row *r = &c->rows[i];
+			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B, r->N, r->bw, r->flops, r->L};
+			for (int kind = 0; kind < 2; kind++)
+				if ((kind ? r->pp : r->tg) > 0 && predict_both(c, &f, &q, kind, &pd[2 * i + kind]) == 0)
+					done[2 * i + kind] = 1;
+		}
+		fit_release(&f);
+	}
+	for (int i = 0; i < n; i++) {
+		const struct cal_row *r = &c->rows[i];
+		int ci;
+		for (ci = 0; ci < n_cls; ci++)
+			if (!strcmp(cls_names[ci], r->klass))
+				break;
+		if (ci == n_cls && n_cls < MAX_CLASS)
+			kolm_strlcpy(cls_names[n_cls++], r->klass, sizeof cls_names[0]);
+		json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b}", "device", r->device, "runtime", r->runtime,
+					"class", r->klass, "base", r->base, "format", r->format, "source", r->skey, "weak",
+					r->weak, "user", r->user);
+		for (int kind = 0; kind < 2; kind++) {
+			double meas = kind ? r->pp : r->tg;
+			if (!(meas > 0))
+				continue;
+			json_t *o;
+			if (done[2 * i + kind]) {
+				const struct kolm_calib_pred *p = &pd[2 * i + kind];
+				int inside = meas >= p->low && meas <= p->high;
+				int own = p->level == KOLM_CALIB_LEVEL_DEVICE || p->level == KOLM_CALIB_LEVEL_USER;
+				score_add(&sc[kind][0], p->mid, meas, p->s, inside, own);
+				if (ci < MAX_CLASS)
+					score_add(&sc[kind][1 + ci], p->mid, meas, p->s, inside, own);
+				o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:b,s:s,s:i}", "measured", meas, "low", p->low, "mid", p->mid,
+					      "high", p->high, "error_pct", round((p->mid / meas - 1) * 1000) / 10, "inside",
+					      inside, "level", level_name(p->level), "rows", p->rows);
+			} else {
+				/* scored as a miss: no forecast could be made */
+				score_add(&sc[kind][0], 0, meas, 1, 0, 0);
+				if (ci < MAX_CLASS)
+					score_add(&sc[kind][1 + ci], 0, meas, 1, 0, 0);
+				o = json_pack("{s:f,s:n}", "measured", meas, "mid");
+			}
+			json_object_set_new(row, kind ? "prefill" : "decode", o);
+		}
+		json_array_append_new(rows, row);
+	}
+	json_t *doc = json_object();
+	json_object_set_new(doc, "schema", json_string("kolm.calibration/1"));
+	json_object_set_new(doc, "method", json_string(
+		"leave-one-source-out: for each source (the source text up to the first space or '#'), the model is "
+		"refitted without its rows and forecasts them; every row is scored"));
+	json_object_set_new(doc, "rows", json_integer(n));
+	json_object_set_new(doc, "sources", json_integer(n_src));
+	json_object_set_new(doc, "user_rows", json_integer(c->n_user));
+	for (int kind = 0; kind < 2; kind++) {
+		json_t *k = json_object(), *cl = json_array();
+		json_object_set_new(k, "overall", score_json(&sc[kind][0]));
+		for (int ci = 0; ci < n_cls; ci++) {
+			if (!sc[kind][1 + ci].n)
+				continue;
+			json_t *e = score_json(&sc[kind][1 + ci]);
+			json_object_set_new(e, "class", json_string(cls_names[ci]));
+			json_array_append_new(cl, e);
+		}
+		json_object_set_new(k, "classes", cl);
+		json_object_set_new(doc, kind ? "prefill" : "decode", k);
+	}
+	json_object_set_new(doc, "model", model_json(&c->fit));
+	json_object_set_new(doc, "measurements", rows);
+	rows = NULL;
+	*out = doc;
+out:
+	json_decref(rows);
+	free(pd);
+	free(done);
+	free(src_of);
+	free(errs);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/* calib_internal.h - the speed model's query interface for speed.c
+ * (library-internal; the public side is kolm/calib.h). */
+#ifndef KOLM_CALIB_INTERNAL_H
+#define KOLM_CALIB_INTERNAL_H
+
+#include <stddef.h>
+
+#include "kolm/calib.h"
+
+struct kolm_device;
+
+enum { KOLM_CALIB_DECODE = 0, KOLM_CALIB_PREFILL = 1 };
+enum { KOLM_CALIB_LEVEL_USER, KOLM_CALIB_LEVEL_DEVICE, KOLM_CALIB_LEVEL_CLASS, KOLM_CALIB_LEVEL_DEFAULT };
+
+struct kolm_calib_query {
+	const char *device;      /* catalog id */
+	const char *runtime;     /* runtime id */
+	const char *klass;       /* calibration class (kolm_calib_class) */
+	const char *format;      /* format id */
+	double bytes_per_token;  /* weights read + KV at the decode depth */
+	double active_params;
+	double bw;               /* bytes/s */
+	double flops;            /* fp16 FLOP/s */
+	int n_layer;
+};
+
+struct kolm_calib_pred {
+	double low, mid, high;   /* tokens/s */
+	double s;                /* relative half-width */
+	int rows;                /* measurements behind the figure */
+	int level;               /* KOLM_CALIB_LEVEL_* */
+	int capped;              /* decode capped at the prefill rate */
+	int excluded;            /* this device's rows left out as >3x below the class */
+	char basis[240];
+};
+
+/* Calibration class of a runtime on a device: the runtime's class in
+ * data/runtimes.json, CPU split by architecture ("cpu-arm", "cpu-x86"). */
+void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct kolm_device *d, char *out, size_t cap);
+
+int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query *q, int kind,
+		       struct kolm_calib_pred *out);
+
+/* A measurement of this device on this runtime to quote in a caveat: the
+ * same base and format if there is one, else the fitted row closest in
+ * size.  Returns 0 and fills the strings, or -1. */
+int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
+		     const char *format, char *out, size_t cap);
+
+void kolm_calib_free(struct kolm_calib *c);
+
+#endif

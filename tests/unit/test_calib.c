@@ -1,0 +1,293 @@
+/* test_calib.c - the speed model against the shipped measurements (issue 4):
+ * leave-one-source-out accuracy, honest ranges, every row scored, the
+ * source-key rule, the user's own rows outranking published ones, and the
+ * basis of every speed figure in the forecast JSON.  Deterministic: the
+ * report is a pure function of data/ (no user directory, no timing). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "kolm/calib.h"
+#include "kolm/ctx.h"
+#include "kolm/forecast.h"
+
+static struct kolm_ctx *ctx;
+static json_t *report;
+
+static int setup(void **state)
+{
+	(void)state;
+	struct kolm_ctx_opts o = {0}; /* embedded data only: no user rows */
+	struct kolm_err err = {0};
+	if (kolm_ctx_new(&ctx, &o, &err) || kolm_calib_report(ctx, &report, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	json_decref(report);
+	kolm_ctx_free(ctx);
+	return 0;
+}
+
+static double num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	assert_true(json_is_number(v));
+	return json_number_value(v);
+}
+
+static void test_loso_decode_acceptance(void **state)
+{
+	(void)state;
+	json_t *d = json_object_get(report, "decode"), *all = json_object_get(d, "overall");
+	printf("decode LOSO: %d rows, median |err| %.1f%%, within 25%% %.1f%%, inside range %.1f%%, "
+	       "max half-width %.0f%% (own rows %.0f%%)\n",
+	       (int)num(all, "rows"), num(all, "median_abs_pct_err"), num(all, "within_25_pct"), num(all, "inside_range"),
+	       num(all, "max_half_width_pct"), num(all, "max_half_width_own_rows_pct"));
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(d, "classes"), i, c)
+		printf("  %-8s %3d rows  median |err| %5.1f%%  inside %5.1f%%\n",
+		       json_string_value(json_object_get(c, "class")), (int)num(c, "rows"), num(c, "median_abs_pct_err"),
+		       num(c, "inside_range"));
+	assert_true(num(all, "median_abs_pct_err") <= 15.0);
+	assert_true(num(all, "inside_range") >= 80.0);
+	assert_true(num(all, "max_half_width_own_rows_pct") <= 35.0);
+	assert_true(num(all, "max_half_width_pct") <= 50.0);
+	/* clearly better than one bandwidth-only median per class (~16-17%) */
+	assert_true(num(all, "median_abs_pct_err") <= 12.0);
+}
+
+/* Every published row is scored: none skipped, each with a forecast. */
+static void test_every_row_scored(void **state)
+{
+	(void)state;
+	json_t *doc = kolm_ctx_json(ctx, "data/measurements.json", NULL);
+	assert_non_null(doc);
+	size_t n = json_array_size(json_object_get(doc, "measurements")), i, tg = 0, pp = 0;
+	json_t *m;
+	json_array_foreach(json_object_get(doc, "measurements"), i, m)
+	{
+		tg += json_number_value(json_object_get(m, "tg_tps")) > 0;
+		pp += json_number_value(json_object_get(m, "pp_tps")) > 0;
+	}
+	assert_true(n >= 139);
+	assert_int_equal((size_t)num(report, "rows"), n);
+	assert_int_equal((size_t)num(json_object_get(json_object_get(report, "decode"), "overall"), "rows"), tg);
+	assert_int_equal((size_t)num(json_object_get(json_object_get(report, "prefill"), "overall"), "rows"), pp);
+	json_t *r;
+	json_array_foreach(json_object_get(report, "measurements"), i, r)
+	{
+		json_t *d = json_object_get(r, "decode");
+		if (!d)
+			continue;
+		assert_true(json_is_number(json_object_get(d, "mid")));
+		double lo = num(d, "low"), mid = num(d, "mid"), hi = num(d, "high");
+		/* never narrower than +-10% */
+		assert_true(hi - mid >= 0.0999 * mid && mid - lo >= 0.0999 * mid);
+		const char *lvl = json_string_value(json_object_get(d, "level"));
+		double hw = (hi - mid) / mid;
+		assert_true(hw <= 0.50 + 1e-9);
+		if (!strcmp(lvl, "device") || !strcmp(lvl, "user"))
+			assert_true(hw <= 0.35 + 1e-9);
+	}
+}
+
+/* Weak rows keep their reason; every row names a source. */
+static void test_measurements_normalised(void **state)
+{
+	(void)state;
+	json_t *doc = kolm_ctx_json(ctx, "data/measurements.json", NULL);
+	size_t i;
+	json_t *m;
+	int weak = 0;
+	json_array_foreach(json_object_get(doc, "measurements"), i, m)
+	{
+		assert_non_null(json_string_value(json_object_get(m, "source")));
+		if (json_is_true(json_object_get(m, "weak"))) {
+			weak++;
+			assert_non_null(json_string_value(json_object_get(m, "weak_reason")));
+		}
+	}
+	assert_true(weak > 0);
+	/* the README's "4.58 GB" is GiB: the 4.92e9-byte Llama-3-8B Q4_K_M file */
+	json_t *first = json_array_get(json_object_get(doc, "measurements"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "base")), "llama-3-8b");
+	assert_true(fabs(num(first, "file_bytes") - 4.92e9) < 0.01e9);
+}
+
+static void test_source_key(void **state)
+{
+	(void)state;
+	char k[96];
+	kolm_calib_source_key("github.com/XiongjieDai/GPU-Benchmarks-on-LLM-Inference README.md (commit 00dd2bd)", k, sizeof k);
+	assert_string_equal(k, "xiongjiedai/gpu-benchmarks-on-llm-inference");
+	kolm_calib_source_key("ggml-org/llama.cpp discussion #4167 (x)", k, sizeof k);
+	assert_string_equal(k, "ggml-org/llama.cpp");
+	kolm_calib_source_key("github.com/ggml-org/llama.cpp PR #19840", k, sizeof k);
+	assert_string_equal(k, "ggml-org/llama.cpp");
+	kolm_calib_source_key("ggml-org/llama.cpp#4508", k, sizeof k);
+	assert_string_equal(k, "ggml-org/llama.cpp");
+	kolm_calib_source_key("justine.lol/matmul ('LLaMA Now Goes Faster')", k, sizeof k);
+	assert_string_equal(k, "justine.lol/matmul");
+}
+
+static json_t *plan(struct kolm_ctx *c, const char *base, const char *quant, const char *device)
+{
+	struct kolm_pick p = {0};
+	p.base_id = base;
+	p.quant = quant;
+	p.device_id = device;
+	p.overhead_gb = -1;
+	json_t *f = NULL;
+	struct kolm_err err = {0};
+	int rc = kolm_forecast(c, &p, &f, &err);
+	if (rc)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	return f;
+}
+
+/* Every speed figure names its basis and row count. */
+static void test_plan_basis_rows(void **state)
+{
+	(void)state;
+	json_t *f = plan(ctx, "llama-3.2-3b", "int4", "rpi5-8gb");
+	static const char *const keys[] = {"decode_tps", "prefill_tps"};
+	for (int k = 0; k < 2; k++) {
+		json_t *s = json_object_get(f, keys[k]);
+		assert_true(json_is_string(json_object_get(s, "basis")));
+		assert_true(json_is_integer(json_object_get(s, "rows")));
+	}
+	/* the Pi 5 has its own measurements */
+	assert_true(json_integer_value(json_object_get(json_object_get(f, "decode_tps"), "rows")) >= 1);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(f, "decode_tps"), "basis")), "rpi5-8gb"));
+	json_decref(f);
+}
+
+/* The seed's reference devices: where the device's own sourced
+ * measurements disagree with the seed's range, the forecast follows them and
+ * a caveat quotes one. */
+static void test_seed_devices_follow_measurements(void **state)
+{
+	(void)state;
+	json_t *f = plan(ctx, "mistral-7b", "int4", "rtx-4090");
+	json_t *d = json_object_get(f, "decode_tps");
+	assert_true(json_integer_value(json_object_get(d, "rows")) >= 1);
+	int quoted = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(f, "caveats"), i, c)
+		if (strstr(json_string_value(c), "follows the measurements of this device"))
+			quoted = 1;
+	assert_true(quoted);
+	json_decref(f);
+}
+
+/* The seed's ten reference-throughput devices with their typical artifact:
+ * the range overlaps the seed's, or a caveat says why kolm does not follow
+ * the seed (the device's measurements, or the bandwidth bound). */
+static void test_seed_ten_devices(void **state)
+{
+	(void)state;
+	json_t *seed = kolm_ctx_json(ctx, "data/seed.json", NULL);
+	size_t i, k;
+	json_t *row, *c;
+	int n = 0;
+	json_array_foreach(json_object_get(seed, "throughput"), i, row)
+	{
+		double pb = num(row, "params_b");
+		const char *base = pb < 5 ? "llama-3.2-3b" : "mistral-7b";
+		json_t *f = plan(ctx, base, "int4", json_string_value(json_object_get(row, "device")));
+		json_t *d = json_object_get(f, "decode_tps");
+		double lo = num(d, "low"), hi = num(d, "high");
+		int ok = lo <= num(row, "high") && hi >= num(row, "low");
+		int said = 0;
+		json_array_foreach(json_object_get(f, "caveats"), k, c)
+			if (strstr(json_string_value(c), "seed page lists"))
+				said = 1;
+		printf("%-20s seed %3.0f-%-3.0f kolm %6.1f-%-6.1f %s\n", json_string_value(json_object_get(row, "device")),
+		       num(row, "low"), num(row, "high"), lo, hi, ok ? "overlap" : "caveat");
+		assert_true(ok || said);
+		n++;
+		json_decref(f);
+	}
+	assert_int_equal(n, 10);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* The user's own rows join the fit and outrank published ones. */
+static void test_user_rows_outrank(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/kolm-calib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/measurements.tsv", dir);
+	write_file(path, "# kolm bench --record\n"
+			 "device\truntime\tbase\tformat\ttg_tps\tpp_tps\tsource\tdate\tnotes\n"
+			 "rpi5-8gb\tllama.cpp-cpu\tllama-3.2-3b\tq4_k_m\t2.50\t12\tkolm-bench host pi\t2026-01-01\t\n"
+			 "rpi5-8gb\tllama.cpp-cpu\tllama-3.2-1b\tq4_k_m\t6.00\t\tkolm-bench host pi\t2026-01-01\t\n"
+			 "nosuch-device\tllama.cpp-cpu\tllama-3.2-1b\tq4_k_m\t6.00\t\tkolm-bench\t\t\n");
+	struct kolm_ctx_opts o = {0};
+	o.user_data_dir = dir;
+	struct kolm_ctx *uc;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_ctx_new(&uc, &o, &err), 0);
+	int skipped = 0;
+	const char *why = NULL;
+	assert_int_equal(kolm_calib_user_rows(kolm_calib_get(uc, &err), &skipped, &why), 2);
+	assert_int_equal(skipped, 1);
+	assert_non_null(strstr(why, "nosuch-device"));
+	json_t *f = plan(uc, "llama-3.2-3b", "int4", "rpi5-8gb");
+	json_t *d = json_object_get(f, "decode_tps");
+	double mid = json_number_value(json_object_get(d, "mid"));
+	printf("with the user's 2.5 tok/s row: mid %.2f [%s]\n", mid, json_string_value(json_object_get(d, "basis")));
+	assert_true(mid > 2.0 && mid < 3.0); /* published rows say ~4.6-5 */
+	assert_int_equal(json_integer_value(json_object_get(d, "rows")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(d, "basis")), "your own"));
+	json_decref(f);
+	json_t *rep = NULL;
+	assert_int_equal(kolm_calib_report(uc, &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "user_rows")), 2);
+	json_decref(rep);
+	kolm_ctx_free(uc);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loso_decode_acceptance),
+		cmocka_unit_test(test_every_row_scored),
+		cmocka_unit_test(test_measurements_normalised),
+		cmocka_unit_test(test_source_key),
+		cmocka_unit_test(test_plan_basis_rows),
+		cmocka_unit_test(test_seed_devices_follow_measurements),
+		cmocka_unit_test(test_seed_ten_devices),
+		cmocka_unit_test(test_user_rows_outrank),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
