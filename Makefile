@@ -36,6 +36,9 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 EMBED_FILES := $(sort $(shell find data web -type f ! -name '*~' 2>/dev/null))
 
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -55,7 +58,7 @@ check: deps
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)
 
-tests: $(TESTS) $(BENCHES)
+tests: $(TESTS) $(BENCHES) $(FUZZ_REPLAY)
 
 san:
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 all tests
@@ -97,8 +100,11 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libkolm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkolm.a $(LDLIBS)
 
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libkolm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libkolm.a $(LDLIBS)
+
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 fuzz:
 	@scripts/run-fuzz.sh $(FUZZ_SECONDS)
 

@@ -59,6 +59,10 @@ const struct kolm_member *kolm_artifact_member(const struct kolm_artifact *a, co
 /* The members as a file set for the checkpoint/tokenizer readers. */
 void kolm_artifact_files(const struct kolm_artifact *a, struct kolm_files *f);
 
+/* The model inside an artifact: its config.json and checkpoint tensors. */
+struct kolm_model;
+int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
+
 /* The manifest's structure, as docs/kolm-manifest.schema.json states it.
  * 0 if valid; else non-zero and why says which field and why. */
 int kolm_manifest_check(const json_t *m, char *why, size_t cap);

@@ -41,7 +41,9 @@ int kolm_tokmeta_load(struct kolm_tokmeta *t, const char *dir, struct kolm_err *
 /* The same from a directory or a .kolm's members (util.h kolm_files). */
 struct kolm_files;
 int kolm_tokmeta_load_files(struct kolm_tokmeta *t, const struct kolm_files *f, struct kolm_err *err);
-/* Parse a SentencePiece ModelProto buffer (tokens, scores, types only). */
+/* Parse a SentencePiece ModelProto buffer (tokens, scores, types only).
+ * t must be zeroed (or freshly released) and is released by the caller
+ * whatever the result. */
 int kolm_tokmeta_parse_spm(struct kolm_tokmeta *t, const uint8_t *buf, uint64_t n, struct kolm_err *err);
 void kolm_tokmeta_release(struct kolm_tokmeta *t);
 

@@ -107,7 +107,8 @@ static void kill_matrix(char *const argv[], const char *out_name)
 	waitpid(pid, &st, 0);
 	double full = now() - t0;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(access(out, F_OK), 0);
+	struct stat ref;
+	assert_int_equal(stat(out, &ref), 0);
 	unlink(out);
 	srand(20261127);
 	int counted = 0, attempts = 0;
@@ -123,9 +124,12 @@ static void kill_matrix(char *const argv[], const char *out_name)
 		int writing = count(out_name, ".kolm-tmp.") > 0 && waitpid(pid, &st, WNOHANG) == 0;
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
-		if (access(out, F_OK) == 0) {
-			if (writing)
-				fail_msg("%s appeared although the writer was killed mid-write", out_name);
+		struct stat now_st;
+		if (stat(out, &now_st) == 0) {
+			/* the rename won the race with the kill: it must be the whole file */
+			if (now_st.st_size != ref.st_size)
+				fail_msg("%s: a partial output (%lld of %lld bytes) at the output path", out_name,
+					 (long long)now_st.st_size, (long long)ref.st_size);
 			unlink(out); /* the run finished before the kill: not counted */
 			continue;
 		}

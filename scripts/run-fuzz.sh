@@ -1,0 +1,66 @@
+#!/bin/sh
+# Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS.
+#   scripts/run-fuzz.sh SECONDS [target...]     (targets: gguf safetensors config kolm manifest tokenizer http)
+# Corpora live in build-fuzz/corpus/<target>, seeded from ../shared/models and
+# the tests; a crash is saved under build-fuzz/crashes/<target>/ and the
+# script exits 1 — copy the input into tests/fuzz/regress/<target>/ once fixed
+# (make check replays that directory).  Stats go to build-fuzz/fuzz-<target>.log.
+set -eu
+cd "$(dirname "$0")/.."
+SECS=${1:-60}
+shift || true
+S=${KOLM_SHARED:-$(pwd)/../shared}
+B=build-fuzz
+make --no-print-directory BUILD=$B CC=clang SAN=1 OPT=-O1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" all >/dev/null
+LIBS="$(pkg-config --libs jansson libcrypto libmicrohttpd libarchive) -lm -pthread"
+targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|tests/fuzz/fuzz_||; s|\.c$||')}
+mkdir -p $B/fuzz $B/corpus $B/crashes
+seed() { # target files...
+	t=$1
+	shift
+	mkdir -p "$B/corpus/$t"
+	for f in "$@"; do [ -f "$f" ] && cp "$f" "$B/corpus/$t/seed-$(basename "$f")"; done
+	[ -d "tests/fuzz/regress/$t" ] && cp tests/fuzz/regress/$t/* "$B/corpus/$t/" 2>/dev/null || true
+}
+prefix() { # byte file out
+	printf "$1" >"$3"
+	cat "$2" >>"$3"
+}
+rc=0
+for t in $targets; do
+	clang -std=c17 -D_GNU_SOURCE -O1 -g -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $B/fuzz/fuzz_$t tests/fuzz/fuzz_$t.c $B/libkolm.a $LIBS
+	case $t in
+	gguf) seed gguf "$S"/models/gguf/*q4_0.gguf "$S"/models/gguf/*q8_0.gguf ;;
+	safetensors) seed safetensors "$S"/models/stories260K-hf/model.safetensors ;;
+	config) seed config "$S"/models/*-hf/config.json ;;
+	kolm)
+		mkdir -p "$B/corpus/kolm"
+		if [ ! -f "$B/corpus/kolm/seed-stories.kolm" ]; then
+			$B/kolm pack "$S/models/stories260K-hf" --evalpack tests/data/evalpack-stories.jsonl \
+				-o "$B/corpus/kolm/seed-stories.kolm" --k-score 0.9 >/dev/null 2>&1 || true
+		fi
+		seed kolm ;;
+	manifest)
+		mkdir -p "$B/corpus/manifest"
+		prefix '\002' tests/data/evalpack-stories.jsonl "$B/corpus/manifest/seed-evalpack"
+		tar -xOf "$B/corpus/kolm/seed-stories.kolm" kolm.json >"$B/m.json" 2>/dev/null &&
+			prefix '\001' "$B/m.json" "$B/corpus/manifest/seed-manifest" || true
+		seed manifest ;;
+	tokenizer)
+		mkdir -p "$B/corpus/tokenizer"
+		prefix '\002' "$S/models/stories260K-hf/tokenizer.model" "$B/corpus/tokenizer/seed-spm"
+		prefix '\001' "$S/models/stories260K-hf/tokenizer.json" "$B/corpus/tokenizer/seed-json"
+		seed tokenizer ;;
+	*) seed "$t" tests/fuzz/seeds/$t/* ;;
+	esac
+	mkdir -p $B/crashes/$t
+	if ! $B/fuzz/fuzz_$t -max_total_time="$SECS" -max_len=400000 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix=$B/crashes/$t/ $B/corpus/$t >$B/fuzz-$t.log 2>&1; then
+		echo "FUZZ $t: crash, see $B/crashes/$t/ and $B/fuzz-$t.log"
+		rc=1
+	fi
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' $B/fuzz-$t.log | tail -1)
+	echo "fuzz_$t: ${runs:-?} executions in ${SECS}s, corpus $(ls $B/corpus/$t | wc -l) inputs"
+done
+exit $rc
