@@ -25,9 +25,10 @@ static void usage(FILE *fp)
 	      "                   [-o DIR] [-t N] [--tensor-type P=T]... [--preview] [--json]\n"
 	      "--preview prints exactly what 'kolm plan' prints for the same pick (with --json: the kolm.forecast/1\n"
 	      "document) and touches no file and no toolchain.  Without it: GGUF formats are converted and\n"
-	      "quantized natively from --from-dir (safetensors F32/F16/BF16), written atomically as\n"
-	      "DIR/<base>-<format>.gguf with a .receipt.json beside it; other backends run their upstream\n"
-	      "toolchain when it is installed.\n\n",
+	      "quantized natively from ARTIFACT.kolm (its members read in place) or --from-dir (safetensors\n"
+	      "F32/F16/BF16), written atomically as DIR/<base>-<format>.gguf with the kolm.* metadata and a\n"
+	      ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  Other\n"
+	      "backends run their upstream toolchain when it is installed.\n\n",
 	      fp);
 	cli_pick_usage(fp);
 	fputs("\nExit: 0 done, 1 the compile gate refused, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n", fp);
