@@ -54,6 +54,14 @@ struct kolm_files {
 int kolm_files_get(const struct kolm_files *f, const char *name, struct kolm_map *m, struct kolm_err *err);
 void kolm_files_put(const struct kolm_files *f, struct kolm_map *m);
 
+/* ---- a growing NUL-terminated string ------------------------------------ */
+struct kolm_buf {
+	char *p;        /* NULL until something is added; caller frees */
+	size_t len, cap;
+	int oom;        /* set once an allocation failed; later adds do nothing */
+};
+void kolm_buf_add(struct kolm_buf *b, const char *s, size_t n);
+
 /* ---- atomic output file ---------------------------------------------- */
 struct kolm_out {
 	FILE *fp;

@@ -52,44 +52,19 @@ static void vars_free(struct vars *vs)
 	vs->n = 0;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = (b->cap ? b->cap * 2 : 256) + n;
-		char *np = realloc(b->p, nc);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* One template line -> the rendered line, or NULL when a value it needs is
  * empty (the line is then dropped). *oom set on allocation failure. */
 static char *render_line(const char *tpl, const struct vars *vs, int *oom)
 {
-	struct buf b = {0};
+	struct kolm_buf b = {0};
 	for (const char *s = tpl; *s;) {
 		const char *open = strchr(s, '{');
 		const char *close = open ? strchr(open, '}') : NULL;
 		if (!open || !close) {
-			buf_add(&b, s, strlen(s));
+			kolm_buf_add(&b, s, strlen(s));
 			break;
 		}
-		buf_add(&b, s, (size_t)(open - s));
+		kolm_buf_add(&b, s, (size_t)(open - s));
 		char name[64];
 		size_t nl = (size_t)(close - open - 1);
 		if (nl >= sizeof name)
@@ -103,13 +78,13 @@ static char *render_line(const char *tpl, const struct vars *vs, int *oom)
 			return NULL;
 		}
 		if (raw) {
-			buf_add(&b, v, strlen(v));
+			kolm_buf_add(&b, v, strlen(v));
 		} else {
 			char *q = kolm_shell_quote(v);
 			if (!q) {
 				b.oom = 1;
 			} else {
-				buf_add(&b, q, strlen(q));
+				kolm_buf_add(&b, q, strlen(q));
 				free(q);
 			}
 		}
@@ -126,7 +101,7 @@ static char *render_line(const char *tpl, const struct vars *vs, int *oom)
 /* Render an array of lines; joined by newlines. NULL if no line survives. */
 static char *render_lines(json_t *arr, const struct vars *vs, int *oom)
 {
-	struct buf b = {0};
+	struct kolm_buf b = {0};
 	size_t i;
 	json_t *x;
 	json_array_foreach(arr, i, x)
@@ -137,8 +112,8 @@ static char *render_lines(json_t *arr, const struct vars *vs, int *oom)
 		if (!line)
 			continue;
 		if (b.len)
-			buf_add(&b, "\n", 1);
-		buf_add(&b, line, strlen(line));
+			kolm_buf_add(&b, "\n", 1);
+		kolm_buf_add(&b, line, strlen(line));
 		free(line);
 	}
 	if (b.oom) {

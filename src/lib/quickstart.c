@@ -19,34 +19,9 @@
 #define GB 1e9
 enum { MAX_DEPTH = 4 };
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
+static void sb_str(struct kolm_buf *b, const char *s)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = (b->cap ? b->cap * 2 : 4096) + n;
-		char *np = realloc(b->p, nc);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
+	kolm_buf_add(b, s, strlen(s));
 }
 
 /* 3 significant digits, never exponent notation for the magnitudes we print */
@@ -79,17 +54,17 @@ static json_t *lookup(json_t *vars, const char *path)
 	return cur;
 }
 
-static int render(struct kolm_ctx *ctx, const char *tpl, size_t len, json_t *vars, int depth, struct sbuf *out,
+static int render(struct kolm_ctx *ctx, const char *tpl, size_t len, json_t *vars, int depth, struct kolm_buf *out,
 		  const char *name, struct kolm_err *err)
 {
 	const char *s = tpl, *end = tpl + len;
 	while (s < end) {
 		const char *open = memmem(s, (size_t)(end - s), "{{", 2);
 		if (!open) {
-			sb_add(out, s, (size_t)(end - s));
+			kolm_buf_add(out, s, (size_t)(end - s));
 			break;
 		}
-		sb_add(out, s, (size_t)(open - s));
+		kolm_buf_add(out, s, (size_t)(open - s));
 		const char *close = memmem(open + 2, (size_t)(end - open - 2), "}}", 2);
 		if (!close)
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: unclosed '{{'", name);
@@ -285,7 +260,7 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 	const char *rt = json_string_value(lookup(f, "backend.runtime"));
 	json_t *san = json_object_get(conf, "sanity_by_runtime");
 	const char *st = json_string_value(json_object_get(san, rt && !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt ? rt : ""));
-	struct sbuf sb = {0};
+	struct kolm_buf sb = {0};
 	rc = st ? render(ctx, st, strlen(st), vars, MAX_DEPTH, &sb, "sanity_by_runtime", err)
 		: kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no sanity check for runtime '%s'",
 			       rt ? rt : "?");
@@ -308,7 +283,7 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 			snprintf(rel, sizeof rel, "data/quickstarts/_generic.md");
 	}
 	tpl = kolm_ctx_data(ctx, rel, &len);
-	struct sbuf out = {0};
+	struct kolm_buf out = {0};
 	if (!tpl)
 		rc = kolm_err_set(err, KOLM_E_FORMAT, "no template '%s'", rel);
 	else

@@ -61,6 +61,25 @@ void kolm_map_close(struct kolm_map *m)
 	m->fd = -1;
 }
 
+void kolm_buf_add(struct kolm_buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = (b->cap ? b->cap * 2 : 256) + n;
+		char *np = realloc(b->p, nc);
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
 int kolm_files_get(const struct kolm_files *f, const char *name, struct kolm_map *m, struct kolm_err *err)
 {
 	m->data = NULL;
@@ -148,6 +167,8 @@ static atomic_uint tmp_counter;
 int kolm_out_open(struct kolm_out *o, const char *path, struct kolm_err *err)
 {
 	memset(o, 0, sizeof *o);
+	/* temp files of earlier runs of this output that were killed */
+	kolm_out_clean_stale(path);
 	size_t n = strlen(path) + 64;
 	o->path = kolm_strdup(path);
 	o->tmp_path = malloc(n);

@@ -7,6 +7,8 @@
 #include "kolm/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* touched bytes end here, so the reads cannot be optimised away */
+volatile uint64_t sink;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kolm_gguf *g;
@@ -25,12 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
-	volatile uint64_t sum = 0;
+	uint64_t sum = 0;
 	for (int64_t i = 0; i < kolm_gguf_tensor_count(g); i++) {
 		const struct kolm_gguf_tensor *t = kolm_gguf_tensor_at(g, i);
 		if (t->nbytes)
 			sum += t->data[0] + t->data[t->nbytes - 1];
 	}
+	sink = sum;
 	char buf[64];
 	(void)kolm_gguf_get_cstr(g, "general.name", buf, sizeof buf);
 	struct kolm_model m;
