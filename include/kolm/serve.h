@@ -11,6 +11,12 @@
  *   POST /api/forecast         {"config": {...} | "base": ID, "quant", "device", ...}
  *                              kolm.forecast/1, byte for byte what `kolm plan
  *                              --json` prints for the same pick (newline included)
+ *   POST /api/verify           multipart/form-data: artifact (a .kolm), optional export,
+ *                              pubkey, require_signature=1, max_k_loss; streamed to a
+ *                              private temp directory (removed afterwards) with a size
+ *                              limit; answers kolm.verify/1, the six checks of `kolm
+ *                              verify --json` (file names as the client sent them)
+ *   GET  /verify, /verify-prod the verify page (web/verify.html)
  *   GET  /api/matrix?all=devices|quants&...   (and POST with "all" in the body)
  *                              kolm.matrix/1, what `kolm plan --all-devices
  *                              --json` / `--all-quants --json` prints
@@ -55,6 +61,7 @@ struct kolm_serve_opts {
 	size_t max_url_bytes;           /* path + query limit; 0: 4096 */
 	size_t conn_memory_bytes;       /* per-connection buffer (request line + headers); 0: 32 KiB */
 	size_t cache_bytes;             /* response cache budget; 0: 64 MB */
+	uint64_t max_upload_bytes;      /* POST /api/verify upload limit; 0: KOLM_SERVE_MAX_UPLOAD */
 	const struct kolm_ctx_opts *ctx_opts; /* catalogs: data dir, user files (NULL: embedded only) */
 };
 
@@ -66,6 +73,7 @@ enum {
 	KOLM_SERVE_MAX_URL = 4096,
 	KOLM_SERVE_CONN_MEMORY = 32 * 1024,
 };
+#define KOLM_SERVE_MAX_UPLOAD ((uint64_t)4 << 30) /* 4 GiB */
 
 /* Bind, listen and start the worker threads.  Errors: KOLM_E_USAGE (bad
  * host), KOLM_E_IO (cannot bind/listen: the message names the address and

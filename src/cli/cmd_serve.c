@@ -14,14 +14,15 @@
 static void usage(FILE *fp)
 {
 	fputs("usage: kolm serve [--host ADDR] [--port N] [options]\n"
-	      "Serve the picker page and the JSON API (GET /, /api/catalog, /api/forecast,\n"
-	      "/api/matrix, /healthz).  The forecast JSON is byte for byte `kolm plan --json`.\n\n"
+	      "Serve the picker page, the verify page and the JSON API (GET /, /verify, /api/catalog,\n"
+	      "/api/forecast, /api/matrix, /healthz; POST /api/verify).  The forecast JSON is byte for byte `kolm plan --json`.\n\n"
 	      "  --host ADDR           address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all)\n"
 	      "  --port N              TCP port (default 8080; 0 picks a free one)\n"
 	      "  --threads N           worker threads (default: online CPUs, at least 2)\n"
 	      "  --max-connections N   open connections at once (default 512)\n"
 	      "  --timeout S           idle connection timeout in seconds (default 10)\n"
-	      "  --max-body BYTES      POST body limit (default 262144)\n\n"
+	      "  --max-body BYTES      POST body limit (default 262144)\n"
+	      "  --max-upload BYTES    POST /api/verify upload limit, all files together (default 4 GiB)\n\n"
 	      "Prints the URL on stdout, serves until SIGINT or SIGTERM, then exits 0.\n",
 	      fp);
 }
@@ -35,7 +36,7 @@ static int uint_opt(const char *name, const char *v, long long lo, long long hi,
 
 int cmd_serve(int argc, char **argv)
 {
-	enum { O_HOST = 1000, O_PORT, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_HELP };
+	enum { O_HOST = 1000, O_PORT, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_MAXUPLOAD, O_HELP };
 	static const struct option opts[] = {
 		{"host", required_argument, 0, O_HOST},
 		{"port", required_argument, 0, O_PORT},
@@ -43,6 +44,7 @@ int cmd_serve(int argc, char **argv)
 		{"max-connections", required_argument, 0, O_MAXCONN},
 		{"timeout", required_argument, 0, O_TIMEOUT},
 		{"max-body", required_argument, 0, O_MAXBODY},
+		{"max-upload", required_argument, 0, O_MAXUPLOAD},
 		{"help", no_argument, 0, O_HELP},
 		{0, 0, 0, 0},
 	};
@@ -78,6 +80,11 @@ int cmd_serve(int argc, char **argv)
 			if ((rc = uint_opt("--max-body", optarg, 1024, 64LL << 20, &v)))
 				return rc;
 			so.max_body_bytes = (size_t)v;
+			break;
+		case O_MAXUPLOAD:
+			if ((rc = uint_opt("--max-upload", optarg, 1 << 20, 1LL << 40, &v)))
+				return rc;
+			so.max_upload_bytes = (uint64_t)v;
 			break;
 		case O_HELP: usage(stdout); return 0;
 		case ':': return cli_usage_error("serve: option '%s' needs a value", argv[optind - 1]);

@@ -17,11 +17,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/forecast.h"
@@ -52,6 +54,7 @@ struct kolm_server {
 	struct MHD_Daemon *daemon;
 	uint16_t port;
 	size_t max_body, max_url;
+	uint64_t max_upload;         /* POST /api/verify: all uploaded files together */
 	/* context pool: one kolm_ctx per request in flight, never shared */
 	pthread_mutex_t pool_mu;
 	struct kolm_ctx **pool;
@@ -68,6 +71,25 @@ struct kolm_server {
 	struct MHD_Response *catalog;
 };
 
+/* POST /api/verify: multipart/form-data streamed to files in a private
+ * temporary directory (never held in memory), removed when the request ends. */
+enum { UP_ARTIFACT, UP_EXPORT, UP_PUBKEY, UP_FILES };
+static const char *const up_fields[UP_FILES] = {"artifact", "export", "pubkey"};
+
+struct upload {
+	char dir[256];
+	struct MHD_PostProcessor *pp;
+	FILE *fp;
+	int cur;                     /* field being written, -1 none */
+	char path[UP_FILES][300];
+	char name[UP_FILES][128];    /* the client's file name, for the report */
+	int have[UP_FILES];
+	char require_sig[8], max_k_loss[32];
+	uint64_t total;
+	int too_big, bad;
+	char why[200];
+};
+
 /* Per request, kept in MHD's con_cls. */
 struct req {
 	unsigned method;
@@ -75,6 +97,7 @@ struct req {
 	int too_big;       /* the body passed max_body */
 	char *body;
 	size_t len, cap;
+	struct upload *up; /* POST /api/verify only */
 };
 
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4, M_OTHER = 8 };
@@ -859,6 +882,8 @@ static const uint8_t *static_find(const char *url, char *rel, size_t cap, size_t
 {
 	if (!strcmp(url, "/"))
 		url = "/index.html";
+	else if (!strcmp(url, "/verify-prod"))
+		url = "/verify.html"; /* the seed's name for the reviewer's page */
 	if (!static_path_ok(url) || url[strlen(url) - 1] == '/')
 		return NULL;
 	snprintf(rel, cap, "web%s", url);
@@ -869,6 +894,204 @@ static const uint8_t *static_find(const char *url, char *rel, size_t cap, size_t
 		d = kolm_embedded(rel, len);
 	}
 	return d;
+}
+
+/* ---- POST /api/verify -------------------------------------------------- */
+
+static void up_close_file(struct upload *u)
+{
+	if (u->fp && fclose(u->fp) != 0 && !u->bad) {
+		u->bad = 1;
+		snprintf(u->why, sizeof u->why, "cannot store the upload: %s", strerror(errno));
+	}
+	u->fp = NULL;
+	u->cur = -1;
+}
+
+static void up_value(char *dst, size_t cap, const char *data, uint64_t off, size_t size)
+{
+	if (off >= cap - 1)
+		return;
+	size_t n = size < cap - 1 - off ? size : (size_t)(cap - 1 - off);
+	memcpy(dst + off, data, n);
+	dst[off + n] = '\0';
+}
+
+static enum MHD_Result up_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+			       const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+			       size_t size)
+{
+	struct upload *u = cls;
+	if (u->bad || u->too_big)
+		return MHD_NO;
+	int f = -1;
+	for (int i = 0; i < UP_FILES; i++)
+		if (key && !strcmp(key, up_fields[i]))
+			f = i;
+	if (f < 0) {
+		if (key && !strcmp(key, "require_signature"))
+			up_value(u->require_sig, sizeof u->require_sig, data, off, size);
+		else if (key && !strcmp(key, "max_k_loss"))
+			up_value(u->max_k_loss, sizeof u->max_k_loss, data, off, size);
+		return MHD_YES; /* other fields are dropped */
+	}
+	if (u->cur != f) {
+		up_close_file(u);
+		if (u->have[f]) {
+			u->bad = 1;
+			snprintf(u->why, sizeof u->why, "field '%s' given twice", key);
+			return MHD_NO;
+		}
+		char path[sizeof u->path[f]];
+		snprintf(path, sizeof path, "%s/%s", u->dir, up_fields[f]);
+		memcpy(u->path[f], path, sizeof path);
+		u->fp = fopen(u->path[f], "wbx");
+		if (!u->fp) {
+			u->bad = 1;
+			snprintf(u->why, sizeof u->why, "cannot store the upload: %s", strerror(errno));
+			return MHD_NO;
+		}
+		u->cur = f;
+		u->have[f] = 1;
+		/* the client's name for the report: its last path component, printable only */
+		const char *b = filename ? strrchr(filename, '/') : NULL;
+		b = b ? b + 1 : filename ? filename : up_fields[f];
+		size_t k = 0;
+		for (; *b && k + 1 < sizeof u->name[f]; b++)
+			u->name[f][k++] = (*b >= 0x20 && *b != 0x7f && *b != '"' && *b != '\\') ? *b : '_';
+		u->name[f][k] = '\0';
+	}
+	if (size && fwrite(data, 1, size, u->fp) != size) {
+		u->bad = 1;
+		snprintf(u->why, sizeof u->why, "cannot store the upload: %s", strerror(errno));
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static struct upload *up_new(struct MHD_Connection *c)
+{
+	struct upload *u = calloc(1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->cur = -1;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(u->dir, sizeof u->dir, "%s/kolm-verify-XXXXXX", tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
+	if (!mkdtemp(u->dir)) {
+		u->dir[0] = '\0';
+		u->bad = 1;
+		snprintf(u->why, sizeof u->why, "cannot make a temporary directory: %s", strerror(errno));
+		return u;
+	}
+	u->pp = MHD_create_post_processor(c, 64 * 1024, up_iter, u);
+	if (!u->pp) {
+		u->bad = 1;
+		snprintf(u->why, sizeof u->why, "send the files as multipart/form-data (fields artifact, export, pubkey)");
+	}
+	return u;
+}
+
+static void up_free(struct upload *u)
+{
+	if (!u)
+		return;
+	if (u->pp)
+		MHD_destroy_post_processor(u->pp);
+	if (u->fp)
+		fclose(u->fp);
+	for (int i = 0; i < UP_FILES; i++)
+		if (u->have[i])
+			unlink(u->path[i]);
+	if (u->dir[0])
+		rmdir(u->dir);
+	free(u);
+}
+
+/* replace every "<tmpdir>/<field>" in s by the client's file name */
+static char *up_unpath(const struct upload *u, const char *s)
+{
+	struct kolm_buf b = {0};
+	size_t dl = strlen(u->dir);
+	while (*s) {
+		const char *hit = strstr(s, u->dir);
+		if (!hit) {
+			kolm_buf_add(&b, s, strlen(s));
+			break;
+		}
+		kolm_buf_add(&b, s, (size_t)(hit - s));
+		s = hit + dl;
+		int f = -1;
+		for (int i = 0; i < UP_FILES; i++) {
+			size_t fl = strlen(up_fields[i]);
+			if (s[0] == '/' && !strncmp(s + 1, up_fields[i], fl))
+				f = i, s += 1 + fl;
+		}
+		if (f >= 0)
+			kolm_buf_add(&b, u->name[f], strlen(u->name[f]));
+	}
+	if (!b.p && !b.oom)
+		kolm_buf_add(&b, "", 0);
+	return b.p;
+}
+
+static enum MHD_Result h_verify(struct kolm_server *s, struct MHD_Connection *c, struct req *rq)
+{
+	struct upload *u = rq->up;
+	if (!u)
+		return reply_error(c, rq, 400, NULL, "send the files as multipart/form-data (fields artifact, export, pubkey)");
+	if (u->too_big)
+		return reply_error(c, rq, 413, NULL, "upload over %llu bytes", (unsigned long long)s->max_upload);
+	if (u->pp && MHD_destroy_post_processor(u->pp) != MHD_YES && !u->bad) {
+		u->bad = 1;
+		snprintf(u->why, sizeof u->why, "malformed multipart body");
+	}
+	u->pp = NULL;
+	up_close_file(u);
+	if (u->bad)
+		return reply_error(c, rq, 400, NULL, "%s", u->why);
+	if (!u->have[UP_ARTIFACT])
+		return reply_error(c, rq, 400, NULL, "no 'artifact' file in the upload");
+	struct kolm_verify_opts o = {0};
+	o.artifact = u->path[UP_ARTIFACT];
+	o.export_path = u->have[UP_EXPORT] ? u->path[UP_EXPORT] : NULL;
+	o.pubkey = u->have[UP_PUBKEY] ? u->path[UP_PUBKEY] : NULL;
+	o.require_signature = !strcmp(u->require_sig, "1") || !strcmp(u->require_sig, "on") || !strcmp(u->require_sig, "true");
+	o.max_k_loss = -1;
+	if (u->max_k_loss[0]) {
+		char *end;
+		double v = strtod(u->max_k_loss, &end);
+		if (end == u->max_k_loss || *end || !(v >= 0 && v <= 100))
+			return reply_error(c, rq, 400, NULL, "max_k_loss: '%s' is not a number of points in 0..100", u->max_k_loss);
+		o.max_k_loss = v;
+	}
+	struct kolm_err err = {0};
+	struct kolm_ctx *ctx = pool_get(s, &err);
+	if (!ctx)
+		return reply_error(c, rq, 500, NULL, "%s", err.msg);
+	json_t *rep = NULL;
+	int rc = kolm_verify(ctx, &o, &rep, &err);
+	pool_put(s, ctx);
+	if (!rep)
+		return reply_error(c, rq, http_status(rc), NULL, "%s", err.msg);
+	/* the report names the client's files, never the server's temp paths */
+	json_object_set_new(rep, "artifact", json_string(u->name[UP_ARTIFACT]));
+	if (u->have[UP_EXPORT])
+		json_object_set_new(rep, "export", json_string(u->name[UP_EXPORT]));
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(rep, "checks"), i, x)
+	{
+		char *w = up_unpath(u, json_string_value(json_object_get(x, "why")));
+		if (w)
+			json_object_set_new(x, "why", json_string(w));
+		free(w);
+	}
+	size_t len;
+	char *body = dumps_nl(rep, &len);
+	json_decref(rep);
+	if (!body)
+		return reply_error(c, rq, 500, NULL, "out of memory");
+	return reply(c, rq, MHD_HTTP_OK, "application/json", 1, body, len, MHD_RESPMEM_MUST_FREE, NULL);
 }
 
 /* ---- routing ---------------------------------------------------------- */
@@ -885,9 +1108,9 @@ static const struct route {
 	{"/api/catalog", M_GET | M_HEAD, "GET, HEAD", h_catalog},
 	{"/api/forecast", M_GET | M_HEAD | M_POST, "GET, HEAD, POST", h_forecast},
 	{"/api/matrix", M_GET | M_HEAD | M_POST, "GET, HEAD, POST", h_matrix},
-	/* {"/api/verify", M_POST, "POST", h_verify}: artifact verification
-	 * (the six checks of `kolm verify`) goes here; its page is web/verify.html,
-	 * served as /verify by the static lookup. */
+	/* the six checks of `kolm verify` on uploaded files; the page is
+	 * web/verify.html, served as /verify (and /verify-prod, the seed's name) */
+	{"/api/verify", M_POST, "POST", h_verify},
 };
 
 static unsigned method_bit(const char *m)
@@ -928,7 +1151,7 @@ static enum MHD_Result on_complete(struct kolm_server *s, struct MHD_Connection 
 		return rt->fn(s, c, rq);
 	}
 	if (!strncmp(url, "/api/", 5))
-		return reply_error(c, rq, 404, NULL, "no such endpoint '%s' (/api/catalog, /api/forecast, /api/matrix)", url);
+		return reply_error(c, rq, 404, NULL, "no such endpoint '%s' (/api/catalog, /api/forecast, /api/matrix, /api/verify)", url);
 	char rel[MAX_STATIC_PATH + 16];
 	size_t len = 0;
 	const uint8_t *d = static_find(url, rel, sizeof rel, &len);
@@ -955,15 +1178,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		*con_cls = rq;
 		rq->method = method_bit(method);
+		int upload = rq->method == M_POST && !strcmp(url, "/api/verify");
+		uint64_t limit = upload ? s->max_upload : s->max_body;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl) {
 			char *end;
 			errno = 0;
 			unsigned long long n = strtoull(cl, &end, 10);
-			if (errno || end == cl || *end || n > s->max_body)
-				return reply_error(c, rq, 413, NULL, "body over %zu bytes", s->max_body);
+			if (errno || end == cl || *end || n > limit)
+				return reply_error(c, rq, 413, NULL, "body over %llu bytes", (unsigned long long)limit);
 		}
+		if (upload && !(rq->up = up_new(c)))
+			return MHD_NO;
 		return MHD_YES;
+	}
+	if (rq->up && *upload_data_size) {
+		/* streamed to files as it arrives; over the limit: drop the rest, then 413 */
+		struct upload *u = rq->up;
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		u->total += n;
+		if (u->total > s->max_upload)
+			u->too_big = 1;
+		if (!u->too_big && !u->bad && u->pp && MHD_post_process(u->pp, upload_data, n) != MHD_YES && !u->bad) {
+			u->bad = 1;
+			snprintf(u->why, sizeof u->why, "malformed multipart body");
+		}
+		return u->total > s->max_upload + (64u << 20) ? MHD_NO : MHD_YES;
 	}
 	if (rq->done) {
 		*upload_data_size = 0; /* a body we no longer need */
@@ -1001,6 +1242,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 {
 	struct req *rq = *con_cls;
 	if (rq) {
+		up_free(rq->up);
 		free(rq->body);
 		free(rq);
 	}
@@ -1093,6 +1335,7 @@ int kolm_server_start(const struct kolm_serve_opts *opts, struct kolm_server **o
 	s->cache_budget = o.cache_bytes ? o.cache_bytes : CACHE_DEFAULT_BYTES;
 	s->max_body = o.max_body_bytes ? o.max_body_bytes : KOLM_SERVE_MAX_BODY;
 	s->max_url = o.max_url_bytes ? o.max_url_bytes : KOLM_SERVE_MAX_URL;
+	s->max_upload = o.max_upload_bytes ? o.max_upload_bytes : KOLM_SERVE_MAX_UPLOAD;
 	if (o.ctx_opts) {
 		s->data_dir = kolm_strdup(o.ctx_opts->data_dir);
 		s->config_dir = kolm_strdup(o.ctx_opts->config_dir);

@@ -17,4 +17,5 @@ command -v node >/dev/null 2>&1 || { echo "browser: node not found" >&2; exit 1;
 	{ echo "browser: tests/browser/node_modules missing: run scripts/install-deps.sh (npm ci)" >&2; exit 1; }
 [ -x "$B/kolm" ] || { echo "browser: $B/kolm not built" >&2; exit 1; }
 # bounded: a hung browser must not hang the test run
-exec timeout 180 node "$here/picker.test.mjs" "$B"
+timeout 180 node "$here/picker.test.mjs" "$B"
+exec timeout 120 node "$here/verify.test.mjs" "$B"
