@@ -1,0 +1,191 @@
+/* kolm eval - K-score on an eval pack (optionally KL divergence and top-1
+ * agreement against a reference model), or perplexity of a text file the
+ * way llama-perplexity computes it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "kolm/engine.h"
+#include "kolm/eval.h"
+#include "kolm/util.h"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: kolm eval MODEL.gguf --evalpack FILE.jsonl [--ref REF.gguf] [options]\n"
+		"       kolm eval MODEL.gguf --perplexity TEXT.txt [-c N] [options]\n"
+		"K-score: the share of eval-pack items whose greedy answer matches (exact, prefix or\n"
+		"contains, trimmed); with --ref also the mean KL divergence and top-1 agreement.\n"
+		"Perplexity: non-overlapping chunks of N tokens with BOS, second half scored.\n\n"
+		"  --evalpack FILE      JSONL items {id, prompt, expected, match}\n"
+		"  --ref REF.gguf       reference model (same vocabulary) for KL / top-1\n"
+		"  --perplexity FILE    text file (a final newline is dropped, as llama-perplexity -f does)\n"
+		"  -c, --ctx-size N     perplexity chunk size (default 512; must fit the model's context)\n"
+		"  -t, --threads N      threads (default 2)\n"
+		"  --json               machine-readable output\n");
+}
+
+static int open_engine(const char *path, int threads, int n_ctx, struct kolm_engine **e)
+{
+	struct kolm_err err = {0};
+	struct kolm_engine_opts o = {.nthreads = threads, .n_ctx = n_ctx};
+	if (kolm_engine_open(e, path, &o, &err) != 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+static int do_ppl(const char *model, const char *file, int threads, int n_ctx, int json)
+{
+	struct kolm_err err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	if (kolm_file_read_all(file, 1u << 30, &text, &len, &err) != 0)
+		return cli_fail(&err);
+	if (len && text[len - 1] == '\n')
+		len--;
+	struct kolm_engine *e = NULL;
+	int rc = open_engine(model, threads, n_ctx, &e);
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	struct kolm_ppl_result r = {0};
+	if (kolm_eval_perplexity(e, text, len, n_ctx, &r, &err) != 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (json) {
+		json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f}", "model", model, "text", file, "n_ctx",
+				      r.n_ctx, "n_tokens", r.n_tokens, "n_chunks", r.n_chunks, "scored", r.scored,
+				      "perplexity", r.ppl, "stderr", r.ppl_stderr);
+		json_t *run = json_array();
+		for (int i = 0; i < r.n_chunks; i++)
+			json_array_append_new(run, json_real(r.running[i]));
+		json_object_set_new(j, "running", run);
+		cli_print_json(j);
+		json_decref(j);
+	} else {
+		printf("perplexity: %d tokens, %d chunks of %d, %d predictions scored\n", r.n_tokens, r.n_chunks,
+		       r.n_ctx, r.scored);
+		for (int i = 0; i < r.n_chunks; i++)
+			printf("[%d]%.4f%s", i + 1, r.running[i], i + 1 < r.n_chunks ? "," : "\n");
+		printf("Final estimate: PPL = %.4f +/- %.5f\n", r.ppl, r.ppl_stderr);
+	}
+out:
+	kolm_ppl_result_release(&r);
+	kolm_engine_close(e);
+	free(text);
+	return rc;
+}
+
+static int do_pack(const char *model, const char *pack_path, const char *ref_path, int threads, int n_ctx,
+		   int json)
+{
+	struct kolm_err err = {0};
+	struct kolm_evalpack *pack = NULL;
+	if (kolm_evalpack_load(&pack, pack_path, &err) != 0)
+		return cli_fail(&err);
+	struct kolm_engine *e = NULL, *ref = NULL;
+	int rc = open_engine(model, threads, n_ctx, &e);
+	if (!rc && ref_path)
+		rc = open_engine(ref_path, threads, n_ctx, &ref);
+	if (rc)
+		goto out;
+	struct kolm_eval_result r = {0};
+	if (kolm_eval_pack(e, ref, pack, &r, &err) != 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (json) {
+		json_t *items = json_array();
+		for (int i = 0; i < r.n_items; i++) {
+			json_t *it = json_pack("{s:s, s:b, s:s, s:s, s:s, s:i, s:b}", "id", pack->items[i].id, "pass",
+					       r.items[i].pass, "match", kolm_match_name(pack->items[i].match), "expected",
+					       pack->items[i].expected, "output", r.items[i].output, "n_gen",
+					       r.items[i].n_gen, "eos", r.items[i].ended_eos);
+			if (r.has_ref) {
+				json_object_set_new(it, "kl", json_real(r.items[i].kl));
+				json_object_set_new(it, "top1", json_real(r.items[i].top1));
+			}
+			json_array_append_new(items, it);
+		}
+		json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:f, s:o}", "model", model, "evalpack", pack_path, "items_total",
+				      r.n_items, "passed", r.n_pass, "k", r.k, "items", items);
+		if (r.has_ref) {
+			json_object_set_new(j, "ref", json_string(ref_path));
+			json_object_set_new(j, "mean_kl", json_real(r.mean_kl));
+			json_object_set_new(j, "max_kl", json_real(r.max_kl));
+			json_object_set_new(j, "top1_agreement", json_real(r.top1));
+			json_object_set_new(j, "positions", json_integer(r.n_positions));
+		}
+		cli_print_json(j);
+		json_decref(j);
+	} else {
+		for (int i = 0; i < r.n_items; i++) {
+			const char *o = r.items[i].output;
+			printf("%-4s %-20s %-8s ", r.items[i].pass ? "pass" : "FAIL", pack->items[i].id,
+			       kolm_match_name(pack->items[i].match));
+			for (int k = 0; o[k] && k < 60; k++)
+				putchar(o[k] == '\n' ? ' ' : o[k]);
+			if (r.has_ref)
+				printf("  (KL %.4f, top-1 %.0f%%)", r.items[i].kl, 100 * r.items[i].top1);
+			putchar('\n');
+		}
+		printf("K = %.4f (%d of %d items passed)\n", r.k, r.n_pass, r.n_items);
+		if (r.has_ref)
+			printf("vs %s: mean KL divergence %.6f (max %.6f), top-1 agreement %.2f%% over %lld positions\n",
+			       ref_path, r.mean_kl, r.max_kl, 100 * r.top1, (long long)r.n_positions);
+	}
+	kolm_eval_result_release(&r);
+out:
+	kolm_engine_close(e);
+	kolm_engine_close(ref);
+	kolm_evalpack_free(pack);
+	return rc;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"evalpack", required_argument, 0, 'E'}, {"ref", required_argument, 0, 'R'},
+		{"perplexity", required_argument, 0, 'P'}, {"ctx-size", required_argument, 0, 'c'},
+		{"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'J'},
+		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+	};
+	const char *pack = NULL, *ref = NULL, *ppl = NULL;
+	long long n_ctx = -1, threads = 2;
+	int json = 0, c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'E': pack = optarg; break;
+		case 'R': ref = optarg; break;
+		case 'P': ppl = optarg; break;
+		case 'c':
+			if (cli_parse_i64(optarg, &n_ctx) != 0 || n_ctx < 8 || n_ctx > 1 << 20)
+				return cli_usage_error("eval: -c needs a chunk size of at least 8, not '%s'", optarg);
+			break;
+		case 't':
+			if (cli_parse_i64(optarg, &threads) != 0 || threads < 1 || threads > 256)
+				return cli_usage_error("eval: -t needs a thread count from 1 to 256, not '%s'", optarg);
+			break;
+		case 'J': json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			return cli_usage_error("eval: unknown option '%s' (see 'kolm eval --help')", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("eval: expected one MODEL.gguf (see 'kolm eval --help')");
+	if (!!pack + !!ppl != 1)
+		return cli_usage_error("eval: give exactly one of --evalpack FILE and --perplexity FILE");
+	if (ref && !pack)
+		return cli_usage_error("eval: --ref goes with --evalpack");
+	if (ppl)
+		return do_ppl(argv[optind], ppl, (int)threads, n_ctx > 0 ? (int)n_ctx : 512, json);
+	return do_pack(argv[optind], pack, ref, (int)threads, n_ctx > 0 ? (int)n_ctx : 0, json);
+}

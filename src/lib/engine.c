@@ -1,0 +1,799 @@
+/* engine.c - load a llama-family GGUF and run its forward pass (see
+ * include/kolm/engine.h for the graph).  Numerics follow ggml's CPU backend
+ * where it matters for token-for-token agreement with llama.cpp: RMSNorm sums
+ * squares in double, RoPE angles are built by repeated float multiplication
+ * (ggml_rope_cache_init), Q is rounded to F16 before the dot with the F16 K
+ * cache, and every weight row is dotted with activations in ggml's
+ * vec_dot_type. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "kolm/engine.h"
+#include "kolm/gguf.h"
+#include "kolm/quant.h"
+#include "kolm/tokenizer.h"
+#include "kolm/types.h"
+
+#define B_MAX 256      /* tokens per internal batch */
+#define ROW_TILE 16    /* weight rows kept hot while a batch streams past */
+
+enum { ARCH_LLAMA, ARCH_QWEN2, ARCH_QWEN3, ARCH_PHI3, ARCH_GEMMA2 };
+
+struct wt {
+	const uint8_t *data;
+	int type;
+	int64_t n_in, n_out;
+	uint64_t row_bytes;
+};
+
+struct layer {
+	float *attn_norm, *ffn_norm, *post_attn_norm, *post_ffw_norm;
+	float *q_norm, *k_norm;            /* qwen3: head_dim each */
+	float *bq, *bk, *bv;               /* biases (qwen2) */
+	struct wt wq, wk, wv, wqkv, wo;    /* wqkv: phi3 (wq.data NULL then) */
+	struct wt wgate, wup, wdown;       /* wgate.data NULL: up holds gate|up (phi3) */
+	uint16_t *kc, *vc;                 /* n_ctx * n_head_kv * head_dim */
+	int swa;                           /* sliding-window layer (gemma2) */
+};
+
+struct kolm_engine {
+	struct kolm_gguf *g;
+	struct kolm_tokenizer *tok;
+	struct kolm_engine_info info;
+	struct ek_ops ops;
+	struct ek_pool *pool;
+	int arch;
+	float eps;
+	float rope_base, rope_scale;       /* freq_base, freq_scale (1/factor) */
+	float *rope_ff;                    /* n_rot/2 frequency factors or NULL */
+	float attn_softcap, final_softcap;
+	int swa_window;
+	float emb_scale;                   /* gemma2: sqrt(n_embd) */
+	float kq_scale;
+	struct wt tok_embd, output;
+	float *out_norm;
+	struct layer *L;
+	int pos;
+	/* work buffers, B_MAX rows each */
+	float *x, *xn, *q, *k, *v, *att, *tmp, *ff1, *ff2, *cs;
+	void *act;
+	size_t act_cap;
+	float *scratch;                    /* per thread: scr_stride floats */
+	size_t scr_stride;
+};
+
+/* ---- loading ---------------------------------------------------------- */
+static int get_int(const struct kolm_gguf *g, const char *arch, const char *key, int64_t def, int64_t *out)
+{
+	char k[160];
+	snprintf(k, sizeof k, "%s.%s", arch, key);
+	int64_t v;
+	if (kolm_gguf_get_i64(g, k, &v) != 0) {
+		if (def < 0)
+			return -1;
+		v = def;
+	}
+	*out = v;
+	return 0;
+}
+
+static double get_f(const struct kolm_gguf *g, const char *arch, const char *key, double def)
+{
+	char k[160];
+	snprintf(k, sizeof k, "%s.%s", arch, key);
+	double v;
+	return kolm_gguf_get_f64(g, k, &v) == 0 ? v : def;
+}
+
+static const struct kolm_gguf_tensor *tfind(const struct kolm_gguf *g, int il, const char *name)
+{
+	char k[128];
+	if (il >= 0)
+		snprintf(k, sizeof k, "blk.%d.%s", il, name);
+	else
+		snprintf(k, sizeof k, "%s", name);
+	return kolm_gguf_tensor_find(g, k);
+}
+
+static int load_wt(const struct kolm_gguf *g, int il, const char *name, int64_t n_in, int64_t n_out,
+		   int optional, struct wt *w, struct kolm_err *err)
+{
+	const struct kolm_gguf_tensor *t = tfind(g, il, name);
+	if (!t) {
+		if (optional)
+			return 0;
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%s' of layer %d is missing", name, il);
+	}
+	if (t->ne[0] != n_in || (n_out > 0 && t->ne[1] != n_out) || t->ne[2] != 1 || t->ne[3] != 1)
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s' has shape %lldx%lld, expected %lldx%lld",
+				    (int)t->name.len, t->name.p, (long long)t->ne[0], (long long)t->ne[1],
+				    (long long)n_in, (long long)n_out);
+	if (!kolm_quant_can_dequantize(t->type))
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': type %s is not supported by the engine",
+				    (int)t->name.len, t->name.p, kolm_type_name(t->type));
+	int act = ek_act_for(t->type);
+	if ((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n_in % 32)
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': rows of %lld are not whole blocks",
+				    (int)t->name.len, t->name.p, (long long)n_in);
+	w->data = t->data;
+	w->type = t->type;
+	w->n_in = t->ne[0];
+	w->n_out = t->ne[1];
+	w->row_bytes = kolm_type_row_bytes(t->type, t->ne[0]);
+	return 0;
+}
+
+static int load_vec(const struct kolm_gguf *g, int il, const char *name, int64_t n, int optional, float **out,
+		    struct kolm_err *err)
+{
+	const struct kolm_gguf_tensor *t = tfind(g, il, name);
+	*out = NULL;
+	if (!t) {
+		if (optional)
+			return 0;
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%s' of layer %d is missing", name, il);
+	}
+	if (t->ne[0] != n || t->ne[1] != 1 || t->ne[2] != 1 || t->ne[3] != 1)
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s' has %lld elements, expected %lld",
+				    (int)t->name.len, t->name.p, (long long)t->ne[0], (long long)n);
+	float *v = malloc((size_t)n * sizeof *v);
+	if (!v)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	if (kolm_row_to_f32(t->type, t->data, v, n) != 0) {
+		free(v);
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': unsupported type %s", (int)t->name.len,
+				    t->name.p, kolm_type_name(t->type));
+	}
+	*out = v;
+	return 0;
+}
+
+static void *xcalloc(size_t n, size_t sz, int *fail)
+{
+	void *p = calloc(n ? n : 1, sz);
+	if (!p)
+		*fail = 1;
+	return p;
+}
+
+static size_t max_sz(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+int kolm_engine_open(struct kolm_engine **out, const char *path, const struct kolm_engine_opts *opts,
+		     struct kolm_err *err)
+{
+	struct kolm_engine_opts dflt = {0};
+	if (!opts)
+		opts = &dflt;
+	struct kolm_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int rc = kolm_gguf_open(&e->g, path, err);
+	if (rc)
+		goto out;
+	const struct kolm_gguf *g = e->g;
+	struct kolm_engine_info *in = &e->info;
+	if (kolm_gguf_get_cstr(g, "general.architecture", in->arch, sizeof in->arch) != 0) {
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': no general.architecture", path);
+		goto out;
+	}
+	const char *a = in->arch;
+	if (!strcmp(a, "llama") || !strcmp(a, "mistral"))
+		e->arch = ARCH_LLAMA;
+	else if (!strcmp(a, "qwen2"))
+		e->arch = ARCH_QWEN2;
+	else if (!strcmp(a, "qwen3"))
+		e->arch = ARCH_QWEN3;
+	else if (!strcmp(a, "phi3"))
+		e->arch = ARCH_PHI3;
+	else if (!strcmp(a, "gemma2"))
+		e->arch = ARCH_GEMMA2;
+	else {
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': architecture '%s' is not supported by the engine "
+				  "(llama, mistral, qwen2, qwen3, phi3, gemma2)", path, a);
+		goto out;
+	}
+	int64_t n_embd, n_layer, n_head, n_head_kv, n_ff, ctx_train, hd, n_rot;
+	if (get_int(g, a, "embedding_length", -1, &n_embd) || get_int(g, a, "block_count", -1, &n_layer) ||
+	    get_int(g, a, "attention.head_count", -1, &n_head) || get_int(g, a, "feed_forward_length", -1, &n_ff)) {
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': missing %s hyperparameters", path, a);
+		goto out;
+	}
+	get_int(g, a, "attention.head_count_kv", n_head, &n_head_kv);
+	get_int(g, a, "context_length", 2048, &ctx_train);
+	if (n_embd <= 0 || n_embd > 65536 || n_layer <= 0 || n_layer > 1024 || n_head <= 0 || n_head > 1024 ||
+	    n_head_kv <= 0 || n_head % n_head_kv || n_ff <= 0 || n_ff > 1 << 20) {
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': implausible hyperparameters", path);
+		goto out;
+	}
+	get_int(g, a, "attention.key_length", n_embd / n_head, &hd);
+	get_int(g, a, "rope.dimension_count", hd, &n_rot);
+	if (hd <= 0 || hd > 1024 || n_rot <= 0 || n_rot > hd || n_rot % 2) {
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': bad head dimension", path);
+		goto out;
+	}
+	in->n_embd = (int)n_embd;
+	in->n_layer = (int)n_layer;
+	in->n_head = (int)n_head;
+	in->n_head_kv = (int)n_head_kv;
+	in->n_ff = (int)n_ff;
+	in->head_dim = (int)hd;
+	in->n_rot = (int)n_rot;
+	in->n_ctx_train = (int)(ctx_train > 0 && ctx_train < (1 << 24) ? ctx_train : 2048);
+	in->rope_neox = e->arch != ARCH_LLAMA;
+	int64_t ft;
+	in->file_type = kolm_gguf_get_i64(g, "general.file_type", &ft) == 0 ? (int)ft : -1;
+	e->eps = (float)get_f(g, a, "attention.layer_norm_rms_epsilon", 1e-5);
+	e->rope_base = (float)get_f(g, a, "rope.freq_base", 10000.0);
+	e->rope_scale = 1.0f;
+	{
+		char st[32] = "";
+		char k[96];
+		snprintf(k, sizeof k, "%s.rope.scaling.type", a);
+		kolm_gguf_get_cstr(g, k, st, sizeof st);
+		double f = get_f(g, a, "rope.scaling.factor", 0.0);
+		if (!strcmp(st, "linear") && f > 0)
+			e->rope_scale = (float)(1.0 / f);
+	}
+	if (e->arch == ARCH_GEMMA2) {
+		e->attn_softcap = (float)get_f(g, a, "attn_logit_softcapping", 50.0);
+		e->final_softcap = (float)get_f(g, a, "final_logit_softcapping", 30.0);
+		int64_t w;
+		get_int(g, a, "attention.sliding_window", 4096, &w);
+		e->swa_window = (int)w;
+		e->emb_scale = sqrtf((float)n_embd);
+		e->kq_scale = n_layer == 46 ? 1.0f / sqrtf((float)(n_embd / n_head)) : 1.0f / sqrtf((float)hd);
+	} else {
+		e->kq_scale = 1.0f / sqrtf((float)hd);
+	}
+
+	/* tensors */
+	const struct kolm_gguf_tensor *te = kolm_gguf_tensor_find(g, "token_embd.weight");
+	if (!te) {
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': no token_embd.weight", path);
+		goto out;
+	}
+	in->n_vocab = (int)te->ne[1];
+	if ((rc = load_wt(g, -1, "token_embd.weight", n_embd, te->ne[1], 0, &e->tok_embd, err)))
+		goto out;
+	if ((rc = load_wt(g, -1, "output.weight", n_embd, in->n_vocab, 1, &e->output, err)))
+		goto out;
+	if (!e->output.data)
+		e->output = e->tok_embd;
+	if ((rc = load_vec(g, -1, "output_norm.weight", n_embd, 0, &e->out_norm, err)))
+		goto out;
+	if ((rc = load_vec(g, -1, "rope_freqs.weight", n_rot / 2, 1, &e->rope_ff, err)))
+		goto out;
+	if (!e->rope_ff && e->arch == ARCH_PHI3 &&
+	    (rc = load_vec(g, -1, "rope_factors_short.weight", n_rot / 2, 1, &e->rope_ff, err)))
+		goto out;
+	e->L = calloc((size_t)n_layer, sizeof *e->L);
+	if (!e->L) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	const int64_t nq = n_head * hd, nkv = n_head_kv * hd;
+	for (int il = 0; il < n_layer; il++) {
+		struct layer *l = &e->L[il];
+		if ((rc = load_vec(g, il, "attn_norm.weight", n_embd, 0, &l->attn_norm, err)) ||
+		    (rc = load_vec(g, il, "ffn_norm.weight", n_embd, 0, &l->ffn_norm, err)) ||
+		    (rc = load_vec(g, il, "attn_q.bias", nq, 1, &l->bq, err)) ||
+		    (rc = load_vec(g, il, "attn_k.bias", nkv, 1, &l->bk, err)) ||
+		    (rc = load_vec(g, il, "attn_v.bias", nkv, 1, &l->bv, err)) ||
+		    (rc = load_wt(g, il, "attn_output.weight", nq, n_embd, 0, &l->wo, err)) ||
+		    (rc = load_wt(g, il, "ffn_down.weight", n_ff, n_embd, 0, &l->wdown, err)))
+			goto out;
+		if (e->arch == ARCH_QWEN3 &&
+		    ((rc = load_vec(g, il, "attn_q_norm.weight", hd, 0, &l->q_norm, err)) ||
+		     (rc = load_vec(g, il, "attn_k_norm.weight", hd, 0, &l->k_norm, err))))
+			goto out;
+		if (e->arch == ARCH_GEMMA2 &&
+		    ((rc = load_vec(g, il, "post_attention_norm.weight", n_embd, 0, &l->post_attn_norm, err)) ||
+		     (rc = load_vec(g, il, "post_ffw_norm.weight", n_embd, 0, &l->post_ffw_norm, err))))
+			goto out;
+		if (tfind(g, il, "attn_qkv.weight")) {
+			if ((rc = load_wt(g, il, "attn_qkv.weight", n_embd, nq + 2 * nkv, 0, &l->wqkv, err)))
+				goto out;
+		} else if ((rc = load_wt(g, il, "attn_q.weight", n_embd, nq, 0, &l->wq, err)) ||
+			   (rc = load_wt(g, il, "attn_k.weight", n_embd, nkv, 0, &l->wk, err)) ||
+			   (rc = load_wt(g, il, "attn_v.weight", n_embd, nkv, 0, &l->wv, err)))
+			goto out;
+		if (tfind(g, il, "ffn_gate.weight")) {
+			if ((rc = load_wt(g, il, "ffn_gate.weight", n_embd, n_ff, 0, &l->wgate, err)) ||
+			    (rc = load_wt(g, il, "ffn_up.weight", n_embd, n_ff, 0, &l->wup, err)))
+				goto out;
+		} else if ((rc = load_wt(g, il, "ffn_up.weight", n_embd, 2 * n_ff, 0, &l->wup, err)))
+			goto out;
+		l->swa = e->arch == ARCH_GEMMA2 && il % 2 == 0;
+	}
+	for (int64_t i = 0; i < kolm_gguf_tensor_count(g); i++) {
+		const struct kolm_gguf_tensor *t = kolm_gguf_tensor_at(g, i);
+		in->n_params += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+		in->weight_bytes += t->nbytes;
+	}
+
+	/* tokenizer (optional: synthetic benchmark models have none) */
+	if (kolm_gguf_kv_find(g, "tokenizer.ggml.tokens")) {
+		if ((rc = kolm_tokenizer_new(&e->tok, g, err)))
+			goto out;
+	}
+
+	/* cache and buffers */
+	int n_ctx = opts->n_ctx > 0 ? opts->n_ctx : (in->n_ctx_train < 4096 ? in->n_ctx_train : 4096);
+	if (n_ctx > (1 << 20))
+		n_ctx = 1 << 20;
+	in->n_ctx = n_ctx;
+	e->ops.simd = !opts->scalar && ek_have_avx2();
+	in->simd = e->ops.simd ? "avx2" : "scalar";
+	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
+	if (nthreads > 256)
+		nthreads = 256;
+	if (ek_pool_new(&e->pool, nthreads) != 0) {
+		rc = kolm_err_set(err, KOLM_E_IO, "cannot start %d threads", nthreads);
+		goto out;
+	}
+	int fail = 0;
+	for (int il = 0; il < n_layer; il++) {
+		e->L[il].kc = xcalloc((size_t)n_ctx * (size_t)nkv, 2, &fail);
+		e->L[il].vc = xcalloc((size_t)n_ctx * (size_t)nkv, 2, &fail);
+	}
+	const size_t B = B_MAX;
+	size_t wide = max_sz((size_t)(nq + 2 * nkv), (size_t)(2 * n_ff));
+	wide = max_sz(wide, (size_t)in->n_vocab);
+	e->x = xcalloc(B * (size_t)n_embd, 4, &fail);
+	e->xn = xcalloc(B * max_sz((size_t)n_embd, (size_t)nq), 4, &fail);
+	e->q = xcalloc(B * (size_t)nq, 4, &fail);
+	e->k = xcalloc(B * (size_t)nkv, 4, &fail);
+	e->v = xcalloc(B * (size_t)nkv, 4, &fail);
+	e->att = xcalloc(B * (size_t)nq, 4, &fail);
+	e->tmp = xcalloc(B * wide, 4, &fail);
+	e->ff1 = xcalloc(B * (size_t)n_ff, 4, &fail);
+	e->ff2 = xcalloc(B * (size_t)n_ff, 4, &fail);
+	e->cs = xcalloc(B * (size_t)n_rot, 4, &fail);
+	size_t max_in = max_sz((size_t)n_embd, max_sz((size_t)n_ff, (size_t)nq));
+	e->act_cap = B * max_in * 4;
+	e->act = xcalloc(e->act_cap, 1, &fail);
+	e->scr_stride = max_sz(max_in, (size_t)n_ctx + (size_t)hd) + 16;
+	e->scratch = xcalloc((size_t)nthreads * e->scr_stride, 4, &fail);
+	if (fail) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory for a %d-position cache", n_ctx);
+		goto out;
+	}
+	*out = e;
+	return 0;
+out:
+	kolm_engine_close(e);
+	return rc;
+}
+
+void kolm_engine_close(struct kolm_engine *e)
+{
+	if (!e)
+		return;
+	ek_pool_free(e->pool);
+	if (e->L) {
+		for (int il = 0; il < e->info.n_layer; il++) {
+			struct layer *l = &e->L[il];
+			free(l->attn_norm);
+			free(l->ffn_norm);
+			free(l->post_attn_norm);
+			free(l->post_ffw_norm);
+			free(l->q_norm);
+			free(l->k_norm);
+			free(l->bq);
+			free(l->bk);
+			free(l->bv);
+			free(l->kc);
+			free(l->vc);
+		}
+		free(e->L);
+	}
+	free(e->out_norm);
+	free(e->rope_ff);
+	free(e->x);
+	free(e->xn);
+	free(e->q);
+	free(e->k);
+	free(e->v);
+	free(e->att);
+	free(e->tmp);
+	free(e->ff1);
+	free(e->ff2);
+	free(e->cs);
+	free(e->act);
+	free(e->scratch);
+	kolm_tokenizer_free(e->tok);
+	kolm_gguf_close(e->g);
+	free(e);
+}
+
+const struct kolm_engine_info *kolm_engine_info(const struct kolm_engine *e)
+{
+	return &e->info;
+}
+
+const struct kolm_tokenizer *kolm_engine_tokenizer(const struct kolm_engine *e)
+{
+	return e->tok;
+}
+
+const struct kolm_gguf *kolm_engine_gguf(const struct kolm_engine *e)
+{
+	return e->g;
+}
+
+int kolm_engine_pos(const struct kolm_engine *e)
+{
+	return e->pos;
+}
+
+void kolm_engine_seek(struct kolm_engine *e, int pos)
+{
+	if (pos < 0)
+		pos = 0;
+	if (pos < e->pos)
+		e->pos = pos;
+}
+
+/* ---- matrix x batch ----------------------------------------------------- */
+struct mm_job {
+	struct kolm_engine *e;
+	const struct wt *w;
+	const uint8_t *xa;      /* activations, nb rows of abytes */
+	size_t abytes;
+	int act;
+	int nb;
+	float *y;               /* nb rows of ldy */
+	int64_t ldy;
+	int64_t next;           /* next row chunk to take (atomic) */
+	int64_t chunk;          /* rows per chunk */
+};
+
+/* Rows are taken in chunks from a shared counter, so a thread that the OS
+ * holds back (another process on the core) does not hold up the others. */
+static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1);
+
+static void mm_task(void *ctx, int ith, int nth)
+{
+	struct mm_job *j = ctx;
+	(void)nth;
+	for (;;) {
+		int64_t r0 = __atomic_fetch_add(&j->next, j->chunk, __ATOMIC_RELAXED);
+		if (r0 >= j->w->n_out)
+			break;
+		int64_t r1 = r0 + j->chunk < j->w->n_out ? r0 + j->chunk : j->w->n_out;
+		mm_rows(j, ith, r0, r1);
+	}
+}
+
+static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
+{
+	const struct wt *w = j->w;
+	float *scr = j->e->scratch + (size_t)ith * j->e->scr_stride;
+	const struct ek_ops *ops = &j->e->ops;
+	if (j->act == EK_ACT_DEQ) {
+		for (int64_t r = r0; r < r1; r++) {
+			if (kolm_dequantize_row(w->type, w->data + (uint64_t)r * w->row_bytes, scr, w->n_in) != 0)
+				memset(scr, 0, (size_t)w->n_in * sizeof *scr);
+			for (int b = 0; b < j->nb; b++)
+				j->y[b * j->ldy + r] = ek_dot_f32(ops, scr, (const float *)(const void *)(j->xa + b * j->abytes),
+								  w->n_in);
+		}
+		return;
+	}
+	if (j->nb == 1) {
+		for (int64_t r = r0; r < r1; r++)
+			j->y[r] = ek_dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, scr);
+		return;
+	}
+	for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
+		const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
+		for (int b = 0; b < j->nb; b++)
+			for (int64_t r = rt; r < re; r++)
+				j->y[b * j->ldy + r] = ek_dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes,
+							      j->xa + b * j->abytes, w->n_in, scr);
+	}
+}
+
+/* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart. */
+static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, float *y,
+		   int64_t ldy)
+{
+	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
+	j.act = ek_act_for(w->type);
+	/* Q8_0 rows in a prompt batch are dotted with F32 activations: more
+	 * accurate, and what reproduces llama.cpp's prompt-pass logits for the
+	 * Q8_0 goldens (Q8_0-quantized activations flip stories260K p0's first
+	 * token); single-token decode uses the Q8_0 integer dot. */
+	if (nb > 1 && w->type == KOLM_T_Q8_0)
+		j.act = EK_ACT_DEQ;
+	int mk = j.act == EK_ACT_DEQ ? EK_ACT_F32 : j.act;
+	j.abytes = ek_act_bytes(mk, w->n_in);
+	for (int b = 0; b < nb; b++)
+		ek_act_make(&e->ops, mk, x + b * ldx, (uint8_t *)e->act + b * j.abytes, w->n_in);
+	j.xa = e->act;
+	const int nth = ek_pool_threads(e->pool);
+	/* ~8 chunks per thread, whole row tiles */
+	j.chunk = (w->n_out + 8 * nth - 1) / (8 * nth);
+	j.chunk = (j.chunk + ROW_TILE - 1) / ROW_TILE * ROW_TILE;
+	if (j.chunk < ROW_TILE)
+		j.chunk = ROW_TILE;
+	ek_pool_run(e->pool, mm_task, &j);
+}
+
+/* ---- element-wise pieces ---------------------------------------------- */
+static void rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y)
+{
+	double s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s += (double)(x[i] * x[i]);
+	const float mean = (float)(s / (double)n);
+	const float scale = 1.0f / sqrtf(mean + eps);
+	for (int64_t i = 0; i < n; i++)
+		y[i] = (x[i] * scale) * w[i];
+}
+
+/* cos/sin for one position: cs[2i], cs[2i+1] for pair i < n_rot/2
+ * (ggml_rope_cache_init with ext_factor 0, attn_factor 1) */
+static void rope_cache(const struct kolm_engine *e, int pos, float *cs)
+{
+	const int n_rot = e->info.n_rot;
+	const float theta_scale = powf(e->rope_base, -2.0f / (float)n_rot);
+	float theta = (float)pos;
+	for (int i0 = 0; i0 < n_rot; i0 += 2) {
+		const float ff = e->rope_ff ? e->rope_ff[i0 / 2] : 1.0f;
+		const float t = e->rope_scale * (theta / ff);
+		cs[i0] = cosf(t);
+		cs[i0 + 1] = sinf(t);
+		theta *= theta_scale;
+	}
+}
+
+static void rope_apply(const struct kolm_engine *e, float *x, const float *cs)
+{
+	const int n_rot = e->info.n_rot;
+	if (e->info.rope_neox) {
+		const int h = n_rot / 2;
+		for (int i = 0; i < h; i++) {
+			const float x0 = x[i], x1 = x[i + h], c = cs[2 * i], s = cs[2 * i + 1];
+			x[i] = x0 * c - x1 * s;
+			x[i + h] = x0 * s + x1 * c;
+		}
+	} else {
+		for (int i0 = 0; i0 < n_rot; i0 += 2) {
+			const float x0 = x[i0], x1 = x[i0 + 1], c = cs[i0], s = cs[i0 + 1];
+			x[i0] = x0 * c - x1 * s;
+			x[i0 + 1] = x0 * s + x1 * c;
+		}
+	}
+}
+
+static inline float silu(float x)
+{
+	return x / (1.0f + expf(-x));
+}
+
+static inline float gelu(float x)
+{
+	const float c = 0.797884560802865355f, a = 0.044715f;
+	return 0.5f * x * (1.0f + tanhf(c * x * (1.0f + a * x * x)));
+}
+
+/* ---- attention -------------------------------------------------------- */
+struct att_job {
+	struct kolm_engine *e;
+	const struct layer *l;
+	int pos0, nb;
+};
+
+static void att_task(void *ctx, int ith, int nth)
+{
+	const struct att_job *j = ctx;
+	struct kolm_engine *e = j->e;
+	const struct kolm_engine_info *in = &e->info;
+	const int hd = in->head_dim, nh = in->n_head, nkv = in->n_head_kv, grp = nh / nkv;
+	const int items = j->nb * nh;
+	const int per = (items + nth - 1) / nth;
+	const int i0 = per * ith, i1 = i0 + per < items ? i0 + per : items;
+	float *sc = e->scratch + (size_t)ith * e->scr_stride;
+	uint16_t *q16 = (uint16_t *)(void *)(sc + in->n_ctx);
+	for (int it = i0; it < i1; it++) {
+		const int b = it / nh, h = it % nh, g = h / grp;
+		const int p = j->pos0 + b;
+		int t0 = 0;
+		if (j->l->swa && e->swa_window > 0 && p - e->swa_window + 1 > 0)
+			t0 = p - e->swa_window + 1;
+		ek_to_f16(e->q + (size_t)b * nh * hd + (size_t)h * hd, q16, hd);
+		float mx = -INFINITY;
+		for (int t = t0; t <= p; t++) {
+			float s = ek_dot_f16(&e->ops, q16, j->l->kc + ((size_t)t * nkv + g) * hd, hd) * e->kq_scale;
+			if (e->attn_softcap > 0)
+				s = e->attn_softcap * tanhf(s / e->attn_softcap);
+			sc[t] = s;
+			if (s > mx)
+				mx = s;
+		}
+		double sum = 0;
+		for (int t = t0; t <= p; t++) {
+			sc[t] = expf(sc[t] - mx);
+			sum += sc[t];
+		}
+		const float inv = (float)(1.0 / sum);
+		float *o = e->att + (size_t)b * nh * hd + (size_t)h * hd;
+		memset(o, 0, (size_t)hd * sizeof *o);
+		for (int t = t0; t <= p; t++)
+			ek_axpy_f16(&e->ops, o, j->l->vc + ((size_t)t * nkv + g) * hd, sc[t] * inv, hd);
+	}
+}
+
+/* ---- forward ---------------------------------------------------------- */
+static int embed(struct kolm_engine *e, int32_t tok, float *x)
+{
+	const struct wt *w = &e->tok_embd;
+	if (kolm_dequantize_row(w->type, w->data + (uint64_t)tok * w->row_bytes, x, w->n_in) != 0)
+		return -1;
+	if (e->emb_scale > 0)
+		for (int64_t i = 0; i < w->n_in; i++)
+			x[i] *= e->emb_scale;
+	return 0;
+}
+
+static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, float *logits, int all)
+{
+	const struct kolm_engine_info *in = &e->info;
+	const int64_t d = in->n_embd, hd = in->head_dim, nh = in->n_head, nkv = in->n_head_kv, nff = in->n_ff;
+	const int64_t nq = nh * hd, nk = nkv * hd;
+	const int pos0 = e->pos;
+	for (int b = 0; b < nb; b++) {
+		embed(e, tok[b], e->x + b * d);
+		rope_cache(e, pos0 + b, e->cs + (size_t)b * in->n_rot);
+	}
+	for (int il = 0; il < in->n_layer; il++) {
+		struct layer *l = &e->L[il];
+		for (int b = 0; b < nb; b++)
+			rmsnorm(e->x + b * d, l->attn_norm, d, e->eps, e->xn + b * d);
+		if (l->wqkv.data) {
+			matmul(e, &l->wqkv, e->xn, d, nb, e->tmp, nq + 2 * nk);
+			for (int b = 0; b < nb; b++) {
+				const float *r = e->tmp + b * (nq + 2 * nk);
+				memcpy(e->q + b * nq, r, (size_t)nq * 4);
+				memcpy(e->k + b * nk, r + nq, (size_t)nk * 4);
+				memcpy(e->v + b * nk, r + nq + nk, (size_t)nk * 4);
+			}
+		} else {
+			matmul(e, &l->wq, e->xn, d, nb, e->q, nq);
+			matmul(e, &l->wk, e->xn, d, nb, e->k, nk);
+			matmul(e, &l->wv, e->xn, d, nb, e->v, nk);
+		}
+		for (int b = 0; b < nb; b++) {
+			float *q = e->q + b * nq, *k = e->k + b * nk, *v = e->v + b * nk;
+			if (l->bq)
+				for (int64_t i = 0; i < nq; i++)
+					q[i] += l->bq[i];
+			if (l->bk)
+				for (int64_t i = 0; i < nk; i++)
+					k[i] += l->bk[i];
+			if (l->bv)
+				for (int64_t i = 0; i < nk; i++)
+					v[i] += l->bv[i];
+			const float *cs = e->cs + (size_t)b * in->n_rot;
+			for (int64_t h = 0; h < nh; h++) {
+				if (l->q_norm)
+					rmsnorm(q + h * hd, l->q_norm, hd, e->eps, q + h * hd);
+				rope_apply(e, q + h * hd, cs);
+			}
+			for (int64_t h = 0; h < nkv; h++) {
+				if (l->k_norm)
+					rmsnorm(k + h * hd, l->k_norm, hd, e->eps, k + h * hd);
+				rope_apply(e, k + h * hd, cs);
+			}
+			const size_t off = (size_t)(pos0 + b) * (size_t)nk;
+			ek_act_make(&e->ops, EK_ACT_F16, k, l->kc + off, nk);
+			ek_act_make(&e->ops, EK_ACT_F16, v, l->vc + off, nk);
+		}
+		struct att_job aj = {.e = e, .l = l, .pos0 = pos0, .nb = nb};
+		ek_pool_run(e->pool, att_task, &aj);
+		matmul(e, &l->wo, e->att, nq, nb, e->tmp, d);
+		for (int b = 0; b < nb; b++) {
+			float *o = e->tmp + b * d, *x = e->x + b * d;
+			if (l->post_attn_norm)
+				rmsnorm(o, l->post_attn_norm, d, e->eps, o);
+			for (int64_t i = 0; i < d; i++)
+				x[i] += o[i];
+			rmsnorm(x, l->ffn_norm, d, e->eps, e->xn + b * d);
+		}
+		if (l->wgate.data) {
+			matmul(e, &l->wgate, e->xn, d, nb, e->ff1, nff);
+			matmul(e, &l->wup, e->xn, d, nb, e->ff2, nff);
+		} else {
+			matmul(e, &l->wup, e->xn, d, nb, e->tmp, 2 * nff);
+			for (int b = 0; b < nb; b++) {
+				memcpy(e->ff1 + b * nff, e->tmp + b * 2 * nff, (size_t)nff * 4);
+				memcpy(e->ff2 + b * nff, e->tmp + b * 2 * nff + nff, (size_t)nff * 4);
+			}
+		}
+		for (int64_t i = 0; i < (int64_t)nb * nff; i++)
+			e->ff1[i] = (e->arch == ARCH_GEMMA2 ? gelu(e->ff1[i]) : silu(e->ff1[i])) * e->ff2[i];
+		matmul(e, &l->wdown, e->ff1, nff, nb, e->tmp, d);
+		for (int b = 0; b < nb; b++) {
+			float *o = e->tmp + b * d, *x = e->x + b * d;
+			if (l->post_ffw_norm)
+				rmsnorm(o, l->post_ffw_norm, d, e->eps, o);
+			for (int64_t i = 0; i < d; i++)
+				x[i] += o[i];
+		}
+	}
+	e->pos += nb;
+	if (!logits)
+		return;
+	const int first = all ? 0 : nb - 1, cnt = all ? nb : 1;
+	for (int b = 0; b < cnt; b++)
+		rmsnorm(e->x + (first + b) * d, e->out_norm, d, e->eps, e->xn + b * d);
+	/* write straight into the caller's buffer, row by row */
+	const int64_t nv = in->n_vocab;
+	for (int b0 = 0; b0 < cnt; b0 += B_MAX) {
+		int n = cnt - b0 < B_MAX ? cnt - b0 : B_MAX;
+		matmul(e, &e->output, e->xn + (size_t)b0 * d, d, n, logits + (size_t)b0 * nv, nv);
+	}
+	if (e->final_softcap > 0)
+		for (int64_t i = 0; i < (int64_t)cnt * nv; i++)
+			logits[i] = e->final_softcap * tanhf(logits[i] / e->final_softcap);
+}
+
+int kolm_engine_decode(struct kolm_engine *e, const int32_t *tokens, int n, float *logits, int all,
+		       struct kolm_err *err)
+{
+	if (n <= 0)
+		return kolm_err_set(err, KOLM_E_USAGE, "no tokens to decode");
+	if (n > e->info.n_ctx - e->pos)
+		return kolm_err_set(err, KOLM_E_TOOBIG, "context full: %d + %d tokens exceed %d positions", e->pos, n,
+				    e->info.n_ctx);
+	for (int i = 0; i < n; i++)
+		if (tokens[i] < 0 || tokens[i] >= e->info.n_vocab)
+			return kolm_err_set(err, KOLM_E_USAGE, "token id %d is outside the vocabulary (%d)",
+					    (int)tokens[i], e->info.n_vocab);
+	for (int i = 0; i < n; i += B_MAX) {
+		int nb = n - i < B_MAX ? n - i : B_MAX;
+		float *lg = NULL;
+		if (logits && all)
+			lg = logits + (size_t)i * e->info.n_vocab;
+		else if (logits && i + nb == n)
+			lg = logits;
+		forward_batch(e, tokens + i, nb, lg, all);
+	}
+	return 0;
+}
+
+/* ---- kernels for tests ------------------------------------------------ */
+const char *kolm_engine_simd_name(void)
+{
+	return ek_have_avx2() ? "avx2" : "scalar";
+}
+
+int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int simd, float *out)
+{
+	if (!kolm_quant_can_dequantize(wtype) || n <= 0 || kolm_type_row_bytes(wtype, n) == 0)
+		return KOLM_E_USAGE;
+	int act = ek_act_for(wtype);
+	if ((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n % 32)
+		return KOLM_E_USAGE;
+	struct ek_ops ops = {.simd = simd && ek_have_avx2()};
+	int mk = act == EK_ACT_DEQ ? EK_ACT_F32 : act;
+	void *xa = malloc(ek_act_bytes(mk, n));
+	float *scr = malloc((size_t)n * sizeof *scr);
+	if (!xa || !scr) {
+		free(xa);
+		free(scr);
+		return KOLM_E_NOMEM;
+	}
+	ek_act_make(&ops, mk, x, xa, n);
+	*out = ek_dot(&ops, wtype, w, xa, n, scr);
+	free(xa);
+	free(scr);
+	return 0;
+}

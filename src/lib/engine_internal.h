@@ -1,0 +1,55 @@
+/* engine_internal.h - the engine's kernels (engine_kernels.c) and thread
+ * pool (engine_pool.c), shared with engine.c.
+ *
+ * A weight row is dotted against an activation vector that was first put
+ * into the form ggml's CPU backend uses for that weight type (its
+ * vec_dot_type), so rounding follows llama.cpp:
+ *   F32 weights          F32 activations
+ *   F16 / BF16 weights   activations rounded to F16 / BF16
+ *   Q4_0 Q5_0 Q8_0       activations quantized to Q8_0 (34-byte blocks)
+ *   Q4_1 Q5_1            activations quantized to Q8_1 (36-byte blocks: d, s=d*sum, qs)
+ *   K-quants, IQ4_*      the weight row is dequantized and dotted in F32
+ * Every kernel has a scalar reference; the AVX2 versions (chosen at run time)
+ * compute the same integer sums and differ only in float summation order. */
+#ifndef KOLM_ENGINE_INTERNAL_H
+#define KOLM_ENGINE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ek_act { EK_ACT_F32, EK_ACT_F16, EK_ACT_BF16, EK_ACT_Q8_0, EK_ACT_Q8_1, EK_ACT_DEQ };
+
+#define EK_B_Q8_0 34
+#define EK_B_Q8_1 36
+
+struct ek_ops {
+	int simd; /* 1: AVX2 kernels in use */
+};
+
+int ek_act_for(int wtype);
+/* Bytes of n activations in form `act` (F32 for EK_ACT_DEQ). */
+size_t ek_act_bytes(int act, int64_t n);
+/* Put n floats into form `act`. */
+void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, int64_t n);
+/* Dot of one weight row (type wtype, n elements) with activations xa in the
+ * form ek_act_for(wtype).  scratch: n floats (used by EK_ACT_DEQ types). */
+float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
+	     float *scratch);
+/* F32 dot, and the F16-KV helpers used by attention. */
+float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n);
+float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n);
+/* y[i] += a * f16(v[i]) */
+void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a, int64_t n);
+void ek_to_f16(const float *x, uint16_t *y, int64_t n);
+int ek_have_avx2(void);
+
+/* ---- thread pool ---------------------------------------------------- */
+struct ek_pool;
+typedef void (*ek_task_fn)(void *ctx, int ith, int nth);
+int ek_pool_new(struct ek_pool **out, int nthreads);
+void ek_pool_free(struct ek_pool *p);
+int ek_pool_threads(const struct ek_pool *p);
+/* Run fn(ctx, ith, nth) on every thread (the caller is ith 0) and wait. */
+void ek_pool_run(struct ek_pool *p, ek_task_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,469 @@
+/* engine_kernels.c - row dot products for the engine: activation formats
+ * (F32, F16, BF16, Q8_0, Q8_1) made the way ggml's CPU backend makes them,
+ * scalar reference dots for every weight type, and AVX2 versions of the hot
+ * ones (F32, F16, Q8_0, Q4_0, activation quantization).  The AVX2 dots sum
+ * exactly the same integer products per block as the scalar ones; only the
+ * order of the float accumulation differs (tests/unit/test_engine.c). */
+#include <math.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "kolm/quant.h"
+#include "kolm/types.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define EK_X86 1
+#endif
+
+static inline float h2f(const uint8_t *p)
+{
+	return kolm_fp16_to_fp32((uint16_t)(p[0] | (p[1] << 8)));
+}
+
+static inline void f2h(uint8_t *p, float f)
+{
+	uint16_t h = kolm_fp32_to_fp16(f);
+	p[0] = (uint8_t)(h & 0xff);
+	p[1] = (uint8_t)(h >> 8);
+}
+
+/* round to nearest, ties to even (what _mm256_round_ps(_MM_ROUND_NEAREST)
+ * does); |f| <= 127.5 here */
+static inline int near_int(float f)
+{
+	float v = f + 12582912.f;
+	int32_t i;
+	memcpy(&i, &v, sizeof i);
+	return (i & 0x007fffff) - 0x00400000;
+}
+
+int ek_have_avx2(void)
+{
+#ifdef EK_X86
+	static int cached = -1;
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (c < 0) {
+		__builtin_cpu_init();
+		/* F16C has no __builtin_cpu_supports name in clang 14: every CPU
+		 * with AVX2 and FMA also has it */
+		c = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return c;
+#else
+	return 0;
+#endif
+}
+
+int ek_act_for(int wtype)
+{
+	switch (wtype) {
+	case KOLM_T_F32: return EK_ACT_F32;
+	case KOLM_T_F16: return EK_ACT_F16;
+	case KOLM_T_BF16: return EK_ACT_BF16;
+	case KOLM_T_Q4_0: case KOLM_T_Q5_0: case KOLM_T_Q8_0: return EK_ACT_Q8_0;
+	case KOLM_T_Q4_1: case KOLM_T_Q5_1: return EK_ACT_Q8_1;
+	default: return EK_ACT_DEQ;
+	}
+}
+
+size_t ek_act_bytes(int act, int64_t n)
+{
+	switch (act) {
+	case EK_ACT_F16: case EK_ACT_BF16: return (size_t)n * 2;
+	case EK_ACT_Q8_0: return (size_t)(n / 32) * EK_B_Q8_0;
+	case EK_ACT_Q8_1: return (size_t)(n / 32) * EK_B_Q8_1;
+	default: return (size_t)n * 4;
+	}
+}
+
+void ek_to_f16(const float *x, uint16_t *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = kolm_fp32_to_fp16(x[i]);
+}
+
+/* ---- scalar reference ------------------------------------------------ */
+/* ggml quantize_row_q8_0 (x86 path): d = amax/127, id = 127/amax, round to
+ * nearest even.  Q8_1 adds s = d * sum(qs). */
+static void ref_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
+{
+	const size_t bs = with_sum ? EK_B_Q8_1 : EK_B_Q8_0;
+	for (int64_t b = 0; b < n / 32; b++, x += 32, y += bs) {
+		float amax = 0;
+		for (int j = 0; j < 32; j++)
+			amax = fmaxf(amax, fabsf(x[j]));
+		const float d = amax / 127.f;
+		const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+		int8_t *qs = (int8_t *)(y + (with_sum ? 4 : 2));
+		int sum = 0;
+		for (int j = 0; j < 32; j++) {
+			qs[j] = (int8_t)near_int(x[j] * id);
+			sum += qs[j];
+		}
+		f2h(y, d);
+		if (with_sum)
+			f2h(y + 2, d * (float)sum);
+	}
+}
+
+static float ref_dot_f32(const float *a, const float *b, int64_t n)
+{
+	double s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s += (double)(a[i] * b[i]);
+	return (float)s;
+}
+
+static float ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	double s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+static float ref_dot_bf16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	double s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s += (double)(kolm_bf16_to_fp32(a[i]) * kolm_bf16_to_fp32(b[i]));
+	return (float)s;
+}
+
+static float ref_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
+		const int8_t *xq = (const int8_t *)(x + 2), *yq = (const int8_t *)(y + 2);
+		int si = 0;
+		for (int j = 0; j < 32; j++)
+			si += xq[j] * yq[j];
+		s += (float)si * (h2f(x) * h2f(y));
+	}
+	return s;
+}
+
+static float ref_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const int8_t *yq = (const int8_t *)(y + 2);
+		int si = 0;
+		for (int j = 0; j < 16; j++) {
+			si += ((x[2 + j] & 0x0f) - 8) * yq[j];
+			si += ((x[2 + j] >> 4) - 8) * yq[j + 16];
+		}
+		s += (float)si * (h2f(x) * h2f(y));
+	}
+	return s;
+}
+
+static float ref_dot_q4_1(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 20, y += 36) {
+		const int8_t *yq = (const int8_t *)(y + 4);
+		int si = 0;
+		for (int j = 0; j < 16; j++) {
+			si += (x[4 + j] & 0x0f) * yq[j];
+			si += (x[4 + j] >> 4) * yq[j + 16];
+		}
+		s += (h2f(x) * h2f(y)) * (float)si + h2f(x + 2) * h2f(y + 2);
+	}
+	return s;
+}
+
+static float ref_dot_q5_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 22, y += 34) {
+		const int8_t *yq = (const int8_t *)(y + 2);
+		uint32_t qh;
+		memcpy(&qh, x + 2, 4);
+		int si = 0;
+		for (int j = 0; j < 16; j++) {
+			int h0 = ((qh >> j) << 4) & 0x10, h1 = (qh >> (j + 12)) & 0x10;
+			si += (((x[6 + j] & 0x0f) | h0) - 16) * yq[j];
+			si += (((x[6 + j] >> 4) | h1) - 16) * yq[j + 16];
+		}
+		s += (float)si * (h2f(x) * h2f(y));
+	}
+	return s;
+}
+
+static float ref_dot_q5_1(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 24, y += 36) {
+		const int8_t *yq = (const int8_t *)(y + 4);
+		uint32_t qh;
+		memcpy(&qh, x + 4, 4);
+		int si = 0;
+		for (int j = 0; j < 16; j++) {
+			int h0 = ((qh >> j) << 4) & 0x10, h1 = (qh >> (j + 12)) & 0x10;
+			si += ((x[8 + j] & 0x0f) | h0) * yq[j];
+			si += ((x[8 + j] >> 4) | h1) * yq[j + 16];
+		}
+		s += (h2f(x) * h2f(y)) * (float)si + h2f(x + 2) * h2f(y + 2);
+	}
+	return s;
+}
+
+/* ---- AVX2 ------------------------------------------------------------- */
+#ifdef EK_X86
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+/* fp16 -> fp32 with the F16C instruction (exact, like kolm_fp16_to_fp32) */
+AVX2 static inline float h2f_c(const uint8_t *p)
+{
+	uint16_t h;
+	memcpy(&h, p, 2);
+	return _cvtsh_ss(h);
+}
+
+AVX2 static inline float hsum8(__m256 v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+
+AVX2 static inline int hsum8i(__m256i v)
+{
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+	return _mm_cvtsi128_si32(s);
+}
+
+AVX2 static void avx2_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
+{
+	const size_t bs = with_sum ? EK_B_Q8_1 : EK_B_Q8_0;
+	const __m256 sign = _mm256_set1_ps(-0.0f);
+	for (int64_t b = 0; b < n / 32; b++, x += 32, y += bs) {
+		__m256 v[4];
+		__m256 m = _mm256_setzero_ps();
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(x + 8 * k);
+			m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[k]));
+		}
+		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+		m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+		const float amax = _mm_cvtss_f32(m4);
+		if (amax != amax) { /* NaN: leave it to the scalar code */
+			ref_quant_q8(x, y, 32, with_sum);
+			continue;
+		}
+		const float d = amax / 127.f;
+		const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+		const __m256 vid = _mm256_set1_ps(id);
+		__m256i q[4];
+		for (int k = 0; k < 4; k++)
+			q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], vid),
+								  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+		f2h(y, d);
+		if (with_sum) {
+			__m256i s = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+			f2h(y + 2, d * (float)hsum8i(s));
+		}
+		__m256i p01 = _mm256_packs_epi32(q[0], q[1]);
+		__m256i p23 = _mm256_packs_epi32(q[2], q[3]);
+		__m256i p = _mm256_packs_epi16(p01, p23);
+		p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+		_mm256_storeu_si256((__m256i *)(void *)(y + (with_sum ? 4 : 2)), p);
+	}
+}
+
+/* 32 signed bytes x . 32 signed bytes y -> 8 int32 lanes */
+AVX2 static inline __m256i dot_i8(__m256i x, __m256i y)
+{
+	const __m256i ax = _mm256_sign_epi8(x, x);
+	const __m256i sy = _mm256_sign_epi8(y, x);
+	const __m256i p16 = _mm256_maddubs_epi16(ax, sy);
+	return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+AVX2 static float avx2_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	const int64_t nb = n / 32;
+	for (int64_t b = 0; b < nb; b++, x += 34, y += 34) {
+		const __m256 d = _mm256_set1_ps(h2f_c(x) * h2f_c(y));
+		__m256i qx = _mm256_loadu_si256((const __m256i *)(const void *)(x + 2));
+		__m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qx, qy)), acc);
+	}
+	return hsum8(acc);
+}
+
+AVX2 static float avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	const __m256i lo4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+	const int64_t nb = n / 32;
+	for (int64_t b = 0; b < nb; b++, x += 18, y += 34) {
+		const __m256 d = _mm256_set1_ps(h2f_c(x) * h2f_c(y));
+		__m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2));
+		__m256i q = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+		q = _mm256_sub_epi8(_mm256_and_si256(q, lo4), eight);
+		__m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(q, qy)), acc);
+	}
+	return hsum8(acc);
+}
+
+AVX2 static float avx2_dot_f32(const float *a, const float *b, int64_t n)
+{
+	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+		s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+		s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+	}
+	double s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+	for (; i < n; i++)
+		s += (double)(a[i] * b[i]);
+	return (float)s;
+}
+
+AVX2 static float avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+	for (; i + 32 <= n; i += 32) {
+		s0 = _mm256_fmadd_ps(LD(a + i), LD(b + i), s0);
+		s1 = _mm256_fmadd_ps(LD(a + i + 8), LD(b + i + 8), s1);
+		s2 = _mm256_fmadd_ps(LD(a + i + 16), LD(b + i + 16), s2);
+		s3 = _mm256_fmadd_ps(LD(a + i + 24), LD(b + i + 24), s3);
+	}
+	for (; i + 8 <= n; i += 8)
+		s0 = _mm256_fmadd_ps(LD(a + i), LD(b + i), s0);
+	double s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+	for (; i < n; i++)
+		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+AVX2 static void avx2_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
+{
+	const __m256 va = _mm256_set1_ps(a);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(LD(v + i), va, _mm256_loadu_ps(y + i)));
+	for (; i < n; i++)
+		y[i] += a * kolm_fp16_to_fp32(v[i]);
+}
+
+AVX2 static void avx2_to_f16(const float *x, uint16_t *y, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(y + i),
+				 _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		y[i] = kolm_fp32_to_fp16(x[i]);
+}
+#undef LD
+#endif /* EK_X86 */
+
+/* ---- dispatch --------------------------------------------------------- */
+void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, int64_t n)
+{
+	switch (act) {
+	case EK_ACT_F16:
+#ifdef EK_X86
+		if (ops->simd) {
+			avx2_to_f16(x, out, n);
+			return;
+		}
+#endif
+		ek_to_f16(x, out, n);
+		return;
+	case EK_ACT_BF16: {
+		uint16_t *y = out;
+		for (int64_t i = 0; i < n; i++)
+			y[i] = kolm_fp32_to_bf16(x[i]);
+		return;
+	}
+	case EK_ACT_Q8_0:
+	case EK_ACT_Q8_1:
+#ifdef EK_X86
+		if (ops->simd) {
+			avx2_quant_q8(x, out, n, act == EK_ACT_Q8_1);
+			return;
+		}
+#endif
+		ref_quant_q8(x, out, n, act == EK_ACT_Q8_1);
+		return;
+	default:
+		memcpy(out, x, (size_t)n * sizeof *x);
+	}
+}
+
+float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n)
+{
+#ifdef EK_X86
+	if (ops->simd)
+		return avx2_dot_f32(a, b, n);
+#endif
+	(void)ops;
+	return ref_dot_f32(a, b, n);
+}
+
+float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n)
+{
+#ifdef EK_X86
+	if (ops->simd)
+		return avx2_dot_f16(a, b, n);
+#endif
+	(void)ops;
+	return ref_dot_f16(a, b, n);
+}
+
+void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a, int64_t n)
+{
+#ifdef EK_X86
+	if (ops->simd) {
+		avx2_axpy_f16(y, v, a, n);
+		return;
+	}
+#endif
+	(void)ops;
+	for (int64_t i = 0; i < n; i++)
+		y[i] += a * kolm_fp16_to_fp32(v[i]);
+}
+
+float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n, float *scratch)
+{
+	switch (wtype) {
+	case KOLM_T_F32: return ek_dot_f32(ops, w, xa, n);
+	case KOLM_T_F16: return ek_dot_f16(ops, w, xa, n);
+	case KOLM_T_BF16: return ref_dot_bf16(w, xa, n);
+	case KOLM_T_Q8_0:
+#ifdef EK_X86
+		if (ops->simd)
+			return avx2_dot_q8_0(w, xa, n);
+#endif
+		return ref_dot_q8_0(w, xa, n);
+	case KOLM_T_Q4_0:
+#ifdef EK_X86
+		if (ops->simd)
+			return avx2_dot_q4_0(w, xa, n);
+#endif
+		return ref_dot_q4_0(w, xa, n);
+	case KOLM_T_Q4_1: return ref_dot_q4_1(w, xa, n);
+	case KOLM_T_Q5_0: return ref_dot_q5_0(w, xa, n);
+	case KOLM_T_Q5_1: return ref_dot_q5_1(w, xa, n);
+	default:
+		if (kolm_dequantize_row(wtype, w, scratch, n) != 0)
+			return NAN;
+		return ek_dot_f32(ops, scratch, xa, n);
+	}
+}
