@@ -83,11 +83,16 @@ struct kolm_pack_opts {
 	const char *sign_key;      /* PEM Ed25519 private key, or NULL */
 	const char *base;          /* catalog id, or NULL: matched from config.json, else "custom" */
 	const char *name;          /* NULL: the directory's name */
-	double k_score;            /* declared K in [0,1]; < 0: none */
+	double k_score;            /* declared K in [0,1]; < 0: measure it (or none) */
 	double min_k;              /* the gate; < 0: KOLM_DEFAULT_GATE */
+	int no_measure;            /* 1: do not measure K (it stays null unless declared) */
+	int threads;               /* for the measurement; 0: 1 */
 };
 
-/* Pack; KOLM_E_NO when a declared K is below the gate.  *manifest (may be
+/* Pack.  Without a declared K, the fp16 reference K is measured: the
+ * checkpoint is exported to a temporary F16 GGUF (under $TMPDIR, removed
+ * after) and the eval pack run on it with kolm's engine.  KOLM_E_NO when
+ * the K (declared or measured) is below the gate.  *manifest (may be
  * NULL) gets a new reference to what was written. */
 int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **manifest, struct kolm_err *err);
 

@@ -108,4 +108,11 @@ int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, in
 			 struct kolm_ppl_result *out, struct kolm_err *err);
 void kolm_ppl_result_release(struct kolm_ppl_result *r);
 
+/* K of a GGUF file on a JSONL eval pack in memory (kscore.c): greedy, as
+ * kolm_eval_pack scores it. */
+int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads, double *k, int *n_items,
+		     struct kolm_err *err);
+/* 1 if the engine runs this GGUF general.architecture. */
+int kolm_engine_supports_arch(const char *arch);
+
 #endif

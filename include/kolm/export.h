@@ -41,6 +41,7 @@ struct kolm_export_opts {
 	const struct kolm_tensor_override *overrides;
 	int n_overrides;
 	double min_k;              /* compile gate override (< 0: the manifest's gate) */
+	int no_measure;            /* 1: do not measure the export's K on the artifact's eval pack */
 	int64_t chunk_elems;       /* rows are processed in chunks of about this many elements (0 = 16 Mi) */
 	void (*progress)(void *user, const struct kolm_export_progress *p);
 	void *progress_user;

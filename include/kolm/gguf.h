@@ -144,6 +144,17 @@ int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct
  * equal lengths.  The patch happens before the fsync and rename. */
 int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
 				  char sha_out[65], struct kolm_err *err);
+/* The same in steps, for an output that must be examined before it is
+ * published (the export measures its own K-score): _complete checks every
+ * tensor byte was written and hashes the data section; the temp file is
+ * then a whole GGUF at kolm_gguf_writer_temp_path(); _patch overwrites the
+ * value of a declared key in place with one of equal size (a string's
+ * bytes, or a scalar's); _commit fsyncs and renames. */
+int kolm_gguf_writer_complete(struct kolm_gguf_writer *w, char sha_out[65], struct kolm_err *err);
+const char *kolm_gguf_writer_temp_path(const struct kolm_gguf_writer *w);
+int kolm_gguf_writer_patch(struct kolm_gguf_writer *w, const char *key, const void *value, size_t n,
+			   struct kolm_err *err);
+int kolm_gguf_writer_commit(struct kolm_gguf_writer *w, struct kolm_err *err);
 /* Abandon: remove the temp file (also done by _free if not finished). */
 void kolm_gguf_writer_abort(struct kolm_gguf_writer *w);
 

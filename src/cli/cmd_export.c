@@ -22,13 +22,14 @@
 static void usage(FILE *fp)
 {
 	fputs("usage: kolm export (ARTIFACT.kolm | --base ID | --config FILE | --from-dir HF_DIR) --quant Q --device ID\n"
-	      "                   [-o DIR] [-t N] [--tensor-type P=T]... [--preview] [--json]\n"
+	      "                   [-o DIR] [-t N] [--tensor-type P=T]... [--no-measure] [--preview] [--json]\n"
 	      "--preview prints exactly what 'kolm plan' prints for the same pick (with --json: the kolm.forecast/1\n"
 	      "document) and touches no file and no toolchain.  Without it: GGUF formats are converted and\n"
 	      "quantized natively from ARTIFACT.kolm (its members read in place) or --from-dir (safetensors\n"
 	      "F32/F16/BF16), written atomically as DIR/<base>-<format>.gguf with the kolm.* metadata and a\n"
 	      ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  Other\n"
-	      "backends run their upstream toolchain when it is installed.\n\n",
+	      "backends run their upstream toolchain when it is installed.  From an artifact the export's own\n"
+	      "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n\n",
 	      fp);
 	cli_pick_usage(fp);
 	fputs("\nExit: 0 done, 1 the compile gate refused, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n", fp);
@@ -131,6 +132,7 @@ int cmd_export(int argc, char **argv)
 		o.overrides = cp.ov;
 		o.n_overrides = cp.p.n_overrides;
 		o.min_k = -1;
+		o.no_measure = cp.no_measure;
 		o.progress = progress;
 		o.progress_user = &b;
 		if (kolm_export_gguf(ctx, &o, &receipt, &err)) {

@@ -11,14 +11,16 @@
 
 static void usage(FILE *fp)
 {
-	fputs("usage: kolm pack HF_DIR --evalpack FILE -o X.kolm [--sign KEY] [--k-score K] [--min-k K]\n"
-	      "                 [--base ID] [--name NAME] [--json]\n"
+	fputs("usage: kolm pack HF_DIR --evalpack FILE -o X.kolm [--sign KEY] [--k-score K | --no-measure]\n"
+	      "                 [--min-k K] [--base ID] [--name NAME] [-t N] [--json]\n"
 	      "Pack config.json, the tokenizer files, the eval pack and the safetensors weights into a\n"
 	      ".kolm artifact (kolm/1, docs/ARTIFACT.md) with a manifest of every member's size and\n"
-	      "SHA-256.  --k-score declares K (a share in [0,1], recorded as declared until kolm measures\n"
-	      "it); the compile gate refuses K below 0.85 unless --min-k lowers it.  --sign KEY signs the\n"
-	      "manifest (kolm keygen).  --base names the catalog base (default: matched from config.json,\n"
-	      "else custom).\n"
+	      "SHA-256.  K, the fp16 reference K-score, is measured: the checkpoint is exported to a\n"
+	      "temporary F16 GGUF under $TMPDIR and the eval pack run on it with kolm's engine (-t N\n"
+	      "threads; for a large model this takes a while).  --k-score declares K instead (recorded as\n"
+	      "declared); --no-measure leaves it out.  The compile gate refuses K below 0.85 unless\n"
+	      "--min-k lowers it.  --sign KEY signs the manifest (kolm keygen).  --base names the catalog\n"
+	      "base (default: matched from config.json, else custom).\n"
 	      "Exit: 0 packed, 1 the gate refused, 2 usage, 3 bad input, 4 I/O.\n",
 	      fp);
 }
@@ -29,13 +31,14 @@ int cmd_pack(int argc, char **argv)
 					   {"k-score", required_argument, 0, 'k'},  {"min-k", required_argument, 0, 'm'},
 					   {"base", required_argument, 0, 'b'},	    {"name", required_argument, 0, 'n'},
 					   {"json", no_argument, 0, 'j'},	    {"help", no_argument, 0, 'h'},
+					   {"no-measure", no_argument, 0, 'M'},     {"threads", required_argument, 0, 't'},
 					   {0, 0, 0, 0}};
 	struct kolm_pack_opts o = {0};
 	o.k_score = -1;
 	o.min_k = -1;
 	int json = 0, c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:t:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'e': o.evalpack = optarg; break;
 		case 's': o.sign_key = optarg; break;
@@ -43,6 +46,14 @@ int cmd_pack(int argc, char **argv)
 		case 'b': o.base = optarg; break;
 		case 'n': o.name = optarg; break;
 		case 'j': json = 1; break;
+		case 'M': o.no_measure = 1; break;
+		case 't': {
+			long long n;
+			if (cli_parse_i64(optarg, &n) || n < 1 || n > 256)
+				return cli_usage_error("pack: -t wants a thread count 1..256, not '%s'", optarg);
+			o.threads = (int)n;
+			break;
+		}
 		case 'k':
 			if (cli_parse_double(optarg, &o.k_score) || o.k_score > 1)
 				return cli_usage_error("pack: --k-score wants a share in [0, 1], not '%s'", optarg);

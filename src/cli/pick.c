@@ -12,7 +12,7 @@
 enum {
 	O_BASE = 1000, O_CONFIG, O_MODEL, O_QUANT, O_DEVICE, O_MEM, O_BW, O_TFLOPS, O_BACKEND, O_RUNTIME, O_CTX,
 	O_OVERHEAD, O_KV, O_OFFLOAD, O_HOSTMEM, O_TT, O_JSON, O_ALLQ, O_ALLD, O_MINTPS, O_MAXMEM, O_MAXK,
-	O_MAXSIZE, O_BEST, O_BESTBASE, O_OUT, O_HELP, O_PREVIEW, O_FROMDIR, O_THREADS
+	O_MAXSIZE, O_BEST, O_BESTBASE, O_OUT, O_HELP, O_PREVIEW, O_NOMEASURE, O_FROMDIR, O_THREADS
 };
 
 static const struct option opts[] = {
@@ -43,6 +43,7 @@ static const struct option opts[] = {
 	{"best-base", no_argument, 0, O_BESTBASE},
 	{"output", required_argument, 0, O_OUT},
 	{"preview", no_argument, 0, O_PREVIEW},
+	{"no-measure", no_argument, 0, O_NOMEASURE},
 	{"from-dir", required_argument, 0, O_FROMDIR},
 	{"threads", required_argument, 0, O_THREADS},
 	{"help", no_argument, 0, O_HELP},
@@ -171,6 +172,7 @@ int cli_pick_parse(int argc, char **argv, struct cli_pick *cp, const char *verb)
 		case O_BESTBASE: cp->best_base = 1; break;
 		case 'o': case O_OUT: cp->p.out_dir = optarg; break;
 		case O_PREVIEW: cp->preview = 1; break;
+		case O_NOMEASURE: cp->no_measure = 1; break;
 		case O_FROMDIR: cp->from_dir = optarg; break;
 		case 't': case O_THREADS: {
 			long long n;

@@ -16,6 +16,7 @@ struct cli_pick {
 	struct kolm_tensor_override ov[CLI_MAX_OVERRIDES];
 	struct kolm_gate gates[CLI_MAX_GATES];
 	int json, all_quants, all_devices, best, best_base, help, preview;
+	int no_measure;             /* export: do not measure the export's K */
 	const char *from_dir;       /* export --from-dir HF_DIR */
 	int threads;                /* export -t N */
 	const char *positional;     /* first non-option argument (export: ARTIFACT.kolm) */

@@ -12,6 +12,7 @@
 
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
+#include "kolm/eval.h"
 #include "kolm/ctx.h"
 #include "kolm/gguf.h"
 #include "kolm/hfdir.h"
@@ -264,8 +265,27 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	if (k_value >= 0)
 		krc |= kolm_gguf_writer_kv_f32(w, "kolm.k_score", (float)k_value);
 	krc |= kolm_gguf_writer_kv_f32(w, "kolm.gate", (float)gate);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", "unmeasured");
+	/* the export's own K: measured on the written file when the artifact's
+	 * eval pack and the engine allow it (decided now: the header's size is fixed) */
+	int measure = art && !o->no_measure && kolm_engine_supports_arch(m.hp.arch);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", measure ? "measured" : "unmeasured");
+	krc |= kolm_gguf_writer_kv_f32(w, "kolm.export_k_score", -1.0f);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tool", "kolm " KOLM_VERSION);
+	{
+		/* --tensor-type overrides, one "PATTERN=TYPE" per line: verify re-derives the types with them */
+		struct kolm_buf ov = {0};
+		for (int i = 0; i < o->n_overrides; i++) {
+			if (i)
+				kolm_buf_add(&ov, "\n", 1);
+			kolm_buf_add(&ov, o->overrides[i].pattern, strlen(o->overrides[i].pattern));
+			kolm_buf_add(&ov, "=", 1);
+			const char *tn = kolm_type_name(o->overrides[i].type);
+			kolm_buf_add(&ov, tn, strlen(tn));
+		}
+		krc |= kolm_gguf_writer_kv_str(w, "kolm.tensor_overrides", ov.p ? ov.p : "");
+		krc |= ov.oom;
+		free(ov.p);
+	}
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.payload_sha256", ZERO64);
 	if (krc) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: cannot build metadata");
@@ -360,7 +380,27 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		}
 	}
 	char sha[65];
-	if ((rc = kolm_gguf_writer_finish_patch(w, "kolm.payload_sha256", NULL, sha, err)))
+	double export_k = -1;
+	if ((rc = kolm_gguf_writer_complete(w, sha, err)) ||
+	    (rc = kolm_gguf_writer_patch(w, "kolm.payload_sha256", sha, 64, err)))
+		goto out;
+	if (measure) {
+		const struct kolm_member *ev = kolm_artifact_member(art, "evalpack.jsonl");
+		int items = 0;
+		if ((rc = kolm_eval_k_file(kolm_gguf_writer_temp_path(w), (const char *)ev->data, (size_t)ev->size,
+					   o->threads > 0 ? o->threads : 1, &export_k, &items, err))) {
+			kolm_err_prefix(err, "export: measuring the export's K-score");
+			goto out;
+		}
+		float kf = (float)export_k;
+		if ((rc = kolm_gguf_writer_patch(w, "kolm.export_k_score", &kf, sizeof kf, err)))
+			goto out;
+		if (o->progress) {
+			struct kolm_export_progress pr = {m.n_tensors, m.n_tensors, "K-score", in_total, in_total, now_s() - t0};
+			o->progress(o->progress_user, &pr);
+		}
+	}
+	if ((rc = kolm_gguf_writer_commit(w, err)))
 		goto out;
 	struct kolm_map fm;
 	char whole[65] = "";
@@ -377,7 +417,11 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	rec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "schema", "kolm.receipt/1", "file",
 			o->out_path, "source", src_path, "quant", fmt->id, "file_type", fmt->ftype, "file_bytes",
 			(json_int_t)fsize, "file_sha256", whole, "payload_sha256", sha, "manifest_sha256", mhex,
-			"tensor_types", tc, "base", base_id, "export_k_source", "unmeasured", "tool", "kolm " KOLM_VERSION);
+			"tensor_types", tc, "base", base_id, "export_k_source", measure ? "measured" : "unmeasured", "tool", "kolm " KOLM_VERSION);
+	if (rec && measure)
+		json_object_set_new(rec, "export_k_score", json_real(export_k));
+	if (rec && k_value >= 0)
+		json_object_set_new(rec, "k_score", json_real(k_value));
 	char rpath[4200];
 	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath) {
 		rc = kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);

@@ -2,6 +2,8 @@
  * Layout and rules: include/kolm/gguf.h, shared/data/gguf-facts.md §1. */
 #include "kolm/gguf.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -555,7 +557,8 @@ struct kolm_gguf_writer {
 	int64_t n_t;
 	uint64_t data_bytes;
 	struct kolm_out out;
-	int begun, finished;
+	int begun, finished, completed;
+	char sha_hex[65];     /* of the data section, once complete */
 	int64_t cur;          /* tensor being written */
 	uint64_t cur_written;
 	struct kolm_sha256 sha;
@@ -853,27 +856,26 @@ int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct
 	return kolm_out_commit(&w->out, err);
 }
 
-int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
-				  char sha_out[65], struct kolm_err *err)
+/* Offset of the value of `key` in the header; the kv's index in *k. */
+static int value_offset(const struct kolm_gguf_writer *w, const char *key, int64_t *k, uint64_t *off)
+{
+	*off = 24;
+	for (*k = 0; *k < w->n_kv; (*k)++) {
+		const struct wkv *kv = &w->kv[*k];
+		uint64_t head = 8 + strlen(kv->key) + 4;
+		if (!strcmp(kv->key, key)) {
+			*off += head + (kv->type == KOLM_GGUF_STRING ? 8 : 0);
+			return 0;
+		}
+		*off += head + (kv->type == KOLM_GGUF_ARRAY ? 12 : 0) + kv->val_bytes;
+	}
+	return -1;
+}
+
+int kolm_gguf_writer_complete(struct kolm_gguf_writer *w, char sha_out[65], struct kolm_err *err)
 {
 	if (!w->begun || w->finished)
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: not started");
-	uint64_t off = 24;
-	int64_t k;
-	for (k = 0; k < w->n_kv; k++) {
-		const struct wkv *kv = &w->kv[k];
-		uint64_t head = 8 + strlen(kv->key) + 4 + (kv->type == KOLM_GGUF_ARRAY ? 12 : 0);
-		if (!strcmp(kv->key, key))
-			break;
-		off += head + kv->val_bytes;
-	}
-	size_t vl = value ? strlen(value) : 64;
-	if (k == w->n_kv || w->kv[k].type != KOLM_GGUF_STRING || w->kv[k].val_bytes != 8 + vl) {
-		kolm_gguf_writer_abort(w);
-		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: no string key '%s' of length %zu to patch", key, vl);
-	}
-	off += 8 + strlen(key) + 4 + 8; /* key, type, string length */
-	/* complete the data (and its hash) first; then patch in place */
 	while (w->cur < w->n_t && w->t[w->cur].nbytes == 0)
 		w->cur++;
 	if (w->cur != w->n_t) {
@@ -881,19 +883,62 @@ int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, c
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: data incomplete");
 	}
 	uint8_t d[32];
-	char hex[65];
 	kolm_sha256_final(&w->sha, d);
-	kolm_hex(d, 32, hex);
+	kolm_hex(d, 32, w->sha_hex);
 	if (sha_out)
-		memcpy(sha_out, hex, 65);
-	if (!value)
-		value = hex;
-	if (fflush(w->out.fp) != 0 || fseeko(w->out.fp, (off_t)off, SEEK_SET) != 0 ||
-	    fwrite(value, 1, vl, w->out.fp) != vl || fseeko(w->out.fp, 0, SEEK_END) != 0) {
+		memcpy(sha_out, w->sha_hex, 65);
+	if (fflush(w->out.fp) != 0) {
+		kolm_gguf_writer_abort(w);
+		return kolm_err_set(err, KOLM_E_IO, "%s: write: %s", w->out.path, strerror(errno));
+	}
+	w->completed = 1;
+	return KOLM_OK;
+}
+
+const char *kolm_gguf_writer_temp_path(const struct kolm_gguf_writer *w)
+{
+	return w->completed && !w->finished ? w->out.tmp_path : NULL;
+}
+
+int kolm_gguf_writer_patch(struct kolm_gguf_writer *w, const char *key, const void *value, size_t n,
+			   struct kolm_err *err)
+{
+	int64_t k;
+	uint64_t off;
+	if (!w->completed || w->finished)
+		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: patch '%s' before the data is complete", key);
+	if (value_offset(w, key, &k, &off) ||
+	    (w->kv[k].type == KOLM_GGUF_STRING ? w->kv[k].val_bytes != 8 + n : w->kv[k].val_bytes != n) ||
+	    w->kv[k].type == KOLM_GGUF_ARRAY) {
+		kolm_gguf_writer_abort(w);
+		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: no key '%s' with a %zu-byte value to patch", key, n);
+	}
+	if (fseeko(w->out.fp, (off_t)off, SEEK_SET) != 0 || fwrite(value, 1, n, w->out.fp) != n ||
+	    fseeko(w->out.fp, 0, SEEK_END) != 0 || fflush(w->out.fp) != 0) {
 		kolm_gguf_writer_abort(w);
 		return kolm_err_set(err, KOLM_E_IO, "gguf writer: cannot patch '%s'", key);
 	}
-	memcpy(w->kv[k].val + 8, value, vl);
+	memcpy(w->kv[k].val + (w->kv[k].type == KOLM_GGUF_STRING ? 8 : 0), value, n);
+	return KOLM_OK;
+}
+
+int kolm_gguf_writer_commit(struct kolm_gguf_writer *w, struct kolm_err *err)
+{
+	if (!w->completed || w->finished)
+		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: commit before the data is complete");
 	w->finished = 1;
 	return kolm_out_commit(&w->out, err);
+}
+
+int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
+				  char sha_out[65], struct kolm_err *err)
+{
+	int rc = kolm_gguf_writer_complete(w, sha_out, err);
+	if (rc)
+		return rc;
+	if (!value)
+		value = w->sha_hex;
+	if ((rc = kolm_gguf_writer_patch(w, key, value, strlen(value), err)))
+		return rc;
+	return kolm_gguf_writer_commit(w, err);
 }

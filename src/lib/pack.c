@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
+#include "kolm/eval.h"
+#include "kolm/export.h"
 #include "kolm/model.h"
 #include "kolm/version.h"
 #include "sign_internal.h"
@@ -142,6 +145,33 @@ static const char *match_base(struct kolm_ctx *ctx, const json_t *cfg)
 	return NULL;
 }
 
+static int measure_f16_k(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, const char *pack, uint64_t len,
+			 double *k, struct kolm_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[300], gguf[340], rec[360];
+	snprintf(dir, sizeof dir, "%s/kolm-pack-k-XXXXXX", tmp && *tmp && strlen(tmp) < 240 ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return kolm_err_set(err, KOLM_E_IO, "pack: cannot make a temporary directory to measure K");
+	snprintf(gguf, sizeof gguf, "%s/f16.gguf", dir);
+	snprintf(rec, sizeof rec, "%s.receipt.json", gguf);
+	struct kolm_export_opts eo = {0};
+	eo.hf_dir = o->hf_dir;
+	eo.format = "f16";
+	eo.out_path = gguf;
+	eo.threads = o->threads;
+	eo.min_k = -1;
+	int rc = kolm_export_gguf(ctx, &eo, NULL, err);
+	if (!rc)
+		rc = kolm_eval_k_file(gguf, pack, (size_t)len, o->threads, k, NULL, err);
+	if (rc)
+		kolm_err_prefix(err, "pack: measuring the fp16 K-score");
+	remove(gguf);
+	remove(rec);
+	rmdir(dir);
+	return rc;
+}
+
 int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **manifest_out, struct kolm_err *err)
 {
 	if (!o->hf_dir || !o->evalpack || !o->out_path)
@@ -195,6 +225,26 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 			ev = &f[i].map;
 	if ((rc = kolm_evalpack_check(ev->data ? ev->data : (const uint8_t *)"", ev->size, o->evalpack, &items, err)))
 		goto out;
+	/* the fp16 reference K: the checkpoint exported to a temporary F16 GGUF,
+	 * the eval pack run on it with kolm's engine */
+	double k_value = o->k_score;
+	const char *k_source = "declared";
+	char k_method[256] = "declared with kolm pack --k-score; not measured by kolm";
+	if (k_value < 0 && !o->no_measure && kolm_engine_supports_arch(m.hp.arch)) {
+		if ((rc = measure_f16_k(ctx, o, (const char *)ev->data, ev->size, &k_value, err)))
+			goto out;
+		k_source = "measured";
+		snprintf(k_method, sizeof k_method,
+			 "kolm eval: greedy on evalpack.jsonl (%lld items), F16 GGUF of the checkpoint, kolm's engine",
+			 (long long)items);
+		if (k_value < gate) {
+			rc = kolm_err_set(err, KOLM_E_NO,
+					  "pack: measured K-score %.3f is below the gate %.2f; the compile gate refuses it (--min-k "
+					  "%.3f lowers the gate, and the manifest records the lower gate)",
+					  k_value, gate, k_value);
+			goto out;
+		}
+	}
 	cfg = json_loadb((const char *)f[0].map.data, (size_t)f[0].map.size, 0, NULL);
 	const char *base = "custom";
 	if (o->base) {
@@ -231,9 +281,8 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 		if (!strcmp(f[i].name, "evalpack.jsonl"))
 			evsha = f[i].sha;
 	}
-	json_t *k = o->k_score >= 0 ? json_pack("{s:f,s:s,s:s}", "value", o->k_score, "source", "declared", "method",
-						"declared with kolm pack --k-score; not measured by kolm")
-				    : json_null();
+	json_t *k = k_value >= 0 ? json_pack("{s:f,s:s,s:s}", "value", k_value, "source", k_source, "method", k_method)
+				 : json_null();
 	man = json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:I},s:o,s:f,s:s,s:s}", "schema", KOLM_ARTIFACT_SCHEMA, "name", name,
 			"base", base, "architecture", m.hp.arch, "members", members, "evalpack", "member", "evalpack.jsonl",
 			"sha256", evsha, "items", (json_int_t)items, "k_score", k, "gate", gate, "created", created, "tool",

@@ -187,8 +187,24 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 		set(c, C_FAIL, "%s", e.msg);
 		goto out;
 	}
+	/* with the --tensor-type overrides the export recorded */
+	struct kolm_tensor_override ov[64];
+	int n_ov = 0;
+	struct kolm_gguf_str os;
+	if (kolm_gguf_get_str(g, "kolm.tensor_overrides", &os) == KOLM_OK && os.len > 0) {
+		char *txt = strndup(os.p, (size_t)os.len);
+		for (char *line = txt ? strtok(txt, "\n") : NULL; line && n_ov < 64; line = strtok(NULL, "\n")) {
+			if (kolm_tensor_override_parse(line, &ov[n_ov], &e)) {
+				set(c, C_FAIL, "kolm.tensor_overrides: %s", e.msg);
+				free(txt);
+				goto out;
+			}
+			n_ov++;
+		}
+		free(txt);
+	}
 	types = calloc((size_t)m.n_tensors + 1, sizeof *types);
-	if (!types || kolm_quantplan(&m, fmt->ftype, NULL, 0, types, &e)) {
+	if (!types || kolm_quantplan(&m, fmt->ftype, ov, n_ov, types, &e)) {
 		set(c, C_FAIL, "%s: %s", path, types ? e.msg : "out of memory");
 		goto out;
 	}
@@ -220,8 +236,8 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 				      kolm_gguf_get_f64(g, "kolm.export_k_score", &k) == KOLM_OK
 			      ? k
 			      : -1;
-	set(c, C_OK, "exported from this manifest; %s per-tensor types as llama-quantize chooses them; payload SHA-256 %.12s… matches",
-	    quant, hex);
+	set(c, C_OK, "exported from this manifest; %s per-tensor types as llama-quantize chooses them%s; payload SHA-256 %.12s… matches",
+	    quant, n_ov ? " (with the recorded --tensor-type overrides)" : "", hex);
 out:
 	free(types);
 	kolm_model_release(&m);
@@ -251,6 +267,8 @@ static void quality(struct kolm_ctx *ctx, const struct kolm_artifact *a, const s
 	}
 	if (b->export_k >= 0) {
 		double loss = 100.0 * (kv - b->export_k);
+		if (fabs(loss) < 0.005)
+			loss = 0; /* no "-0.00" */
 		if (loss > tol)
 			set(c, C_FAIL, "export K %.3f (measured) loses %.2f points against %.3f (%s): more than %.2f", b->export_k,
 			    loss, kv, src, tol);

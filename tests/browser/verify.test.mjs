@@ -54,7 +54,7 @@ const key = path.join(dir, 'k');
 execFileSync(kolm, ['keygen', '-o', key]);
 execFileSync(kolm, ['pack', path.join(shared, 'models', 'stories260K-hf'), '--evalpack',
   path.join(root, 'tests', 'data', 'evalpack-stories.jsonl'), '-o', art, '--k-score', '0.9', '--sign', key]);
-execFileSync(kolm, ['export', art, '--quant', 'f16', '--device', 'rpi5-8gb', '-o', dir]);
+execFileSync(kolm, ['export', art, '--quant', 'f16', '--device', 'rpi5-8gb', '-o', dir, '--no-measure']);
 const exp = path.join(dir, 'stories-f16.gguf');
 const bad = path.join(dir, 'damaged.kolm');
 const b = readFileSync(art);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@
 
 #include "kolm/artifact.h"
 #include "kolm/ctx.h"
+#include "kolm/eval.h"
 #include "kolm/export.h"
+#include "kolm/quantplan.h"
 #include "kolm/gguf.h"
 
 static struct kolm_ctx *ctx;
@@ -58,7 +61,7 @@ static int setup(void **s)
 		fprintf(stderr, "keygen: %s\n", e.msg);
 		return -1;
 	}
-	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1};
+	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0};
 	if (kolm_pack(ctx, &po, NULL, &e)) {
 		fprintf(stderr, "pack: %s\n", e.msg);
 		return -1;
@@ -69,6 +72,7 @@ static int setup(void **s)
 	eo.out_path = exp_;
 	eo.threads = 2;
 	eo.min_k = -1;
+	eo.no_measure = 1; /* the declared-K fixture; test_measured_k measures */
 	if (kolm_export_gguf(ctx, &eo, NULL, &e)) {
 		fprintf(stderr, "export: %s\n", e.msg);
 		return -1;
@@ -297,13 +301,14 @@ static void test_wrong_key_and_other_export(void **s)
 	(void)s;
 	expect_fail("wrong public key", art, NULL, pub2, 3);
 	/* an export made from a different artifact (same model, other manifest) */
-	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1};
+	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1, 0, 0};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	struct kolm_export_opts eo = {0};
 	eo.artifact = path("other.kolm");
 	eo.format = "f16";
 	eo.out_path = path("other-f16.gguf");
 	eo.min_k = -1;
+	eo.no_measure = 1;
 	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, NULL), 0);
 	expect_fail("export from a different artifact", art, path("other-f16.gguf"), pub, 4);
 	/* the export's tensor data changed after export: payload hash */
@@ -329,7 +334,7 @@ static void test_quality_gate(void **s)
 {
 	(void)s;
 	/* K below the gate: pack refuses unless --min-k lowers the gate */
-	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1};
+	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1, 0, 0};
 	struct kolm_err e = {0};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
 	assert_non_null(strstr(e.msg, "below the gate"));
@@ -341,6 +346,7 @@ static void test_quality_gate(void **s)
 	assert_string_equal(st[5], "OK");
 	/* no K at all: SKIP, never OK */
 	po.k_score = -1;
+	po.no_measure = 1;
 	po.out_path = path("nok.kolm");
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	assert_int_equal(verify(path("nok.kolm"), NULL, NULL, 0, st, NULL), KOLM_OK);
@@ -398,6 +404,76 @@ static void test_openssl_cli_verifies_signature(void **s)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* The measured path: pack measures the fp16 K of the readable tiny model
+ * (aidreams260K) on its eval pack, each export measures its own, and check
+ * 6 weighs the measured loss: F16 keeps K, Q4_0 (ffn_down kept F16, 172
+ * columns) loses more than 3 points and fails. */
+static void test_measured_k(void **s)
+{
+	(void)s;
+	const char *sh = getenv("KOLM_SHARED");
+	char ahf[1024], tiny[1024];
+	snprintf(ahf, sizeof ahf, "%s/models/aidreams260K-hf", sh ? sh : "../shared");
+	snprintf(tiny, sizeof tiny, "%s/tests/data/evalpack-tiny.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
+	struct kolm_pack_opts po = {ahf, tiny, path("a.kolm"), NULL, NULL, "aidreams", -1, -1, 0, 2};
+	struct kolm_err e = {0};
+	/* measured K is below the default gate 0.85: refused, with the number */
+	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
+	assert_non_null(strstr(e.msg, "measured K-score"));
+	po.min_k = 0.5;
+	json_t *man = NULL;
+	assert_int_equal(kolm_pack(ctx, &po, &man, &e), 0);
+	json_t *k = json_object_get(man, "k_score");
+	assert_string_equal(json_string_value(json_object_get(k, "source")), "measured");
+	double kref = json_number_value(json_object_get(k, "value"));
+	json_decref(man);
+	/* the same number as the engine gives an F16 export of the checkpoint */
+	struct kolm_export_opts eo = {0};
+	eo.hf_dir = ahf;
+	eo.format = "f16";
+	eo.out_path = path("dir-f16.gguf");
+	eo.min_k = -1;
+	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), 0);
+	struct kolm_map pm;
+	assert_int_equal(kolm_map_open(&pm, tiny, NULL), 0);
+	double kdirect;
+	assert_int_equal(kolm_eval_k_file(path("dir-f16.gguf"), (const char *)pm.data, pm.size, 1, &kdirect, NULL, &e), 0);
+	kolm_map_close(&pm);
+	assert_true(fabs(kdirect - kref) < 1e-9);
+	/* F16 export: measured, no loss, all OK */
+	memset(&eo, 0, sizeof eo);
+	eo.artifact = path("a.kolm");
+	eo.format = "f16";
+	eo.out_path = path("a-f16.gguf");
+	eo.min_k = -1;
+	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), 0);
+	char st[6][8], why[6][600];
+	assert_int_equal(verify(path("a.kolm"), path("a-f16.gguf"), NULL, 0, st, why), KOLM_OK);
+	assert_string_equal(st[4], "OK");
+	assert_string_equal(st[5], "OK");
+	assert_non_null(strstr(why[5], "(measured)"));
+	/* Q4_0: the measured drop fails check 6 */
+	struct kolm_tensor_override ov;
+	assert_int_equal(kolm_tensor_override_parse("ffn_down=f16", &ov, &e), 0);
+	eo.format = "q4_0";
+	eo.out_path = path("a-q4_0.gguf");
+	eo.overrides = &ov;
+	eo.n_overrides = 1;
+	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), 0);
+	struct kolm_gguf *g;
+	assert_int_equal(kolm_gguf_open(&g, path("a-q4_0.gguf"), NULL), 0);
+	double kq;
+	assert_int_equal(kolm_gguf_get_f64(g, "kolm.export_k_score", &kq), 0);
+	kolm_gguf_close(g);
+	printf("  K on evalpack-tiny: fp16 reference %.4f, Q4_0 export %.4f: %.2f points lost\n", kref, kq,
+	       100 * (kref - kq));
+	assert_true(kq < kref - 0.03);
+	assert_int_equal(verify(path("a.kolm"), path("a-q4_0.gguf"), NULL, 0, st, why), KOLM_E_NO);
+	assert_string_equal(st[4], "OK"); /* the override was recorded and honoured */
+	assert_string_equal(st[5], "FAIL");
+	assert_non_null(strstr(why[5], "(measured)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -409,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_quality_gate),
 		cmocka_unit_test(test_evalpack_errors_name_the_line),
 		cmocka_unit_test(test_openssl_cli_verifies_signature),
+		cmocka_unit_test(test_measured_k),
 	};
 	return cmocka_run_group_tests(t, setup, teardown);
 }

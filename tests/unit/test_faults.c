@@ -161,7 +161,7 @@ static void test_kill_pack(void **s)
 	(void)s;
 	char out[200];
 	snprintf(out, sizeof out, "%s/p.kolm", outdir);
-	char *argv[] = {(char *)kolm, "pack", hf, "--evalpack", evp, "-o", out, NULL};
+	char *argv[] = {(char *)kolm, "pack", hf, "--evalpack", evp, "-o", out, "--no-measure", NULL};
 	kill_matrix(argv, "p.kolm");
 }
 
@@ -188,7 +188,7 @@ static void test_full_disk(void **s)
 			struct rlimit rl = {16 << 20, 16 << 20};
 			setrlimit(RLIMIT_FSIZE, &rl);
 		}
-		execl(kolm, kolm, "pack", hf, "--evalpack", evp, "-o", out, (char *)NULL);
+		execl(kolm, kolm, "pack", hf, "--evalpack", evp, "-o", out, "--no-measure", (char *)NULL);
 		_exit(127);
 	}
 	int st;

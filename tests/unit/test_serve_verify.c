@@ -55,12 +55,13 @@ static int setup(void **s)
 	snprintf(bad, sizeof bad, "%s/bad.kolm", dir);
 	char fp[65];
 	struct kolm_err e = {0};
-	struct kolm_pack_opts po = {hf, "tests/data/evalpack-stories.jsonl", art, key, NULL, "s", 0.9, -1};
+	struct kolm_pack_opts po = {hf, "tests/data/evalpack-stories.jsonl", art, key, NULL, "s", 0.9, -1, 0, 0};
 	struct kolm_export_opts eo = {0};
 	eo.artifact = art;
 	eo.format = "f16";
 	eo.out_path = exp_;
 	eo.min_k = -1;
+	eo.no_measure = 1;
 	if (kolm_keygen(key, fp, &e) || kolm_pack(ctx, &po, NULL, &e) || kolm_export_gguf(ctx, &eo, NULL, &e)) {
 		fprintf(stderr, "fixture: %s\n", e.msg);
 		return -1;

@@ -1,0 +1,42 @@
+/* kscore.c - the K-score of a GGUF file on an eval pack held in memory:
+ * what `kolm pack` measures on the F16 checkpoint and `kolm export` on the
+ * file it wrote (eval.h). */
+#include <string.h>
+
+#include "kolm/engine.h"
+#include "kolm/eval.h"
+
+int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads, double *k, int *n_items,
+		     struct kolm_err *err)
+{
+	struct kolm_evalpack *p = NULL;
+	int rc = kolm_evalpack_parse(&p, pack, len, "evalpack.jsonl", err);
+	if (rc)
+		return rc;
+	struct kolm_engine *e = NULL;
+	struct kolm_engine_opts o = {threads > 0 ? threads : 1, 0, 0};
+	if ((rc = kolm_engine_open(&e, gguf, &o, err))) {
+		kolm_evalpack_free(p);
+		return rc;
+	}
+	struct kolm_eval_result r = {0};
+	rc = kolm_eval_pack(e, NULL, p, &r, err);
+	if (!rc) {
+		*k = r.k;
+		if (n_items)
+			*n_items = r.n_items;
+	}
+	kolm_eval_result_release(&r);
+	kolm_engine_close(e);
+	kolm_evalpack_free(p);
+	return rc;
+}
+
+int kolm_engine_supports_arch(const char *arch)
+{
+	static const char *const a[] = {"llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2"};
+	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+		if (arch && !strcmp(arch, a[i]))
+			return 1;
+	return 0;
+}
