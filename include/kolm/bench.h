@@ -44,6 +44,7 @@ struct kolm_bench_result {
 	char format[32];       /* file type, lower case ("q4_0", "f16") */
 	uint64_t model_bytes;
 	int64_t n_params;
+	int n_layer;           /* 0 when not known (llama-bench JSON) */
 	int n_prompt, n_gen, reps, nthreads;
 	double load_s;
 	double pp_tps, pp_sd;  /* 0 when not measured */

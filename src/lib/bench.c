@@ -106,6 +106,7 @@ int kolm_bench_run(const char *path, const struct kolm_bench_opts *o, struct kol
 	const struct kolm_engine_info *in = kolm_engine_info(e);
 	r->model_bytes = in->weight_bytes;
 	r->n_params = in->n_params;
+	r->n_layer = in->n_layer;
 	const struct kolm_ftype_info *fi = in->file_type >= 0 ? kolm_ftype_info(in->file_type) : NULL;
 	lower_copy(r->format, sizeof r->format, fi ? fi->name : "f32");
 	snprintf(r->model_type, sizeof r->model_type, "%s %.2fM %s", in->arch, (double)in->n_params / 1e6,
@@ -243,7 +244,8 @@ static int mkdir_p(const char *dir)
 }
 
 static const char *const cols[] = {"device", "runtime", "base", "format", "tg_tps", "pp_tps", "source", "date",
-				   "notes", "cpu_model", "cores", "mem_gb", "n_prompt", "n_gen", "threads"};
+				   "notes", "cpu_model", "cores", "mem_gb", "n_prompt", "n_gen", "threads",
+				   "model_bytes", "n_params", "n_layer"};
 #define NCOLS (sizeof cols / sizeof cols[0])
 
 static void value_for(const char *col, const struct kolm_bench_result *r, const char *device, const char *base,
@@ -270,6 +272,9 @@ static void value_for(const char *col, const struct kolm_bench_result *r, const 
 	else if (!strcmp(col, "n_prompt")) snprintf(out, cap, "%d", r->n_prompt);
 	else if (!strcmp(col, "n_gen")) snprintf(out, cap, "%d", r->n_gen);
 	else if (!strcmp(col, "threads")) snprintf(out, cap, "%d", r->nthreads);
+	else if (!strcmp(col, "model_bytes")) { if (r->model_bytes) snprintf(out, cap, "%llu", (unsigned long long)r->model_bytes); }
+	else if (!strcmp(col, "n_params")) { if (r->n_params > 0) snprintf(out, cap, "%lld", (long long)r->n_params); }
+	else if (!strcmp(col, "n_layer")) { if (r->n_layer > 0) snprintf(out, cap, "%d", r->n_layer); }
 	for (char *c = out; *c; c++)
 		if (*c == '\t' || *c == '\n' || *c == '\r')
 			*c = ' ';

@@ -278,17 +278,35 @@ static int row_device(struct loader *ld, const char *id, struct kolm_device *d)
 	return KOLM_E_NOTFOUND;
 }
 
+/* What a row's model reads per token when its base is not in the catalogs:
+ * the user's own file, measured by kolm bench (model_bytes, n_params, n_layer). */
+struct row_model {
+	double bytes, params;
+	int layers;
+};
+
 static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, const char *runtime, const char *base,
 		   const char *format, double tg, double pp, double file_bytes, double tflops_scale, const char *source,
-		   int weak, int user, struct kolm_err *err)
+		   int weak, int user, const struct row_model *own, struct kolm_err *err)
 {
 	struct kolm_device d;
 	if (row_device(ld, device, &d))
 		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown device '%s'", device);
 	if (!runtime_entry(c->rts, runtime))
 		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown runtime '%s'", runtime);
-	struct phys_cache *p = NULL;
+	struct phys_cache *p = NULL, mine;
 	int rc = physics(ld, base, format, &p, err);
+	if (rc && own && own->bytes > 0 && own->params > 0) {
+		memset(&mine, 0, sizeof mine);
+		mine.B = mine.file = own->bytes;
+		mine.N = own->params;
+		mine.L = own->layers;
+		mine.ok = 1;
+		p = &mine;
+		rc = KOLM_OK;
+		if (err)
+			kolm_err_clear(err);
+	}
 	if (rc)
 		return rc;
 	if (!(tg > 0) && !(pp > 0))
@@ -334,7 +352,7 @@ static int load_published(struct kolm_calib *c, struct loader *ld, struct kolm_e
 		if (!dev || !rt || !base || !fmt)
 			return kolm_err_set(err, KOLM_E_FORMAT, "data/measurements.json: row %zu: missing device/runtime/base/format", i);
 		int rc = add_row(c, ld, dev, rt, base, fmt, jnum(m, "tg_tps", 0), jnum(m, "pp_tps", 0), jnum(m, "file_bytes", 0),
-				 jnum(m, "tflops_scale", 1), jstr(m, "source"), json_is_true(json_object_get(m, "weak")), 0, err);
+				 jnum(m, "tflops_scale", 1), jstr(m, "source"), json_is_true(json_object_get(m, "weak")), 0, NULL, err);
 		if (rc)
 			return kolm_err_prefix(err, "data/measurements.json: row %zu", i);
 	}
@@ -356,8 +374,9 @@ static void load_user(struct kolm_calib *c, struct loader *ld)
 	size_t len;
 	if (kolm_file_read_all(path, 16u << 20, &buf, &len, NULL))
 		return; /* none yet */
-	enum { C_DEV, C_RT, C_BASE, C_FMT, C_TG, C_PP, C_SRC, C_N };
-	static const char *const names[C_N] = {"device", "runtime", "base", "format", "tg_tps", "pp_tps", "source"};
+	enum { C_DEV, C_RT, C_BASE, C_FMT, C_TG, C_PP, C_SRC, C_MB, C_NP, C_NL, C_N };
+	static const char *const names[C_N] = {"device",  "runtime",     "base",     "format",  "tg_tps",
+					       "pp_tps",  "source",      "model_bytes", "n_params", "n_layer"};
 	int col[C_N];
 	for (int k = 0; k < C_N; k++)
 		col[k] = -1;
@@ -407,7 +426,9 @@ static void load_user(struct kolm_calib *c, struct loader *ld)
 		char src[320];
 		snprintf(src, sizeof src, "%s", v[C_SRC][0] ? v[C_SRC] : "kolm-bench (your measurements)");
 		struct kolm_err e = {0};
-		if (add_row(c, ld, v[C_DEV], v[C_RT], v[C_BASE], v[C_FMT], tg, pp, 0, 1, src, 0, 1, &e)) {
+		struct row_model own = {v[C_MB][0] ? strtod(v[C_MB], NULL) : 0, v[C_NP][0] ? strtod(v[C_NP], NULL) : 0,
+					v[C_NL][0] ? atoi(v[C_NL]) : 0};
+		if (add_row(c, ld, v[C_DEV], v[C_RT], v[C_BASE], v[C_FMT], tg, pp, 0, 1, src, 0, 1, &own, &e)) {
 			if (!c->n_user_skipped)
 				snprintf(c->user_why, sizeof c->user_why, "%.100s:%d: %.80s", path, lineno, e.msg);
 			c->n_user_skipped++;
@@ -771,7 +792,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 			s = clampd(cl->s_cls[kind] >= 0 ? cl->s_cls[kind] : S_MAX, S_MIN, S_MAX);
 			snprintf(why, sizeof why, "%s class: median of %d device%s (%d measurements); none for %s",
 				 cl->name, cl->n_dev[kind], cl->n_dev[kind] == 1 ? "" : "s", cl->n_rows[kind],
-				 short_name(q->device ? q->device : "this device", nb, sizeof nb));
+				 short_name(q->device && *q->device ? q->device : "this device", nb, sizeof nb));
 		} else {
 			eta = jnum(rt, kind ? "eta_pp" : "eta", kind ? 0.3 : 0.5);
 			out->rows = 0;
