@@ -1,6 +1,6 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS.
-#   scripts/run-fuzz.sh SECONDS [target...]     (targets: gguf safetensors config kolm manifest tokenizer http)
+#   scripts/run-fuzz.sh SECONDS [target...]     (targets: config gguf http kolm manifest safetensors tokenizer)
 # Corpora live in build-fuzz/corpus/<target>, seeded from ../shared/models and
 # the tests; a crash is saved under build-fuzz/crashes/<target>/ and the
 # script exits 1 — copy the input into tests/fuzz/regress/<target>/ once fixed
