@@ -804,6 +804,61 @@ static void test_idle_timeout_and_busy_port(void **state)
 	kolm_server_stop(NULL);
 }
 
+/* Slow clients, bounded (slowloris): 150 connections that send half a
+ * request line and stall; the server keeps answering a well-behaved
+ * client promptly and drops every stalled one at the idle timeout. */
+static void test_hostile_clients(void **state)
+{
+	struct kolm_serve_opts so = {0};
+	so.timeout_s = 2;
+	so.threads = 2;
+	so.max_connections = 200;
+	struct kolm_server *s2 = NULL;
+	assert_int_equal(kolm_server_start(&so, &s2, NULL), 0);
+	uint16_t p2 = kolm_server_port(s2);
+	enum { SLOW = 150 };
+	int fds[SLOW];
+	for (int i = 0; i < SLOW; i++) {
+		fds[i] = dial(p2);
+		assert_true(fds[i] >= 0);
+		send(fds[i], "GET /heal", 9, MSG_NOSIGNAL);
+	}
+	/* a well-behaved client still gets its answer promptly */
+	struct timeval t0, t1;
+	gettimeofday(&t0, NULL);
+	int fd = dial(p2);
+	const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	send_all(fd, req, strlen(req));
+	char buf[512];
+	ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+	gettimeofday(&t1, NULL);
+	close(fd);
+	assert_true(n > 12);
+	buf[n] = '\0';
+	assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+	double dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
+	assert_true(dt < 1.0);
+	/* the slow ones are dropped at the idle timeout (2 s), within a bound */
+	gettimeofday(&t0, NULL);
+	int closed = 0;
+	for (int i = 0; i < SLOW; i++) {
+		struct timeval tv = {6, 0};
+		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		char b2[64];
+		if (recv(fds[i], b2, sizeof b2, 0) <= 0)
+			closed++;
+		close(fds[i]);
+	}
+	gettimeofday(&t1, NULL);
+	dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
+	printf("hostile clients: %d slow connections dropped in %.1f s\n", closed, dt);
+	assert_int_equal(closed, SLOW);
+	assert_true(dt < 10.0);
+
+	assert_alive();
+	kolm_server_stop(s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -824,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_misses),
 		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_idle_timeout_and_busy_port),
+		cmocka_unit_test(test_hostile_clients),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
