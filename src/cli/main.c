@@ -1,6 +1,8 @@
 /* kolm - the command table.  Verbs are alphabetical; each is cmd_<verb>()
  * in src/cli/cmd_<verb>.c. */
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +50,25 @@ static void usage(FILE *fp)
 		    "0 ok, 1 a gate or check said no, 2 usage, 3 bad input file, 4 I/O or missing tool.\n");
 }
 
+/* Inputs are memory-mapped: a file that shrinks while it is read (another
+ * process truncates it, a network file system drops it) raises SIGBUS at
+ * the first missing page.  Report it as the I/O error it is instead of
+ * dying silently; temp outputs are left to the next run's cleanup. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "kolm: input file: it shrank or became unreadable while being read (SIGBUS)\n";
+	(void)sig;
+	if (write(2, msg, sizeof msg - 1) < 0)
+		_exit(4);
+	_exit(4);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, NULL);
 	/* --data-dir is global: accept it anywhere and pass it on through the
 	 * environment so every verb's context sees it. */
 	int w = 1;

@@ -220,12 +220,59 @@ static void test_full_disk(void **s)
 		umount(small);
 }
 
+/* The input shrinks while export reads it (mapped): exit 4 with one line,
+ * never a truncated output. */
+static void test_input_truncated_mid_read(void **s)
+{
+	(void)s;
+	char src[200], cmd[600], out[256], errf[200];
+	snprintf(src, sizeof src, "%s/shrink", dir);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -r '%s' '%s'", src, hf, src);
+	assert_int_equal(system(cmd), 0);
+	snprintf(out, sizeof out, "%s/shrink-q8_0.gguf", outdir);
+	snprintf(errf, sizeof errf, "%s/shrink-err.txt", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 2);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execl(kolm, kolm, "export", "--from-dir", src, "--quant", "q8_0", "--device", "rpi5-8gb", "-o", outdir, "-t", "1",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* once it writes, cut the checkpoint to a quarter under it */
+	double t0 = now();
+	while (count("shrink-q8_0.gguf", ".kolm-tmp.") == 0 && now() - t0 < 20)
+		usleep(1000);
+	char st_path[260];
+	snprintf(st_path, sizeof st_path, "%s/model.safetensors", src);
+	struct stat sb;
+	assert_int_equal(stat(st_path, &sb), 0);
+	assert_int_equal(truncate(st_path, sb.st_size / 4), 0);
+	int status;
+	waitpid(pid, &status, 0);
+	FILE *fp = fopen(errf, "r");
+	char line[512] = "";
+	if (fp) {
+		if (!fgets(line, sizeof line, fp))
+			line[0] = '\0';
+		fclose(fp);
+	}
+	printf("input cut to a quarter mid-export: exit %d, %s", WIFEXITED(status) ? WEXITSTATUS(status) : -1, line);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 4);
+	assert_int_equal(strncmp(line, "kolm: ", 6), 0);
+	assert_int_not_equal(access(out, F_OK), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_kill_export),
 		cmocka_unit_test(test_kill_pack),
+		cmocka_unit_test(test_input_truncated_mid_read),
 	};
 	return cmocka_run_group_tests(t, setup, teardown);
 }
