@@ -619,8 +619,7 @@ static json_t *speed_json(const struct kolm_speed *s, double bound)
 	return o;
 }
 
-static void add_caveat(json_t *cav, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_caveat(json_t *cav, const char *fmt, ...)
+void add_caveat(json_t *cav, const char *fmt, ...)
 {
 	char buf[600];
 	va_list ap;

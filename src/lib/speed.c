@@ -26,19 +26,26 @@ static void query_of(struct kolm_ctx *ctx, const struct fc *fc, struct kolm_cali
 	q->n_layer = fc->m.hp.n_layer > 0 ? (int)fc->m.hp.n_layer : 32;
 }
 
+/* The calibrated prediction for the pick; klass gets its runtime class. */
+static int predict(const struct kolm_calib *c, struct kolm_ctx *ctx, const struct fc *fc, int kind, char klass[16],
+		   struct kolm_calib_pred *p)
+{
+	struct kolm_calib_query q;
+	query_of(ctx, fc, &q, klass, 16);
+	/* a custom box or an overridden bandwidth is not the measured device */
+	if (fc->custom || fc->bw_override || fc->is_local)
+		q.device = "";
+	return kolm_calib_predict(c, &q, kind, p);
+}
+
 static int speed(struct kolm_ctx *ctx, const struct fc *fc, int kind, struct kolm_speed *out)
 {
 	const struct kolm_calib *c = kolm_calib_get(ctx, NULL);
 	if (!c)
 		return -1;
 	char klass[16];
-	struct kolm_calib_query q;
-	query_of(ctx, fc, &q, klass, sizeof klass);
-	/* a custom box or an overridden bandwidth is not the measured device */
-	if (fc->custom || fc->bw_override || fc->is_local)
-		q.device = "";
 	struct kolm_calib_pred p;
-	if (kolm_calib_predict(c, &q, kind, &p))
+	if (predict(c, ctx, fc, kind, klass, &p))
 		return -1;
 	out->low = p.low;
 	out->mid = p.mid;
@@ -58,16 +65,6 @@ int kolm_speed_prefill(struct kolm_ctx *ctx, const struct fc *fc, struct kolm_sp
 	return speed(ctx, fc, KOLM_CALIB_PREFILL, out);
 }
 
-static void caveat(json_t *cav, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void caveat(json_t *cav, const char *fmt, ...)
-{
-	char buf[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	json_array_append_new(cav, json_string(buf));
-}
 
 void kolm_speed_caveats(struct kolm_ctx *ctx, const struct fc *fc, json_t *caveats)
 {
@@ -78,33 +75,29 @@ void kolm_speed_caveats(struct kolm_ctx *ctx, const struct fc *fc, json_t *cavea
 	const char *why = NULL;
 	kolm_calib_user_rows(c, &skipped, &why);
 	if (skipped)
-		caveat(caveats, "%d of your measurement rows were skipped: %s", skipped, why ? why : "?");
+		add_caveat(caveats, "%d of your measurement rows were skipped: %s", skipped, why ? why : "?");
 	char klass[16];
-	struct kolm_calib_query q;
-	query_of(ctx, fc, &q, klass, sizeof klass);
-	if (fc->custom || fc->bw_override || fc->is_local)
-		q.device = "";
 	struct kolm_calib_pred p;
-	if (kolm_calib_predict(c, &q, KOLM_CALIB_DECODE, &p))
+	if (predict(c, ctx, fc, KOLM_CALIB_DECODE, klass, &p))
 		return;
 	char quote[400];
 	if ((p.level == KOLM_CALIB_LEVEL_DEVICE || p.level == KOLM_CALIB_LEVEL_USER) &&
 	    kolm_calib_quote(c, fc->dev.id, fc->runtime, fc->base ? fc->base->id : fc->source_id, fc->fmt->id, quote,
 			     sizeof quote) == 0)
-		caveat(caveats, "decode follows the measurements of this device: e.g. %s", quote);
+		add_caveat(caveats, "decode follows the measurements of this device: e.g. %s", quote);
 	else if (p.level == KOLM_CALIB_LEVEL_CLASS)
-		caveat(caveats, "no measurement of %s on %s: decode uses the %s class fit (range +-%.0f%%)", fc->dev.id,
+		add_caveat(caveats, "no measurement of %s on %s: decode uses the %s class fit (range +-%.0f%%)", fc->dev.id,
 		       fc->runtime, klass, p.s * 100);
 	else if (p.level == KOLM_CALIB_LEVEL_DEFAULT)
-		caveat(caveats, "no measurement in the %s class: decode is the runtime's class default (range +-%.0f%%)", klass,
+		add_caveat(caveats, "no measurement in the %s class: decode is the runtime's class default (range +-%.0f%%)", klass,
 		       p.s * 100);
 	if (p.excluded)
-		caveat(caveats, "%d measurement%s of this device ran more than 3x below its class (another power mode, "
+		add_caveat(caveats, "%d measurement%s of this device ran more than 3x below its class (another power mode, "
 				"thermal state or harness overhead) and %s scored but not fitted",
 		       p.excluded, p.excluded == 1 ? "" : "s", p.excluded == 1 ? "is" : "are");
 	if (p.capped)
-		caveat(caveats, "decode is compute-bound here: capped at the prefill rate");
+		add_caveat(caveats, "decode is compute-bound here: capped at the prefill rate");
 	if (fc->dev.klass && (!strcmp(fc->dev.klass, "jetson") || !strcmp(fc->dev.klass, "phone") ||
 			      !strcmp(fc->dev.klass, "handheld")))
-		caveat(caveats, "power modes and thermal limits: a lower power mode or a hot device can decode 2-4x below this range");
+		add_caveat(caveats, "power modes and thermal limits: a lower power mode or a hot device can decode 2-4x below this range");
 }

@@ -6,11 +6,12 @@
 // screenshot at desktop and at phone width under the build directory.
 // usage: node picker.test.mjs BUILD_DIR
 import { chromium } from 'playwright-core';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer as start } from './common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -34,23 +35,6 @@ function plan(args, cwd) {
   return JSON.parse(execFileSync(kolm, ['plan', ...args, '--json'], { cwd: cwd || root, encoding: 'utf8' }));
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const srv = spawn(kolm, ['serve', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => reject(new Error('kolm serve did not print its URL: ' + out)), 15000);
-    srv.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/(http:\/\/\S+\/)/);
-      if (m) {
-        clearTimeout(t);
-        resolve({ srv, url: m[1] });
-      }
-    });
-    srv.stderr.on('data', (d) => { out += d; });
-    srv.on('exit', (code) => { clearTimeout(t); reject(new Error('kolm serve exited ' + code + ': ' + out)); });
-  });
-}
 
 // Wait until the card shows this forecast, then compare every field.
 async function checkCard(page, label, f) {
@@ -94,7 +78,7 @@ async function pick(page, base, quant, device) {
 }
 
 async function main() {
-  const { srv, url } = await startServer();
+  const { srv, url } = await start(kolm);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,

@@ -5,11 +5,12 @@
 // screenshot under the build directory.
 // usage: node verify.test.mjs BUILD_DIR
 import { chromium } from 'playwright-core';
-import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer as start } from './common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -34,19 +35,6 @@ function verifyLines(args) {
   return j.checks.map((c) => `${pad(c.status, 4)}  ${pad(c.name, 15)} ${c.why}`);
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const srv = spawn(kolm, ['serve', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => reject(new Error('kolm serve did not print its URL: ' + out)), 15000);
-    srv.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/(http:\/\/\S+\/)/);
-      if (m) { clearTimeout(t); resolve({ srv, url: m[1] }); }
-    });
-    srv.on('exit', (code) => { clearTimeout(t); reject(new Error('kolm serve exited ' + code + ': ' + out)); });
-  });
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kolm-verify-page-'));
 const art = path.join(dir, 'stories.kolm');
@@ -61,7 +49,7 @@ const b = readFileSync(art);
 b[b.length - 3000] ^= 0x20;
 writeFileSync(bad, b);
 
-const { srv, url } = await startServer();
+const { srv, url } = await start(kolm);
 const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
 try {
   const page = await browser.newPage();
