@@ -26,6 +26,13 @@ out=$("$K" plan --model "$S/models/kquant/synth-q4_k_m.gguf" --device rpi5-8gb -
 printf '%s\n' "$out" | grep -q '"bytes": 2092064,' || { echo "FAIL: as-stored size"; exit 1; }
 printf '%s\n' "$out" | grep -q '"exact": true' || { echo "FAIL: as-stored not exact"; exit 1; }
 printf '%s\n' "$out" | grep -q '"Q6_K": 5' || { echo "FAIL: as-stored types"; exit 1; }
+# as stored, every file type is named by its own format (with its '_'), not mistaken for F32
+tail -n +2 "$S/models/kquant/files.tsv" | while IFS='	' read -r file ftype id size off tbytes sha inc; do
+	[ "$inc" = yes ] || continue
+	q=$(echo "$ftype" | tr 'A-Z' 'a-z')
+	"$K" plan --model "$S/models/kquant/$file" --device rpi5-8gb --json | grep -q "^    \"id\": \"$q\",$" ||
+		{ echo "FAIL: $file as stored is not format $q"; exit 1; }
+done
 # a corrupt GGUF is a bad input file: exit 3, one line
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 head -c 5000 "$F" >"$T/cut.gguf"
