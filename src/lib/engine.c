@@ -164,6 +164,25 @@ static size_t max_sz(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
+/* GGUF general.architecture -> the engine's family; -1 if it has none */
+static int arch_of(const char *a)
+{
+	static const struct {
+		const char *name;
+		int arch;
+	} t[] = {{"llama", ARCH_LLAMA}, {"mistral", ARCH_LLAMA}, {"qwen2", ARCH_QWEN2},
+		 {"qwen3", ARCH_QWEN3}, {"phi3", ARCH_PHI3},	 {"gemma2", ARCH_GEMMA2}};
+	for (size_t i = 0; a && i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(a, t[i].name))
+			return t[i].arch;
+	return -1;
+}
+
+int kolm_engine_supports_arch(const char *arch)
+{
+	return arch_of(arch) >= 0;
+}
+
 int kolm_engine_open(struct kolm_engine **out, const char *path, const struct kolm_engine_opts *opts,
 		     struct kolm_err *err)
 {
@@ -183,17 +202,8 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		goto out;
 	}
 	const char *a = in->arch;
-	if (!strcmp(a, "llama") || !strcmp(a, "mistral"))
-		e->arch = ARCH_LLAMA;
-	else if (!strcmp(a, "qwen2"))
-		e->arch = ARCH_QWEN2;
-	else if (!strcmp(a, "qwen3"))
-		e->arch = ARCH_QWEN3;
-	else if (!strcmp(a, "phi3"))
-		e->arch = ARCH_PHI3;
-	else if (!strcmp(a, "gemma2"))
-		e->arch = ARCH_GEMMA2;
-	else {
+	e->arch = arch_of(a);
+	if ((int)e->arch < 0) {
 		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': architecture '%s' is not supported by the engine "
 				  "(llama, mistral, qwen2, qwen3, phi3, gemma2)", path, a);
 		goto out;

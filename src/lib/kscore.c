@@ -31,12 +31,3 @@ int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads
 	kolm_evalpack_free(p);
 	return rc;
 }
-
-int kolm_engine_supports_arch(const char *arch)
-{
-	static const char *const a[] = {"llama", "mistral", "qwen2", "qwen3", "phi3", "gemma2"};
-	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
-		if (arch && !strcmp(arch, a[i]))
-			return 1;
-	return 0;
-}
