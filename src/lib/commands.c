@@ -335,8 +335,9 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 		json_object_set_new(o, "verify", json_string(s));
 		free(s);
 	}
-	if ((s = render_lines(json_object_get(json_object_get(t, "bench"), !strcmp(be, "gguf") ? "gguf" : "other"), &vs,
-			      &oom))) {
+	/* kolm bench runs GGUF; MLX has its own timing run; the rest have no CLI bench kolm can vouch for */
+	const char *bkey = !strcmp(be, "gguf") ? "gguf" : !strcmp(be, "mlx") ? "mlx" : "other";
+	if ((s = render_lines(json_object_get(json_object_get(t, "bench"), bkey), &vs, &oom))) {
 		json_object_set_new(o, "bench", json_string(s));
 		free(s);
 	}
