@@ -1,13 +1,7 @@
 #!/bin/sh
 # kolm keygen / pack / sign / verify / export X.kolm from the command line:
 # exit codes, one-line errors, no half-written files, preview == plan.
-set -eu
-K=${KOLM:?}
-S=${KOLM_SHARED:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/common.inc"
 HF="$S/models/stories260K-hf"
 EP="$here/tests/data/evalpack-stories.jsonl"
 one_line() { [ "$(wc -l <"$1")" = 1 ] && grep -q '^kolm: ' "$1" || fail "$2: not one 'kolm:' line: $(cat "$1")"; }

@@ -3,13 +3,7 @@
 # and runtime; --record feeds the user's measurements file, which the next
 # forecast for that device and runtime is fitted on; artifacts are
 # benchmarked through a temporary export; llama-bench missing is exit 4.
-set -eu
-K=${KOLM:?}
-S=${KOLM_SHARED:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/common.inc"
 M="$S/models/gguf/stories260K-q8_0.gguf"
 "$K" bench "$M" -p 16 -n 8 -r 1 --json >"$T/b.json" || fail "bench --json"
 for k in '"tg_tps"' '"pp_tps"' '"forecast"' '"measured_vs_forecast"' '"decode_pct"' '"runtime": "kolm-cpu"'; do

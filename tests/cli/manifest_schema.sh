@@ -3,13 +3,7 @@
 # agree: ajv (npm, pinned in tests/schema) validates each sample manifest,
 # kolm verify judges the same manifest inside an artifact, and the verdicts
 # must match each other and the expected one.
-set -eu
-K=${KOLM:?}
-S=${KOLM_SHARED:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/common.inc"
 [ -d "$here/tests/schema/node_modules/ajv" ] || fail "ajv not installed: run make deps (npm ci in tests/schema)"
 "$K" pack "$S/models/stories260K-hf" --evalpack "$here/tests/data/evalpack-stories.jsonl" -o "$T/a.kolm" --k-score 0.9 >/dev/null
 mkdir "$T/m" "$T/v"
