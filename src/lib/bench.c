@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "kolm/bench.h"
+#include "kolm/util.h"
 #include "kolm/engine.h"
 #include "kolm/types.h"
 
@@ -291,29 +292,37 @@ int kolm_bench_record(const char *path, const struct kolm_bench_result *r, const
 		if (mkdir_p(dir) != 0)
 			return kolm_err_set(err, KOLM_E_IO, "cannot create '%s': %s", dir, strerror(errno));
 	}
-	/* the header in force: the file's own, or ours for a new file */
-	char header[4096] = "";
-	FILE *fp = fopen(path, "r");
-	if (fp) {
-		char line[4096];
-		while (fgets(line, sizeof line, fp)) {
-			if (line[0] == '#' || line[0] == '\n')
-				continue;
-			snprintf(header, sizeof header, "%s", line);
-			break;
-		}
-		fclose(fp);
+	/* the file so far (it is rewritten whole, atomically: a killed run never
+	 * leaves half a row), and the header in force: its own, or ours */
+	char *old = NULL;
+	size_t old_len = 0;
+	if (kolm_file_read_all(path, 64u << 20, &old, &old_len, NULL) != 0) {
+		old = NULL;
+		old_len = 0;
 	}
-	fp = fopen(path, "a");
-	if (!fp)
-		return kolm_err_set(err, KOLM_E_IO, "cannot append to '%s': %s", path, strerror(errno));
+	struct kolm_buf b = {0};
+	char header[4096] = "";
+	if (old) {
+		kolm_buf_add(&b, old, old_len);
+		if (old_len && old[old_len - 1] != '\n')
+			kolm_buf_add(&b, "\n", 1);
+		for (const char *l = old; l && *l;) {
+			const char *nl = strchr(l, '\n');
+			size_t n = nl ? (size_t)(nl - l) : strlen(l);
+			if (n && l[0] != '#') {
+				snprintf(header, sizeof header, "%.*s", (int)(n < sizeof header ? n : sizeof header - 1), l);
+				break;
+			}
+			l = nl ? nl + 1 : NULL;
+		}
+	}
+	free(old);
 	if (!header[0]) {
-		for (size_t i = 0; i < NCOLS; i++)
-			fprintf(fp, "%s%s", i ? "\t" : "", cols[i]);
-		fputc('\n', fp);
 		char *h = header;
 		for (size_t i = 0; i < NCOLS; i++)
 			h += snprintf(h, sizeof header - (size_t)(h - header), "%s%s", i ? "\t" : "", cols[i]);
+		kolm_buf_add(&b, header, strlen(header));
+		kolm_buf_add(&b, "\n", 1);
 	}
 	header[strcspn(header, "\r\n")] = 0;
 	int first = 1;
@@ -321,11 +330,13 @@ int kolm_bench_record(const char *path, const struct kolm_bench_result *r, const
 	for (char *c = strtok_r(header, "\t", &save); c; c = strtok_r(NULL, "\t", &save)) {
 		char v[512];
 		value_for(c, r, device, base, v, sizeof v);
-		fprintf(fp, "%s%s", first ? "" : "\t", v);
+		if (!first)
+			kolm_buf_add(&b, "\t", 1);
+		kolm_buf_add(&b, v, strlen(v));
 		first = 0;
 	}
-	fputc('\n', fp);
-	if (fclose(fp) != 0)
-		return kolm_err_set(err, KOLM_E_IO, "cannot write '%s': %s", path, strerror(errno));
-	return 0;
+	kolm_buf_add(&b, "\n", 1);
+	int rc = b.oom ? kolm_err_set(err, KOLM_E_NOMEM, "out of memory") : kolm_file_write_atomic(path, b.p, b.len, err);
+	free(b.p);
+	return rc;
 }
