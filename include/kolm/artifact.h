@@ -62,6 +62,9 @@ void kolm_artifact_files(const struct kolm_artifact *a, struct kolm_files *f);
 /* The model inside an artifact: its config.json and checkpoint tensors. */
 struct kolm_model;
 int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
+/* The same from an artifact already open (no second scan of the tar). */
+int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const struct kolm_artifact *a,
+			   struct kolm_err *err);
 
 /* The manifest's structure, as docs/kolm-manifest.schema.json states it.
  * 0 if valid; else non-zero and why says which field and why. */

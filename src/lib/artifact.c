@@ -568,31 +568,34 @@ fail:
 
 /* ---- forecasts from an artifact (model_file.c's weak reference) ------- */
 
+int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const struct kolm_artifact *a,
+			   struct kolm_err *err)
+{
+	const struct kolm_member *c = kolm_artifact_member(a, "config.json");
+	json_error_t je;
+	json_t *cfg = json_loadb((const char *)c->data, (size_t)c->size, JSON_REJECT_DUPLICATES, &je);
+	if (!cfg)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: config.json: line %d: %s", a->path, je.line, je.text);
+	int rc = kolm_model_from_config(m, cfg, NULL, ctx, err);
+	json_decref(cfg);
+	if (rc)
+		return kolm_err_prefix(err, "%s: config.json", a->path);
+	struct kolm_files f;
+	kolm_artifact_files(a, &f);
+	m->source = "kolm";
+	rc = kolm_model_use_checkpoint_files(m, &f, err);
+	if (rc)
+		kolm_model_release(m);
+	return rc;
+}
+
 int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err)
 {
 	struct kolm_artifact *a;
 	int rc = kolm_artifact_open(&a, path, err);
 	if (rc)
 		return rc;
-	const struct kolm_member *c = kolm_artifact_member(a, "config.json");
-	json_error_t je;
-	json_t *cfg = json_loadb((const char *)c->data, (size_t)c->size, JSON_REJECT_DUPLICATES, &je);
-	if (!cfg) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: config.json: line %d: %s", path, je.line, je.text);
-	} else {
-		rc = kolm_model_from_config(m, cfg, NULL, ctx, err);
-		if (rc) {
-			kolm_err_prefix(err, "%s: config.json", path);
-		} else {
-			struct kolm_files f;
-			kolm_artifact_files(a, &f);
-			m->source = "kolm";
-			rc = kolm_model_use_checkpoint_files(m, &f, err);
-			if (rc)
-				kolm_model_release(m);
-		}
-	}
-	json_decref(cfg);
+	rc = kolm_model_of_artifact(m, ctx, a, err);
 	kolm_artifact_close(a);
 	return rc;
 }

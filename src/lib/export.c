@@ -216,7 +216,7 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 					  o->artifact, k_value, k_source, gate);
 			goto out;
 		}
-		if ((rc = kolm_model_from_path(&m, ctx, o->artifact, err)))
+		if ((rc = kolm_model_of_artifact(&m, ctx, art, err)))
 			goto out;
 	} else if ((rc = kolm_model_from_path(&m, ctx, o->hf_dir, err))) {
 		goto out;

@@ -283,7 +283,7 @@ static int inspect_kolm(struct kolm_ctx *ctx, const char *path, json_t **out, st
 	if (rc)
 		return rc;
 	struct kolm_model m = {0};
-	rc = kolm_model_from_path(&m, ctx, path, err);
+	rc = kolm_model_of_artifact(&m, ctx, a, err);
 	if (rc) {
 		kolm_artifact_close(a);
 		return rc;
