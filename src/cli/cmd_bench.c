@@ -107,18 +107,14 @@ static int run_llama_bench(const char *model, int p, int n, int r, int t, char *
 
 /* An artifact is benchmarked as a GGUF exported from it to a temporary
  * directory (removed afterwards). */
-static int export_for_bench(const char *artifact, const char *quant, int threads, char *dir, size_t dcap, char *gguf,
-			    size_t gcap, struct kolm_err *err)
+static int export_for_bench(struct kolm_ctx *ctx, const char *artifact, const char *quant, int threads, char *dir,
+			    size_t dcap, char *gguf, size_t gcap, struct kolm_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(dir, dcap, "%s/kolm-bench-XXXXXX", tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return kolm_err_set(err, KOLM_E_IO, "bench: cannot make a temporary directory");
 	snprintf(gguf, gcap, "%s/model.gguf", dir);
-	struct kolm_ctx *ctx;
-	int rc = cli_ctx_open(&ctx);
-	if (rc)
-		return kolm_err_set(err, KOLM_E_IO, "bench: cannot open the catalogs");
 	struct kolm_export_opts o = {0};
 	o.artifact = artifact;
 	o.format = quant;
@@ -126,28 +122,21 @@ static int export_for_bench(const char *artifact, const char *quant, int threads
 	o.threads = threads;
 	o.min_k = 0;
 	o.no_measure = 1;
-	rc = kolm_export_gguf(ctx, &o, NULL, err);
-	kolm_ctx_free(ctx);
-	return rc;
+	return kolm_export_gguf(ctx, &o, NULL, err);
 }
 
 /* The forecast for what was measured: this file as stored, on --device (or
  * this machine), for the runtime that ran.  NULL if none can be made. */
-static json_t *forecast_for(const char *gguf, const char *device, const char *runtime, int n_prompt)
+static json_t *forecast_for(struct kolm_ctx *ctx, const char *gguf, const char *device, const char *runtime)
 {
-	struct kolm_ctx *ctx;
-	if (cli_ctx_open(&ctx))
-		return NULL;
 	struct kolm_pick p = {0};
 	p.model_path = gguf;
 	p.device_id = device;
 	p.runtime = runtime;
 	p.overhead_gb = -1;
-	(void)n_prompt;
 	json_t *f = NULL;
 	if (kolm_forecast(ctx, &p, &f, NULL))
 		f = NULL;
-	kolm_ctx_free(ctx);
 	return f;
 }
 
@@ -228,15 +217,20 @@ int cmd_bench(int argc, char **argv)
 				       "measurement can join its forecasts (kolm devices)");
 	const char *model = optind < argc ? argv[optind] : "";
 	struct kolm_err err = {0};
+	struct kolm_ctx *ctx = NULL;
+	int rc = from ? 0 : cli_ctx_open(&ctx); /* the catalogs: for the forecast and an artifact's export */
+	if (rc)
+		return rc;
 	struct kolm_bench_result *r = calloc(1, sizeof *r);
-	if (!r)
+	if (!r) {
+		kolm_ctx_free(ctx);
 		return 4;
-	int rc = 0;
+	}
 	json_t *fc = NULL, *fdec = NULL, *fpre = NULL;
 	char tdir[256] = "", tgguf[300] = "";
 	size_t ml = strlen(model);
 	if (!from && ml > 5 && !strcmp(model + ml - 5, ".kolm")) {
-		if ((rc = export_for_bench(model, quant, (int)threads, tdir, sizeof tdir, tgguf, sizeof tgguf, &err))) {
+		if ((rc = export_for_bench(ctx, model, quant, (int)threads, tdir, sizeof tdir, tgguf, sizeof tgguf, &err))) {
 			rc = cli_fail(&err);
 			goto out;
 		}
@@ -262,7 +256,7 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	/* the forecast for the same file, device and runtime, beside the measurement */
-	fc = from ? NULL : forecast_for(model, device, r->runtime, r->n_prompt);
+	fc = ctx ? forecast_for(ctx, model, device, r->runtime) : NULL;
 	fdec = json_object_get(fc, "decode_tps");
 	fpre = json_object_get(fc, "prefill_tps");
 	char bbuf[128];
@@ -338,6 +332,7 @@ int cmd_bench(int argc, char **argv)
 	}
 out:
 	json_decref(fc);
+	kolm_ctx_free(ctx);
 	if (tgguf[0]) {
 		char rec[400];
 		snprintf(rec, sizeof rec, "%s.receipt.json", tgguf);
