@@ -96,6 +96,10 @@ struct kolm_model {
 	int ftype;              /* GGUF general.file_type, -1 if none */
 	uint64_t data_offset;   /* GGUF: start of the data section, 0 otherwise */
 	uint64_t alignment;     /* GGUF alignment (32 default) */
+	/* a kolm export's measured K-scores (GGUF kolm.k_score / kolm.export_k_score
+	 * when kolm.export_k_source is "measured"); -1 otherwise */
+	double k_ref, k_export;
+	char k_ref_source[16];  /* "measured" | "declared" */
 };
 
 /* From an HF config.json object (any model_type kolm knows).  tokenizer:

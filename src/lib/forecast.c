@@ -1,6 +1,5 @@
 /* forecast.c - one pick -> kolm.forecast/1 JSON (see forecast.h, docs/FORMAT.md). */
 #include "kolm/forecast.h"
-#include "kolm/gguf.h"
 #include "kolm/local.h"
 
 #include <math.h>
@@ -597,28 +596,18 @@ void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, i
 
 /* A kolm export as stored records both K-scores when they were measured:
  * the loss is then a measurement, shown beside the forecast one. */
-static void measured_k_loss(const struct kolm_pick *p, const struct fc *fc, json_t *kl)
+static void measured_k_loss(const struct fc *fc, json_t *kl)
 {
-	if (!p->model_path || !fc->as_stored)
+	const struct kolm_model *m = &fc->m;
+	if (!fc->as_stored || !(m->k_ref >= 0) || !(m->k_export >= 0))
 		return;
-	struct kolm_gguf *g;
-	if (kolm_gguf_open(&g, p->model_path, NULL))
-		return;
-	char src[32] = "", ksrc[32] = "";
-	double k = -1, ke = -1;
-	if (kolm_gguf_get_cstr(g, "kolm.export_k_source", src, sizeof src) == KOLM_OK && !strcmp(src, "measured") &&
-	    kolm_gguf_get_cstr(g, "kolm.k_score_source", ksrc, sizeof ksrc) == KOLM_OK &&
-	    kolm_gguf_get_f64(g, "kolm.k_score", &k) == KOLM_OK && kolm_gguf_get_f64(g, "kolm.export_k_score", &ke) == KOLM_OK &&
-	    k >= 0 && ke >= 0) {
-		char basis[300];
-		snprintf(basis, sizeof basis,
-			 "measured by kolm's engine on the artifact's eval pack: reference K %.3f (%s), this file's K %.3f", k,
-			 ksrc, ke);
-		json_object_set_new(kl, "measured",
-				    json_pack("{s:f,s:f,s:f,s:s}", "points", sig(100.0 * (k - ke), 3) + 0.0, "reference_k",
-					      sig(k, 4), "export_k", sig(ke, 4), "basis", basis));
-	}
-	kolm_gguf_close(g);
+	char basis[300];
+	snprintf(basis, sizeof basis,
+		 "measured by kolm's engine on the artifact's eval pack: reference K %.3f (%s), this file's K %.3f", m->k_ref,
+		 m->k_ref_source, m->k_export);
+	json_object_set_new(kl, "measured",
+			    json_pack("{s:f,s:f,s:f,s:s}", "points", sig(100.0 * (m->k_ref - m->k_export), 3) + 0.0,
+				      "reference_k", sig(m->k_ref, 4), "export_k", sig(m->k_export, 4), "basis", basis));
 }
 
 /* ---- assembly --------------------------------------------------------- */
@@ -930,7 +919,7 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out,
 
 	json_t *kl = json_object();
 	k_loss(ctx, &fc, kl);
-	measured_k_loss(p, &fc, kl);
+	measured_k_loss(&fc, kl);
 	json_object_set_new(o, "k_loss", kl);
 
 	/* commands */

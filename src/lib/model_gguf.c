@@ -109,5 +109,12 @@ int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct
 	m->alignment = kolm_gguf_alignment(g);
 	int64_t ft;
 	m->ftype = kolm_gguf_get_i64(g, "general.file_type", &ft) == 0 ? (int)ft : -1;
+	m->k_ref = m->k_export = -1;
+	char src[16];
+	if (kolm_gguf_get_cstr(g, "kolm.export_k_source", src, sizeof src) == KOLM_OK && !strcmp(src, "measured") &&
+	    kolm_gguf_get_cstr(g, "kolm.k_score_source", m->k_ref_source, sizeof m->k_ref_source) == KOLM_OK &&
+	    (kolm_gguf_get_f64(g, "kolm.k_score", &m->k_ref) != KOLM_OK ||
+	     kolm_gguf_get_f64(g, "kolm.export_k_score", &m->k_export) != KOLM_OK))
+		m->k_ref = m->k_export = -1;
 	return KOLM_OK;
 }
