@@ -595,11 +595,92 @@ static inline float gelu(float x)
 }
 
 /* ---- attention -------------------------------------------------------- */
+/* llama.cpp runs attention through its CPU flash-attention op (-fa auto is
+ * on for CPU), which has two kernels; kolm follows both, so that rounding
+ * matches the reference build the goldens come from (AVX-512):
+ * - tiled, for micro-batches of at least FA_TILE rows when head_dim is a
+ *   multiple of the 16-float AVX-512 vector: F32 Q against the F16 cache
+ *   widened to F32, online softmax per FA_TILE-cell block of the cache,
+ *   an F32 accumulator normalised at the end;
+ * - one-chunk otherwise (decode, short prompts, other head sizes): Q
+ *   rounded to F16 for the dot with K, online softmax per cell, and the
+ *   V accumulator kept in F16 (ggml_vec_mad_f16).
+ * Only the float summation order inside a dot differs from ggml. */
+#define FA_TILE 64
+#define FA_LANES 16
+
 struct att_job {
 	struct kolm_engine *e;
 	const struct layer *l;
-	int pos0, nb;
+	int pos0, nb, tiled;
 };
+
+/* the pre-softmax score of one cell (logit soft-capping as ggml applies it) */
+static inline float att_score(const struct kolm_engine *e, float dot)
+{
+	if (e->attn_softcap > 0)
+		return e->attn_softcap * tanhf(dot * (e->kq_scale / e->attn_softcap));
+	return dot * e->kq_scale;
+}
+
+static void att_one_chunk(const struct kolm_engine *e, const float *q, const uint16_t *kc, const uint16_t *vc,
+			  size_t stride, int t0, int t1, int hd, uint16_t *scr, float *o)
+{
+	uint16_t *q16 = scr, *acc = scr + hd;
+	ek_to_f16(q, q16, hd);
+	memset(acc, 0, (size_t)hd * sizeof *acc);
+	float M = -INFINITY, S = 0;
+	for (int t = t0; t <= t1; t++) {
+		const float s = att_score(e, ek_dot_f16(&e->ops, q16, kc + (size_t)t * stride, hd));
+		float ms = 1.0f, vs = 1.0f;
+		if (s > M) {
+			ms = expf(M - s);
+			M = s;
+			ek_scale_f16(&e->ops, acc, ms, hd);
+		} else {
+			vs = expf(s - M);
+		}
+		ek_mad_f16(&e->ops, acc, vc + (size_t)t * stride, vs, hd);
+		S = S * ms + vs;
+	}
+	const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+	for (int i = 0; i < hd; i++)
+		o[i] = kolm_fp16_to_fp32(acc[i]) * inv;
+}
+
+static void att_tiled(const struct kolm_engine *e, const float *q, const uint16_t *kc, const uint16_t *vc,
+		      size_t stride, int t0, int t1, int hd, float *p, float *o)
+{
+	memset(o, 0, (size_t)hd * sizeof *o);
+	float M = -INFINITY, S = 0;
+	for (int c0 = t0 / FA_TILE * FA_TILE; c0 <= t1; c0 += FA_TILE) {
+		const int a = c0 > t0 ? c0 : t0, b = c0 + FA_TILE - 1 < t1 ? c0 + FA_TILE - 1 : t1;
+		float mx = -INFINITY;
+		for (int t = a; t <= b; t++) {
+			p[t - a] = att_score(e, ek_dot_f32_f16(&e->ops, q, kc + (size_t)t * stride, hd));
+			if (p[t - a] > mx)
+				mx = p[t - a];
+		}
+		if (mx > M) {
+			const float ms = expf(M - mx);
+			for (int i = 0; i < hd; i++)
+				o[i] *= ms;
+			S *= ms;
+			M = mx;
+		}
+		double sum = 0;
+		for (int t = a; t <= b; t++) {
+			p[t - a] = expf(p[t - a] - M);
+			sum += p[t - a];
+		}
+		S = (float)((double)S + sum);
+		for (int t = a; t <= b; t++)
+			ek_axpy_f16(&e->ops, o, vc + (size_t)t * stride, p[t - a], hd);
+	}
+	const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+	for (int i = 0; i < hd; i++)
+		o[i] *= inv;
+}
 
 static void att_task(void *ctx, int ith, int nth)
 {
@@ -610,34 +691,24 @@ static void att_task(void *ctx, int ith, int nth)
 	const int items = j->nb * nh;
 	const int per = (items + nth - 1) / nth;
 	const int i0 = per * ith, i1 = i0 + per < items ? i0 + per : items;
+	/* per thread: FA_TILE scores (n_ctx >= FA_TILE whenever tiled), then
+	 * hd floats: the F32 accumulator, or F16 Q and the F16 accumulator */
 	float *sc = e->scratch + (size_t)ith * e->scr_stride;
-	uint16_t *q16 = (uint16_t *)(void *)(sc + in->n_ctx);
+	float *tail = sc + in->n_ctx;
+	const size_t stride = (size_t)nkv * hd;
 	for (int it = i0; it < i1; it++) {
 		const int b = it / nh, h = it % nh, g = h / grp;
 		const int p = j->pos0 + b;
 		int t0 = 0;
 		if (j->l->swa && e->swa_window > 0 && p - e->swa_window + 1 > 0)
 			t0 = p - e->swa_window + 1;
-		ek_to_f16(e->q + (size_t)b * nh * hd + (size_t)h * hd, q16, hd);
-		float mx = -INFINITY;
-		for (int t = t0; t <= p; t++) {
-			float s = ek_dot_f16(&e->ops, q16, j->l->kc + ((size_t)t * nkv + g) * hd, hd) * e->kq_scale;
-			if (e->attn_softcap > 0)
-				s = e->attn_softcap * tanhf(s / e->attn_softcap);
-			sc[t] = s;
-			if (s > mx)
-				mx = s;
-		}
-		double sum = 0;
-		for (int t = t0; t <= p; t++) {
-			sc[t] = expf(sc[t] - mx);
-			sum += sc[t];
-		}
-		const float inv = (float)(1.0 / sum);
+		const float *q = e->q + (size_t)b * nh * hd + (size_t)h * hd;
 		float *o = e->att + (size_t)b * nh * hd + (size_t)h * hd;
-		memset(o, 0, (size_t)hd * sizeof *o);
-		for (int t = t0; t <= p; t++)
-			ek_axpy_f16(&e->ops, o, j->l->vc + ((size_t)t * nkv + g) * hd, sc[t] * inv, hd);
+		const uint16_t *kc = j->l->kc + (size_t)g * hd, *vc = j->l->vc + (size_t)g * hd;
+		if (j->tiled)
+			att_tiled(e, q, kc, vc, stride, t0, p, hd, sc, o);
+		else
+			att_one_chunk(e, q, kc, vc, stride, t0, p, hd, (uint16_t *)(void *)tail, o);
 	}
 }
 
@@ -653,7 +724,9 @@ static int embed(struct kolm_engine *e, int32_t tok, float *x)
 	return 0;
 }
 
-static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, float *logits, int all)
+/* ubatch: the size of the llama.cpp micro-batch these tokens would fall in
+ * (it picks the attention kernel) */
+static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int ubatch, float *logits, int all)
 {
 	const struct kolm_engine_info *in = &e->info;
 	const int64_t d = in->n_embd, hd = in->head_dim, nh = in->n_head, nkv = in->n_head_kv, nff = in->n_ff;
@@ -706,7 +779,8 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, flo
 			ek_act_make(&e->ops, EK_ACT_F16, k, l->kc + off, nk);
 			ek_act_make(&e->ops, EK_ACT_F16, v, l->vc + off, nk);
 		}
-		struct att_job aj = {.e = e, .l = l, .pos0 = pos0, .nb = nb};
+		struct att_job aj = {.e = e, .l = l, .pos0 = pos0, .nb = nb,
+				     .tiled = ubatch >= FA_TILE && hd % FA_LANES == 0};
 		ek_pool_run(e->pool, att_task, &aj);
 		matmul(e, &l->wo, e->att, nq, nb, e->tmp, d);
 		for (int b = 0; b < nb; b++) {
@@ -769,12 +843,14 @@ int kolm_engine_decode(struct kolm_engine *e, const int32_t *tokens, int n, floa
 					    (int)tokens[i], e->info.n_vocab);
 	for (int i = 0; i < n; i += B_MAX) {
 		int nb = n - i < B_MAX ? n - i : B_MAX;
+		/* llama.cpp's default n_ubatch is 512 (B_MAX divides it) */
+		const int u0 = i / 512 * 512, ubatch = n - u0 < 512 ? n - u0 : 512;
 		float *lg = NULL;
 		if (logits && all)
 			lg = logits + (size_t)i * e->info.n_vocab;
 		else if (logits && i + nb == n)
 			lg = logits;
-		forward_batch(e, tokens + i, nb, lg, all);
+		forward_batch(e, tokens + i, nb, ubatch, lg, all);
 	}
 	return 0;
 }

@@ -38,8 +38,15 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 /* F32 dot, and the F16-KV helpers used by attention. */
 float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n);
 float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n);
-/* y[i] += a * f16(v[i]) */
+/* y[i] = fma(f16(v[i]), a, y[i]) */
 void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a, int64_t n);
+/* F32 a against F16 b. */
+float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b, int64_t n);
+/* F16 accumulators, rounded once per element and step (llama.cpp's
+ * ggml_vec_mad_f16 / ggml_vec_scale_f16); SIMD and scalar agree bit for bit:
+ *   acc[i] = f16(fma(f16(v[i]), a, acc[i]))     acc[i] = f16(acc[i] * a) */
+void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n);
+void ek_scale_f16(const struct ek_ops *ops, uint16_t *acc, float a, int64_t n);
 void ek_to_f16(const float *x, uint16_t *y, int64_t n);
 int ek_have_avx2(void);
 

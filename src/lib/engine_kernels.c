@@ -358,7 +358,47 @@ AVX2 static void avx2_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 	for (; i + 8 <= n; i += 8)
 		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(LD(v + i), va, _mm256_loadu_ps(y + i)));
 	for (; i < n; i++)
-		y[i] += a * kolm_fp16_to_fp32(v[i]);
+		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
+}
+
+AVX2 static float avx2_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
+{
+	__m256 s0 = _mm256_setzero_ps(), s1 = s0;
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), LD(b + i), s0);
+		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), LD(b + i + 8), s1);
+	}
+	for (; i + 8 <= n; i += 8)
+		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), LD(b + i), s0);
+	double s = hsum8(_mm256_add_ps(s0, s1));
+	for (; i < n; i++)
+		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+/* Element-wise, so bit-identical to the scalar versions: each element is
+ * one fused multiply-add (or multiply) rounded once to F16. */
+AVX2 static void avx2_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
+{
+	const __m256 va = _mm256_set1_ps(a);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(acc + i),
+				 _mm256_cvtps_ph(_mm256_fmadd_ps(LD(v + i), va, LD(acc + i)), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), a, kolm_fp16_to_fp32(acc[i])));
+}
+
+AVX2 static void avx2_scale_f16(uint16_t *acc, float a, int64_t n)
+{
+	const __m256 va = _mm256_set1_ps(a);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(acc + i),
+				 _mm256_cvtps_ph(_mm256_mul_ps(LD(acc + i), va), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * a);
 }
 
 AVX2 static void avx2_to_f16(const float *x, uint16_t *y, int64_t n)
@@ -437,7 +477,46 @@ void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a,
 #endif
 	(void)ops;
 	for (int64_t i = 0; i < n; i++)
-		y[i] += a * kolm_fp16_to_fp32(v[i]);
+		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
+}
+
+float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b, int64_t n)
+{
+#ifdef EK_X86
+	if (ops->simd)
+		return avx2_dot_f32_f16(a, b, n);
+#endif
+	(void)ops;
+	double s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n)
+{
+#ifdef EK_X86
+	if (ops->simd) {
+		avx2_mad_f16(acc, v, a, n);
+		return;
+	}
+#endif
+	(void)ops;
+	for (int64_t i = 0; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), a, kolm_fp16_to_fp32(acc[i])));
+}
+
+void ek_scale_f16(const struct ek_ops *ops, uint16_t *acc, float a, int64_t n)
+{
+#ifdef EK_X86
+	if (ops->simd) {
+		avx2_scale_f16(acc, a, n);
+		return;
+	}
+#endif
+	(void)ops;
+	for (int64_t i = 0; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * a);
 }
 
 float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n, float *scratch)

@@ -20,6 +20,7 @@
 #include "kolm/quant.h"
 #include "kolm/tokenizer.h"
 #include "kolm/types.h"
+#include "../../src/lib/engine_internal.h"
 
 static char shared[1024];
 
@@ -77,7 +78,14 @@ static int first_diff_json(const json_t *a, const json_t *b)
  *   Q8_0 0/44/23, Q4_0 0/1/0);
  * - stories260K's corrupted weights have float64 near-ties at p0 token 13
  *   and p2 token 39 (margins 0.0075 / 0.0037) where llama.cpp's F32 golden
- *   itself leaves the float64 reference: agreement is required up to them. */
+ *   itself leaves the float64 reference: agreement is required up to them
+ *   (kolm, following llama.cpp's attention kernels, in fact matches past
+ *   both);
+ * - and for stories260K a first difference at a near-tie of kolm's own
+ *   (llama.cpp's token within NEAR_TIE logits of kolm's pick, with the same
+ *   context up to there) is accepted: that is the fragility the README
+ *   documents, and it is printed. */
+#define NEAR_TIE 0.02f
 static int required_prefix(const char *file, int prompt, int n)
 {
 	int need = n;
@@ -139,17 +147,25 @@ static void run_goldens(int scalar)
 		assert_int_equal(first_diff(ids, pids, np), -1);
 		float *lg = malloc((size_t)in->n_vocab * sizeof *lg);
 		int32_t gen[64];
+		float tie = -1; /* kolm's margin over llama.cpp's token at the first difference */
 		assert_int_equal(kolm_engine_decode(e, ids, n, lg, 0, &err), 0);
 		for (int i = 0; i < ng; i++) {
 			gen[i] = kolm_argmax(lg, in->n_vocab);
+			const int32_t want = (int32_t)json_integer_value(json_array_get(gids, (size_t)i));
+			if (tie < 0 && gen[i] != want)
+				tie = lg[gen[i]] - lg[want];
 			if (i + 1 < ng)
 				assert_int_equal(kolm_engine_decode(e, &gen[i], 1, lg, 0, &err), 0);
 		}
 		int d = first_diff(gen, gids, ng);
 		int need = required_prefix(file, prompt, ng);
+		const int near_tie = d >= 0 && d < need && strncmp(file, "stories260K", 11) == 0 && tie < NEAR_TIE;
+		char note[64] = "";
+		if (d >= 0 && d < need)
+			snprintf(note, sizeof note, near_tie ? "  near-tie (margin %.4f)" : "  FAIL (margin %.4f)", tie);
 		printf("%-24s p%d %-6s: %2d of %2d tokens as llama.cpp (required %2d)%s\n", file, prompt,
-		       scalar ? "scalar" : in->simd, d < 0 ? ng : d, ng, need, d >= 0 && d < need ? "  FAIL" : "");
-		bad += d >= 0 && d < need;
+		       scalar ? "scalar" : in->simd, d < 0 ? ng : d, ng, need, note);
+		bad += d >= 0 && d < need && !near_tie;
 		full += d < 0;
 		matched += d < 0 ? ng : d;
 		total += ng;
@@ -159,8 +175,9 @@ static void run_goldens(int scalar)
 	}
 	printf("%d of %d records identical over all tokens; %d of %d leading tokens agree\n", full, ran, matched, total);
 	assert_int_equal(bad, 0);
-	/* everything but the six stories260K quantized/near-tie records in full */
-	assert_true(full >= (scalar ? 12 : 18));
+	/* in full: all aidreams260K records, stories260K F32 and F16 (past
+	 * their float64 near-ties) and stories260K Q8_0 p0 */
+	assert_true(full >= (scalar ? 12 : 19));
 }
 
 static void test_greedy_goldens(void **s)
@@ -177,10 +194,12 @@ static void test_greedy_goldens_scalar(void **s)
 
 /* llama-perplexity -c 64 on ppl-input.txt (its -f drops the final
  * newline): same token and chunk counts as golden/perplexity.tsv, and
- * within 0.5% of llama.cpp's figure, except for the quantized files of the
- * corrupted stories260K (perplexity ~60,000: every logit is a near-tie, and
- * llama.cpp's own Q8_0 and Q4_0 move it by 2.5% and 3.5% from F32) where
- * 3% is allowed.  Measured: aidreams260K within 0.22% for all four files. */
+ * within 0.5% of llama.cpp's figure, except for stories260K Q8_0 (the
+ * corrupted model, perplexity ~60,000, where llama.cpp's own Q8_0 moves it
+ * 2.5% from F32; docs/ENGINE.md records what is known of the gap) where 3%
+ * is allowed.  Measured: aidreams260K F32 -0.0001%, F16 -0.002%, Q8_0
+ * -0.22%, Q4_0 +0.035%; stories260K F32 -0.02%, F16 +0.12%, Q4_0 +0.21%,
+ * Q8_0 +2.8%. */
 static void test_perplexity(void **s)
 {
 	(void)s;
@@ -219,10 +238,25 @@ static void test_perplexity(void **s)
 		assert_int_equal(r.n_tokens, ntok);
 		assert_int_equal(r.n_chunks, nch);
 		assert_int_equal(r.scored, nch * per);
-		const double tol = strncmp(file, "stories260K-q", 13) == 0 ? 0.03 : 0.005;
+		const double tol = strcmp(file, "stories260K-q8_0.gguf") == 0 ? 0.03 : 0.005;
 		if (rel >= tol) {
 			printf("  FAIL: more than %.1f%% from llama.cpp\n", 100 * tol);
 			bad++;
+		}
+		/* aidreams260K F32 takes llama.cpp's tiled attention kernel and has
+		 * no activation rounding: every running value within 4e-5 (measured
+		 * 7.7e-6; F16-rounded Q in the dot with K gives 7e-5) */
+		if (strcmp(file, "aidreams260K-f32.gguf") == 0) {
+			const char *c = strrchr(line, '\t');
+			assert_non_null(c);
+			for (int k = 0; k < nch; k++) {
+				char *end;
+				const double want = strtod(c + 1, &end);
+				assert_true(end != c + 1);
+				printf("  chunk %d: %.4f llama.cpp %.4f\n", k + 1, r.running[k], want);
+				assert_true(fabs(r.running[k] - want) <= 4e-5 * want);
+				c = end;
+			}
 		}
 		kolm_ppl_result_release(&r);
 		kolm_engine_close(e);
@@ -271,6 +305,52 @@ static void test_kernels(void **s)
 	float o;
 	assert_int_equal(kolm_engine_dot(KOLM_T_Q8_0, q, x, 48, 0, &o), KOLM_E_USAGE);
 	assert_int_equal(kolm_engine_dot(KOLM_T_COUNT, q, x, 32, 0, &o), KOLM_E_USAGE);
+}
+
+/* The attention helpers: the F16 accumulator steps are element-wise, so
+ * the AVX2 and scalar versions must agree bit for bit (llama.cpp's
+ * ggml_vec_mad_f16 is one fused multiply-add per element, rounded once to
+ * F16); the F32-by-F16 dot only in summation order. */
+static void test_attention_kernels(void **s)
+{
+	(void)s;
+	if (!ek_have_avx2())
+		skip();
+	enum { N = 77 };
+	uint16_t acc0[N], acc1[N], v[N];
+	float q[N];
+	uint64_t st = 99;
+	for (int i = 0; i < N; i++) {
+		st = st * 6364136223846793005ull + 1442695040888963407ull;
+		const float r = (float)((double)(st >> 11) / 9007199254740992.0 - 0.5);
+		acc0[i] = acc1[i] = kolm_fp32_to_fp16(r * 7);
+		v[i] = kolm_fp32_to_fp16(r * r * 3 - 0.4f);
+		q[i] = r * 2.5f;
+	}
+	const struct ek_ops simd = {.simd = 1}, ref = {.simd = 0};
+	const float as[] = {0.9375f, 0.31830987f, 1.0f, 6.1e-5f};
+	for (size_t k = 0; k < sizeof as / sizeof as[0]; k++) {
+		ek_mad_f16(&simd, acc0, v, as[k], N);
+		ek_mad_f16(&ref, acc1, v, as[k], N);
+		assert_memory_equal(acc0, acc1, sizeof acc0);
+		ek_scale_f16(&simd, acc0, as[k], N);
+		ek_scale_f16(&ref, acc1, as[k], N);
+		assert_memory_equal(acc0, acc1, sizeof acc0);
+	}
+	/* one more step against libm's correctly rounded fmaf */
+	uint16_t want[N];
+	for (int i = 0; i < N; i++)
+		want[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), 0.7f, kolm_fp16_to_fp32(acc0[i])));
+	ek_mad_f16(&simd, acc0, v, 0.7f, N);
+	assert_memory_equal(acc0, want, sizeof want);
+	double exact = 0, mag = 0;
+	for (int i = 0; i < N; i++) {
+		exact += (double)q[i] * kolm_fp16_to_fp32(v[i]);
+		mag += fabs((double)q[i] * kolm_fp16_to_fp32(v[i]));
+	}
+	const float a = ek_dot_f32_f16(&simd, q, v, N), b = ek_dot_f32_f16(&ref, q, v, N);
+	assert_true(fabs((double)a - exact) <= 1e-6 * mag);
+	assert_true(fabs((double)b - exact) <= 1e-6 * mag);
 }
 
 /* Errors are values: bad token ids, a full context, a missing file, a file
@@ -337,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_greedy_goldens_scalar),
 		cmocka_unit_test(test_perplexity),
 		cmocka_unit_test(test_kernels),
+		cmocka_unit_test(test_attention_kernels),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sampling),
 	};
