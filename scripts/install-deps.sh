@@ -7,6 +7,11 @@ pkgs="gcc make pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev li
 if [ "${KOLM_NO_BROWSER:-0}" != 1 ]; then
 	pkgs="$pkgs chromium nodejs npm"
 fi
+# the AArch64 (Raspberry Pi) NEON kernels are checked under qemu-user
+# (tests/simd/run.sh)
+if [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; then
+	pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
+fi
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -15,6 +15,9 @@ for t in "$B"/tests/test_*; do
 	KOLM_BIN="$B/kolm" KOLM_SHARED="$S_DIR" run_test "$name" "$B/tests/$name.log" "$t"
 done
 run_cli_tests "$B/kolm" "$B/tests"
+# the engine's SIMD kernels against the scalar reference, natively and (on
+# x86-64) as AArch64 NEON under qemu-user
+run_test simd "$B/tests/simd.log" sh tests/simd/run.sh "$B"
 # fuzz targets without libFuzzer: seeds, the shared models and every input
 # that once crashed (tests/fuzz/regress/<target>/) must run clean
 for r in "$B"/fuzz-replay/fuzz_*; do

@@ -65,7 +65,7 @@ struct kolm_engine_info {
 	int file_type;         /* general.file_type, -1 if absent */
 	int64_t n_params;      /* elements of all tensors */
 	uint64_t weight_bytes; /* bytes of all tensors */
-	const char *simd;      /* "avx2" or "scalar" */
+	const char *simd;      /* "avx2", "neon" or "scalar" */
 };
 
 int kolm_engine_open(struct kolm_engine **out, const char *path, const struct kolm_engine_opts *opts,
@@ -111,7 +111,7 @@ uint64_t kolm_sample_seed(uint64_t seed);
  * scalar reference (simd = 0) or the fast path (simd = 1, if present).
  * KOLM_E_USAGE for an unsupported type or bad n. */
 int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int simd, float *out);
-/* "avx2" or "scalar": the fast path this machine would use. */
+/* "avx2", "neon" or "scalar": the fast path this machine would use. */
 const char *kolm_engine_simd_name(void);
 
 #endif

@@ -338,8 +338,8 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	if (n_ctx > (1 << 20))
 		n_ctx = 1 << 20;
 	in->n_ctx = n_ctx;
-	e->ops.simd = !opts->scalar && ek_have_avx2();
-	in->simd = e->ops.simd ? "avx2" : "scalar";
+	e->ops.simd = !opts->scalar && ek_have_simd();
+	in->simd = e->ops.simd ? ek_simd_name() : "scalar";
 	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
 	if (nthreads > 256)
 		nthreads = 256;
@@ -858,7 +858,7 @@ int kolm_engine_decode(struct kolm_engine *e, const int32_t *tokens, int n, floa
 /* ---- kernels for tests ------------------------------------------------ */
 const char *kolm_engine_simd_name(void)
 {
-	return ek_have_avx2() ? "avx2" : "scalar";
+	return ek_simd_name();
 }
 
 int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int simd, float *out)
@@ -868,7 +868,7 @@ int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int sim
 	int act = ek_act_for(wtype);
 	if ((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n % 32)
 		return KOLM_E_USAGE;
-	struct ek_ops ops = {.simd = simd && ek_have_avx2()};
+	struct ek_ops ops = {.simd = simd && ek_have_simd()};
 	int mk = act == EK_ACT_DEQ ? EK_ACT_F32 : act;
 	void *xa = malloc(ek_act_bytes(mk, n));
 	float *scr = malloc((size_t)n * sizeof *scr);

@@ -23,7 +23,7 @@ enum ek_act { EK_ACT_F32, EK_ACT_F16, EK_ACT_BF16, EK_ACT_Q8_0, EK_ACT_Q8_1, EK_
 #define EK_B_Q8_1 36
 
 struct ek_ops {
-	int simd; /* 1: AVX2 kernels in use */
+	int simd; /* 1: the AVX2 or NEON kernels in use */
 };
 
 int ek_act_for(int wtype);
@@ -48,7 +48,11 @@ float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b
 void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n);
 void ek_scale_f16(const struct ek_ops *ops, uint16_t *acc, float a, int64_t n);
 void ek_to_f16(const float *x, uint16_t *y, int64_t n);
-int ek_have_avx2(void);
+/* 1 if this machine's SIMD kernels can run: AVX2+FMA+F16C (checked at run
+ * time) on x86-64, NEON on AArch64; ek_simd_name() says which ("avx2",
+ * "neon" or "scalar"). */
+int ek_have_simd(void);
+const char *ek_simd_name(void);
 
 /* ---- thread pool ---------------------------------------------------- */
 struct ek_pool;

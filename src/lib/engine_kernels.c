@@ -1,9 +1,13 @@
 /* engine_kernels.c - row dot products for the engine: activation formats
  * (F32, F16, BF16, Q8_0, Q8_1) made the way ggml's CPU backend makes them,
- * scalar reference dots for every weight type, and AVX2 versions of the hot
- * ones (F32, F16, Q8_0, Q4_0, activation quantization).  The AVX2 dots sum
+ * scalar reference dots for every weight type, and AVX2 (x86-64, chosen at
+ * run time) and NEON (AArch64) versions of the hot ones (F32, F16, Q8_0,
+ * Q4_0, activation quantization, the attention helpers).  The SIMD dots sum
  * exactly the same integer products per block as the scalar ones; only the
- * order of the float accumulation differs (tests/unit/test_engine.c). */
+ * order of the float accumulation differs, and the element-wise kernels
+ * (activation quantization, F16 accumulators) are bit-identical
+ * (tests/unit/test_engine.c, tests/simd/check_kernels.c, which also runs
+ * under qemu-aarch64). */
 #include <math.h>
 #include <string.h>
 
@@ -14,6 +18,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define EK_X86 1
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#define EK_NEON 1
 #endif
 
 static inline float h2f(const uint8_t *p)
@@ -38,9 +46,11 @@ static inline int near_int(float f)
 	return (i & 0x007fffff) - 0x00400000;
 }
 
-int ek_have_avx2(void)
+int ek_have_simd(void)
 {
-#ifdef EK_X86
+#ifdef EK_NEON
+	return 1;
+#elif defined(EK_X86)
 	static int cached = -1;
 	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 	if (c < 0) {
@@ -53,6 +63,15 @@ int ek_have_avx2(void)
 	return c;
 #else
 	return 0;
+#endif
+}
+
+const char *ek_simd_name(void)
+{
+#ifdef EK_NEON
+	return "neon";
+#else
+	return ek_have_simd() ? "avx2" : "scalar";
 #endif
 }
 
@@ -413,14 +432,198 @@ AVX2 static void avx2_to_f16(const float *x, uint16_t *y, int64_t n)
 #undef LD
 #endif /* EK_X86 */
 
+/* ---- NEON (AArch64: always present) ----------------------------------- */
+#ifdef EK_NEON
+static inline float32x4_t ld_h4(const uint16_t *p)
+{
+	return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+}
+
+static inline void st_h4(uint16_t *p, float32x4_t v)
+{
+	/* FCVTN rounds to nearest, ties to even (the default FPCR mode) */
+	vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v)));
+}
+
+static void neon_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
+{
+	const size_t bs = with_sum ? EK_B_Q8_1 : EK_B_Q8_0;
+	for (int64_t b = 0; b < n / 32; b++, x += 32, y += bs) {
+		float32x4_t v[8];
+		float32x4_t m = vdupq_n_f32(0);
+		for (int k = 0; k < 8; k++) {
+			v[k] = vld1q_f32(x + 4 * k);
+			m = vmaxq_f32(m, vabsq_f32(v[k]));
+		}
+		const float amax = vmaxvq_f32(m);
+		if (amax != amax) { /* NaN: leave it to the scalar code */
+			ref_quant_q8(x, y, 32, with_sum);
+			continue;
+		}
+		const float d = amax / 127.f;
+		const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+		int8_t *qs = (int8_t *)(y + (with_sum ? 4 : 2));
+		int32x4_t sum = vdupq_n_s32(0);
+		for (int k = 0; k < 8; k++) {
+			/* FCVTNS: round to nearest, ties to even, as near_int() */
+			const int32x4_t q = vcvtnq_s32_f32(vmulq_n_f32(v[k], id));
+			sum = vaddq_s32(sum, q);
+			const int16x4_t q16 = vmovn_s32(q);
+			const int8x8_t q8 = vmovn_s16(vcombine_s16(q16, q16));
+			vst1_lane_s32((int32_t *)(void *)(qs + 4 * k), vreinterpret_s32_s8(q8), 0);
+		}
+		f2h(y, d);
+		if (with_sum)
+			f2h(y + 2, d * (float)vaddvq_s32(sum));
+	}
+}
+
+static float neon_dot_f32(const float *a, const float *b, int64_t n)
+{
+	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		s0 = vfmaq_f32(s0, vld1q_f32(a + i), vld1q_f32(b + i));
+		s1 = vfmaq_f32(s1, vld1q_f32(a + i + 4), vld1q_f32(b + i + 4));
+		s2 = vfmaq_f32(s2, vld1q_f32(a + i + 8), vld1q_f32(b + i + 8));
+		s3 = vfmaq_f32(s3, vld1q_f32(a + i + 12), vld1q_f32(b + i + 12));
+	}
+	for (; i + 4 <= n; i += 4)
+		s0 = vfmaq_f32(s0, vld1q_f32(a + i), vld1q_f32(b + i));
+	double s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
+	for (; i < n; i++)
+		s += (double)(a[i] * b[i]);
+	return (float)s;
+}
+
+static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		s0 = vfmaq_f32(s0, ld_h4(a + i), ld_h4(b + i));
+		s1 = vfmaq_f32(s1, ld_h4(a + i + 4), ld_h4(b + i + 4));
+		s2 = vfmaq_f32(s2, ld_h4(a + i + 8), ld_h4(b + i + 8));
+		s3 = vfmaq_f32(s3, ld_h4(a + i + 12), ld_h4(b + i + 12));
+	}
+	for (; i + 4 <= n; i += 4)
+		s0 = vfmaq_f32(s0, ld_h4(a + i), ld_h4(b + i));
+	double s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
+	for (; i < n; i++)
+		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+static float neon_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
+{
+	float32x4_t s0 = vdupq_n_f32(0), s1 = s0;
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		s0 = vfmaq_f32(s0, vld1q_f32(a + i), ld_h4(b + i));
+		s1 = vfmaq_f32(s1, vld1q_f32(a + i + 4), ld_h4(b + i + 4));
+	}
+	for (; i + 4 <= n; i += 4)
+		s0 = vfmaq_f32(s0, vld1q_f32(a + i), ld_h4(b + i));
+	double s = vaddvq_f32(vaddq_f32(s0, s1));
+	for (; i < n; i++)
+		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+static void neon_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		vst1q_f32(y + i, vfmaq_n_f32(vld1q_f32(y + i), ld_h4(v + i), a));
+	for (; i < n; i++)
+		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
+}
+
+static void neon_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		st_h4(acc + i, vfmaq_n_f32(ld_h4(acc + i), ld_h4(v + i), a));
+	for (; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), a, kolm_fp16_to_fp32(acc[i])));
+}
+
+static void neon_scale_f16(uint16_t *acc, float a, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		st_h4(acc + i, vmulq_n_f32(ld_h4(acc + i), a));
+	for (; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * a);
+}
+
+static void neon_to_f16(const float *x, uint16_t *y, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		st_h4(y + i, vld1q_f32(x + i));
+	for (; i < n; i++)
+		y[i] = kolm_fp32_to_fp16(x[i]);
+}
+
+/* 32 int8 products of one block, summed exactly in int32 lanes */
+static inline int32x4_t dot_i8x32(int8x16_t x0, int8x16_t x1, int8x16_t y0, int8x16_t y1)
+{
+#ifdef __ARM_FEATURE_DOTPROD
+	return vdotq_s32(vdotq_s32(vdupq_n_s32(0), x0, y0), x1, y1);
+#else
+	int16x8_t p = vmull_s8(vget_low_s8(x0), vget_low_s8(y0));
+	p = vmlal_s8(p, vget_high_s8(x0), vget_high_s8(y0)); /* |sum of 2| <= 32258 */
+	int16x8_t r = vmull_s8(vget_low_s8(x1), vget_low_s8(y1));
+	r = vmlal_s8(r, vget_high_s8(x1), vget_high_s8(y1));
+	return vaddq_s32(vpaddlq_s16(p), vpaddlq_s16(r));
+#endif
+}
+
+static float neon_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float32x4_t acc = vdupq_n_f32(0);
+	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
+		const float d = h2f(x) * h2f(y);
+		const int8_t *xq = (const int8_t *)(x + 2), *yq = (const int8_t *)(y + 2);
+		const int32x4_t p = dot_i8x32(vld1q_s8(xq), vld1q_s8(xq + 16), vld1q_s8(yq), vld1q_s8(yq + 16));
+		acc = vfmaq_n_f32(acc, vcvtq_f32_s32(p), d);
+	}
+	return vaddvq_f32(acc);
+}
+
+static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float32x4_t acc = vdupq_n_f32(0);
+	const uint8x16_t lo4 = vdupq_n_u8(0x0F);
+	const int8x16_t eight = vdupq_n_s8(8);
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const float d = h2f(x) * h2f(y);
+		const uint8x16_t raw = vld1q_u8(x + 2);
+		const int8x16_t q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(raw, lo4)), eight);
+		const int8x16_t q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(raw, 4)), eight);
+		const int8_t *yq = (const int8_t *)(y + 2);
+		const int32x4_t p = dot_i8x32(q0, q1, vld1q_s8(yq), vld1q_s8(yq + 16));
+		acc = vfmaq_n_f32(acc, vcvtq_f32_s32(p), d);
+	}
+	return vaddvq_f32(acc);
+}
+#endif /* EK_NEON */
+
 /* ---- dispatch --------------------------------------------------------- */
+#if defined(EK_X86)
+#define SIMD(name) avx2_##name
+#elif defined(EK_NEON)
+#define SIMD(name) neon_##name
+#endif
+
 void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, int64_t n)
 {
 	switch (act) {
 	case EK_ACT_F16:
-#ifdef EK_X86
+#ifdef SIMD
 		if (ops->simd) {
-			avx2_to_f16(x, out, n);
+			SIMD(to_f16)(x, out, n);
 			return;
 		}
 #endif
@@ -434,9 +637,9 @@ void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, i
 	}
 	case EK_ACT_Q8_0:
 	case EK_ACT_Q8_1:
-#ifdef EK_X86
+#ifdef SIMD
 		if (ops->simd) {
-			avx2_quant_q8(x, out, n, act == EK_ACT_Q8_1);
+			SIMD(quant_q8)(x, out, n, act == EK_ACT_Q8_1);
 			return;
 		}
 #endif
@@ -449,9 +652,9 @@ void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, i
 
 float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n)
 {
-#ifdef EK_X86
+#ifdef SIMD
 	if (ops->simd)
-		return avx2_dot_f32(a, b, n);
+		return SIMD(dot_f32)(a, b, n);
 #endif
 	(void)ops;
 	return ref_dot_f32(a, b, n);
@@ -459,9 +662,9 @@ float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64
 
 float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n)
 {
-#ifdef EK_X86
+#ifdef SIMD
 	if (ops->simd)
-		return avx2_dot_f16(a, b, n);
+		return SIMD(dot_f16)(a, b, n);
 #endif
 	(void)ops;
 	return ref_dot_f16(a, b, n);
@@ -469,9 +672,9 @@ float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b,
 
 void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a, int64_t n)
 {
-#ifdef EK_X86
+#ifdef SIMD
 	if (ops->simd) {
-		avx2_axpy_f16(y, v, a, n);
+		SIMD(axpy_f16)(y, v, a, n);
 		return;
 	}
 #endif
@@ -482,9 +685,9 @@ void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a,
 
 float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b, int64_t n)
 {
-#ifdef EK_X86
+#ifdef SIMD
 	if (ops->simd)
-		return avx2_dot_f32_f16(a, b, n);
+		return SIMD(dot_f32_f16)(a, b, n);
 #endif
 	(void)ops;
 	double s = 0;
@@ -495,9 +698,9 @@ float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b
 
 void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n)
 {
-#ifdef EK_X86
+#ifdef SIMD
 	if (ops->simd) {
-		avx2_mad_f16(acc, v, a, n);
+		SIMD(mad_f16)(acc, v, a, n);
 		return;
 	}
 #endif
@@ -508,9 +711,9 @@ void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, floa
 
 void ek_scale_f16(const struct ek_ops *ops, uint16_t *acc, float a, int64_t n)
 {
-#ifdef EK_X86
+#ifdef SIMD
 	if (ops->simd) {
-		avx2_scale_f16(acc, a, n);
+		SIMD(scale_f16)(acc, a, n);
 		return;
 	}
 #endif
@@ -526,15 +729,15 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 	case KOLM_T_F16: return ek_dot_f16(ops, w, xa, n);
 	case KOLM_T_BF16: return ref_dot_bf16(w, xa, n);
 	case KOLM_T_Q8_0:
-#ifdef EK_X86
+#ifdef SIMD
 		if (ops->simd)
-			return avx2_dot_q8_0(w, xa, n);
+			return SIMD(dot_q8_0)(w, xa, n);
 #endif
 		return ref_dot_q8_0(w, xa, n);
 	case KOLM_T_Q4_0:
-#ifdef EK_X86
+#ifdef SIMD
 		if (ops->simd)
-			return avx2_dot_q4_0(w, xa, n);
+			return SIMD(dot_q4_0)(w, xa, n);
 #endif
 		return ref_dot_q4_0(w, xa, n);
 	case KOLM_T_Q4_1: return ref_dot_q4_1(w, xa, n);

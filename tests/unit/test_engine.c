@@ -314,7 +314,7 @@ static void test_kernels(void **s)
 static void test_attention_kernels(void **s)
 {
 	(void)s;
-	if (!ek_have_avx2())
+	if (!ek_have_simd())
 		skip();
 	enum { N = 77 };
 	uint16_t acc0[N], acc1[N], v[N];

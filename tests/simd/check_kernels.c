@@ -1,0 +1,164 @@
+/* check_kernels.c - the engine's SIMD kernels against its scalar reference,
+ * as a plain program so that it also runs on AArch64 under qemu-user
+ * (tests/simd/run.sh builds it for the host and, with
+ * aarch64-linux-gnu-gcc and qemu-aarch64-static, for NEON).
+ *
+ * - activation formats (F16, BF16, Q8_0, Q8_1) and the element-wise kernels
+ *   (F16 accumulator steps, F32 += a*F16) must agree bit for bit;
+ * - dots may differ only by float summation order: within 1e-5 of the sum
+ *   of |products|, and within 2% of it from the exact dot of what the
+ *   weight and activation rows hold.
+ * Exit 0 with one summary line, or 1 listing each failure. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/lib/engine_internal.h"
+#include "kolm/quant.h"
+#include "kolm/types.h"
+
+static int checks, fails;
+
+static void expect(int ok, const char *what, int n)
+{
+	checks++;
+	if (!ok) {
+		fails++;
+		printf("FAIL %s (n=%d)\n", what, n);
+	}
+}
+
+static uint64_t st = 0x2545F4914F6CDD1Dull;
+static float rnd(void)
+{
+	st = st * 6364136223846793005ull + 1442695040888963407ull;
+	return (float)((double)(st >> 11) / 9007199254740992.0 - 0.5);
+}
+
+static const struct ek_ops SIMD = {.simd = 1}, REF = {.simd = 0};
+
+/* every weight type the engine dots, at lengths its blocks allow */
+static void check_dots(void)
+{
+	static const int types[] = {KOLM_T_F32, KOLM_T_F16, KOLM_T_BF16, KOLM_T_Q8_0, KOLM_T_Q4_0, KOLM_T_Q4_1,
+				    KOLM_T_Q5_0, KOLM_T_Q5_1, KOLM_T_Q2_K, KOLM_T_Q3_K, KOLM_T_Q4_K, KOLM_T_Q5_K,
+				    KOLM_T_Q6_K, KOLM_T_IQ4_NL, KOLM_T_IQ4_XS};
+	static const int lens[] = {256, 512, 1024, 2048};
+	enum { NMAX = 2048 };
+	static float w[NMAX], x[NMAX], dq[NMAX], scr[NMAX], xr[NMAX];
+	static uint8_t q[NMAX * 4], a0[NMAX * 4], a1[NMAX * 4];
+	for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		const int n = lens[li];
+		for (int i = 0; i < n; i++) {
+			w[i] = rnd();
+			x[i] = rnd() * 3 + (i % 97 == 0 ? 20 : 0); /* an outlier per block or so */
+		}
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+			const int ty = types[t];
+			char what[64];
+			if (kolm_quantize_rows(ty, w, q, 1, n) != 0 || kolm_dequantize_row(ty, q, dq, n) != 0) {
+				snprintf(what, sizeof what, "quantize %s", kolm_type_name(ty));
+				expect(0, what, n);
+				continue;
+			}
+			const int act = ek_act_for(ty), mk = act == EK_ACT_DEQ ? EK_ACT_F32 : act;
+			const size_t ab = ek_act_bytes(mk, n);
+			ek_act_make(&SIMD, mk, x, a0, n);
+			ek_act_make(&REF, mk, x, a1, n);
+			snprintf(what, sizeof what, "activations for %s", kolm_type_name(ty));
+			expect(memcmp(a0, a1, ab) == 0, what, n);
+			/* what the activation row holds, as floats */
+			if (mk == EK_ACT_F32)
+				memcpy(xr, x, (size_t)n * sizeof *x);
+			else if (mk == EK_ACT_F16 || mk == EK_ACT_BF16)
+				for (int i = 0; i < n; i++) {
+					uint16_t h;
+					memcpy(&h, a1 + 2 * i, 2);
+					xr[i] = mk == EK_ACT_F16 ? kolm_fp16_to_fp32(h) : kolm_bf16_to_fp32(h);
+				}
+			else /* Q8_0: d, qs[32]; Q8_1: d, s, qs[32] */
+				for (int b = 0; b < n / 32; b++) {
+					const uint8_t *blk = a1 + (size_t)b * (mk == EK_ACT_Q8_0 ? EK_B_Q8_0 : EK_B_Q8_1);
+					uint16_t d;
+					memcpy(&d, blk, 2);
+					const int8_t *qs = (const int8_t *)(blk + (mk == EK_ACT_Q8_0 ? 2 : 4));
+					for (int j = 0; j < 32; j++)
+						xr[b * 32 + j] = kolm_fp16_to_fp32(d) * qs[j];
+				}
+			double exact = 0, mag = 0;
+			for (int i = 0; i < n; i++) {
+				exact += (double)dq[i] * xr[i];
+				mag += fabs((double)dq[i] * xr[i]);
+			}
+			const float s = ek_dot(&SIMD, ty, q, a0, n, scr), r = ek_dot(&REF, ty, q, a1, n, scr);
+			snprintf(what, sizeof what, "dot %s simd vs scalar", kolm_type_name(ty));
+			expect(fabs((double)s - r) <= 1e-5 * mag, what, n);
+			snprintf(what, sizeof what, "dot %s vs exact", kolm_type_name(ty));
+			expect(fabs((double)r - exact) <= 0.02 * mag, what, n);
+		}
+	}
+}
+
+/* F32/F16 dots and the attention helpers, at lengths with every tail */
+static void check_vectors(void)
+{
+	enum { NMAX = 300 };
+	static float a[NMAX], b[NMAX], y0[NMAX], y1[NMAX];
+	static uint16_t h[NMAX], g[NMAX], acc0[NMAX], acc1[NMAX], want[NMAX];
+	for (int n = 1; n <= NMAX; n += n < 40 ? 1 : 37) {
+		for (int i = 0; i < n; i++) {
+			a[i] = rnd() * 4;
+			b[i] = rnd();
+			h[i] = kolm_fp32_to_fp16(rnd() * 2);
+			g[i] = kolm_fp32_to_fp16(rnd() * 8);
+			y0[i] = y1[i] = rnd();
+			acc0[i] = acc1[i] = kolm_fp32_to_fp16(rnd() * 3);
+		}
+		double m32 = 0, m16 = 0, m3216 = 0, e32 = 0, e16 = 0, e3216 = 0;
+		for (int i = 0; i < n; i++) {
+			const double fh = kolm_fp16_to_fp32(h[i]), fg = kolm_fp16_to_fp32(g[i]);
+			e32 += (double)a[i] * b[i], m32 += fabs((double)a[i] * b[i]);
+			e16 += fh * fg, m16 += fabs(fh * fg);
+			e3216 += a[i] * fh, m3216 += fabs(a[i] * fh);
+		}
+		expect(fabs(ek_dot_f32(&SIMD, a, b, n) - e32) <= 1e-6 * m32 + 1e-30, "dot_f32", n);
+		expect(fabs(ek_dot_f16(&SIMD, h, g, n) - e16) <= 1e-6 * m16 + 1e-30, "dot_f16", n);
+		expect(fabs(ek_dot_f32_f16(&SIMD, a, h, n) - e3216) <= 1e-6 * m3216 + 1e-30, "dot_f32_f16", n);
+		ek_axpy_f16(&SIMD, y0, h, 0.37f, n);
+		ek_axpy_f16(&REF, y1, h, 0.37f, n);
+		expect(memcmp(y0, y1, (size_t)n * sizeof *y0) == 0, "axpy_f16 bit for bit", n);
+		ek_to_f16(a, want, n);
+		ek_act_make(&SIMD, EK_ACT_F16, a, acc0, n);
+		expect(memcmp(acc0, want, (size_t)n * 2) == 0, "to_f16 bit for bit", n);
+		for (int i = 0; i < n; i++)
+			acc0[i] = acc1[i];
+		for (int step = 0; step < 6; step++) {
+			const float s = step % 2 ? expf(-0.3f * (float)step) : 1.0f / (float)(step + 1);
+			ek_mad_f16(&SIMD, acc0, h, s, n);
+			ek_mad_f16(&REF, acc1, h, s, n);
+			expect(memcmp(acc0, acc1, (size_t)n * 2) == 0, "mad_f16 bit for bit", n);
+			ek_scale_f16(&SIMD, acc0, 0.93f, n);
+			ek_scale_f16(&REF, acc1, 0.93f, n);
+			expect(memcmp(acc0, acc1, (size_t)n * 2) == 0, "scale_f16 bit for bit", n);
+		}
+		/* the formula itself, against libm's correctly rounded fmaf */
+		for (int i = 0; i < n; i++)
+			want[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(h[i]), 0.61f, kolm_fp16_to_fp32(acc0[i])));
+		ek_mad_f16(&SIMD, acc0, h, 0.61f, n);
+		expect(memcmp(acc0, want, (size_t)n * 2) == 0, "mad_f16 = f16(fma(v, a, acc))", n);
+	}
+}
+
+int main(void)
+{
+	if (!ek_have_simd()) {
+		printf("check_kernels: no SIMD kernels on this machine (%s): nothing to compare\n", ek_simd_name());
+		return 0;
+	}
+	check_dots();
+	check_vectors();
+	printf("check_kernels (%s): %d of %d checks passed\n", ek_simd_name(), checks - fails, checks);
+	return fails ? 1 : 0;
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Build tests/simd/check_kernels.c for this machine and run it (its AVX2 or
+# NEON kernels against the scalar reference).  On x86-64 also build it for
+# AArch64 with the Debian cross compiler and run it under qemu-user, plain
+# NEON and with the dot-product extension, so the kernels a Raspberry Pi
+# runs are checked here too (scripts/install-deps.sh installs
+# gcc-aarch64-linux-gnu and qemu-user-static).  Usage: run.sh BUILD_DIR
+set -eu
+cd "$(dirname "$0")/../.."
+B=${1:-build}
+mkdir -p "$B/simd"
+SRC="tests/simd/check_kernels.c src/lib/engine_kernels.c src/lib/types.c src/lib/quant.c src/lib/quant_k.c src/lib/quant_simd.c src/lib/err.c"
+FLAGS="-std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude"
+# shellcheck disable=SC2086
+${CC:-cc} $FLAGS -o "$B/simd/check_kernels" $SRC -lm -pthread
+"$B/simd/check_kernels"
+case "$(uname -m)" in
+aarch64 | arm64) exit 0 ;; # the native run above was the NEON check
+esac
+for t in aarch64-linux-gnu-gcc qemu-aarch64-static; do
+	command -v "$t" >/dev/null 2>&1 || {
+		echo "kolm: $t missing: the NEON kernels cannot be checked (scripts/install-deps.sh installs it)" >&2
+		exit 1
+	}
+done
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $FLAGS -static -o "$B/simd/check_kernels-aarch64" $SRC -lm -pthread
+qemu-aarch64-static "$B/simd/check_kernels-aarch64"
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $FLAGS -march=armv8.2-a+dotprod -static -o "$B/simd/check_kernels-aarch64-dotprod" $SRC -lm -pthread
+qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-dotprod"
