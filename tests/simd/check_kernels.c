@@ -6,8 +6,9 @@
  * - activation formats (F16, BF16, Q8_0, Q8_1) and the element-wise kernels
  *   (F16 accumulator steps, F32 += a*F16) must agree bit for bit;
  * - dots may differ only by float summation order: within 1e-5 of the sum
- *   of |products|, and within 2% of it from the exact dot of what the
- *   weight and activation rows hold.
+ *   of |products| from each other and from the exact dot of what the weight
+ *   and activation rows hold (2e-3 for Q8_1 activations, whose d*sum is
+ *   stored in F16).
  * Exit 0 with one summary line, or 1 listing each failure. */
 #include <math.h>
 #include <stdint.h>
@@ -95,8 +96,10 @@ static void check_dots(void)
 			const float s = ek_dot(&SIMD, ty, q, a0, n, scr), r = ek_dot(&REF, ty, q, a1, n, scr);
 			snprintf(what, sizeof what, "dot %s simd vs scalar", kolm_type_name(ty));
 			expect(fabs((double)s - r) <= 1e-5 * mag, what, n);
+			/* the reference is exact up to float rounding, except that a Q8_1
+			 * block carries d*sum(qs) rounded to F16 (as ggml's does) */
 			snprintf(what, sizeof what, "dot %s vs exact", kolm_type_name(ty));
-			expect(fabs((double)r - exact) <= 0.02 * mag, what, n);
+			expect(fabs((double)r - exact) <= (act == EK_ACT_Q8_1 ? 2e-3 : 1e-5) * mag, what, n);
 		}
 	}
 }
