@@ -478,57 +478,44 @@ static void neon_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 	}
 }
 
+/* Four accumulators over 16 elements, then 4 at a time, then a tail summed
+ * in double.  LA/LB load 4 elements as floats, CA/CB widen one. */
+#define NEON_DOT(LA, LB, CA, CB)                                                        \
+	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;                     \
+	int64_t i = 0;                                                                  \
+	for (; i + 16 <= n; i += 16) {                                                  \
+		s0 = vfmaq_f32(s0, LA(a + i), LB(b + i));                               \
+		s1 = vfmaq_f32(s1, LA(a + i + 4), LB(b + i + 4));                       \
+		s2 = vfmaq_f32(s2, LA(a + i + 8), LB(b + i + 8));                       \
+		s3 = vfmaq_f32(s3, LA(a + i + 12), LB(b + i + 12));                     \
+	}                                                                               \
+	for (; i + 4 <= n; i += 4)                                                      \
+		s0 = vfmaq_f32(s0, LA(a + i), LB(b + i));                               \
+	double s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));         \
+	for (; i < n; i++)                                                              \
+		s += (double)(CA(a[i]) * CB(b[i]));                                     \
+	return (float)s
+
+static inline float f32_id(float f)
+{
+	return f;
+}
+
 static float neon_dot_f32(const float *a, const float *b, int64_t n)
 {
-	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;
-	int64_t i = 0;
-	for (; i + 16 <= n; i += 16) {
-		s0 = vfmaq_f32(s0, vld1q_f32(a + i), vld1q_f32(b + i));
-		s1 = vfmaq_f32(s1, vld1q_f32(a + i + 4), vld1q_f32(b + i + 4));
-		s2 = vfmaq_f32(s2, vld1q_f32(a + i + 8), vld1q_f32(b + i + 8));
-		s3 = vfmaq_f32(s3, vld1q_f32(a + i + 12), vld1q_f32(b + i + 12));
-	}
-	for (; i + 4 <= n; i += 4)
-		s0 = vfmaq_f32(s0, vld1q_f32(a + i), vld1q_f32(b + i));
-	double s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
-	for (; i < n; i++)
-		s += (double)(a[i] * b[i]);
-	return (float)s;
+	NEON_DOT(vld1q_f32, vld1q_f32, f32_id, f32_id);
 }
 
 static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;
-	int64_t i = 0;
-	for (; i + 16 <= n; i += 16) {
-		s0 = vfmaq_f32(s0, ld_h4(a + i), ld_h4(b + i));
-		s1 = vfmaq_f32(s1, ld_h4(a + i + 4), ld_h4(b + i + 4));
-		s2 = vfmaq_f32(s2, ld_h4(a + i + 8), ld_h4(b + i + 8));
-		s3 = vfmaq_f32(s3, ld_h4(a + i + 12), ld_h4(b + i + 12));
-	}
-	for (; i + 4 <= n; i += 4)
-		s0 = vfmaq_f32(s0, ld_h4(a + i), ld_h4(b + i));
-	double s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
-	for (; i < n; i++)
-		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
+	NEON_DOT(ld_h4, ld_h4, kolm_fp16_to_fp32, kolm_fp16_to_fp32);
 }
 
 static float neon_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
 {
-	float32x4_t s0 = vdupq_n_f32(0), s1 = s0;
-	int64_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		s0 = vfmaq_f32(s0, vld1q_f32(a + i), ld_h4(b + i));
-		s1 = vfmaq_f32(s1, vld1q_f32(a + i + 4), ld_h4(b + i + 4));
-	}
-	for (; i + 4 <= n; i += 4)
-		s0 = vfmaq_f32(s0, vld1q_f32(a + i), ld_h4(b + i));
-	double s = vaddvq_f32(vaddq_f32(s0, s1));
-	for (; i < n; i++)
-		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
+	NEON_DOT(vld1q_f32, ld_h4, f32_id, kolm_fp16_to_fp32);
 }
+#undef NEON_DOT
 
 static void neon_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 {
@@ -611,23 +598,51 @@ static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 #endif /* EK_NEON */
 
 /* ---- dispatch --------------------------------------------------------- */
+static void ref_to_f16(const float *x, uint16_t *y, int64_t n)
+{
+	ek_to_f16(x, y, n);
+}
+
+static void ref_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
+}
+
+static float ref_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
+{
+	double s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+
+static void ref_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), a, kolm_fp16_to_fp32(acc[i])));
+}
+
+static void ref_scale_f16(uint16_t *acc, float a, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * a);
+}
+
+/* the SIMD kernel `name` when ops->simd, else its scalar reference */
 #if defined(EK_X86)
-#define SIMD(name) avx2_##name
+#define PICK(name) (ops->simd ? avx2_##name : ref_##name)
 #elif defined(EK_NEON)
-#define SIMD(name) neon_##name
+#define PICK(name) (ops->simd ? neon_##name : ref_##name)
+#else
+#define PICK(name) ((void)ops, ref_##name)
 #endif
 
 void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, int64_t n)
 {
 	switch (act) {
 	case EK_ACT_F16:
-#ifdef SIMD
-		if (ops->simd) {
-			SIMD(to_f16)(x, out, n);
-			return;
-		}
-#endif
-		ek_to_f16(x, out, n);
+		PICK(to_f16)(x, out, n);
 		return;
 	case EK_ACT_BF16: {
 		uint16_t *y = out;
@@ -637,13 +652,7 @@ void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, i
 	}
 	case EK_ACT_Q8_0:
 	case EK_ACT_Q8_1:
-#ifdef SIMD
-		if (ops->simd) {
-			SIMD(quant_q8)(x, out, n, act == EK_ACT_Q8_1);
-			return;
-		}
-#endif
-		ref_quant_q8(x, out, n, act == EK_ACT_Q8_1);
+		PICK(quant_q8)(x, out, n, act == EK_ACT_Q8_1);
 		return;
 	default:
 		memcpy(out, x, (size_t)n * sizeof *x);
@@ -652,74 +661,32 @@ void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, i
 
 float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n)
 {
-#ifdef SIMD
-	if (ops->simd)
-		return SIMD(dot_f32)(a, b, n);
-#endif
-	(void)ops;
-	return ref_dot_f32(a, b, n);
+	return PICK(dot_f32)(a, b, n);
 }
 
 float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n)
 {
-#ifdef SIMD
-	if (ops->simd)
-		return SIMD(dot_f16)(a, b, n);
-#endif
-	(void)ops;
-	return ref_dot_f16(a, b, n);
+	return PICK(dot_f16)(a, b, n);
 }
 
 void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a, int64_t n)
 {
-#ifdef SIMD
-	if (ops->simd) {
-		SIMD(axpy_f16)(y, v, a, n);
-		return;
-	}
-#endif
-	(void)ops;
-	for (int64_t i = 0; i < n; i++)
-		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
+	PICK(axpy_f16)(y, v, a, n);
 }
 
 float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b, int64_t n)
 {
-#ifdef SIMD
-	if (ops->simd)
-		return SIMD(dot_f32_f16)(a, b, n);
-#endif
-	(void)ops;
-	double s = 0;
-	for (int64_t i = 0; i < n; i++)
-		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
+	return PICK(dot_f32_f16)(a, b, n);
 }
 
 void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n)
 {
-#ifdef SIMD
-	if (ops->simd) {
-		SIMD(mad_f16)(acc, v, a, n);
-		return;
-	}
-#endif
-	(void)ops;
-	for (int64_t i = 0; i < n; i++)
-		acc[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), a, kolm_fp16_to_fp32(acc[i])));
+	PICK(mad_f16)(acc, v, a, n);
 }
 
 void ek_scale_f16(const struct ek_ops *ops, uint16_t *acc, float a, int64_t n)
 {
-#ifdef SIMD
-	if (ops->simd) {
-		SIMD(scale_f16)(acc, a, n);
-		return;
-	}
-#endif
-	(void)ops;
-	for (int64_t i = 0; i < n; i++)
-		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * a);
+	PICK(scale_f16)(acc, a, n);
 }
 
 float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n, float *scratch)
@@ -728,18 +695,8 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 	case KOLM_T_F32: return ek_dot_f32(ops, w, xa, n);
 	case KOLM_T_F16: return ek_dot_f16(ops, w, xa, n);
 	case KOLM_T_BF16: return ref_dot_bf16(w, xa, n);
-	case KOLM_T_Q8_0:
-#ifdef SIMD
-		if (ops->simd)
-			return SIMD(dot_q8_0)(w, xa, n);
-#endif
-		return ref_dot_q8_0(w, xa, n);
-	case KOLM_T_Q4_0:
-#ifdef SIMD
-		if (ops->simd)
-			return SIMD(dot_q4_0)(w, xa, n);
-#endif
-		return ref_dot_q4_0(w, xa, n);
+	case KOLM_T_Q8_0: return PICK(dot_q8_0)(w, xa, n);
+	case KOLM_T_Q4_0: return PICK(dot_q4_0)(w, xa, n);
 	case KOLM_T_Q4_1: return ref_dot_q4_1(w, xa, n);
 	case KOLM_T_Q5_0: return ref_dot_q5_0(w, xa, n);
 	case KOLM_T_Q5_1: return ref_dot_q5_1(w, xa, n);
