@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <jansson.h>
 
 #include "kolm/engine.h"
 #include "kolm/eval.h"
+#include "kolm/gguf.h"
 #include "kolm/quant.h"
 #include "kolm/tokenizer.h"
 #include "kolm/types.h"
@@ -307,6 +309,223 @@ static void test_kernels(void **s)
 	assert_int_equal(kolm_engine_dot(KOLM_T_COUNT, q, x, 32, 0, &o), KOLM_E_USAGE);
 }
 
+/* ---- other architectures ------------------------------------------------
+ * No small qwen2 or phi3 file exists in shared/, so aidreams260K F32 is
+ * re-rendered as each with a forward pass that is mathematically the same:
+ * q/k rows permuted into the rotate-half layout NEOX RoPE expects (README
+ * "The permutation relation"), zero q/k/v biases for qwen2, fused qkv and
+ * gate|up for phi3.  llama.cpp's goldens for the llama file are then goldens
+ * for these: the test runs the NEOX RoPE, bias and fused-weight paths. */
+struct vt {
+	char name[64];
+	int64_t ne0, ne1;
+	float *d;
+};
+
+/* rows of a [rows x cols] F32 matrix, head by head, interleaved pairs
+ * (2i, 2i+1) -> halves (i, i + hd/2) */
+static void permute_rows(const float *src, float *dst, int64_t rows, int64_t cols, int hd)
+{
+	for (int64_t h = 0; h < rows / hd; h++)
+		for (int i = 0; i < hd / 2; i++)
+			for (int j = 0; j < 2; j++)
+				memcpy(dst + (h * hd + j * (hd / 2) + i) * cols, src + (h * hd + 2 * i + j) * cols,
+				       (size_t)cols * sizeof *dst);
+}
+
+static void write_rendering(const char *src, const char *dst, const char *arch)
+{
+	struct kolm_err err = {0};
+	struct kolm_gguf *g = NULL;
+	assert_int_equal(kolm_gguf_open(&g, src, &err), 0);
+	struct kolm_gguf_writer *w = NULL;
+	assert_int_equal(kolm_gguf_writer_new(&w, 32, &err), 0);
+	for (int64_t i = 0; i < kolm_gguf_kv_count(g); i++) {
+		const struct kolm_gguf_kv *kv = kolm_gguf_kv_at(g, i);
+		char key[128];
+		snprintf(key, sizeof key, "%.*s", (int)kv->key.len, kv->key.p);
+		if (!strcmp(key, "general.architecture")) {
+			assert_int_equal(kolm_gguf_writer_kv_str(w, key, arch), 0);
+		} else if (!strncmp(key, "llama.", 6)) {
+			char nk[160];
+			snprintf(nk, sizeof nk, "%s.%s", arch, key + 6);
+			if (kv->type == KOLM_GGUF_F32) {
+				float f;
+				memcpy(&f, kv->val, 4);
+				assert_int_equal(kolm_gguf_writer_kv_f32(w, nk, f), 0);
+			} else {
+				assert_int_equal(kv->type, KOLM_GGUF_U32);
+				uint32_t u;
+				memcpy(&u, kv->val, 4);
+				assert_int_equal(kolm_gguf_writer_kv_u32(w, nk, u), 0);
+			}
+		} else {
+			assert_int_equal(kolm_gguf_writer_kv_copy(w, kv), 0);
+		}
+	}
+	int64_t n_head = 0, n_head_kv = 0, n_embd = 0;
+	assert_int_equal(kolm_gguf_get_i64(g, "llama.attention.head_count", &n_head), 0);
+	assert_int_equal(kolm_gguf_get_i64(g, "llama.attention.head_count_kv", &n_head_kv), 0);
+	assert_int_equal(kolm_gguf_get_i64(g, "llama.embedding_length", &n_embd), 0);
+	const int hd = (int)(n_embd / n_head);
+	const int phi3 = !strcmp(arch, "phi3");
+	static struct vt out[128];
+	int n = 0;
+	for (int64_t i = 0; i < kolm_gguf_tensor_count(g); i++) {
+		const struct kolm_gguf_tensor *t = kolm_gguf_tensor_at(g, i);
+		assert_int_equal(t->type, KOLM_T_F32);
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)t->name.len, t->name.p);
+		int layer = -1;
+		char part[48] = "";
+		if (sscanf(name, "blk.%d.%47s", &layer, part) != 2)
+			layer = -1;
+		const float *td = (const float *)(const void *)t->data;
+		const int64_t ne0 = t->ne[0], ne1 = t->n_dims > 1 ? t->ne[1] : 1;
+		struct vt *v = &out[n];
+		int is_q = !strcmp(part, "attn_q.weight"), is_k = !strcmp(part, "attn_k.weight");
+		if (phi3 && (is_q || is_k || !strcmp(part, "attn_v.weight") || !strcmp(part, "ffn_gate.weight") ||
+			     !strcmp(part, "ffn_up.weight")))
+			continue; /* fused below, after attn_k / ffn_gate's layer is complete */
+		snprintf(v->name, sizeof v->name, "%s", name);
+		v->ne0 = ne0;
+		v->ne1 = ne1;
+		v->d = malloc((size_t)(ne0 * ne1) * sizeof *v->d);
+		assert_non_null(v->d);
+		if (is_q || is_k)
+			permute_rows(td, v->d, ne1, ne0, hd);
+		else
+			memcpy(v->d, td, (size_t)(ne0 * ne1) * sizeof *v->d);
+		n++;
+		if (layer >= 0 && !strcmp(part, "attn_norm.weight")) {
+			/* this layer's extra tensors, next to its norm */
+			char tn[64];
+			if (phi3) {
+				const struct kolm_gguf_tensor *q, *k, *vv, *ga, *up;
+				snprintf(tn, sizeof tn, "blk.%d.attn_q.weight", layer);
+				q = kolm_gguf_tensor_find(g, tn);
+				snprintf(tn, sizeof tn, "blk.%d.attn_k.weight", layer);
+				k = kolm_gguf_tensor_find(g, tn);
+				snprintf(tn, sizeof tn, "blk.%d.attn_v.weight", layer);
+				vv = kolm_gguf_tensor_find(g, tn);
+				snprintf(tn, sizeof tn, "blk.%d.ffn_gate.weight", layer);
+				ga = kolm_gguf_tensor_find(g, tn);
+				snprintf(tn, sizeof tn, "blk.%d.ffn_up.weight", layer);
+				up = kolm_gguf_tensor_find(g, tn);
+				assert_true(q && k && vv && ga && up);
+				struct vt *f = &out[n++];
+				snprintf(f->name, sizeof f->name, "blk.%d.attn_qkv.weight", layer);
+				f->ne0 = n_embd;
+				f->ne1 = q->ne[1] + k->ne[1] + vv->ne[1];
+				f->d = malloc((size_t)(f->ne0 * f->ne1) * sizeof *f->d);
+				assert_non_null(f->d);
+				permute_rows((const float *)(const void *)q->data, f->d, q->ne[1], n_embd, hd);
+				permute_rows((const float *)(const void *)k->data, f->d + q->ne[1] * n_embd, k->ne[1], n_embd,
+					     hd);
+				memcpy(f->d + (q->ne[1] + k->ne[1]) * n_embd, vv->data, (size_t)vv->nbytes);
+				f = &out[n++];
+				snprintf(f->name, sizeof f->name, "blk.%d.ffn_up.weight", layer);
+				f->ne0 = ga->ne[0];
+				f->ne1 = ga->ne[1] + up->ne[1];
+				f->d = malloc((size_t)(f->ne0 * f->ne1) * sizeof *f->d);
+				assert_non_null(f->d);
+				memcpy(f->d, ga->data, (size_t)ga->nbytes);
+				memcpy(f->d + ga->ne[0] * ga->ne[1], up->data, (size_t)up->nbytes);
+			} else {
+				const char *bn[3] = {"attn_q.bias", "attn_k.bias", "attn_v.bias"};
+				for (int b = 0; b < 3; b++) {
+					struct vt *f = &out[n++];
+					snprintf(f->name, sizeof f->name, "blk.%d.%s", layer, bn[b]);
+					f->ne0 = b == 0 ? n_head * hd : n_head_kv * hd;
+					f->ne1 = 1;
+					f->d = calloc((size_t)f->ne0, sizeof *f->d);
+					assert_non_null(f->d);
+				}
+			}
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		const int64_t ne[2] = {out[i].ne0, out[i].ne1};
+		assert_int_equal(kolm_gguf_writer_tensor(w, out[i].name, KOLM_T_F32, ne, out[i].ne1 > 1 ? 2 : 1), 0);
+	}
+	assert_int_equal(kolm_gguf_writer_begin(w, dst, &err), 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(
+			kolm_gguf_writer_data(w, out[i].d, (size_t)(out[i].ne0 * out[i].ne1) * sizeof(float), &err), 0);
+		free(out[i].d);
+	}
+	assert_int_equal(kolm_gguf_writer_finish(w, NULL, &err), 0);
+	kolm_gguf_writer_free(w);
+	kolm_gguf_close(g);
+}
+
+static void test_other_architectures(void **s)
+{
+	(void)s;
+	load_records();
+	char src[1400], dir[] = "/tmp/kolm-arch-XXXXXX";
+	model_path(src, sizeof src, "aidreams260K-f32.gguf");
+	assert_non_null(mkdtemp(dir));
+	char text[4096];
+	size_t len = 0;
+	{
+		char p[1200];
+		snprintf(p, sizeof p, "%s/models/golden/ppl-input.txt", shared);
+		FILE *fp = fopen(p, "rb");
+		assert_non_null(fp);
+		len = fread(text, 1, sizeof text, fp);
+		fclose(fp);
+		if (len && text[len - 1] == '\n')
+			len--;
+	}
+	static const double want_ppl = 245.9646; /* golden/perplexity.tsv, aidreams260K-f32 */
+	const char *arches[] = {"qwen2", "phi3"};
+	for (int a = 0; a < 2; a++) {
+		char dst[1500];
+		snprintf(dst, sizeof dst, "%s/aidreams260K-%s.gguf", dir, arches[a]);
+		write_rendering(src, dst, arches[a]);
+		struct kolm_err err = {0};
+		struct kolm_engine *e = NULL;
+		struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128};
+		assert_int_equal(kolm_engine_open(&e, dst, &eo, &err), 0);
+		const struct kolm_engine_info *in = kolm_engine_info(e);
+		assert_string_equal(in->arch, arches[a]);
+		assert_true(in->rope_neox);
+		int same = 0, total = 0;
+		for (int prompt = 0; prompt < 3; prompt++) {
+			const json_t *r = record_for("aidreams260K-f32.gguf", prompt);
+			const json_t *pids = json_object_get(r, "prompt_ids"), *gids = json_object_get(r, "argmax_gen_ids");
+			int32_t ids[64];
+			const int np = (int)json_array_size(pids), ng = (int)json_array_size(gids);
+			for (int i = 0; i < np; i++)
+				ids[i] = (int32_t)json_integer_value(json_array_get(pids, (size_t)i));
+			float *lg = malloc((size_t)in->n_vocab * sizeof *lg);
+			kolm_engine_seek(e, 0);
+			assert_int_equal(kolm_engine_decode(e, ids, np, lg, 0, &err), 0);
+			for (int i = 0; i < ng; i++) {
+				int32_t t = kolm_argmax(lg, in->n_vocab);
+				same += t == (int32_t)json_integer_value(json_array_get(gids, (size_t)i));
+				total++;
+				if (i + 1 < ng)
+					assert_int_equal(kolm_engine_decode(e, &t, 1, lg, 0, &err), 0);
+			}
+			free(lg);
+		}
+		kolm_engine_seek(e, 0);
+		struct kolm_ppl_result pr = {0};
+		assert_int_equal(kolm_eval_perplexity(e, text, len, 64, &pr, &err), 0);
+		printf("aidreams260K as %-6s: %d of %d greedy tokens as llama.cpp's llama file, ppl %.4f (llama.cpp %.4f, "
+		       "%+.4f%%)\n",
+		       arches[a], same, total, pr.ppl, want_ppl, 100 * (pr.ppl - want_ppl) / want_ppl);
+		assert_int_equal(same, total);
+		assert_true(fabs(pr.ppl - want_ppl) <= 1e-4 * want_ppl);
+		kolm_ppl_result_release(&pr);
+		kolm_engine_close(e);
+		assert_int_equal(remove(dst), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The attention helpers: the F16 accumulator steps are element-wise, so
  * the AVX2 and scalar versions must agree bit for bit (llama.cpp's
  * ggml_vec_mad_f16 is one fused multiply-add per element, rounded once to
@@ -418,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_perplexity),
 		cmocka_unit_test(test_kernels),
 		cmocka_unit_test(test_attention_kernels),
+		cmocka_unit_test(test_other_architectures),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sampling),
 	};
