@@ -866,7 +866,7 @@ int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int sim
 	if (!kolm_quant_can_dequantize(wtype) || n <= 0 || kolm_type_row_bytes(wtype, n) == 0)
 		return KOLM_E_USAGE;
 	int act = ek_act_for(wtype);
-	if ((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n % 32)
+	if (((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n % 32) || (act == EK_ACT_Q8_K && n % 256))
 		return KOLM_E_USAGE;
 	struct ek_ops ops = {.simd = simd && ek_have_simd()};
 	int mk = act == EK_ACT_DEQ ? EK_ACT_F32 : act;

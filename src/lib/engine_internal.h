@@ -8,7 +8,9 @@
  *   F16 / BF16 weights   activations rounded to F16 / BF16
  *   Q4_0 Q5_0 Q8_0       activations quantized to Q8_0 (34-byte blocks)
  *   Q4_1 Q5_1            activations quantized to Q8_1 (36-byte blocks: d, s=d*sum, qs)
- *   K-quants, IQ4_*      the weight row is dequantized and dotted in F32
+ *   Q4_K Q6_K            activations quantized to Q8_K (292-byte blocks of 256:
+ *                        f32 d, qs, and the sum of every 16 qs)
+ *   other K-quants, IQ4_* the weight row is dequantized and dotted in F32
  * Every kernel has a scalar reference; the AVX2 versions (chosen at run time)
  * compute the same integer sums and differ only in float summation order. */
 #ifndef KOLM_ENGINE_INTERNAL_H
@@ -17,10 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ek_act { EK_ACT_F32, EK_ACT_F16, EK_ACT_BF16, EK_ACT_Q8_0, EK_ACT_Q8_1, EK_ACT_DEQ };
+enum ek_act { EK_ACT_F32, EK_ACT_F16, EK_ACT_BF16, EK_ACT_Q8_0, EK_ACT_Q8_1, EK_ACT_Q8_K, EK_ACT_DEQ };
 
 #define EK_B_Q8_0 34
 #define EK_B_Q8_1 36
+#define EK_B_Q8_K 292 /* f32 d, int8 qs[256], int16 bsums[16] */
 
 struct ek_ops {
 	int simd; /* 1: the AVX2 or NEON kernels in use */

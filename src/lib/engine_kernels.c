@@ -83,6 +83,7 @@ int ek_act_for(int wtype)
 	case KOLM_T_BF16: return EK_ACT_BF16;
 	case KOLM_T_Q4_0: case KOLM_T_Q5_0: case KOLM_T_Q8_0: return EK_ACT_Q8_0;
 	case KOLM_T_Q4_1: case KOLM_T_Q5_1: return EK_ACT_Q8_1;
+	case KOLM_T_Q4_K: case KOLM_T_Q6_K: return EK_ACT_Q8_K;
 	default: return EK_ACT_DEQ;
 	}
 }
@@ -93,6 +94,7 @@ size_t ek_act_bytes(int act, int64_t n)
 	case EK_ACT_F16: case EK_ACT_BF16: return (size_t)n * 2;
 	case EK_ACT_Q8_0: return (size_t)(n / 32) * EK_B_Q8_0;
 	case EK_ACT_Q8_1: return (size_t)(n / 32) * EK_B_Q8_1;
+	case EK_ACT_Q8_K: return (size_t)(n / 256) * EK_B_Q8_K;
 	default: return (size_t)n * 4;
 	}
 }
@@ -228,6 +230,137 @@ static float ref_dot_q5_1(const uint8_t *x, const uint8_t *y, int64_t n)
 		s += (h2f(x) * h2f(y)) * (float)si + h2f(x + 2) * h2f(y + 2);
 	}
 	return s;
+}
+
+/* ggml quantize_row_q8_K_ref (what x86 and ARM builds use): per 256, the
+ * signed value of largest magnitude maps to -127, d = 1/iscale as f32, and
+ * bsums[k] = the sum of qs[16k..16k+15]. */
+static void ref_quant_q8_K(const float *x, uint8_t *y, int64_t n)
+{
+	for (int64_t b = 0; b < n / 256; b++, x += 256, y += EK_B_Q8_K) {
+		float amax = 0, max = 0;
+		for (int j = 0; j < 256; j++)
+			if (fabsf(x[j]) > amax) {
+				amax = fabsf(x[j]);
+				max = x[j];
+			}
+		int8_t *qs = (int8_t *)(y + 4);
+		int16_t bs[16];
+		float d = 0;
+		if (amax == 0) {
+			memset(qs, 0, 256);
+		} else {
+			const float iscale = -127.f / max;
+			for (int j = 0; j < 256; j++) {
+				const int v = near_int(iscale * x[j]);
+				qs[j] = (int8_t)(v < 127 ? v : 127);
+			}
+			d = 1 / iscale;
+		}
+		for (int k = 0; k < 16; k++) {
+			int sum = 0;
+			for (int j = 0; j < 16; j++)
+				sum += qs[16 * k + j];
+			bs[k] = (int16_t)sum;
+		}
+		memcpy(y, &d, 4);
+		memcpy(y + 260, bs, sizeof bs);
+	}
+}
+
+static inline float q8k_d(const uint8_t *y)
+{
+	float d;
+	memcpy(&d, y, 4);
+	return d;
+}
+
+static inline int q8k_bsum(const uint8_t *y, int k)
+{
+	int16_t v;
+	memcpy(&v, y + 260 + 2 * k, 2);
+	return v;
+}
+
+/* Q4_K: d, dmin (f16), 12 bytes of 6-bit scales and mins for 8 groups of 32,
+ * 128 bytes of nibbles (group 2j low nibbles of qs[32j..], 2j+1 high) */
+static inline void q4k_scale_min(int j, const uint8_t *q, int *sc, int *m)
+{
+	if (j < 4) {
+		*sc = q[j] & 63;
+		*m = q[j + 4] & 63;
+	} else {
+		*sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+		*m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+	}
+}
+
+/* the min term of one Q4_K block: sum over groups of min * sum(q8) */
+static inline int q4k_msum(const uint8_t *x, const uint8_t *y)
+{
+	int msum = 0;
+	for (int g = 0; g < 8; g++) {
+		int sc, m;
+		q4k_scale_min(g, x + 4, &sc, &m);
+		msum += m * (q8k_bsum(y, 2 * g) + q8k_bsum(y, 2 * g + 1));
+	}
+	return msum;
+}
+
+static float ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += EK_B_Q8_K) {
+		const int8_t *q8 = (const int8_t *)(y + 4);
+		int isum = 0;
+		for (int g = 0; g < 8; g++) {
+			int sc, m, si = 0;
+			q4k_scale_min(g, x + 4, &sc, &m);
+			const uint8_t *q = x + 16 + 32 * (g / 2);
+			for (int l = 0; l < 32; l++)
+				si += (g % 2 ? q[l] >> 4 : q[l] & 0xF) * q8[32 * g + l];
+			isum += sc * si;
+		}
+		const float dy = q8k_d(y);
+		s += (h2f(x) * dy) * (float)isum - (h2f(x + 2) * dy) * (float)q4k_msum(x, y);
+	}
+	return s;
+}
+
+/* Q6_K: ql[128], qh[64], int8 scales[16] (one per 16), d (f16) at 208;
+ * element values 0..63, less 32 */
+static inline int q6k_at(const uint8_t *x, int e)
+{
+	const int h = e / 128, r = e % 128, l = r % 32, k = r / 32;
+	const uint8_t *ql = x + 64 * h, *qh = x + 128 + 32 * h;
+	const int lo = k % 2 ? ql[l + 32] : ql[l];
+	return ((k < 2 ? lo & 0xF : lo >> 4) | (((qh[l] >> (2 * k)) & 3) << 4)) - 32;
+}
+
+static float ref_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += EK_B_Q8_K) {
+		const int8_t *q8 = (const int8_t *)(y + 4);
+		int isum = 0;
+		for (int g = 0; g < 16; g++) {
+			int si = 0;
+			for (int l = 0; l < 16; l++)
+				si += q6k_at(x, 16 * g + l) * q8[16 * g + l];
+			isum += (int8_t)x[192 + g] * si;
+		}
+		s += (h2f(x + 208) * q8k_d(y)) * (float)isum;
+	}
+	return s;
+}
+
+/* the -32 offset of one Q6_K block: 32 * sum over groups of scale * sum(q8) */
+static inline int q6k_offset(const uint8_t *x, const uint8_t *y)
+{
+	int o = 0;
+	for (int g = 0; g < 16; g++)
+		o += (int8_t)x[192 + g] * q8k_bsum(y, g);
+	return 32 * o;
 }
 
 /* ---- AVX2 ------------------------------------------------------------- */
@@ -430,6 +563,63 @@ AVX2 static void avx2_to_f16(const float *x, uint16_t *y, int64_t n)
 		y[i] = kolm_fp32_to_fp16(x[i]);
 }
 #undef LD
+AVX2 static float avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m256i lo4 = _mm256_set1_epi8(0x0F);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += EK_B_Q8_K) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int j = 0; j < 4; j++) {
+			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * j));
+			const __m256i lo = _mm256_and_si256(v, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+			const __m256i q8l = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 64 * j));
+			const __m256i q8h = _mm256_loadu_si256((const __m256i *)(const void *)(y + 36 + 64 * j));
+			int sc0, sc1, m;
+			q4k_scale_min(2 * j, x + 4, &sc0, &m);
+			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
+			/* u8 x s8 pairs <= 2*15*127: no int16 saturation */
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, q8l),
+								      _mm256_set1_epi16((short)sc0)));
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, q8h),
+								      _mm256_set1_epi16((short)sc1)));
+		}
+		const float dy = q8k_d(y);
+		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)q4k_msum(x, y);
+	}
+	return s;
+}
+
+AVX2 static float avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += EK_B_Q8_K) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int h = 0; h < 2; h++) {
+			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
+			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
+			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+			/* the 6-bit values 0..63 of elements 128h + 32k + l */
+			const __m256i e[4] = {
+				_mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
+				_mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
+				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)),
+				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+						_mm256_and_si256(_mm256_srli_epi16(hb, 2), m30)),
+			};
+			for (int k = 0; k < 4; k++) {
+				const int g = 8 * h + 2 * k; /* scale groups of 16: g (low half), g + 1 */
+				const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 128 * h + 32 * k));
+				const __m256i sc = _mm256_set_m128i(_mm_set1_epi16((int8_t)x[192 + g + 1]),
+								    _mm_set1_epi16((int8_t)x[192 + g]));
+				/* u8 x s8 pairs <= 2*63*127: no int16 saturation */
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(e[k], q8), sc));
+			}
+		}
+		s += (h2f_c(x + 208) * q8k_d(y)) * (float)(hsum8i(acc) - q6k_offset(x, y));
+	}
+	return s;
+}
 #endif /* EK_X86 */
 
 /* ---- NEON (AArch64: always present) ----------------------------------- */
@@ -595,6 +785,67 @@ static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	}
 	return vaddvq_f32(acc);
 }
+static inline int32x4_t dot_i8x16(int8x16_t x, int8x16_t y)
+{
+#ifdef __ARM_FEATURE_DOTPROD
+	return vdotq_s32(vdupq_n_s32(0), x, y);
+#else
+	const int16x8_t p = vmlal_s8(vmull_s8(vget_low_s8(x), vget_low_s8(y)), vget_high_s8(x), vget_high_s8(y));
+	return vpaddlq_s16(p); /* pairs of products <= 2*63*127 here */
+#endif
+}
+
+static float neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const uint8x16_t m4 = vdupq_n_u8(0x0F);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += EK_B_Q8_K) {
+		int isum = 0;
+		for (int j = 0; j < 4; j++) {
+			const uint8x16_t v0 = vld1q_u8(x + 16 + 32 * j), v1 = vld1q_u8(x + 32 + 32 * j);
+			const int8_t *q8 = (const int8_t *)(y + 4 + 64 * j);
+			int sc0, sc1, m;
+			q4k_scale_min(2 * j, x + 4, &sc0, &m);
+			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
+			const int32x4_t lo = dot_i8x32(vreinterpretq_s8_u8(vandq_u8(v0, m4)),
+						       vreinterpretq_s8_u8(vandq_u8(v1, m4)), vld1q_s8(q8), vld1q_s8(q8 + 16));
+			const int32x4_t hi = dot_i8x32(vreinterpretq_s8_u8(vshrq_n_u8(v0, 4)),
+						       vreinterpretq_s8_u8(vshrq_n_u8(v1, 4)), vld1q_s8(q8 + 32),
+						       vld1q_s8(q8 + 48));
+			isum += sc0 * vaddvq_s32(lo) + sc1 * vaddvq_s32(hi);
+		}
+		const float dy = q8k_d(y);
+		s += (h2f(x) * dy) * (float)isum - (h2f(x + 2) * dy) * (float)q4k_msum(x, y);
+	}
+	return s;
+}
+
+static float neon_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(3), m30 = vdupq_n_u8(0x30);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += EK_B_Q8_K) {
+		int isum = 0;
+		for (int h = 0; h < 2; h++)
+			for (int o = 0; o < 32; o += 16) {
+				const uint8x16_t l0 = vld1q_u8(x + 64 * h + o), l1 = vld1q_u8(x + 64 * h + 32 + o);
+				const uint8x16_t hb = vld1q_u8(x + 128 + 32 * h + o);
+				const uint8x16_t e[4] = {
+					vorrq_u8(vandq_u8(l0, m4), vshlq_n_u8(vandq_u8(hb, m3), 4)),
+					vorrq_u8(vandq_u8(l1, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), m3), 4)),
+					vorrq_u8(vshrq_n_u8(l0, 4), vandq_u8(hb, m30)),
+					vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4)),
+				};
+				for (int k = 0; k < 4; k++) {
+					const int g = 8 * h + 2 * k + o / 16;
+					const int8x16_t q8 = vld1q_s8((const int8_t *)(y + 4 + 128 * h + 32 * k + o));
+					isum += (int8_t)x[192 + g] * vaddvq_s32(dot_i8x16(vreinterpretq_s8_u8(e[k]), q8));
+				}
+			}
+		s += (h2f(x + 208) * q8k_d(y)) * (float)(isum - q6k_offset(x, y));
+	}
+	return s;
+}
 #endif /* EK_NEON */
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -654,6 +905,9 @@ void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, i
 	case EK_ACT_Q8_1:
 		PICK(quant_q8)(x, out, n, act == EK_ACT_Q8_1);
 		return;
+	case EK_ACT_Q8_K:
+		ref_quant_q8_K(x, out, n);
+		return;
 	default:
 		memcpy(out, x, (size_t)n * sizeof *x);
 	}
@@ -697,6 +951,8 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 	case KOLM_T_BF16: return ref_dot_bf16(w, xa, n);
 	case KOLM_T_Q8_0: return PICK(dot_q8_0)(w, xa, n);
 	case KOLM_T_Q4_0: return PICK(dot_q4_0)(w, xa, n);
+	case KOLM_T_Q4_K: return PICK(dot_q4_K)(w, xa, n);
+	case KOLM_T_Q6_K: return PICK(dot_q6_K)(w, xa, n);
 	case KOLM_T_Q4_1: return ref_dot_q4_1(w, xa, n);
 	case KOLM_T_Q5_0: return ref_dot_q5_0(w, xa, n);
 	case KOLM_T_Q5_1: return ref_dot_q5_1(w, xa, n);

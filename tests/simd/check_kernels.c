@@ -79,6 +79,24 @@ static void check_dots(void)
 					memcpy(&h, a1 + 2 * i, 2);
 					xr[i] = mk == EK_ACT_F16 ? kolm_fp16_to_fp32(h) : kolm_bf16_to_fp32(h);
 				}
+			else if (mk == EK_ACT_Q8_K) /* f32 d, qs[256], bsums */
+				for (int b = 0; b < n / 256; b++) {
+					const uint8_t *blk = a1 + (size_t)b * EK_B_Q8_K;
+					float d;
+					memcpy(&d, blk, 4);
+					const int8_t *qs = (const int8_t *)(blk + 4);
+					for (int j = 0; j < 256; j++)
+						xr[b * 256 + j] = d * qs[j];
+					for (int k = 0; k < 16; k++) {
+						int16_t bs;
+						int sum = 0;
+						memcpy(&bs, blk + 260 + 2 * k, 2);
+						for (int j = 0; j < 16; j++)
+							sum += qs[16 * k + j];
+						snprintf(what, sizeof what, "Q8_K bsums for %s", kolm_type_name(ty));
+						expect(bs == sum, what, n);
+					}
+				}
 			else /* Q8_0: d, qs[32]; Q8_1: d, s, qs[32] */
 				for (int b = 0; b < n / 32; b++) {
 					const uint8_t *blk = a1 + (size_t)b * (mk == EK_ACT_Q8_0 ? EK_B_Q8_0 : EK_B_Q8_1);
