@@ -83,7 +83,8 @@ int ek_act_for(int wtype)
 	case KOLM_T_BF16: return EK_ACT_BF16;
 	case KOLM_T_Q4_0: case KOLM_T_Q5_0: case KOLM_T_Q8_0: return EK_ACT_Q8_0;
 	case KOLM_T_Q4_1: case KOLM_T_Q5_1: return EK_ACT_Q8_1;
-	case KOLM_T_Q4_K: case KOLM_T_Q5_K: case KOLM_T_Q6_K: return EK_ACT_Q8_K;
+	case KOLM_T_Q2_K: case KOLM_T_Q3_K: case KOLM_T_Q4_K: case KOLM_T_Q5_K: case KOLM_T_Q6_K:
+		return EK_ACT_Q8_K;
 	default: return EK_ACT_DEQ;
 	}
 }
@@ -346,6 +347,76 @@ static float ref_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
 		}
 		const float dy = q8k_d(y);
 		s += (h2f(x) * dy) * (float)isum - (h2f(x + 2) * dy) * (float)q4k_msum(x, y);
+	}
+	return s;
+}
+
+/* Q2_K: scales[16] (low nibble scale, high nibble min, per 16), qs[64],
+ * d and dmin (f16) at 80 and 82.  Group g = 8h + 2j + t (half h, 2-bit
+ * plane j, t = 0/1) holds elements 128h + 32j + 16t + l, the bits 2j..2j+1
+ * of qs[32h + 16t + l].  Q3_K: hmask[32], qs[64], 12 bytes of 6-bit scales
+ * (less 32), d (f16) at 108; the same planes, less 4 where bit 4h + j of
+ * hmask[16t + l] is clear. */
+static inline int q2k_min_term(const uint8_t *x, const uint8_t *y)
+{
+	int m = 0;
+	for (int g = 0; g < 16; g++)
+		m += (x[g] >> 4) * q8k_bsum(y, g);
+	return m;
+}
+
+static inline void q3k_scales(const uint8_t *x, int8_t sc[16])
+{
+	uint32_t a[4];
+	memcpy(a, x + 96, 12);
+	const uint32_t k1 = 0x03030303, k2 = 0x0f0f0f0f, t = a[2];
+	a[2] = ((a[0] >> 4) & k2) | (((t >> 4) & k1) << 4);
+	a[3] = ((a[1] >> 4) & k2) | (((t >> 6) & k1) << 4);
+	a[0] = (a[0] & k2) | (((t >> 0) & k1) << 4);
+	a[1] = (a[1] & k2) | (((t >> 2) & k1) << 4);
+	memcpy(sc, a, 16);
+	for (int g = 0; g < 16; g++)
+		sc[g] = (int8_t)(sc[g] - 32);
+}
+
+static float ref_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 84, y += EK_B_Q8_K) {
+		const int8_t *q8 = (const int8_t *)(y + 4);
+		int isum = 0;
+		for (int g = 0; g < 16; g++) {
+			const int h = g / 8, j = (g % 8) / 2, t = g % 2, e0 = 128 * h + 32 * j + 16 * t;
+			int si = 0;
+			for (int l = 0; l < 16; l++)
+				si += ((x[16 + 32 * h + 16 * t + l] >> (2 * j)) & 3) * q8[e0 + l];
+			isum += (x[g] & 0xF) * si;
+		}
+		const float dy = q8k_d(y);
+		s += (h2f(x + 80) * dy) * (float)isum - (h2f(x + 82) * dy) * (float)q2k_min_term(x, y);
+	}
+	return s;
+}
+
+static float ref_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 110, y += EK_B_Q8_K) {
+		const int8_t *q8 = (const int8_t *)(y + 4);
+		int8_t sc[16];
+		q3k_scales(x, sc);
+		int isum = 0;
+		for (int g = 0; g < 16; g++) {
+			const int h = g / 8, j = (g % 8) / 2, t = g % 2, e0 = 128 * h + 32 * j + 16 * t;
+			int si = 0;
+			for (int l = 0; l < 16; l++) {
+				const int v = ((x[32 + 32 * h + 16 * t + l] >> (2 * j)) & 3) -
+					      ((x[16 * t + l] >> (4 * h + j)) & 1 ? 0 : 4);
+				si += v * q8[e0 + l];
+			}
+			isum += sc[g] * si;
+		}
+		s += (h2f(x + 108) * q8k_d(y)) * (float)isum;
 	}
 	return s;
 }
@@ -674,6 +745,59 @@ AVX2 static float avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	}
 	return s;
 }
+/* Q2_K and Q3_K: per half, the four 2-bit planes of 32 bytes; values as
+ * unsigned bytes (Q3_K: plus 4, corrected by 4 * scale * bsum) */
+AVX2 static float avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
+{
+	const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+	const size_t bsz = q3 ? 110 : 84;
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += bsz, y += EK_B_Q8_K) {
+		int8_t sc[16];
+		if (q3)
+			q3k_scales(x, sc);
+		else
+			for (int g = 0; g < 16; g++)
+				sc[g] = (int8_t)(x[g] & 0xF);
+		const uint8_t *qs = x + (q3 ? 32 : 16);
+		const __m256i hm = q3 ? _mm256_loadu_si256((const __m256i *)(const void *)x) : _mm256_setzero_si256();
+		__m256i acc = _mm256_setzero_si256();
+		for (int h = 0; h < 2; h++) {
+			const __m256i qv = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
+			for (int j = 0; j < 4; j++) {
+				const int g = 8 * h + 2 * j;
+				__m256i e = _mm256_and_si256(_mm256_srli_epi16(qv, 2 * j), m3);
+				if (q3) {
+					const __m256i bit = _mm256_set1_epi8((char)(1 << (4 * h + j)));
+					e = _mm256_or_si256(e, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), four));
+				}
+				const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 128 * h + 32 * j));
+				const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(e, q8), scv));
+			}
+		}
+		const float dy = q8k_d(y);
+		if (q3) {
+			int off = 0;
+			for (int g = 0; g < 16; g++)
+				off += sc[g] * q8k_bsum(y, g);
+			s += (h2f_c(x + 108) * dy) * (float)(hsum8i(acc) - 4 * off);
+		} else {
+			s += (h2f_c(x + 80) * dy) * (float)hsum8i(acc) - (h2f_c(x + 82) * dy) * (float)q2k_min_term(x, y);
+		}
+	}
+	return s;
+}
+
+AVX2 static float avx2_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return avx2_dot_q23_K(x, y, n, 0);
+}
+
+AVX2 static float avx2_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return avx2_dot_q23_K(x, y, n, 1);
+}
 #endif /* EK_X86 */
 
 /* ---- NEON (AArch64: always present) ----------------------------------- */
@@ -930,6 +1054,54 @@ static float neon_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	}
 	return s;
 }
+static float neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
+{
+	const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
+	const size_t bsz = q3 ? 110 : 84;
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += bsz, y += EK_B_Q8_K) {
+		int8_t sc[16];
+		if (q3)
+			q3k_scales(x, sc);
+		else
+			for (int g = 0; g < 16; g++)
+				sc[g] = (int8_t)(x[g] & 0xF);
+		const uint8_t *qs = x + (q3 ? 32 : 16);
+		int isum = 0;
+		for (int h = 0; h < 2; h++)
+			for (int t = 0; t < 2; t++) {
+				const uint8x16_t qv = vld1q_u8(qs + 32 * h + 16 * t);
+				const uint8x16_t hm = q3 ? vld1q_u8(x + 16 * t) : vdupq_n_u8(0);
+				for (int j = 0; j < 4; j++) {
+					uint8x16_t e = vandq_u8(vshlq_u8(qv, vdupq_n_s8((int8_t)(-2 * j))), m3);
+					if (q3)
+						e = vorrq_u8(e, vandq_u8(vtstq_u8(hm, vdupq_n_u8((uint8_t)(1 << (4 * h + j)))), four));
+					const int8x16_t q8 = vld1q_s8((const int8_t *)(y + 4 + 128 * h + 32 * j + 16 * t));
+					isum += sc[8 * h + 2 * j + t] * vaddvq_s32(dot_i8x16(vreinterpretq_s8_u8(e), q8));
+				}
+			}
+		const float dy = q8k_d(y);
+		if (q3) {
+			int off = 0;
+			for (int g = 0; g < 16; g++)
+				off += sc[g] * q8k_bsum(y, g);
+			s += (h2f(x + 108) * dy) * (float)(isum - 4 * off);
+		} else {
+			s += (h2f(x + 80) * dy) * (float)isum - (h2f(x + 82) * dy) * (float)q2k_min_term(x, y);
+		}
+	}
+	return s;
+}
+
+static float neon_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return neon_dot_q23_K(x, y, n, 0);
+}
+
+static float neon_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return neon_dot_q23_K(x, y, n, 1);
+}
 #endif /* EK_NEON */
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -1035,6 +1207,8 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 	case KOLM_T_BF16: return ref_dot_bf16(w, xa, n);
 	case KOLM_T_Q8_0: return PICK(dot_q8_0)(w, xa, n);
 	case KOLM_T_Q4_0: return PICK(dot_q4_0)(w, xa, n);
+	case KOLM_T_Q2_K: return PICK(dot_q2_K)(w, xa, n);
+	case KOLM_T_Q3_K: return PICK(dot_q3_K)(w, xa, n);
 	case KOLM_T_Q4_K: return PICK(dot_q4_K)(w, xa, n);
 	case KOLM_T_Q5_K: return PICK(dot_q5_K)(w, xa, n);
 	case KOLM_T_Q6_K: return PICK(dot_q6_K)(w, xa, n);
