@@ -308,18 +308,21 @@ static inline int q4k_msum(const uint8_t *x, const uint8_t *y)
 	return msum;
 }
 
-static float ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+/* Q4_K and Q5_K (the Q4_K layout with qh[32] before qs: element l of group
+ * g takes bit g of qh[l] as its fifth bit, values 0..31) */
+static float ref_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
 	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 144, y += EK_B_Q8_K) {
+	for (int64_t b = 0; b < n / 256; b++, x += q5 ? 176 : 144, y += EK_B_Q8_K) {
 		const int8_t *q8 = (const int8_t *)(y + 4);
+		const uint8_t *qh = x + 16;
 		int isum = 0;
 		for (int g = 0; g < 8; g++) {
 			int sc, m, si = 0;
 			q4k_scale_min(g, x + 4, &sc, &m);
-			const uint8_t *q = x + 16 + 32 * (g / 2);
+			const uint8_t *q = x + (q5 ? 48 : 16) + 32 * (g / 2);
 			for (int l = 0; l < 32; l++)
-				si += (g % 2 ? q[l] >> 4 : q[l] & 0xF) * q8[32 * g + l];
+				si += ((g % 2 ? q[l] >> 4 : q[l] & 0xF) | (q5 ? ((qh[l] >> g) & 1) << 4 : 0)) * q8[32 * g + l];
 			isum += sc * si;
 		}
 		const float dy = q8k_d(y);
@@ -328,27 +331,14 @@ static float ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	return s;
 }
 
-/* Q5_K: the Q4_K layout with qh[32] before qs: element l of group g takes
- * bit g of qh[l] as its fifth bit (values 0..31) */
+static float ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return ref_dot_q45_K(x, y, n, 0);
+}
+
 static float ref_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 176, y += EK_B_Q8_K) {
-		const int8_t *q8 = (const int8_t *)(y + 4);
-		const uint8_t *qh = x + 16;
-		int isum = 0;
-		for (int g = 0; g < 8; g++) {
-			int sc, m, si = 0;
-			q4k_scale_min(g, x + 4, &sc, &m);
-			const uint8_t *q = x + 48 + 32 * (g / 2);
-			for (int l = 0; l < 32; l++)
-				si += ((g % 2 ? q[l] >> 4 : q[l] & 0xF) | (((qh[l] >> g) & 1) << 4)) * q8[32 * g + l];
-			isum += sc * si;
-		}
-		const float dy = q8k_d(y);
-		s += (h2f(x) * dy) * (float)isum - (h2f(x + 2) * dy) * (float)q4k_msum(x, y);
-	}
-	return s;
+	return ref_dot_q45_K(x, y, n, 1);
 }
 
 /* Q2_K: scales[16] (low nibble scale, high nibble min, per 16), qs[64],
@@ -657,21 +647,28 @@ AVX2 static void avx2_to_f16(const float *x, uint16_t *y, int64_t n)
 		y[i] = kolm_fp32_to_fp16(x[i]);
 }
 #undef LD
-AVX2 static float avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+AVX2 static float avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
-	const __m256i lo4 = _mm256_set1_epi8(0x0F);
+	const __m256i lo4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10);
 	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 144, y += EK_B_Q8_K) {
+	for (int64_t b = 0; b < n / 256; b++, x += q5 ? 176 : 144, y += EK_B_Q8_K) {
+		const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16));
 		__m256i acc = _mm256_setzero_si256();
 		for (int j = 0; j < 4; j++) {
-			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * j));
-			const __m256i lo = _mm256_and_si256(v, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + (q5 ? 48 : 16) + 32 * j));
+			__m256i lo = _mm256_and_si256(v, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+			if (q5) { /* the fifth bit: 0x10 where bit g of qh[l] is set */
+				const __m256i bl = _mm256_set1_epi8((char)(1 << (2 * j)));
+				const __m256i bh = _mm256_set1_epi8((char)(1 << (2 * j + 1)));
+				lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bl), bl), b4));
+				hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bh), bh), b4));
+			}
 			const __m256i q8l = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 64 * j));
 			const __m256i q8h = _mm256_loadu_si256((const __m256i *)(const void *)(y + 36 + 64 * j));
 			int sc0, sc1, m;
 			q4k_scale_min(2 * j, x + 4, &sc0, &m);
 			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
-			/* u8 x s8 pairs <= 2*15*127: no int16 saturation */
+			/* u8 x s8 pairs <= 2*31*127: no int16 saturation */
 			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, q8l),
 								      _mm256_set1_epi16((short)sc0)));
 			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, q8h),
@@ -681,6 +678,16 @@ AVX2 static float avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
 		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)q4k_msum(x, y);
 	}
 	return s;
+}
+
+AVX2 static float avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return avx2_dot_q45_K(x, y, n, 0);
+}
+
+AVX2 static float avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return avx2_dot_q45_K(x, y, n, 1);
 }
 
 AVX2 static float avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
@@ -714,37 +721,7 @@ AVX2 static float avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	}
 	return s;
 }
-AVX2 static float avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	const __m256i lo4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10);
-	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 176, y += EK_B_Q8_K) {
-		const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16));
-		__m256i acc = _mm256_setzero_si256();
-		for (int j = 0; j < 4; j++) {
-			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 48 + 32 * j));
-			const __m256i bl = _mm256_set1_epi8((char)(1 << (2 * j))), bh = _mm256_set1_epi8((char)(1 << (2 * j + 1)));
-			/* the fifth bit: 0x10 where bit g of qh[l] is set */
-			const __m256i hl = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bl), bl), b4);
-			const __m256i hh = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bh), bh), b4);
-			const __m256i lo = _mm256_or_si256(_mm256_and_si256(v, lo4), hl);
-			const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), lo4), hh);
-			const __m256i q8l = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 64 * j));
-			const __m256i q8h = _mm256_loadu_si256((const __m256i *)(const void *)(y + 36 + 64 * j));
-			int sc0, sc1, m;
-			q4k_scale_min(2 * j, x + 4, &sc0, &m);
-			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
-			/* u8 x s8 pairs <= 2*31*127: no int16 saturation */
-			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, q8l),
-								      _mm256_set1_epi16((short)sc0)));
-			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, q8h),
-								      _mm256_set1_epi16((short)sc1)));
-		}
-		const float dy = q8k_d(y);
-		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)q4k_msum(x, y);
-	}
-	return s;
-}
+
 /* Q2_K and Q3_K: per half, the four 2-bit planes of 32 bytes; values as
  * unsigned bytes (Q3_K: plus 4, corrected by 4 * scale * bsum) */
 AVX2 static float avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
@@ -973,22 +950,31 @@ static inline int32x4_t dot_i8x16(int8x16_t x, int8x16_t y)
 #endif
 }
 
-static float neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+static float neon_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
-	const uint8x16_t m4 = vdupq_n_u8(0x0F);
+	const uint8x16_t m4 = vdupq_n_u8(0x0F), b4 = vdupq_n_u8(0x10);
 	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 144, y += EK_B_Q8_K) {
+	for (int64_t b = 0; b < n / 256; b++, x += q5 ? 176 : 144, y += EK_B_Q8_K) {
+		const uint8x16_t qh0 = vld1q_u8(x + 16), qh1 = vld1q_u8(x + 32);
+		const uint8_t *qs = x + (q5 ? 48 : 16);
 		int isum = 0;
 		for (int j = 0; j < 4; j++) {
-			const uint8x16_t v0 = vld1q_u8(x + 16 + 32 * j), v1 = vld1q_u8(x + 32 + 32 * j);
+			const uint8x16_t v0 = vld1q_u8(qs + 32 * j), v1 = vld1q_u8(qs + 16 + 32 * j);
+			uint8x16_t l0 = vandq_u8(v0, m4), l1 = vandq_u8(v1, m4), h0 = vshrq_n_u8(v0, 4), h1 = vshrq_n_u8(v1, 4);
+			if (q5) { /* VTST: all ones where bit g of qh[l] is set */
+				const uint8x16_t bl = vdupq_n_u8((uint8_t)(1 << (2 * j))), bh = vdupq_n_u8((uint8_t)(1 << (2 * j + 1)));
+				l0 = vorrq_u8(l0, vandq_u8(vtstq_u8(qh0, bl), b4));
+				l1 = vorrq_u8(l1, vandq_u8(vtstq_u8(qh1, bl), b4));
+				h0 = vorrq_u8(h0, vandq_u8(vtstq_u8(qh0, bh), b4));
+				h1 = vorrq_u8(h1, vandq_u8(vtstq_u8(qh1, bh), b4));
+			}
 			const int8_t *q8 = (const int8_t *)(y + 4 + 64 * j);
 			int sc0, sc1, m;
 			q4k_scale_min(2 * j, x + 4, &sc0, &m);
 			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
-			const int32x4_t lo = dot_i8x32(vreinterpretq_s8_u8(vandq_u8(v0, m4)),
-						       vreinterpretq_s8_u8(vandq_u8(v1, m4)), vld1q_s8(q8), vld1q_s8(q8 + 16));
-			const int32x4_t hi = dot_i8x32(vreinterpretq_s8_u8(vshrq_n_u8(v0, 4)),
-						       vreinterpretq_s8_u8(vshrq_n_u8(v1, 4)), vld1q_s8(q8 + 32),
+			const int32x4_t lo = dot_i8x32(vreinterpretq_s8_u8(l0), vreinterpretq_s8_u8(l1), vld1q_s8(q8),
+						       vld1q_s8(q8 + 16));
+			const int32x4_t hi = dot_i8x32(vreinterpretq_s8_u8(h0), vreinterpretq_s8_u8(h1), vld1q_s8(q8 + 32),
 						       vld1q_s8(q8 + 48));
 			isum += sc0 * vaddvq_s32(lo) + sc1 * vaddvq_s32(hi);
 		}
@@ -996,6 +982,16 @@ static float neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
 		s += (h2f(x) * dy) * (float)isum - (h2f(x + 2) * dy) * (float)q4k_msum(x, y);
 	}
 	return s;
+}
+
+static float neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return neon_dot_q45_K(x, y, n, 0);
+}
+
+static float neon_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return neon_dot_q45_K(x, y, n, 1);
 }
 
 static float neon_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
@@ -1024,36 +1020,7 @@ static float neon_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	}
 	return s;
 }
-static float neon_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	const uint8x16_t m4 = vdupq_n_u8(0x0F), b4 = vdupq_n_u8(0x10);
-	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 176, y += EK_B_Q8_K) {
-		const uint8x16_t qh0 = vld1q_u8(x + 16), qh1 = vld1q_u8(x + 32);
-		int isum = 0;
-		for (int j = 0; j < 4; j++) {
-			const uint8x16_t v0 = vld1q_u8(x + 48 + 32 * j), v1 = vld1q_u8(x + 64 + 32 * j);
-			const uint8x16_t bl = vdupq_n_u8((uint8_t)(1 << (2 * j))), bh = vdupq_n_u8((uint8_t)(1 << (2 * j + 1)));
-			const int8_t *q8 = (const int8_t *)(y + 4 + 64 * j);
-			int sc0, sc1, m;
-			q4k_scale_min(2 * j, x + 4, &sc0, &m);
-			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
-			/* VTST: all ones where bit g of qh[l] is set */
-			const uint8x16_t l0 = vorrq_u8(vandq_u8(v0, m4), vandq_u8(vtstq_u8(qh0, bl), b4));
-			const uint8x16_t l1 = vorrq_u8(vandq_u8(v1, m4), vandq_u8(vtstq_u8(qh1, bl), b4));
-			const uint8x16_t h0 = vorrq_u8(vshrq_n_u8(v0, 4), vandq_u8(vtstq_u8(qh0, bh), b4));
-			const uint8x16_t h1 = vorrq_u8(vshrq_n_u8(v1, 4), vandq_u8(vtstq_u8(qh1, bh), b4));
-			const int32x4_t lo = dot_i8x32(vreinterpretq_s8_u8(l0), vreinterpretq_s8_u8(l1), vld1q_s8(q8),
-						       vld1q_s8(q8 + 16));
-			const int32x4_t hi = dot_i8x32(vreinterpretq_s8_u8(h0), vreinterpretq_s8_u8(h1), vld1q_s8(q8 + 32),
-						       vld1q_s8(q8 + 48));
-			isum += sc0 * vaddvq_s32(lo) + sc1 * vaddvq_s32(hi);
-		}
-		const float dy = q8k_d(y);
-		s += (h2f(x) * dy) * (float)isum - (h2f(x + 2) * dy) * (float)q4k_msum(x, y);
-	}
-	return s;
-}
+
 static float neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 {
 	const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
