@@ -6,13 +6,14 @@
  * vec_dot_type), so rounding follows llama.cpp:
  *   F32 weights          F32 activations
  *   F16 / BF16 weights   activations rounded to F16 / BF16
- *   Q4_0 Q5_0 Q8_0       activations quantized to Q8_0 (34-byte blocks)
+ *   Q4_0 Q5_0 Q8_0 IQ4_NL activations quantized to Q8_0 (34-byte blocks)
  *   Q4_1 Q5_1            activations quantized to Q8_1 (36-byte blocks: d, s=d*sum, qs)
- *   Q2_K..Q6_K           activations quantized to Q8_K (292-byte blocks of 256:
+ *   Q2_K..Q6_K IQ4_XS    activations quantized to Q8_K (292-byte blocks of 256:
  *                        f32 d, qs, and the sum of every 16 qs)
- *   IQ4_NL, IQ4_XS       the weight row is dequantized and dotted in F32
- * Every kernel has a scalar reference; the AVX2 versions (chosen at run time)
- * compute the same integer sums and differ only in float summation order. */
+ *   anything else        the weight row is dequantized and dotted in F32
+ * Every kernel has a scalar reference; the AVX2 (chosen at run time) and NEON
+ * versions compute the same integer sums and differ only in float summation
+ * order (tests/simd/check_kernels.c). */
 #ifndef KOLM_ENGINE_INTERNAL_H
 #define KOLM_ENGINE_INTERNAL_H
 

@@ -13,6 +13,7 @@
 
 #include "engine_internal.h"
 #include "kolm/quant.h"
+#include "quant_internal.h"
 #include "kolm/types.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -81,9 +82,10 @@ int ek_act_for(int wtype)
 	case KOLM_T_F32: return EK_ACT_F32;
 	case KOLM_T_F16: return EK_ACT_F16;
 	case KOLM_T_BF16: return EK_ACT_BF16;
-	case KOLM_T_Q4_0: case KOLM_T_Q5_0: case KOLM_T_Q8_0: return EK_ACT_Q8_0;
+	case KOLM_T_Q4_0: case KOLM_T_Q5_0: case KOLM_T_Q8_0: case KOLM_T_IQ4_NL: return EK_ACT_Q8_0;
 	case KOLM_T_Q4_1: case KOLM_T_Q5_1: return EK_ACT_Q8_1;
 	case KOLM_T_Q2_K: case KOLM_T_Q3_K: case KOLM_T_Q4_K: case KOLM_T_Q5_K: case KOLM_T_Q6_K:
+	case KOLM_T_IQ4_XS:
 		return EK_ACT_Q8_K;
 	default: return EK_ACT_DEQ;
 	}
@@ -447,6 +449,47 @@ static inline int q6k_offset(const uint8_t *x, const uint8_t *y)
 	return 32 * o;
 }
 
+/* IQ4_NL: d (f16), 16 bytes of codebook indices, elements j (low nibble)
+ * and j + 16 (high), dotted with Q8_0 activations.  IQ4_XS: d (f16),
+ * scales_h (u16), scales_l[4], qs[128]: 8 groups of 32 with 6-bit scales
+ * (less 32), the same nibble order, dotted with Q8_K activations. */
+static inline int iq4xs_scale(const uint8_t *x, int g)
+{
+	const int sh = x[2] | (x[3] << 8);
+	return (((x[4 + g / 2] >> (4 * (g % 2))) & 0xF) | (((sh >> (2 * g)) & 3) << 4)) - 32;
+}
+
+static float ref_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const int8_t *yq = (const int8_t *)(y + 2);
+		int si = 0;
+		for (int j = 0; j < 16; j++)
+			si += kvalues_iq4nl[x[2 + j] & 0xF] * yq[j] + kvalues_iq4nl[x[2 + j] >> 4] * yq[j + 16];
+		s += (float)si * (h2f(x) * h2f(y));
+	}
+	return s;
+}
+
+static float ref_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 136, y += EK_B_Q8_K) {
+		const int8_t *q8 = (const int8_t *)(y + 4);
+		int isum = 0;
+		for (int g = 0; g < 8; g++) {
+			const uint8_t *q = x + 8 + 16 * g;
+			int si = 0;
+			for (int j = 0; j < 16; j++)
+				si += kvalues_iq4nl[q[j] & 0xF] * q8[32 * g + j] + kvalues_iq4nl[q[j] >> 4] * q8[32 * g + j + 16];
+			isum += iq4xs_scale(x, g) * si;
+		}
+		s += (h2f(x) * q8k_d(y)) * (float)isum;
+	}
+	return s;
+}
+
 /* ---- AVX2 ------------------------------------------------------------- */
 #ifdef EK_X86
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -775,6 +818,41 @@ AVX2 static float avx2_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	return avx2_dot_q23_K(x, y, n, 1);
 }
+/* 32 codebook values of 16 index bytes: low nibbles then high nibbles */
+AVX2 static inline __m256i iq4_values(const uint8_t *q, __m128i table)
+{
+	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)q), m4 = _mm_set1_epi8(0x0F);
+	return _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
+				_mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
+}
+
+AVX2 static float avx2_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)kvalues_iq4nl);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const __m256 d = _mm256_set1_ps(h2f_c(x) * h2f_c(y));
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(iq4_values(x + 2, table), qy)), acc);
+	}
+	return hsum8(acc);
+}
+
+AVX2 static float avx2_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)kvalues_iq4nl);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 136, y += EK_B_Q8_K) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int g = 0; g < 8; g++) {
+			const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 32 * g));
+			acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_i8(iq4_values(x + 8 + 16 * g, table), q8),
+								      _mm256_set1_epi32(iq4xs_scale(x, g))));
+		}
+		s += (h2f_c(x) * q8k_d(y)) * (float)hsum8i(acc);
+	}
+	return s;
+}
 #endif /* EK_X86 */
 
 /* ---- NEON (AArch64: always present) ----------------------------------- */
@@ -1069,6 +1147,42 @@ static float neon_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	return neon_dot_q23_K(x, y, n, 1);
 }
+static inline void iq4_values_neon(const uint8_t *q, int8x16_t table, int8x16_t *lo, int8x16_t *hi)
+{
+	const uint8x16_t raw = vld1q_u8(q);
+	*lo = vqtbl1q_s8(table, vandq_u8(raw, vdupq_n_u8(0x0F)));
+	*hi = vqtbl1q_s8(table, vshrq_n_u8(raw, 4));
+}
+
+static float neon_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const int8x16_t table = vld1q_s8(kvalues_iq4nl);
+	float32x4_t acc = vdupq_n_f32(0);
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		int8x16_t lo, hi;
+		iq4_values_neon(x + 2, table, &lo, &hi);
+		const int8_t *yq = (const int8_t *)(y + 2);
+		acc = vfmaq_n_f32(acc, vcvtq_f32_s32(dot_i8x32(lo, hi, vld1q_s8(yq), vld1q_s8(yq + 16))), h2f(x) * h2f(y));
+	}
+	return vaddvq_f32(acc);
+}
+
+static float neon_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const int8x16_t table = vld1q_s8(kvalues_iq4nl);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 136, y += EK_B_Q8_K) {
+		int isum = 0;
+		for (int g = 0; g < 8; g++) {
+			int8x16_t lo, hi;
+			iq4_values_neon(x + 8 + 16 * g, table, &lo, &hi);
+			const int8_t *q8 = (const int8_t *)(y + 4 + 32 * g);
+			isum += iq4xs_scale(x, g) * vaddvq_s32(dot_i8x32(lo, hi, vld1q_s8(q8), vld1q_s8(q8 + 16)));
+		}
+		s += (h2f(x) * q8k_d(y)) * (float)isum;
+	}
+	return s;
+}
 #endif /* EK_NEON */
 
 /* ---- dispatch --------------------------------------------------------- */
@@ -1174,6 +1288,8 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 	case KOLM_T_BF16: return ref_dot_bf16(w, xa, n);
 	case KOLM_T_Q8_0: return PICK(dot_q8_0)(w, xa, n);
 	case KOLM_T_Q4_0: return PICK(dot_q4_0)(w, xa, n);
+	case KOLM_T_IQ4_NL: return PICK(dot_iq4_nl)(w, xa, n);
+	case KOLM_T_IQ4_XS: return PICK(dot_iq4_xs)(w, xa, n);
 	case KOLM_T_Q2_K: return PICK(dot_q2_K)(w, xa, n);
 	case KOLM_T_Q3_K: return PICK(dot_q3_K)(w, xa, n);
 	case KOLM_T_Q4_K: return PICK(dot_q4_K)(w, xa, n);

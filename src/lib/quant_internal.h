@@ -25,6 +25,9 @@
 #define B_IQ4_NL 18
 #define B_IQ4_XS 136
 
+/* ggml's IQ4_NL / IQ4_XS codebook (quant_k.c; the engine's dots use it too) */
+extern const int8_t kvalues_iq4nl[16];
+
 static inline void put_f16(uint8_t *p, float f)
 {
 	uint16_t h = kolm_fp32_to_fp16(f);

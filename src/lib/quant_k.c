@@ -650,8 +650,7 @@ void kq_deq_q6_k(const uint8_t *x, float *y, int64_t n)
 }
 
 /* ---- IQ4_NL / IQ4_XS ---------------------------------------------------- */
-static const int8_t kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-					 1,    13,   25,  38,  53,  69,  89,  113};
+const int8_t kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 /* Index of the codebook value nearest to x (ties to the upper value). */
 static inline int best_index_iq4(float x)
