@@ -887,13 +887,12 @@ static void neon_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 		const float id = amax != 0.0f ? 127.f / amax : 0.0f;
 		int8_t *qs = (int8_t *)(y + (with_sum ? 4 : 2));
 		int32x4_t sum = vdupq_n_s32(0);
-		for (int k = 0; k < 8; k++) {
+		for (int k = 0; k < 8; k += 2) {
 			/* FCVTNS: round to nearest, ties to even, as near_int() */
-			const int32x4_t q = vcvtnq_s32_f32(vmulq_n_f32(v[k], id));
-			sum = vaddq_s32(sum, q);
-			const int16x4_t q16 = vmovn_s32(q);
-			const int8x8_t q8 = vmovn_s16(vcombine_s16(q16, q16));
-			vst1_lane_s32((int32_t *)(void *)(qs + 4 * k), vreinterpret_s32_s8(q8), 0);
+			const int32x4_t q0 = vcvtnq_s32_f32(vmulq_n_f32(v[k], id));
+			const int32x4_t q1 = vcvtnq_s32_f32(vmulq_n_f32(v[k + 1], id));
+			sum = vaddq_s32(sum, vaddq_s32(q0, q1));
+			vst1_s8(qs + 4 * k, vmovn_s16(vcombine_s16(vmovn_s32(q0), vmovn_s32(q1))));
 		}
 		f2h(y, d);
 		if (with_sum)
