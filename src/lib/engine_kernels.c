@@ -333,16 +333,6 @@ static float ref_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5
 	return s;
 }
 
-static float ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return ref_dot_q45_K(x, y, n, 0);
-}
-
-static float ref_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return ref_dot_q45_K(x, y, n, 1);
-}
-
 /* Q2_K: scales[16] (low nibble scale, high nibble min, per 16), qs[64],
  * d and dmin (f16) at 80 and 82.  Group g = 8h + 2j + t (half h, 2-bit
  * plane j, t = 0/1) holds elements 128h + 32j + 16t + l, the bits 2j..2j+1
@@ -371,44 +361,52 @@ static inline void q3k_scales(const uint8_t *x, int8_t sc[16])
 		sc[g] = (int8_t)(sc[g] - 32);
 }
 
-static float ref_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+/* shared by the Q2_K/Q3_K dots: the 16 group scales (Q3_K less 32),
+ * and one block's value from its integer sum of scale * value * q8 (the
+ * values taken as unsigned: Q3_K's plus 4, taken back here) */
+static inline void q23k_scales(const uint8_t *x, int q3, int8_t sc[16])
 {
-	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 84, y += EK_B_Q8_K) {
-		const int8_t *q8 = (const int8_t *)(y + 4);
-		int isum = 0;
-		for (int g = 0; g < 16; g++) {
-			const int h = g / 8, j = (g % 8) / 2, t = g % 2, e0 = 128 * h + 32 * j + 16 * t;
-			int si = 0;
-			for (int l = 0; l < 16; l++)
-				si += ((x[16 + 32 * h + 16 * t + l] >> (2 * j)) & 3) * q8[e0 + l];
-			isum += (x[g] & 0xF) * si;
-		}
-		const float dy = q8k_d(y);
-		s += (h2f(x + 80) * dy) * (float)isum - (h2f(x + 82) * dy) * (float)q2k_min_term(x, y);
-	}
-	return s;
+	if (q3)
+		q3k_scales(x, sc);
+	else
+		for (int g = 0; g < 16; g++)
+			sc[g] = (int8_t)(x[g] & 0xF);
 }
 
-static float ref_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+static inline float q23k_block(const uint8_t *x, const uint8_t *y, int q3, const int8_t sc[16], int isum)
+{
+	const float dy = q8k_d(y);
+	if (!q3)
+		return (h2f(x + 80) * dy) * (float)isum - (h2f(x + 82) * dy) * (float)q2k_min_term(x, y);
+	int off = 0;
+	for (int g = 0; g < 16; g++)
+		off += sc[g] * q8k_bsum(y, g);
+	return (h2f(x + 108) * dy) * (float)(isum - 4 * off);
+}
+
+/* element e of group g = 8h + 2j + t, as an unsigned value (Q3_K: plus 4) */
+static inline int q23k_at(const uint8_t *x, int q3, int h, int j, int t, int l)
+{
+	const int v = (x[(q3 ? 32 : 16) + 32 * h + 16 * t + l] >> (2 * j)) & 3;
+	return q3 ? v + ((x[16 * t + l] >> (4 * h + j)) & 1 ? 4 : 0) : v;
+}
+
+static float ref_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 {
 	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 110, y += EK_B_Q8_K) {
+	for (int64_t b = 0; b < n / 256; b++, x += q3 ? 110 : 84, y += EK_B_Q8_K) {
 		const int8_t *q8 = (const int8_t *)(y + 4);
 		int8_t sc[16];
-		q3k_scales(x, sc);
+		q23k_scales(x, q3, sc);
 		int isum = 0;
 		for (int g = 0; g < 16; g++) {
-			const int h = g / 8, j = (g % 8) / 2, t = g % 2, e0 = 128 * h + 32 * j + 16 * t;
+			const int h = g / 8, j = (g % 8) / 2, t = g % 2;
 			int si = 0;
-			for (int l = 0; l < 16; l++) {
-				const int v = ((x[32 + 32 * h + 16 * t + l] >> (2 * j)) & 3) -
-					      ((x[16 * t + l] >> (4 * h + j)) & 1 ? 0 : 4);
-				si += v * q8[e0 + l];
-			}
+			for (int l = 0; l < 16; l++)
+				si += q23k_at(x, q3, h, j, t, l) * q8[128 * h + 32 * j + 16 * t + l];
 			isum += sc[g] * si;
 		}
-		s += (h2f(x + 108) * q8k_d(y)) * (float)isum;
+		s += q23k_block(x, y, q3, sc, isum);
 	}
 	return s;
 }
@@ -723,16 +721,6 @@ AVX2 static float avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, 
 	return s;
 }
 
-AVX2 static float avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return avx2_dot_q45_K(x, y, n, 0);
-}
-
-AVX2 static float avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return avx2_dot_q45_K(x, y, n, 1);
-}
-
 AVX2 static float avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
@@ -774,11 +762,7 @@ AVX2 static float avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, 
 	float s = 0;
 	for (int64_t b = 0; b < n / 256; b++, x += bsz, y += EK_B_Q8_K) {
 		int8_t sc[16];
-		if (q3)
-			q3k_scales(x, sc);
-		else
-			for (int g = 0; g < 16; g++)
-				sc[g] = (int8_t)(x[g] & 0xF);
+		q23k_scales(x, q3, sc);
 		const uint8_t *qs = x + (q3 ? 32 : 16);
 		const __m256i hm = q3 ? _mm256_loadu_si256((const __m256i *)(const void *)x) : _mm256_setzero_si256();
 		__m256i acc = _mm256_setzero_si256();
@@ -796,28 +780,11 @@ AVX2 static float avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, 
 				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(e, q8), scv));
 			}
 		}
-		const float dy = q8k_d(y);
-		if (q3) {
-			int off = 0;
-			for (int g = 0; g < 16; g++)
-				off += sc[g] * q8k_bsum(y, g);
-			s += (h2f_c(x + 108) * dy) * (float)(hsum8i(acc) - 4 * off);
-		} else {
-			s += (h2f_c(x + 80) * dy) * (float)hsum8i(acc) - (h2f_c(x + 82) * dy) * (float)q2k_min_term(x, y);
-		}
+		s += q23k_block(x, y, q3, sc, hsum8i(acc));
 	}
 	return s;
 }
 
-AVX2 static float avx2_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return avx2_dot_q23_K(x, y, n, 0);
-}
-
-AVX2 static float avx2_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return avx2_dot_q23_K(x, y, n, 1);
-}
 /* 32 codebook values of 16 index bytes: low nibbles then high nibbles */
 AVX2 static inline __m256i iq4_values(const uint8_t *q, __m128i table)
 {
@@ -1061,16 +1028,6 @@ static float neon_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q
 	return s;
 }
 
-static float neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return neon_dot_q45_K(x, y, n, 0);
-}
-
-static float neon_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return neon_dot_q45_K(x, y, n, 1);
-}
-
 static float neon_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	const uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(3), m30 = vdupq_n_u8(0x30);
@@ -1105,11 +1062,7 @@ static float neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q
 	float s = 0;
 	for (int64_t b = 0; b < n / 256; b++, x += bsz, y += EK_B_Q8_K) {
 		int8_t sc[16];
-		if (q3)
-			q3k_scales(x, sc);
-		else
-			for (int g = 0; g < 16; g++)
-				sc[g] = (int8_t)(x[g] & 0xF);
+		q23k_scales(x, q3, sc);
 		const uint8_t *qs = x + (q3 ? 32 : 16);
 		int isum = 0;
 		for (int h = 0; h < 2; h++)
@@ -1124,28 +1077,11 @@ static float neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q
 					isum += sc[8 * h + 2 * j + t] * vaddvq_s32(dot_i8x16(vreinterpretq_s8_u8(e), q8));
 				}
 			}
-		const float dy = q8k_d(y);
-		if (q3) {
-			int off = 0;
-			for (int g = 0; g < 16; g++)
-				off += sc[g] * q8k_bsum(y, g);
-			s += (h2f(x + 108) * dy) * (float)(isum - 4 * off);
-		} else {
-			s += (h2f(x + 80) * dy) * (float)isum - (h2f(x + 82) * dy) * (float)q2k_min_term(x, y);
-		}
+		s += q23k_block(x, y, q3, sc, isum);
 	}
 	return s;
 }
 
-static float neon_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return neon_dot_q23_K(x, y, n, 0);
-}
-
-static float neon_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
-{
-	return neon_dot_q23_K(x, y, n, 1);
-}
 static inline void iq4_values_neon(const uint8_t *q, int8x16_t table, int8x16_t *lo, int8x16_t *hi)
 {
 	const uint8x16_t raw = vld1q_u8(q);
@@ -1289,10 +1225,10 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 	case KOLM_T_Q4_0: return PICK(dot_q4_0)(w, xa, n);
 	case KOLM_T_IQ4_NL: return PICK(dot_iq4_nl)(w, xa, n);
 	case KOLM_T_IQ4_XS: return PICK(dot_iq4_xs)(w, xa, n);
-	case KOLM_T_Q2_K: return PICK(dot_q2_K)(w, xa, n);
-	case KOLM_T_Q3_K: return PICK(dot_q3_K)(w, xa, n);
-	case KOLM_T_Q4_K: return PICK(dot_q4_K)(w, xa, n);
-	case KOLM_T_Q5_K: return PICK(dot_q5_K)(w, xa, n);
+	case KOLM_T_Q2_K: return PICK(dot_q23_K)(w, xa, n, 0);
+	case KOLM_T_Q3_K: return PICK(dot_q23_K)(w, xa, n, 1);
+	case KOLM_T_Q4_K: return PICK(dot_q45_K)(w, xa, n, 0);
+	case KOLM_T_Q5_K: return PICK(dot_q45_K)(w, xa, n, 1);
 	case KOLM_T_Q6_K: return PICK(dot_q6_K)(w, xa, n);
 	case KOLM_T_Q4_1: return ref_dot_q4_1(w, xa, n);
 	case KOLM_T_Q5_0: return ref_dot_q5_0(w, xa, n);
