@@ -23,7 +23,10 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS)
+# -ffp-contract=off: a*b+c is never fused behind the code's back (clang's
+# default would), so the engine's float operation order is the one written
+# (docs/ENGINE.md: bit-exact with llama.cpp on F32 models)
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread -ffp-contract=off $(WARN) $(CFLAGS) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS)
 LDLIBS  := $(PKG_LIBS) -lm -pthread
 
 ifeq ($(SAN),1)

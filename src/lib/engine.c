@@ -18,6 +18,8 @@
 #include "kolm/types.h"
 
 #define B_MAX 256      /* tokens per internal batch */
+#define FA_TILE 64     /* llama.cpp's flash-attention tile (ggml_fa_tile_config) */
+#define FA_LANES 16    /* floats per AVX-512 register */
 #define ROW_TILE 16    /* weight rows kept hot while a batch streams past */
 
 enum { ARCH_LLAMA, ARCH_QWEN2, ARCH_QWEN3, ARCH_PHI3, ARCH_GEMMA2 };
@@ -62,6 +64,9 @@ struct kolm_engine {
 	void *act;
 	size_t act_cap;
 	float *scratch;                    /* per thread: scr_stride floats */
+	float *kt;                         /* tiled attention: one layer's K cache widened
+	                                    * to F32 and transposed, [kv head][dim][cell] */
+	int64_t kt_ld;                     /* cells per kt row (n_ctx rounded up to 64) */
 	size_t scr_stride;
 };
 
@@ -370,6 +375,10 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	e->act = xcalloc(e->act_cap, 1, &fail);
 	e->scr_stride = max_sz(max_in, (size_t)n_ctx + (size_t)hd) + 16;
 	e->scratch = xcalloc((size_t)nthreads * e->scr_stride, 4, &fail);
+	if (hd % FA_LANES == 0 && n_ctx >= FA_TILE) {
+		e->kt_ld = ((int64_t)n_ctx + FA_TILE - 1) / FA_TILE * FA_TILE;
+		e->kt = xcalloc((size_t)e->kt_ld * (size_t)nkv, 4, &fail);
+	}
 	if (fail) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory for a %d-position cache", n_ctx);
 		goto out;
@@ -417,6 +426,7 @@ void kolm_engine_close(struct kolm_engine *e)
 	free(e->cs);
 	free(e->act);
 	free(e->scratch);
+	free(e->kt);
 	kolm_tokenizer_free(e->tok);
 	kolm_gguf_close(e->g);
 	free(e);
@@ -458,6 +468,7 @@ struct mm_job {
 	size_t abytes;
 	int act;
 	int nb;
+	int tb;                 /* F32/F16 rows in tinyBLAS's order */
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
 	int64_t next;           /* next row chunk to take (atomic) */
@@ -498,29 +509,36 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 	}
 	if (j->nb == 1) {
 		for (int64_t r = r0; r < r1; r++)
-			j->y[r] = ek_dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, scr);
+			j->y[r] = (j->tb ? ek_dot_tb : ek_dot)(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa,
+							      w->n_in, scr);
 		return;
 	}
 	for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
 		const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
 		for (int b = 0; b < j->nb; b++)
 			for (int64_t r = rt; r < re; r++)
-				j->y[b * j->ldy + r] = ek_dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes,
-							      j->xa + b * j->abytes, w->n_in, scr);
+				j->y[b * j->ldy + r] =
+					(j->tb ? ek_dot_tb : ek_dot)(ops, w->type, w->data + (uint64_t)r * w->row_bytes,
+								     j->xa + b * j->abytes, w->n_in, scr);
 	}
 }
 
-/* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart. */
-static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, float *y,
-		   int64_t ldy)
+/* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart.  n_llama: the
+ * rows llama.cpp's matmul has here (its micro-batch, or its outputs): from
+ * 2 on, F32/F16 weights go through llamafile's tinyBLAS, which sums in
+ * another order than ggml_vec_dot when k % 16 == 0 and rows % 4 == 0. */
+static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
+		   float *y, int64_t ldy)
 {
 	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
 	j.act = ek_act_for(w->type);
+	j.tb = n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
+	       w->n_out % 4 == 0;
 	/* Q8_0 rows in a prompt batch are dotted with F32 activations: more
 	 * accurate, and what reproduces llama.cpp's prompt-pass logits for the
 	 * Q8_0 goldens (Q8_0-quantized activations flip stories260K p0's first
 	 * token); single-token decode uses the Q8_0 integer dot. */
-	if (nb > 1 && w->type == KOLM_T_Q8_0)
+	if (n_llama > 1 && w->type == KOLM_T_Q8_0)
 		j.act = EK_ACT_DEQ;
 	int mk = j.act == EK_ACT_DEQ ? EK_ACT_F32 : j.act;
 	j.abytes = ek_act_bytes(mk, w->n_in);
@@ -564,28 +582,26 @@ static void rope_cache(const struct kolm_engine *e, int pos, float *cs)
 	}
 }
 
+/* ggml's rotate_pairs, as the reference build's compiler contracts it:
+ * x0*c - x1*s and x0*s + x1*c each fuse their first product. */
+static inline void rope_pair(float *a, float *b, float c, float s)
+{
+	const float x0 = *a, x1 = *b;
+	*a = fmaf(x0, c, -(x1 * s));
+	*b = fmaf(x0, s, x1 * c);
+}
+
 static void rope_apply(const struct kolm_engine *e, float *x, const float *cs)
 {
 	const int n_rot = e->info.n_rot;
 	if (e->info.rope_neox) {
 		const int h = n_rot / 2;
-		for (int i = 0; i < h; i++) {
-			const float x0 = x[i], x1 = x[i + h], c = cs[2 * i], s = cs[2 * i + 1];
-			x[i] = x0 * c - x1 * s;
-			x[i + h] = x0 * s + x1 * c;
-		}
+		for (int i = 0; i < h; i++)
+			rope_pair(x + i, x + i + h, cs[2 * i], cs[2 * i + 1]);
 	} else {
-		for (int i0 = 0; i0 < n_rot; i0 += 2) {
-			const float x0 = x[i0], x1 = x[i0 + 1], c = cs[i0], s = cs[i0 + 1];
-			x[i0] = x0 * c - x1 * s;
-			x[i0 + 1] = x0 * s + x1 * c;
-		}
+		for (int i0 = 0; i0 < n_rot; i0 += 2)
+			rope_pair(x + i0, x + i0 + 1, cs[i0], cs[i0 + 1]);
 	}
-}
-
-static inline float silu(float x)
-{
-	return x / (1.0f + expf(-x));
 }
 
 static inline float gelu(float x)
@@ -596,23 +612,25 @@ static inline float gelu(float x)
 
 /* ---- attention -------------------------------------------------------- */
 /* llama.cpp runs attention through its CPU flash-attention op (-fa auto is
- * on for CPU), which has two kernels; kolm follows both, so that rounding
- * matches the reference build the goldens come from (AVX-512):
+ * on for CPU), which has two kernels; kolm follows both operation by
+ * operation, so the bits match the reference build the goldens come from
+ * (AVX-512):
  * - tiled, for micro-batches of at least FA_TILE rows when head_dim is a
- *   multiple of the 16-float AVX-512 vector: F32 Q against the F16 cache
- *   widened to F32, online softmax per FA_TILE-cell block of the cache,
- *   an F32 accumulator normalised at the end;
+ *   multiple of the 16-float AVX-512 vector: the F16 cache widened to F32;
+ *   per FA_TILE-cell tile (aligned to cell 0) each score is one fused
+ *   multiply-add chain over the head dimension (simd_gemm), the tile's
+ *   maximum rescales the F32 accumulator, exp is ggml_v_expf and each 16
+ *   probabilities are reduced before a double sum (ggml_vec_soft_max_f32),
+ *   and V is accumulated cell after cell;
  * - one-chunk otherwise (decode, short prompts, other head sizes): Q
- *   rounded to F16 for the dot with K, online softmax per cell, and the
- *   V accumulator kept in F16 (ggml_vec_mad_f16).
- * Only the float summation order inside a dot differs from ggml. */
-#define FA_TILE 64
-#define FA_LANES 16
+ *   rounded to F16 for ggml_vec_dot_f16 with K, online softmax per cell
+ *   with the C library's expf, the V accumulator kept in F16
+ *   (ggml_vec_mad_f16) and the sum updated as fma(S, ms, vs). */
 
 struct att_job {
 	struct kolm_engine *e;
 	const struct layer *l;
-	int pos0, nb, tiled;
+	int pos0, nb, b0, tiled;
 };
 
 /* the pre-softmax score of one cell (logit soft-capping as ggml applies it) */
@@ -641,41 +659,40 @@ static void att_one_chunk(const struct kolm_engine *e, const float *q, const uin
 			vs = expf(s - M);
 		}
 		ek_mad_f16(&e->ops, acc, vc + (size_t)t * stride, vs, hd);
-		S = S * ms + vs;
+		S = fmaf(S, ms, vs);
 	}
 	const float inv = S == 0.0f ? 0.0f : 1.0f / S;
 	for (int i = 0; i < hd; i++)
 		o[i] = kolm_fp16_to_fp32(acc[i]) * inv;
 }
 
-static void att_tiled(const struct kolm_engine *e, const float *q, const uint16_t *kc, const uint16_t *vc,
-		      size_t stride, int t0, int t1, int hd, float *p, float *o)
+/* kt: this kv head's widened, transposed keys (kt[d * ld + cell]) */
+static void att_tiled(const struct kolm_engine *e, const float *q, const float *kt, int64_t ld,
+		      const uint16_t *vc, size_t stride, int t0, int t1, int hd, float *p, float *o)
 {
 	memset(o, 0, (size_t)hd * sizeof *o);
 	float M = -INFINITY, S = 0;
 	for (int c0 = t0 / FA_TILE * FA_TILE; c0 <= t1; c0 += FA_TILE) {
 		const int a = c0 > t0 ? c0 : t0, b = c0 + FA_TILE - 1 < t1 ? c0 + FA_TILE - 1 : t1;
+		ek_kq_seq(&e->ops, q, kt + c0, ld, hd, b - c0 + 1, p);
 		float mx = -INFINITY;
-		for (int t = a; t <= b; t++) {
-			p[t - a] = att_score(e, ek_dot_f32_f16(&e->ops, q, kc + (size_t)t * stride, hd));
-			if (p[t - a] > mx)
-				mx = p[t - a];
+		for (int k = 0; k < FA_TILE; k++) {
+			const int t = c0 + k;
+			p[k] = t < a || t > b ? -INFINITY : att_score(e, p[k]);
+			if (p[k] > mx)
+				mx = p[k];
 		}
-		if (mx > M) {
-			const float ms = expf(M - mx);
+		const float mnew = fmaxf(M, mx);
+		if (mnew > M) {
+			const float ms = expf(M - mnew);
 			for (int i = 0; i < hd; i++)
 				o[i] *= ms;
 			S *= ms;
-			M = mx;
 		}
-		double sum = 0;
-		for (int t = a; t <= b; t++) {
-			p[t - a] = expf(p[t - a] - M);
-			sum += p[t - a];
-		}
-		S = (float)((double)S + sum);
+		M = mnew;
+		S = (float)((double)S + ek_softmax16(&e->ops, p, p, mnew, FA_TILE));
 		for (int t = a; t <= b; t++)
-			ek_axpy_f16(&e->ops, o, vc + (size_t)t * stride, p[t - a], hd);
+			ek_axpy_f16(&e->ops, o, vc + (size_t)t * stride, p[t - c0], hd);
 	}
 	const float inv = S == 0.0f ? 0.0f : 1.0f / S;
 	for (int i = 0; i < hd; i++)
@@ -688,16 +705,16 @@ static void att_task(void *ctx, int ith, int nth)
 	struct kolm_engine *e = j->e;
 	const struct kolm_engine_info *in = &e->info;
 	const int hd = in->head_dim, nh = in->n_head, nkv = in->n_head_kv, grp = nh / nkv;
-	const int items = j->nb * nh;
+	const int items = (j->nb - j->b0) * nh;
 	const int per = (items + nth - 1) / nth;
 	const int i0 = per * ith, i1 = i0 + per < items ? i0 + per : items;
 	/* per thread: FA_TILE scores (n_ctx >= FA_TILE whenever tiled), then
-	 * hd floats: the F32 accumulator, or F16 Q and the F16 accumulator */
+	 * hd floats: F16 Q and the F16 accumulator */
 	float *sc = e->scratch + (size_t)ith * e->scr_stride;
 	float *tail = sc + in->n_ctx;
 	const size_t stride = (size_t)nkv * hd;
 	for (int it = i0; it < i1; it++) {
-		const int b = it / nh, h = it % nh, g = h / grp;
+		const int b = j->b0 + it / nh, h = it % nh, g = h / grp;
 		const int p = j->pos0 + b;
 		int t0 = 0;
 		if (j->l->swa && e->swa_window > 0 && p - e->swa_window + 1 > 0)
@@ -706,9 +723,28 @@ static void att_task(void *ctx, int ith, int nth)
 		float *o = e->att + (size_t)b * nh * hd + (size_t)h * hd;
 		const uint16_t *kc = j->l->kc + (size_t)g * hd, *vc = j->l->vc + (size_t)g * hd;
 		if (j->tiled)
-			att_tiled(e, q, kc, vc, stride, t0, p, hd, sc, o);
+			att_tiled(e, q, e->kt + (size_t)g * hd * e->kt_ld, e->kt_ld, vc, stride, t0, p, hd, sc, o);
 		else
 			att_one_chunk(e, q, kc, vc, stride, t0, p, hd, (uint16_t *)(void *)tail, o);
+	}
+}
+
+struct kt_job {
+	struct kolm_engine *e;
+	const uint16_t *kc;
+	int n_cells;
+};
+
+/* kt[(g * hd + d) * ld + cell] = K cache cell's (g, d), for cells < n_cells */
+static void kt_task(void *ctx, int ith, int nth)
+{
+	const struct kt_job *j = ctx;
+	const struct kolm_engine *e = j->e;
+	const int64_t nk = (int64_t)e->info.n_head_kv * e->info.head_dim;
+	for (int64_t r = ith; r < nk; r += nth) {
+		float *row = e->kt + r * e->kt_ld;
+		for (int c = 0; c < j->n_cells; c++)
+			row[c] = kolm_fp16_to_fp32(j->kc[(int64_t)c * nk + r]);
 	}
 }
 
@@ -725,7 +761,9 @@ static int embed(struct kolm_engine *e, int32_t tok, float *x)
 }
 
 /* ubatch: the size of the llama.cpp micro-batch these tokens would fall in
- * (it picks the attention kernel) */
+ * (it picks the attention kernel and how F32/F16 matmuls sum).  Like
+ * llama.cpp, the last layer goes on past attention only for the rows whose
+ * logits are wanted (all of them, the last one, or none). */
 static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int ubatch, float *logits, int all)
 {
 	const struct kolm_engine_info *in = &e->info;
@@ -738,10 +776,13 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 	}
 	for (int il = 0; il < in->n_layer; il++) {
 		struct layer *l = &e->L[il];
+		/* rows carried past attention, and llama.cpp's row count there */
+		const int b0 = il < in->n_layer - 1 || all ? 0 : logits ? nb - 1 : nb;
+		const int n_out = il < in->n_layer - 1 || all ? ubatch : nb - b0;
 		for (int b = 0; b < nb; b++)
 			rmsnorm(e->x + b * d, l->attn_norm, d, e->eps, e->xn + b * d);
 		if (l->wqkv.data) {
-			matmul(e, &l->wqkv, e->xn, d, nb, e->tmp, nq + 2 * nk);
+			matmul(e, &l->wqkv, e->xn, d, nb, ubatch, e->tmp, nq + 2 * nk);
 			for (int b = 0; b < nb; b++) {
 				const float *r = e->tmp + b * (nq + 2 * nk);
 				memcpy(e->q + b * nq, r, (size_t)nq * 4);
@@ -749,9 +790,9 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 				memcpy(e->v + b * nk, r + nq + nk, (size_t)nk * 4);
 			}
 		} else {
-			matmul(e, &l->wq, e->xn, d, nb, e->q, nq);
-			matmul(e, &l->wk, e->xn, d, nb, e->k, nk);
-			matmul(e, &l->wv, e->xn, d, nb, e->v, nk);
+			matmul(e, &l->wq, e->xn, d, nb, ubatch, e->q, nq);
+			matmul(e, &l->wk, e->xn, d, nb, ubatch, e->k, nk);
+			matmul(e, &l->wv, e->xn, d, nb, ubatch, e->v, nk);
 		}
 		for (int b = 0; b < nb; b++) {
 			float *q = e->q + b * nq, *k = e->k + b * nk, *v = e->v + b * nk;
@@ -779,11 +820,17 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 			ek_act_make(&e->ops, EK_ACT_F16, k, l->kc + off, nk);
 			ek_act_make(&e->ops, EK_ACT_F16, v, l->vc + off, nk);
 		}
-		struct att_job aj = {.e = e, .l = l, .pos0 = pos0, .nb = nb,
+		if (b0 == nb)
+			break;
+		struct att_job aj = {.e = e, .l = l, .pos0 = pos0, .nb = nb, .b0 = b0,
 				     .tiled = ubatch >= FA_TILE && hd % FA_LANES == 0};
+		if (aj.tiled) {
+			struct kt_job kj = {.e = e, .kc = l->kc, .n_cells = pos0 + nb};
+			ek_pool_run(e->pool, kt_task, &kj);
+		}
 		ek_pool_run(e->pool, att_task, &aj);
-		matmul(e, &l->wo, e->att, nq, nb, e->tmp, d);
-		for (int b = 0; b < nb; b++) {
+		matmul(e, &l->wo, e->att + b0 * nq, nq, nb - b0, ubatch, e->tmp + b0 * d, d);
+		for (int b = b0; b < nb; b++) {
 			float *o = e->tmp + b * d, *x = e->x + b * d;
 			if (l->post_attn_norm)
 				rmsnorm(o, l->post_attn_norm, d, e->eps, o);
@@ -791,20 +838,30 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 				x[i] += o[i];
 			rmsnorm(x, l->ffn_norm, d, e->eps, e->xn + b * d);
 		}
+		const int nr = nb - b0;
+		float *xn = e->xn + b0 * d, *ff1 = e->ff1 + b0 * nff, *ff2 = e->ff2 + b0 * nff;
 		if (l->wgate.data) {
-			matmul(e, &l->wgate, e->xn, d, nb, e->ff1, nff);
-			matmul(e, &l->wup, e->xn, d, nb, e->ff2, nff);
+			matmul(e, &l->wgate, xn, d, nr, n_out, ff1, nff);
+			matmul(e, &l->wup, xn, d, nr, n_out, ff2, nff);
 		} else {
-			matmul(e, &l->wup, e->xn, d, nb, e->tmp, 2 * nff);
-			for (int b = 0; b < nb; b++) {
-				memcpy(e->ff1 + b * nff, e->tmp + b * 2 * nff, (size_t)nff * 4);
-				memcpy(e->ff2 + b * nff, e->tmp + b * 2 * nff + nff, (size_t)nff * 4);
+			matmul(e, &l->wup, xn, d, nr, n_out, e->tmp, 2 * nff);
+			for (int b = 0; b < nr; b++) {
+				memcpy(ff1 + b * nff, e->tmp + b * 2 * nff, (size_t)nff * 4);
+				memcpy(ff2 + b * nff, e->tmp + b * 2 * nff + nff, (size_t)nff * 4);
 			}
 		}
-		for (int64_t i = 0; i < (int64_t)nb * nff; i++)
-			e->ff1[i] = (e->arch == ARCH_GEMMA2 ? gelu(e->ff1[i]) : silu(e->ff1[i])) * e->ff2[i];
-		matmul(e, &l->wdown, e->ff1, nff, nb, e->tmp, d);
-		for (int b = 0; b < nb; b++) {
+		for (int b = 0; b < nr; b++) {
+			float *f1 = ff1 + b * nff;
+			const float *f2 = ff2 + b * nff;
+			if (e->arch == ARCH_GEMMA2) {
+				for (int64_t i = 0; i < nff; i++)
+					f1[i] = gelu(f1[i]) * f2[i];
+			} else {
+				ek_swiglu(&e->ops, f1, f2, f1, nff);
+			}
+		}
+		matmul(e, &l->wdown, ff1, nff, nr, n_out, e->tmp + b0 * d, d);
+		for (int b = b0; b < nb; b++) {
 			float *o = e->tmp + b * d, *x = e->x + b * d;
 			if (l->post_ffw_norm)
 				rmsnorm(o, l->post_ffw_norm, d, e->eps, o);
@@ -822,7 +879,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 	const int64_t nv = in->n_vocab;
 	for (int b0 = 0; b0 < cnt; b0 += B_MAX) {
 		int n = cnt - b0 < B_MAX ? cnt - b0 : B_MAX;
-		matmul(e, &e->output, e->xn + (size_t)b0 * d, d, n, logits + (size_t)b0 * nv, nv);
+		matmul(e, &e->output, e->xn + (size_t)b0 * d, d, n, all ? ubatch : 1, logits + (size_t)b0 * nv, nv);
 	}
 	if (e->final_softcap > 0)
 		for (int64_t i = 0; i < (int64_t)cnt * nv; i++)

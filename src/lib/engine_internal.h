@@ -39,13 +39,25 @@ void ek_act_make(const struct ek_ops *ops, int act, const float *x, void *out, i
  * form ek_act_for(wtype).  scratch: n floats (used by EK_ACT_DEQ types). */
 float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
 	     float *scratch);
-/* F32 dot, and the F16-KV helpers used by attention. */
+/* ek_dot in the order llama.cpp's tinyBLAS uses for F32 / F16 weights in a
+ * prompt batch (n % 16 == 0; other types: ek_dot). */
+float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
+		float *scratch);
+/* F32 and F16 dots in ggml_vec_dot_f32 / _f16's order, and the F16-KV
+ * helpers used by attention. */
 float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n);
 float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n);
 /* y[i] = fma(f16(v[i]), a, y[i]) */
 void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a, int64_t n);
-/* F32 a against F16 b. */
-float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b, int64_t n);
+/* y = silu(x) * g as ggml_vec_swiglu_f32 computes it (ggml_v_expf on whole
+ * groups of 16, the C library's expf on the rest). */
+void ek_swiglu(const struct ek_ops *ops, const float *x, const float *g, float *y, int64_t n);
+/* p[i] = exp(s[i] - m) for n (a multiple of 16) scores, -inf giving 0, and
+ * their sum, as ggml_vec_soft_max_f32 forms them. */
+double ek_softmax16(const struct ek_ops *ops, float *p, const float *s, float m, int n);
+/* s[c] = sum over d < hd of kt[d * ld + c] * q[d] for c < nc (nc <= 64), one
+ * fused multiply-add at a time (the tiled flash attention's simd_gemm). */
+void ek_kq_seq(const struct ek_ops *ops, const float *q, const float *kt, int64_t ld, int hd, int nc, float *s);
 /* F16 accumulators, rounded once per element and step (llama.cpp's
  * ggml_vec_mad_f16 / ggml_vec_scale_f16); SIMD and scalar agree bit for bit:
  *   acc[i] = f16(fma(f16(v[i]), a, acc[i]))     acc[i] = f16(acc[i] * a) */

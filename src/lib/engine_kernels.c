@@ -132,20 +132,149 @@ static void ref_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 	}
 }
 
+/* ---- llama.cpp's summation orders --------------------------------------
+ * The goldens come from llama.cpp's AVX-512 CPU build.  kolm reproduces,
+ * in every ISA, the order in which that build sums F32/F16 products, so an
+ * F32 model gives llama.cpp's bits (tests/unit/test_engine.c):
+ *  - ggml_vec_dot_f32 / _f16 (decode, and rows tinyBLAS does not take):
+ *    four 16-lane fused accumulators over 64-element steps, added pairwise,
+ *    reduced the way GCC's _mm512_reduce_add_ps does, then the tail: F32 in
+ *    float with the product rounded first, F16 in double;
+ *  - llamafile's tinyBLAS (F32/F16 weights in a prompt batch, k % 16 == 0,
+ *    rows % 4 == 0): one 16-lane fused accumulator, the same reduction.
+ * The AVX2 kernels hold 16 lanes in two registers, NEON in four. */
+static inline float red16(const float v[16])
+{
+	float t[8], u[4];
+	for (int i = 0; i < 8; i++)
+		t[i] = v[i + 8] + v[i];
+	for (int i = 0; i < 4; i++)
+		u[i] = t[i + 4] + t[i];
+	return (u[0] + u[2]) + (u[1] + u[3]);
+}
+
+static inline float red4x16(float acc[4][16])
+{
+	for (int l = 0; l < 16; l++) {
+		acc[0][l] += acc[2][l];
+		acc[1][l] += acc[3][l];
+	}
+	for (int l = 0; l < 16; l++)
+		acc[0][l] += acc[1][l];
+	return red16(acc[0]);
+}
+
 static float ref_dot_f32(const float *a, const float *b, int64_t n)
 {
-	double s = 0;
-	for (int64_t i = 0; i < n; i++)
-		s += (double)(a[i] * b[i]);
-	return (float)s;
+	float acc[4][16] = {{0}};
+	const int64_t np = n & ~(int64_t)63;
+	for (int64_t i = 0; i < np; i += 64)
+		for (int j = 0; j < 4; j++)
+			for (int l = 0; l < 16; l++)
+				acc[j][l] = fmaf(a[i + 16 * j + l], b[i + 16 * j + l], acc[j][l]);
+	float s = red4x16(acc);
+	for (int64_t i = np; i < n; i++) {
+		const float p = a[i] * b[i];
+		s += p;
+	}
+	return s;
 }
 
 static float ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	double s = 0;
-	for (int64_t i = 0; i < n; i++)
+	float acc[4][16] = {{0}};
+	const int64_t np = n & ~(int64_t)63;
+	for (int64_t i = 0; i < np; i += 64)
+		for (int j = 0; j < 4; j++)
+			for (int l = 0; l < 16; l++)
+				acc[j][l] = fmaf(kolm_fp16_to_fp32(a[i + 16 * j + l]), kolm_fp16_to_fp32(b[i + 16 * j + l]),
+						 acc[j][l]);
+	double s = red4x16(acc);
+	for (int64_t i = np; i < n; i++)
 		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
 	return (float)s;
+}
+
+static float ref_dot_f32_tb(const float *a, const float *b, int64_t n)
+{
+	float acc[16] = {0};
+	for (int64_t i = 0; i < n; i += 16)
+		for (int l = 0; l < 16; l++)
+			acc[l] = fmaf(a[i + l], b[i + l], acc[l]);
+	return red16(acc);
+}
+
+static float ref_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	float acc[16] = {0};
+	for (int64_t i = 0; i < n; i += 16)
+		for (int l = 0; l < 16; l++)
+			acc[l] = fmaf(kolm_fp16_to_fp32(a[i + l]), kolm_fp16_to_fp32(b[i + l]), acc[l]);
+	return red16(acc);
+}
+
+/* ggml_v_expf as the AVX-512 build evaluates it (ggml-cpu/vec.h: a
+ * polynomial within 1.5 ulp of expf, 2^n applied by _mm512_scalef_ps) */
+static float ref_v_expf(float x)
+{
+	const float r = 0x1.8p23f;
+	const float z = fmaf(x, 0x1.715476p+0f, r);
+	const float n = z - r;
+	const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+	const float u = b * b;
+	const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+			     u, fmaf(0x1.ffffecp-1f, b, 1.0f));
+	if (n != n)
+		return n;
+	if (fabsf(n) > 192)
+		return n <= 0 ? 0.0f : INFINITY;
+	return scalbnf(j, (int)n);
+}
+
+static inline float ref_silu_v(float x)
+{
+	return x / (1.0f + ref_v_expf(0.0f - x));
+}
+
+static inline float silu_libm(float x)
+{
+	return x / (1.0f + expf(-x));
+}
+
+/* ggml_vec_swiglu_f32: ggml_v_expf over whole 16-element groups, the C
+ * library's expf (ggml_silu_f32) on the rest */
+static void ref_swiglu(const float *x, const float *g, float *y, int64_t n)
+{
+	const int64_t nv = n & ~(int64_t)15;
+	for (int64_t i = 0; i < nv; i++)
+		y[i] = ref_silu_v(x[i]) * g[i];
+	for (int64_t i = nv; i < n; i++)
+		y[i] = silu_libm(x[i]) * g[i];
+}
+
+/* ggml_vec_soft_max_f32 on n (a multiple of 16) scores: p = v_expf(s - m),
+ * each 16 reduced as _mm512_reduce_add_ps, the partial sums added in double */
+static double ref_softmax16(float *p, const float *s, float m, int n)
+{
+	double sum = 0;
+	for (int i = 0; i < n; i += 16) {
+		for (int l = 0; l < 16; l++)
+			p[i + l] = ref_v_expf(s[i + l] - m);
+		sum += (double)red16(p + i);
+	}
+	return sum;
+}
+
+/* The tiled flash-attention's scores (simd_gemm): for each cell c < nc,
+ * sum over d of kt[d * ld + c] * q[d], one fused multiply-add at a time. */
+static void ref_kq_seq(const float *q, const float *kt, int64_t ld, int hd, int nc, float *s)
+{
+	for (int c = 0; c < nc; c++) {
+		float acc = 0;
+		for (int d = 0; d < hd; d++)
+			acc = fmaf(kt[(int64_t)d * ld + c], q[d], acc);
+		s[c] = acc;
+	}
 }
 
 static float ref_dot_bf16(const uint16_t *a, const uint16_t *b, int64_t n)
@@ -593,39 +722,154 @@ AVX2 static float avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return hsum8(acc);
 }
 
+/* 16 lanes as lo (0-7) and hi (8-15): _mm512_reduce_add_ps's tree */
+AVX2 static inline float red16x(__m256 lo, __m256 hi)
+{
+	return hsum8(_mm256_add_ps(hi, lo));
+}
+
+#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+/* ggml_vec_dot_f32/_f16's main loop: LA/LB load 8 elements as floats */
+#define AVX2_DOT4X16(LA, LB)                                                                 \
+	__m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0; \
+	const int64_t np = n & ~(int64_t)63;                                                 \
+	for (int64_t i = 0; i < np; i += 64) {                                               \
+		l0 = _mm256_fmadd_ps(LA(a + i), LB(b + i), l0);                              \
+		h0 = _mm256_fmadd_ps(LA(a + i + 8), LB(b + i + 8), h0);                      \
+		l1 = _mm256_fmadd_ps(LA(a + i + 16), LB(b + i + 16), l1);                    \
+		h1 = _mm256_fmadd_ps(LA(a + i + 24), LB(b + i + 24), h1);                    \
+		l2 = _mm256_fmadd_ps(LA(a + i + 32), LB(b + i + 32), l2);                    \
+		h2 = _mm256_fmadd_ps(LA(a + i + 40), LB(b + i + 40), h2);                    \
+		l3 = _mm256_fmadd_ps(LA(a + i + 48), LB(b + i + 48), l3);                    \
+		h3 = _mm256_fmadd_ps(LA(a + i + 56), LB(b + i + 56), h3);                    \
+	}                                                                                    \
+	l0 = _mm256_add_ps(l0, l2);                                                          \
+	h0 = _mm256_add_ps(h0, h2);                                                          \
+	l1 = _mm256_add_ps(l1, l3);                                                          \
+	h1 = _mm256_add_ps(h1, h3);                                                          \
+	const float red = red16x(_mm256_add_ps(l0, l1), _mm256_add_ps(h0, h1))
+
 AVX2 static float avx2_dot_f32(const float *a, const float *b, int64_t n)
 {
-	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-	int64_t i = 0;
-	for (; i + 32 <= n; i += 32) {
-		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-		s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
-		s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+	AVX2_DOT4X16(_mm256_loadu_ps, _mm256_loadu_ps);
+	float s = red;
+	for (int64_t i = np; i < n; i++) {
+		const float p = a[i] * b[i];
+		s += p;
 	}
-	double s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-	for (; i < n; i++)
-		s += (double)(a[i] * b[i]);
-	return (float)s;
+	return s;
 }
 
 AVX2 static float avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-	int64_t i = 0;
-#define LD(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(p)))
-	for (; i + 32 <= n; i += 32) {
-		s0 = _mm256_fmadd_ps(LD(a + i), LD(b + i), s0);
-		s1 = _mm256_fmadd_ps(LD(a + i + 8), LD(b + i + 8), s1);
-		s2 = _mm256_fmadd_ps(LD(a + i + 16), LD(b + i + 16), s2);
-		s3 = _mm256_fmadd_ps(LD(a + i + 24), LD(b + i + 24), s3);
-	}
-	for (; i + 8 <= n; i += 8)
-		s0 = _mm256_fmadd_ps(LD(a + i), LD(b + i), s0);
-	double s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-	for (; i < n; i++)
+	AVX2_DOT4X16(LD, LD);
+	double s = red;
+	for (int64_t i = np; i < n; i++)
 		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
 	return (float)s;
+}
+#undef AVX2_DOT4X16
+
+AVX2 static float avx2_dot_f32_tb(const float *a, const float *b, int64_t n)
+{
+	__m256 lo = _mm256_setzero_ps(), hi = lo;
+	for (int64_t i = 0; i < n; i += 16) {
+		lo = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), lo);
+		hi = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), hi);
+	}
+	return red16x(lo, hi);
+}
+
+AVX2 static float avx2_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	__m256 lo = _mm256_setzero_ps(), hi = lo;
+	for (int64_t i = 0; i < n; i += 16) {
+		lo = _mm256_fmadd_ps(LD(a + i), LD(b + i), lo);
+		hi = _mm256_fmadd_ps(LD(a + i + 8), LD(b + i + 8), hi);
+	}
+	return red16x(lo, hi);
+}
+
+/* ref_v_expf on 8 lanes.  2^n is built from its exponent bits for
+ * -126 <= n <= 127 (an exact scaling, as _mm512_scalef_ps); other lanes
+ * (underflow, overflow, NaN) go to the scalar code. */
+AVX2 static __m256 avx2_v_expf(__m256 x)
+{
+	const __m256 r = _mm256_set1_ps(0x1.8p23f);
+	const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), r);
+	const __m256 n = _mm256_sub_ps(z, r);
+	const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f),
+					  _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+	const __m256 u = _mm256_mul_ps(b, b);
+	const __m256 j = _mm256_fmadd_ps(
+		_mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f)), u,
+				_mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f))),
+		u, _mm256_fmadd_ps(_mm256_set1_ps(0x1.ffffecp-1f), b, _mm256_set1_ps(1.0f)));
+	const __m256 ok = _mm256_and_ps(_mm256_cmp_ps(n, _mm256_set1_ps(-126.0f), _CMP_GE_OQ),
+					_mm256_cmp_ps(n, _mm256_set1_ps(127.0f), _CMP_LE_OQ));
+	const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+	__m256 res = _mm256_mul_ps(j, _mm256_castsi256_ps(e));
+	const int m = _mm256_movemask_ps(ok);
+	if (m != 0xff) {
+		float xv[8], rv[8];
+		_mm256_storeu_ps(xv, x);
+		_mm256_storeu_ps(rv, res);
+		for (int l = 0; l < 8; l++)
+			if (!(m >> l & 1))
+				rv[l] = ref_v_expf(xv[l]);
+		res = _mm256_loadu_ps(rv);
+	}
+	return res;
+}
+
+AVX2 static void avx2_swiglu(const float *x, const float *g, float *y, int64_t n)
+{
+	const int64_t nv = n & ~(int64_t)15;
+	const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nv; i += 8) {
+		const __m256 v = _mm256_loadu_ps(x + i);
+		const __m256 e = avx2_v_expf(_mm256_sub_ps(zero, v));
+		_mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_div_ps(v, _mm256_add_ps(one, e)), _mm256_loadu_ps(g + i)));
+	}
+	for (int64_t i = nv; i < n; i++)
+		y[i] = silu_libm(x[i]) * g[i];
+}
+
+AVX2 static double avx2_softmax16(float *p, const float *s, float m, int n)
+{
+	const __m256 vm = _mm256_set1_ps(m);
+	double sum = 0;
+	for (int i = 0; i < n; i += 16) {
+		const __m256 lo = avx2_v_expf(_mm256_sub_ps(_mm256_loadu_ps(s + i), vm));
+		const __m256 hi = avx2_v_expf(_mm256_sub_ps(_mm256_loadu_ps(s + i + 8), vm));
+		_mm256_storeu_ps(p + i, lo);
+		_mm256_storeu_ps(p + i + 8, hi);
+		sum += (double)red16x(lo, hi);
+	}
+	return sum;
+}
+
+/* eight cells per register, up to 64 cells in flight */
+AVX2 static void avx2_kq_seq(const float *q, const float *kt, int64_t ld, int hd, int nc, float *s)
+{
+	const int nv = nc / 8;
+	__m256 acc[8];
+	for (int v = 0; v < nv; v++)
+		acc[v] = _mm256_setzero_ps();
+	for (int d = 0; d < hd; d++) {
+		const __m256 qd = _mm256_set1_ps(q[d]);
+		const float *row = kt + (int64_t)d * ld;
+		for (int v = 0; v < nv; v++)
+			acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * v), qd, acc[v]);
+	}
+	for (int v = 0; v < nv; v++)
+		_mm256_storeu_ps(s + 8 * v, acc[v]);
+	for (int c = 8 * nv; c < nc; c++) {
+		float a = 0;
+		for (int d = 0; d < hd; d++)
+			a = fmaf(kt[(int64_t)d * ld + c], q[d], a);
+		s[c] = a;
+	}
 }
 
 AVX2 static void avx2_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
@@ -636,22 +880,6 @@ AVX2 static void avx2_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(LD(v + i), va, _mm256_loadu_ps(y + i)));
 	for (; i < n; i++)
 		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
-}
-
-AVX2 static float avx2_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
-{
-	__m256 s0 = _mm256_setzero_ps(), s1 = s0;
-	int64_t i = 0;
-	for (; i + 16 <= n; i += 16) {
-		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), LD(b + i), s0);
-		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), LD(b + i + 8), s1);
-	}
-	for (; i + 8 <= n; i += 8)
-		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), LD(b + i), s0);
-	double s = hsum8(_mm256_add_ps(s0, s1));
-	for (; i < n; i++)
-		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
 }
 
 /* Element-wise, so bit-identical to the scalar versions: each element is
@@ -867,44 +1095,160 @@ static void neon_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 	}
 }
 
-/* Four accumulators over 16 elements, then 4 at a time, then a tail summed
- * in double.  LA/LB load 4 elements as floats, CA/CB widen one. */
-#define NEON_DOT(LA, LB, CA, CB)                                                        \
-	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;                     \
-	int64_t i = 0;                                                                  \
-	for (; i + 16 <= n; i += 16) {                                                  \
-		s0 = vfmaq_f32(s0, LA(a + i), LB(b + i));                               \
-		s1 = vfmaq_f32(s1, LA(a + i + 4), LB(b + i + 4));                       \
-		s2 = vfmaq_f32(s2, LA(a + i + 8), LB(b + i + 8));                       \
-		s3 = vfmaq_f32(s3, LA(a + i + 12), LB(b + i + 12));                     \
-	}                                                                               \
-	for (; i + 4 <= n; i += 4)                                                      \
-		s0 = vfmaq_f32(s0, LA(a + i), LB(b + i));                               \
-	double s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));         \
-	for (; i < n; i++)                                                              \
-		s += (double)(CA(a[i]) * CB(b[i]));                                     \
-	return (float)s
-
-static inline float f32_id(float f)
+/* 16 lanes as four registers: _mm512_reduce_add_ps's tree */
+static inline float red16n(float32x4_t v0, float32x4_t v1, float32x4_t v2, float32x4_t v3)
 {
-	return f;
+	const float32x4_t u = vaddq_f32(vaddq_f32(v3, v1), vaddq_f32(v2, v0));
+	return (vgetq_lane_f32(u, 0) + vgetq_lane_f32(u, 2)) + (vgetq_lane_f32(u, 1) + vgetq_lane_f32(u, 3));
 }
+
+/* ggml_vec_dot_f32/_f16's main loop: LA/LB load 4 elements as floats */
+#define NEON_DOT4X16(LA, LB)                                                                   \
+	float32x4_t acc[4][4];                                                                 \
+	for (int j = 0; j < 4; j++)                                                            \
+		for (int k = 0; k < 4; k++)                                                    \
+			acc[j][k] = vdupq_n_f32(0);                                            \
+	const int64_t np = n & ~(int64_t)63;                                                   \
+	for (int64_t i = 0; i < np; i += 64)                                                   \
+		for (int j = 0; j < 4; j++)                                                    \
+			for (int k = 0; k < 4; k++)                                            \
+				acc[j][k] = vfmaq_f32(acc[j][k], LA(a + i + 16 * j + 4 * k),   \
+						      LB(b + i + 16 * j + 4 * k));             \
+	for (int k = 0; k < 4; k++) {                                                          \
+		acc[0][k] = vaddq_f32(acc[0][k], acc[2][k]);                                   \
+		acc[1][k] = vaddq_f32(acc[1][k], acc[3][k]);                                   \
+		acc[0][k] = vaddq_f32(acc[0][k], acc[1][k]);                                   \
+	}                                                                                      \
+	const float red = red16n(acc[0][0], acc[0][1], acc[0][2], acc[0][3])
 
 static float neon_dot_f32(const float *a, const float *b, int64_t n)
 {
-	NEON_DOT(vld1q_f32, vld1q_f32, f32_id, f32_id);
+	NEON_DOT4X16(vld1q_f32, vld1q_f32);
+	float s = red;
+	for (int64_t i = np; i < n; i++) {
+		const float p = a[i] * b[i];
+		s += p;
+	}
+	return s;
 }
 
 static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	NEON_DOT(ld_h4, ld_h4, kolm_fp16_to_fp32, kolm_fp16_to_fp32);
+	NEON_DOT4X16(ld_h4, ld_h4);
+	double s = red;
+	for (int64_t i = np; i < n; i++)
+		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
+	return (float)s;
+}
+#undef NEON_DOT4X16
+
+#define NEON_DOT_TB(LA, LB)                                                                    \
+	float32x4_t v0 = vdupq_n_f32(0), v1 = v0, v2 = v0, v3 = v0;                            \
+	for (int64_t i = 0; i < n; i += 16) {                                                  \
+		v0 = vfmaq_f32(v0, LA(a + i), LB(b + i));                                      \
+		v1 = vfmaq_f32(v1, LA(a + i + 4), LB(b + i + 4));                              \
+		v2 = vfmaq_f32(v2, LA(a + i + 8), LB(b + i + 8));                              \
+		v3 = vfmaq_f32(v3, LA(a + i + 12), LB(b + i + 12));                            \
+	}                                                                                      \
+	return red16n(v0, v1, v2, v3)
+
+static float neon_dot_f32_tb(const float *a, const float *b, int64_t n)
+{
+	NEON_DOT_TB(vld1q_f32, vld1q_f32);
 }
 
-static float neon_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
+static float neon_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	NEON_DOT(vld1q_f32, ld_h4, f32_id, kolm_fp16_to_fp32);
+	NEON_DOT_TB(ld_h4, ld_h4);
 }
-#undef NEON_DOT
+#undef NEON_DOT_TB
+
+/* ref_v_expf on 4 lanes (see avx2_v_expf) */
+static float32x4_t neon_v_expf(float32x4_t x)
+{
+	const float32x4_t r = vdupq_n_f32(0x1.8p23f);
+	const float32x4_t z = vfmaq_f32(r, x, vdupq_n_f32(0x1.715476p+0f));
+	const float32x4_t n = vsubq_f32(z, r);
+	const float32x4_t b = vfmsq_f32(vfmsq_f32(x, n, vdupq_n_f32(0x1.62e4p-1f)), n, vdupq_n_f32(0x1.7f7d1cp-20f));
+	const float32x4_t u = vmulq_f32(b, b);
+	const float32x4_t j = vfmaq_f32(
+		vfmaq_f32(vdupq_n_f32(1.0f), vdupq_n_f32(0x1.ffffecp-1f), b),
+		vfmaq_f32(vfmaq_f32(vdupq_n_f32(0x1.fffdb6p-2f), vdupq_n_f32(0x1.555e66p-3f), b),
+			  vfmaq_f32(vdupq_n_f32(0x1.573e2ep-5f), vdupq_n_f32(0x1.0e4020p-7f), b), u),
+		u);
+	const uint32x4_t ok = vandq_u32(vcgeq_f32(n, vdupq_n_f32(-126.0f)), vcleq_f32(n, vdupq_n_f32(127.0f)));
+	const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+	float32x4_t res = vmulq_f32(j, vreinterpretq_f32_s32(e));
+	if (vminvq_u32(ok) == 0) {
+		float xv[4], rv[4];
+		uint32_t okv[4];
+		vst1q_f32(xv, x);
+		vst1q_f32(rv, res);
+		vst1q_u32(okv, ok);
+		for (int l = 0; l < 4; l++)
+			if (!okv[l])
+				rv[l] = ref_v_expf(xv[l]);
+		res = vld1q_f32(rv);
+	}
+	return res;
+}
+
+static void neon_swiglu(const float *x, const float *g, float *y, int64_t n)
+{
+	const int64_t nv = n & ~(int64_t)15;
+	const float32x4_t one = vdupq_n_f32(1.0f), zero = vdupq_n_f32(0.0f);
+	for (int64_t i = 0; i < nv; i += 4) {
+		const float32x4_t v = vld1q_f32(x + i);
+		const float32x4_t e = neon_v_expf(vsubq_f32(zero, v));
+		vst1q_f32(y + i, vmulq_f32(vdivq_f32(v, vaddq_f32(one, e)), vld1q_f32(g + i)));
+	}
+	for (int64_t i = nv; i < n; i++)
+		y[i] = silu_libm(x[i]) * g[i];
+}
+
+static double neon_softmax16(float *p, const float *s, float m, int n)
+{
+	const float32x4_t vm = vdupq_n_f32(m);
+	double sum = 0;
+	for (int i = 0; i < n; i += 16) {
+		float32x4_t v[4];
+		for (int k = 0; k < 4; k++) {
+			v[k] = neon_v_expf(vsubq_f32(vld1q_f32(s + i + 4 * k), vm));
+			vst1q_f32(p + i + 4 * k, v[k]);
+		}
+		sum += (double)red16n(v[0], v[1], v[2], v[3]);
+	}
+	return sum;
+}
+
+/* four cells per register, 32 cells per pass */
+static void neon_kq_seq(const float *q, const float *kt, int64_t ld, int hd, int nc, float *s)
+{
+	int c0 = 0;
+	for (; c0 + 4 <= nc; c0 += 32) {
+		const int nv = (nc - c0 < 32 ? nc - c0 : 32) / 4;
+		float32x4_t acc[8];
+		for (int v = 0; v < nv; v++)
+			acc[v] = vdupq_n_f32(0);
+		for (int d = 0; d < hd; d++) {
+			const float *row = kt + (int64_t)d * ld + c0;
+			for (int v = 0; v < nv; v++)
+				acc[v] = vfmaq_n_f32(acc[v], vld1q_f32(row + 4 * v), q[d]);
+		}
+		for (int v = 0; v < nv; v++)
+			vst1q_f32(s + c0 + 4 * v, acc[v]);
+		if (nv < 8) {
+			c0 += 4 * nv;
+			break;
+		}
+	}
+	for (int c = c0; c < nc; c++) {
+		float a = 0;
+		for (int d = 0; d < hd; d++)
+			a = fmaf(kt[(int64_t)d * ld + c], q[d], a);
+		s[c] = a;
+	}
+}
 
 static void neon_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 {
@@ -1132,14 +1476,6 @@ static void ref_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
 }
 
-static float ref_dot_f32_f16(const float *a, const uint16_t *b, int64_t n)
-{
-	double s = 0;
-	for (int64_t i = 0; i < n; i++)
-		s += (double)(a[i] * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
-}
-
 static void ref_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
 {
 	for (int64_t i = 0; i < n; i++)
@@ -1200,9 +1536,28 @@ void ek_axpy_f16(const struct ek_ops *ops, float *y, const uint16_t *v, float a,
 	PICK(axpy_f16)(y, v, a, n);
 }
 
-float ek_dot_f32_f16(const struct ek_ops *ops, const float *a, const uint16_t *b, int64_t n)
+float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n, float *scratch)
 {
-	return PICK(dot_f32_f16)(a, b, n);
+	if (wtype == KOLM_T_F32)
+		return PICK(dot_f32_tb)(w, xa, n);
+	if (wtype == KOLM_T_F16)
+		return PICK(dot_f16_tb)(w, xa, n);
+	return ek_dot(ops, wtype, w, xa, n, scratch);
+}
+
+void ek_swiglu(const struct ek_ops *ops, const float *x, const float *g, float *y, int64_t n)
+{
+	PICK(swiglu)(x, g, y, n);
+}
+
+double ek_softmax16(const struct ek_ops *ops, float *p, const float *s, float m, int n)
+{
+	return PICK(softmax16)(p, s, m, n);
+}
+
+void ek_kq_seq(const struct ek_ops *ops, const float *q, const float *kt, int64_t ld, int hd, int nc, float *s)
+{
+	PICK(kq_seq)(q, kt, ld, hd, nc, s);
 }
 
 void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n)

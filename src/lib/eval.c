@@ -260,14 +260,15 @@ static double log_softmax_at(const float *x, int n, int id, float *mx_out, doubl
 	for (int i = 1; i < n; i++)
 		if (x[i] > mx)
 			mx = x[i];
+	/* as llama-perplexity: float differences, expf, a double sum */
 	double s = 0;
 	for (int i = 0; i < n; i++)
-		s += exp((double)x[i] - mx);
+		s += expf(x[i] - mx);
 	if (mx_out)
 		*mx_out = mx;
 	if (sum_out)
 		*sum_out = s;
-	return (double)x[id] - mx - log(s);
+	return (double)(x[id] - mx) - log(s);
 }
 
 /* KL(P || Q) for logits p (reference) and q (model) */

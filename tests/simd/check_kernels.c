@@ -3,9 +3,12 @@
  * (tests/simd/run.sh builds it for the host and, with
  * aarch64-linux-gnu-gcc and qemu-aarch64-static, for NEON).
  *
- * - activation formats (F16, BF16, Q8_0, Q8_1) and the element-wise kernels
- *   (F16 accumulator steps, F32 += a*F16) must agree bit for bit;
- * - dots may differ only by float summation order: within 1e-5 of the sum
+ * - activation formats (F16, BF16, Q8_0, Q8_1), the element-wise kernels
+ *   (F16 accumulator steps, F32 += a*F16) and everything that follows
+ *   llama.cpp's operation order (F32/F16 dots in ggml_vec_dot's and
+ *   tinyBLAS's order, the tiled attention's scores and softmax, SwiGLU) must
+ *   agree bit for bit;
+ * - quantized dots may differ only by float summation order: within 1e-5 of the sum
  *   of |products| from each other and from the exact dot of what the weight
  *   and activation rows hold (2e-3 for Q8_1 activations, whose d*sum is
  *   stored in F16).
@@ -113,7 +116,10 @@ static void check_dots(void)
 			}
 			const float s = ek_dot(&SIMD, ty, q, a0, n, scr), r = ek_dot(&REF, ty, q, a1, n, scr);
 			snprintf(what, sizeof what, "dot %s simd vs scalar", kolm_type_name(ty));
-			expect(fabs((double)s - r) <= 1e-5 * mag, what, n);
+			if (ty == KOLM_T_F32 || ty == KOLM_T_F16)
+				expect(s == r, what, n);
+			else
+				expect(fabs((double)s - r) <= 1e-5 * mag, what, n);
 			/* the reference is exact up to float rounding, except that a Q8_1
 			 * block carries d*sum(qs) rounded to F16 (as ggml's does) */
 			snprintf(what, sizeof what, "dot %s vs exact", kolm_type_name(ty));
@@ -137,16 +143,52 @@ static void check_vectors(void)
 			y0[i] = y1[i] = rnd();
 			acc0[i] = acc1[i] = kolm_fp32_to_fp16(rnd() * 3);
 		}
-		double m32 = 0, m16 = 0, m3216 = 0, e32 = 0, e16 = 0, e3216 = 0;
+		double m32 = 0, m16 = 0, e32 = 0, e16 = 0;
 		for (int i = 0; i < n; i++) {
 			const double fh = kolm_fp16_to_fp32(h[i]), fg = kolm_fp16_to_fp32(g[i]);
 			e32 += (double)a[i] * b[i], m32 += fabs((double)a[i] * b[i]);
 			e16 += fh * fg, m16 += fabs(fh * fg);
-			e3216 += a[i] * fh, m3216 += fabs(a[i] * fh);
 		}
-		expect(fabs(ek_dot_f32(&SIMD, a, b, n) - e32) <= 1e-6 * m32 + 1e-30, "dot_f32", n);
-		expect(fabs(ek_dot_f16(&SIMD, h, g, n) - e16) <= 1e-6 * m16 + 1e-30, "dot_f16", n);
-		expect(fabs(ek_dot_f32_f16(&SIMD, a, h, n) - e3216) <= 1e-6 * m3216 + 1e-30, "dot_f32_f16", n);
+		const float d32 = ek_dot_f32(&SIMD, a, b, n), d16 = ek_dot_f16(&SIMD, h, g, n);
+		expect(fabs(d32 - e32) <= 1e-6 * m32 + 1e-30, "dot_f32", n);
+		expect(fabs(d16 - e16) <= 1e-6 * m16 + 1e-30, "dot_f16", n);
+		expect(d32 == ek_dot_f32(&REF, a, b, n), "dot_f32 bit for bit", n);
+		expect(d16 == ek_dot_f16(&REF, h, g, n), "dot_f16 bit for bit", n);
+		if (n % 16 == 0) {
+			const float t32 = ek_dot_tb(&SIMD, KOLM_T_F32, a, b, n, NULL);
+			const float t16 = ek_dot_tb(&SIMD, KOLM_T_F16, h, g, n, NULL);
+			expect(fabs(t32 - e32) <= 1e-6 * m32 + 1e-30, "dot_tb F32", n);
+			expect(fabs(t16 - e16) <= 1e-6 * m16 + 1e-30, "dot_tb F16", n);
+			expect(t32 == ek_dot_tb(&REF, KOLM_T_F32, a, b, n, NULL), "dot_tb F32 bit for bit", n);
+			expect(t16 == ek_dot_tb(&REF, KOLM_T_F16, h, g, n, NULL), "dot_tb F16 bit for bit", n);
+		}
+		{
+			/* SwiGLU over n, a tile's softmax and scores */
+			static float x[NMAX], sw0[NMAX], sw1[NMAX];
+			for (int i = 0; i < n; i++)
+				x[i] = a[i] * 6 - (i % 11 == 0 ? 110 : 0); /* some beyond the fast exp range */
+			ek_swiglu(&SIMD, x, b, sw0, n);
+			ek_swiglu(&REF, x, b, sw1, n);
+			expect(memcmp(sw0, sw1, (size_t)n * sizeof *sw0) == 0, "swiglu bit for bit", n);
+			if (n >= 64) {
+				float sc[64], p0[64], p1[64], k0[64], k1[64];
+				for (int i = 0; i < 64; i++)
+					sc[i] = i % 5 == 2 ? -INFINITY : a[i] * 30;
+				const double s0 = ek_softmax16(&SIMD, p0, sc, 20.0f, 64);
+				const double s1 = ek_softmax16(&REF, p1, sc, 20.0f, 64);
+				expect(memcmp(p0, p1, sizeof p0) == 0 && s0 == s1, "softmax16 bit for bit", n);
+				/* kt[d * 72 + c], head dims 1..48, every cell count */
+				static float kt[48 * 72];
+				for (int i = 0; i < 48 * 72; i++)
+					kt[i] = rnd() * 2;
+				const int hd = 1 + n % 48;
+				for (int nc = 1; nc <= 64; nc++) {
+					ek_kq_seq(&SIMD, b, kt + 5, 72, hd, nc, k0);
+					ek_kq_seq(&REF, b, kt + 5, 72, hd, nc, k1);
+					expect(memcmp(k0, k1, (size_t)nc * sizeof *k0) == 0, "kq_seq bit for bit", n);
+				}
+			}
+		}
 		ek_axpy_f16(&SIMD, y0, h, 0.37f, n);
 		ek_axpy_f16(&REF, y1, h, 0.37f, n);
 		expect(memcmp(y0, y1, (size_t)n * sizeof *y0) == 0, "axpy_f16 bit for bit", n);

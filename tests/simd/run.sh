@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 B=${1:-build}
 mkdir -p "$B/simd"
 SRC="tests/simd/check_kernels.c src/lib/engine_kernels.c src/lib/types.c src/lib/quant.c src/lib/quant_k.c src/lib/quant_simd.c src/lib/err.c"
-FLAGS="-std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude"
+FLAGS="-std=c17 -D_GNU_SOURCE -ffp-contract=off -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude"
 # shellcheck disable=SC2086
 ${CC:-cc} $FLAGS -o "$B/simd/check_kernels" $SRC -lm -pthread
 "$B/simd/check_kernels"

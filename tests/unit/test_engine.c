@@ -3,6 +3,7 @@
  * token for token, perplexity the llama-perplexity way within 0.5%, the
  * AVX2 dot products against the scalar reference, sampling, and the error
  * paths (bad token, full context, unsupported file). */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -226,42 +227,46 @@ static void test_perplexity(void **s)
 		double ppl;
 		if (sscanf(line, "%127s %d %d %d %d %d %lf", file, &nctx, &batch, &ntok, &nch, &per, &ppl) != 7)
 			continue;
-		char mp[1400];
-		model_path(mp, sizeof mp, file);
-		struct kolm_engine *e = NULL;
-		struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128};
-		struct kolm_err err = {0};
-		assert_int_equal(kolm_engine_open(&e, mp, &eo, &err), 0);
-		struct kolm_ppl_result r = {0};
-		assert_int_equal(kolm_eval_perplexity(e, text, len, nctx, &r, &err), 0);
-		double rel = fabs(r.ppl - ppl) / ppl;
-		printf("%-24s ppl %.4f llama.cpp %.4f (%+.3f%%), %d tokens, %d chunks, %d scored\n", file, r.ppl, ppl,
-		       100 * (r.ppl - ppl) / ppl, r.n_tokens, r.n_chunks, r.scored);
-		assert_int_equal(r.n_tokens, ntok);
-		assert_int_equal(r.n_chunks, nch);
-		assert_int_equal(r.scored, nch * per);
-		const double tol = strcmp(file, "stories260K-q8_0.gguf") == 0 ? 0.03 : 0.005;
-		if (rel >= tol) {
-			printf("  FAIL: more than %.1f%% from llama.cpp\n", 100 * tol);
-			bad++;
-		}
-		/* aidreams260K F32 takes llama.cpp's tiled attention kernel and has
-		 * no activation rounding: every running value within 4e-5 (measured
-		 * 7.7e-6; F16-rounded Q in the dot with K gives 7e-5) */
-		if (strcmp(file, "aidreams260K-f32.gguf") == 0) {
-			const char *c = strrchr(line, '\t');
-			assert_non_null(c);
-			for (int k = 0; k < nch; k++) {
-				char *end;
-				const double want = strtod(c + 1, &end);
-				assert_true(end != c + 1);
-				printf("  chunk %d: %.4f llama.cpp %.4f\n", k + 1, r.running[k], want);
-				assert_true(fabs(r.running[k] - want) <= 4e-5 * want);
-				c = end;
+		/* F32 files have no activation rounding: there kolm follows
+		 * llama.cpp's AVX-512 build operation by operation, and every
+		 * running value must equal llama.cpp's to the last printed digit,
+		 * with the SIMD kernels and with the scalar ones */
+		const int f32 = strstr(file, "-f32.") != NULL;
+		for (int scalar = 0; scalar <= f32; scalar++) {
+			char mp[1400];
+			model_path(mp, sizeof mp, file);
+			struct kolm_engine *e = NULL;
+			struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .scalar = scalar};
+			struct kolm_err err = {0};
+			assert_int_equal(kolm_engine_open(&e, mp, &eo, &err), 0);
+			struct kolm_ppl_result r = {0};
+			assert_int_equal(kolm_eval_perplexity(e, text, len, nctx, &r, &err), 0);
+			double rel = fabs(r.ppl - ppl) / ppl;
+			printf("%-24s ppl %.4f llama.cpp %.4f (%+.3f%%), %d tokens, %d chunks, %d scored%s\n", file, r.ppl, ppl,
+			       100 * (r.ppl - ppl) / ppl, r.n_tokens, r.n_chunks, r.scored, scalar ? " (scalar)" : "");
+			assert_int_equal(r.n_tokens, ntok);
+			assert_int_equal(r.n_chunks, nch);
+			assert_int_equal(r.scored, nch * per);
+			const double tol = strcmp(file, "stories260K-q8_0.gguf") == 0 ? 0.03 : 0.005;
+			if (rel >= tol) {
+				printf("  FAIL: more than %.1f%% from llama.cpp\n", 100 * tol);
+				bad++;
 			}
+			if (f32) {
+				const char *c = strrchr(line, '\t');
+				assert_non_null(c);
+				for (int k = 0; k < nch; k++) {
+					char *end;
+					const double want = strtod(c + 1, &end);
+					assert_true(end != c + 1);
+					printf("  chunk %d: %.4f llama.cpp %.4f\n", k + 1, r.running[k], want);
+					assert_true(fabs(r.running[k] - want) <= 0.5e-4 + 1e-12 * want);
+					c = end;
+				}
+			}
+			kolm_ppl_result_release(&r);
+			kolm_engine_close(e);
 		}
-		kolm_ppl_result_release(&r);
-		kolm_engine_close(e);
 		rows++;
 	}
 	fclose(fp);
@@ -526,16 +531,24 @@ static void test_other_architectures(void **s)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The attention helpers: the F16 accumulator steps are element-wise, so
- * the AVX2 and scalar versions must agree bit for bit (llama.cpp's
- * ggml_vec_mad_f16 is one fused multiply-add per element, rounded once to
- * F16); the F32-by-F16 dot only in summation order. */
+/* The attention and SwiGLU helpers follow one operation order in every ISA,
+ * so the AVX2 (or NEON) and scalar versions must agree bit for bit:
+ * - the F16 accumulator steps (llama.cpp's ggml_vec_mad_f16 is one fused
+ *   multiply-add per element, rounded once to F16);
+ * - the tiled attention's scores: one fused multiply-add chain per cell;
+ * - ggml_v_expf-based softmax and SwiGLU, which must also stay within 2 ulp
+ *   of the C library's expf (the polynomial's documented 1.5 ulp). */
+static float ulp_diff(float a, float b)
+{
+	return fabsf(a - b) / fmaxf(fabsf(nextafterf(b, INFINITY) - b), FLT_MIN);
+}
+
 static void test_attention_kernels(void **s)
 {
 	(void)s;
 	if (!ek_have_simd())
 		skip();
-	enum { N = 77 };
+	enum { N = 77, HD = 24, LD = 80 };
 	uint16_t acc0[N], acc1[N], v[N];
 	float q[N];
 	uint64_t st = 99;
@@ -562,14 +575,56 @@ static void test_attention_kernels(void **s)
 		want[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), 0.7f, kolm_fp16_to_fp32(acc0[i])));
 	ek_mad_f16(&simd, acc0, v, 0.7f, N);
 	assert_memory_equal(acc0, want, sizeof want);
-	double exact = 0, mag = 0;
-	for (int i = 0; i < N; i++) {
-		exact += (double)q[i] * kolm_fp16_to_fp32(v[i]);
-		mag += fabs((double)q[i] * kolm_fp16_to_fp32(v[i]));
+
+	/* scores: kt[d * LD + c], every cell count up to a full tile */
+	static float kt[HD * LD];
+	for (int i = 0; i < HD * LD; i++) {
+		st = st * 6364136223846793005ull + 1442695040888963407ull;
+		kt[i] = (float)((double)(st >> 11) / 9007199254740992.0 - 0.5) * 3;
 	}
-	const float a = ek_dot_f32_f16(&simd, q, v, N), b = ek_dot_f32_f16(&ref, q, v, N);
-	assert_true(fabs((double)a - exact) <= 1e-6 * mag);
-	assert_true(fabs((double)b - exact) <= 1e-6 * mag);
+	for (int nc = 1; nc <= 64; nc++) {
+		float s0[64], s1[64];
+		ek_kq_seq(&simd, q, kt + 3, LD, HD, nc, s0);
+		ek_kq_seq(&ref, q, kt + 3, LD, HD, nc, s1);
+		assert_memory_equal(s0, s1, (size_t)nc * sizeof *s0);
+		float w = 0;
+		for (int d = 0; d < HD; d++)
+			w = fmaf(kt[d * LD + 3 + nc - 1], q[d], w);
+		assert_true(s0[nc - 1] == w);
+	}
+	/* softmax over a tile with masked cells and a wide range */
+	float sc[64], p0[64], p1[64];
+	for (int i = 0; i < 64; i++)
+		sc[i] = i % 7 == 3 ? -INFINITY : (float)(i - 40) * 0.73f + q[i] * 9;
+	const double m0 = ek_softmax16(&simd, p0, sc, 12.5f, 64), m1 = ek_softmax16(&ref, p1, sc, 12.5f, 64);
+	assert_memory_equal(p0, p1, sizeof p0);
+	assert_true(m0 == m1);
+	double sum = 0;
+	for (int i = 0; i < 64; i++) {
+		if (sc[i] == -INFINITY)
+			assert_true(p0[i] == 0.0f);
+		else
+			assert_true(ulp_diff(p0[i], expf(sc[i] - 12.5f)) <= 2);
+		sum += p0[i];
+	}
+	assert_true(fabs(m0 - sum) <= 1e-6 * sum);
+	/* SwiGLU: 16-element groups through the polynomial, the tail through expf */
+	float x[N], g[N], y0[N], y1[N];
+	for (int i = 0; i < N; i++) {
+		x[i] = q[i] * 12 - 3;
+		g[i] = q[N - 1 - i] + 0.25f;
+	}
+	x[5] = -120.0f; /* exp(120) overflows the fast path: the scalar one takes it */
+	ek_swiglu(&simd, x, g, y0, N);
+	ek_swiglu(&ref, x, g, y1, N);
+	assert_memory_equal(y0, y1, sizeof y0);
+	for (int i = 0; i < N; i++) {
+		const float libm = x[i] / (1.0f + expf(-x[i])) * g[i];
+		if (i >= N / 16 * 16)
+			assert_true(y0[i] == libm);
+		else
+			assert_true(ulp_diff(y0[i], libm) <= 4);
+	}
 }
 
 /* Errors are values: bad token ids, a full context, a missing file, a file
