@@ -2,12 +2,13 @@
  * (F32, F16, BF16, Q8_0, Q8_1) made the way ggml's CPU backend makes them,
  * scalar reference dots for every weight type, and AVX2 (x86-64, chosen at
  * run time) and NEON (AArch64) versions of the hot ones (F32, F16, Q8_0,
- * Q4_0, activation quantization, the attention helpers).  The SIMD dots sum
- * exactly the same integer products per block as the scalar ones; only the
- * order of the float accumulation differs, and the element-wise kernels
- * (activation quantization, F16 accumulators) are bit-identical
- * (tests/unit/test_engine.c, tests/simd/check_kernels.c, which also runs
- * under qemu-aarch64). */
+ * Q4_0, K-quants, IQ4, activation quantization, SwiGLU, the attention
+ * helpers).  The F32/F16 dots, SwiGLU and attention helpers follow llama.cpp's
+ * AVX-512 operation order in every ISA and are bit-identical, as are the
+ * element-wise kernels (activation quantization, F16 accumulators); the
+ * quantized dots sum exactly the same integer products per block and differ
+ * only in the order of the float accumulation (tests/unit/test_engine.c,
+ * tests/simd/check_kernels.c, which also runs under qemu-aarch64). */
 #include <math.h>
 #include <string.h>
 
