@@ -165,54 +165,69 @@ static inline float red4x16(float acc[4][16])
 	return red16(acc[0]);
 }
 
-static float ref_dot_f32(const float *a, const float *b, int64_t n)
+/* ggml_vec_dot_f32's tail: each product rounded, then added in float */
+static inline float dot_tail_f32(const float *a, const float *b, int64_t i, int64_t n, float s)
 {
-	float acc[4][16] = {{0}};
-	const int64_t np = n & ~(int64_t)63;
-	for (int64_t i = 0; i < np; i += 64)
-		for (int j = 0; j < 4; j++)
-			for (int l = 0; l < 16; l++)
-				acc[j][l] = fmaf(a[i + 16 * j + l], b[i + 16 * j + l], acc[j][l]);
-	float s = red4x16(acc);
-	for (int64_t i = np; i < n; i++) {
+	for (; i < n; i++) {
 		const float p = a[i] * b[i];
 		s += p;
 	}
 	return s;
 }
 
-static float ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+/* ggml_vec_dot_f16's tail: exact products added in double */
+static inline float dot_tail_f16(const uint16_t *a, const uint16_t *b, int64_t i, int64_t n, double s)
 {
-	float acc[4][16] = {{0}};
-	const int64_t np = n & ~(int64_t)63;
-	for (int64_t i = 0; i < np; i += 64)
-		for (int j = 0; j < 4; j++)
-			for (int l = 0; l < 16; l++)
-				acc[j][l] = fmaf(kolm_fp16_to_fp32(a[i + 16 * j + l]), kolm_fp16_to_fp32(b[i + 16 * j + l]),
-						 acc[j][l]);
-	double s = red4x16(acc);
-	for (int64_t i = np; i < n; i++)
+	for (; i < n; i++)
 		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
 	return (float)s;
 }
 
+static inline float f32_same(float f)
+{
+	return f;
+}
+
+/* ggml_vec_dot_f32/_f16's main loop; CA/CB widen one element */
+#define REF_DOT4X16(CA, CB)                                                                       \
+	float acc[4][16] = {{0}};                                                                 \
+	const int64_t np = n & ~(int64_t)63;                                                      \
+	for (int64_t i = 0; i < np; i += 64)                                                      \
+		for (int j = 0; j < 4; j++)                                                       \
+			for (int l = 0; l < 16; l++)                                              \
+				acc[j][l] = fmaf(CA(a[i + 16 * j + l]), CB(b[i + 16 * j + l]), acc[j][l])
+
+/* tinyBLAS's: one 16-lane accumulator, n a multiple of 16 */
+#define REF_DOT_TB(CA, CB)                                                                        \
+	float acc[16] = {0};                                                                      \
+	for (int64_t i = 0; i < n; i += 16)                                                       \
+		for (int l = 0; l < 16; l++)                                                      \
+			acc[l] = fmaf(CA(a[i + l]), CB(b[i + l]), acc[l]);                        \
+	return red16(acc)
+
+static float ref_dot_f32(const float *a, const float *b, int64_t n)
+{
+	REF_DOT4X16(f32_same, f32_same);
+	return dot_tail_f32(a, b, np, n, red4x16(acc));
+}
+
+static float ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	REF_DOT4X16(kolm_fp16_to_fp32, kolm_fp16_to_fp32);
+	return dot_tail_f16(a, b, np, n, red4x16(acc));
+}
+
 static float ref_dot_f32_tb(const float *a, const float *b, int64_t n)
 {
-	float acc[16] = {0};
-	for (int64_t i = 0; i < n; i += 16)
-		for (int l = 0; l < 16; l++)
-			acc[l] = fmaf(a[i + l], b[i + l], acc[l]);
-	return red16(acc);
+	REF_DOT_TB(f32_same, f32_same);
 }
 
 static float ref_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	float acc[16] = {0};
-	for (int64_t i = 0; i < n; i += 16)
-		for (int l = 0; l < 16; l++)
-			acc[l] = fmaf(kolm_fp16_to_fp32(a[i + l]), kolm_fp16_to_fp32(b[i + l]), acc[l]);
-	return red16(acc);
+	REF_DOT_TB(kolm_fp16_to_fp32, kolm_fp16_to_fp32);
 }
+#undef REF_DOT4X16
+#undef REF_DOT_TB
 
 /* ggml_v_expf as the AVX-512 build evaluates it (ggml-cpu/vec.h: a
  * polynomial within 1.5 ulp of expf, 2^n applied by _mm512_scalef_ps) */
@@ -753,43 +768,35 @@ AVX2 static inline float red16x(__m256 lo, __m256 hi)
 AVX2 static float avx2_dot_f32(const float *a, const float *b, int64_t n)
 {
 	AVX2_DOT4X16(_mm256_loadu_ps, _mm256_loadu_ps);
-	float s = red;
-	for (int64_t i = np; i < n; i++) {
-		const float p = a[i] * b[i];
-		s += p;
-	}
-	return s;
+	return dot_tail_f32(a, b, np, n, red);
 }
 
 AVX2 static float avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
 	AVX2_DOT4X16(LD, LD);
-	double s = red;
-	for (int64_t i = np; i < n; i++)
-		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
+	return dot_tail_f16(a, b, np, n, red);
 }
 #undef AVX2_DOT4X16
 
+/* tinyBLAS's order: one 16-lane accumulator, n a multiple of 16 */
+#define AVX2_DOT_TB(LA, LB)                                                          \
+	__m256 lo = _mm256_setzero_ps(), hi = lo;                                    \
+	for (int64_t i = 0; i < n; i += 16) {                                        \
+		lo = _mm256_fmadd_ps(LA(a + i), LB(b + i), lo);                      \
+		hi = _mm256_fmadd_ps(LA(a + i + 8), LB(b + i + 8), hi);              \
+	}                                                                            \
+	return red16x(lo, hi)
+
 AVX2 static float avx2_dot_f32_tb(const float *a, const float *b, int64_t n)
 {
-	__m256 lo = _mm256_setzero_ps(), hi = lo;
-	for (int64_t i = 0; i < n; i += 16) {
-		lo = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), lo);
-		hi = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), hi);
-	}
-	return red16x(lo, hi);
+	AVX2_DOT_TB(_mm256_loadu_ps, _mm256_loadu_ps);
 }
 
 AVX2 static float avx2_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	__m256 lo = _mm256_setzero_ps(), hi = lo;
-	for (int64_t i = 0; i < n; i += 16) {
-		lo = _mm256_fmadd_ps(LD(a + i), LD(b + i), lo);
-		hi = _mm256_fmadd_ps(LD(a + i + 8), LD(b + i + 8), hi);
-	}
-	return red16x(lo, hi);
+	AVX2_DOT_TB(LD, LD);
 }
+#undef AVX2_DOT_TB
 
 /* ref_v_expf on 8 lanes.  2^n is built from its exponent bits for
  * -126 <= n <= 127 (an exact scaling, as _mm512_scalef_ps); other lanes
@@ -1125,21 +1132,13 @@ static inline float red16n(float32x4_t v0, float32x4_t v1, float32x4_t v2, float
 static float neon_dot_f32(const float *a, const float *b, int64_t n)
 {
 	NEON_DOT4X16(vld1q_f32, vld1q_f32);
-	float s = red;
-	for (int64_t i = np; i < n; i++) {
-		const float p = a[i] * b[i];
-		s += p;
-	}
-	return s;
+	return dot_tail_f32(a, b, np, n, red);
 }
 
 static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
 	NEON_DOT4X16(ld_h4, ld_h4);
-	double s = red;
-	for (int64_t i = np; i < n; i++)
-		s += (double)(kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]));
-	return (float)s;
+	return dot_tail_f16(a, b, np, n, red);
 }
 #undef NEON_DOT4X16
 

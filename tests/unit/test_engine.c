@@ -117,6 +117,18 @@ static int first_diff(const int32_t *a, const json_t *b, int n)
 	return -1;
 }
 
+/* a golden GGUF with the goldens' n_ctx (128) and thread count (2) */
+static struct kolm_engine *open_golden(const char *file, int scalar)
+{
+	char mp[1400];
+	model_path(mp, sizeof mp, file);
+	struct kolm_engine *e = NULL;
+	struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .scalar = scalar};
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_engine_open(&e, mp, &eo, &err), 0);
+	return e;
+}
+
 static void run_goldens(int scalar)
 {
 	load_records();
@@ -133,12 +145,8 @@ static void run_goldens(int scalar)
 		const json_t *pids = json_object_get(r, "prompt_ids");
 		const json_t *gids = json_object_get(r, "argmax_gen_ids");
 		int np = (int)json_array_size(pids), ng = (int)json_array_size(gids);
-		char mp[1400];
-		model_path(mp, sizeof mp, file);
-		struct kolm_engine *e = NULL;
-		struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .scalar = scalar};
+		struct kolm_engine *e = open_golden(file, scalar);
 		struct kolm_err err = {0};
-		assert_int_equal(kolm_engine_open(&e, mp, &eo, &err), 0);
 		const struct kolm_engine_info *in = kolm_engine_info(e);
 		/* the prompt ids come from our own tokenizer */
 		const struct kolm_tokenizer *tok = kolm_engine_tokenizer(e);
@@ -233,12 +241,8 @@ static void test_perplexity(void **s)
 		 * with the SIMD kernels and with the scalar ones */
 		const int f32 = strstr(file, "-f32.") != NULL;
 		for (int scalar = 0; scalar <= f32; scalar++) {
-			char mp[1400];
-			model_path(mp, sizeof mp, file);
-			struct kolm_engine *e = NULL;
-			struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .scalar = scalar};
+			struct kolm_engine *e = open_golden(file, scalar);
 			struct kolm_err err = {0};
-			assert_int_equal(kolm_engine_open(&e, mp, &eo, &err), 0);
 			struct kolm_ppl_result r = {0};
 			assert_int_equal(kolm_eval_perplexity(e, text, len, nctx, &r, &err), 0);
 			double rel = fabs(r.ppl - ppl) / ppl;
