@@ -81,13 +81,13 @@ static int first_diff_json(const json_t *a, const json_t *b)
  *   Q8_0 0/44/23, Q4_0 0/1/0);
  * - stories260K's corrupted weights have float64 near-ties at p0 token 13
  *   and p2 token 39 (margins 0.0075 / 0.0037) where llama.cpp's F32 golden
- *   itself leaves the float64 reference: agreement is required up to them
- *   (kolm, following llama.cpp's attention kernels, in fact matches past
- *   both);
- * - and for stories260K a first difference at a near-tie of kolm's own
- *   (llama.cpp's token within NEAR_TIE logits of kolm's pick, with the same
- *   context up to there) is accepted: that is the fragility the README
- *   documents, and it is printed. */
+ *   itself leaves the float64 reference: for its F16 and quantized files
+ *   agreement is required up to them (kolm in fact matches past both);
+ * - and for those stories260K files a first difference at a near-tie of
+ *   kolm's own (llama.cpp's token within NEAR_TIE logits of kolm's pick,
+ *   with the same context up to there) is accepted: that is the fragility
+ *   the README documents, and it is printed.
+ * F32 files get no exception: kolm computes them as llama.cpp does. */
 #define NEAR_TIE 0.02f
 static int required_prefix(const char *file, int prompt, int n)
 {
@@ -100,7 +100,10 @@ static int required_prefix(const char *file, int prompt, int n)
 		if (d >= 0 && d < need)
 			need = d;
 	}
-	if (strncmp(file, "stories260K", 11) == 0) {
+	/* the float64 near-ties documented for stories260K: rounding decides
+	 * them, and kolm rounds F32 files as llama.cpp does, so only the F16
+	 * and quantized files get them */
+	if (strncmp(file, "stories260K", 11) == 0 && !strstr(file, "-f32")) {
 		if (prompt == 0 && need > 13)
 			need = 13;
 		if (prompt == 2 && need > 39)
@@ -170,7 +173,8 @@ static void run_goldens(int scalar)
 		}
 		int d = first_diff(gen, gids, ng);
 		int need = required_prefix(file, prompt, ng);
-		const int near_tie = d >= 0 && d < need && strncmp(file, "stories260K", 11) == 0 && tie < NEAR_TIE;
+		const int near_tie = d >= 0 && d < need && strncmp(file, "stories260K", 11) == 0 && !strstr(file, "-f32") &&
+				     tie < NEAR_TIE;
 		char note[64] = "";
 		if (d >= 0 && d < need)
 			snprintf(note, sizeof note, near_tie ? "  near-tie (margin %.4f)" : "  FAIL (margin %.4f)", tie);
