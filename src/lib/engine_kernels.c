@@ -566,21 +566,47 @@ static inline int q6k_at(const uint8_t *x, int e)
 	return ((k < 2 ? lo & 0xF : lo >> 4) | (((qh[l] >> (2 * k)) & 3) << 4)) - 32;
 }
 
-static float ref_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+/* A Q8_K-activated super-block type whose 256 elements fall in ng groups,
+ * each with an integer scale: sum over blocks of d * sum_g scale_g * dot_g. */
+struct sb_layout {
+	int bytes, ng;
+	int (*at)(const uint8_t *x, int e);
+	int (*scale)(const uint8_t *x, int g);
+	float (*d)(const uint8_t *x);
+};
+
+static float ref_dot_sb(const struct sb_layout *L, const uint8_t *x, const uint8_t *y, int64_t n)
 {
+	const int gs = 256 / L->ng;
 	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 210, y += EK_B_Q8_K) {
+	for (int64_t b = 0; b < n / 256; b++, x += L->bytes, y += EK_B_Q8_K) {
 		const int8_t *q8 = (const int8_t *)(y + 4);
 		int isum = 0;
-		for (int g = 0; g < 16; g++) {
+		for (int g = 0; g < L->ng; g++) {
 			int si = 0;
-			for (int l = 0; l < 16; l++)
-				si += q6k_at(x, 16 * g + l) * q8[16 * g + l];
-			isum += (int8_t)x[192 + g] * si;
+			for (int l = 0; l < gs; l++)
+				si += L->at(x, gs * g + l) * q8[gs * g + l];
+			isum += L->scale(x, g) * si;
 		}
-		s += (h2f(x + 208) * q8k_d(y)) * (float)isum;
+		s += (L->d(x) * q8k_d(y)) * (float)isum;
 	}
 	return s;
+}
+
+static int q6k_scale(const uint8_t *x, int g)
+{
+	return (int8_t)x[192 + g];
+}
+
+static float q6k_d(const uint8_t *x)
+{
+	return h2f(x + 208);
+}
+
+static float ref_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	static const struct sb_layout L = {210, 16, q6k_at, q6k_scale, q6k_d};
+	return ref_dot_sb(&L, x, y, n);
 }
 
 /* the -32 offset of one Q6_K block: 32 * sum over groups of scale * sum(q8) */
@@ -615,22 +641,24 @@ static float ref_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
 	return s;
 }
 
+/* element e of an IQ4_XS block: group e / 32 holds 16 bytes, low nibbles
+ * first */
+static int iq4xs_at(const uint8_t *x, int e)
+{
+	const uint8_t *q = x + 8 + 16 * (e / 32);
+	const int j = e % 32;
+	return kvalues_iq4nl[j < 16 ? q[j] & 0xF : q[j - 16] >> 4];
+}
+
+static float iq4xs_d(const uint8_t *x)
+{
+	return h2f(x);
+}
+
 static float ref_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float s = 0;
-	for (int64_t b = 0; b < n / 256; b++, x += 136, y += EK_B_Q8_K) {
-		const int8_t *q8 = (const int8_t *)(y + 4);
-		int isum = 0;
-		for (int g = 0; g < 8; g++) {
-			const uint8_t *q = x + 8 + 16 * g;
-			int si = 0;
-			for (int j = 0; j < 16; j++)
-				si += kvalues_iq4nl[q[j] & 0xF] * q8[32 * g + j] + kvalues_iq4nl[q[j] >> 4] * q8[32 * g + j + 16];
-			isum += iq4xs_scale(x, g) * si;
-		}
-		s += (h2f(x) * q8k_d(y)) * (float)isum;
-	}
-	return s;
+	static const struct sb_layout L = {136, 8, iq4xs_at, iq4xs_scale, iq4xs_d};
+	return ref_dot_sb(&L, x, y, n);
 }
 
 /* ---- AVX2 ------------------------------------------------------------- */
