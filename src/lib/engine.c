@@ -534,13 +534,6 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	j.act = ek_act_for(w->type);
 	j.tb = n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
 	       w->n_out % 4 == 0;
-	/* Q8_0 rows in a prompt batch are dotted with F32 activations.
-	 * llama.cpp's sources say Q8_0 activations (tinyBLAS_Q0), but those
-	 * reproduce its stories260K Q8_0 goldens worse (greedy p0 0/48 instead
-	 * of 48/48, p2 15 instead of 23; docs/ENGINE.md); single-token decode
-	 * uses the Q8_0 integer dot. */
-	if (n_llama > 1 && w->type == KOLM_T_Q8_0)
-		j.act = EK_ACT_DEQ;
 	int mk = j.act == EK_ACT_DEQ ? EK_ACT_F32 : j.act;
 	j.abytes = ek_act_bytes(mk, w->n_in);
 	for (int b = 0; b < nb; b++)

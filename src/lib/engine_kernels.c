@@ -133,6 +133,43 @@ static void ref_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 	}
 }
 
+/* ---- F16 arithmetic ----------------------------------------------------
+ * The goldens' CPU has AVX512-FP16, and there llama.cpp computes
+ * ggml_vec_dot_f16, ggml_vec_mad_f16 and ggml_vec_scale_f16 in F16:
+ * 32-lane F16 registers, 128 elements a step (the rest element by element
+ * in F32 or double), each multiply-add and add rounded once to F16.
+ * kolm gets the same roundings from F32 arithmetic.  A product of two F16
+ * values is exact in F32.  A sum is made round-to-odd in F32 (the
+ * round-to-nearest sum, moved one unit toward the exact value when it was
+ * inexact and came out even); rounding that to F16 gives the correctly
+ * rounded F16 sum, since F32 has at least 11 + 2 bits. */
+#define EK_H_STEP 128
+#define EK_H_EPR 32
+
+/* a + b rounded to F16 (returned widened) */
+static inline float h_sum(float a, float b)
+{
+	const float s = a + b, bb = s - a;
+	const float e = (a - (s - bb)) + (b - bb);
+	uint32_t u, ue;
+	memcpy(&u, &s, 4);
+	memcpy(&ue, &e, 4);
+	if ((e < 0 || e > 0) && !(u & 1))
+		u += (u ^ ue) >> 31 ? (uint32_t)-1 : 1u;
+	float o;
+	memcpy(&o, &u, 4);
+	return kolm_fp16_to_fp32(kolm_fp32_to_fp16(o));
+}
+
+/* the lanes t[0..w) summed in F16, halving: t[l] += t[l + w/2], ... */
+static inline float h_reduce(float *t, int w)
+{
+	for (w /= 2; w >= 1; w /= 2)
+		for (int l = 0; l < w; l++)
+			t[l] = h_sum(t[l], t[l + w]);
+	return t[0];
+}
+
 /* ---- llama.cpp's summation orders --------------------------------------
  * The goldens come from llama.cpp's AVX-512 CPU build.  kolm reproduces,
  * in every ISA, the order in which that build sums F32/F16 products, so an
@@ -188,15 +225,6 @@ static inline float f32_same(float f)
 	return f;
 }
 
-/* ggml_vec_dot_f32/_f16's main loop; CA/CB widen one element */
-#define REF_DOT4X16(CA, CB)                                                                       \
-	float acc[4][16] = {{0}};                                                                 \
-	const int64_t np = n & ~(int64_t)63;                                                      \
-	for (int64_t i = 0; i < np; i += 64)                                                      \
-		for (int j = 0; j < 4; j++)                                                       \
-			for (int l = 0; l < 16; l++)                                              \
-				acc[j][l] = fmaf(CA(a[i + 16 * j + l]), CB(b[i + 16 * j + l]), acc[j][l])
-
 /* tinyBLAS's: one 16-lane accumulator, n a multiple of 16 */
 #define REF_DOT_TB(CA, CB)                                                                        \
 	float acc[16] = {0};                                                                      \
@@ -205,16 +233,37 @@ static inline float f32_same(float f)
 			acc[l] = fmaf(CA(a[i + l]), CB(b[i + l]), acc[l]);                        \
 	return red16(acc)
 
+/* ggml_vec_dot_f32: 4 accumulators of 16 lanes */
 static float ref_dot_f32(const float *a, const float *b, int64_t n)
 {
-	REF_DOT4X16(f32_same, f32_same);
+	float acc[4][16] = {{0}};
+	const int64_t np = n & ~(int64_t)63;
+	for (int64_t i = 0; i < np; i += 64)
+		for (int j = 0; j < 4; j++)
+			for (int l = 0; l < 16; l++)
+				acc[j][l] = fmaf(a[i + 16 * j + l], b[i + 16 * j + l], acc[j][l]);
 	return dot_tail_f32(a, b, np, n, red4x16(acc));
 }
 
+/* ggml_vec_dot_f16 in F16: 4 accumulators of 32 F16 lanes, reduced
+ * (0+2, 1+3, then 0+1) and summed across lanes as GCC's
+ * _mm512_reduce_add_ph does (halves 16, 8, 4, 2, 1), each add in F16 */
 static float ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	REF_DOT4X16(kolm_fp16_to_fp32, kolm_fp16_to_fp32);
-	return dot_tail_f16(a, b, np, n, red4x16(acc));
+	float acc[4][EK_H_EPR] = {{0}};
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	for (int64_t i = 0; i < np; i += EK_H_STEP)
+		for (int j = 0; j < 4; j++)
+			for (int l = 0; l < EK_H_EPR; l++) {
+				const int64_t k = i + EK_H_EPR * j + l;
+				acc[j][l] = h_sum(kolm_fp16_to_fp32(a[k]) * kolm_fp16_to_fp32(b[k]), acc[j][l]);
+			}
+	for (int l = 0; l < EK_H_EPR; l++) {
+		acc[0][l] = h_sum(acc[0][l], acc[2][l]);
+		acc[1][l] = h_sum(acc[1][l], acc[3][l]);
+		acc[0][l] = h_sum(acc[0][l], acc[1][l]);
+	}
+	return dot_tail_f16(a, b, np, n, h_reduce(acc[0], EK_H_EPR));
 }
 
 static float ref_dot_f32_tb(const float *a, const float *b, int64_t n)
@@ -226,7 +275,6 @@ static float ref_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
 {
 	REF_DOT_TB(kolm_fp16_to_fp32, kolm_fp16_to_fp32);
 }
-#undef REF_DOT4X16
 #undef REF_DOT_TB
 
 /* ggml_v_expf as the AVX-512 build evaluates it (ggml-cpu/vec.h: a
@@ -301,32 +349,40 @@ static float ref_dot_bf16(const uint16_t *a, const uint16_t *b, int64_t n)
 	return (float)s;
 }
 
+/* ggml_vec_dot_q8_0_q8_0 / _q4_0_q8_0 (x86, and tinyBLAS_Q0 on prompt
+ * rows): per 32-block, 8 lanes of integer sums of 4 neighbouring products
+ * (lane l: block elements 4l..4l+3), each lane fused-multiply-added with
+ * d_w * d_a into its own accumulator; hsum_float_8's tree at the end.
+ * Q4_0 elements 0..15 are the low nibbles, 16..31 the high ones. */
+static inline float red8(const float v[8])
+{
+	return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+}
+
+static float ref_dot_q0(const uint8_t *x, size_t xb, const uint8_t *y, int64_t n, int q4)
+{
+	float acc[8] = {0};
+	for (int64_t b = 0; b < n / 32; b++, x += xb, y += 34) {
+		const float d = h2f(x) * h2f(y);
+		const int8_t *yq = (const int8_t *)(y + 2);
+		for (int l = 0; l < 8; l++) {
+			int si = 0;
+			for (int k = 4 * l; k < 4 * l + 4; k++)
+				si += (q4 ? (k < 16 ? x[2 + k] & 0x0f : x[2 + k - 16] >> 4) - 8 : (int8_t)x[2 + k]) * yq[k];
+			acc[l] = fmaf((float)si, d, acc[l]);
+		}
+	}
+	return red8(acc);
+}
+
 static float ref_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float s = 0;
-	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
-		const int8_t *xq = (const int8_t *)(x + 2), *yq = (const int8_t *)(y + 2);
-		int si = 0;
-		for (int j = 0; j < 32; j++)
-			si += xq[j] * yq[j];
-		s += (float)si * (h2f(x) * h2f(y));
-	}
-	return s;
+	return ref_dot_q0(x, 34, y, n, 0);
 }
 
 static float ref_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float s = 0;
-	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
-		const int8_t *yq = (const int8_t *)(y + 2);
-		int si = 0;
-		for (int j = 0; j < 16; j++) {
-			si += ((x[2 + j] & 0x0f) - 8) * yq[j];
-			si += ((x[2 + j] >> 4) - 8) * yq[j + 16];
-		}
-		s += (float)si * (h2f(x) * h2f(y));
-	}
-	return s;
+	return ref_dot_q0(x, 18, y, n, 1);
 }
 
 static float ref_dot_q4_1(const uint8_t *x, const uint8_t *y, int64_t n)
@@ -799,12 +855,42 @@ AVX2 static float avx2_dot_f32(const float *a, const float *b, int64_t n)
 	return dot_tail_f32(a, b, np, n, red);
 }
 
+#undef AVX2_DOT4X16
+
+/* h_sum on 8 lanes */
+AVX2 static inline __m256 avx2_h_sum(__m256 a, __m256 b)
+{
+	const __m256i one = _mm256_set1_epi32(1);
+	const __m256 s = _mm256_add_ps(a, b), bb = _mm256_sub_ps(s, a);
+	const __m256 e = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(s, bb)), _mm256_sub_ps(b, bb));
+	const __m256i u = _mm256_castps_si256(s);
+	const __m256i inexact = _mm256_castps_si256(_mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_NEQ_OQ));
+	const __m256i even = _mm256_cmpeq_epi32(_mm256_and_si256(u, one), _mm256_setzero_si256());
+	/* +1 when e has the sign of s (away from zero), else -1 */
+	const __m256i dir = _mm256_or_si256(_mm256_srai_epi32(_mm256_xor_si256(u, _mm256_castps_si256(e)), 31), one);
+	const __m256i odd = _mm256_add_epi32(u, _mm256_and_si256(_mm256_and_si256(inexact, even), dir));
+	return _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_castsi256_ps(odd), _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* ref_dot_f16 with acc[4j + q] holding lanes 8q..8q+7 of accumulator j */
 AVX2 static float avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	AVX2_DOT4X16(LD, LD);
-	return dot_tail_f16(a, b, np, n, red);
+	__m256 acc[16];
+	for (int r = 0; r < 16; r++)
+		acc[r] = _mm256_setzero_ps();
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	for (int64_t i = 0; i < np; i += EK_H_STEP)
+		for (int r = 0; r < 16; r++)
+			acc[r] = avx2_h_sum(_mm256_mul_ps(LD(a + i + 8 * r), LD(b + i + 8 * r)), acc[r]);
+	for (int q = 0; q < 4; q++) {
+		acc[q] = avx2_h_sum(acc[q], acc[8 + q]);
+		acc[4 + q] = avx2_h_sum(acc[4 + q], acc[12 + q]);
+		acc[q] = avx2_h_sum(acc[q], acc[4 + q]);
+	}
+	float t[8];
+	_mm256_storeu_ps(t, avx2_h_sum(avx2_h_sum(acc[0], acc[2]), avx2_h_sum(acc[1], acc[3])));
+	return dot_tail_f16(a, b, np, n, h_reduce(t, 8));
 }
-#undef AVX2_DOT4X16
 
 /* tinyBLAS's order: one 16-lane accumulator, n a multiple of 16 */
 #define AVX2_DOT_TB(LA, LB)                                                          \
@@ -922,8 +1008,13 @@ AVX2 static void avx2_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
  * one fused multiply-add (or multiply) rounded once to F16. */
 AVX2 static void avx2_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
 {
-	const __m256 va = _mm256_set1_ps(a);
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	const __m256 va = _mm256_set1_ps(a), vh = _mm256_set1_ps(kolm_fp16_to_fp32(kolm_fp32_to_fp16(a)));
 	int64_t i = 0;
+	for (; i < np; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(acc + i),
+				 _mm256_cvtps_ph(avx2_h_sum(_mm256_mul_ps(LD(v + i), vh), LD(acc + i)),
+						 _MM_FROUND_TO_NEAREST_INT));
 	for (; i + 8 <= n; i += 8)
 		_mm_storeu_si128((__m128i *)(void *)(acc + i),
 				 _mm256_cvtps_ph(_mm256_fmadd_ps(LD(v + i), va, LD(acc + i)), _MM_FROUND_TO_NEAREST_INT));
@@ -933,8 +1024,12 @@ AVX2 static void avx2_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t
 
 AVX2 static void avx2_scale_f16(uint16_t *acc, float a, int64_t n)
 {
-	const __m256 va = _mm256_set1_ps(a);
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	const __m256 va = _mm256_set1_ps(a), vh = _mm256_set1_ps(kolm_fp16_to_fp32(kolm_fp32_to_fp16(a)));
 	int64_t i = 0;
+	for (; i < np; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(acc + i),
+				 _mm256_cvtps_ph(_mm256_mul_ps(LD(acc + i), vh), _MM_FROUND_TO_NEAREST_INT));
 	for (; i + 8 <= n; i += 8)
 		_mm_storeu_si128((__m128i *)(void *)(acc + i),
 				 _mm256_cvtps_ph(_mm256_mul_ps(LD(acc + i), va), _MM_FROUND_TO_NEAREST_INT));
@@ -1163,12 +1258,44 @@ static float neon_dot_f32(const float *a, const float *b, int64_t n)
 	return dot_tail_f32(a, b, np, n, red);
 }
 
+#undef NEON_DOT4X16
+
+/* h_sum on 4 lanes */
+static inline float32x4_t neon_h_sum(float32x4_t a, float32x4_t b)
+{
+	const uint32x4_t one = vdupq_n_u32(1);
+	const float32x4_t s = vaddq_f32(a, b), bb = vsubq_f32(s, a);
+	const float32x4_t e = vaddq_f32(vsubq_f32(a, vsubq_f32(s, bb)), vsubq_f32(b, bb));
+	const uint32x4_t u = vreinterpretq_u32_f32(s);
+	const float32x4_t z = vdupq_n_f32(0);
+	const uint32x4_t inexact = vorrq_u32(vcltq_f32(e, z), vcgtq_f32(e, z));
+	const uint32x4_t even = vceqq_u32(vandq_u32(u, one), vdupq_n_u32(0));
+	const int32x4_t sx = vreinterpretq_s32_u32(veorq_u32(u, vreinterpretq_u32_f32(e)));
+	const uint32x4_t dir = vorrq_u32(vreinterpretq_u32_s32(vshrq_n_s32(sx, 31)), one);
+	const uint32x4_t odd = vaddq_u32(u, vandq_u32(vandq_u32(inexact, even), dir));
+	return vcvt_f32_f16(vcvt_f16_f32(vreinterpretq_f32_u32(odd)));
+}
+
+/* ref_dot_f16 with acc[8j + q] holding lanes 4q..4q+3 of accumulator j */
 static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
-	NEON_DOT4X16(ld_h4, ld_h4);
-	return dot_tail_f16(a, b, np, n, red);
+	float32x4_t acc[32];
+	for (int r = 0; r < 32; r++)
+		acc[r] = vdupq_n_f32(0);
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	for (int64_t i = 0; i < np; i += EK_H_STEP)
+		for (int r = 0; r < 32; r++)
+			acc[r] = neon_h_sum(vmulq_f32(ld_h4(a + i + 4 * r), ld_h4(b + i + 4 * r)), acc[r]);
+	for (int q = 0; q < 8; q++) {
+		acc[q] = neon_h_sum(acc[q], acc[16 + q]);
+		acc[8 + q] = neon_h_sum(acc[8 + q], acc[24 + q]);
+		acc[q] = neon_h_sum(acc[q], acc[8 + q]);
+	}
+	float t[16];
+	for (int q = 0; q < 4; q++)
+		vst1q_f32(t + 4 * q, neon_h_sum(acc[q], acc[4 + q]));
+	return dot_tail_f16(a, b, np, n, h_reduce(t, 16));
 }
-#undef NEON_DOT4X16
 
 #define NEON_DOT_TB(LA, LB)                                                                    \
 	float32x4_t v0 = vdupq_n_f32(0), v1 = v0, v2 = v0, v3 = v0;                            \
@@ -1289,7 +1416,11 @@ static void neon_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 
 static void neon_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
 {
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	const float ah = kolm_fp16_to_fp32(kolm_fp32_to_fp16(a));
 	int64_t i = 0;
+	for (; i < np; i += 4)
+		st_h4(acc + i, neon_h_sum(vmulq_n_f32(ld_h4(v + i), ah), ld_h4(acc + i)));
 	for (; i + 4 <= n; i += 4)
 		st_h4(acc + i, vfmaq_n_f32(ld_h4(acc + i), ld_h4(v + i), a));
 	for (; i < n; i++)
@@ -1298,7 +1429,11 @@ static void neon_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
 
 static void neon_scale_f16(uint16_t *acc, float a, int64_t n)
 {
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	const float ah = kolm_fp16_to_fp32(kolm_fp32_to_fp16(a));
 	int64_t i = 0;
+	for (; i < np; i += 4)
+		st_h4(acc + i, vmulq_n_f32(ld_h4(acc + i), ah));
 	for (; i + 4 <= n; i += 4)
 		st_h4(acc + i, vmulq_n_f32(ld_h4(acc + i), a));
 	for (; i < n; i++)
@@ -1328,21 +1463,41 @@ static inline int32x4_t dot_i8x32(int8x16_t x0, int8x16_t x1, int8x16_t y0, int8
 #endif
 }
 
+/* x . y as 4 lanes, lane l the sum of products 4l..4l+3 */
+static inline int32x4_t dot_i8x16_c4(int8x16_t x, int8x16_t y)
+{
+#ifdef __ARM_FEATURE_DOTPROD
+	return vdotq_s32(vdupq_n_s32(0), x, y);
+#else
+	const int32x4_t lo = vpaddlq_s16(vmull_s8(vget_low_s8(x), vget_low_s8(y)));
+	const int32x4_t hi = vpaddlq_s16(vmull_s8(vget_high_s8(x), vget_high_s8(y)));
+	return vpaddq_s32(lo, hi);
+#endif
+}
+
+/* ref_dot_q0 with lanes 0-3 in a0, 4-7 in a1 */
+static inline float neon_red8(float32x4_t a0, float32x4_t a1)
+{
+	float t[4];
+	vst1q_f32(t, vaddq_f32(a0, a1));
+	return (t[0] + t[2]) + (t[1] + t[3]);
+}
+
 static float neon_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float32x4_t acc = vdupq_n_f32(0);
+	float32x4_t a0 = vdupq_n_f32(0), a1 = a0;
 	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
 		const float d = h2f(x) * h2f(y);
 		const int8_t *xq = (const int8_t *)(x + 2), *yq = (const int8_t *)(y + 2);
-		const int32x4_t p = dot_i8x32(vld1q_s8(xq), vld1q_s8(xq + 16), vld1q_s8(yq), vld1q_s8(yq + 16));
-		acc = vfmaq_n_f32(acc, vcvtq_f32_s32(p), d);
+		a0 = vfmaq_n_f32(a0, vcvtq_f32_s32(dot_i8x16_c4(vld1q_s8(xq), vld1q_s8(yq))), d);
+		a1 = vfmaq_n_f32(a1, vcvtq_f32_s32(dot_i8x16_c4(vld1q_s8(xq + 16), vld1q_s8(yq + 16))), d);
 	}
-	return vaddvq_f32(acc);
+	return neon_red8(a0, a1);
 }
 
 static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float32x4_t acc = vdupq_n_f32(0);
+	float32x4_t a0 = vdupq_n_f32(0), a1 = a0;
 	const uint8x16_t lo4 = vdupq_n_u8(0x0F);
 	const int8x16_t eight = vdupq_n_s8(8);
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
@@ -1351,11 +1506,12 @@ static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 		const int8x16_t q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(raw, lo4)), eight);
 		const int8x16_t q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(raw, 4)), eight);
 		const int8_t *yq = (const int8_t *)(y + 2);
-		const int32x4_t p = dot_i8x32(q0, q1, vld1q_s8(yq), vld1q_s8(yq + 16));
-		acc = vfmaq_n_f32(acc, vcvtq_f32_s32(p), d);
+		a0 = vfmaq_n_f32(a0, vcvtq_f32_s32(dot_i8x16_c4(q0, vld1q_s8(yq))), d);
+		a1 = vfmaq_n_f32(a1, vcvtq_f32_s32(dot_i8x16_c4(q1, vld1q_s8(yq + 16))), d);
 	}
-	return vaddvq_f32(acc);
+	return neon_red8(a0, a1);
 }
+
 static inline int32x4_t dot_i8x16(int8x16_t x, int8x16_t y)
 {
 #ifdef __ARM_FEATURE_DOTPROD
@@ -1504,16 +1660,24 @@ static void ref_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
 		y[i] = fmaf(kolm_fp16_to_fp32(v[i]), a, y[i]);
 }
 
+/* ggml_vec_mad_f16 / _scale_f16: whole steps in F16 with a rounded to F16,
+ * the rest one F32 operation rounded to F16 */
 static void ref_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
 {
-	for (int64_t i = 0; i < n; i++)
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	const float ah = kolm_fp16_to_fp32(kolm_fp32_to_fp16(a));
+	for (int64_t i = 0; i < np; i++)
+		acc[i] = kolm_fp32_to_fp16(h_sum(kolm_fp16_to_fp32(v[i]) * ah, kolm_fp16_to_fp32(acc[i])));
+	for (int64_t i = np; i < n; i++)
 		acc[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), a, kolm_fp16_to_fp32(acc[i])));
 }
 
 static void ref_scale_f16(uint16_t *acc, float a, int64_t n)
 {
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	const float ah = kolm_fp16_to_fp32(kolm_fp32_to_fp16(a));
 	for (int64_t i = 0; i < n; i++)
-		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * a);
+		acc[i] = kolm_fp32_to_fp16(kolm_fp16_to_fp32(acc[i]) * (i < np ? ah : a));
 }
 
 /* the SIMD kernel `name` when ops->simd, else its scalar reference */

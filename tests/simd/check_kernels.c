@@ -7,7 +7,8 @@
  *   (F16 accumulator steps, F32 += a*F16) and everything that follows
  *   llama.cpp's operation order (F32/F16 dots in ggml_vec_dot's and
  *   tinyBLAS's order, the tiled attention's scores and softmax, SwiGLU) must
- *   agree bit for bit;
+ *   agree bit for bit; the F16 dot and multiply-add must also equal an
+ *   independent binary16 model of llama.cpp's AVX512-FP16 arithmetic;
  * - quantized dots may differ only by float summation order: within 1e-5 of the sum
  *   of |products| from each other and from the exact dot of what the weight
  *   and activation rows hold (2e-3 for Q8_1 activations, whose d*sum is
@@ -42,6 +43,54 @@ static float rnd(void)
 }
 
 static const struct ek_ops SIMD = {.simd = 1}, REF = {.simd = 0};
+
+/* IEEE binary16 rounding of x + y, written independently of the engine's
+ * round-to-odd F32 trick: the double sum scaled to the F16 unit in the
+ * last place and rounded to nearest even, except that a tie the double
+ * sum reached inexactly goes the way its error points.  x, y: values
+ * F16 arithmetic adds (F16 values, or products of two) */
+static double f16_add(double x, double y)
+{
+	const double s = x + y, bb = s - x, e = (x - (s - bb)) + (y - bb);
+	if (s == 0)
+		return s;
+	int ex;
+	frexp(s, &ex);
+	const int ue = ex - 11 < -24 ? -24 : ex - 11; /* subnormals: units of 2^-24 */
+	const double q = ldexp(s, -ue);
+	double r = nearbyint(q);
+	if (fabs(q - trunc(q)) == 0.5 && e != 0)
+		r = e > 0 ? floor(q) + 1 : floor(q);
+	r = ldexp(r, ue);
+	return fabs(r) > 65504 ? copysign(INFINITY, r) : r;
+}
+
+/* ggml_vec_dot_f16 as llama.cpp's AVX512-FP16 build computes it: 128
+ * elements a step into 4 x 32 F16 lanes, (0+2), (1+3), (0+1), the lanes
+ * halved 16, 8, 4, 2, 1, the rest added in double */
+static float f16_dot_oracle(const uint16_t *a, const uint16_t *b, int n)
+{
+	double acc[4][32] = {{0}};
+	const int np = n & ~127;
+	for (int i = 0; i < np; i += 128)
+		for (int j = 0; j < 4; j++)
+			for (int l = 0; l < 32; l++) {
+				const int k = i + 32 * j + l;
+				acc[j][l] = f16_add((double)kolm_fp16_to_fp32(a[k]) * kolm_fp16_to_fp32(b[k]), acc[j][l]);
+			}
+	for (int l = 0; l < 32; l++) {
+		acc[0][l] = f16_add(acc[0][l], acc[2][l]);
+		acc[1][l] = f16_add(acc[1][l], acc[3][l]);
+		acc[0][l] = f16_add(acc[0][l], acc[1][l]);
+	}
+	for (int w = 16; w >= 1; w /= 2)
+		for (int l = 0; l < w; l++)
+			acc[0][l] = f16_add(acc[0][l], acc[0][l + w]);
+	double s = acc[0][0];
+	for (int i = np; i < n; i++)
+		s += (double)kolm_fp16_to_fp32(a[i]) * kolm_fp16_to_fp32(b[i]);
+	return (float)s;
+}
 
 /* every weight type the engine dots, at lengths its blocks allow */
 static void check_dots(void)
@@ -123,7 +172,11 @@ static void check_dots(void)
 			/* the reference is exact up to float rounding, except that a Q8_1
 			 * block carries d*sum(qs) rounded to F16 (as ggml's does) */
 			snprintf(what, sizeof what, "dot %s vs exact", kolm_type_name(ty));
-			expect(fabs((double)r - exact) <= (act == EK_ACT_Q8_1 ? 2e-3 : 1e-5) * mag, what, n);
+			/* F16 rows sum in F16 (f16_dot_oracle, checked exactly below):
+			 * each of the n/128 + 7 additions a lane sees may be off by
+			 * half a unit of 2^-10 */
+			const double tol = ty == KOLM_T_F16 ? ldexp(n / 128 + 7, -11) : act == EK_ACT_Q8_1 ? 2e-3 : 1e-5;
+			expect(fabs((double)r - exact) <= tol * mag, what, n);
 		}
 	}
 }
@@ -151,7 +204,7 @@ static void check_vectors(void)
 		}
 		const float d32 = ek_dot_f32(&SIMD, a, b, n), d16 = ek_dot_f16(&SIMD, h, g, n);
 		expect(fabs(d32 - e32) <= 1e-6 * m32 + 1e-30, "dot_f32", n);
-		expect(fabs(d16 - e16) <= 1e-6 * m16 + 1e-30, "dot_f16", n);
+		expect(d16 == f16_dot_oracle(h, g, n), "dot_f16 = binary16 arithmetic", n);
 		expect(d32 == ek_dot_f32(&REF, a, b, n), "dot_f32 bit for bit", n);
 		expect(d16 == ek_dot_f16(&REF, h, g, n), "dot_f16 bit for bit", n);
 		if (n % 16 == 0) {
@@ -206,12 +259,32 @@ static void check_vectors(void)
 			ek_scale_f16(&REF, acc1, 0.93f, n);
 			expect(memcmp(acc0, acc1, (size_t)n * 2) == 0, "scale_f16 bit for bit", n);
 		}
-		/* the formula itself, against libm's correctly rounded fmaf */
+		/* the formula itself: whole steps of 128 in binary16 with a
+		 * rounded to F16, the rest libm's correctly rounded fmaf */
+		const float ah = kolm_fp16_to_fp32(kolm_fp32_to_fp16(0.61f));
 		for (int i = 0; i < n; i++)
-			want[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(h[i]), 0.61f, kolm_fp16_to_fp32(acc0[i])));
+			want[i] = kolm_fp32_to_fp16(
+				i < (n & ~127) ? (float)f16_add((double)kolm_fp16_to_fp32(h[i]) * ah, kolm_fp16_to_fp32(acc0[i]))
+					       : fmaf(kolm_fp16_to_fp32(h[i]), 0.61f, kolm_fp16_to_fp32(acc0[i])));
 		ek_mad_f16(&SIMD, acc0, h, 0.61f, n);
-		expect(memcmp(acc0, want, (size_t)n * 2) == 0, "mad_f16 = f16(fma(v, a, acc))", n);
+		expect(memcmp(acc0, want, (size_t)n * 2) == 0, "mad_f16 = llama.cpp's formula", n);
 	}
+}
+
+/* A sum that double rounding gets wrong: lane 0 holds 1 + 2^-10 and adds
+ * (1 + 2^-10)(1 - 2^-10) 2^-11 = 2^-11 - 2^-31.  F32 rounds the sum to
+ * the F16 tie 1 + 2^-10 + 2^-11, which ties-to-even would take up to
+ * 1 + 2^-9; the exact sum is below the tie, so binary16 gives 1 + 2^-10. */
+static void check_f16_rounding(void)
+{
+	static uint16_t a[256], b[256];
+	a[0] = a[128] = kolm_fp32_to_fp16(1.0f + 0x1p-10f);
+	b[0] = kolm_fp32_to_fp16(1.0f);
+	b[128] = kolm_fp32_to_fp16((1.0f - 0x1p-10f) * 0x1p-11f);
+	const float want = 1.0f + 0x1p-10f;
+	expect(ek_dot_f16(&SIMD, a, b, 256) == want, "dot_f16 rounds each sum once", 256);
+	expect(ek_dot_f16(&REF, a, b, 256) == want, "dot_f16 rounds each sum once (scalar)", 256);
+	expect(f16_dot_oracle(a, b, 256) == want, "binary16 oracle rounds each sum once", 256);
 }
 
 int main(void)
@@ -222,6 +295,7 @@ int main(void)
 	}
 	check_dots();
 	check_vectors();
+	check_f16_rounding();
 	printf("check_kernels (%s): %d of %d checks passed\n", ek_simd_name(), checks - fails, checks);
 	return fails ? 1 : 0;
 }
