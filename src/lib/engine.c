@@ -468,7 +468,8 @@ struct mm_job {
 	size_t abytes;
 	int act;
 	int nb;
-	int tb;                 /* F32/F16 rows in tinyBLAS's order */
+	/* ek_dot, or the order of llama.cpp's kernel for these rows */
+	float (*dot)(const struct ek_ops *, int, const void *, const void *, int64_t, float *);
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
 	int64_t next;           /* next row chunk to take (atomic) */
@@ -509,31 +510,37 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 	}
 	if (j->nb == 1) {
 		for (int64_t r = r0; r < r1; r++)
-			j->y[r] = (j->tb ? ek_dot_tb : ek_dot)(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa,
-							      w->n_in, scr);
+			j->y[r] = j->dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, scr);
 		return;
 	}
 	for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
 		const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
 		for (int b = 0; b < j->nb; b++)
 			for (int64_t r = rt; r < re; r++)
-				j->y[b * j->ldy + r] =
-					(j->tb ? ek_dot_tb : ek_dot)(ops, w->type, w->data + (uint64_t)r * w->row_bytes,
-								     j->xa + b * j->abytes, w->n_in, scr);
+				j->y[b * j->ldy + r] = j->dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes,
+							      j->xa + b * j->abytes, w->n_in, scr);
 	}
 }
 
 /* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart.  n_llama: the
- * rows llama.cpp's matmul has here (its micro-batch, or its outputs): from
- * 2 on, F32/F16 weights go through llamafile's tinyBLAS, which sums in
- * another order than ggml_vec_dot when k % 16 == 0 and rows % 4 == 0. */
+ * rows llama.cpp's matmul has here (its micro-batch, or its outputs).  The
+ * summation order follows the kernel llama.cpp's x86 build picks:
+ * - Q4_0 weights with a multiple of 8 rows are repacked (q4_0_8x8), and
+ *   their gemm and gemv sum block by block;
+ * - from 2 rows on, F32/F16 weights go through llamafile's tinyBLAS, which
+ *   sums in another order than ggml_vec_dot when k % 16 == 0 and
+ *   rows % 4 == 0;
+ * - everything else: ggml_vec_dot (tinyBLAS_Q0 sums Q8_0/Q4_0 as it does). */
 static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
 		   float *y, int64_t ldy)
 {
-	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
+	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy, .dot = ek_dot};
 	j.act = ek_act_for(w->type);
-	j.tb = n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
-	       w->n_out % 4 == 0;
+	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0)
+		j.dot = ek_dot_x8;
+	else if (n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
+		 w->n_out % 4 == 0)
+		j.dot = ek_dot_tb;
 	int mk = j.act == EK_ACT_DEQ ? EK_ACT_F32 : j.act;
 	j.abytes = ek_act_bytes(mk, w->n_in);
 	for (int b = 0; b < nb; b++)

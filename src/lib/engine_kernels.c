@@ -380,6 +380,22 @@ static float ref_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return ref_dot_q0(x, 34, y, n, 0);
 }
 
+/* ggml_gemv/gemm_q4_0_8x8_q8_0, the x86 kernels for Q4_0 weights llama.cpp
+ * repacks (rows in groups of 8): one accumulator, each block's whole
+ * integer sum fused-multiply-added with d_w * d_a, no lanes */
+static float ref_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float acc = 0;
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const int8_t *yq = (const int8_t *)(y + 2);
+		int si = 0;
+		for (int j = 0; j < 16; j++)
+			si += ((x[2 + j] & 0x0f) - 8) * yq[j] + ((x[2 + j] >> 4) - 8) * yq[j + 16];
+		acc = fmaf((float)si, h2f(x) * h2f(y), acc);
+	}
+	return acc;
+}
+
 static float ref_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	return ref_dot_q0(x, 18, y, n, 1);
@@ -820,6 +836,59 @@ AVX2 static float avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(q, qy)), acc);
 	}
 	return hsum8(acc);
+}
+
+/* Q4_0 block (x) . Q8_0 block (y) as 8 int32 lanes of 4-product sums */
+AVX2 static inline __m256i dot_q4_0_blk(const uint8_t *x, const uint8_t *y)
+{
+	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2));
+	__m256i q = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+	q = _mm256_sub_epi8(_mm256_and_si256(q, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+	return dot_i8(q, _mm256_loadu_si256((const __m256i *)(const void *)(y + 2)));
+}
+
+/* acc = fma(f[l], d[l], acc) for the 4 lanes l of f and d, in lane order */
+AVX2 static inline __m128 fma4_ss(__m128 f, __m128 d, __m128 acc)
+{
+	acc = _mm_fmadd_ss(f, d, acc);
+	acc = _mm_fmadd_ss(_mm_movehdup_ps(f), _mm_movehdup_ps(d), acc);
+	acc = _mm_fmadd_ss(_mm_movehl_ps(f, f), _mm_movehl_ps(d, d), acc);
+	return _mm_fmadd_ss(_mm_shuffle_ps(f, f, 3), _mm_shuffle_ps(d, d, 3), acc);
+}
+
+/* the F16 at p, for _mm_setr_epi16 */
+static inline short h16(const uint8_t *p)
+{
+	return (short)(p[0] | (p[1] << 8));
+}
+
+/* ref_dot_q4_0_x8, eight blocks at a time, all in registers: their integer
+ * sums by one transposing hadd tree, their d_w * d_a as one vector, then
+ * the fused multiply-adds one block after the other */
+AVX2 static float avx2_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	__m128 acc = _mm_setzero_ps();
+	const int64_t nb = n / 32;
+	int64_t b = 0;
+	for (; b + 8 <= nb; b += 8, x += 8 * 18, y += 8 * 34) {
+#define BLK(k) dot_q4_0_blk(x + 18 * (k), y + 34 * (k))
+		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(BLK(0), BLK(1)), _mm256_hadd_epi32(BLK(2), BLK(3)));
+		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(BLK(4), BLK(5)), _mm256_hadd_epi32(BLK(6), BLK(7)));
+#undef BLK
+		/* lane k: block k's sum (halves 0-3 / 4-7 of each block added) */
+		const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+								     _mm256_permute2x128_si256(h0, h1, 0x31)));
+		const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16(h16(x), h16(x + 18), h16(x + 36), h16(x + 54), h16(x + 72),
+								 h16(x + 90), h16(x + 108), h16(x + 126)));
+		const __m256 da = _mm256_cvtph_ps(_mm_setr_epi16(h16(y), h16(y + 34), h16(y + 68), h16(y + 102),
+								 h16(y + 136), h16(y + 170), h16(y + 204), h16(y + 238)));
+		const __m256 d = _mm256_mul_ps(dw, da);
+		acc = fma4_ss(_mm256_castps256_ps128(f), _mm256_castps256_ps128(d), acc);
+		acc = fma4_ss(_mm256_extractf128_ps(f, 1), _mm256_extractf128_ps(d, 1), acc);
+	}
+	for (; b < nb; b++, x += 18, y += 34)
+		acc = _mm_fmadd_ss(_mm_set_ss((float)hsum8i(dot_q4_0_blk(x, y))), _mm_set_ss(h2f_c(x) * h2f_c(y)), acc);
+	return _mm_cvtss_f32(acc);
 }
 
 /* 16 lanes as lo (0-7) and hi (8-15): _mm512_reduce_add_ps's tree */
@@ -1512,6 +1581,22 @@ static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return neon_red8(a0, a1);
 }
 
+static float neon_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float acc = 0;
+	const uint8x16_t lo4 = vdupq_n_u8(0x0F);
+	const int8x16_t eight = vdupq_n_s8(8);
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const uint8x16_t raw = vld1q_u8(x + 2);
+		const int8x16_t q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(raw, lo4)), eight);
+		const int8x16_t q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(raw, 4)), eight);
+		const int8_t *yq = (const int8_t *)(y + 2);
+		const int32x4_t p = vaddq_s32(dot_i8x16_c4(q0, vld1q_s8(yq)), dot_i8x16_c4(q1, vld1q_s8(yq + 16)));
+		acc = fmaf((float)vaddvq_s32(p), h2f(x) * h2f(y), acc);
+	}
+	return acc;
+}
+
 static inline int32x4_t dot_i8x16(int8x16_t x, int8x16_t y)
 {
 #ifdef __ARM_FEATURE_DOTPROD
@@ -1734,6 +1819,13 @@ float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *
 		return PICK(dot_f32_tb)(w, xa, n);
 	if (wtype == KOLM_T_F16)
 		return PICK(dot_f16_tb)(w, xa, n);
+	return ek_dot(ops, wtype, w, xa, n, scratch);
+}
+
+float ek_dot_x8(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n, float *scratch)
+{
+	if (wtype == KOLM_T_Q4_0)
+		return PICK(dot_q4_0_x8)(w, xa, n);
 	return ek_dot(ops, wtype, w, xa, n, scratch);
 }
 
