@@ -525,8 +525,8 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 /* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart.  n_llama: the
  * rows llama.cpp's matmul has here (its micro-batch, or its outputs).  The
  * summation order follows the kernel llama.cpp's x86 build picks:
- * - Q4_0 weights with a multiple of 8 rows are repacked (q4_0_8x8), and
- *   their gemm and gemv sum block by block;
+ * - Q4_0 and IQ4_NL weights with a multiple of 8 rows are repacked
+ *   (q4_0_8x8, iq4_nl_8x8), and their gemm and gemv sum block by block;
  * - from 2 rows on, F32/F16 weights go through llamafile's tinyBLAS, which
  *   sums in another order than ggml_vec_dot when k % 16 == 0 and
  *   rows % 4 == 0;
@@ -536,7 +536,7 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 {
 	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy, .dot = ek_dot};
 	j.act = ek_act_for(w->type);
-	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0)
+	if ((w->type == KOLM_T_Q4_0 || w->type == KOLM_T_IQ4_NL) && w->n_out % 8 == 0)
 		j.dot = ek_dot_x8;
 	else if (n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
 		 w->n_out % 4 == 0)

@@ -44,8 +44,8 @@ float ek_dot(const struct ek_ops *ops, int wtype, const void *w, const void *xa,
 float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
 		float *scratch);
 /* ek_dot in the order of the x86 kernels llama.cpp runs on weights it
- * repacks (Q4_0 with a multiple of 8 rows: one accumulator, a fused
- * multiply-add per block; other types: ek_dot). */
+ * repacks (Q4_0 and IQ4_NL with a multiple of 8 rows: one accumulator, a
+ * fused multiply-add per block; other types: ek_dot). */
 float ek_dot_x8(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
 		float *scratch);
 /* F32 and F16 dots in ggml_vec_dot_f32 / _f16's order, and the F16-KV

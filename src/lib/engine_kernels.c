@@ -380,17 +380,21 @@ static float ref_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return ref_dot_q0(x, 34, y, n, 0);
 }
 
-/* ggml_gemv/gemm_q4_0_8x8_q8_0, the x86 kernels for Q4_0 weights llama.cpp
- * repacks (rows in groups of 8): one accumulator, each block's whole
- * integer sum fused-multiply-added with d_w * d_a, no lanes */
-static float ref_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n)
+/* ggml_gemv/gemm_q4_0_8x8_q8_0 and _iq4_nl_8x8_q8_0, the x86 kernels for
+ * the Q4_0 and IQ4_NL weights llama.cpp repacks (rows in groups of 8):
+ * one accumulator, each block's whole integer sum fused-multiply-added with
+ * d_w * d_a, no lanes.  lut: the value of each nibble (element j of a
+ * block is byte j's low nibble, element j + 16 its high one). */
+static const int8_t q4_0_values[16] = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
+
+static float ref_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut)
 {
 	float acc = 0;
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
 		const int8_t *yq = (const int8_t *)(y + 2);
 		int si = 0;
 		for (int j = 0; j < 16; j++)
-			si += ((x[2 + j] & 0x0f) - 8) * yq[j] + ((x[2 + j] >> 4) - 8) * yq[j + 16];
+			si += lut[x[2 + j] & 0x0f] * yq[j] + lut[x[2 + j] >> 4] * yq[j + 16];
 		acc = fmaf((float)si, h2f(x) * h2f(y), acc);
 	}
 	return acc;
@@ -838,12 +842,13 @@ AVX2 static float avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return hsum8(acc);
 }
 
-/* Q4_0 block (x) . Q8_0 block (y) as 8 int32 lanes of 4-product sums */
-AVX2 static inline __m256i dot_q4_0_blk(const uint8_t *x, const uint8_t *y)
+/* a 4-bit block (x) whose nibbles index `table` (ref_dot_nl_x8) . a Q8_0
+ * block (y), as 8 int32 lanes of 4-product sums */
+AVX2 static inline __m256i dot_nl_blk(const uint8_t *x, const uint8_t *y, __m128i table)
 {
-	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2));
-	__m256i q = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
-	q = _mm256_sub_epi8(_mm256_and_si256(q, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2)), m4 = _mm_set1_epi8(0x0F);
+	const __m256i q = _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
+					   _mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
 	return dot_i8(q, _mm256_loadu_si256((const __m256i *)(const void *)(y + 2)));
 }
 
@@ -862,16 +867,17 @@ static inline short h16(const uint8_t *p)
 	return (short)(p[0] | (p[1] << 8));
 }
 
-/* ref_dot_q4_0_x8, eight blocks at a time, all in registers: their integer
+/* ref_dot_nl_x8, eight blocks at a time, all in registers: their integer
  * sums by one transposing hadd tree, their d_w * d_a as one vector, then
  * the fused multiply-adds one block after the other */
-AVX2 static float avx2_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n)
+AVX2 static float avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut)
 {
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut);
 	__m128 acc = _mm_setzero_ps();
 	const int64_t nb = n / 32;
 	int64_t b = 0;
 	for (; b + 8 <= nb; b += 8, x += 8 * 18, y += 8 * 34) {
-#define BLK(k) dot_q4_0_blk(x + 18 * (k), y + 34 * (k))
+#define BLK(k) dot_nl_blk(x + 18 * (k), y + 34 * (k), table)
 		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(BLK(0), BLK(1)), _mm256_hadd_epi32(BLK(2), BLK(3)));
 		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(BLK(4), BLK(5)), _mm256_hadd_epi32(BLK(6), BLK(7)));
 #undef BLK
@@ -887,7 +893,7 @@ AVX2 static float avx2_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n
 		acc = fma4_ss(_mm256_extractf128_ps(f, 1), _mm256_extractf128_ps(d, 1), acc);
 	}
 	for (; b < nb; b++, x += 18, y += 34)
-		acc = _mm_fmadd_ss(_mm_set_ss((float)hsum8i(dot_q4_0_blk(x, y))), _mm_set_ss(h2f_c(x) * h2f_c(y)), acc);
+		acc = _mm_fmadd_ss(_mm_set_ss((float)hsum8i(dot_nl_blk(x, y, table))), _mm_set_ss(h2f_c(x) * h2f_c(y)), acc);
 	return _mm_cvtss_f32(acc);
 }
 
@@ -1581,15 +1587,14 @@ static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return neon_red8(a0, a1);
 }
 
-static float neon_dot_q4_0_x8(const uint8_t *x, const uint8_t *y, int64_t n)
+static float neon_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut)
 {
 	float acc = 0;
-	const uint8x16_t lo4 = vdupq_n_u8(0x0F);
-	const int8x16_t eight = vdupq_n_s8(8);
+	const int8x16_t table = vld1q_s8(lut);
+	const uint8x16_t m4 = vdupq_n_u8(0x0F);
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
 		const uint8x16_t raw = vld1q_u8(x + 2);
-		const int8x16_t q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(raw, lo4)), eight);
-		const int8x16_t q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(raw, 4)), eight);
+		const int8x16_t q0 = vqtbl1q_s8(table, vandq_u8(raw, m4)), q1 = vqtbl1q_s8(table, vshrq_n_u8(raw, 4));
 		const int8_t *yq = (const int8_t *)(y + 2);
 		const int32x4_t p = vaddq_s32(dot_i8x16_c4(q0, vld1q_s8(yq)), dot_i8x16_c4(q1, vld1q_s8(yq + 16)));
 		acc = fmaf((float)vaddvq_s32(p), h2f(x) * h2f(y), acc);
@@ -1825,7 +1830,9 @@ float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *
 float ek_dot_x8(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n, float *scratch)
 {
 	if (wtype == KOLM_T_Q4_0)
-		return PICK(dot_q4_0_x8)(w, xa, n);
+		return PICK(dot_nl_x8)(w, xa, n, q4_0_values);
+	if (wtype == KOLM_T_IQ4_NL)
+		return PICK(dot_nl_x8)(w, xa, n, kvalues_iq4nl);
 	return ek_dot(ops, wtype, w, xa, n, scratch);
 }
 

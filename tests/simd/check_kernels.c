@@ -9,8 +9,8 @@
  *   tinyBLAS's order, the tiled attention's scores and softmax, SwiGLU) must
  *   agree bit for bit; the F16 dot and multiply-add must also equal an
  *   independent binary16 model of llama.cpp's AVX512-FP16 arithmetic;
- * - Q8_0 and Q4_0 dots (ggml_vec_dot's lanes, and the repacked kernels'
- *   block order) must agree bit for bit too; other quantized dots may differ
+ * - Q8_0 and Q4_0 dots (ggml_vec_dot's lanes) and Q4_0 / IQ4_NL dots in
+ *   the repacked kernels' block order must agree bit for bit too; other quantized dots may differ
  *   only by float summation order: within 1e-5 of the sum of |products|
  *   from each other and from the exact dot of what the weight and
  *   activation rows hold (2e-3 for Q8_1 activations, whose d*sum is stored
@@ -171,10 +171,12 @@ static void check_dots(void)
 				expect(s == r, what, n);
 			else
 				expect(fabs((double)s - r) <= 1e-5 * mag, what, n);
-			if (ty == KOLM_T_Q4_0) { /* and in the repacked kernels' order */
+			if (ty == KOLM_T_Q4_0 || ty == KOLM_T_IQ4_NL) { /* and in the repacked kernels' order */
 				const float s8 = ek_dot_x8(&SIMD, ty, q, a0, n, scr), r8 = ek_dot_x8(&REF, ty, q, a1, n, scr);
-				expect(s8 == r8, "dot Q4_0 x8 simd vs scalar", n);
-				expect(fabs((double)r8 - exact) <= 1e-5 * mag, "dot Q4_0 x8 vs exact", n);
+				snprintf(what, sizeof what, "dot %s x8 simd vs scalar", kolm_type_name(ty));
+				expect(s8 == r8, what, n);
+				snprintf(what, sizeof what, "dot %s x8 vs exact", kolm_type_name(ty));
+				expect(fabs((double)r8 - exact) <= 1e-5 * mag, what, n);
 			}
 			/* the reference is exact up to float rounding, except that a Q8_1
 			 * block carries d*sum(qs) rounded to F16 (as ggml's does) */
