@@ -12,8 +12,9 @@
  *                        f32 d, qs, and the sum of every 16 qs)
  *   anything else        the weight row is dequantized and dotted in F32
  * Every kernel has a scalar reference; the AVX2 (chosen at run time) and NEON
- * versions compute the same integer sums and differ only in float summation
- * order (tests/simd/check_kernels.c). */
+ * versions compute the same integer sums, and the F32, F16, Q8_0, Q4_0 and
+ * IQ4_NL dots also the same float steps, so they give the same bits; the
+ * others differ only in float summation order (tests/simd/check_kernels.c). */
 #ifndef KOLM_ENGINE_INTERNAL_H
 #define KOLM_ENGINE_INTERNAL_H
 
@@ -48,8 +49,9 @@ float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *
  * fused multiply-add per block; other types: ek_dot). */
 float ek_dot_x8(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
 		float *scratch);
-/* F32 and F16 dots in ggml_vec_dot_f32 / _f16's order, and the F16-KV
- * helpers used by attention. */
+/* F32 and F16 dots as ggml_vec_dot_f32 / _f16 compute them (the F16 one
+ * in F16 arithmetic, engine_kernels.c), and the F16-KV helpers used by
+ * attention. */
 float ek_dot_f32(const struct ek_ops *ops, const float *a, const float *b, int64_t n);
 float ek_dot_f16(const struct ek_ops *ops, const uint16_t *a, const uint16_t *b, int64_t n);
 /* y[i] = fma(f16(v[i]), a, y[i]) */
@@ -64,8 +66,11 @@ double ek_softmax16(const struct ek_ops *ops, float *p, const float *s, float m,
  * fused multiply-add at a time (the tiled flash attention's simd_gemm). */
 void ek_kq_seq(const struct ek_ops *ops, const float *q, const float *kt, int64_t ld, int hd, int nc, float *s);
 /* F16 accumulators, rounded once per element and step (llama.cpp's
- * ggml_vec_mad_f16 / ggml_vec_scale_f16); SIMD and scalar agree bit for bit:
- *   acc[i] = f16(fma(f16(v[i]), a, acc[i]))     acc[i] = f16(acc[i] * a) */
+ * ggml_vec_mad_f16 / ggml_vec_scale_f16); SIMD and scalar agree bit for bit.
+ * Whole steps of 128 elements in F16 arithmetic, with a rounded to F16:
+ *   acc[i] = f16(v[i] * f16(a) + acc[i])        acc[i] = f16(acc[i] * f16(a))
+ * the rest in F32, rounded to F16:
+ *   acc[i] = f16(fma(v[i], a, acc[i]))          acc[i] = f16(acc[i] * a) */
 void ek_mad_f16(const struct ek_ops *ops, uint16_t *acc, const uint16_t *v, float a, int64_t n);
 void ek_scale_f16(const struct ek_ops *ops, uint16_t *acc, float a, int64_t n);
 void ek_to_f16(const float *x, uint16_t *y, int64_t n);

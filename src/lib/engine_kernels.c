@@ -3,12 +3,14 @@
  * scalar reference dots for every weight type, and AVX2 (x86-64, chosen at
  * run time) and NEON (AArch64) versions of the hot ones (F32, F16, Q8_0,
  * Q4_0, K-quants, IQ4, activation quantization, SwiGLU, the attention
- * helpers).  The F32/F16 dots, SwiGLU and attention helpers follow llama.cpp's
- * AVX-512 operation order in every ISA and are bit-identical, as are the
+ * helpers).  The F32/F16/Q8_0/Q4_0/IQ4_NL dots, SwiGLU and attention
+ * helpers follow the operation order of llama.cpp's AVX-512 (and
+ * AVX512-FP16) build in every ISA and are bit-identical, as are the
  * element-wise kernels (activation quantization, F16 accumulators); the
- * quantized dots sum exactly the same integer products per block and differ
- * only in the order of the float accumulation (tests/unit/test_engine.c,
- * tests/simd/check_kernels.c, which also runs under qemu-aarch64). */
+ * other quantized dots sum exactly the same integer products per block and
+ * differ only in the order of the float accumulation
+ * (tests/unit/test_engine.c, tests/simd/check_kernels.c, which also runs
+ * under qemu-aarch64). */
 #include <math.h>
 #include <string.h>
 
@@ -172,12 +174,13 @@ static inline float h_reduce(float *t, int w)
 
 /* ---- llama.cpp's summation orders --------------------------------------
  * The goldens come from llama.cpp's AVX-512 CPU build.  kolm reproduces,
- * in every ISA, the order in which that build sums F32/F16 products, so an
- * F32 model gives llama.cpp's bits (tests/unit/test_engine.c):
- *  - ggml_vec_dot_f32 / _f16 (decode, and rows tinyBLAS does not take):
- *    four 16-lane fused accumulators over 64-element steps, added pairwise,
- *    reduced the way GCC's _mm512_reduce_add_ps does, then the tail: F32 in
- *    float with the product rounded first, F16 in double;
+ * in every ISA, the order in which that build sums F32/F16 products
+ * (tests/unit/test_engine.c):
+ *  - ggml_vec_dot_f32 (decode, and rows tinyBLAS does not take): four
+ *    16-lane fused accumulators over 64-element steps, added pairwise,
+ *    reduced the way GCC's _mm512_reduce_add_ps does, then the tail in
+ *    float with the product rounded first;
+ *  - ggml_vec_dot_f16: in F16 arithmetic (above);
  *  - llamafile's tinyBLAS (F32/F16 weights in a prompt batch, k % 16 == 0,
  *    rows % 4 == 0): one 16-lane fused accumulator, the same reduction.
  * The AVX2 kernels hold 16 lanes in two registers, NEON in four. */
