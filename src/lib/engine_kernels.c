@@ -1354,6 +1354,36 @@ static inline float32x4_t neon_h_sum(float32x4_t a, float32x4_t b)
 	return vcvt_f32_f16(vcvt_f16_f32(vreinterpretq_f32_u32(odd)));
 }
 
+#ifdef __ARM_FEATURE_FP16_VECTOR_ARITHMETIC
+/* ARMv8.2 FP16 arithmetic (a Pi 5, Apple silicon): vfmaq_f16 and vaddq_f16
+ * are binary16 with one rounding, so ref_dot_f16's steps run natively;
+ * acc[4j + q] holds lanes 8q..8q+7 of accumulator j */
+static inline float16x8_t ld_h8(const uint16_t *p)
+{
+	return vld1q_f16((const float16_t *)(const void *)p);
+}
+
+static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	float16x8_t acc[16];
+	for (int r = 0; r < 16; r++)
+		acc[r] = vdupq_n_f16(0);
+	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
+	for (int64_t i = 0; i < np; i += EK_H_STEP)
+		for (int r = 0; r < 16; r++)
+			acc[r] = vfmaq_f16(acc[r], ld_h8(a + i + 8 * r), ld_h8(b + i + 8 * r));
+	for (int q = 0; q < 4; q++) {
+		acc[q] = vaddq_f16(acc[q], acc[8 + q]);
+		acc[4 + q] = vaddq_f16(acc[4 + q], acc[12 + q]);
+		acc[q] = vaddq_f16(acc[q], acc[4 + q]);
+	}
+	const float16x8_t u = vaddq_f16(vaddq_f16(acc[0], acc[2]), vaddq_f16(acc[1], acc[3]));
+	float t[8];
+	vst1q_f32(t, vcvt_f32_f16(vget_low_f16(u)));
+	vst1q_f32(t + 4, vcvt_f32_f16(vget_high_f16(u)));
+	return dot_tail_f16(a, b, np, n, h_reduce(t, 8));
+}
+#else
 /* ref_dot_f16 with acc[8j + q] holding lanes 4q..4q+3 of accumulator j */
 static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 {
@@ -1374,6 +1404,7 @@ static float neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 		vst1q_f32(t + 4 * q, neon_h_sum(acc[q], acc[4 + q]));
 	return dot_tail_f16(a, b, np, n, h_reduce(t, 16));
 }
+#endif
 
 #define NEON_DOT_TB(LA, LB)                                                                    \
 	float32x4_t v0 = vdupq_n_f32(0), v1 = v0, v2 = v0, v3 = v0;                            \
@@ -1497,8 +1528,14 @@ static void neon_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n)
 	const int64_t np = n & ~(int64_t)(EK_H_STEP - 1);
 	const float ah = kolm_fp16_to_fp32(kolm_fp32_to_fp16(a));
 	int64_t i = 0;
+#ifdef __ARM_FEATURE_FP16_VECTOR_ARITHMETIC
+	const float16x8_t vh = vdupq_n_f16((float16_t)ah);
+	for (; i < np; i += 8)
+		vst1q_f16((float16_t *)(void *)(acc + i), vfmaq_f16(ld_h8(acc + i), ld_h8(v + i), vh));
+#else
 	for (; i < np; i += 4)
 		st_h4(acc + i, neon_h_sum(vmulq_n_f32(ld_h4(v + i), ah), ld_h4(acc + i)));
+#endif
 	for (; i + 4 <= n; i += 4)
 		st_h4(acc + i, vfmaq_n_f32(ld_h4(acc + i), ld_h4(v + i), a));
 	for (; i < n; i++)

@@ -2,8 +2,8 @@
 # Build tests/simd/check_kernels.c for this machine and run it (its AVX2 or
 # NEON kernels against the scalar reference).  On x86-64 also build it for
 # AArch64 with the Debian cross compiler and run it under qemu-user, plain
-# NEON and with the dot-product extension, so the kernels a Raspberry Pi
-# runs are checked here too (scripts/install-deps.sh installs
+# NEON, with the dot-product extension, and with that and FP16 arithmetic,
+# so the kernels a Raspberry Pi runs are checked here too (scripts/install-deps.sh installs
 # gcc-aarch64-linux-gnu and qemu-user-static).  Usage: run.sh BUILD_DIR
 set -eu
 cd "$(dirname "$0")/../.."
@@ -29,3 +29,7 @@ qemu-aarch64-static "$B/simd/check_kernels-aarch64"
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $FLAGS -march=armv8.2-a+dotprod -static -o "$B/simd/check_kernels-aarch64-dotprod" $SRC -lm -pthread
 qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-dotprod"
+# and with ARMv8.2 FP16 arithmetic (a Pi 5), where the F16 kernels run natively
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $FLAGS -march=armv8.2-a+fp16+dotprod -static -o "$B/simd/check_kernels-aarch64-fp16" $SRC -lm -pthread
+qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-fp16"
