@@ -513,6 +513,18 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			j->y[r] = j->dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, scr);
 		return;
 	}
+	if (j->dot == ek_dot_x8) { /* a row against 8 activation rows at a time */
+		for (int64_t r = r0; r < r1; r++)
+			for (int b = 0; b < j->nb; b += 8) {
+				float o[8];
+				const int nc = j->nb - b < 8 ? j->nb - b : 8;
+				ek_dot_x8_cols(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa + b * j->abytes,
+					       j->abytes, nc, w->n_in, scr, o);
+				for (int c = 0; c < nc; c++)
+					j->y[(b + c) * j->ldy + r] = o[c];
+			}
+		return;
+	}
 	for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
 		const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
 		for (int b = 0; b < j->nb; b++)

@@ -49,6 +49,10 @@ float ek_dot_tb(const struct ek_ops *ops, int wtype, const void *w, const void *
  * fused multiply-add per block; other types: ek_dot). */
 float ek_dot_x8(const struct ek_ops *ops, int wtype, const void *w, const void *xa, int64_t n,
 		float *scratch);
+/* out[c] = ek_dot_x8 of one row with the ncols activation rows at xa,
+ * abytes apart (faster for ncols == 8 in a prompt batch). */
+void ek_dot_x8_cols(const struct ek_ops *ops, int wtype, const void *w, const void *xa, size_t abytes, int ncols,
+		    int64_t n, float *scratch, float *out);
 /* F32 and F16 dots as ggml_vec_dot_f32 / _f16 compute them (the F16 one
  * in F16 arithmetic, engine_kernels.c), and the F16-KV helpers used by
  * attention. */

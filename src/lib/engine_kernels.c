@@ -900,6 +900,38 @@ AVX2 static float avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, 
 	return _mm_cvtss_f32(acc);
 }
 
+/* ref_dot_nl_x8 of one row against 8 activation rows ys bytes apart (a
+ * prompt batch): each weight block is decoded once, the 8 columns' block
+ * sums come out of one hadd tree, and their 8 fused multiply-add chains
+ * are the lanes of one vector, each still one rounding per block */
+AVX2 static void avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
+				      float *out)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut), m4 = _mm_set1_epi8(0x0F);
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2));
+		const __m256i q = _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
+						   _mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
+		const __m256i ax = _mm256_sign_epi8(q, q);
+#define COL(c)                                                                                              \
+	_mm256_madd_epi16(_mm256_maddubs_epi16(                                                             \
+				  ax, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(y + (c) * ys + 2)), q)), \
+			  ones)
+		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(COL(0), COL(1)), _mm256_hadd_epi32(COL(2), COL(3)));
+		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(COL(4), COL(5)), _mm256_hadd_epi32(COL(6), COL(7)));
+#undef COL
+		const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+								     _mm256_permute2x128_si256(h0, h1, 0x31)));
+		const __m256 da = _mm256_cvtph_ps(_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys),
+								 h16(y + 4 * ys), h16(y + 5 * ys), h16(y + 6 * ys),
+								 h16(y + 7 * ys)));
+		acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_set1_ps(h2f_c(x)), da), acc);
+	}
+	_mm256_storeu_ps(out, acc);
+}
+
 /* 16 lanes as lo (0-7) and hi (8-15): _mm512_reduce_add_ps's tree */
 AVX2 static inline float red16x(__m256 lo, __m256 hi)
 {
@@ -1874,6 +1906,19 @@ float ek_dot_x8(const struct ek_ops *ops, int wtype, const void *w, const void *
 	if (wtype == KOLM_T_IQ4_NL)
 		return PICK(dot_nl_x8)(w, xa, n, kvalues_iq4nl);
 	return ek_dot(ops, wtype, w, xa, n, scratch);
+}
+
+void ek_dot_x8_cols(const struct ek_ops *ops, int wtype, const void *w, const void *xa, size_t abytes, int ncols,
+		    int64_t n, float *scratch, float *out)
+{
+#if defined(EK_X86)
+	if (ncols == 8 && ops->simd && (wtype == KOLM_T_Q4_0 || wtype == KOLM_T_IQ4_NL)) {
+		avx2_dot_nl_x8_cols8(w, xa, abytes, n, wtype == KOLM_T_Q4_0 ? q4_0_values : kvalues_iq4nl, out);
+		return;
+	}
+#endif
+	for (int c = 0; c < ncols; c++)
+		out[c] = ek_dot_x8(ops, wtype, w, (const uint8_t *)xa + (size_t)c * abytes, n, scratch);
 }
 
 void ek_swiglu(const struct ek_ops *ops, const float *x, const float *g, float *y, int64_t n)

@@ -177,6 +177,26 @@ static void check_dots(void)
 				expect(s8 == r8, what, n);
 				snprintf(what, sizeof what, "dot %s x8 vs exact", kolm_type_name(ty));
 				expect(fabs((double)r8 - exact) <= 1e-5 * mag, what, n);
+				/* a prompt batch: one row against 8 activation rows at once
+				 * must give each row's own dot */
+				static float xc[NMAX];
+				static uint8_t cols[8][NMAX * 4];
+				const size_t ab = ek_act_bytes(act, n);
+				for (int c = 0; c < 8; c++) {
+					for (int i = 0; i < n; i++)
+						xc[i] = x[(i + 37 * c) % n] * (1.0f + 0.3f * (float)c) - (c == 5 ? 40.0f : 0.0f);
+					ek_act_make(&REF, act, xc, cols[c], n);
+				}
+				static uint8_t packed[8 * NMAX * 4];
+				for (int c = 0; c < 8; c++)
+					memcpy(packed + (size_t)c * ab, cols[c], ab);
+				float o[8];
+				ek_dot_x8_cols(&SIMD, ty, q, packed, ab, 8, n, scr, o);
+				int same = 1;
+				for (int c = 0; c < 8; c++)
+					same &= o[c] == ek_dot_x8(&REF, ty, q, cols[c], n, scr);
+				snprintf(what, sizeof what, "dot %s x8, 8 columns at once, bit for bit", kolm_type_name(ty));
+				expect(same, what, n);
 			}
 			/* the reference is exact up to float rounding, except that a Q8_1
 			 * block carries d*sum(qs) rounded to F16 (as ggml's does) */
