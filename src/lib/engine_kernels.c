@@ -367,11 +367,11 @@ static float ref_dot_q0(const uint8_t *x, size_t xb, const uint8_t *y, int64_t n
 	float acc[8] = {0};
 	for (int64_t b = 0; b < n / 32; b++, x += xb, y += 34) {
 		const float d = h2f(x) * h2f(y);
-		const int8_t *yq = (const int8_t *)(y + 2);
+		const int8_t *xq = (const int8_t *)(x + 2), *yq = (const int8_t *)(y + 2);
 		for (int l = 0; l < 8; l++) {
 			int si = 0;
 			for (int k = 4 * l; k < 4 * l + 4; k++)
-				si += (q4 ? (k < 16 ? x[2 + k] & 0x0f : x[2 + k - 16] >> 4) - 8 : (int8_t)x[2 + k]) * yq[k];
+				si += (q4 ? (k < 16 ? x[2 + k] & 0x0f : x[2 + k - 16] >> 4) - 8 : xq[k]) * yq[k];
 			acc[l] = fmaf((float)si, d, acc[l]);
 		}
 	}
@@ -867,7 +867,9 @@ AVX2 static inline __m128 fma4_ss(__m128 f, __m128 d, __m128 acc)
 /* the F16 at p, for _mm_setr_epi16 */
 static inline short h16(const uint8_t *p)
 {
-	return (short)(p[0] | (p[1] << 8));
+	int16_t v;
+	memcpy(&v, p, 2);
+	return v;
 }
 
 /* ref_dot_nl_x8, eight blocks at a time, all in registers: their integer
