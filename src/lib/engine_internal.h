@@ -12,9 +12,10 @@
  *                        f32 d, qs, and the sum of every 16 qs)
  *   anything else        the weight row is dequantized and dotted in F32
  * Every kernel has a scalar reference; the AVX2 (chosen at run time) and NEON
- * versions compute the same integer sums, and the F32, F16, Q8_0, Q4_0 and
- * IQ4_NL dots also the same float steps, so they give the same bits; the
- * others differ only in float summation order (tests/simd/check_kernels.c). */
+ * versions compute the same integer sums, and the F32, F16, Q8_0 and Q4_0
+ * dots (and IQ4_NL in ek_dot_x8's order) also the same float steps, so
+ * they give the same bits; the others differ only in float summation order
+ * (tests/simd/check_kernels.c). */
 #ifndef KOLM_ENGINE_INTERNAL_H
 #define KOLM_ENGINE_INTERNAL_H
 

@@ -3,9 +3,10 @@
  * scalar reference dots for every weight type, and AVX2 (x86-64, chosen at
  * run time) and NEON (AArch64) versions of the hot ones (F32, F16, Q8_0,
  * Q4_0, K-quants, IQ4, activation quantization, SwiGLU, the attention
- * helpers).  The F32/F16/Q8_0/Q4_0/IQ4_NL dots, SwiGLU and attention
- * helpers follow the operation order of llama.cpp's AVX-512 (and
- * AVX512-FP16) build in every ISA and are bit-identical, as are the
+ * helpers).  The F32/F16/Q8_0/Q4_0 dots (and IQ4_NL in the repacked
+ * kernels' order), SwiGLU and attention helpers follow the operation order
+ * of llama.cpp's AVX-512 (and AVX512-FP16) build in every ISA and are
+ * bit-identical, as are the
  * element-wise kernels (activation quantization, F16 accumulators); the
  * other quantized dots sum exactly the same integer products per block and
  * differ only in the order of the float accumulation

@@ -177,6 +177,12 @@ static void check_dots(void)
 				expect(s8 == r8, what, n);
 				snprintf(what, sizeof what, "dot %s x8 vs exact", kolm_type_name(ty));
 				expect(fabs((double)r8 - exact) <= 1e-5 * mag, what, n);
+				/* row prefixes of 3, 10, 17... blocks: the kernels' loop over
+				 * blocks left after the groups of 8 */
+				for (int m = 96; m < n; m += 224) {
+					snprintf(what, sizeof what, "dot %s x8 simd vs scalar, %d blocks", kolm_type_name(ty), m / 32);
+					expect(ek_dot_x8(&SIMD, ty, q, a0, m, scr) == ek_dot_x8(&REF, ty, q, a1, m, scr), what, m);
+				}
 				/* a prompt batch: one row against 8 activation rows at once
 				 * must give each row's own dot */
 				static float xc[NMAX];
@@ -314,6 +320,49 @@ static void check_f16_rounding(void)
 	expect(ek_dot_f16(&SIMD, a, b, 256) == want, "dot_f16 rounds each sum once", 256);
 	expect(ek_dot_f16(&REF, a, b, 256) == want, "dot_f16 rounds each sum once (scalar)", 256);
 	expect(f16_dot_oracle(a, b, 256) == want, "binary16 oracle rounds each sum once", 256);
+	/* the same with the product negative: the F32 sum lands on a tie from
+	 * below the exact value, so the nudge must go up */
+	a[128] = kolm_fp32_to_fp16(-(1.0f + 0x1p-10f));
+	expect(ek_dot_f16(&SIMD, a, b, 256) == want, "dot_f16 rounds each sum once (upward)", 256);
+	expect(ek_dot_f16(&REF, a, b, 256) == want, "dot_f16 rounds each sum once (upward, scalar)", 256);
+
+	/* Sums around F16 ties, through ggml_vec_mad_f16's F16 steps: acc = 1 +
+	 * m 2^-10 (odd and even m) plus v * a = +-(1 + i 2^-10)(1 - i 2^-10)
+	 * 2^-11 = +-(2^-11 - i^2 2^-31).  For i <= 11 F32 rounds the sum onto
+	 * the tie (the nudge decides, up or down); for i = 12, 13 it rounds to
+	 * the odd F32 value next to it, which must not move. */
+	static uint16_t acc0[128], acc1[128], v[128], want16[128];
+	for (int i = 1; i <= 13; i++) {
+		const float ai = (1.0f - (float)i * 0x1p-10f) * 0x1p-11f;
+		for (int k = 0; k < 128; k++) {
+			acc0[k] = acc1[k] = kolm_fp32_to_fp16(1.0f + (float)(k % 16) * 0x1p-10f);
+			v[k] = kolm_fp32_to_fp16((k & 16 ? -1.0f : 1.0f) * (1.0f + (float)i * 0x1p-10f));
+			want16[k] = kolm_fp32_to_fp16((float)f16_add(
+				(double)kolm_fp16_to_fp32(v[k]) * ai, kolm_fp16_to_fp32(acc0[k])));
+		}
+		ek_mad_f16(&SIMD, acc0, v, ai, 128);
+		ek_mad_f16(&REF, acc1, v, ai, 128);
+		expect(memcmp(acc0, want16, sizeof want16) == 0, "mad_f16 at F16 ties = binary16", i);
+		expect(memcmp(acc1, want16, sizeof want16) == 0, "mad_f16 at F16 ties = binary16 (scalar)", i);
+	}
+	/* and random F16 multiply-adds, subnormal to large */
+	uint64_t r = 0x9E3779B97F4A7C15ull;
+	int same = 1;
+	for (int rep = 0; rep < 2000; rep++) {
+		const float ai = kolm_fp16_to_fp32(kolm_fp32_to_fp16(ldexpf(rnd(), (int)(rep % 24) - 12)));
+		for (int k = 0; k < 128; k++) {
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			v[k] = (uint16_t)(r >> 48) & 0x7bff;  /* finite, both signs below */
+			v[k] |= (uint16_t)((r >> 20) & 0x8000);
+			acc0[k] = acc1[k] = (uint16_t)((r >> 32) & 0xfbff);
+			want16[k] = kolm_fp32_to_fp16((float)f16_add(
+				(double)kolm_fp16_to_fp32(v[k]) * ai, kolm_fp16_to_fp32(acc0[k])));
+		}
+		ek_mad_f16(&SIMD, acc0, v, ai, 128);
+		ek_mad_f16(&REF, acc1, v, ai, 128);
+		same &= memcmp(acc0, want16, sizeof want16) == 0 && memcmp(acc1, want16, sizeof want16) == 0;
+	}
+	expect(same, "mad_f16 on 256000 random F16 multiply-adds = binary16", 128);
 }
 
 int main(void)
