@@ -846,14 +846,19 @@ AVX2 static float avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return hsum8(acc);
 }
 
+/* 32 codebook values of 16 index bytes: low nibbles then high nibbles */
+AVX2 static inline __m256i iq4_values(const uint8_t *q, __m128i table)
+{
+	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)q), m4 = _mm_set1_epi8(0x0F);
+	return _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
+				_mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
+}
+
 /* a 4-bit block (x) whose nibbles index `table` (ref_dot_nl_x8) . a Q8_0
  * block (y), as 8 int32 lanes of 4-product sums */
 AVX2 static inline __m256i dot_nl_blk(const uint8_t *x, const uint8_t *y, __m128i table)
 {
-	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2)), m4 = _mm_set1_epi8(0x0F);
-	const __m256i q = _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
-					   _mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
-	return dot_i8(q, _mm256_loadu_si256((const __m256i *)(const void *)(y + 2)));
+	return dot_i8(iq4_values(x + 2, table), _mm256_loadu_si256((const __m256i *)(const void *)(y + 2)));
 }
 
 /* acc = fma(f[l], d[l], acc) for the 4 lanes l of f and d, in lane order */
@@ -910,13 +915,11 @@ AVX2 static float avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, 
 AVX2 static void avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
 				      float *out)
 {
-	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut), m4 = _mm_set1_epi8(0x0F);
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut);
 	const __m256i ones = _mm256_set1_epi16(1);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
-		const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2));
-		const __m256i q = _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
-						   _mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
+		const __m256i q = iq4_values(x + 2, table);
 		const __m256i ax = _mm256_sign_epi8(q, q);
 #define COL(c)                                                                                              \
 	_mm256_madd_epi16(_mm256_maddubs_epi16(                                                             \
@@ -1255,14 +1258,6 @@ AVX2 static float avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, 
 		s += q23k_block(x, y, q3, sc, hsum8i(acc));
 	}
 	return s;
-}
-
-/* 32 codebook values of 16 index bytes: low nibbles then high nibbles */
-AVX2 static inline __m256i iq4_values(const uint8_t *q, __m128i table)
-{
-	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)q), m4 = _mm_set1_epi8(0x0F);
-	return _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
-				_mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
 }
 
 AVX2 static float avx2_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
@@ -1662,14 +1657,20 @@ static float neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return neon_red8(a0, a1);
 }
 
+static inline void iq4_values_neon(const uint8_t *q, int8x16_t table, int8x16_t *lo, int8x16_t *hi)
+{
+	const uint8x16_t raw = vld1q_u8(q);
+	*lo = vqtbl1q_s8(table, vandq_u8(raw, vdupq_n_u8(0x0F)));
+	*hi = vqtbl1q_s8(table, vshrq_n_u8(raw, 4));
+}
+
 static float neon_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut)
 {
 	float acc = 0;
 	const int8x16_t table = vld1q_s8(lut);
-	const uint8x16_t m4 = vdupq_n_u8(0x0F);
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
-		const uint8x16_t raw = vld1q_u8(x + 2);
-		const int8x16_t q0 = vqtbl1q_s8(table, vandq_u8(raw, m4)), q1 = vqtbl1q_s8(table, vshrq_n_u8(raw, 4));
+		int8x16_t q0, q1;
+		iq4_values_neon(x + 2, table, &q0, &q1);
 		const int8_t *yq = (const int8_t *)(y + 2);
 		const int32x4_t p = vaddq_s32(dot_i8x16_c4(q0, vld1q_s8(yq)), dot_i8x16_c4(q1, vld1q_s8(yq + 16)));
 		acc = fmaf((float)vaddvq_s32(p), h2f(x) * h2f(y), acc);
@@ -1773,13 +1774,6 @@ static float neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q
 		s += q23k_block(x, y, q3, sc, isum);
 	}
 	return s;
-}
-
-static inline void iq4_values_neon(const uint8_t *q, int8x16_t table, int8x16_t *lo, int8x16_t *hi)
-{
-	const uint8x16_t raw = vld1q_u8(q);
-	*lo = vqtbl1q_s8(table, vandq_u8(raw, vdupq_n_u8(0x0F)));
-	*hi = vqtbl1q_s8(table, vshrq_n_u8(raw, 4));
 }
 
 static float neon_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
