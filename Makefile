@@ -23,15 +23,16 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 CFLAGS  ?= $(OPT) -g
+# SAN=1: AddressSanitizer + UBSan on libkolm, the CLI, the tests and the
+# benches alike (defined before ALL_CFLAGS expands it)
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
 # -ffp-contract=off: a*b+c is never fused behind the code's back (clang's
 # default would), so the engine's float operation order is the one written
 # (docs/ENGINE.md: bit-exact with llama.cpp on F32 models)
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread -ffp-contract=off $(WARN) $(CFLAGS) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS)
 LDLIBS  := $(PKG_LIBS) -lm -pthread
-
-ifeq ($(SAN),1)
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-endif
 
 LIB_SRC  := $(sort $(wildcard src/lib/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -61,7 +62,16 @@ check: deps
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)
 
-tests: $(TESTS) $(BENCHES) $(FUZZ_REPLAY)
+tests: $(TESTS) $(BENCHES) $(FUZZ_REPLAY) $(FIXTURES_GEN)
+
+# Test fixtures made by a script in the repository rather than stored: the
+# 13.6 MB F32 source of the k-quant goldens, regenerated bit for bit (seeded;
+# tests/fixtures/README.md) and checked against its recorded sha256.
+FIXTURES_GEN := tests/fixtures/models/kquant/synth-f32.gguf
+tests/fixtures/models/kquant/synth-f32.gguf: tests/fixtures/models/kquant/gen_synth.py tests/fixtures/models/kquant/synth-q4_k_m.gguf
+	cd $(dir $@) && python3 gen_synth.py --tokenizer-from synth-q4_k_m.gguf $(notdir $@).tmp.$$$$ >/dev/null && \
+	  echo "3b53560e65265224080b23d3d156791fd09e423749d5c1127eed936c16421c0e  $(notdir $@).tmp.$$$$" | sha256sum -c --quiet - && \
+	  mv -f $(notdir $@).tmp.$$$$ $(notdir $@)
 
 san:
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 all tests

@@ -3,7 +3,7 @@
  * to the I/O floor measured in the same run: the time to merely read the
  * same input (a sum over every byte of the warm, mapped safetensors).
  * usage: bench_export [layers] [threads]   (20 layers: ~0.89 B params, 1.8 GB)
- * Needs ../shared (KOLM_SHARED) for the tokenizer; writes under /tmp. */
+ * Needs tests/fixtures (KOLM_FIXTURES) for the tokenizer; writes under /tmp. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +25,15 @@ int main(int argc, char **argv)
 {
 	int layers = argc > 1 ? atoi(argv[1]) : 20;
 	int threads = argc > 2 ? atoi(argv[2]) : 2;
-	const char *shared = getenv("KOLM_SHARED") ? getenv("KOLM_SHARED") : "../shared";
+	const char *fixtures = getenv("KOLM_FIXTURES") ? getenv("KOLM_FIXTURES") : "tests/fixtures";
 	char dir[] = "/tmp/kolm-bench-export-XXXXXX";
 	if (!mkdtemp(dir))
 		return 4;
 	char hf[300], st[320], out[320], cmd[400];
 	snprintf(hf, sizeof hf, "%s/hf", dir);
-	uint64_t wbytes = synth_hf(hf, shared, 2048, layers, 5632, 32, 4);
+	uint64_t wbytes = synth_hf(hf, fixtures, 2048, layers, 5632, 32, 4);
 	if (!wbytes) {
-		fprintf(stderr, "bench_export: cannot build the checkpoint (KOLM_SHARED=%s)\n", shared);
+		fprintf(stderr, "bench_export: cannot build the checkpoint (KOLM_FIXTURES=%s)\n", fixtures);
 		return 4;
 	}
 	snprintf(st, sizeof st, "%s/model.safetensors", hf);

@@ -3,7 +3,7 @@
  * the same run, and the memory `kolm verify` needs for it (its anonymous
  * RSS beyond the mapped file; target < 64 MB).
  * usage: bench_verify [layers]   (12 layers: ~1.06 GB of F16 weights)
- * Needs ../shared (KOLM_SHARED) for the tokenizer; writes under /tmp. */
+ * Needs tests/fixtures (KOLM_FIXTURES) for the tokenizer; writes under /tmp. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +40,7 @@ static long status_kb(const char *field)
 int main(int argc, char **argv)
 {
 	int layers = argc > 1 ? atoi(argv[1]) : 12;
-	const char *shared = getenv("KOLM_SHARED") ? getenv("KOLM_SHARED") : "../shared";
+	const char *fixtures = getenv("KOLM_FIXTURES") ? getenv("KOLM_FIXTURES") : "tests/fixtures";
 	char dir[] = "/tmp/kolm-bench-verify-XXXXXX";
 	if (!mkdtemp(dir))
 		return 4;
@@ -48,9 +48,9 @@ int main(int argc, char **argv)
 	snprintf(hf, sizeof hf, "%s/hf", dir);
 	snprintf(evp, sizeof evp, "%s/evalpack.jsonl", dir);
 	snprintf(art, sizeof art, "%s/big.kolm", dir);
-	uint64_t wbytes = synth_hf(hf, shared, 2048, layers, 5632, 32, 4);
+	uint64_t wbytes = synth_hf(hf, fixtures, 2048, layers, 5632, 32, 4);
 	if (!wbytes) {
-		fprintf(stderr, "bench_verify: cannot build the checkpoint (KOLM_SHARED=%s)\n", shared);
+		fprintf(stderr, "bench_verify: cannot build the checkpoint (KOLM_FIXTURES=%s)\n", fixtures);
 		return 4;
 	}
 	FILE *fp = fopen(evp, "w");

@@ -37,7 +37,7 @@ static int synth_copy(const char *from, const char *to)
 }
 
 /* hidden h, layers L, ffn f, heads nh, kv heads nkv; returns total bytes of weights */
-static uint64_t synth_hf(const char *dir, const char *shared, int64_t h, int L, int64_t f, int nh, int nkv)
+static uint64_t synth_hf(const char *dir, const char *fixtures, int64_t h, int L, int64_t f, int nh, int nkv)
 {
 	const int64_t vocab = 512, hd = h / nh;
 	mkdir(dir, 0755);
@@ -53,7 +53,7 @@ static uint64_t synth_hf(const char *dir, const char *shared, int64_t h, int L, 
 	static const char *tok[] = {"tokenizer.model", "tokenizer.json", "tokenizer_config.json"};
 	for (int i = 0; i < 3; i++) {
 		char from[4096];
-		snprintf(from, sizeof from, "%s/models/stories260K-hf/%s", shared, tok[i]);
+		snprintf(from, sizeof from, "%s/models/stories260K-hf/%s", fixtures, tok[i]);
 		snprintf(p, sizeof p, "%s/%s", dir, tok[i]);
 		if (synth_copy(from, p))
 			return 0;

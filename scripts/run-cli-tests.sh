@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
-S_DIR="${KOLM_SHARED:-$(pwd)/../shared}"
+S_DIR="${KOLM_FIXTURES:-$(pwd)/tests/fixtures}"
 . scripts/test-lib.sh
 K="$(pwd)/$B/kolm"
 if [ "${KOLM_VALGRIND:-0}" = 1 ]; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the libFuzzer targets (clang, ASan+UBSan) and run each for SECONDS.
 #   scripts/run-fuzz.sh SECONDS [target...]     (targets: config gguf http kolm manifest safetensors tokenizer)
-# Corpora live in build-fuzz/corpus/<target>, seeded from ../shared/models and
+# Corpora live in build-fuzz/corpus/<target>, seeded from tests/fixtures/models and
 # the tests; a crash is saved under build-fuzz/crashes/<target>/ and the
 # script exits 1 — copy the input into tests/fuzz/regress/<target>/ once fixed
 # (make check replays that directory).  Stats go to build-fuzz/fuzz-<target>.log.
@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 SECS=${1:-60}
 shift || true
-S=${KOLM_SHARED:-$(pwd)/../shared}
+S=${KOLM_FIXTURES:-$(pwd)/tests/fixtures}
 B=build-fuzz
 make --no-print-directory BUILD=$B CC=clang SAN=1 OPT=-O1 CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" all >/dev/null
 LIBS="$(pkg-config --libs jansson libcrypto libmicrohttpd libarchive) -lm -pthread"

@@ -5,14 +5,14 @@
 set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
-S_DIR="${KOLM_SHARED:-$(pwd)/../shared}"
+S_DIR="${KOLM_FIXTURES:-$(pwd)/tests/fixtures}"
 . scripts/test-lib.sh
 mkdir -p "$B/tests"
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	case "$t" in *.log) continue ;; esac
 	name=$(basename "$t")
-	KOLM_BIN="$B/kolm" KOLM_SHARED="$S_DIR" run_test "$name" "$B/tests/$name.log" "$t"
+	KOLM_BIN="$B/kolm" KOLM_FIXTURES="$S_DIR" run_test "$name" "$B/tests/$name.log" "$t"
 done
 run_cli_tests "$B/kolm" "$B/tests"
 # the engine's SIMD kernels against the scalar reference, natively and (on

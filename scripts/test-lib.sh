@@ -23,7 +23,7 @@ run_cli_tests() {
 	for _t in tests/cli/*.sh; do
 		[ -f "$_t" ] || continue
 		_n=$(basename "$_t" .sh)
-		KOLM="$1" BUILD="$B" KOLM_SHARED="$S_DIR" run_test "cli/$_n" "$2/cli-$_n.log" sh "$_t"
+		KOLM="$1" BUILD="$B" KOLM_FIXTURES="$S_DIR" run_test "cli/$_n" "$2/cli-$_n.log" sh "$_t"
 	done
 }
 finish() {

@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const build = path.resolve(root, process.argv[2] || 'build');
 const kolm = path.join(build, 'kolm');
-const shared = process.env.KOLM_SHARED || path.resolve(root, '..', 'shared');
+const shared = process.env.KOLM_FIXTURES || path.resolve(root, 'tests', 'fixtures');
 const chromiumPath = process.env.KOLM_CHROMIUM || '/usr/bin/chromium';
 
 let failures = 0;

@@ -7,7 +7,7 @@
 set -eu
 K=${KOLM:?}
 K=$(cd "$(dirname "$K")" && pwd)/$(basename "$K")
-S=${KOLM_SHARED:-../shared}
+S=${KOLM_FIXTURES:-tests/fixtures}
 S=$(cd "$S" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

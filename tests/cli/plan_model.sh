@@ -6,7 +6,7 @@
 # stored: its own size.
 set -eu
 K=${KOLM:?}
-S=${KOLM_SHARED:-../shared}
+S=${KOLM_FIXTURES:-tests/fixtures}
 F=$S/models/kquant/synth-f32.gguf
 n=0
 tail -n +2 "$S/models/kquant/files.tsv" | while IFS='	' read -r file ftype id size off tbytes sha inc; do

@@ -4,7 +4,7 @@
 # order, and the exit codes for bad input.
 set -u
 : "${KOLM:?set KOLM to the kolm binary}" "${BUILD:?set BUILD to the build directory}"
-SH=${KOLM_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/../shared}
+SH=${KOLM_FIXTURES:-$(cd "$(dirname "$0")/../.." && pwd)/tests/fixtures}
 KQ=$SH/models/kquant
 T=$(mktemp -d "${TMPDIR:-/tmp}/kolm-cli-quantize.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM

@@ -1,7 +1,7 @@
 /* test_artifact.c - the .kolm artifact: pack, sign, export from it in
  * place, and the tamper matrix of `kolm verify` — every kind of damage is
  * caught by the check that owns it, and a signed artifact with its export
- * passes all six with OK.  Fixture: ../shared/models/stories260K-hf. */
+ * passes all six with OK.  Fixture: tests/fixtures/models/stories260K-hf. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,8 +40,8 @@ static const char *path(const char *name)
 static int setup(void **s)
 {
 	(void)s;
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", sh ? sh : "tests/fixtures");
 	snprintf(evp, sizeof evp, "%s/tests/data/evalpack-stories.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
 	snprintf(dir, sizeof dir, "/tmp/kolm-art-XXXXXX");
 	if (!mkdtemp(dir))
@@ -411,9 +411,9 @@ static void test_openssl_cli_verifies_signature(void **s)
 static void test_measured_k(void **s)
 {
 	(void)s;
-	const char *sh = getenv("KOLM_SHARED");
+	const char *sh = getenv("KOLM_FIXTURES");
 	char ahf[1024], tiny[1024];
-	snprintf(ahf, sizeof ahf, "%s/models/aidreams260K-hf", sh ? sh : "../shared");
+	snprintf(ahf, sizeof ahf, "%s/models/aidreams260K-hf", sh ? sh : "tests/fixtures");
 	snprintf(tiny, sizeof tiny, "%s/tests/data/evalpack-tiny.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
 	struct kolm_pack_opts po = {ahf, tiny, path("a.kolm"), NULL, NULL, "aidreams", -1, -1, 0, 2};
 	struct kolm_err e = {0};

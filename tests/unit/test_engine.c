@@ -1,5 +1,5 @@
 /* test_engine.c - the built-in engine against llama.cpp's goldens
- * (shared/models/golden): greedy continuations of the three golden prompts
+ * (tests/fixtures/models/golden): greedy continuations of the three golden prompts
  * token for token and perplexity the llama-perplexity way, equal to
  * llama.cpp's after every chunk, for all eight files with the SIMD and
  * the scalar kernels; the AVX2 dot products against the scalar reference,
@@ -27,11 +27,11 @@
 #include "kolm/types.h"
 #include "../../src/lib/engine_internal.h"
 
-static char shared[1024];
+static char fixtures[1024];
 
 static void model_path(char *buf, size_t cap, const char *file)
 {
-	snprintf(buf, cap, "%s/models/gguf/%s", shared, file);
+	snprintf(buf, cap, "%s/models/gguf/%s", fixtures, file);
 }
 
 /* The golden records, loaded once. */
@@ -43,7 +43,7 @@ static void load_records(void)
 	if (n_records)
 		return;
 	char p[1200];
-	snprintf(p, sizeof p, "%s/models/golden/completions.jsonl", shared);
+	snprintf(p, sizeof p, "%s/models/golden/completions.jsonl", fixtures);
 	FILE *fp = fopen(p, "r");
 	assert_non_null(fp);
 	static char line[65536];
@@ -152,7 +152,7 @@ static void test_perplexity(void **s)
 {
 	(void)s;
 	char p[1200];
-	snprintf(p, sizeof p, "%s/models/golden/ppl-input.txt", shared);
+	snprintf(p, sizeof p, "%s/models/golden/ppl-input.txt", fixtures);
 	FILE *fp = fopen(p, "rb");
 	assert_non_null(fp);
 	char text[4096];
@@ -160,7 +160,7 @@ static void test_perplexity(void **s)
 	fclose(fp);
 	if (len && text[len - 1] == '\n')
 		len--;
-	snprintf(p, sizeof p, "%s/models/golden/perplexity.tsv", shared);
+	snprintf(p, sizeof p, "%s/models/golden/perplexity.tsv", fixtures);
 	fp = fopen(p, "r");
 	assert_non_null(fp);
 	char line[1024];
@@ -242,7 +242,7 @@ static void test_kernels(void **s)
 }
 
 /* ---- other architectures ------------------------------------------------
- * No small qwen2 or phi3 file exists in shared/, so aidreams260K F32 is
+ * No small qwen2 or phi3 file exists in tests/fixtures/, so aidreams260K F32 is
  * re-rendered as each with a forward pass that is mathematically the same:
  * q/k rows permuted into the rotate-half layout NEOX RoPE expects (README
  * "The permutation relation"), zero q/k/v biases for qwen2, fused qkv and
@@ -402,7 +402,7 @@ static void test_other_architectures(void **s)
 	size_t len = 0;
 	{
 		char p[1200];
-		snprintf(p, sizeof p, "%s/models/golden/ppl-input.txt", shared);
+		snprintf(p, sizeof p, "%s/models/golden/ppl-input.txt", fixtures);
 		FILE *fp = fopen(p, "rb");
 		assert_non_null(fp);
 		len = fread(text, 1, sizeof text, fp);
@@ -582,7 +582,7 @@ static void test_errors(void **s)
 	kolm_engine_close(NULL);
 	assert_int_equal(kolm_engine_open(&e, "/nonexistent/model.gguf", &eo, &err), KOLM_E_IO);
 	char vp[1400];
-	snprintf(vp, sizeof vp, "%s/models/vocab/ggml-vocab-gpt-2.gguf", shared);
+	snprintf(vp, sizeof vp, "%s/models/vocab/ggml-vocab-gpt-2.gguf", fixtures);
 	assert_int_not_equal(kolm_engine_open(&e, vp, &eo, &err), 0);
 	assert_int_equal(err.code, KOLM_E_FORMAT);
 }
@@ -611,8 +611,8 @@ static void test_sampling(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greedy_goldens),
 		cmocka_unit_test(test_greedy_goldens_scalar),

@@ -19,12 +19,12 @@
 #include "kolm/engine.h"
 #include "kolm/eval.h"
 
-static char shared[1024], pack_path[1024];
+static char fixtures[1024], pack_path[1024];
 
 static struct kolm_engine *open_model(const char *file)
 {
 	char p[1400];
-	snprintf(p, sizeof p, "%s/models/gguf/%s", shared, file);
+	snprintf(p, sizeof p, "%s/models/gguf/%s", fixtures, file);
 	struct kolm_engine *e = NULL;
 	struct kolm_engine_opts o = {.nthreads = 2, .n_ctx = 128};
 	struct kolm_err err = {0};
@@ -129,7 +129,7 @@ static void test_cli(void **s)
 		bin = "build/kolm";
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "'%s' eval '%s/models/gguf/aidreams260K-f32.gguf' --perplexity '%s/models/golden/ppl-input.txt' -c 64",
-		 bin, shared, shared);
+		 bin, fixtures, fixtures);
 	FILE *fp = popen(cmd, "r");
 	assert_non_null(fp);
 	char out[4096];
@@ -138,7 +138,7 @@ static void test_cli(void **s)
 	int st = pclose(fp);
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_non_null(strstr(out, "Final estimate: PPL = 245.9"));
-	snprintf(cmd, sizeof cmd, "'%s' eval '%s/models/gguf/aidreams260K-f32.gguf' >/dev/null 2>&1", bin, shared);
+	snprintf(cmd, sizeof cmd, "'%s' eval '%s/models/gguf/aidreams260K-f32.gguf' >/dev/null 2>&1", bin, fixtures);
 	st = system(cmd);
 	assert_int_equal(WEXITSTATUS(st), 2);
 	snprintf(cmd, sizeof cmd, "'%s' eval /nonexistent.gguf --evalpack '%s' >/dev/null 2>&1", bin, pack_path);
@@ -156,7 +156,7 @@ static void test_llama_bench_json(void **s)
 			       "stories260K-f16",  "stories260K-f32",  "stories260K-q4_0",  "stories260K-q8_0"};
 	for (size_t i = 0; i < 8; i++) {
 		char p[1400];
-		snprintf(p, sizeof p, "%s/models/golden/llama-bench/bench-%s.json", shared, files[i]);
+		snprintf(p, sizeof p, "%s/models/golden/llama-bench/bench-%s.json", fixtures, files[i]);
 		FILE *fp = fopen(p, "rb");
 		assert_non_null(fp);
 		static char buf[1 << 16];
@@ -209,8 +209,8 @@ static void test_llama_bench_json(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	snprintf(pack_path, sizeof pack_path, "tests/data/evalpack-tiny.jsonl");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pack_format),

@@ -23,13 +23,13 @@
 #include "kolm/quantplan.h"
 #include "kolm/util.h"
 
-static char shared[1024];
+static char fixtures[1024];
 static struct kolm_ctx *ctx;
 
 static int golden_sha(const char *file, const char *tensor, char out[65])
 {
 	char p[1200], line[1024];
-	snprintf(p, sizeof p, "%s/models/golden/tensors.tsv", shared);
+	snprintf(p, sizeof p, "%s/models/golden/tensors.tsv", fixtures);
 	FILE *fp = fopen(p, "r");
 	if (!fp)
 		return -1;
@@ -52,7 +52,7 @@ static int64_t chunk_elems;
 static void export_and_check(const char *model, const char *quant, const char *golden_file, int override_ffn)
 {
 	char dir[1200], out[256];
-	snprintf(dir, sizeof dir, "%s/models/%s-hf", shared, model);
+	snprintf(dir, sizeof dir, "%s/models/%s-hf", fixtures, model);
 	snprintf(out, sizeof out, "/tmp/kolm-export-%d-%s-%s.gguf", (int)getpid(), model, quant);
 	struct kolm_tensor_override ov;
 	assert_int_equal(kolm_tensor_override_parse("ffn_down=f16", &ov, NULL), 0);
@@ -71,7 +71,7 @@ static void export_and_check(const char *model, const char *quant, const char *g
 	struct kolm_gguf *g, *gold;
 	assert_int_equal(kolm_gguf_open(&g, out, &err), 0);
 	char gp[1300];
-	snprintf(gp, sizeof gp, "%s/models/gguf/%s", shared, golden_file);
+	snprintf(gp, sizeof gp, "%s/models/gguf/%s", fixtures, golden_file);
 	assert_int_equal(kolm_gguf_open(&gold, gp, &err), 0);
 	int same = 0;
 	for (int64_t i = 0; i < kolm_gguf_tensor_count(g); i++) {
@@ -138,7 +138,7 @@ static void test_no_partial_output(void **s)
 	/* a failing export (Q8_0 without the ffn_down override: 172-wide rows
 	 * have no fallback) leaves nothing at the output path */
 	char dir[1200], out[256];
-	snprintf(dir, sizeof dir, "%s/models/aidreams260K-hf", shared);
+	snprintf(dir, sizeof dir, "%s/models/aidreams260K-hf", fixtures);
 	snprintf(out, sizeof out, "/tmp/kolm-export-fail-%d.gguf", (int)getpid());
 	struct kolm_export_opts o = {0};
 	o.hf_dir = dir;
@@ -152,8 +152,8 @@ static void test_no_partial_output(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	struct kolm_ctx_opts co = {0};
 	if (kolm_ctx_new(&ctx, &co, NULL))
 		return 1;

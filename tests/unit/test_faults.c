@@ -38,8 +38,8 @@ static int setup(void **s)
 {
 	(void)s;
 	kolm = getenv("KOLM_BIN");
-	const char *shared = getenv("KOLM_SHARED");
-	if (!kolm || !shared)
+	const char *fixtures = getenv("KOLM_FIXTURES");
+	if (!kolm || !fixtures)
 		return -1;
 	snprintf(dir, sizeof dir, "/tmp/kolm-faults-XXXXXX");
 	if (!mkdtemp(dir))
@@ -49,7 +49,7 @@ static int setup(void **s)
 	snprintf(outdir, sizeof outdir, "%s/out", dir);
 	mkdir(outdir, 0755);
 	/* 3 layers of a 2048-wide llama: 133 M params, 266 MB of F16 */
-	uint64_t bytes = synth_hf(hf, shared, 2048, 3, 5632, 32, 4);
+	uint64_t bytes = synth_hf(hf, fixtures, 2048, 3, 5632, 32, 4);
 	if (bytes < 200000000)
 		return -1;
 	FILE *fp = fopen(evp, "w");

@@ -1,5 +1,5 @@
 /* test_gguf_core.c - the GGUF reader against llama.cpp's own files and the
- * goldens it printed (shared/models/golden/tensors.tsv, gguf-files.tsv,
+ * goldens it printed (tests/fixtures/models/golden/tensors.tsv, gguf-files.tsv,
  * kquant/tensors.tsv), writer round trips byte for byte, and hostile
  * headers rejected. */
 #include <setjmp.h>
@@ -16,11 +16,11 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 
-static char shared[1024];
+static char fixtures[1024];
 
 static void path(char *buf, size_t cap, const char *rel)
 {
-	snprintf(buf, cap, "%s/%s", shared, rel);
+	snprintf(buf, cap, "%s/%s", fixtures, rel);
 }
 
 /* file \t tensor \t type \t shape \t offset \t nbytes \t sha256 ... */
@@ -46,7 +46,7 @@ static void check_tsv(const char *tsv_rel, const char *dir_rel, int kquant)
 		const char *shape = kquant ? f[4] : f[3], *off = kquant ? f[5] : f[4];
 		const char *nb = kquant ? f[7] : f[5], *sha = kquant ? f[8] : f[6];
 		char fp2[1200];
-		snprintf(fp2, sizeof fp2, "%s/%s/%s", shared, dir_rel, file);
+		snprintf(fp2, sizeof fp2, "%s/%s/%s", fixtures, dir_rel, file);
 		if (strcmp(cur, file)) {
 			kolm_gguf_close(g);
 			g = NULL;
@@ -309,8 +309,8 @@ static void test_duplicates(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_tensors), cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_truncation), cmocka_unit_test(test_hostile),

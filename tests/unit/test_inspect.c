@@ -1,6 +1,6 @@
 /* test_inspect.c - `kolm inspect --json --tensors --sha256` (the real
  * binary, $KOLM_BIN) agrees with llama.cpp's goldens for every tensor of
- * every GGUF in shared/models/gguf (golden/tensors.tsv, gguf-files.tsv);
+ * every GGUF in tests/fixtures/models/gguf (golden/tensors.tsv, gguf-files.tsv);
  * and a corrupt file is exit 3 with one line. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-static char shared[1024], bin[1024];
+static char fixtures[1024], bin[1024];
 
 static json_t *run_inspect(const char *file, int *status)
 {
@@ -34,7 +34,7 @@ static void test_goldens(void **s)
 {
 	(void)s;
 	char p[1200];
-	snprintf(p, sizeof p, "%s/models/golden/tensors.tsv", shared);
+	snprintf(p, sizeof p, "%s/models/golden/tensors.tsv", fixtures);
 	FILE *fp = fopen(p, "r");
 	assert_non_null(fp);
 	char line[1024], cur[256] = "";
@@ -52,7 +52,7 @@ static void test_goldens(void **s)
 			json_decref(j);
 			snprintf(cur, sizeof cur, "%s", f[0]);
 			char gf[1300];
-			snprintf(gf, sizeof gf, "%s/models/gguf/%s", shared, f[0]);
+			snprintf(gf, sizeof gf, "%s/models/gguf/%s", fixtures, f[0]);
 			int st;
 			j = run_inspect(gf, &st);
 			assert_int_equal(st, 0);
@@ -81,7 +81,7 @@ static void test_goldens(void **s)
 	printf("%d tensors: name, type, shape, offset, bytes and sha256 agree\n", rows);
 	assert_true(rows >= 348);
 	/* whole-file figures: bytes, data offset, data-section sha256 */
-	snprintf(p, sizeof p, "%s/models/golden/gguf-files.tsv", shared);
+	snprintf(p, sizeof p, "%s/models/golden/gguf-files.tsv", fixtures);
 	fp = fopen(p, "r");
 	assert_non_null(fp);
 	fgets(line, sizeof line, fp);
@@ -92,7 +92,7 @@ static void test_goldens(void **s)
 		if (sscanf(line, "%255s %lld %lld %79s", name, &bytes, &off, sha) != 4)
 			continue;
 		char gf[1300];
-		snprintf(gf, sizeof gf, "%s/models/gguf/%s", shared, name);
+		snprintf(gf, sizeof gf, "%s/models/gguf/%s", fixtures, name);
 		int st;
 		j = run_inspect(gf, &st);
 		assert_non_null(j);
@@ -111,7 +111,7 @@ static void test_bad_file(void **s)
 	(void)s;
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "head -c 3000 '%s/models/gguf/stories260K-f32.gguf' > /tmp/kolm-cut-%d.gguf; "
-				  "'%s' inspect /tmp/kolm-cut-%d.gguf 2>/tmp/kolm-cut-%d.err; echo $?", shared, (int)getpid(), bin,
+				  "'%s' inspect /tmp/kolm-cut-%d.gguf 2>/tmp/kolm-cut-%d.err; echo $?", fixtures, (int)getpid(), bin,
 		 (int)getpid(), (int)getpid());
 	FILE *p = popen(cmd, "r");
 	char out[64] = "";
@@ -133,8 +133,8 @@ static void test_bad_file(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED"), *b = getenv("KOLM_BIN");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES"), *b = getenv("KOLM_BIN");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	snprintf(bin, sizeof bin, "%s", b ? b : "build/kolm");
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_goldens), cmocka_unit_test(test_bad_file)};
 	return cmocka_run_group_tests(tests, NULL, NULL);

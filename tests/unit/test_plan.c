@@ -76,7 +76,7 @@ static double num(json_t *o, const char *a, const char *b)
 	return json_number_value(v);
 }
 
-/* Model cards / keras presets (shared/data/bases.tsv, gguf-facts §5). */
+/* Model cards / keras presets (tests/fixtures/data/bases.tsv, gguf-facts §5). */
 static void test_param_counts(void **state)
 {
 	(void)state;

@@ -1,5 +1,5 @@
 /* test_quant.c - the quantizers and dequantizers against llama.cpp's own
- * output (shared/models/kquant, made by llama-quantize without an imatrix):
+ * output (tests/fixtures/models/kquant, made by llama-quantize without an imatrix):
  *   - the F32 source is checked against the generator the README specifies
  *     (MT19937 + CPython gauss) and read from synth-f32.gguf by the offsets
  *     tensors.tsv records;
@@ -26,10 +26,10 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 
-static const char *shared(void)
+static const char *fixtures(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	return sh ? sh : "../shared";
+	const char *sh = getenv("KOLM_FIXTURES");
+	return sh ? sh : "tests/fixtures";
 }
 
 /* ---- tensors.tsv ------------------------------------------------------- */
@@ -48,7 +48,7 @@ static int load_tsv(void)
 		return 0;
 	char path[1024], *buf = NULL;
 	size_t n;
-	snprintf(path, sizeof path, "%s/models/kquant/tensors.tsv", shared());
+	snprintf(path, sizeof path, "%s/models/kquant/tensors.tsv", fixtures());
 	if (kolm_file_read_all(path, 1 << 24, &buf, &n, NULL) != KOLM_OK)
 		return -1;
 	int cap = 1024;
@@ -94,7 +94,7 @@ static const float *src_tensor(const char *name, int64_t *ne0, int64_t *ne1)
 {
 	if (!src_map.data) {
 		char path[1024];
-		snprintf(path, sizeof path, "%s/models/kquant/synth-f32.gguf", shared());
+		snprintf(path, sizeof path, "%s/models/kquant/synth-f32.gguf", fixtures());
 		if (kolm_map_open(&src_map, path, NULL) != KOLM_OK)
 			return NULL;
 	}
@@ -256,7 +256,7 @@ static double ref_rmse(const char *file, const char *tensor)
 {
 	char path[1024], *buf = NULL;
 	size_t n;
-	snprintf(path, sizeof path, "%s/models/kquant/rmse.tsv", shared());
+	snprintf(path, sizeof path, "%s/models/kquant/rmse.tsv", fixtures());
 	if (kolm_file_read_all(path, 1 << 22, &buf, &n, NULL) != KOLM_OK)
 		return -1;
 	double out = -1;
@@ -369,7 +369,7 @@ static void test_dequant_vs_llama_cpp(void **s)
 	(void)s;
 	char path[1024], *buf = NULL;
 	size_t n;
-	snprintf(path, sizeof path, "%s/models/kquant/dequant-check.tsv", shared());
+	snprintf(path, sizeof path, "%s/models/kquant/dequant-check.tsv", fixtures());
 	assert_int_equal(kolm_file_read_all(path, 1 << 22, &buf, &n, NULL), 0);
 	const char *files[] = {"synth-q2_k.gguf", "synth-q3_k_m.gguf", "synth-q4_k_m.gguf", "synth-q4_0.gguf",
 			       "synth-q8_0.gguf"};
@@ -378,7 +378,7 @@ static void test_dequant_vs_llama_cpp(void **s)
 		kolm_quant_force_scalar(scalar);
 		for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
 			struct kolm_map m;
-			snprintf(path, sizeof path, "%s/models/kquant/%s", shared(), files[fi]);
+			snprintf(path, sizeof path, "%s/models/kquant/%s", fixtures(), files[fi]);
 			assert_int_equal(kolm_map_open(&m, path, NULL), 0);
 			char *copy = strdup(buf), *save = NULL;
 			for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {

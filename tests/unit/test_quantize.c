@@ -26,10 +26,10 @@
 
 static char tmpdir[256];
 
-static const char *shared(void)
+static const char *fixtures(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	return sh ? sh : "../shared";
+	const char *sh = getenv("KOLM_FIXTURES");
+	return sh ? sh : "tests/fixtures";
 }
 
 static int setup(void **s)
@@ -71,7 +71,7 @@ static char *read_text(const char *rel)
 {
 	char path[1024], *buf = NULL;
 	size_t n;
-	snprintf(path, sizeof path, "%s/%s", shared(), rel);
+	snprintf(path, sizeof path, "%s/%s", fixtures(), rel);
 	assert_int_equal(kolm_file_read_all(path, 1 << 24, &buf, &n, NULL), 0);
 	return buf;
 }
@@ -127,7 +127,7 @@ static void test_synth_all_ftypes(void **s)
 	char *files = read_text("models/kquant/files.tsv");
 	char *tsv = read_text("models/kquant/tensors.tsv");
 	char in[1024], out[512];
-	snprintf(in, sizeof in, "%s/models/kquant/synth-f32.gguf", shared());
+	snprintf(in, sizeof in, "%s/models/kquant/synth-f32.gguf", fixtures());
 	int done = 0, nthreads = 1;
 	const char *l = files;
 	while ((l = strchr(l, '\n'))) {
@@ -193,7 +193,7 @@ static void test_tiny_models(void **s)
 	for (int mi = 0; mi < 2; mi++) {
 		for (int k = 0; k < 3; k++) {
 			char in[1024], out[512], gold[128], want[65], got[65];
-			snprintf(in, sizeof in, "%s/models/gguf/%s-f32.gguf", shared(), models[mi]);
+			snprintf(in, sizeof in, "%s/models/gguf/%s-f32.gguf", fixtures(), models[mi]);
 			snprintf(out, sizeof out, "%s/tiny.gguf", tmpdir);
 			struct kolm_tensor_override ov;
 			struct kolm_err err = {0};
@@ -235,7 +235,7 @@ static void test_requantize_to_f32(void **s)
 	const char *files[] = {"synth-q4_k_m.gguf", "synth-q2_k.gguf"};
 	for (int fi = 0; fi < 2; fi++) {
 		char in[1024], out[512];
-		snprintf(in, sizeof in, "%s/models/kquant/%s", shared(), files[fi]);
+		snprintf(in, sizeof in, "%s/models/kquant/%s", fixtures(), files[fi]);
 		snprintf(out, sizeof out, "%s/f32.gguf", tmpdir);
 		struct kolm_quantize_opts o;
 		memset(&o, 0, sizeof o);
@@ -290,7 +290,7 @@ static void test_errors(void **s)
 	memset(&o, 0, sizeof o);
 	struct kolm_err err = {0};
 	char in[1024], out[512];
-	snprintf(in, sizeof in, "%s/models/kquant/synth-f32.gguf", shared());
+	snprintf(in, sizeof in, "%s/models/kquant/synth-f32.gguf", fixtures());
 	snprintf(out, sizeof out, "%s/x.gguf", tmpdir);
 	o.ftype = 4; /* removed id */
 	assert_int_equal(kolm_quantize_file(in, out, &o, NULL, &err), KOLM_E_USAGE);

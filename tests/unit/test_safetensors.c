@@ -1,6 +1,6 @@
 /* test_safetensors.c - the safetensors reader on the real HF checkpoints,
  * a sharded checkpoint built from one, hostile headers; and the HF -> GGUF
- * mapping against shared/models/golden/hf-to-gguf-map.tsv (llama.cpp's
+ * mapping against tests/fixtures/models/golden/hf-to-gguf-map.tsv (llama.cpp's
  * converted tensors, byte-identical after the un-permutation). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 
-static char shared[1024];
+static char fixtures[1024];
 
 static void test_real_files(void **s)
 {
@@ -30,7 +30,7 @@ static void test_real_files(void **s)
 		{"stories260K-hf", 47, 4856}, {"aidreams260K-hf", 38, 3920}};
 	for (size_t i = 0; i < 2; i++) {
 		char p[1200];
-		snprintf(p, sizeof p, "%s/models/%s/model.safetensors", shared, want[i].dir);
+		snprintf(p, sizeof p, "%s/models/%s/model.safetensors", fixtures, want[i].dir);
 		struct kolm_safetensors *st;
 		struct kolm_err err = {0};
 		if (kolm_safetensors_open(&st, p, &err))
@@ -52,7 +52,7 @@ static void test_mapping(void **s)
 {
 	(void)s;
 	char p[1200];
-	snprintf(p, sizeof p, "%s/models/golden/hf-to-gguf-map.tsv", shared);
+	snprintf(p, sizeof p, "%s/models/golden/hf-to-gguf-map.tsv", fixtures);
 	FILE *fp = fopen(p, "r");
 	assert_non_null(fp);
 	char line[1024];
@@ -76,7 +76,7 @@ static void test_mapping(void **s)
 			kolm_model_release(&m);
 			snprintf(cur, sizeof cur, "%s", f[0]);
 			char dir[1200];
-			snprintf(dir, sizeof dir, "%s/models/%s-hf", shared, f[0]);
+			snprintf(dir, sizeof dir, "%s/models/%s-hf", fixtures, f[0]);
 			struct kolm_err err = {0};
 			assert_int_equal(kolm_model_from_path(&m, NULL, dir, &err), 0);
 			assert_int_equal(kolm_safetensors_open(&st, dir, &err), 0);
@@ -133,7 +133,7 @@ static void test_sharded(void **s)
 {
 	(void)s;
 	char src[1200], dir[] = "/tmp/kolm-shard-XXXXXX";
-	snprintf(src, sizeof src, "%s/models/aidreams260K-hf/model.safetensors", shared);
+	snprintf(src, sizeof src, "%s/models/aidreams260K-hf/model.safetensors", fixtures);
 	assert_non_null(mkdtemp(dir));
 	struct kolm_safetensors *st;
 	assert_int_equal(kolm_safetensors_open(&st, src, NULL), 0);
@@ -248,8 +248,8 @@ static void test_hostile(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_files), cmocka_unit_test(test_mapping), cmocka_unit_test(test_sharded),
 		cmocka_unit_test(test_hostile),

@@ -45,9 +45,9 @@ static int setup(void **s)
 	struct kolm_ctx_opts o = {0};
 	if (kolm_ctx_new(&ctx, &o, NULL))
 		return -1;
-	const char *sh = getenv("KOLM_SHARED");
+	const char *sh = getenv("KOLM_FIXTURES");
 	char hf[512];
-	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", sh ? sh : "../shared");
+	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", sh ? sh : "tests/fixtures");
 	snprintf(art, sizeof art, "%s/s.kolm", dir);
 	snprintf(exp_, sizeof exp_, "%s/s-f16.gguf", dir);
 	snprintf(key, sizeof key, "%s/k", dir);

@@ -1,5 +1,5 @@
 /* test_tokenizer.c - kolm's tokenizers against llama.cpp's own expected ids:
- * the four real vocabularies in shared/models/vocab (SentencePiece llama-spm
+ * the four real vocabularies in tests/fixtures/models/vocab (SentencePiece llama-spm
  * and phi-3, byte-level BPE gpt-2 and deepseek-llm; 46 strings each, no BOS,
  * no special-token parsing), the 26 golden/tokenize.jsonl records of the
  * tiny models (with BOS), decoding back to the text, the Llama 3 / Qwen 2
@@ -18,7 +18,7 @@
 #include "kolm/gguf.h"
 #include "kolm/tokenizer.h"
 
-static char shared[1024];
+static char fixtures[1024];
 
 static char *slurp(const char *path, size_t *n)
 {
@@ -39,7 +39,7 @@ static char *slurp(const char *path, size_t *n)
 static int check_vocab(const char *name, int expect_kind)
 {
 	char p[1400];
-	snprintf(p, sizeof p, "%s/models/vocab/%s", shared, name);
+	snprintf(p, sizeof p, "%s/models/vocab/%s", fixtures, name);
 	struct kolm_gguf *g = NULL;
 	struct kolm_err err = {0};
 	assert_int_equal(kolm_gguf_open(&g, p, &err), 0);
@@ -131,7 +131,7 @@ static void test_tiny_goldens(void **s)
 {
 	(void)s;
 	char p[1400];
-	snprintf(p, sizeof p, "%s/models/golden/tokenize.jsonl", shared);
+	snprintf(p, sizeof p, "%s/models/golden/tokenize.jsonl", fixtures);
 	FILE *fp = fopen(p, "r");
 	assert_non_null(fp);
 	static char line[65536];
@@ -141,7 +141,7 @@ static void test_tiny_goldens(void **s)
 		json_t *r = json_loads(line, 0, &je);
 		assert_non_null(r);
 		char mp[1400];
-		snprintf(mp, sizeof mp, "%s/models/gguf/%s", shared, json_string_value(json_object_get(r, "gguf")));
+		snprintf(mp, sizeof mp, "%s/models/gguf/%s", fixtures, json_string_value(json_object_get(r, "gguf")));
 		struct kolm_gguf *g = NULL;
 		struct kolm_tokenizer *t = NULL;
 		struct kolm_err err = {0};
@@ -164,7 +164,7 @@ static void test_tiny_goldens(void **s)
 	fclose(fp);
 	assert_int_equal(n_rec, 26);
 
-	snprintf(p, sizeof p, "%s/models/golden/completions.jsonl", shared);
+	snprintf(p, sizeof p, "%s/models/golden/completions.jsonl", fixtures);
 	fp = fopen(p, "r");
 	assert_non_null(fp);
 	n_rec = 0;
@@ -173,7 +173,7 @@ static void test_tiny_goldens(void **s)
 		json_t *r = json_loads(line, 0, &je);
 		assert_non_null(r);
 		char mp[1400];
-		snprintf(mp, sizeof mp, "%s/models/gguf/%s", shared, json_string_value(json_object_get(r, "file")));
+		snprintf(mp, sizeof mp, "%s/models/gguf/%s", fixtures, json_string_value(json_object_get(r, "file")));
 		struct kolm_gguf *g = NULL;
 		struct kolm_tokenizer *t = NULL;
 		struct kolm_err err = {0};
@@ -211,7 +211,7 @@ static void test_special(void **s)
 {
 	(void)s;
 	char p[1400];
-	snprintf(p, sizeof p, "%s/models/vocab/ggml-vocab-llama-spm.gguf", shared);
+	snprintf(p, sizeof p, "%s/models/vocab/ggml-vocab-llama-spm.gguf", fixtures);
 	struct kolm_gguf *g = NULL;
 	struct kolm_tokenizer *t = NULL;
 	struct kolm_err err = {0};
@@ -247,8 +247,8 @@ static void test_special(void **s)
 
 int main(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
-	snprintf(shared, sizeof shared, "%s", sh ? sh : "../shared");
+	const char *sh = getenv("KOLM_FIXTURES");
+	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_llama_spm),
 		cmocka_unit_test(test_phi3),

@@ -1,5 +1,5 @@
 /* test_types.c - the C block-layout table against the sourced facts
- * (shared/data/gguf-facts.md §2.1 restates ggml's type_traits), the
+ * (tests/fixtures/data/gguf-facts.md §2.1 restates ggml's type_traits), the
  * llama_ftype table (§2.2), and fp16/bf16 conversions. */
 #include <math.h>
 #include <setjmp.h>
@@ -16,9 +16,9 @@
 
 static char *facts(void)
 {
-	const char *sh = getenv("KOLM_SHARED");
+	const char *sh = getenv("KOLM_FIXTURES");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/data/gguf-facts.md", sh ? sh : "../shared");
+	snprintf(path, sizeof path, "%s/data/gguf-facts.md", sh ? sh : "tests/fixtures");
 	char *buf = NULL;
 	size_t n;
 	if (kolm_file_read_all(path, 1 << 22, &buf, &n, NULL) != KOLM_OK)
