@@ -47,6 +47,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FIXTURES_GEN := tests/fixtures/models/kquant/synth-f32.gguf
 
 .PHONY: all run check deps test unit cli-tests browser-test san valgrind fuzz bench install clean
 all: $(BUILD)/kolm $(BUILD)/libkolm.a
@@ -67,7 +68,6 @@ tests: $(TESTS) $(BENCHES) $(FUZZ_REPLAY) $(FIXTURES_GEN)
 # Test fixtures made by a script in the repository rather than stored: the
 # 13.6 MB F32 source of the k-quant goldens, regenerated bit for bit (seeded;
 # tests/fixtures/README.md) and checked against its recorded sha256.
-FIXTURES_GEN := tests/fixtures/models/kquant/synth-f32.gguf
 tests/fixtures/models/kquant/synth-f32.gguf: tests/fixtures/models/kquant/gen_synth.py tests/fixtures/models/kquant/synth-q4_k_m.gguf
 	cd $(dir $@) && python3 gen_synth.py --tokenizer-from synth-q4_k_m.gguf $(notdir $@).tmp.$$$$ >/dev/null && \
 	  echo "3b53560e65265224080b23d3d156791fd09e423749d5c1127eed936c16421c0e  $(notdir $@).tmp.$$$$" | sha256sum -c --quiet - && \
