@@ -4,6 +4,8 @@
 #   make check      install missing packages, build, run every test
 #   make san        the unit + CLI tests under ASan+UBSan (build-san/)
 #   make fuzz       libFuzzer targets (clang) for FUZZ_SECONDS each
+#   make interop    live differential tests against the reference toolchains
+#                   (llama.cpp, mlx-lm, ...: scripts/ref-toolchain.sh)
 #   make install    install kolm and kolm(1) under PREFIX
 # BUILD=dir selects the build directory (parallel work uses separate ones).
 
@@ -49,7 +51,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FIXTURES_GEN := tests/fixtures/models/kquant/synth-f32.gguf
 
-.PHONY: all run check deps test unit cli-tests browser-test san valgrind fuzz bench install clean
+.PHONY: all run check deps tests san valgrind fuzz interop bench install clean
 all: $(BUILD)/kolm $(BUILD)/libkolm.a
 
 deps:
@@ -76,6 +78,10 @@ tests/fixtures/models/kquant/synth-f32.gguf: tests/fixtures/models/kquant/gen_sy
 san:
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 all tests
 	@KOLM_SAN=1 scripts/run-tests.sh build-san
+
+interop: deps
+	@$(MAKE) --no-print-directory all tests
+	@scripts/run-interop.sh $(BUILD)
 
 valgrind: all
 	@KOLM_VALGRIND=1 scripts/run-cli-tests.sh $(BUILD)

@@ -1,11 +1,18 @@
 #!/bin/sh
-# Install the Debian packages kolm needs to build and test, if any are
-# missing.  As root it runs apt-get; otherwise it prints the exact command
-# and exits 2.  Set KOLM_NO_BROWSER=1 to skip the browser-test packages.
+# Install what kolm needs to build and test, if any of it is missing:
+#   - Debian packages: as root it runs apt-get; otherwise it prints the exact
+#     command and exits 2;
+#   - the pinned Python test packages (requirements-dev.txt: Playwright for
+#     the browser tests, jsonschema for the manifest schema test) into .venv/
+#     (git-ignored), created with python3 (KOLM_PYTHON overrides).
+# Everything comes from Debian or PyPI.  Set KOLM_NO_BROWSER=1 to skip the
+# browser-test packages.  The reference toolchains (llama.cpp, mlx-lm, ...)
+# are scripts/ref-toolchain.sh's, used by make interop.
 set -eu
-pkgs="gcc make pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk"
+cd "$(dirname "$0")/.."
+pkgs="gcc make pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk python3 python3-venv"
 if [ "${KOLM_NO_BROWSER:-0}" != 1 ]; then
-	pkgs="$pkgs chromium nodejs npm"
+	pkgs="$pkgs chromium"
 fi
 # the AArch64 (Raspberry Pi) NEON kernels are checked under qemu-user
 # (tests/simd/run.sh)
@@ -15,11 +22,6 @@ fi
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-		# nodejs/npm may come from outside Debian (already on PATH): accept that
-		case "$p" in
-		nodejs) command -v node >/dev/null 2>&1 && continue ;;
-		npm) command -v npm >/dev/null 2>&1 && continue ;;
-		esac
 		missing="$missing $p"
 	fi
 done
@@ -36,14 +38,15 @@ if [ -n "$missing" ]; then
 		exit 2
 	fi
 fi
-# Browser test: pinned playwright-core from the npm registry (no browser download).
-if [ "${KOLM_NO_BROWSER:-0}" != 1 ] && [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
-	(cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
-		{ echo "kolm: npm ci in tests/browser failed" >&2; exit 4; }
-fi
-# Manifest schema test: pinned ajv from the npm registry.
-if [ -f tests/schema/package.json ] && [ ! -d tests/schema/node_modules/ajv ]; then
-	(cd tests/schema && npm ci --silent --no-audit --no-fund >/dev/null 2>&1) ||
-		{ echo "kolm: npm ci in tests/schema failed" >&2; exit 4; }
+# The Python test packages, pinned; reinstalled when requirements-dev.txt
+# changes (its hash is kept in the venv).
+PY=${KOLM_PYTHON:-python3}
+want=$(sha256sum requirements-dev.txt | cut -c1-64)
+if [ "$(cat .venv/.requirements-dev.sha256 2>/dev/null)" != "$want" ]; then
+	rm -rf .venv
+	"$PY" -m venv .venv || { echo "kolm: $PY -m venv .venv failed" >&2; exit 4; }
+	.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt >.venv/pip.log 2>&1 ||
+		{ tail -5 .venv/pip.log >&2; echo "kolm: pip install -r requirements-dev.txt failed (.venv/pip.log)" >&2; exit 4; }
+	echo "$want" >.venv/.requirements-dev.sha256
 fi
 exit 0
