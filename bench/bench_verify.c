@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	struct kolm_err err = {0};
 	if (kolm_ctx_new(&ctx, &o, &err))
 		return 4;
-	struct kolm_pack_opts po = {hf, evp, art, NULL, NULL, "bench", 0.9, -1, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, art, NULL, NULL, "bench", 0.9, -1, 0, 0, 0};
 	double t0 = now();
 	if (kolm_pack(ctx, &po, NULL, &err)) {
 		fprintf(stderr, "bench_verify: pack: %s\n", err.msg);

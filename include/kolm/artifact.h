@@ -77,7 +77,7 @@ int kolm_evalpack_check(const uint8_t *buf, uint64_t n, const char *label, int64
 
 /* Write members, in the order given, as an uncompressed POSIX (pax) tar,
  * atomically (temp file, fsync, rename). */
-int kolm_artifact_write(const char *path, const struct kolm_file_view *members, int n, struct kolm_err *err);
+int kolm_artifact_write(const char *path, const struct kolm_file_view *members, int n, int64_t mtime, struct kolm_err *err);
 
 struct kolm_pack_opts {
 	const char *hf_dir;        /* config.json, tokenizer, safetensors */
@@ -90,6 +90,9 @@ struct kolm_pack_opts {
 	double min_k;              /* the gate; < 0: KOLM_DEFAULT_GATE */
 	int no_measure;            /* 1: do not measure K (it stays null unless declared) */
 	int threads;               /* for the measurement; 0: 1 */
+	int64_t created;           /* the manifest's "created" and the members' mtime, seconds
+	                            * since the epoch; 0: now (the CLI passes SOURCE_DATE_EPOCH,
+	                            * so a pack can be reproduced byte for byte) */
 };
 
 /* Pack.  Without a declared K, the fp16 reference K is measured: the

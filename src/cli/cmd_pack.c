@@ -72,6 +72,15 @@ int cmd_pack(int argc, char **argv)
 	o.hf_dir = argv[optind];
 	if (!o.evalpack || !o.out_path)
 		return cli_usage_error("pack: --evalpack FILE and -o X.kolm are required");
+	/* reproducible packs: the manifest's "created" and the members' mtime
+	 * from SOURCE_DATE_EPOCH (the reproducible-builds.org convention) */
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		long long t;
+		if (cli_parse_i64(sde, &t) || t < 1 || t > 253402300799LL)
+			return cli_usage_error("pack: SOURCE_DATE_EPOCH wants seconds since 1970 (1..253402300799), not '%s'", sde);
+		o.created = (int64_t)t;
+	}
 	struct kolm_ctx *ctx;
 	int rc = cli_ctx_open(&ctx);
 	if (rc)

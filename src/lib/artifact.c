@@ -508,7 +508,7 @@ static la_ssize_t wcb(struct archive *ar, void *u, const void *buf, size_t n)
 	return w->rc ? -1 : (la_ssize_t)n;
 }
 
-int kolm_artifact_write(const char *path, const struct kolm_file_view *mem, int n, struct kolm_err *err)
+int kolm_artifact_write(const char *path, const struct kolm_file_view *mem, int n, int64_t mtime, struct kolm_err *err)
 {
 	struct wctx w = {.err = err};
 	int rc = kolm_out_open(&w.out, path, err);
@@ -528,14 +528,13 @@ int kolm_artifact_write(const char *path, const struct kolm_file_view *mem, int 
 		rc = kolm_err_set(err, KOLM_E_IO, "%s: %s", path, archive_error_string(ar));
 		goto fail;
 	}
-	time_t now = time(NULL);
 	for (int i = 0; i < n; i++) {
 		archive_entry_clear(e);
 		archive_entry_set_pathname(e, mem[i].name);
 		archive_entry_set_filetype(e, AE_IFREG);
 		archive_entry_set_perm(e, 0644);
 		archive_entry_set_size(e, (la_int64_t)mem[i].size);
-		archive_entry_set_mtime(e, now, 0);
+		archive_entry_set_mtime(e, (time_t)mtime, 0);
 		if (archive_write_header(ar, e) != ARCHIVE_OK) {
 			rc = w.rc ? w.rc : kolm_err_set(err, KOLM_E_IO, "%s: %s: %s", path, mem[i].name, archive_error_string(ar));
 			goto fail;

@@ -269,7 +269,7 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 		name = s ? s + 1 : nbuf;
 	}
 	char created[32];
-	time_t now = time(NULL);
+	time_t now = o->created > 0 ? (time_t)o->created : time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -314,7 +314,7 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 		views[nv++] = (struct kolm_file_view){f[i].name, f[i].map.data, f[i].map.size};
 	if (o->sign_key)
 		views[nv++] = (struct kolm_file_view){"kolm.sig", sig, 64};
-	if ((rc = kolm_artifact_write(o->out_path, views, nv, err)))
+	if ((rc = kolm_artifact_write(o->out_path, views, nv, (int64_t)now, err)))
 		goto out;
 	if (manifest_out) {
 		*manifest_out = man;

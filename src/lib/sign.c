@@ -181,7 +181,7 @@ int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err)
 			v[n].size = 64;
 			n++;
 			/* the new tar is written from the old mapping, then renamed over it */
-			rc = kolm_artifact_write(artifact, v, n, err);
+			rc = kolm_artifact_write(artifact, v, n, (int64_t)time(NULL), err);
 			free(v);
 		}
 	}

@@ -26,6 +26,16 @@ one_line "$T/err" "bad evalpack"
 grep -q 'line 2' "$T/err" || fail "bad evalpack line"
 
 "$K" pack "$HF" --evalpack "$EP" -o "$T/s.kolm" --k-score 0.9 >/dev/null || fail pack
+# SOURCE_DATE_EPOCH makes a pack reproducible byte for byte: the manifest's
+# "created" and every member's mtime are that time (tar itself shows it)
+SOURCE_DATE_EPOCH=1700000000 "$K" pack "$HF" --evalpack "$EP" -o "$T/r1.kolm" --k-score 0.9 >/dev/null || fail "pack r1"
+sleep 1
+SOURCE_DATE_EPOCH=1700000000 "$K" pack "$HF" --evalpack "$EP" -o "$T/r2.kolm" --k-score 0.9 >/dev/null || fail "pack r2"
+cmp -s "$T/r1.kolm" "$T/r2.kolm" || fail "two packs with one SOURCE_DATE_EPOCH differ"
+tar -xOf "$T/r1.kolm" kolm.json | grep -q '"created": "2023-11-14T22:13:20Z"' || fail "created is not SOURCE_DATE_EPOCH"
+TZ=UTC tar -tvf "$T/r1.kolm" | grep -q ' 2023-11-14 22:13 model.safetensors$' || fail "member mtime is not SOURCE_DATE_EPOCH"
+[ "$(SOURCE_DATE_EPOCH=yesterday code "$K" pack "$HF" --evalpack "$EP" -o "$T/r3.kolm" --k-score 0.9)" = 2 ] || fail "bad SOURCE_DATE_EPOCH"
+one_line "$T/err" "bad SOURCE_DATE_EPOCH"
 tar tf "$T/s.kolm" | head -1 | grep -qx kolm.json || fail "kolm.json first (tar tf)"
 "$K" sign "$T/s.kolm" --key "$T/k" >/dev/null || fail sign
 tar tf "$T/s.kolm" | tail -1 | grep -qx kolm.sig || fail "kolm.sig last"

@@ -61,7 +61,7 @@ static int setup(void **s)
 		fprintf(stderr, "keygen: %s\n", e.msg);
 		return -1;
 	}
-	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0};
 	if (kolm_pack(ctx, &po, NULL, &e)) {
 		fprintf(stderr, "pack: %s\n", e.msg);
 		return -1;
@@ -181,7 +181,7 @@ static void test_flip_one_byte_in_each_member(void **s)
 		c.buf[i][at] ^= 0x01;
 		char label[64];
 		snprintf(label, sizeof label, "flip-%s.kolm", nm);
-		assert_int_equal(kolm_artifact_write(path(label), c.v, c.n, NULL), 0);
+		assert_int_equal(kolm_artifact_write(path(label), c.v, c.n, 0, NULL), 0);
 		char what[96];
 		snprintf(what, sizeof what, "one byte flipped in %s", nm);
 		int owner = !strcmp(nm, "kolm.json") || !strcmp(nm, "kolm.sig") ? 3 : 2;
@@ -215,31 +215,31 @@ static void test_truncated_reordered_extra(void **s)
 	struct kolm_file_view t = r[1];
 	r[1] = r[ev];
 	r[ev] = t;
-	assert_int_equal(kolm_artifact_write(path("reorder.kolm"), r, c.n, NULL), 0);
+	assert_int_equal(kolm_artifact_write(path("reorder.kolm"), r, c.n, 0, NULL), 0);
 	expect_fail("members reordered", path("reorder.kolm"), NULL, pub, 0);
 	/* an extra member of an unknown kind: the container refuses it */
 	memcpy(r, c.v, sizeof r);
 	r[c.n] = r[c.n - 1];
 	r[c.n - 1] = (struct kolm_file_view){"notes.txt", (const uint8_t *)"hi\n", 3};
-	assert_int_equal(kolm_artifact_write(path("extra.kolm"), r, c.n + 1, NULL), 0);
+	assert_int_equal(kolm_artifact_write(path("extra.kolm"), r, c.n + 1, 0, NULL), 0);
 	expect_fail("extra member notes.txt", path("extra.kolm"), NULL, pub, 0);
 	/* an extra weights shard the manifest does not list: integrity */
 	memcpy(r, c.v, sizeof r);
 	r[c.n] = r[c.n - 1];
 	r[c.n - 1] = (struct kolm_file_view){"extra.safetensors", (const uint8_t *)"x", 1};
-	assert_int_equal(kolm_artifact_write(path("extra2.kolm"), r, c.n + 1, NULL), 0);
+	assert_int_equal(kolm_artifact_write(path("extra2.kolm"), r, c.n + 1, 0, NULL), 0);
 	expect_fail("extra unlisted shard", path("extra2.kolm"), NULL, pub, 2);
 	/* a duplicate member */
 	memcpy(r, c.v, sizeof r);
 	r[c.n] = r[c.n - 1];
 	r[c.n - 1] = r[c.n - 2];
-	assert_int_equal(kolm_artifact_write(path("dup.kolm"), r, c.n + 1, NULL), 0);
+	assert_int_equal(kolm_artifact_write(path("dup.kolm"), r, c.n + 1, 0, NULL), 0);
 	expect_fail("duplicate member", path("dup.kolm"), NULL, pub, 0);
 	/* the edited manifest: a higher K, still valid JSON and schema */
 	char *k = strstr((char *)c.buf[0], "\"value\": 0.9");
 	assert_non_null(k);
 	k[11] = '8';
-	assert_int_equal(kolm_artifact_write(path("edited.kolm"), c.v, c.n, NULL), 0);
+	assert_int_equal(kolm_artifact_write(path("edited.kolm"), c.v, c.n, 0, NULL), 0);
 	expect_fail("edited manifest (K 0.9 -> 0.98)", path("edited.kolm"), NULL, pub, 3);
 	copy_close(&c);
 }
@@ -301,7 +301,7 @@ static void test_wrong_key_and_other_export(void **s)
 	(void)s;
 	expect_fail("wrong public key", art, NULL, pub2, 3);
 	/* an export made from a different artifact (same model, other manifest) */
-	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1, 0, 0, 0};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	struct kolm_export_opts eo = {0};
 	eo.artifact = path("other.kolm");
@@ -334,7 +334,7 @@ static void test_quality_gate(void **s)
 {
 	(void)s;
 	/* K below the gate: pack refuses unless --min-k lowers the gate */
-	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1, 0, 0, 0};
 	struct kolm_err e = {0};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
 	assert_non_null(strstr(e.msg, "below the gate"));
@@ -415,7 +415,7 @@ static void test_measured_k(void **s)
 	char ahf[1024], tiny[1024];
 	snprintf(ahf, sizeof ahf, "%s/models/aidreams260K-hf", sh ? sh : "tests/fixtures");
 	snprintf(tiny, sizeof tiny, "%s/tests/data/evalpack-tiny.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
-	struct kolm_pack_opts po = {ahf, tiny, path("a.kolm"), NULL, NULL, "aidreams", -1, -1, 0, 2};
+	struct kolm_pack_opts po = {ahf, tiny, path("a.kolm"), NULL, NULL, "aidreams", -1, -1, 0, 2, 0};
 	struct kolm_err e = {0};
 	/* measured K is below the default gate 0.85: refused, with the number */
 	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
