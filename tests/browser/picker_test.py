@@ -1,0 +1,238 @@
+"""The picker page in Debian's Chromium, driven by Python Playwright.
+
+Why Playwright rather than Selenium + chromium-driver: one pinned PyPI
+package, no chromedriver whose version must track chromium's, and a 1:1 port
+of the former playwright-core tests (the details are in common.py).
+
+Pick base, tier and device (with the mouse API and with the keyboard), and
+check that the forecast card and every command equal what `kolm plan --json`
+prints for the same pick; context length and runtime as the CLI flags; every
+control labelled; the chart's bars against `kolm plan --all-devices --json`;
+the copy button fills the clipboard; the reference tables have one row per
+catalog entry; paste a config.json and compare with `kolm plan --config`, and
+a broken paste is reported; at phone widths (375 and 390 px) nothing is wider
+than the screen; no console error, page error, failed request or HTTP error.
+Screenshots at 1366x900 and 390x844 go to BUILD/tests/browser/.
+usage: .venv/bin/python tests/browser/picker_test.py BUILD_DIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+from urllib.parse import urlsplit
+
+from playwright.sync_api import sync_playwright
+
+from common import (DESKTOP, KOLM, PHONE, ROOT, TIMEOUT_MS, Checker, gb, int_en, js_round, js_str, launch,
+                    shot, start_server, stop_server)
+
+C = Checker()
+check = C.check
+
+
+def plan(args, cwd=None):
+    out = subprocess.run([KOLM, 'plan', *args, '--json'], cwd=cwd or ROOT, check=True,
+                         stdout=subprocess.PIPE, timeout=60).stdout
+    return json.loads(out)
+
+
+def kolm_json(*args):
+    return json.loads(subprocess.run([KOLM, *args], check=True, stdout=subprocess.PIPE, timeout=60).stdout)
+
+
+def check_card(page, label, f):
+    """Wait until the card shows this forecast, then compare every field."""
+    title = f"{f['source']['name']} × {f['format']['label']} × {f['device']['name']}"
+    page.wait_for_function(
+        """([t, e]) => document.getElementById('card-title').textContent === t &&
+             document.getElementById('cmd-export').textContent === e""",
+        arg=[title, f['commands']['export']], timeout=TIMEOUT_MS)
+
+    def text(id_):
+        return page.locator('#' + id_).text_content()
+
+    size, fit, mem, d = f['size'], f['fit'], f['memory'], f['decode_tps']
+    check(f'{label}: size', text('f-size-gb'), gb(size['bytes']))
+    check(f'{label}: size bytes', text('f-size-bytes'),
+          f"({int_en(size['bytes'])} bytes, {js_str(f['format']['bits_per_weight'])} bits/weight)")
+    check(f'{label}: size basis', text('f-size-basis'), size['basis'])
+    check(f'{label}: verdict', text('f-verdict'), fit['verdict'])
+    check(f'{label}: verdict colour class', page.locator('#f-verdict').get_attribute('class'),
+          'verdict ' + fit['verdict'])
+    check(f'{label}: fit line', text('f-fit-line'),
+          f"{gb(mem['total_bytes'])} needed of {gb(mem['usable_bytes'])} usable ({js_round(fit['ratio'] * 100)}%)")
+    check(f'{label}: memory breakdown', page.locator('#f-mem-list li').all_text_contents(), [
+        'weights ' + gb(mem['weights_bytes']),
+        f"KV cache ({mem['kv_type']}, ctx {int_en(mem['ctx'])}) " + gb(mem['kv_cache_bytes']),
+        'compute buffer ' + gb(mem['compute_buffer_bytes']),
+        'runtime ' + gb(mem['runtime_base_bytes']),
+    ])
+    check(f'{label}: tok/s', text('f-tps'), f"{js_str(d['mid'])} tok/s")
+    check(f'{label}: tok/s range', text('f-tps-range'),
+          f"range {js_str(d['low'])}–{js_str(d['high'])}; bandwidth bound {js_str(d['bandwidth_bound'])}")
+    check(f'{label}: tok/s basis', text('f-tps-basis'), d['basis'])
+    check(f'{label}: K-score loss', text('f-kloss'), f"{js_str(f['k_loss']['points'])} points")
+    check(f'{label}: K basis', text('f-kloss-basis'), f['k_loss']['basis'])
+    be = f['backend']
+    check(f'{label}: backend', text('f-backend'), f"{be['id']} via {be['runtime']}")
+    check(f'{label}: backend reason', text('f-backend-reason'), f"{be['reason']}; {be['runtime_reason']}")
+    check(f'{label}: caveats', page.locator('#f-caveats li').all_text_contents(), f.get('caveats') or [])
+    for k in ('export', 'export_upstream', 'transfer', 'run', 'verify', 'bench'):
+        check(f'{label}: command {k}', text('cmd-' + k), f['commands'].get(k) or '')
+
+
+def pick(page, base, quant, device):
+    page.select_option('#base', base)
+    page.select_option('#quant', quant)
+    page.select_option('#device', device)
+
+
+def no_horizontal_scroll(page, viewport):
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(300)  # the chart redraws for the new width
+    overflow = page.evaluate('() => document.documentElement.scrollWidth - window.innerWidth')
+    check(f"no horizontal scroll at {viewport['width']} px", overflow <= 0, True)
+
+
+def run(pw):
+    srv, url = start_server()
+    browser = None
+    errors = []
+    try:
+        browser = launch(pw)
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.on('console', lambda m: m.type == 'error' and errors.append('console: ' + m.text))
+        page.on('pageerror', lambda e: errors.append('page error: ' + e.message))
+        page.on('requestfailed', lambda r: errors.append('request failed: ' + r.url))
+        page.on('response', lambda r: r.status >= 400 and errors.append(f'HTTP {r.status}: {r.url}'))
+
+        page.goto(url)
+        page.wait_for_selector('body[data-ready="1"]')
+        # the default pick is `make run`'s
+        check_card(page, 'default', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', 'rpi5-8gb']))
+
+        picks = [
+            ('llama-3.1-8b', 'int4', 'jetson-orin-nano'),
+            ('llama-3.2-1b', 'int8', 'iphone-15-pro'),
+            ('mistral-7b', 'q4_k_m', 'rtx-4090'),
+            ('qwen2.5-7b', 'fp16', 'm3-pro'),
+            ('llama-3.1-70b', 'int4', 'rpi5-8gb'),  # over
+        ]
+        for b, q, d in picks:
+            pick(page, b, q, d)
+            check_card(page, f'{b}/{q}/{d}', plan(['--base', b, '--quant', q, '--device', d]))
+            check(f'{b}/{q}/{d}: CLI line', page.locator('#cli-equiv').text_content(),
+                  f'kolm plan --base {b} --quant {q} --device {d} --json')
+
+        # context length and runtime, as the CLI flags
+        pick(page, 'llama-3.1-8b', 'int4', 'm3-pro')
+        page.click('details.more summary')
+        page.fill('#ctx', '32768')
+        page.select_option('#runtime', 'llama.cpp-metal')
+        check_card(page, 'ctx+runtime', plan(['--base', 'llama-3.1-8b', '--quant', 'int4', '--device', 'm3-pro',
+                                              '--ctx', '32768', '--runtime', 'llama.cpp-metal']))
+        page.fill('#ctx', '4096')
+        page.select_option('#runtime', '')
+
+        # keyboard only: focus the device picker and step to the next device
+        pick(page, 'llama-3.2-3b', 'int4', 'rpi5-8gb')
+        check_card(page, 'before keyboard', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', 'rpi5-8gb']))
+        page.focus('#device')
+        page.keyboard.press('ArrowDown')
+        dev2 = page.locator('#device').input_value()
+        check('keyboard moved the device', dev2 != 'rpi5-8gb', True)
+        check_card(page, 'keyboard', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', dev2]))
+
+        # every control has a label
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('select, input, textarea')]
+            .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map((e) => e.id)""")
+        check('unlabelled controls', unlabelled, [])
+
+        # the chart: one bar per device that has the format, coloured by fit
+        pick(page, 'llama-3.1-8b', 'int4', 'rtx-4090')
+        m = plan(['--base', 'llama-3.1-8b', '--quant', 'int4', '--all-devices'])
+        page.wait_for_selector('#chart g.current[data-device="rtx-4090"]')
+        bars = page.eval_on_selector_all('#chart g[data-device]', """(gs) => gs.map((g) => {
+            const b = g.querySelector('rect.bar');
+            return [g.getAttribute('data-device'), b ? b.getAttribute('class') : ''];
+        })""")
+        got = dict(bars)
+        check('chart rows', len(bars), len(m['rows']))
+        for r in m['rows']:
+            id_ = r['device'] if r.get('skipped') else r['device']['id']
+            check(f'chart bar {id_}', got.get(id_), 'bar skip' if r.get('skipped') else 'bar ' + r['fit']['verdict'])
+
+        # copy button -> clipboard holds the command
+        u = urlsplit(url)
+        context.grant_permissions(['clipboard-read', 'clipboard-write'], origin=f'{u.scheme}://{u.netloc}')
+        page.click('button[data-for="cmd-export"]')
+        clip = page.evaluate('() => navigator.clipboard.readText()')
+        check('copied export command', clip, page.locator('#cmd-export').text_content())
+
+        # reference tables: one row per catalog base / device
+        cat = kolm_json('bases', '--json')
+        nb = len([b for b in cat.get('bases') or [] if not b.get('calibration_only')])
+        check('size table rows', page.locator('#ref-sizes tbody tr').count(), nb)
+        devs = kolm_json('devices', '--json')
+        check('device table rows', page.locator('#ref-devices tbody tr').count(), len(devs['devices']))
+
+        shot(page, 'picker')
+
+        # a pasted config.json = `kolm plan --config config.json`
+        with open(os.path.join(ROOT, 'data', 'bases.json'), encoding='utf-8') as fh:
+            bases = json.load(fh)
+        cfg = next(b for b in bases['bases'] if b['id'] == 'llama-3.2-1b')['config']
+        cfg_text = json.dumps(cfg, indent=2, ensure_ascii=False)
+        tmp = tempfile.mkdtemp(prefix='kolm-browser-')
+        try:
+            with open(os.path.join(tmp, 'config.json'), 'w', encoding='utf-8') as fh:
+                fh.write(cfg_text)
+            want = plan(['--config', 'config.json', '--quant', 'int4', '--device', 'rpi5-8gb'], cwd=tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        page.select_option('#device', 'rpi5-8gb')
+        page.select_option('#quant', 'int4')
+        page.select_option('#base', '__config')
+        page.fill('#config', cfg_text)
+        check_card(page, 'config.json', want)
+        check('config CLI line', page.locator('#cli-equiv').text_content(),
+              'kolm plan --config config.json --quant int4 --device rpi5-8gb --json')
+        # a broken paste is reported on the page, not sent
+        page.fill('#config', '{"model_type": ')
+        page.wait_for_function("() => !document.getElementById('card-error').hidden", timeout=TIMEOUT_MS)
+
+        # phone width: readable, nothing wider than the screen
+        page.select_option('#base', 'llama-3.2-3b')
+        page.set_viewport_size({'width': 375, 'height': 812})
+        check_card(page, 'phone', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', 'rpi5-8gb']))
+        no_horizontal_scroll(page, {'width': 375, 'height': 812})
+        no_horizontal_scroll(page, PHONE)
+        shot(page, 'picker')
+        context.close()
+    finally:
+        if browser:
+            browser.close()
+        stop_server(srv)
+    for e in errors:
+        C.fail(e)
+
+
+def main():
+    try:
+        with sync_playwright() as pw:
+            run(pw)
+    except Exception:
+        C.fail(traceback.format_exc())
+    if C.failures:
+        print(f'{C.failures} failure(s)')
+        sys.exit(1)
+    print(f'browser: picker page OK, {C.checks} checks (screenshots in tests/browser/ under the build directory)')
+
+
+if __name__ == '__main__':
+    main()
