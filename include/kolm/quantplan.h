@@ -31,6 +31,12 @@ struct kolm_tensor_override {
 int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tensor_override *ov,
 		   int n_ov, int *types_out, struct kolm_err *err);
 
+/* 1 when llama-quantize refuses to write tensor NAME as TYPE in an FTYPE
+ * file without an importance matrix (llama-quant.cpp
+ * tensor_requires_imatrix: IQ1_S/IQ1_M/IQ2_XXS/IQ2_XS/IQ2_S/IQ3_XXS, and
+ * Q2_K inside a Q2_K_S file; never token_embd or output). */
+int kolm_quantplan_needs_imatrix(const char *name, int type, int ftype);
+
 /* Parse "NAME=TYPE" (llama-quantize --tensor-type syntax). */
 int kolm_tensor_override_parse(const char *s, struct kolm_tensor_override *out, struct kolm_err *err);
 

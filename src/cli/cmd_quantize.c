@@ -119,8 +119,11 @@ int cmd_quantize(int argc, char **argv)
 	if (!fi)
 		return cli_usage_error("quantize: unknown file type '%s' (see 'kolm quantize --help')", ft);
 	if (!kolm_quant_can_quantize(fi->default_type))
-		return cli_usage_error("quantize: %s needs %s, which kolm cannot produce (it needs an importance matrix)",
-				       fi->name, kolm_type_name(fi->default_type));
+		return cli_usage_error("quantize: %s needs %s, which kolm cannot produce (%s)", fi->name,
+				       kolm_type_name(fi->default_type),
+				       kolm_quantplan_needs_imatrix("", fi->default_type, fi->id)
+					       ? "it needs an importance matrix"
+					       : "no quantizer for it");
 	if (strcmp(in, out) == 0)
 		return cli_usage_error("quantize: input and output are the same file");
 	o.ftype = fi->id;

@@ -169,7 +169,10 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 				    fmt->backend);
 	const struct kolm_ftype_info *fi = kolm_ftype_info(fmt->ftype);
 	if (!fi || !kolm_quant_can_quantize(fi->default_type))
-		return kolm_err_set(err, KOLM_E_USAGE, "export: kolm cannot produce %s (needs an importance matrix)", fmt->id);
+		return kolm_err_set(err, KOLM_E_USAGE, "export: kolm cannot produce %s (%s)", fmt->id,
+				    fi && kolm_quantplan_needs_imatrix("", fi->default_type, fi->id)
+					    ? "it needs an importance matrix"
+					    : "no quantizer for it");
 	kolm_out_clean_stale(o->out_path);
 
 	struct kolm_model m = {0};
@@ -233,6 +236,14 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	/* m's tensors are the mapped ones in order, then rope_freqs when present */
 	if ((rc = kolm_quantplan(&m, fmt->ftype, o->overrides, o->n_overrides, types, err)))
 		goto out;
+	for (int64_t i = 0; i < m.n_tensors; i++)
+		if (kolm_quantplan_needs_imatrix(m.tensors[i].name, types[i], fmt->ftype)) {
+			rc = kolm_err_set(err, KOLM_E_USAGE,
+					  "export: %s: %s in a %s file needs an importance matrix (llama-quantize refuses it "
+					  "without one; kolm has none)",
+					  m.tensors[i].name, kolm_type_name(types[i]), fi->name);
+			goto out;
+		}
 	if ((rc = kolm_gguf_writer_new(&w, 32, err)))
 		goto out;
 	const char *name = art ? json_string_value(json_object_get(art->manifest, "name")) : strrchr(o->hf_dir, '/');

@@ -184,6 +184,13 @@ int kolm_quantize_file(const char *in, const char *out, const struct kolm_quanti
 	/* Check every conversion before writing anything. */
 	for (int64_t i = 0; i < n; i++) {
 		const struct kolm_gguf_tensor *t = refs[i].t;
+		if (kolm_quantplan_needs_imatrix(refs[i].name, types[i], o->ftype)) {
+			rc = kolm_err_set(err, KOLM_E_USAGE,
+					  "%s: %s in a %s file needs an importance matrix (llama-quantize refuses it without "
+					  "one; kolm has none)",
+					  refs[i].name, kolm_type_name(types[i]), kolm_ftype_info(o->ftype)->name);
+			goto out;
+		}
 		if (types[i] == t->type)
 			continue;
 		if (!kolm_quant_can_quantize(types[i])) {

@@ -364,3 +364,23 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 	free(res);
 	return rc;
 }
+
+int kolm_quantplan_needs_imatrix(const char *name, int type, int ftype)
+{
+	if (!strcmp(name, "token_embd.weight") || !strcmp(name, "per_layer_token_embd.weight") ||
+	    !strcmp(name, "output.weight"))
+		return 0;
+	switch (type) {
+	case KOLM_T_IQ3_XXS:
+	case KOLM_T_IQ2_XXS:
+	case KOLM_T_IQ2_XS:
+	case KOLM_T_IQ2_S:
+	case KOLM_T_IQ1_M:
+	case KOLM_T_IQ1_S:
+		return 1;
+	case KOLM_T_Q2_K:
+		return ftype == KOLM_FT_Q2_K_S;
+	default:
+		return 0;
+	}
+}

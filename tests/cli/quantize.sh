@@ -87,6 +87,11 @@ grep -q "allow-requantize" "$T/err" || fail "requantize error does not mention -
 [ $? = 2 ] || fail "bad --tensor-type: want exit 2"
 "$KOLM" quantize -q "$KQ/synth-f32.gguf" "$T/x.gguf" IQ2_XXS 2>/dev/null
 [ $? = 2 ] || fail "IQ2_XXS (needs an imatrix): want exit 2"
+# Q2_K_S: llama-quantize (0c1e57098, tensor_requires_imatrix) refuses its Q2_K
+# tensors without an importance matrix, naming one; so does kolm
+"$KOLM" quantize -q "$KQ/synth-f32.gguf" "$T/x.gguf" Q2_K_S 2>"$T/err"
+[ $? = 2 ] || fail "Q2_K_S without an imatrix: want exit 2"
+grep -q "blk\..*Q2_K in a Q2_K_S file needs an importance matrix" "$T/err" || fail "Q2_K_S error: $(cat "$T/err")"
 "$KOLM" quantize -q "$T/missing.gguf" "$T/x.gguf" Q8_0 2>/dev/null
 rc=$?
 [ "$rc" -ge 3 ] || fail "missing input: exit $rc, want 3 or 4"
