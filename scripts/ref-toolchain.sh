@@ -46,7 +46,15 @@ die() { echo "kolm: ref-toolchain: $*" >&2; exit 4; }
 cache=${KOLM_REF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kolm/ref}
 # a native build runs only on CPUs with the same features: key the cache by them
 cpukey=$( (grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || uname -m) | sha256sum | cut -c1-12)
-L="$cache/llama.cpp-$LCP_VERSION-$cpukey"
+# -march=native on a CPU with AMX (Sapphire Rapids and later) compiles in
+# ggml's AMX matmul, which then takes every Q4_0/Q8_0 weight: here it crashes
+# (SIGSEGV in ggml_backend_amx_mul_mat on any Q8_0 file, llama-perplexity
+# included), and kolm follows the build without it (docs/ENGINE.md: the
+# goldens' llama.cpp ran with its AMX code paths disabled, Q4_0 repacked).
+# Leave AMX out, keep everything else native.
+noamx=
+case $(uname -m) in x86_64 | amd64) noamx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" ;; esac
+L="$cache/llama.cpp-$LCP_VERSION-$cpukey${noamx:+-noamx}"
 src="$L/src"
 bld="$L/build"
 bin="$bld/bin"
@@ -80,9 +88,10 @@ build_llama() {
 		mv "$src.tmp" "$src"
 	fi
 	if [ ! -f "$bld/CMakeCache.txt" ]; then
-		say "configuring llama.cpp $LLAMA_COMMIT (CPU, -march=native, static)"
+		say "configuring llama.cpp $LLAMA_COMMIT (CPU, -march=native${noamx:+ without AMX}, static)"
 		# no UI download, no HTTPS, no curl: nothing is fetched at build time
 		cmake -S "$src" -B "$bld" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+			-DCMAKE_C_FLAGS="$noamx" -DCMAKE_CXX_FLAGS="$noamx" \
 			-DGGML_NATIVE=ON -DGGML_CCACHE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
 			-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF \
 			>"$L/cmake.log" 2>&1 || { tail -20 "$L/cmake.log" >&2; die "cmake configure failed ($L/cmake.log)"; }
