@@ -50,7 +50,9 @@ struct kolm_engine {
 	int arch;
 	float eps;
 	float rope_base, rope_scale;       /* freq_base, freq_scale (1/factor) */
+	float rope_mscale;                 /* rope.scaling.attn_factor: scales cos and sin */
 	float *rope_ff;                    /* n_rot/2 frequency factors or NULL */
+	float q_scale;                     /* phi3: Q scaled after RoPE (kq_scale 1) */
 	float attn_softcap, final_softcap;
 	int swa_window;
 	float emb_scale;                   /* gemma2: sqrt(n_embd) */
@@ -247,14 +249,22 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	e->rope_base = (float)get_f(g, a, "rope.freq_base", 10000.0);
 	e->rope_scale = 1.0f;
 	{
-		char st[32] = "";
+		/* llama.cpp: no rope.scaling.type means linear (YaRN is not
+		 * implemented: its files run unscaled) */
+		char st[32] = "linear";
 		char k[96];
 		snprintf(k, sizeof k, "%s.rope.scaling.type", a);
 		kolm_gguf_get_cstr(g, k, st, sizeof st);
 		double f = get_f(g, a, "rope.scaling.factor", 0.0);
+		if (!(f > 0))
+			f = get_f(g, a, "rope.scale_linear", 0.0);
 		if (!strcmp(st, "linear") && f > 0)
 			e->rope_scale = (float)(1.0 / f);
 	}
+	/* every cos and sin is multiplied by it (ggml_rope_ext's attn_factor;
+	 * LongRoPE files such as Phi-3-128k carry sqrt(1 + ln(s)/ln(orig))) */
+	e->rope_mscale = (float)get_f(g, a, "rope.scaling.attn_factor", 1.0);
+	e->q_scale = 1.0f;
 	if (e->arch == ARCH_GEMMA2) {
 		e->attn_softcap = (float)get_f(g, a, "attn_logit_softcapping", 50.0);
 		e->final_softcap = (float)get_f(g, a, "final_logit_softcapping", 30.0);
@@ -263,9 +273,18 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		e->swa_window = (int)w;
 		e->emb_scale = sqrtf((float)n_embd);
 		e->kq_scale = n_layer == 46 ? 1.0f / sqrtf((float)(n_embd / n_head)) : 1.0f / sqrtf((float)hd);
+	} else if (e->arch == ARCH_PHI3) {
+		/* phi3's graph scales Q after RoPE and attends with scale 1 */
+		e->q_scale = 1.0f / sqrtf((float)hd);
+		e->kq_scale = 1.0f;
 	} else {
 		e->kq_scale = 1.0f / sqrtf((float)hd);
 	}
+	/* the context decides phi3's rope factors below */
+	int n_ctx = opts->n_ctx > 0 ? opts->n_ctx : (in->n_ctx_train < 4096 ? in->n_ctx_train : 4096);
+	if (n_ctx > (1 << 20))
+		n_ctx = 1 << 20;
+	in->n_ctx = n_ctx;
 
 	/* tensors */
 	const struct kolm_gguf_tensor *te = kolm_gguf_tensor_find(g, "token_embd.weight");
@@ -284,9 +303,16 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		goto out;
 	if ((rc = load_vec(g, -1, "rope_freqs.weight", n_rot / 2, 1, &e->rope_ff, err)))
 		goto out;
-	if (!e->rope_ff && e->arch == ARCH_PHI3 &&
-	    (rc = load_vec(g, -1, "rope_factors_short.weight", n_rot / 2, 1, &e->rope_ff, err)))
-		goto out;
+	if (!e->rope_ff && e->arch == ARCH_PHI3) {
+		/* LongRoPE: llama.cpp takes the long factors when its context
+		 * (rounded up to a multiple of 256) exceeds the original one */
+		int64_t orig;
+		get_int(g, a, "rope.scaling.original_context_length", in->n_ctx_train, &orig);
+		const int64_t padded = ((int64_t)n_ctx + 255) / 256 * 256;
+		const char *which = padded > orig ? "rope_factors_long.weight" : "rope_factors_short.weight";
+		if ((rc = load_vec(g, -1, which, n_rot / 2, 1, &e->rope_ff, err)))
+			goto out;
+	}
 	e->L = calloc((size_t)n_layer, sizeof *e->L);
 	if (!e->L) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
@@ -339,10 +365,6 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	}
 
 	/* cache and buffers */
-	int n_ctx = opts->n_ctx > 0 ? opts->n_ctx : (in->n_ctx_train < 4096 ? in->n_ctx_train : 4096);
-	if (n_ctx > (1 << 20))
-		n_ctx = 1 << 20;
-	in->n_ctx = n_ctx;
 	e->ops.simd = !opts->scalar && ek_have_simd();
 	in->simd = e->ops.simd ? ek_simd_name() : "scalar";
 	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
@@ -580,7 +602,7 @@ static void rmsnorm(const float *x, const float *w, int64_t n, float eps, float 
 }
 
 /* cos/sin for one position: cs[2i], cs[2i+1] for pair i < n_rot/2
- * (ggml_rope_cache_init with ext_factor 0, attn_factor 1) */
+ * (ggml_rope_cache_init with ext_factor 0: both times attn_factor) */
 static void rope_cache(const struct kolm_engine *e, int pos, float *cs)
 {
 	const int n_rot = e->info.n_rot;
@@ -589,8 +611,8 @@ static void rope_cache(const struct kolm_engine *e, int pos, float *cs)
 	for (int i0 = 0; i0 < n_rot; i0 += 2) {
 		const float ff = e->rope_ff ? e->rope_ff[i0 / 2] : 1.0f;
 		const float t = e->rope_scale * (theta / ff);
-		cs[i0] = cosf(t);
-		cs[i0 + 1] = sinf(t);
+		cs[i0] = cosf(t) * e->rope_mscale;
+		cs[i0 + 1] = sinf(t) * e->rope_mscale;
 		theta *= theta_scale;
 	}
 }
@@ -823,6 +845,9 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 				if (l->q_norm)
 					rmsnorm(q + h * hd, l->q_norm, hd, e->eps, q + h * hd);
 				rope_apply(e, q + h * hd, cs);
+				if (e->q_scale != 1.0f)
+					for (int64_t i = 0; i < hd; i++)
+						q[h * hd + i] *= e->q_scale;
 			}
 			for (int64_t h = 0; h < nkv; h++) {
 				if (l->k_norm)
