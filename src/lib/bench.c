@@ -168,6 +168,29 @@ out:
 	return rc;
 }
 
+/* llama-bench's model_type is "<arch> <size> <llama_ftype_name>", e.g.
+ * "llama 8B Q4_K - Medium" or "llama ?B all F32": the format is the file
+ * type whose display name ends it (the longest such), else the last word. */
+static void format_of_model_type(const char *mt, char *out, size_t cap)
+{
+	int n = 0;
+	const struct kolm_ftype_info *all = kolm_ftype_all(&n);
+	size_t ml = strlen(mt), best = 0;
+	const char *name = NULL;
+	for (int i = 0; i < n; i++) {
+		size_t dl = strlen(all[i].display);
+		if (dl > best && dl < ml && mt[ml - dl - 1] == ' ' && !strcmp(mt + ml - dl, all[i].display)) {
+			best = dl;
+			name = all[i].name;
+		}
+	}
+	if (!name) {
+		const char *sp = strrchr(mt, ' ');
+		name = sp ? sp + 1 : mt;
+	}
+	lower_copy(out, cap, name);
+}
+
 int kolm_bench_parse_llama_bench(const char *json, size_t len, struct kolm_bench_result *r, struct kolm_err *err)
 {
 	json_error_t je;
@@ -195,8 +218,7 @@ int kolm_bench_parse_llama_bench(const char *json, size_t len, struct kolm_bench
 			snprintf(r->model, sizeof r->model, "%s", fn);
 		if (mt) {
 			snprintf(r->model_type, sizeof r->model_type, "%s", mt);
-			const char *sp = strrchr(mt, ' ');
-			lower_copy(r->format, sizeof r->format, sp ? sp + 1 : mt);
+			format_of_model_type(mt, r->format, sizeof r->format);
 		}
 		if (cpu)
 			snprintf(r->machine.cpu_model, sizeof r->machine.cpu_model, "%s", cpu);

@@ -203,6 +203,21 @@ static void test_llama_bench_json(void **s)
 		}
 	}
 	struct kolm_bench_result r;
+	/* model_type strings as llama-bench (llama.cpp 0c1e57098) prints them for
+	 * a Q4_K_M, an IQ4_NL and an F32 file: the format is the whole file type
+	 * name, not its last word ("medium", "bpw") */
+	const char *mts[][2] = {{"llama ?B Q4_K - Medium", "q4_k_m"},
+				{"llama ?B IQ4_NL - 4.5 bpw", "iq4_nl"},
+				{"llama ?B all F32", "f32"},
+				{"qwen2 7B Q2_K - Small", "q2_k_s"}};
+	for (size_t i = 0; i < sizeof mts / sizeof mts[0]; i++) {
+		char js[256];
+		int n = snprintf(js, sizeof js, "[{\"n_prompt\":8,\"n_gen\":0,\"avg_ts\":1.5,\"model_type\":\"%s\"}]",
+				 mts[i][0]);
+		assert_int_equal(kolm_bench_parse_llama_bench(js, (size_t)n, &r, NULL), 0);
+		assert_string_equal(r.format, mts[i][1]);
+		assert_string_equal(r.model_type, mts[i][0]);
+	}
 	assert_int_equal(kolm_bench_parse_llama_bench("{}", 2, &r, NULL), KOLM_E_FORMAT);
 	assert_int_equal(kolm_bench_parse_llama_bench("[{\"n_prompt\":1}]", 16, &r, NULL), KOLM_E_FORMAT);
 }
