@@ -52,10 +52,11 @@ struct kolm_engine {
 	float rope_base, rope_scale;       /* freq_base, freq_scale (1/factor) */
 	float rope_mscale;                 /* rope.scaling.attn_factor: scales cos and sin */
 	float *rope_ff;                    /* n_rot/2 frequency factors or NULL */
-	float q_scale;                     /* phi3: Q scaled after RoPE (kq_scale 1) */
+	float q_scale;                     /* phi3, gemma2: Q scaled after RoPE (kq_scale 1) */
 	float attn_softcap, final_softcap;
 	int swa_window;
 	float emb_scale;                   /* gemma2: sqrt(n_embd) */
+	uint16_t *gelu16;                  /* gemma2: ggml's F16 GELU table (65536) */
 	float kq_scale;
 	struct wt tok_embd, output;
 	float *out_norm;
@@ -71,6 +72,37 @@ struct kolm_engine {
 	int64_t kt_ld;                     /* cells per kt row (n_ctx rounded up to 64) */
 	size_t scr_stride;
 };
+
+/* ---- GELU ------------------------------------------------------------- */
+/* ggml_gelu_f32 as the reference build's compiler contracts it (its
+ * 1 + a*x*x fused), which ggml evaluates once per F16 input into a table */
+static inline float gelu(float x)
+{
+	const float c = 0.79788456080286535587989211986876f, a = 0.044715f;
+	return 0.5f * x * (1.0f + tanhf(c * x * fmaf(a * x, x, 1.0f)));
+}
+
+static uint16_t *gelu_table(void)
+{
+	uint16_t *t = malloc(65536 * sizeof *t);
+	for (uint32_t i = 0; t && i < 65536; i++)
+		t[i] = kolm_fp32_to_fp16(gelu(kolm_fp16_to_fp32((uint16_t)i)));
+	return t;
+}
+
+/* y = gelu(x) * g as ggml_vec_geglu_f32 (GGML_GELU_FP16) computes it: x
+ * rounded to F16 and looked up, except beyond +-10 */
+static void geglu(const uint16_t *tab, float *y, const float *x, const float *g, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++) {
+		if (x[i] <= -10.0f)
+			y[i] = 0.0f;
+		else if (x[i] >= 10.0f)
+			y[i] = x[i] * g[i];
+		else
+			y[i] = kolm_fp16_to_fp32(tab[kolm_fp32_to_fp16(x[i])]) * g[i];
+	}
+}
 
 /* ---- loading ---------------------------------------------------------- */
 static int get_int(const struct kolm_gguf *g, const char *arch, const char *key, int64_t def, int64_t *out)
@@ -272,7 +304,14 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		get_int(g, a, "attention.sliding_window", 4096, &w);
 		e->swa_window = (int)w;
 		e->emb_scale = sqrtf((float)n_embd);
-		e->kq_scale = n_layer == 46 ? 1.0f / sqrtf((float)(n_embd / n_head)) : 1.0f / sqrtf((float)hd);
+		if (!(e->gelu16 = gelu_table())) {
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		/* like phi3 below, Q is scaled after RoPE and attention's own
+		 * scale is 1 (27B: 1/sqrt(n_embd/n_head), llama.cpp's f_attention_scale) */
+		e->q_scale = n_layer == 46 ? 1.0f / sqrtf((float)(n_embd / n_head)) : 1.0f / sqrtf((float)hd);
+		e->kq_scale = 1.0f;
 	} else if (e->arch == ARCH_PHI3) {
 		/* phi3's graph scales Q after RoPE and attends with scale 1 */
 		e->q_scale = 1.0f / sqrtf((float)hd);
@@ -436,6 +475,7 @@ void kolm_engine_close(struct kolm_engine *e)
 	}
 	free(e->out_norm);
 	free(e->rope_ff);
+	free(e->gelu16);
 	free(e->x);
 	free(e->xn);
 	free(e->q);
@@ -637,12 +677,6 @@ static void rope_apply(const struct kolm_engine *e, float *x, const float *cs)
 		for (int i0 = 0; i0 < n_rot; i0 += 2)
 			rope_pair(x + i0, x + i0 + 1, cs[i0], cs[i0 + 1]);
 	}
-}
-
-static inline float gelu(float x)
-{
-	const float c = 0.797884560802865355f, a = 0.044715f;
-	return 0.5f * x * (1.0f + tanhf(c * x * (1.0f + a * x * x)));
 }
 
 /* ---- attention -------------------------------------------------------- */
@@ -892,8 +926,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 			float *f1 = ff1 + b * nff;
 			const float *f2 = ff2 + b * nff;
 			if (e->arch == ARCH_GEMMA2) {
-				for (int64_t i = 0; i < nff; i++)
-					f1[i] = gelu(f1[i]) * f2[i];
+				geglu(e->gelu16, f1, f1, f2, nff);
 			} else {
 				ek_swiglu(&e->ops, f1, f2, f1, nff);
 			}
@@ -921,7 +954,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 	}
 	if (e->final_softcap > 0)
 		for (int64_t i = 0; i < (int64_t)cnt * nv; i++)
-			logits[i] = e->final_softcap * tanhf(logits[i] / e->final_softcap);
+			logits[i] = tanhf(logits[i] * (1.0f / e->final_softcap)) * e->final_softcap;
 }
 
 int kolm_engine_decode(struct kolm_engine *e, const int32_t *tokens, int n, float *logits, int all,
