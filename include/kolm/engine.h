@@ -13,12 +13,15 @@
  *               q,k = rmsnorm per head        (qwen3)
  *               q,k = rope(q,k, pos)          (NORM pairs: llama/mistral;
  *                                             NEOX halves: qwen2/qwen3/phi3/gemma2;
- *                                             rope_freqs.weight = llama-3 scaling)
+ *                                             rope_freqs.weight = llama-3 scaling;
+ *                                             phi3: LongRoPE short/long factors by
+ *                                             context, cos and sin * attn_factor)
+ *               q *= 1/sqrt(d)                (phi3, gemma2; the others scale q k^T instead)
  *               a = softmax(q k^T / sqrt(d)) v  over the f16 KV cache (GQA;
  *                                             gemma2: tanh soft-cap, sliding window)
  *               x += Wo a                     (gemma2: rmsnorm(Wo a) * post_attention_norm)
  *               h = rmsnorm(x) * ffn_norm
- *               x += Wdown (act(Wgate h) * Wup h)   act = SiLU, gemma2: GELU(tanh)
+ *               x += Wdown (act(Wgate h) * Wup h)   act = SiLU, gemma2: GELU(tanh) (ggml's F16 table)
  *   logits = Woutput (rmsnorm(x) * output_norm)     (gemma2: final soft-cap)
  *
  * Matrix-vector products are split by rows over a pthread pool.  Each row is
