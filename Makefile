@@ -51,7 +51,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FIXTURES_GEN := tests/fixtures/models/kquant/synth-f32.gguf
 
-.PHONY: all run check deps tests san valgrind fuzz interop bench install clean
+.PHONY: all run check deps tests san valgrind fuzz interop bench install clean FORCE
 all: $(BUILD)/kolm $(BUILD)/libkolm.a
 
 deps:
@@ -65,7 +65,7 @@ check: deps
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)
 
-tests: $(TESTS) $(BENCHES) $(FUZZ_REPLAY) $(FIXTURES_GEN)
+tests: $(TESTS) $(BENCHES) $(FUZZ_REPLAY) $(FIXTURES_GEN) $(BUILD)/san/canary
 
 # Test fixtures made by a script in the repository rather than stored: the
 # 13.6 MB F32 source of the k-quant goldens, regenerated bit for bit (seeded;
@@ -100,7 +100,15 @@ $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 $(OPT) -c -o $@ $<
 
-$(BUILD)/obj/%.o: %.c
+# Objects depend on the flags they were compiled with, not only on their
+# sources: SAN=1, CC or CFLAGS changing rebuilds them (a build-san/ made before
+# SAN_FLAGS took effect kept plain objects, and make san linked them as they were)
+$(BUILD)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' >$@
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -118,6 +126,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkolm.a
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libkolm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libkolm.a $(LDLIBS)
+
+# the sanitizer canary (tests/san/run.sh, run by make san): two deliberate
+# bugs, built with the flags of everything else
+$(BUILD)/san/canary: tests/san/canary.c $(BUILD)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libkolm.a
 	@mkdir -p $(dir $@)

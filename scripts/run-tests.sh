@@ -8,6 +8,17 @@ B=${1:-build}
 S_DIR="${KOLM_FIXTURES:-$(pwd)/tests/fixtures}"
 . scripts/test-lib.sh
 mkdir -p "$B/tests"
+# make san (KOLM_SAN=1): first the canary, proof that this build really runs
+# ASan and UBSan; then every sanitizer report also goes to a file, so one from
+# a kolm whose stderr a test discards, or whose exit status it expects to be
+# non-zero (ASan exits 1, kolm's "no"), still fails the run (san/reports)
+if [ "${KOLM_SAN:-0}" = 1 ]; then
+	run_test san/canary "$B/tests/san-canary.log" sh tests/san/run.sh "$B"
+	R="$(pwd)/$B/san/reports"
+	rm -rf "$R" && mkdir -p "$R"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$R/report"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$R/report"
+fi
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
 	case "$t" in *.log) continue ;; esac
@@ -32,6 +43,9 @@ for r in "$B"/fuzz-replay/fuzz_*; do
 	# shellcheck disable=SC2046,SC2086
 	run_test "fuzz-replay/$t" "$B/tests/fuzz-$t.log" "$r" $(ls tests/fuzz/seeds/"$t"/* tests/fuzz/regress/"$t"/* 2>/dev/null) $extra
 done
+if [ "${KOLM_SAN:-0}" = 1 ]; then
+	run_test san/reports "$B/tests/san-reports.log" sh -c '! ls "$1"/* >/dev/null 2>&1 || { head -n 60 "$1"/*; exit 1; }' sh "$R"
+fi
 if [ "${KOLM_SAN:-0}" != 1 ] && [ -f tests/browser/run.sh ]; then
 	run_test browser "$B/tests/browser.log" sh tests/browser/run.sh "$B"
 fi
