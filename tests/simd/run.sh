@@ -11,8 +11,12 @@ B=${1:-build}
 mkdir -p "$B/simd"
 SRC="tests/simd/check_kernels.c src/lib/engine_kernels.c src/lib/types.c src/lib/quant.c src/lib/quant_k.c src/lib/quant_simd.c src/lib/err.c"
 FLAGS="-std=c17 -D_GNU_SOURCE -ffp-contract=off -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude"
+# under make san (KOLM_SAN=1) the native check runs under ASan+UBSan, with the
+# Makefile's SAN_FLAGS (the static qemu builds below cannot)
+NATIVE=""
+[ "${KOLM_SAN:-0}" = 1 ] && NATIVE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # shellcheck disable=SC2086
-${CC:-cc} $FLAGS -o "$B/simd/check_kernels" $SRC -lm -pthread
+${CC:-cc} $FLAGS $NATIVE -o "$B/simd/check_kernels" $SRC -lm -pthread
 "$B/simd/check_kernels"
 case "$(uname -m)" in
 aarch64 | arm64) exit 0 ;; # the native run above was the NEON check
