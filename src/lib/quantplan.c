@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kolm/model.h"
+#include "kolm/quantize.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 
@@ -278,12 +279,33 @@ int kolm_tensor_override_parse(const char *s, struct kolm_tensor_override *out, 
 	return KOLM_OK;
 }
 
+struct visit {
+	const char *name;
+	int64_t i;
+};
+
+static int visit_cmp(const void *pa, const void *pb)
+{
+	const struct visit *a = pa, *b = pb;
+	return kolm_quantize_name_cmp(a->name, b->name);
+}
+
 int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tensor_override *ov, int n_ov,
 		   int *types_out, struct kolm_err *err)
 {
 	const struct kolm_ftype_info *fi = kolm_ftype_info(ftype);
 	if (!fi)
 		return kolm_err_set(err, KOLM_E_USAGE, "unknown file type %d", ftype);
+	/* Tensors are visited in llama-quantize's order whatever the caller's
+	 * (its model loader's weight_name_comparer: layer number, then name):
+	 * the attn_v / ffn_down counters below count in that order, and an HF
+	 * or converter order puts blk.10 before blk.2. */
+	struct visit *ord = malloc(sizeof *ord * (size_t)(m->n_tensors > 0 ? m->n_tensors : 1));
+	if (!ord)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	for (int64_t i = 0; i < m->n_tensors; i++)
+		ord[i] = (struct visit){m->tensors[i].name, i};
+	qsort(ord, (size_t)m->n_tensors, sizeof *ord, visit_cmp);
 	const int dflt = fi->default_type;
 	const int quantized = kolm_type_info(dflt)->quantized;
 	struct qstate qs = {0};
@@ -303,19 +325,23 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 	regex_t *res = NULL;
 	if (n_ov > 0) {
 		res = calloc((size_t)n_ov, sizeof *res);
-		if (!res)
+		if (!res) {
+			free(ord);
 			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		}
 		for (int k = 0; k < n_ov; k++) {
 			if (regcomp(&res[k], ov[k].pattern, REG_EXTENDED | REG_NOSUB) != 0) {
 				for (int j = 0; j < k; j++)
 					regfree(&res[j]);
 				free(res);
+				free(ord);
 				return kolm_err_set(err, KOLM_E_USAGE, "--tensor-type: bad pattern '%s'", ov[k].pattern);
 			}
 		}
 	}
 	int rc = KOLM_OK;
-	for (int64_t i = 0; i < m->n_tensors; i++) {
+	for (int64_t v = 0; v < m->n_tensors; v++) {
+		const int64_t i = ord[v].i;
 		const struct kolm_tensor_desc *t = &m->tensors[i];
 		int nt;
 		if (!quantizable(t)) {
@@ -362,6 +388,7 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 	for (int k = 0; k < n_ov; k++)
 		regfree(&res[k]);
 	free(res);
+	free(ord);
 	return rc;
 }
 

@@ -20,6 +20,8 @@
 #include "kolm/estimate.h"
 #include "kolm/forecast.h"
 #include "kolm/model.h"
+#include "kolm/quantplan.h"
+#include "kolm/types.h"
 
 static struct kolm_ctx *ctx;
 
@@ -97,6 +99,56 @@ static void test_param_counts(void **state)
 		assert_true(got == cards[i].params);
 		kolm_model_release(&m);
 	}
+}
+
+static int desc_strcmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kolm_tensor_desc *)a)->name, ((const struct kolm_tensor_desc *)b)->name);
+}
+
+/* The per-tensor types do not depend on the order tensors come in: an HF
+ * checkpoint or convert_hf_to_gguf.py's file lists blk.10 before blk.2, and
+ * llama-quantize counts attn_v / ffn_down layers in its own order (layer
+ * number, then name).  tests/interop/exports.sh checks the same live. */
+static void test_plan_order_invariant(void **state)
+{
+	(void)state;
+	static const int fts[] = {KOLM_FT_Q4_K_M, KOLM_FT_Q5_K_M, KOLM_FT_Q4_K_S, KOLM_FT_Q3_K_M, KOLM_FT_Q3_K_L,
+				  KOLM_FT_IQ4_XS, KOLM_FT_Q2_K, KOLM_FT_Q6_K};
+	struct kolm_model m, h;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_model_from_base(&m, ctx, "llama-3.2-1b", &err), 0);
+	assert_true(m.hp.n_layer >= 11);
+	h = m;
+	h.tensors = malloc(sizeof *h.tensors * (size_t)m.n_tensors);
+	assert_non_null(h.tensors);
+	memcpy(h.tensors, m.tensors, sizeof *h.tensors * (size_t)m.n_tensors);
+	qsort(h.tensors, (size_t)h.n_tensors, sizeof *h.tensors, desc_strcmp);
+	int64_t i10 = -1, i2 = -1;
+	for (int64_t i = 0; i < h.n_tensors; i++) {
+		if (!strcmp(h.tensors[i].name, "blk.10.attn_v.weight"))
+			i10 = i;
+		if (!strcmp(h.tensors[i].name, "blk.2.attn_v.weight"))
+			i2 = i;
+	}
+	assert_true(i10 >= 0 && i2 > i10);
+	int *a = calloc((size_t)m.n_tensors, sizeof *a), *b = calloc((size_t)m.n_tensors, sizeof *b);
+	assert_true(a && b);
+	for (size_t f = 0; f < sizeof fts / sizeof fts[0]; f++) {
+		assert_int_equal(kolm_quantplan(&m, fts[f], NULL, 0, a, &err), 0);
+		assert_int_equal(kolm_quantplan(&h, fts[f], NULL, 0, b, &err), 0);
+		for (int64_t i = 0; i < m.n_tensors; i++)
+			for (int64_t j = 0; j < h.n_tensors; j++)
+				if (!strcmp(m.tensors[i].name, h.tensors[j].name) && a[i] != b[j]) {
+					fprintf(stderr, "%s %s: %s in layer order, %s in name order\n", kolm_ftype_info(fts[f])->name,
+						m.tensors[i].name, kolm_type_name(a[i]), kolm_type_name(b[j]));
+					fail();
+				}
+	}
+	free(a);
+	free(b);
+	free(h.tensors);
+	kolm_model_release(&m);
 }
 
 /* Exact published GGUF file sizes. */
@@ -362,6 +414,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_param_counts),
+		cmocka_unit_test(test_plan_order_invariant),
 		cmocka_unit_test(test_exact_sizes),
 		cmocka_unit_test(test_llama_quantize_help_sizes),
 		cmocka_unit_test(test_moe_published_sizes),
