@@ -249,10 +249,6 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	const char *name = art ? json_string_value(json_object_get(art->manifest, "name")) : strrchr(o->hf_dir, '/');
 	if (!art)
 		name = name && name[1] ? name + 1 : o->hf_dir;
-	int quantized = 0;
-	for (int64_t i = 0; i < m.n_tensors; i++)
-		if (kolm_type_info(types[i])->quantized)
-			quantized = 1;
 	if (!manifest)
 		manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
 	uint8_t md[32];
@@ -264,8 +260,8 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	krc |= put_arch_keys(w, &m.hp);
 	krc |= kolm_gguf_writer_kv_u32(w, "general.file_type", (uint32_t)fmt->ftype);
 	krc |= put_tokenizer(w, &tok);
-	if (quantized)
-		krc |= kolm_gguf_writer_kv_u32(w, "general.quantization_version", 2);
+	/* convert_hf_to_gguf.py and llama-quantize write it whatever the type */
+	krc |= kolm_gguf_writer_kv_u32(w, "general.quantization_version", 2);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", manifest);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest_sha256", mhex);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", base_id);
