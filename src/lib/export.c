@@ -19,6 +19,7 @@
 #include "kolm/model.h"
 #include "kolm/quant.h"
 #include "kolm/quantplan.h"
+#include "kolm/quantize.h"
 #include "kolm/safetensors.h"
 #include "kolm/tokmeta.h"
 #include "kolm/types.h"
@@ -28,6 +29,17 @@
 /* rows are converted and quantized in chunks of about 64 MB of F32 */
 #define CHUNK_ELEMS (16ULL << 20)
 #define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Tensor write order sort key: llama-quantize's (layer number, then name). */
+struct worder {
+	const char *name;
+	int64_t i;
+};
+
+static int worder_cmp(const void *pa, const void *pb)
+{
+	return kolm_quantize_name_cmp(((const struct worder *)pa)->name, ((const struct worder *)pb)->name);
+}
 
 static double now_s(void)
 {
@@ -182,6 +194,7 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	struct kolm_tokmeta tok = {0};
 	struct kolm_gguf_writer *w = NULL;
 	int *types = NULL;
+	struct worder *wo = NULL;
 	float *f32 = NULL;
 	uint8_t *q = NULL;
 	json_t *rec = NULL;
@@ -298,8 +311,22 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: cannot build metadata");
 		goto out;
 	}
+	/* The order llama.cpp's pipeline writes them in: convert_hf_to_gguf.py's
+	 * (the mapping's) for the types it writes itself (F32, F16, BF16, Q8_0:
+	 * the upstream command, commands.c), llama-quantize's for the others. */
+	wo = malloc(sizeof *wo * (size_t)(m.n_tensors > 0 ? m.n_tensors : 1));
+	if (!wo) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int64_t i = 0; i < m.n_tensors; i++)
+		wo[i] = (struct worder){m.tensors[i].name, i};
+	if (fmt->ftype != KOLM_FT_ALL_F32 && fmt->ftype != KOLM_FT_F16 && fmt->ftype != KOLM_FT_BF16 &&
+	    fmt->ftype != KOLM_FT_Q8_0)
+		qsort(wo, (size_t)m.n_tensors, sizeof *wo, worder_cmp);
 	uint64_t max_el = 0, in_total = 0;
-	for (int64_t i = 0; i < m.n_tensors; i++) {
+	for (int64_t k = 0; k < m.n_tensors; k++) {
+		const int64_t i = wo[k].i;
 		const struct kolm_tensor_desc *t = &m.tensors[i];
 		if ((rc = kolm_gguf_writer_tensor(w, t->name, types[i], t->ne, t->n_dims))) {
 			rc = kolm_err_set(err, KOLM_E_FORMAT, "export: tensor %s cannot be declared", t->name);
@@ -335,7 +362,8 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	double t0 = now_s();
 	uint64_t in_done = 0;
 	int64_t type_count[KOLM_T_COUNT] = {0};
-	for (int64_t i = 0; i < m.n_tensors; i++) {
+	for (int64_t k = 0; k < m.n_tensors; k++) {
+		const int64_t i = wo[k].i;
 		const struct kolm_tensor_desc *t = &m.tensors[i];
 		int64_t n = t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
 		int64_t rows = n / t->ne[0];
@@ -382,7 +410,7 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 			in_done += mp[i].src->nbytes;
 		type_count[types[i]]++;
 		if (o->progress) {
-			struct kolm_export_progress pr = {i, m.n_tensors, t->name, in_done, in_total, now_s() - t0};
+			struct kolm_export_progress pr = {k, m.n_tensors, t->name, in_done, in_total, now_s() - t0};
 			o->progress(o->progress_user, &pr);
 		}
 	}
@@ -448,6 +476,7 @@ out:
 	kolm_gguf_writer_free(w); /* removes the temp file when not finished */
 	free(manifest);
 	free(types);
+	free(wo);
 	free(f32);
 	free(q);
 	free(mp);
