@@ -14,7 +14,7 @@ FLAGS="-std=c17 -D_GNU_SOURCE -ffp-contract=off -O2 -Wall -Wextra -Wno-unused-pa
 # under make san (KOLM_SAN=1) the native check runs under ASan+UBSan, with the
 # Makefile's SAN_FLAGS (the static qemu builds below cannot)
 NATIVE=""
-[ "${KOLM_SAN:-0}" = 1 ] && NATIVE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+[ "${KOLM_SAN:-0}" = 1 ] && NATIVE="-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=all"
 # shellcheck disable=SC2086
 ${CC:-cc} $FLAGS $NATIVE -o "$B/simd/check_kernels" $SRC -lm -pthread
 "$B/simd/check_kernels"
