@@ -71,8 +71,15 @@ static int64_t jint(const json_t *o, const char *k, int64_t dflt)
 	json_t *v = json_object_get(o, k);
 	if (json_is_integer(v))
 		return (int64_t)json_integer_value(v);
-	if (json_is_real(v))
-		return (int64_t)json_real_value(v);
+	if (json_is_real(v)) {
+		/* 4096.0 is 4096; a real outside int64_t saturates (converting it
+		 * is undefined), so the range checks refuse it as they would the
+		 * integer 9223372036854775807 */
+		double r = json_real_value(v);
+		if (!(r < 0x1p63))
+			return INT64_MAX;
+		return r < -0x1p63 ? INT64_MIN : (int64_t)r;
+	}
 	return dflt;
 }
 

@@ -218,6 +218,36 @@ static void test_moe_published_sizes(void **state)
 	json_decref(cfg);
 }
 
+/* Integer hyperparameters written as reals (fuzz_config found 4.4e95 as
+ * hidden_size: converting it to int64_t was undefined): 4096.0 is 4096, and
+ * one beyond int64_t is refused as out of range, not read as garbage. */
+static void test_config_real_sizes(void **state)
+{
+	(void)state;
+	static const struct { double hidden; int rc; const char *msg; } cases[] = {
+		{64.0, 0, NULL},
+		{4.4e95, KOLM_E_FORMAT, "out of range"},
+		{9223372036854775808.0, KOLM_E_FORMAT, "out of range"},
+		{-4.4e95, KOLM_E_FORMAT, "positive integers"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *cfg = json_pack("{s:s,s:i,s:f,s:i,s:i,s:i}", "model_type", "llama", "vocab_size", 512, "hidden_size",
+					cases[i].hidden, "intermediate_size", 172, "num_hidden_layers", 2,
+					"num_attention_heads", 8);
+		struct kolm_model m;
+		struct kolm_err err = {0};
+		int rc = kolm_model_from_config(&m, cfg, NULL, ctx, &err);
+		assert_int_equal(rc, cases[i].rc);
+		if (rc)
+			assert_non_null(strstr(err.msg, cases[i].msg));
+		else {
+			assert_int_equal(m.hp.n_embd, 64);
+			kolm_model_release(&m);
+		}
+		json_decref(cfg);
+	}
+}
+
 /* The seed's "Source artifact sizes" table, with kolm's figure beside it.
  * The seed rounds and halves (its int4 understates the real Q4_K_M file by
  * 11% for Llama-3.1-8B): kolm follows real files, asserted against the
@@ -418,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_exact_sizes),
 		cmocka_unit_test(test_llama_quantize_help_sizes),
 		cmocka_unit_test(test_moe_published_sizes),
+		cmocka_unit_test(test_config_real_sizes),
 		cmocka_unit_test(test_seed_size_table),
 		cmocka_unit_test(test_fit_boundaries),
 		cmocka_unit_test(test_json_fields),
