@@ -11,7 +11,7 @@
 # seeded synthetic model tests/fixtures/models/kquant/synth-f32.gguf (4
 # layers, GQA 2, untied output), then llama.cpp's own F32 and F16
 # conversions (convert_hf_to_gguf.py) of tests/interop/synth_hf.py's
-# checkpoint (8 layers, GQA 4, tied embeddings: other branches of the
+# checkpoint (12 layers, GQA 4, tied embeddings: other branches of the
 # k-quant mix rules, and converter metadata kolm must carry over in order).
 . "$(dirname "$0")/llama.inc"
 IN=$S/models/kquant/synth-f32.gguf

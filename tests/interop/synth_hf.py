@@ -10,7 +10,7 @@ long, so no k-quant or IQ4 type falls back to another.
 Run with the reference venv's python (numpy, safetensors).  The result:
 
   hidden 256, 16 query heads of 16 (GQA: 4 kv heads), FFN 256, N layers
-  (default 8), vocab 512, tied embeddings, F16 model.safetensors, and
+  (default 12), vocab 512, tied embeddings, F16 model.safetensors, and
   aidreams260K's tokenizer files copied unchanged.
 
 How the 64-wide model sits in the 256-wide one (exact in real arithmetic):
@@ -37,6 +37,7 @@ standard deviation of aidreams' tensor of the same role (layer 0 for the
 extra layers), so each quantization block mixes real and random values of
 one scale.  The result is deterministic for a given seed and source.
 """
+import argparse
 import json
 import os
 import shutil
@@ -50,19 +51,13 @@ d, h, ff = 64, 4, 172
 
 
 def main(argv):
-    args = list(argv[1:])
-    layers, seed = 8, 20261206
-    while len(args) > 2:
-        if args[0] == "--layers":
-            layers = int(args[1])
-        elif args[0] == "--seed":
-            seed = int(args[1])
-        else:
-            break
-        del args[:2]
-    if len(args) != 2:
-        sys.exit("usage: synth_hf.py AIDREAMS_HF_DIR OUT_DIR [--layers N] [--seed S]")
-    src, out = args
+    ap = argparse.ArgumentParser(description="aidreams260K embedded in a 256-wide llama checkpoint")
+    ap.add_argument("src", metavar="AIDREAMS_HF_DIR")
+    ap.add_argument("out", metavar="OUT_DIR")
+    ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=20261206)
+    a = ap.parse_args(argv[1:])
+    src, out, layers, seed = a.src, a.out, a.layers, a.seed
     cfg = json.load(open(os.path.join(src, "config.json")))
     assert (cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"],
             cfg["intermediate_size"]) == (d, h, h, ff), "not the aidreams260K shape"
