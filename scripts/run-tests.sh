@@ -9,15 +9,17 @@ S_DIR="${KOLM_FIXTURES:-$(pwd)/tests/fixtures}"
 . scripts/test-lib.sh
 mkdir -p "$B/tests"
 # make san (KOLM_SAN=1): first the canary, proof that this build really runs
-# ASan and UBSan; then every sanitizer report also goes to a file, so one from
-# a kolm whose stderr a test discards, or whose exit status it expects to be
-# non-zero (ASan exits 1, kolm's "no"), still fails the run (san/reports)
+# ASan and UBSan.  Then a process the sanitizers stop exits 86, a status no
+# kolm command has (their default, 1, is kolm's "no"), and every ASan/LSan
+# report also goes to a file, so one from a kolm whose stderr a test discards
+# still fails the run (san/reports).  gcc's UBSan ignores log_path beside ASan:
+# its reports reach stderr and the exit status only.
 if [ "${KOLM_SAN:-0}" = 1 ]; then
 	run_test san/canary "$B/tests/san-canary.log" sh tests/san/run.sh "$B"
 	R="$(pwd)/$B/san/reports"
 	rm -rf "$R" && mkdir -p "$R"
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$R/report"
-	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$R/report"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$R/report:exitcode=86"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$R/report:exitcode=86"
 fi
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
