@@ -21,6 +21,8 @@
 #                                     something is missing
 #
 # Printed keys: KOLM_REF_LLAMA_BIN (directory of the llama.cpp tools),
+# KOLM_REF_LLAMA_PRELOAD (tests/interop/shim/flushlog.c, built: LD_PRELOAD it
+# so the tools' asynchronous logger loses no line at exit),
 # KOLM_REF_LLAMA_COMMIT, KOLM_REF_LLAMA_SRC, KOLM_REF_VENV (its bin/ holds
 # python, mlx_lm.*, hf, ...), and KOLM_REF_MISSING: the Python toolchains that
 # could not be installed here, each with its reason (empty when all did).
@@ -59,8 +61,16 @@ src="$L/src"
 bld="$L/build"
 bin="$bld/bin"
 
+# no UI download, no HTTPS, no curl: nothing is fetched at build time.
+# -rdynamic: the tools export their symbols, so tests/interop/shim/flushlog.c
+# can make llama.cpp's logger flush at exit (it changes no computation).
+CONFIGURE="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON -DGGML_CCACHE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DCMAKE_EXE_LINKER_FLAGS=-rdynamic"
+SHIM=tests/interop/shim/flushlog.c
+
 missing_tools() {
 	for t in $TOOLS; do [ -x "$bin/$t" ] || echo "$t"; done
+	[ "$(cat "$bld/.kolm-configure" 2>/dev/null)" = "$CONFIGURE" ] || echo "(configuration)"
+	[ -f "$bin/flushlog.so" ] && [ "$(cat "$bin/flushlog.so.src-sha" 2>/dev/null)" = "$(sha256sum "$SHIM" | cut -c1-16)" ] || echo flushlog.so
 	for c in tests/interop/*.c; do
 		[ -f "$c" ] || continue
 		n=$(basename "$c" .c | tr _ -)
@@ -87,19 +97,22 @@ build_llama() {
 		rm -rf "$src" "$dl"
 		mv "$src.tmp" "$src"
 	fi
-	if [ ! -f "$bld/CMakeCache.txt" ]; then
+	# reconfigured (objects kept) whenever these settings change
+	if [ "$(cat "$bld/.kolm-configure" 2>/dev/null)" != "$CONFIGURE" ]; then
 		say "configuring llama.cpp $LLAMA_COMMIT (CPU, -march=native${noamx:+ without AMX}, static)"
-		# no UI download, no HTTPS, no curl: nothing is fetched at build time
-		cmake -S "$src" -B "$bld" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-			-DCMAKE_C_FLAGS="$noamx" -DCMAKE_CXX_FLAGS="$noamx" \
-			-DGGML_NATIVE=ON -DGGML_CCACHE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-			-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF \
+		# shellcheck disable=SC2086
+		cmake -S "$src" -B "$bld" $CONFIGURE -DCMAKE_C_FLAGS="$noamx" -DCMAKE_CXX_FLAGS="$noamx" \
 			>"$L/cmake.log" 2>&1 || { tail -20 "$L/cmake.log" >&2; die "cmake configure failed ($L/cmake.log)"; }
+		echo "$CONFIGURE" >"$bld/.kolm-configure"
 	fi
 	say "building $TOOLS (2 jobs; about 5 minutes the first time)"
 	# shellcheck disable=SC2086
 	cmake --build "$bld" -j "$(nproc)" --target $TOOLS >"$L/build.log" 2>&1 ||
 		{ tail -20 "$L/build.log" >&2; die "llama.cpp build failed ($L/build.log)"; }
+	say "building flushlog.so from $SHIM"
+	gcc -std=c17 -O2 -Wall -Wextra -Werror -shared -fPIC -o "$bin/flushlog.so" "$SHIM" -ldl ||
+		die "$SHIM does not compile"
+	sha256sum "$SHIM" | cut -c1-16 >"$bin/flushlog.so.src-sha"
 	# the test programs that call libllama directly (e.g. full logits)
 	for c in tests/interop/*.c; do
 		[ -f "$c" ] || continue
@@ -160,6 +173,7 @@ fi
 
 echo "KOLM_REF_LLAMA_BIN=$bin"
 echo "KOLM_REF_LLAMA_SRC=$src"
+echo "KOLM_REF_LLAMA_PRELOAD=$bin/flushlog.so"
 echo "KOLM_REF_LLAMA_COMMIT=$LLAMA_COMMIT"
 echo "KOLM_REF_VENV=$V"
 printf "KOLM_REF_MISSING='%s'\n" "$(tr '\n' ';' <"$V/missing" | sed "s/'//g; s/;\$//")"

@@ -11,7 +11,10 @@ B=${1:-build}
 . scripts/test-lib.sh
 env=$(scripts/ref-toolchain.sh) || { echo "kolm: interop: the reference toolchains are not available" >&2; exit 4; }
 eval "$env"
-export KOLM_REF_LLAMA_BIN KOLM_REF_LLAMA_SRC KOLM_REF_LLAMA_COMMIT KOLM_REF_VENV KOLM_REF_MISSING
+export KOLM_REF_LLAMA_BIN KOLM_REF_LLAMA_PRELOAD KOLM_REF_LLAMA_SRC KOLM_REF_LLAMA_COMMIT KOLM_REF_VENV KOLM_REF_MISSING
+# llama.cpp's tools lose queued log lines at exit without it (see the shim);
+# it does nothing in any other process
+export LD_PRELOAD="$KOLM_REF_LLAMA_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
 echo "reference llama.cpp $KOLM_REF_LLAMA_COMMIT: $KOLM_REF_LLAMA_BIN"
 echo "reference Python toolchains: $KOLM_REF_VENV${KOLM_REF_MISSING:+ (not installable here: $KOLM_REF_MISSING)}"
 mkdir -p "$B/interop"
