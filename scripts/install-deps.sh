@@ -10,7 +10,7 @@
 # are scripts/ref-toolchain.sh's, used by make interop.
 set -eu
 cd "$(dirname "$0")/.."
-pkgs="gcc make pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk python3 python3-venv"
+pkgs="gcc g++ make cmake curl pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk python3 python3-venv"
 if [ "${KOLM_NO_BROWSER:-0}" != 1 ]; then
 	pkgs="$pkgs chromium"
 fi

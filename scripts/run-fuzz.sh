@@ -44,6 +44,8 @@ kolm_seed() { # a packed stories260K artifact, seed of fuzz_kolm and (its manife
 			-o "$B/corpus/kolm/seed-stories.kolm" --k-score 0.9 >/dev/null
 }
 rc=0
+npass=0
+nfail=0
 for t in $targets; do
 	clang -std=c17 -D_GNU_SOURCE -O1 -g -Iinclude -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all \
 		-o $B/fuzz/fuzz_$t tests/fuzz/fuzz_$t.c $B/libkolm.a $LIBS
@@ -78,8 +80,12 @@ for t in $targets; do
 		-artifact_prefix=$B/crashes/$t/ $B/corpus/$t >$B/fuzz-$t.log 2>&1; then
 		echo "FUZZ $t: crash, see $B/crashes/$t/ and $B/fuzz-$t.log"
 		rc=1
+		nfail=$((nfail + 1))
+	else
+		npass=$((npass + 1))
 	fi
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' $B/fuzz-$t.log | tail -1)
 	echo "fuzz_$t: ${runs:-?} executions in $(($(date +%s) - t0))s, corpus $(ls $B/corpus/$t | wc -l) inputs"
 done
+echo "$npass passed, $nfail failed"
 exit $rc
