@@ -34,10 +34,10 @@ endif
 # -ffp-contract=off: a*b+c is never fused behind the code's back (clang's
 # default would), so the engine's float operation order is the one written
 # (docs/ENGINE.md: bit-exact with llama.cpp on F32 models)
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread -ffp-contract=off $(WARN) $(CFLAGS) -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS)
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread -ffp-contract=off $(WARN) $(CFLAGS) -Iinclude -Isrc/lib -I$(BUILD)/gen $(PKG_CFLAGS) $(SAN_FLAGS)
 LDLIBS  := $(PKG_LIBS) -lm -pthread
 
-LIB_SRC  := $(sort $(wildcard src/lib/*.c))
+LIB_SRC  := $(sort $(wildcard src/lib/*/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/lib/engine_internal.h"
+#include "../../src/lib/engine/engine_internal.h"
 #include "kolm/quant.h"
 #include "kolm/types.h"
 

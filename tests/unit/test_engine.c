@@ -25,7 +25,7 @@
 #include "kolm/quant.h"
 #include "kolm/tokenizer.h"
 #include "kolm/types.h"
-#include "../../src/lib/engine_internal.h"
+#include "../../src/lib/engine/engine_internal.h"
 
 static char fixtures[1024];
 

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "calib_internal.h"
-#include "ctx_internal.h"
+#include "catalog/ctx_internal.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/estimate.h"

@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "calib_internal.h"
+#include "forecast/calib_internal.h"
 #include "ctx_internal.h"
 #include "kolm/util.h"
 

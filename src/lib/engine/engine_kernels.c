@@ -17,7 +17,7 @@
 
 #include "engine_internal.h"
 #include "kolm/quant.h"
-#include "quant_internal.h"
+#include "quant/quant_internal.h"
 #include "kolm/types.h"
 
 #if defined(__x86_64__) || defined(__i386__)
