@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "engine_pool_internal.h"
 #include "kolm/engine.h"
 #include "kolm/gguf.h"
 #include "kolm/quant.h"

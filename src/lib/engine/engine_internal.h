@@ -1,5 +1,5 @@
-/* engine_internal.h - the engine's kernels (engine_kernels.c) and thread
- * pool (engine_pool.c), shared with engine.c.
+/* engine_internal.h - the engine's kernels (engine_kernels.c), shared
+ * with engine.c.
  *
  * A weight row is dotted against an activation vector that was first put
  * into the form ggml's CPU backend uses for that weight type (its
@@ -84,14 +84,5 @@ void ek_to_f16(const float *x, uint16_t *y, int64_t n);
  * "neon" or "scalar"). */
 int ek_have_simd(void);
 const char *ek_simd_name(void);
-
-/* ---- thread pool ---------------------------------------------------- */
-struct ek_pool;
-typedef void (*ek_task_fn)(void *ctx, int ith, int nth);
-int ek_pool_new(struct ek_pool **out, int nthreads);
-void ek_pool_free(struct ek_pool *p);
-int ek_pool_threads(const struct ek_pool *p);
-/* Run fn(ctx, ith, nth) on every thread (the caller is ith 0) and wait. */
-void ek_pool_run(struct ek_pool *p, ek_task_fn fn, void *ctx);
 
 #endif

@@ -6,7 +6,7 @@
 #include <sched.h>
 #include <stdlib.h>
 
-#include "engine_internal.h"
+#include "engine_pool_internal.h"
 
 struct ek_pool {
 	int n;                  /* threads including the caller */

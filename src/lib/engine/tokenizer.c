@@ -8,7 +8,7 @@
 
 #include "kolm/gguf.h"
 #include "kolm/tokenizer.h"
-#include "tokenizer_internal.h"
+#include "tokenizer_unicode_internal.h"
 
 enum { PRE_GPT2, PRE_LLAMA3, PRE_QWEN2 };
 enum { TT_NORMAL = 1, TT_UNKNOWN = 2, TT_CONTROL = 3, TT_USER = 4, TT_UNUSED = 5, TT_BYTE = 6 };

@@ -3,7 +3,7 @@
  * ranges.  Generated from Unicode 14.0.0 (Python unicodedata); do not edit by hand. */
 #include <stdint.h>
 
-#include "tokenizer_internal.h"
+#include "tokenizer_unicode_internal.h"
 
 static const struct { uint32_t lo, hi; uint8_t f; } ranges[] = {
 	{0x9,0xd,4}, {0x20,0x20,4}, {0x30,0x39,2}, {0x41,0x5a,1}, {0x61,0x7a,1}, {0x85,0x85,4},
