@@ -18,6 +18,7 @@
 #include "kolm/toolchain.h"
 #include "kolm/util.h"
 #include "pick.h"
+#include "render.h"
 
 static void usage(FILE *fp)
 {
@@ -82,7 +83,7 @@ int cmd_export(int argc, char **argv)
 	struct kolm_err err = {0};
 	json_t *f = NULL, *receipt = NULL;
 	int exit_code = 0;
-	if (kolm_forecast(ctx, &cp.p, &f, &err)) {
+	if (kolm_forecast_doc(ctx, &cp.p, &f, &err)) {
 		exit_code = cli_fail(&err);
 		goto done;
 	}

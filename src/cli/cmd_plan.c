@@ -9,6 +9,7 @@
 #include "kolm/ctx.h"
 #include "kolm/forecast.h"
 #include "pick.h"
+#include "render.h"
 
 static void usage(FILE *fp)
 {
@@ -74,7 +75,7 @@ int cmd_plan(int argc, char **argv)
 			kolm_ctx_free(ctx);
 			return cli_usage_error("plan: --all-quants and --all-devices are separate views");
 		}
-		rc = kolm_forecast_matrix(ctx, &cp.p, cp.all_devices, &out, &err);
+		rc = kolm_forecast_matrix_doc(ctx, &cp.p, cp.all_devices, &out, &err);
 		if (rc) {
 			exit_code = cli_fail(&err);
 			goto done;
@@ -84,7 +85,7 @@ int cmd_plan(int argc, char **argv)
 		else
 			cli_render_matrix(stdout, out, cp.all_devices, cli_color());
 	} else {
-		rc = kolm_forecast(ctx, &cp.p, &out, &err);
+		rc = kolm_forecast_doc(ctx, &cp.p, &out, &err);
 		if (rc) {
 			exit_code = cli_fail(&err);
 			goto done;

@@ -28,8 +28,4 @@ int cli_pick_parse(int argc, char **argv, struct cli_pick *cp, const char *verb)
 /* The option help shared by plan and export. */
 void cli_pick_usage(FILE *fp);
 
-/* Human-readable forecast / matrix. */
-void cli_render_forecast(FILE *fp, const json_t *f, int color);
-void cli_render_matrix(FILE *fp, const json_t *m, int all_devices, int color);
-
 #endif
