@@ -1,6 +1,6 @@
 /* bench_plan: how long `kolm plan` takes to answer (target < 20 ms).
  * Measures, in the same run: spawning /bin/true (the process floor), the
- * whole `kolm plan` command, and kolm_forecast() in-process (context
+ * whole `kolm plan` command, and kolm_forecast_doc() in-process (context
  * reused, and context created per call).  Prints medians and ratios.
  * usage: bench_plan [path/to/kolm] */
 #include <spawn.h>
@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < N; i++) {
 		double t = now();
 		json_t *f = NULL;
-		kolm_forecast(ctx, &p, &f, NULL);
+		kolm_forecast_doc(ctx, &p, &f, NULL);
 		char *s = kolm_forecast_dumps(f);
 		free(s);
 		json_decref(f);
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		t = now();
 		struct kolm_ctx *c2;
 		kolm_ctx_new(&c2, &o, NULL);
-		kolm_forecast(c2, &p, &f, NULL);
+		kolm_forecast_doc(c2, &p, &f, NULL);
 		json_decref(f);
 		kolm_ctx_free(c2);
 		d[i] = (now() - t) * 1e3;

@@ -58,15 +58,17 @@ struct kolm_pick {
 
 #define KOLM_CTX_MAX ((int64_t)-1)
 
-/* Compute the forecast. *out is a new reference (caller json_decref). */
-int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *pick, json_t **out,
-		  struct kolm_err *err);
+/* Compute the forecast as its kolm.forecast/1 document.  *out is a new
+ * reference (caller json_decref).  (Being split into a typed result and its
+ * JSON rendering, issue #18; the name frees kolm_forecast for the former.) */
+int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *pick, json_t **out,
+		      struct kolm_err *err);
 
 /* Matrix views: one forecast per format of the pick's backend
  * (all_quants) or per catalog device (all_devices), as
  * {"schema": "kolm.matrix/1", "rows": [...]}. */
-int kolm_forecast_matrix(struct kolm_ctx *ctx, const struct kolm_pick *pick, int all_devices,
-			 json_t **out, struct kolm_err *err);
+int kolm_forecast_matrix_doc(struct kolm_ctx *ctx, const struct kolm_pick *pick, int all_devices,
+			     json_t **out, struct kolm_err *err);
 
 /* Pick for me: rank every format of the device's backend (or, with
  * across_bases, every catalog base at its own best format) by the stated

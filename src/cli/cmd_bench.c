@@ -135,7 +135,7 @@ static json_t *forecast_for(struct kolm_ctx *ctx, const char *gguf, const char *
 	p.runtime = runtime;
 	p.overhead_gb = -1;
 	json_t *f = NULL;
-	if (kolm_forecast(ctx, &p, &f, NULL))
+	if (kolm_forecast_doc(ctx, &p, &f, NULL))
 		f = NULL;
 	return f;
 }

@@ -75,7 +75,7 @@ static json_t *offload(uint64_t vram, const char *how)
 	p.overhead_gb = -1;
 	json_t *f = NULL;
 	struct kolm_err err = {0};
-	int rc = kolm_forecast(ctx, &p, &f, &err);
+	int rc = kolm_forecast_doc(ctx, &p, &f, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.msg);
 	assert_int_equal(rc, 0);
@@ -123,7 +123,7 @@ static json_t *ctx_max(const char *kv)
 	p.kv_type = kv;
 	p.overhead_gb = -1;
 	json_t *f = NULL;
-	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 	return f;
 }
 
@@ -150,7 +150,7 @@ static void test_context_solving(void **s)
 	p.ctx = want_pass + 1;
 	p.overhead_gb = -1;
 	json_t *g = NULL;
-	assert_int_equal(kolm_forecast(ctx, &p, &g, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &g, NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(g, "fit"), "verdict")), "tight");
 	json_decref(g);
 	/* q8_0 KV: 34/32 bytes per value instead of 2 */
@@ -178,7 +178,7 @@ static void test_gates(void **s)
 		p.gates = &g;
 		p.n_gates = 1;
 		json_t *f = NULL;
-		assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+		assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 		json_t *gj = json_array_get(json_object_get(f, "gates"), 0);
 		assert_string_equal(json_string_value(json_object_get(gj, "name")), cases[i].name);
 		assert_true(json_is_number(json_object_get(gj, "limit")) && json_is_number(json_object_get(gj, "value")));

@@ -155,7 +155,7 @@ static json_t *plan(struct kolm_ctx *c, const char *base, const char *quant, con
 	p.overhead_gb = -1;
 	json_t *f = NULL;
 	struct kolm_err err = {0};
-	int rc = kolm_forecast(c, &p, &f, &err);
+	int rc = kolm_forecast_doc(c, &p, &f, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.msg);
 	assert_int_equal(rc, 0);

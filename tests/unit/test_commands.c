@@ -152,7 +152,7 @@ static void test_every_flag_is_real(void **s)
 				p.kv_type = kv[q % 2];
 				json_t *f = NULL;
 				struct kolm_err err = {0};
-				if (kolm_forecast(ctx, &p, &f, &err))
+				if (kolm_forecast_doc(ctx, &p, &f, &err))
 					continue; /* e.g. a backend without that tier */
 				json_t *c = json_object_get(f, "commands");
 				assert_non_null(c);
@@ -193,7 +193,7 @@ static void test_hostile_path(void **s)
 	p.overhead_gb = -1;
 	p.out_dir = dir;
 	json_t *f = NULL;
-	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 	const char *tr = json_string_value(json_object_get(json_object_get(f, "commands"), "transfer"));
 	assert_non_null(tr);
 	const char *scp = strstr(tr, "\nscp ");
@@ -226,7 +226,7 @@ static void test_kv_and_offload_flags(void **s)
 	p.kv_type = "q8_0";
 	p.offload = "auto";
 	json_t *f = NULL;
-	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 	const char *run = json_string_value(json_object_get(json_object_get(f, "commands"), "run"));
 	char want[64];
 	snprintf(want, sizeof want, "-ngl %lld ", (long long)json_integer_value(json_object_get(json_object_get(f, "offload"), "gpu_layers")));

@@ -64,7 +64,7 @@ static json_t *plan(const char *base, const char *quant, const char *device)
 	p.overhead_gb = -1;
 	json_t *f = NULL;
 	struct kolm_err err = {0};
-	int rc = kolm_forecast(ctx, &p, &f, &err);
+	int rc = kolm_forecast_doc(ctx, &p, &f, &err);
 	if (rc)
 		fprintf(stderr, "%s: %s\n", base, err.msg);
 	assert_int_equal(rc, 0);
@@ -289,7 +289,7 @@ static json_t *custom(uint64_t mem_bytes, double overhead_gb)
 	p.overhead_gb = overhead_gb;
 	json_t *f = NULL;
 	struct kolm_err err = {0};
-	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), 0);
 	return f;
 }
 
@@ -326,14 +326,14 @@ static void test_fit_boundaries(void **state)
 	p.quant = "int4";
 	p.device_id = "rpi5-8gb";
 	p.overhead_gb = 1;
-	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 	assert_int_equal((int64_t)num(f, "memory", "total_bytes"), (int64_t)size_of("llama-3.1-8b", "q4_k_m") + 1000000000LL);
 	assert_string_equal(verdict(f), "pass"); /* 5.92 GB of 8 GB = 74% */
 	json_decref(f);
 	p.device_id = "rpi5-8gb";
 	p.base_id = "llama-3.1-8b";
 	p.quant = "q8_0"; /* 8.54 + 1 GB of 8 GB: over */
-	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 	assert_string_equal(verdict(f), "over");
 	json_decref(f);
 }
@@ -424,19 +424,19 @@ static void test_unknown_ids(void **state)
 	p.overhead_gb = -1;
 	json_t *f = NULL;
 	struct kolm_err err = {0};
-	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "llama-3.2-3b"));
 	p.base_id = "llama-3.2-3b";
 	p.device_id = "rpi5";
-	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "rpi5-8gb"));
 	p.device_id = "rpi5-8gb";
 	p.quant = "q4_k_n";
-	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "q4_k_m"));
 	p.quant = "int6";
 	p.backend = "onnx";
-	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_USAGE);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_USAGE);
 	assert_non_null(strstr(err.msg, "no such format"));
 }
 

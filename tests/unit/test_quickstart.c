@@ -59,7 +59,7 @@ static json_t *plan(const char *dev, const char *base, const char *quant)
 	p.quant = quant;
 	p.overhead_gb = -1;
 	json_t *f = NULL;
-	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 	return f;
 }
 

@@ -172,7 +172,7 @@ static char *plan_json(const struct kolm_pick *p, int matrix, int all_devices)
 {
 	json_t *f = NULL;
 	struct kolm_err err = {0};
-	int rc = matrix ? kolm_forecast_matrix(ctx, p, all_devices, &f, &err) : kolm_forecast(ctx, p, &f, &err);
+	int rc = matrix ? kolm_forecast_matrix_doc(ctx, p, all_devices, &f, &err) : kolm_forecast_doc(ctx, p, &f, &err);
 	if (rc)
 		fprintf(stderr, "plan: %s\n", err.msg);
 	assert_int_equal(rc, 0);
@@ -299,7 +299,7 @@ static void test_catalog(void **state)
 		p.device_id = "rtx-4090";
 		p.overhead_gb = -1;
 		json_t *f = NULL;
-		assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+		assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
 		assert_int_equal(json_integer_value(json_array_get(json_object_get(row, "bytes"), i)),
 				 json_integer_value(json_object_get(json_object_get(f, "size"), "bytes")));
 		json_decref(f);

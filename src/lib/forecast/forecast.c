@@ -675,7 +675,7 @@ static void seed_caveat(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 			   lo, hi, jstr(row, "artifact"), fc->dec.rows ? "the measurements in its basis" : "its runtime model");
 }
 
-int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out, struct kolm_err *err)
+int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out, struct kolm_err *err)
 {
 	struct fc fc;
 	memset(&fc, 0, sizeof fc);
@@ -1016,7 +1016,7 @@ char *kolm_forecast_dumps(const json_t *f)
 	return json_dumps(f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 }
 
-int kolm_forecast_matrix(struct kolm_ctx *ctx, const struct kolm_pick *pick, int all_devices, json_t **out,
+int kolm_forecast_matrix_doc(struct kolm_ctx *ctx, const struct kolm_pick *pick, int all_devices, json_t **out,
 			 struct kolm_err *err)
 {
 	json_t *rows = json_array();
@@ -1031,7 +1031,7 @@ int kolm_forecast_matrix(struct kolm_ctx *ctx, const struct kolm_pick *pick, int
 			p.tflops = 0;
 			json_t *f = NULL;
 			/* a tier maps per device backend; an exact format keeps its backend */
-			rc = kolm_forecast(ctx, &p, &f, err);
+			rc = kolm_forecast_doc(ctx, &p, &f, err);
 			if (rc == KOLM_E_USAGE && pick->quant) {
 				/* the device's backend has no such tier: skip it, say why */
 				json_t *skip = json_pack("{s:s,s:s,s:s}", "schema", "kolm.forecast/1", "skipped", err->msg,
@@ -1048,7 +1048,7 @@ int kolm_forecast_matrix(struct kolm_ctx *ctx, const struct kolm_pick *pick, int
 		struct kolm_pick p0 = *pick;
 		p0.quant = pick->quant ? pick->quant : "int4";
 		json_t *first = NULL;
-		rc = kolm_forecast(ctx, &p0, &first, err);
+		rc = kolm_forecast_doc(ctx, &p0, &first, err);
 		if (rc)
 			goto out;
 		const char *be = json_string_value(json_object_get(json_object_get(first, "backend"), "id"));
@@ -1063,7 +1063,7 @@ int kolm_forecast_matrix(struct kolm_ctx *ctx, const struct kolm_pick *pick, int
 			p.quant = f->id;
 			p.backend = backend;
 			json_t *fj = NULL;
-			rc = kolm_forecast(ctx, &p, &fj, err);
+			rc = kolm_forecast_doc(ctx, &p, &fj, err);
 			if (rc == KOLM_E_FORMAT) {
 				/* e.g. a row length no fallback can take */
 				json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "schema", "kolm.forecast/1",
@@ -1190,7 +1190,7 @@ int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int a
 				struct kolm_pick q = *pick;
 				q.quant = "int4";
 				q.n_gates = 0;
-				if (kolm_forecast(ctx, &q, &probe, err) == KOLM_OK) {
+				if (kolm_forecast_doc(ctx, &q, &probe, err) == KOLM_OK) {
 					static char be[16];
 					kolm_strlcpy(be, json_string_value(json_object_get(json_object_get(probe, "backend"), "id")), sizeof be);
 					p.backend = be;
@@ -1200,7 +1200,7 @@ int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int a
 			if (p.backend && strcmp(fm->backend, p.backend))
 				continue;
 			p.quant = fm->id;
-			rc = kolm_forecast(ctx, &p, &f, err);
+			rc = kolm_forecast_doc(ctx, &p, &f, err);
 			if (rc == KOLM_E_FORMAT || rc == KOLM_E_USAGE) {
 				rc = KOLM_OK; /* this format cannot be made for this model */
 				continue;

@@ -186,7 +186,7 @@ static int forecast_for(struct kolm_ctx *ctx, const struct kolm_pick *pick, cons
 	p.quant = quant;
 	if (p.overhead_gb == 0)
 		p.overhead_gb = -1;
-	return kolm_forecast(ctx, &p, out, err);
+	return kolm_forecast_doc(ctx, &p, out, err);
 }
 
 int kolm_quickstart_is_full(struct kolm_ctx *ctx, const char *device_id)

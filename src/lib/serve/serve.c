@@ -1,6 +1,6 @@
 /* serve.c - `kolm serve`: the picker page and the JSON API on GNU
  * libmicrohttpd (see serve.h for the endpoints, docs/SERVE.md for the
- * contract).  Every forecast goes through kolm_forecast() and
+ * contract).  Every forecast goes through kolm_forecast_doc() and
  * kolm_forecast_dumps(), the calls `kolm plan --json` makes, so the bytes
  * agree. */
 #include "kolm/serve.h"
@@ -567,7 +567,7 @@ static enum MHD_Result answer_pick(struct kolm_server *s, struct MHD_Connection 
 	p.ctx = ap->has_ctx ? ap->ctx : 0;
 	p.overhead_gb = -1;
 	json_t *out = NULL;
-	int rc = matrix ? kolm_forecast_matrix(ctx, &p, all_devices, &out, &err) : kolm_forecast(ctx, &p, &out, &err);
+	int rc = matrix ? kolm_forecast_matrix_doc(ctx, &p, all_devices, &out, &err) : kolm_forecast_doc(ctx, &p, &out, &err);
 	pool_put(s, ctx);
 	if (rc) {
 		json_decref(out);
@@ -666,7 +666,7 @@ static json_t *catalog_reference(struct kolm_ctx *ctx, const json_t *tiers)
 			p.mem_gb = 1000; /* a custom device: the size does not depend on it */
 			p.bw_gbs = 1000;
 			p.overhead_gb = -1;
-			if (p.quant && kolm_forecast(ctx, &p, &f, NULL) == KOLM_OK) {
+			if (p.quant && kolm_forecast_doc(ctx, &p, &f, NULL) == KOLM_OK) {
 				json_t *sz = json_object_get(json_object_get(f, "size"), "bytes");
 				json_array_append_new(bytes, json_is_integer(sz) ? json_incref(sz) : json_null());
 				params = json_integer_value(json_object_get(json_object_get(f, "source"), "params"));
@@ -709,7 +709,7 @@ static json_t *catalog_reference(struct kolm_ctx *ctx, const json_t *tiers)
 			p.device_id = d->id;
 			p.overhead_gb = -1;
 			json_t *f = NULL;
-			if (kolm_forecast(ctx, &p, &f, NULL) == KOLM_OK) {
+			if (kolm_forecast_doc(ctx, &p, &f, NULL) == KOLM_OK) {
 				json_t *dt = json_object_get(f, "decode_tps");
 				kolm = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O}", "base", bid, "format",
 						 json_string_value(json_object_get(json_object_get(f, "format"), "id")), "low",
