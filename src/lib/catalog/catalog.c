@@ -11,24 +11,13 @@
 #include <jansson.h>
 
 #include "ctx_internal.h"
+#include "core/json_internal.h"
 #include "kolm/util.h"
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static double jnum(json_t *o, const char *k, double dflt)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
 
 static int need_str(json_t *o, const char *k, const char **out, const char *what,
 		    struct kolm_err *err)
 {
-	*out = jstr(o, k);
+	*out = kolm_json_str(o, k);
 	if (!*out)
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing string '%s'", what, k);
 	return KOLM_OK;
@@ -50,7 +39,7 @@ static int parse_device(json_t *o, struct kolm_device *d, const char *file, stru
 	d->json = o;
 	if (!json_is_object(o))
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: device entry is not an object", file);
-	const char *id = jstr(o, "id");
+	const char *id = kolm_json_str(o, "id");
 	snprintf(what, sizeof what, "%s: device '%s'", file, id ? id : "?");
 	int rc;
 	double v;
@@ -70,14 +59,14 @@ static int parse_device(json_t *o, struct kolm_device *d, const char *file, stru
 	if ((rc = need_num(o, "tflops_fp16", &v, what, err)))
 		return rc;
 	d->flops_fp16 = v * 1e12;
-	d->compute_unit = jstr(o, "compute_unit");
-	d->storage_bytes_per_s = jnum(o, "storage_read_mbs", 500) * 1e6;
-	d->storage_kind = jstr(o, "storage_kind");
+	d->compute_unit = kolm_json_str(o, "compute_unit");
+	d->storage_bytes_per_s = kolm_json_num(o, "storage_read_mbs", 500) * 1e6;
+	d->storage_kind = kolm_json_str(o, "storage_kind");
 	json_t *cap = json_object_get(o, "platform_cap");
 	if (json_is_object(cap)) {
-		d->cap_frac = jnum(cap, "fraction", 0);
-		d->cap_bytes = (uint64_t)llround(jnum(cap, "gb", 0) * 1e9);
-		d->cap_note = jstr(cap, "note");
+		d->cap_frac = kolm_json_num(cap, "fraction", 0);
+		d->cap_bytes = (uint64_t)llround(kolm_json_num(cap, "gb", 0) * 1e9);
+		d->cap_note = kolm_json_str(cap, "note");
 	}
 	json_t *rt = json_object_get(o, "runtimes");
 	size_t i;
@@ -95,16 +84,16 @@ static int parse_device(json_t *o, struct kolm_device *d, const char *file, stru
 		if (json_is_number(x) && d->n_mem_options < KOLM_MAX_MEM_OPTIONS)
 			d->mem_options_gb[d->n_mem_options++] = json_number_value(x);
 	}
-	d->backend_reason = jstr(o, "backend_reason");
-	d->cpu_cores = (int)jnum(o, "cpu_cores", 0);
-	d->host_bw_bytes_per_s = jnum(o, "host_bandwidth_gbs", 0) * 1e9;
-	d->host_mem_bytes = (uint64_t)llround(jnum(o, "host_memory_gb", 0) * 1e9);
-	d->power_mode = jstr(o, "power_mode");
-	d->transfer = jstr(o, "transfer");
+	d->backend_reason = kolm_json_str(o, "backend_reason");
+	d->cpu_cores = (int)kolm_json_num(o, "cpu_cores", 0);
+	d->host_bw_bytes_per_s = kolm_json_num(o, "host_bandwidth_gbs", 0) * 1e9;
+	d->host_mem_bytes = (uint64_t)llround(kolm_json_num(o, "host_memory_gb", 0) * 1e9);
+	d->power_mode = kolm_json_str(o, "power_mode");
+	d->transfer = kolm_json_str(o, "transfer");
 	if (!d->transfer)
 		d->transfer = "scp";
-	d->user = jstr(o, "ssh_user");
-	d->host = jstr(o, "ssh_host");
+	d->user = kolm_json_str(o, "ssh_user");
+	d->host = kolm_json_str(o, "ssh_host");
 	return KOLM_OK;
 }
 
@@ -113,17 +102,17 @@ static int parse_base(json_t *o, struct kolm_base *b, const char *file, struct k
 	char what[160];
 	memset(b, 0, sizeof *b);
 	b->json = o;
-	const char *id = jstr(o, "id");
+	const char *id = kolm_json_str(o, "id");
 	snprintf(what, sizeof what, "%s: base '%s'", file, id ? id : "?");
 	int rc;
 	if ((rc = need_str(o, "id", &b->id, what, err)) || (rc = need_str(o, "name", &b->name, what, err)) ||
 	    (rc = need_str(o, "tokenizer", &b->tokenizer, what, err)))
 		return rc;
-	b->hf_repo = jstr(o, "hf_repo");
+	b->hf_repo = kolm_json_str(o, "hf_repo");
 	b->config = json_object_get(o, "config");
 	if (!json_is_object(b->config))
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing object 'config'", what);
-	b->published_params = (int64_t)jnum(o, "published_params", 0);
+	b->published_params = (int64_t)kolm_json_num(o, "published_params", 0);
 	b->calibration_only = json_is_true(json_object_get(o, "calibration_only"));
 	return KOLM_OK;
 }
@@ -133,21 +122,21 @@ static int parse_format(json_t *o, struct kolm_format *f, const char *file, stru
 	char what[160];
 	memset(f, 0, sizeof *f);
 	f->json = o;
-	const char *id = jstr(o, "id");
+	const char *id = kolm_json_str(o, "id");
 	snprintf(what, sizeof what, "%s: format '%s'", file, id ? id : "?");
 	int rc;
 	if ((rc = need_str(o, "id", &f->id, what, err)) ||
 	    (rc = need_str(o, "backend", &f->backend, what, err)) ||
 	    (rc = need_str(o, "label", &f->label, what, err)))
 		return rc;
-	f->tier = jstr(o, "tier");
-	f->ftype = (int)jnum(o, "ftype", -1);
-	f->bits = (int)jnum(o, "bits", 0);
-	f->group = (int)jnum(o, "group", 0);
-	f->scale_bytes = jnum(o, "scale_bytes", 0);
-	f->zero_bytes = jnum(o, "zero_bytes", 0);
-	f->kld_equiv = jnum(o, "kld", -1);
-	f->ext = jstr(o, "ext");
+	f->tier = kolm_json_str(o, "tier");
+	f->ftype = (int)kolm_json_num(o, "ftype", -1);
+	f->bits = (int)kolm_json_num(o, "bits", 0);
+	f->group = (int)kolm_json_num(o, "group", 0);
+	f->scale_bytes = kolm_json_num(o, "scale_bytes", 0);
+	f->zero_bytes = kolm_json_num(o, "zero_bytes", 0);
+	f->kld_equiv = kolm_json_num(o, "kld", -1);
+	f->ext = kolm_json_str(o, "ext");
 	if (!f->ext)
 		f->ext = "gguf";
 	if (strcmp(f->backend, "gguf") == 0 && f->ftype < 0)
@@ -254,7 +243,7 @@ int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err)
 			json_t *x;
 			json_array_foreach(json_object_get(j, specs[s].key), i, x)
 			{
-				const char *id = jstr(x, "id");
+				const char *id = kolm_json_str(x, "id");
 				for (int k = 0; id && k < c->cat.n_bases; k++)
 					if (!strcmp(c->cat.bases[k].id, id))
 						c->cat.bases[k].calibration_only = 1;

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "calib_internal.h"
+#include "core/json_internal.h"
 #include "catalog/ctx_internal.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
@@ -78,18 +79,6 @@ struct kolm_calib {
 };
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static double jnum(json_t *o, const char *k, double d)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : d;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -161,19 +150,6 @@ static int fam_of(const char *f)
 	return FAM_KQ;
 }
 
-static json_t *runtime_entry(json_t *rts, const char *id)
-{
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(rts, "runtimes"), i, x)
-	{
-		const char *rid = jstr(x, "id");
-		if (rid && id && !strcasecmp(rid, id))
-			return x;
-	}
-	return NULL;
-}
-
 static int device_is_arm(const struct kolm_device *d)
 {
 	static const char *const arm_classes[] = {"sbc", "jetson", "mac", "phone"};
@@ -189,8 +165,8 @@ static int device_is_arm(const struct kolm_device *d)
 
 void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct kolm_device *d, char *out, size_t cap)
 {
-	json_t *rt = runtime_entry(kolm_ctx_json(ctx, "data/runtimes.json", NULL), runtime);
-	const char *c = rt ? jstr(rt, "class") : NULL;
+	json_t *rt = kolm_json_find_id(json_object_get(kolm_ctx_json(ctx, "data/runtimes.json", NULL), "runtimes"), runtime);
+	const char *c = rt ? kolm_json_str(rt, "class") : NULL;
 	if (!c)
 		c = "unknown";
 	if (!strcmp(c, "cpu"))
@@ -264,15 +240,15 @@ static int row_device(struct loader *ld, const char *id, struct kolm_device *d)
 	json_t *x;
 	json_array_foreach(ld->extra_devices, i, x)
 	{
-		if (!jstr(x, "id") || strcmp(jstr(x, "id"), id))
+		if (!kolm_json_str(x, "id") || strcmp(kolm_json_str(x, "id"), id))
 			continue;
 		memset(d, 0, sizeof *d);
-		d->id = jstr(x, "id");
-		d->name = jstr(x, "name") ? jstr(x, "name") : d->id;
-		d->klass = jstr(x, "class") ? jstr(x, "class") : "unknown";
-		d->compute_unit = jstr(x, "compute_unit");
-		d->bw_bytes_per_s = jnum(x, "bandwidth_gbs", 0) * 1e9;
-		d->flops_fp16 = jnum(x, "tflops_fp16", 0) * 1e12;
+		d->id = kolm_json_str(x, "id");
+		d->name = kolm_json_str(x, "name") ? kolm_json_str(x, "name") : d->id;
+		d->klass = kolm_json_str(x, "class") ? kolm_json_str(x, "class") : "unknown";
+		d->compute_unit = kolm_json_str(x, "compute_unit");
+		d->bw_bytes_per_s = kolm_json_num(x, "bandwidth_gbs", 0) * 1e9;
+		d->flops_fp16 = kolm_json_num(x, "tflops_fp16", 0) * 1e12;
 		return d->bw_bytes_per_s > 0 ? KOLM_OK : KOLM_E_FORMAT;
 	}
 	return KOLM_E_NOTFOUND;
@@ -292,7 +268,7 @@ static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, 
 	struct kolm_device d;
 	if (row_device(ld, device, &d))
 		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown device '%s'", device);
-	if (!runtime_entry(c->rts, runtime))
+	if (!kolm_json_find_id(json_object_get(c->rts, "runtimes"), runtime))
 		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown runtime '%s'", runtime);
 	struct phys_cache *p = NULL, mine;
 	int rc = physics(ld, base, format, &p, err);
@@ -348,11 +324,13 @@ static int load_published(struct kolm_calib *c, struct loader *ld, struct kolm_e
 	json_t *m;
 	json_array_foreach(json_object_get(doc, "measurements"), i, m)
 	{
-		const char *dev = jstr(m, "device"), *rt = jstr(m, "runtime"), *base = jstr(m, "base"), *fmt = jstr(m, "format");
+		const char *dev = kolm_json_str(m, "device"), *rt = kolm_json_str(m, "runtime");
+		const char *base = kolm_json_str(m, "base"), *fmt = kolm_json_str(m, "format");
 		if (!dev || !rt || !base || !fmt)
 			return kolm_err_set(err, KOLM_E_FORMAT, "data/measurements.json: row %zu: missing device/runtime/base/format", i);
-		int rc = add_row(c, ld, dev, rt, base, fmt, jnum(m, "tg_tps", 0), jnum(m, "pp_tps", 0), jnum(m, "file_bytes", 0),
-				 jnum(m, "tflops_scale", 1), jstr(m, "source"), json_is_true(json_object_get(m, "weak")), 0, NULL, err);
+		int rc = add_row(c, ld, dev, rt, base, fmt, kolm_json_num(m, "tg_tps", 0), kolm_json_num(m, "pp_tps", 0),
+				 kolm_json_num(m, "file_bytes", 0), kolm_json_num(m, "tflops_scale", 1),
+				 kolm_json_str(m, "source"), json_is_true(json_object_get(m, "weak")), 0, NULL, err);
 		if (rc)
 			return kolm_err_prefix(err, "data/measurements.json: row %zu", i);
 	}
@@ -756,8 +734,8 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		    !strcmp(o->runtime, q->runtime ? q->runtime : ""))
 			g = k;
 	}
-	json_t *rt = runtime_entry(c->rts, q->runtime);
-	double t0 = ci >= 0 ? f->cls[ci].t0 : jnum(rt, "t0_ms", 1.5);
+	json_t *rt = kolm_json_find_id(json_object_get(c->rts, "runtimes"), q->runtime);
+	double t0 = ci >= 0 ? f->cls[ci].t0 : kolm_json_num(rt, "t0_ms", 1.5);
 	int cu = ci;
 	double eta, s;
 	char why[160], nb[48];
@@ -794,7 +772,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 				 cl->name, cl->n_dev[kind], cl->n_dev[kind] == 1 ? "" : "s", cl->n_rows[kind],
 				 short_name(q->device && *q->device ? q->device : "this device", nb, sizeof nb));
 		} else {
-			eta = jnum(rt, kind ? "eta_pp" : "eta", kind ? 0.3 : 0.5);
+			eta = kolm_json_num(rt, kind ? "eta_pp" : "eta", kind ? 0.3 : 0.5);
 			out->rows = 0;
 			out->level = KOLM_CALIB_LEVEL_DEFAULT;
 			s = S_MAX;

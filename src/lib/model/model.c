@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "core/json_internal.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/types.h"
@@ -66,35 +67,6 @@ uint64_t kolm_model_tensor_info_bytes(const struct kolm_model *m)
 	return b;
 }
 
-static int64_t jint(const json_t *o, const char *k, int64_t dflt)
-{
-	json_t *v = json_object_get(o, k);
-	if (json_is_integer(v))
-		return (int64_t)json_integer_value(v);
-	if (json_is_real(v)) {
-		/* 4096.0 is 4096; a real outside int64_t saturates (converting it
-		 * is undefined), so the range checks refuse it as they would the
-		 * integer 9223372036854775807 */
-		double r = json_real_value(v);
-		if (!(r < 0x1p63))
-			return INT64_MAX;
-		return r < -0x1p63 ? INT64_MIN : (int64_t)r;
-	}
-	return dflt;
-}
-
-static double jreal(const json_t *o, const char *k, double dflt)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* Guess a tokenizer family from the vocabulary size when none is given. */
 static const char *guess_tokenizer(const struct kolm_hparams *hp)
 {
@@ -145,12 +117,12 @@ int kolm_model_from_config(struct kolm_model *m, const json_t *config, const cha
 	/* multimodal wrappers keep the language model in text_config */
 	const json_t *c = config;
 	json_t *tc = json_object_get(config, "text_config");
-	const char *mt = jstr(config, "model_type");
-	if (json_is_object(tc) && (!mt || strcmp(mt, "gemma3") == 0 || jstr(tc, "model_type")))
+	const char *mt = kolm_json_str(config, "model_type");
+	if (json_is_object(tc) && (!mt || strcmp(mt, "gemma3") == 0 || kolm_json_str(tc, "model_type")))
 		c = tc;
-	mt = jstr(c, "model_type");
+	mt = kolm_json_str(c, "model_type");
 	if (!mt && c != config)
-		mt = jstr(config, "model_type");
+		mt = kolm_json_str(config, "model_type");
 	if (!mt)
 		return kolm_err_set(err, KOLM_E_FORMAT, "config: missing \"model_type\"");
 	struct kolm_hparams *hp = &m->hp;
@@ -193,12 +165,12 @@ int kolm_model_from_config(struct kolm_model *m, const json_t *config, const cha
 				    "qwen3_moe, phi3, gemma2, gemma3)", mt);
 	}
 	/* gemma3 multimodal configs omit text defaults (transformers Gemma3TextConfig) */
-	hp->n_vocab = jint(c, "vocab_size", gemma3 ? 262208 : 0);
-	hp->n_embd = jint(c, "hidden_size", 0);
-	hp->n_ff = jint(c, "intermediate_size", 0);
-	hp->n_layer = jint(c, "num_hidden_layers", 0);
-	hp->n_head = jint(c, "num_attention_heads", gemma3 ? 8 : 0);
-	hp->n_head_kv = jint(c, "num_key_value_heads", hp->n_head);
+	hp->n_vocab = kolm_json_int(c, "vocab_size", gemma3 ? 262208 : 0);
+	hp->n_embd = kolm_json_int(c, "hidden_size", 0);
+	hp->n_ff = kolm_json_int(c, "intermediate_size", 0);
+	hp->n_layer = kolm_json_int(c, "num_hidden_layers", 0);
+	hp->n_head = kolm_json_int(c, "num_attention_heads", gemma3 ? 8 : 0);
+	hp->n_head_kv = kolm_json_int(c, "num_key_value_heads", hp->n_head);
 	if (hp->n_embd <= 0 || hp->n_layer <= 0 || hp->n_head <= 0 || hp->n_vocab <= 0 || hp->n_ff <= 0 ||
 	    hp->n_head_kv <= 0)
 		return kolm_err_set(err, KOLM_E_FORMAT,
@@ -207,14 +179,14 @@ int kolm_model_from_config(struct kolm_model *m, const json_t *config, const cha
 	if (hp->n_embd > (1 << 20) || hp->n_layer > 4096 || hp->n_head > 4096 || hp->n_vocab > (1 << 24) ||
 	    hp->n_ff > (1 << 22) || hp->n_head_kv > hp->n_head || hp->n_head % hp->n_head_kv)
 		return kolm_err_set(err, KOLM_E_FORMAT, "config: hyperparameters out of range");
-	hp->head_dim = jint(c, "head_dim", gemma3 ? 256 : hp->n_embd / hp->n_head);
+	hp->head_dim = kolm_json_int(c, "head_dim", gemma3 ? 256 : hp->n_embd / hp->n_head);
 	if (hp->head_dim <= 0 || hp->head_dim > 4096)
 		return kolm_err_set(err, KOLM_E_FORMAT, "config: bad head_dim");
-	hp->n_rot = (int64_t)llround((double)hp->head_dim * jreal(c, "partial_rotary_factor", 1.0));
-	hp->n_ctx_train = jint(c, "max_position_embeddings", gemma3 ? 131072 : 4096);
-	hp->rope_theta = jreal(c, "rope_theta", gemma3 ? 1e6 : 10000.0);
-	hp->rope_theta_local = jreal(c, "rope_local_base_freq", 0);
-	hp->rms_eps = jreal(c, "rms_norm_eps", 1e-5);
+	hp->n_rot = (int64_t)llround((double)hp->head_dim * kolm_json_num(c, "partial_rotary_factor", 1.0));
+	hp->n_ctx_train = kolm_json_int(c, "max_position_embeddings", gemma3 ? 131072 : 4096);
+	hp->rope_theta = kolm_json_num(c, "rope_theta", gemma3 ? 1e6 : 10000.0);
+	hp->rope_theta_local = kolm_json_num(c, "rope_local_base_freq", 0);
+	hp->rms_eps = kolm_json_num(c, "rms_norm_eps", 1e-5);
 	json_t *tie = json_object_get(c, "tie_word_embeddings");
 	if (!tie && c != config)
 		tie = json_object_get(config, "tie_word_embeddings");
@@ -223,37 +195,37 @@ int kolm_model_from_config(struct kolm_model *m, const json_t *config, const cha
 		hp->qkv_bias = json_is_true(json_object_get(c, "attention_bias")) ? 1 : hp->qkv_bias;
 	json_t *rs = json_object_get(c, "rope_scaling");
 	if (json_is_object(rs)) {
-		const char *rt = jstr(rs, "rope_type");
+		const char *rt = kolm_json_str(rs, "rope_type");
 		if (!rt)
-			rt = jstr(rs, "type");
+			rt = kolm_json_str(rs, "type");
 		if (rt && !strcmp(rt, "llama3")) {
 			hp->rope_freqs = 1;
-			hp->rope_scale_factor = jreal(rs, "factor", 8);
-			hp->rope_low_freq = jreal(rs, "low_freq_factor", 1);
-			hp->rope_high_freq = jreal(rs, "high_freq_factor", 4);
-			hp->rope_orig_ctx = jint(rs, "original_max_position_embeddings", 8192);
+			hp->rope_scale_factor = kolm_json_num(rs, "factor", 8);
+			hp->rope_low_freq = kolm_json_num(rs, "low_freq_factor", 1);
+			hp->rope_high_freq = kolm_json_num(rs, "high_freq_factor", 4);
+			hp->rope_orig_ctx = kolm_json_int(rs, "original_max_position_embeddings", 8192);
 		} else if (rt && !strcmp(rt, "longrope")) {
 			hp->rope_factors = 1;
 		} else if (rt && !strcmp(rt, "linear")) {
-			hp->rope_scale_factor = jreal(rs, "factor", 1);
+			hp->rope_scale_factor = kolm_json_num(rs, "factor", 1);
 		}
 	}
-	hp->sliding_window = jint(c, "sliding_window", 0);
+	hp->sliding_window = kolm_json_int(c, "sliding_window", 0);
 	if (json_is_false(json_object_get(c, "use_sliding_window")))
 		hp->sliding_window = 0;
 	if (!strcmp(hp->arch, "phi3") || (hp->sliding_window && hp->sliding_window >= hp->n_ctx_train))
 		hp->sliding_window = 0; /* llama.cpp keeps a full cache for these */
 	if (gemma3) {
-		hp->swa_pattern = (int)jint(c, "sliding_window_pattern", 6);
+		hp->swa_pattern = (int)kolm_json_int(c, "sliding_window_pattern", 6);
 		if (!hp->sliding_window)
 			hp->sliding_window = 1024;
 	}
-	hp->attn_softcap = jreal(c, "attn_logit_softcapping", 0);
-	hp->final_softcap = jreal(c, "final_logit_softcapping", 0);
-	hp->query_scale = jreal(c, "query_pre_attn_scalar", 0);
-	hp->n_expert = jint(c, "num_local_experts", jint(c, "num_experts", 0));
-	hp->n_expert_used = jint(c, "num_experts_per_tok", 0);
-	hp->n_ff_exp = jint(c, "moe_intermediate_size", hp->n_ff);
+	hp->attn_softcap = kolm_json_num(c, "attn_logit_softcapping", 0);
+	hp->final_softcap = kolm_json_num(c, "final_logit_softcapping", 0);
+	hp->query_scale = kolm_json_num(c, "query_pre_attn_scalar", 0);
+	hp->n_expert = kolm_json_int(c, "num_local_experts", kolm_json_int(c, "num_experts", 0));
+	hp->n_expert_used = kolm_json_int(c, "num_experts_per_tok", 0);
+	hp->n_ff_exp = kolm_json_int(c, "moe_intermediate_size", hp->n_ff);
 	if (hp->n_expert < 0 || hp->n_expert > 1024 || hp->n_expert_used > hp->n_expert)
 		return kolm_err_set(err, KOLM_E_FORMAT, "config: bad expert counts");
 	if (hp->n_expert && !hp->n_expert_used)
@@ -331,7 +303,7 @@ int kolm_model_from_config(struct kolm_model *m, const json_t *config, const cha
 		{
 			if (json_is_string(json_object_get(x, "id")) &&
 			    strcmp(json_string_value(json_object_get(x, "id")), hp->tokenizer) == 0)
-				m->meta_bytes = 24 + (uint64_t)jint(x, "kv_bytes", 4096);
+				m->meta_bytes = 24 + (uint64_t)kolm_json_int(x, "kv_bytes", 4096);
 		}
 	}
 	return KOLM_OK;
