@@ -17,38 +17,12 @@
 #include "kolm/model.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "core/json_internal.h"
 #include "forecast_internal.h"
-
-/* Modules written alongside this one; linked when present. */
 
 #define GB 1e9
 #define MIB (1024.0 * 1024.0)
 enum { DEFAULT_CTX = 4096, UBATCH = 512, DECODE_DEPTH = 64, TTFT_PROMPT = 512 };
-
-static json_t *find_by_id(json_t *arr, const char *id)
-{
-	size_t i;
-	json_t *x;
-	json_array_foreach(arr, i, x)
-	{
-		json_t *v = json_object_get(x, "id");
-		if (json_is_string(v) && !strcasecmp(json_string_value(v), id))
-			return x;
-	}
-	return NULL;
-}
-
-static double jnum(json_t *o, const char *k, double d)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : d;
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static double round_to(double v, int digits)
 {
@@ -123,8 +97,8 @@ static int resolve_device(struct kolm_ctx *ctx, const struct kolm_pick *p, struc
 
 static const char *runtime_backend(json_t *rts, const char *rt)
 {
-	json_t *r = find_by_id(json_object_get(rts, "runtimes"), rt);
-	return r ? jstr(r, "backend") : NULL;
+	json_t *r = kolm_json_find_id(json_object_get(rts, "runtimes"), rt);
+	return r ? kolm_json_str(r, "backend") : NULL;
 }
 
 static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
@@ -143,17 +117,17 @@ static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, stru
 			return kolm_err_set(err, KOLM_E_USAGE, "unknown backend '%s' (gguf, mlx, onnx, coreml, tensorrt)", be);
 	}
 	if (p->runtime) {
-		json_t *r = find_by_id(json_object_get(rts, "runtimes"), p->runtime);
+		json_t *r = kolm_json_find_id(json_object_get(rts, "runtimes"), p->runtime);
 		if (!r)
 			return kolm_err_set(err, KOLM_E_USAGE,
 					    "unknown runtime '%s' (llama.cpp-cpu, llama.cpp-cuda, llama.cpp-metal, "
 					    "llama.cpp-vulkan, llama.cpp-opencl, mlx, onnxruntime, coreml, tensorrt-llm)",
 					    p->runtime);
-		const char *rb = jstr(r, "backend");
+		const char *rb = kolm_json_str(r, "backend");
 		if (be && strcmp(be, rb))
 			return kolm_err_set(err, KOLM_E_USAGE, "runtime '%s' runs %s, not %s", p->runtime, rb, be);
 		be = rb;
-		fc->runtime = jstr(r, "id");
+		fc->runtime = kolm_json_str(r, "id");
 		fc->runtime_reason = "chosen with --runtime";
 	}
 	if (!be) {
@@ -182,7 +156,7 @@ static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, stru
 		fc->runtime_reason = "the backend's default runtime (not one this device lists)";
 		fc->runtime_unlisted = 1;
 	}
-	fc->rt = find_by_id(json_object_get(rts, "runtimes"), fc->runtime);
+	fc->rt = kolm_json_find_id(json_object_get(rts, "runtimes"), fc->runtime);
 	if (!fc->rt)
 		return kolm_err_set(err, KOLM_E_FORMAT, "data/runtimes.json: no runtime '%s'", fc->runtime);
 	return KOLM_OK;
@@ -299,8 +273,8 @@ static uint64_t platform_cap(const struct fc *fc, const char **note)
 	*note = NULL;
 	if (!json_is_object(cap))
 		return 0;
-	const char *rule = jstr(cap, "rule");
-	*note = jstr(cap, "note");
+	const char *rule = kolm_json_str(cap, "rule");
+	*note = kolm_json_str(cap, "note");
 	if (rule && !strcmp(rule, "apple-metal")) {
 		/* GPU working set only limits GPU runtimes */
 		if (strcmp(fc->runtime, "mlx") && strcmp(fc->runtime, "llama.cpp-metal") && strcmp(fc->runtime, "coreml"))
@@ -308,7 +282,7 @@ static uint64_t platform_cap(const struct fc *fc, const char **note)
 		double frac = fc->dev.mem_bytes <= 36 * GB ? 2.0 / 3.0 : 0.75;
 		return (uint64_t)llround((double)fc->dev.mem_bytes * frac);
 	}
-	double gb = jnum(cap, "gb", 0);
+	double gb = kolm_json_num(cap, "gb", 0);
 	if (gb > 0) {
 		/* Jetson's GPU-memory figure limits the GPU runtime only */
 		if (!strcmp(fc->dev.klass, "jetson") && !strcmp(fc->runtime, "llama.cpp-cpu"))
@@ -353,7 +327,7 @@ static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, 
 	}
 	mm->kv = kolm_estimate_kv_bytes(&fc->m, n_ctx, kv_type);
 	mm->compute = compute_buffer(fc, n_ctx);
-	mm->base = (uint64_t)llround(jnum(fc->rt, "base_mb", 150) * 1e6);
+	mm->base = (uint64_t)llround(kolm_json_num(fc->rt, "base_mb", 150) * 1e6);
 	mm->total = mm->weights + mm->kv + mm->compute + mm->base;
 	mm->usable = mm->cap && mm->cap < fc->dev.mem_bytes ? mm->cap : fc->dev.mem_bytes;
 }
@@ -500,10 +474,10 @@ static int plan_offload(struct kolm_ctx *ctx, const struct kolm_pick *p, struct 
 	for (int l = 0; l < n; l++)
 		*(l >= n - best ? &read_gpu : &read_host) += (double)layer[l];
 	*(best == n ? &read_gpu : &read_host) += (double)output + (tied_out ? (double)embd : 0);
-	double eta_g = jnum(fc->rt, "eta", 0.6), t0 = jnum(fc->rt, "t0_ms", 1.5) / 1e3;
+	double eta_g = kolm_json_num(fc->rt, "eta", 0.6), t0 = kolm_json_num(fc->rt, "t0_ms", 1.5) / 1e3;
 	json_t *rts = kolm_ctx_json(ctx, "data/runtimes.json", NULL);
-	json_t *cpu = find_by_id(json_object_get(rts, "runtimes"), "llama.cpp-cpu");
-	double eta_h = jnum(cpu, "eta", 0.5);
+	json_t *cpu = kolm_json_find_id(json_object_get(rts, "runtimes"), "llama.cpp-cpu");
+	double eta_h = kolm_json_num(cpu, "eta", 0.5);
 	double host_bw = fc->dev.host_bw_bytes_per_s > 0 ? fc->dev.host_bw_bytes_per_s : 50e9;
 	double t = read_gpu / (eta_g * fc->dev.bw_bytes_per_s) + read_host / (eta_h * host_bw) + t0;
 	of->tps = 1.0 / t;
@@ -521,7 +495,7 @@ out:
 
 static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 {
-	const char *rclass = jstr(fc->rt, "class");
+	const char *rclass = kolm_json_str(fc->rt, "class");
 	double kv_read = (double)kolm_estimate_kv_bytes(&fc->m, DECODE_DEPTH, fc->kv_type);
 	fc->bytes_per_token = (double)fc->est.weights_read_bytes + kv_read;
 	fc->decode_bound = fc->dev.bw_bytes_per_s / fc->bytes_per_token;
@@ -529,7 +503,7 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 	if (kolm_speed_decode(ctx, fc, &sp) == KOLM_OK) {
 		fc->dec = sp;
 	} else {
-		double eta = jnum(fc->rt, "eta", 0.5), t0 = jnum(fc->rt, "t0_ms", 1) / 1e3;
+		double eta = kolm_json_num(fc->rt, "eta", 0.5), t0 = kolm_json_num(fc->rt, "t0_ms", 1) / 1e3;
 		double t = fc->bytes_per_token / (eta * fc->dev.bw_bytes_per_s) + t0;
 		fc->dec.mid = 1.0 / t;
 		fc->dec.low = fc->dec.mid * 0.7;
@@ -542,7 +516,7 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 	if (kolm_speed_prefill(ctx, fc, &sp) == KOLM_OK) {
 		fc->pre = sp;
 	} else {
-		double eta = jnum(fc->rt, "eta_pp", 0.3);
+		double eta = kolm_json_num(fc->rt, "eta_pp", 0.3);
 		fc->pre.mid = eta * fc->dev.flops_fp16 / (2.0 * (double)fc->est.active_params);
 		fc->pre.low = fc->pre.mid * 0.6;
 		fc->pre.high = fc->pre.mid * 1.4;
@@ -567,17 +541,17 @@ void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, i
 	json_t *anchors = json_object_get(q, "anchors");
 	double k1 = -1, p1 = 0, k2 = -1, p2 = 0;
 	json_t *a0 = json_array_get(anchors, 0), *a1 = json_array_get(anchors, 1);
-	json_t *f0 = find_by_id(json_object_get(fmts, "formats"), jstr(a0, "format") ? jstr(a0, "format") : "");
-	json_t *f1 = find_by_id(json_object_get(fmts, "formats"), jstr(a1, "format") ? jstr(a1, "format") : "");
+	json_t *f0 = kolm_json_find_id(json_object_get(fmts, "formats"), kolm_json_str(a0, "format") ? kolm_json_str(a0, "format") : "");
+	json_t *f1 = kolm_json_find_id(json_object_get(fmts, "formats"), kolm_json_str(a1, "format") ? kolm_json_str(a1, "format") : "");
 	if (f0 && f1) {
-		k1 = jnum(f0, "kld", -1), p1 = jnum(a0, "points", 0);
-		k2 = jnum(f1, "kld", -1), p2 = jnum(a1, "points", 0);
+		k1 = kolm_json_num(f0, "kld", -1), p1 = kolm_json_num(a0, "points", 0);
+		k2 = kolm_json_num(f1, "kld", -1), p2 = kolm_json_num(a1, "points", 0);
 	}
 	double points = 0;
 	char basis[400];
 	if (kld > 0 && k1 > 0 && k2 > 0) {
 		double b = log(p2 / p1) / log(k2 / k1), c = p1 / pow(k1, b);
-		double ref = jnum(q, "reference_params", 8.03e9), e = jnum(q, "size_exponent", 0.3);
+		double ref = kolm_json_num(q, "reference_params", 8.03e9), e = kolm_json_num(q, "size_exponent", 0.3);
 		double scale = pow(ref / (double)(params > 0 ? params : 1), e);
 		points = c * pow(kld, b) * scale;
 		snprintf(basis, sizeof basis,
@@ -635,16 +609,6 @@ static json_t *speed_json(const struct kolm_speed *s, double bound)
 	return o;
 }
 
-void add_caveat(json_t *cav, const char *fmt, ...)
-{
-	char buf[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	json_array_append_new(cav, json_string(buf));
-}
-
 /* The seed page's reference row for this device, when the pick is its
  * typical artifact (int4, a base of the same size class): say when kolm's
  * forecast range does not meet the seed's, and why. */
@@ -655,24 +619,24 @@ static void seed_caveat(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(seed, "throughput"), i, x)
-		if (!strcmp(jstr(x, "device") ? jstr(x, "device") : "", fc->dev.id))
+		if (!strcmp(kolm_json_str(x, "device") ? kolm_json_str(x, "device") : "", fc->dev.id))
 			row = x;
 	if (!row || !fc->fmt->tier || strcmp(fc->fmt->tier, "int4"))
 		return;
-	double pb = (double)fc->est.params / 1e9, want = jnum(row, "params_b", 0);
+	double pb = (double)fc->est.params / 1e9, want = kolm_json_num(row, "params_b", 0);
 	if (pb < want * 0.75 || pb > want * 1.3)
 		return;
-	double lo = jnum(row, "low", 0), hi = jnum(row, "high", 0);
+	double lo = kolm_json_num(row, "low", 0), hi = kolm_json_num(row, "high", 0);
 	if (fc->dec.high >= lo && fc->dec.low <= hi)
 		return;
 	if (lo > fc->decode_bound * 0.95)
-		add_caveat(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; that is at or beyond its "
+		kolm_caveat_add(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; that is at or beyond its "
 				"memory-bandwidth bound of %.1f tok/s (%.0f GB/s / %.2f GB read per token), so kolm does not "
-				"follow it", lo, hi, jstr(row, "artifact"), fc->decode_bound, fc->dev.bw_bytes_per_s / GB,
+				"follow it", lo, hi, kolm_json_str(row, "artifact"), fc->decode_bound, fc->dev.bw_bytes_per_s / GB,
 			   fc->bytes_per_token / GB);
 	else
-		add_caveat(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; kolm follows %s instead",
-			   lo, hi, jstr(row, "artifact"), fc->dec.rows ? "the measurements in its basis" : "its runtime model");
+		kolm_caveat_add(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; kolm follows %s instead",
+			   lo, hi, kolm_json_str(row, "artifact"), fc->dec.rows ? "the measurements in its basis" : "its runtime model");
 }
 
 int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **out, struct kolm_err *err)
@@ -813,7 +777,7 @@ int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **
 			fc.as_stored ? "types as stored in the file"
 				     : "llama-quantize's per-tensor rules (newest llama.cpp, no importance matrix)"));
 	} else {
-		json_object_set_new(fmt, "rule", json_string(jstr(fc.fmt->json, "layout_source")));
+		json_object_set_new(fmt, "rule", json_string(kolm_json_str(fc.fmt->json, "layout_source")));
 	}
 	json_object_set_new(o, "format", fmt);
 
@@ -829,7 +793,7 @@ int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **
 	if (fc.dev.power_mode)
 		json_object_set_new(dev, "power_mode", json_string(fc.dev.power_mode));
 	if (fc.dev.json) {
-		const char *bs = jstr(fc.dev.json, "bandwidth_source");
+		const char *bs = kolm_json_str(fc.dev.json, "bandwidth_source");
 		if (bs)
 			json_object_set_new(dev, "bandwidth_source", json_string(bs));
 	}
@@ -948,26 +912,26 @@ int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **
 
 	/* caveats */
 	if (!strcmp(verdict, "over"))
-		add_caveat(cav, "needs %.2f GB but %.2f GB is usable: pick a smaller format or a bigger device",
+		kolm_caveat_add(cav, "needs %.2f GB but %.2f GB is usable: pick a smaller format or a bigger device",
 			   (double)mm.total / GB, (double)mm.usable / GB);
 	if (mm.cap && mm.cap < fc.dev.mem_bytes && !mm.flat)
-		add_caveat(cav, "platform cap applied: %.2f GB of %.2f GB usable (%s)", (double)mm.cap / GB,
+		kolm_caveat_add(cav, "platform cap applied: %.2f GB of %.2f GB usable (%s)", (double)mm.cap / GB,
 			   (double)fc.dev.mem_bytes / GB, mm.cap_note ? mm.cap_note : "");
 	if (mm.flat && mm.cap && mm.cap < fc.dev.mem_bytes)
-		add_caveat(cav, "--overhead-gb follows the seed's rule against device memory; the platform cap (%.2f GB) is not applied",
+		kolm_caveat_add(cav, "--overhead-gb follows the seed's rule against device memory; the platform cap (%.2f GB) is not applied",
 			   (double)mm.cap / GB);
 	if (fc.mem_unlisted)
-		add_caveat(cav, "%.0f GB is not a listed memory variant of %s", (double)fc.dev.mem_bytes / GB, fc.dev.id);
+		kolm_caveat_add(cav, "%.0f GB is not a listed memory variant of %s", (double)fc.dev.mem_bytes / GB, fc.dev.id);
 	if (fc.bw_override)
-		add_caveat(cav, "bandwidth overridden to %.0f GB/s", fc.dev.bw_bytes_per_s / GB);
+		kolm_caveat_add(cav, "bandwidth overridden to %.0f GB/s", fc.dev.bw_bytes_per_s / GB);
 	if (fc.runtime_unlisted)
-		add_caveat(cav, "%s is not a runtime this device lists; its speed is a class default", fc.runtime);
+		kolm_caveat_add(cav, "%s is not a runtime this device lists; its speed is a class default", fc.runtime);
 	if (strcmp(fc.fmt->backend, "gguf"))
-		add_caveat(cav, "%s sizes come from the format's published layout, not a reproduced file", fc.fmt->backend);
+		kolm_caveat_add(cav, "%s sizes come from the format's published layout, not a reproduced file", fc.fmt->backend);
 	if (fc.dev.power_mode && (!strcmp(fc.dev.klass, "jetson") || !strcmp(fc.dev.klass, "phone")))
-		add_caveat(cav, "speeds assume %s", fc.dev.power_mode);
+		kolm_caveat_add(cav, "speeds assume %s", fc.dev.power_mode);
 	if (n_ctx > fc.m.hp.n_ctx_train && fc.m.hp.n_ctx_train > 0)
-		add_caveat(cav, "ctx %lld exceeds the model's trained context of %lld", (long long)n_ctx,
+		kolm_caveat_add(cav, "ctx %lld exceeds the model's trained context of %lld", (long long)n_ctx,
 			   (long long)fc.m.hp.n_ctx_train);
 	kolm_speed_caveats(ctx, &fc, cav);
 	seed_caveat(ctx, &fc, cav);
@@ -1000,7 +964,7 @@ int kolm_forecast_doc(struct kolm_ctx *ctx, const struct kolm_pick *p, json_t **
 		}
 		json_object_set_new(o, "gates", gates);
 	}
-	add_caveat(cav, "decode is a steady-state rate at short context after warm-up; long contexts, thermal state and "
+	kolm_caveat_add(cav, "decode is a steady-state rate at short context after warm-up; long contexts, thermal state and "
 			"the runtime build change it: measure with kolm bench on the device");
 	json_object_set_new(o, "caveats", cav);
 	*out = o;

@@ -43,9 +43,6 @@ int kolm_speed_decode(struct kolm_ctx *ctx, const struct fc *fc, struct kolm_spe
 int kolm_speed_prefill(struct kolm_ctx *ctx, const struct fc *fc, struct kolm_speed *out);
 void kolm_speed_caveats(struct kolm_ctx *ctx, const struct fc *fc, json_t *caveats);
 
-/* Append a formatted caveat string to the forecast's caveats array. */
-void add_caveat(json_t *cav, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Estimate for a GGUF as stored (types and sizes from the file). */
 int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, struct kolm_err *err);
 

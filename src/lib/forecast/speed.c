@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "core/json_internal.h"
 #include "calib_internal.h"
 #include "forecast_internal.h"
 
@@ -75,7 +76,7 @@ void kolm_speed_caveats(struct kolm_ctx *ctx, const struct fc *fc, json_t *cavea
 	const char *why = NULL;
 	kolm_calib_user_rows(c, &skipped, &why);
 	if (skipped)
-		add_caveat(caveats, "%d of your measurement rows were skipped: %s", skipped, why ? why : "?");
+		kolm_caveat_add(caveats, "%d of your measurement rows were skipped: %s", skipped, why ? why : "?");
 	char klass[16];
 	struct kolm_calib_pred p;
 	if (predict(c, ctx, fc, KOLM_CALIB_DECODE, klass, &p))
@@ -84,20 +85,20 @@ void kolm_speed_caveats(struct kolm_ctx *ctx, const struct fc *fc, json_t *cavea
 	if ((p.level == KOLM_CALIB_LEVEL_DEVICE || p.level == KOLM_CALIB_LEVEL_USER) &&
 	    kolm_calib_quote(c, fc->dev.id, fc->runtime, fc->base ? fc->base->id : fc->source_id, fc->fmt->id, quote,
 			     sizeof quote) == 0)
-		add_caveat(caveats, "decode follows the measurements of this device: e.g. %s", quote);
+		kolm_caveat_add(caveats, "decode follows the measurements of this device: e.g. %s", quote);
 	else if (p.level == KOLM_CALIB_LEVEL_CLASS)
-		add_caveat(caveats, "no measurement of %s on %s: decode uses the %s class fit (range +-%.0f%%)", fc->dev.id,
+		kolm_caveat_add(caveats, "no measurement of %s on %s: decode uses the %s class fit (range +-%.0f%%)", fc->dev.id,
 		       fc->runtime, klass, p.s * 100);
 	else if (p.level == KOLM_CALIB_LEVEL_DEFAULT)
-		add_caveat(caveats, "no measurement in the %s class: decode is the runtime's class default (range +-%.0f%%)", klass,
+		kolm_caveat_add(caveats, "no measurement in the %s class: decode is the runtime's class default (range +-%.0f%%)", klass,
 		       p.s * 100);
 	if (p.excluded)
-		add_caveat(caveats, "%d measurement%s of this device ran more than 3x below its class (another power mode, "
+		kolm_caveat_add(caveats, "%d measurement%s of this device ran more than 3x below its class (another power mode, "
 				"thermal state or harness overhead) and %s scored but not fitted",
 		       p.excluded, p.excluded == 1 ? "" : "s", p.excluded == 1 ? "is" : "are");
 	if (p.capped)
-		add_caveat(caveats, "decode is compute-bound here: capped at the prefill rate");
+		kolm_caveat_add(caveats, "decode is compute-bound here: capped at the prefill rate");
 	if (fc->dev.klass && (!strcmp(fc->dev.klass, "jetson") || !strcmp(fc->dev.klass, "phone") ||
 			      !strcmp(fc->dev.klass, "handheld")))
-		add_caveat(caveats, "power modes and thermal limits: a lower power mode or a hot device can decode 2-4x below this range");
+		kolm_caveat_add(caveats, "power modes and thermal limits: a lower power mode or a hot device can decode 2-4x below this range");
 }
