@@ -1,5 +1,4 @@
 /* kolm bases - the base-model catalog. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,26 +9,15 @@
 #include "kolm/ctx.h"
 #include "kolm/model.h"
 
-int cmd_bases(int argc, char **argv)
+static const struct cli_opt opts[] = {
+	OPT_FLAG(0, "json", 0, "kolm.bases/1 JSON: each catalog entry with its params and arch"),
+	OPT_END(),
+};
+
+static int run(struct cli *cli, void *args)
 {
-	static const struct option o[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int json = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'h') {
-			puts("usage: kolm bases [--json]\nList catalog base models with their parameter counts (computed from the tensor list).");
-			return 0;
-		} else
-			return cli_usage_error("bases: unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage_error("bases: unexpected argument '%s'", argv[optind]);
-	struct kolm_ctx *ctx;
-	int rc = cli_ctx_open(&ctx);
-	if (rc)
-		return rc;
+	int json = ((struct cli_json_args *)args)->json, rc = 0;
+	struct kolm_ctx *ctx = cli->ctx;
 	const struct kolm_catalog *cat = kolm_catalog(ctx);
 	json_t *arr = json ? json_array() : NULL;
 	if (!json)
@@ -63,6 +51,18 @@ int cmd_bases(int argc, char **argv)
 	} else if (arr) {
 		json_decref(arr);
 	}
-	kolm_ctx_free(ctx);
 	return rc;
 }
+
+static const struct cli_json_args defaults;
+
+const struct cli_cmd cmd_bases = {
+	.usage = "usage: kolm bases [--json]\n"
+		 "List catalog base models with their parameter counts (computed from the tensor list).\n",
+	.opts = opts,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = cli_json_opt,
+	.check = cli_no_operands,
+	.run = run,
+};

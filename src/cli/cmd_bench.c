@@ -1,7 +1,6 @@
 /* kolm bench - prompt-processing and generation speed of a GGUF on this
  * machine (built-in engine, or an installed llama-bench), optionally
  * recorded into the user's measurements file that calibration reads. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +12,12 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "pick.h"
 #include "kolm/bench.h"
 #include "kolm/ctx.h"
 #include "kolm/export.h"
 #include "kolm/forecast.h"
 #include "kolm/util.h"
-
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: kolm bench MODEL.gguf|ARTIFACT.kolm [options]\n"
-		"Measure prompt processing (pp) and generation (tg) tok/s on this machine: mean +- sd over\n"
-		"repetitions after a warm-up, load time and peak RSS, beside the forecast for the same file,\n"
-		"device and runtime and the error between them.  An artifact is exported to a temporary\n"
-		"GGUF at --quant (default f16) first.\n\n"
-		"  -p, --n-prompt N     prompt tokens per pp run (default 512; 0 skips pp)\n"
-		"  -n, --n-gen N        tokens per tg run (default 128; 0 skips tg)\n"
-		"  -r, --repetitions N  repetitions (default 5)\n"
-		"  -t, --threads N      threads (default: online CPUs)\n"
-		"  --device ID          the catalog device this machine is (default: local; --record needs an id)\n"
-		"  --quant Q            the format an artifact is exported to (default f16)\n"
-		"  --base ID            catalog base id for --record (default: from the file name)\n"
-		"  --record             append the result to $XDG_DATA_HOME/kolm/measurements.tsv\n"
-		"  --via llama-bench    run an installed llama-bench -o json instead of kolm's engine\n"
-		"  --from-json FILE     read llama-bench -o json output from FILE instead of running anything\n"
-		"  --json               machine-readable output\n");
-}
 
 /* llama-bench spawned with an argument vector (never a shell string, so any
  * path is safe); its stdout (the JSON) is read through a pipe. */
@@ -159,180 +138,220 @@ static void base_from_path(const char *model, char *out, size_t cap)
 			*c = (char)(*c - 'A' + 'a');
 }
 
-int cmd_bench(int argc, char **argv)
+struct args {
+	long long np, ng, reps, threads;
+	const char *device, *base, *via, *from, *quant, *model;
+	int record, json;
+};
+
+enum { O_RECORD = 1, O_VIA, O_FROMJSON, O_JSON };
+
+static const struct cli_opt opts[] = {
+	OPT_VALUE('p', "n-prompt", "N", 'p', "prompt tokens per pp run (default 512; 0 skips pp)"),
+	OPT_VALUE('n', "n-gen", "N", 'n', "tokens per tg run (default 128; 0 skips tg)"),
+	OPT_VALUE('r', "repetitions", "N", 'r', "repetitions (default 5)"),
+	OPT_VALUE('t', "threads", "N", 't', "threads (default: online CPUs)"),
+	OPT_PICK_DEVICE,
+	OPT_PICK_QUANT,
+	OPT_PICK_BASE,
+	OPT_FLAG(0, "record", O_RECORD, "append the result to $XDG_DATA_HOME/kolm/measurements.tsv"),
+	OPT_VALUE(0, "via", "llama-bench", O_VIA, "run an installed llama-bench -o json instead of kolm's engine"),
+	OPT_VALUE(0, "from-json", "FILE", O_FROMJSON, "read llama-bench -o json output from FILE instead of running anything"),
+	OPT_FLAG(0, "json", O_JSON, "machine-readable output"),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	static const struct option opts[] = {
-		{"n-prompt", required_argument, 0, 'p'}, {"n-gen", required_argument, 0, 'n'},
-		{"repetitions", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
-		{"device", required_argument, 0, 'D'},  {"base", required_argument, 0, 'B'},
-		{"record", no_argument, 0, 'R'},         {"via", required_argument, 0, 'V'},
-		{"from-json", required_argument, 0, 'F'}, {"json", no_argument, 0, 'J'},
-		{"quant", required_argument, 0, 'Q'},
-		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
-	};
-	long long np = 512, ng = 128, reps = 5, threads = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *device = "local", *base = NULL, *via = NULL, *from = NULL, *quant = "f16";
-	int record = 0, json = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:n:r:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cli_parse_i64(optarg, &np) != 0 || np > 65536)
-				return cli_usage_error("bench: -p needs a token count up to 65536, not '%s'", optarg);
-			break;
-		case 'n':
-			if (cli_parse_i64(optarg, &ng) != 0 || ng > 65536)
-				return cli_usage_error("bench: -n needs a token count up to 65536, not '%s'", optarg);
-			break;
-		case 'r':
-			if (cli_parse_i64(optarg, &reps) != 0 || reps < 1 || reps > KOLM_BENCH_MAX_REPS)
-				return cli_usage_error("bench: -r needs 1 to %d, not '%s'", KOLM_BENCH_MAX_REPS, optarg);
-			break;
-		case 't':
-			if (cli_parse_i64(optarg, &threads) != 0 || threads < 1 || threads > 256)
-				return cli_usage_error("bench: -t needs a thread count from 1 to 256, not '%s'", optarg);
-			break;
-		case 'D': device = optarg; break;
-		case 'B': base = optarg; break;
-		case 'R': record = 1; break;
-		case 'V':
-			if (strcmp(optarg, "llama-bench") != 0)
-				return cli_usage_error("bench: --via knows only 'llama-bench', not '%s'", optarg);
-			via = optarg;
-			break;
-		case 'F': from = optarg; break;
-		case 'J': json = 1; break;
-		case 'Q': quant = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			return cli_usage_error("bench: unknown option '%s' (see 'kolm bench --help')", argv[optind - 1]);
-		}
+	struct args *a = args;
+	(void)cli;
+	switch (id) {
+	case 'p':
+		if (cli_parse_i64(val, &a->np) != 0 || a->np > 65536)
+			return cli_usage_error("bench: -p needs a token count up to 65536, not '%s'", val);
+		break;
+	case 'n':
+		if (cli_parse_i64(val, &a->ng) != 0 || a->ng > 65536)
+			return cli_usage_error("bench: -n needs a token count up to 65536, not '%s'", val);
+		break;
+	case 'r':
+		if (cli_parse_i64(val, &a->reps) != 0 || a->reps < 1 || a->reps > KOLM_BENCH_MAX_REPS)
+			return cli_usage_error("bench: -r needs 1 to %d, not '%s'", KOLM_BENCH_MAX_REPS, val);
+		break;
+	case 't':
+		if (cli_parse_i64(val, &a->threads) != 0 || a->threads < 1 || a->threads > 256)
+			return cli_usage_error("bench: -t needs a thread count from 1 to 256, not '%s'", val);
+		break;
+	case CLI_O_DEVICE: a->device = val; break;
+	case CLI_O_QUANT: a->quant = val; break;
+	case CLI_O_BASE: a->base = val; break;
+	case O_RECORD: a->record = 1; break;
+	case O_VIA:
+		if (strcmp(val, "llama-bench") != 0)
+			return cli_usage_error("bench: --via knows only 'llama-bench', not '%s'", val);
+		a->via = val;
+		break;
+	case O_FROMJSON: a->from = val; break;
+	case O_JSON: a->json = 1; break;
 	}
-	if (!from && optind + 1 != argc)
+	return 0;
+}
+
+static int check(struct cli *cli, void *args, int argc, char **argv)
+{
+	struct args *a = args;
+	if (!a->from && argc != 1)
 		return cli_usage_error("bench: expected one MODEL.gguf or ARTIFACT.kolm (see 'kolm bench --help')");
-	if (np == 0 && ng == 0)
+	if (a->np == 0 && a->ng == 0)
 		return cli_usage_error("bench: -p and -n are both 0: nothing to measure");
-	if (record && !strcmp(device, "local"))
+	if (a->record && !strcmp(a->device, "local"))
 		return cli_usage_error("bench: --record needs --device ID: the catalog device this machine is, so the "
 				       "measurement can join its forecasts (kolm devices)");
-	const char *model = optind < argc ? argv[optind] : "";
-	struct kolm_err err = {0};
-	struct kolm_ctx *ctx = NULL;
-	int rc = from ? 0 : cli_ctx_open(&ctx); /* the catalogs: for the forecast and an artifact's export */
-	if (rc)
+	a->model = argc > 0 ? argv[0] : "";
+	if (!a->threads)
+		a->threads = sysconf(_SC_NPROCESSORS_ONLN);
+	/* the catalogs are for the forecast and an artifact's export */
+	cli->no_ctx = a->from != NULL;
+	return 0;
+}
+
+/* The measurement: kolm's engine, an installed llama-bench, or what
+ * llama-bench printed, read from a file. */
+static int measure(const struct args *a, const char *model, struct kolm_bench_result *r, struct kolm_err *err)
+{
+	if (a->from || a->via) {
+		char *buf = NULL;
+		size_t len = 0;
+		int rc;
+		if (a->from)
+			rc = kolm_file_read_all(a->from, 64u << 20, &buf, &len, err);
+		else
+			rc = run_llama_bench(model, (int)a->np, (int)a->ng, (int)a->reps, (int)a->threads, &buf, &len, err);
+		if (!rc)
+			rc = kolm_bench_parse_llama_bench(buf, len, r, err);
+		free(buf);
 		return rc;
-	struct kolm_bench_result *r = calloc(1, sizeof *r);
-	if (!r) {
-		kolm_ctx_free(ctx);
-		return 4;
 	}
-	json_t *fc = NULL, *fdec = NULL, *fpre = NULL;
+	struct kolm_bench_opts o = {.n_prompt = (int)a->np, .n_gen = (int)a->ng, .reps = (int)a->reps,
+				    .nthreads = (int)a->threads};
+	return kolm_bench_run(model, &o, r, err);
+}
+
+static void print_json(const struct args *a, const struct kolm_bench_result *r, json_t *fc)
+{
+	json_t *fdec = json_object_get(fc, "decode_tps"), *fpre = json_object_get(fc, "prefill_tps");
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:f, s:I}", "model", r->model,
+			      "model_type", r->model_type, "format", r->format, "runtime", r->runtime, "model_bytes",
+			      (json_int_t)r->model_bytes, "n_params", (json_int_t)r->n_params, "n_prompt",
+			      r->n_prompt, "n_gen", r->n_gen, "repetitions", r->reps, "threads", r->nthreads,
+			      "load_s", r->load_s, "peak_rss_bytes", (json_int_t)r->peak_rss);
+	if (r->pp_tps > 0) {
+		json_object_set_new(j, "pp_tps", json_real(r->pp_tps));
+		json_object_set_new(j, "pp_sd", json_real(r->pp_sd));
+	}
+	if (r->tg_tps > 0) {
+		json_object_set_new(j, "tg_tps", json_real(r->tg_tps));
+		json_object_set_new(j, "tg_sd", json_real(r->tg_sd));
+	}
+	json_object_set_new(j, "machine", json_pack("{s:s, s:i, s:f}", "cpu_model", r->machine.cpu_model,
+						     "cores", r->machine.cores, "mem_gb", r->machine.mem_gb));
+	if (fc) {
+		json_object_set_new(j, "forecast", json_pack("{s:s,s:s,s:O,s:O}", "device", a->device, "runtime",
+							     r->runtime, "decode_tps", fdec, "prefill_tps", fpre));
+		json_t *e = json_object();
+		if (r->tg_tps > 0)
+			json_object_set_new(e, "decode_pct", json_real(pct(r->tg_tps, json_number_value(json_object_get(fdec, "mid")))));
+		if (r->pp_tps > 0)
+			json_object_set_new(e, "prefill_pct", json_real(pct(r->pp_tps, json_number_value(json_object_get(fpre, "mid")))));
+		json_object_set_new(j, "measured_vs_forecast", e);
+	}
+	cli_print_json(j);
+	json_decref(j);
+}
+
+static void print_text(const struct args *a, const struct kolm_bench_result *r, json_t *fc)
+{
+	json_t *fdec = json_object_get(fc, "decode_tps"), *fpre = json_object_get(fc, "prefill_tps");
+	printf("model    %s (%s, %.2f MB)\n", r->model, r->model_type, (double)r->model_bytes / 1e6);
+	printf("machine  %s, %d cores, %.1f GB; %s, %d threads\n", r->machine.cpu_model, r->machine.cores,
+	       r->machine.mem_gb, r->runtime, r->nthreads);
+	if (r->pp_tps > 0)
+		printf("pp%-5d  %10.2f +- %.2f tok/s\n", r->n_prompt, r->pp_tps, r->pp_sd);
+	if (r->tg_tps > 0)
+		printf("tg%-5d  %10.2f +- %.2f tok/s\n", r->n_gen, r->tg_tps, r->tg_sd);
+	if (!a->from && !a->via)
+		printf("load     %.3f s, peak RSS %.1f MB (%d repetitions after a warm-up)\n", r->load_s,
+		       (double)r->peak_rss / 1e6, r->reps);
+	if (fc) {
+		printf("forecast for %s on %s (%s):\n", r->runtime, a->device, "not a measurement");
+		if (r->tg_tps > 0)
+			printf("  decode   %.3g tok/s (range %.3g - %.3g): measured %+.0f%%\n  basis    %s\n",
+			       json_number_value(json_object_get(fdec, "mid")), json_number_value(json_object_get(fdec, "low")),
+			       json_number_value(json_object_get(fdec, "high")),
+			       pct(r->tg_tps, json_number_value(json_object_get(fdec, "mid"))),
+			       json_string_value(json_object_get(fdec, "basis")));
+		if (r->pp_tps > 0)
+			printf("  prefill  %.3g tok/s: measured %+.0f%%\n", json_number_value(json_object_get(fpre, "mid")),
+			       pct(r->pp_tps, json_number_value(json_object_get(fpre, "mid"))));
+	}
+}
+
+/* --record: append to the user's measurements file that calibration reads. */
+static int record(const struct args *a, const struct kolm_bench_result *r, const char *base, struct kolm_err *err)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char path[4096];
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/kolm/measurements.tsv", xdg);
+	else
+		snprintf(path, sizeof path, "%s/.local/share/kolm/measurements.tsv", home ? home : ".");
+	if (kolm_bench_record(path, r, a->device, base, err) != 0)
+		return -1;
+	if (!a->json)
+		printf("recorded in %s\n", path);
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct args *a = args;
+	struct kolm_ctx *ctx = cli->ctx;
+	const char *model = a->model;
+	struct kolm_err err = {0};
+	int rc = 0;
+	struct kolm_bench_result *r = calloc(1, sizeof *r);
+	if (!r)
+		return 4;
+	json_t *fc = NULL;
 	char tdir[256] = "", tgguf[300] = "";
 	size_t ml = strlen(model);
-	if (!from && ml > 5 && !strcmp(model + ml - 5, ".kolm")) {
-		if ((rc = export_for_bench(ctx, model, quant, (int)threads, tdir, sizeof tdir, tgguf, sizeof tgguf, &err))) {
+	if (!a->from && ml > 5 && !strcmp(model + ml - 5, ".kolm")) {
+		if ((rc = export_for_bench(ctx, model, a->quant, (int)a->threads, tdir, sizeof tdir, tgguf, sizeof tgguf, &err))) {
 			rc = cli_fail(&err);
 			goto out;
 		}
 		model = tgguf;
 	}
-	if (from || via) {
-		char *buf = NULL;
-		size_t len = 0;
-		if (from)
-			rc = kolm_file_read_all(from, 64u << 20, &buf, &len, &err);
-		else
-			rc = run_llama_bench(model, (int)np, (int)ng, (int)reps, (int)threads, &buf, &len, &err);
-		if (!rc)
-			rc = kolm_bench_parse_llama_bench(buf, len, r, &err);
-		free(buf);
-	} else {
-		struct kolm_bench_opts o = {.n_prompt = (int)np, .n_gen = (int)ng, .reps = (int)reps,
-					    .nthreads = (int)threads};
-		rc = kolm_bench_run(model, &o, r, &err);
-	}
-	if (rc) {
+	if (measure(a, model, r, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	/* the forecast for the same file, device and runtime, beside the measurement */
-	fc = ctx ? forecast_for(ctx, model, device, r->runtime) : NULL;
-	fdec = json_object_get(fc, "decode_tps");
-	fpre = json_object_get(fc, "prefill_tps");
+	fc = ctx ? forecast_for(ctx, model, a->device, r->runtime) : NULL;
 	char bbuf[128];
+	const char *base = a->base;
 	if (!base) {
 		base_from_path(r->model[0] ? r->model : model, bbuf, sizeof bbuf);
 		base = bbuf;
 	}
-	if (json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:f, s:I}", "model", r->model,
-				      "model_type", r->model_type, "format", r->format, "runtime", r->runtime, "model_bytes",
-				      (json_int_t)r->model_bytes, "n_params", (json_int_t)r->n_params, "n_prompt",
-				      r->n_prompt, "n_gen", r->n_gen, "repetitions", r->reps, "threads", r->nthreads,
-				      "load_s", r->load_s, "peak_rss_bytes", (json_int_t)r->peak_rss);
-		if (r->pp_tps > 0) {
-			json_object_set_new(j, "pp_tps", json_real(r->pp_tps));
-			json_object_set_new(j, "pp_sd", json_real(r->pp_sd));
-		}
-		if (r->tg_tps > 0) {
-			json_object_set_new(j, "tg_tps", json_real(r->tg_tps));
-			json_object_set_new(j, "tg_sd", json_real(r->tg_sd));
-		}
-		json_object_set_new(j, "machine", json_pack("{s:s, s:i, s:f}", "cpu_model", r->machine.cpu_model,
-							     "cores", r->machine.cores, "mem_gb", r->machine.mem_gb));
-		if (fc) {
-			json_object_set_new(j, "forecast", json_pack("{s:s,s:s,s:O,s:O}", "device", device, "runtime",
-								     r->runtime, "decode_tps", fdec, "prefill_tps", fpre));
-			json_t *e = json_object();
-			if (r->tg_tps > 0)
-				json_object_set_new(e, "decode_pct", json_real(pct(r->tg_tps, json_number_value(json_object_get(fdec, "mid")))));
-			if (r->pp_tps > 0)
-				json_object_set_new(e, "prefill_pct", json_real(pct(r->pp_tps, json_number_value(json_object_get(fpre, "mid")))));
-			json_object_set_new(j, "measured_vs_forecast", e);
-		}
-		cli_print_json(j);
-		json_decref(j);
-	} else {
-		printf("model    %s (%s, %.2f MB)\n", r->model, r->model_type, (double)r->model_bytes / 1e6);
-		printf("machine  %s, %d cores, %.1f GB; %s, %d threads\n", r->machine.cpu_model, r->machine.cores,
-		       r->machine.mem_gb, r->runtime, r->nthreads);
-		if (r->pp_tps > 0)
-			printf("pp%-5d  %10.2f +- %.2f tok/s\n", r->n_prompt, r->pp_tps, r->pp_sd);
-		if (r->tg_tps > 0)
-			printf("tg%-5d  %10.2f +- %.2f tok/s\n", r->n_gen, r->tg_tps, r->tg_sd);
-		if (!from && !via)
-			printf("load     %.3f s, peak RSS %.1f MB (%d repetitions after a warm-up)\n", r->load_s,
-			       (double)r->peak_rss / 1e6, r->reps);
-		if (fc) {
-			printf("forecast for %s on %s (%s):\n", r->runtime, device, "not a measurement");
-			if (r->tg_tps > 0)
-				printf("  decode   %.3g tok/s (range %.3g - %.3g): measured %+.0f%%\n  basis    %s\n",
-				       json_number_value(json_object_get(fdec, "mid")), json_number_value(json_object_get(fdec, "low")),
-				       json_number_value(json_object_get(fdec, "high")),
-				       pct(r->tg_tps, json_number_value(json_object_get(fdec, "mid"))),
-				       json_string_value(json_object_get(fdec, "basis")));
-			if (r->pp_tps > 0)
-				printf("  prefill  %.3g tok/s: measured %+.0f%%\n", json_number_value(json_object_get(fpre, "mid")),
-				       pct(r->pp_tps, json_number_value(json_object_get(fpre, "mid"))));
-		}
-	}
-	if (record) {
-		const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-		char path[4096];
-		if (xdg && *xdg)
-			snprintf(path, sizeof path, "%s/kolm/measurements.tsv", xdg);
-		else
-			snprintf(path, sizeof path, "%s/.local/share/kolm/measurements.tsv", home ? home : ".");
-		if (kolm_bench_record(path, r, device, base, &err) != 0) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-		if (!json)
-			printf("recorded in %s\n", path);
-	}
+	if (a->json)
+		print_json(a, r, fc);
+	else
+		print_text(a, r, fc);
+	if (a->record && record(a, r, base, &err))
+		rc = cli_fail(&err);
 out:
 	json_decref(fc);
-	kolm_ctx_free(ctx);
 	if (tgguf[0]) {
 		char rec[400];
 		snprintf(rec, sizeof rec, "%s.receipt.json", tgguf);
@@ -343,3 +362,22 @@ out:
 	free(r);
 	return rc;
 }
+
+static const struct args defaults = {.np = 512, .ng = 128, .reps = 5, .device = "local", .quant = "f16"};
+
+const struct cli_cmd cmd_bench = {
+	.usage = "usage: kolm bench MODEL.gguf|ARTIFACT.kolm [options]\n"
+		 "Measure prompt processing (pp) and generation (tg) tok/s on this machine: mean +- sd over\n"
+		 "repetitions after a warm-up, load time and peak RSS, beside the forecast for the same file,\n"
+		 "device and runtime and the error between them.  An artifact is exported to a temporary\n"
+		 "GGUF at --quant (default f16) first.  --device names the catalog device this machine is\n"
+		 "(default: local; --record needs an id); --record files the result under --base (default:\n"
+		 "from the file name).\n",
+	.opts = opts,
+	.flags = CLI_SEE_HELP | CLI_DASH_H,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

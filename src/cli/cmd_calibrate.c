@@ -1,6 +1,5 @@
 /* kolm calibrate --report [--json] [--rows] - the speed model's
  * leave-one-source-out accuracy over every measurement (docs/ACCURACY.md). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,51 +54,55 @@ static void print_rows(json_t *doc)
 	}
 }
 
-int cmd_calibrate(int argc, char **argv)
+struct args {
+	int report, json, rows;
+};
+
+enum { O_REPORT, O_JSON, O_ROWS };
+
+static const struct cli_opt opts[] = {
+	OPT_FLAG(0, "report", O_REPORT, "the report (required: the fit itself runs on every forecast)"),
+	OPT_FLAG(0, "json", O_JSON, "the report as JSON"),
+	OPT_FLAG(0, "rows", O_ROWS, "also list every decode row: measured, forecast, range, source"),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	static const struct option o[] = {{"report", no_argument, 0, 'r'}, {"json", no_argument, 0, 'j'},
-					  {"rows", no_argument, 0, 'w'},   {"help", no_argument, 0, 'h'},
-					  {0, 0, 0, 0}};
-	int report = 0, json = 0, rows = 0, c;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
-		if (c == 'r')
-			report = 1;
-		else if (c == 'j')
-			json = 1;
-		else if (c == 'w')
-			rows = 1;
-		else if (c == 'h') {
-			puts("usage: kolm calibrate --report [--json] [--rows]\n"
-			     "Leave-one-source-out accuracy of the speed model over every measurement (data/measurements.json\n"
-			     "and $XDG_DATA_HOME/kolm/measurements.tsv): median absolute error, share within +-25% and share\n"
-			     "inside the forecast range, overall and per runtime class.  --rows lists every decode row.");
-			return 0;
-		} else
-			return cli_usage_error("calibrate: unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage_error("calibrate: unexpected argument '%s'", argv[optind]);
-	if (!report)
+	struct args *a = args;
+	(void)cli, (void)val;
+	if (id == O_REPORT)
+		a->report = 1;
+	else if (id == O_JSON)
+		a->json = 1;
+	else
+		a->rows = 1;
+	return 0;
+}
+
+static int check(struct cli *cli, void *args, int argc, char **argv)
+{
+	int rc = cli_no_operands(cli, args, argc, argv);
+	if (!rc && !((struct args *)args)->report)
 		return cli_usage_error("calibrate: give --report (the fit itself runs on every forecast)");
-	struct kolm_ctx *ctx;
-	int rc = cli_ctx_open(&ctx);
-	if (rc)
-		return rc;
+	return rc;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct args *a = args;
+	struct kolm_ctx *ctx = cli->ctx;
+	int rc = 0;
 	struct kolm_err err = {0};
 	json_t *doc = NULL;
-	if (kolm_calib_report(ctx, &doc, &err)) {
-		rc = cli_fail(&err);
-		kolm_ctx_free(ctx);
-		return rc;
-	}
+	if (kolm_calib_report(ctx, &doc, &err))
+		return cli_fail(&err);
 	int skipped = 0;
 	const char *why = NULL;
 	kolm_calib_user_rows(kolm_calib_get(ctx, NULL), &skipped, &why);
 	if (skipped)
 		fprintf(stderr, "kolm: %d of your measurement rows skipped: %s\n", skipped, why ? why : "");
-	if (json) {
+	if (a->json) {
 		rc = cli_print_json(doc);
 	} else {
 		printf("leave-one-source-out over %d measurements from %d sources (%d yours)\n\n",
@@ -109,11 +112,25 @@ int cmd_calibrate(int argc, char **argv)
 		print_kind(doc, "decode", "decode tok/s");
 		printf("\n");
 		print_kind(doc, "prefill", "prefill tok/s");
-		if (rows)
+		if (a->rows)
 			print_rows(doc);
 		printf("\nhw = range half-width (own = forecasts from the device's own rows)\n");
 	}
 	json_decref(doc);
-	kolm_ctx_free(ctx);
 	return rc;
 }
+
+static const struct args defaults;
+
+const struct cli_cmd cmd_calibrate = {
+	.usage = "usage: kolm calibrate --report [--json] [--rows]\n"
+		 "Leave-one-source-out accuracy of the speed model over every measurement (data/measurements.json\n"
+		 "and $XDG_DATA_HOME/kolm/measurements.tsv): median absolute error, share within +-25% and share\n"
+		 "inside the forecast range, overall and per runtime class.\n",
+	.opts = opts,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

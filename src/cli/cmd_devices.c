@@ -1,5 +1,4 @@
 /* kolm devices - the device catalog. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,26 +8,15 @@
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 
-int cmd_devices(int argc, char **argv)
+static const struct cli_opt opts[] = {
+	OPT_FLAG(0, "json", 0, "kolm.devices/1 JSON: the catalog entries"),
+	OPT_END(),
+};
+
+static int run(struct cli *cli, void *args)
 {
-	static const struct option o[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int json = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'h') {
-			puts("usage: kolm devices [--json]\nList catalog devices: memory (GB = 1e9 bytes), bandwidth, compute, backend.");
-			return 0;
-		} else
-			return cli_usage_error("devices: unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage_error("devices: unexpected argument '%s'", argv[optind]);
-	struct kolm_ctx *ctx;
-	int rc = cli_ctx_open(&ctx);
-	if (rc)
-		return rc;
+	int json = ((struct cli_json_args *)args)->json, rc = 0;
+	struct kolm_ctx *ctx = cli->ctx;
 	const struct kolm_catalog *cat = kolm_catalog(ctx);
 	if (json) {
 		json_t *arr = json_array();
@@ -49,6 +37,18 @@ int cmd_devices(int argc, char **argv)
 			       d->mem_kind, d->bw_bytes_per_s / 1e9, d->flops_fp16 / 1e12, d->backend, rts);
 		}
 	}
-	kolm_ctx_free(ctx);
 	return rc;
 }
+
+static const struct cli_json_args defaults;
+
+const struct cli_cmd cmd_devices = {
+	.usage = "usage: kolm devices [--json]\n"
+		 "List catalog devices: memory (GB = 1e9 bytes), bandwidth, compute, backend.\n",
+	.opts = opts,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = cli_json_opt,
+	.check = cli_no_operands,
+	.run = run,
+};

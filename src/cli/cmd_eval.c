@@ -1,7 +1,6 @@
 /* kolm eval - K-score on an eval pack (optionally KL divergence and top-1
  * agreement against a reference model), or perplexity of a text file the
  * way llama-perplexity computes it. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +11,6 @@
 #include "kolm/engine.h"
 #include "kolm/eval.h"
 #include "kolm/util.h"
-
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: kolm eval MODEL.gguf --evalpack FILE.jsonl [--ref REF.gguf] [options]\n"
-		"       kolm eval MODEL.gguf --perplexity TEXT.txt [-c N] [options]\n"
-		"K-score: the share of eval-pack items whose greedy answer matches (exact, prefix or\n"
-		"contains, trimmed); with --ref also the mean KL divergence and top-1 agreement.\n"
-		"Perplexity: non-overlapping chunks of N tokens with BOS, second half scored.\n\n"
-		"  --evalpack FILE      JSONL items {id, prompt, expected, match}\n"
-		"  --ref REF.gguf       reference model (same vocabulary) for KL / top-1\n"
-		"  --perplexity FILE    text file (a final newline is dropped, as llama-perplexity -f does)\n"
-		"  -c, --ctx-size N     perplexity chunk size (default 512; must fit the model's context)\n"
-		"  -t, --threads N      threads (default 2)\n"
-		"  --json               machine-readable output\n");
-}
 
 static int open_engine(const char *path, int threads, int n_ctx, struct kolm_engine **e)
 {
@@ -148,44 +131,82 @@ out:
 	return rc;
 }
 
-int cmd_eval(int argc, char **argv)
+struct args {
+	const char *model, *pack, *ref, *ppl;
+	long long n_ctx, threads;
+	int json;
+};
+
+enum { O_EVALPACK = 1000, O_REF, O_PPL, O_JSON };
+
+static const struct cli_opt opts[] = {
+	OPT_VALUE(0, "evalpack", "FILE", O_EVALPACK, "JSONL items {id, prompt, expected, match}"),
+	OPT_VALUE(0, "ref", "REF.gguf", O_REF, "reference model (same vocabulary) for KL / top-1"),
+	OPT_VALUE(0, "perplexity", "FILE", O_PPL, "text file (a final newline is dropped, as llama-perplexity -f does)"),
+	OPT_VALUE('c', "ctx-size", "N", 'c', "perplexity: the chunk size (default 512; must fit the model's context);\n"
+		  "--evalpack: context positions (default: the model's, at most 4096)"),
+	OPT_VALUE('t', "threads", "N", 't', "threads (default 2)"),
+	OPT_FLAG(0, "json", O_JSON, "machine-readable output"),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	static const struct option opts[] = {
-		{"evalpack", required_argument, 0, 'E'}, {"ref", required_argument, 0, 'R'},
-		{"perplexity", required_argument, 0, 'P'}, {"ctx-size", required_argument, 0, 'c'},
-		{"threads", required_argument, 0, 't'},  {"json", no_argument, 0, 'J'},
-		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
-	};
-	const char *pack = NULL, *ref = NULL, *ppl = NULL;
-	long long n_ctx = -1, threads = 2;
-	int json = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'E': pack = optarg; break;
-		case 'R': ref = optarg; break;
-		case 'P': ppl = optarg; break;
-		case 'c':
-			if (cli_parse_i64(optarg, &n_ctx) != 0 || n_ctx < 8 || n_ctx > 1 << 20)
-				return cli_usage_error("eval: -c needs a chunk size of at least 8, not '%s'", optarg);
-			break;
-		case 't':
-			if (cli_parse_i64(optarg, &threads) != 0 || threads < 1 || threads > 256)
-				return cli_usage_error("eval: -t needs a thread count from 1 to 256, not '%s'", optarg);
-			break;
-		case 'J': json = 1; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			return cli_usage_error("eval: unknown option '%s' (see 'kolm eval --help')", argv[optind - 1]);
-		}
+	struct args *a = args;
+	(void)cli;
+	switch (id) {
+	case O_EVALPACK: a->pack = val; break;
+	case O_REF: a->ref = val; break;
+	case O_PPL: a->ppl = val; break;
+	case 'c':
+		if (cli_parse_i64(val, &a->n_ctx) != 0 || a->n_ctx < 8 || a->n_ctx > 1 << 20)
+			return cli_usage_error("eval: -c needs a chunk size of at least 8, not '%s'", val);
+		break;
+	case 't':
+		if (cli_parse_i64(val, &a->threads) != 0 || a->threads < 1 || a->threads > 256)
+			return cli_usage_error("eval: -t needs a thread count from 1 to 256, not '%s'", val);
+		break;
+	case O_JSON: a->json = 1; break;
 	}
-	if (optind + 1 != argc)
-		return cli_usage_error("eval: expected one MODEL.gguf (see 'kolm eval --help')");
-	if (!!pack + !!ppl != 1)
-		return cli_usage_error("eval: give exactly one of --evalpack FILE and --perplexity FILE");
-	if (ref && !pack)
-		return cli_usage_error("eval: --ref goes with --evalpack");
-	if (ppl)
-		return do_ppl(argv[optind], ppl, (int)threads, n_ctx > 0 ? (int)n_ctx : 512, json);
-	return do_pack(argv[optind], pack, ref, (int)threads, n_ctx > 0 ? (int)n_ctx : 0, json);
+	return 0;
 }
+
+static int check(struct cli *cli, void *args, int argc, char **argv)
+{
+	struct args *a = args;
+	(void)cli;
+	if (argc != 1)
+		return cli_usage_error("eval: expected one MODEL.gguf (see 'kolm eval --help')");
+	if (!!a->pack + !!a->ppl != 1)
+		return cli_usage_error("eval: give exactly one of --evalpack FILE and --perplexity FILE");
+	if (a->ref && !a->pack)
+		return cli_usage_error("eval: --ref goes with --evalpack");
+	a->model = argv[0];
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct args *a = args;
+	(void)cli;
+	if (a->ppl)
+		return do_ppl(a->model, a->ppl, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 512, a->json);
+	return do_pack(a->model, a->pack, a->ref, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 0, a->json);
+}
+
+static const struct args defaults = {.n_ctx = -1, .threads = 2};
+
+const struct cli_cmd cmd_eval = {
+	.usage = "usage: kolm eval MODEL.gguf --evalpack FILE.jsonl [--ref REF.gguf] [options]\n"
+		 "       kolm eval MODEL.gguf --perplexity TEXT.txt [-c N] [options]\n"
+		 "K-score: the share of eval-pack items whose greedy answer matches (exact, prefix or\n"
+		 "contains, trimmed); with --ref also the mean KL divergence and top-1 agreement.\n"
+		 "Perplexity: non-overlapping chunks of N tokens with BOS, second half scored.\n",
+	.opts = opts,
+	.flags = CLI_SEE_HELP | CLI_DASH_H,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

@@ -20,22 +20,6 @@
 #include "pick.h"
 #include "render.h"
 
-static void usage(FILE *fp)
-{
-	fputs("usage: kolm export (ARTIFACT.kolm | --base ID | --config FILE | --from-dir HF_DIR) --quant Q --device ID\n"
-	      "                   [-o DIR] [-t N] [--tensor-type P=T]... [--no-measure] [--preview] [--json]\n"
-	      "--preview prints exactly what 'kolm plan' prints for the same pick (with --json: the kolm.forecast/1\n"
-	      "document) and touches no file and no toolchain.  Without it: GGUF formats are converted and\n"
-	      "quantized natively from ARTIFACT.kolm (its members read in place) or --from-dir (safetensors\n"
-	      "F32/F16/BF16), written atomically as DIR/<base>-<format>.gguf with the kolm.* metadata and a\n"
-	      ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  Other\n"
-	      "backends run their upstream toolchain when it is installed.  From an artifact the export's own\n"
-	      "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n\n",
-	      fp);
-	cli_pick_usage(fp);
-	fputs("\nExit: 0 done, 1 the compile gate refused, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n", fp);
-}
-
 struct bar {
 	int tty;
 };
@@ -54,41 +38,85 @@ static void progress(void *user, const struct kolm_export_progress *p)
 		fputc('\n', stderr);
 }
 
-int cmd_export(int argc, char **argv)
-{
+struct args {
 	struct cli_pick cp;
-	int rc = cli_pick_parse(argc, argv, &cp, "export");
-	if (rc)
-		return rc;
-	if (cp.help) {
-		usage(stdout);
+	const char *artifact;   /* the operand, ARTIFACT.kolm */
+	const char *from_dir;   /* --from-dir HF_DIR */
+	int threads, no_measure, preview;
+};
+
+enum { O_FROMDIR = 1, O_NOMEASURE };
+
+static const struct cli_opt opts[] = {
+	OPT_INCLUDE(cli_pick_source_opts),
+	OPT_VALUE(0, "from-dir", "HF_DIR", O_FROMDIR, "a Hugging Face checkpoint directory (safetensors F32/F16/BF16)"),
+	OPT_INCLUDE(cli_pick_opts),
+	OPT_GROUP("export:"),
+	OPT_VALUE('t', "threads", "N", 't', "threads for quantizing and measuring K (1..512, default: online CPUs)"),
+	OPT_FLAG(0, "no-measure", O_NOMEASURE, "do not measure the export's K-score"),
+	OPT_PREVIEW,
+	OPT_FLAG(0, "json", CLI_O_JSON, "the receipt as JSON (with --preview: the kolm.forecast/1 document)"),
+	OPT_GROUP("gates (--preview shows them; they do not stop an export):"),
+	OPT_INCLUDE(cli_pick_gate_opts),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
+{
+	struct args *a = args;
+	switch (id) {
+	case O_FROMDIR: a->from_dir = val; return 0;
+	case O_NOMEASURE: a->no_measure = 1; return 0;
+	case CLI_O_PREVIEW: a->preview = 1; return 0;
+	case 't': {
+		long long n;
+		if (cli_parse_i64(val, &n) || n < 1 || n > 512)
+			return cli_usage_error("export: -t: '%s' is not a thread count (1..512)", val);
+		a->threads = (int)n;
 		return 0;
 	}
-	if (cp.positional) {
-		cp.p.model_path = cp.positional;
-		cp.p.artifact = cp.positional;
 	}
-	if (cp.from_dir) {
-		if (cp.p.model_path || cp.p.base_id || cp.p.config_path)
+	return cli_pick_opt(cli, &a->cp, id, val);
+}
+
+static int check(struct cli *cli, void *args, int argc, char **argv)
+{
+	struct args *a = args;
+	struct kolm_pick *p = &a->cp.p;
+	(void)cli;
+	if (argc > 1)
+		return cli_usage_error("export: unexpected argument '%s'", argv[1]);
+	if (argc == 1) {
+		a->artifact = argv[0];
+		p->model_path = argv[0];
+		p->artifact = argv[0];
+	}
+	if (a->from_dir) {
+		if (p->model_path || p->base_id || p->config_path)
 			return cli_usage_error("export: --from-dir replaces the other sources");
-		cp.p.model_path = cp.from_dir;
+		p->model_path = a->from_dir;
 	}
-	if (!cp.p.base_id && !cp.p.config_path && !cp.p.model_path)
+	if (!p->base_id && !p->config_path && !p->model_path)
 		return cli_usage_error("export: give ARTIFACT.kolm, --base ID, --config FILE or --from-dir HF_DIR");
-	if (!cp.p.device_id && !(cp.p.mem_gb > 0 && cp.p.bw_gbs > 0))
+	if (!p->device_id && !(p->mem_gb > 0 && p->bw_gbs > 0))
 		return cli_usage_error("export: give --device ID");
-	struct kolm_ctx *ctx;
-	if ((rc = cli_ctx_open(&ctx)))
-		return rc;
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	struct args *a = args;
+	struct cli_pick *cp = &a->cp;
+	struct kolm_ctx *ctx = cli->ctx;
 	struct kolm_err err = {0};
 	json_t *f = NULL, *receipt = NULL;
 	int exit_code = 0;
-	if (kolm_forecast_doc(ctx, &cp.p, &f, &err)) {
+	if (kolm_forecast_doc(ctx, &cp->p, &f, &err)) {
 		exit_code = cli_fail(&err);
 		goto done;
 	}
-	if (cp.preview) {
-		if (cp.json) {
+	if (a->preview) {
+		if (cp->json) {
 			char *s = kolm_forecast_dumps(f);
 			fputs(s ? s : "", stdout);
 			fputc('\n', stdout);
@@ -106,17 +134,17 @@ int cmd_export(int argc, char **argv)
 	v.base_id = base;
 	v.format = fmt;
 	if (!fmt || kolm_commands_file_name(&v, name, sizeof name) ||
-	    snprintf(out, sizeof out, "%s/%s", cp.p.out_dir ? cp.p.out_dir : ".", name) >= (int)sizeof out) {
+	    snprintf(out, sizeof out, "%s/%s", cp->p.out_dir ? cp->p.out_dir : ".", name) >= (int)sizeof out) {
 		exit_code = cli_usage_error("export: output path too long");
 		goto done;
 	}
-	if (cp.p.out_dir && mkdir(cp.p.out_dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "kolm: %s: %s\n", cp.p.out_dir, strerror(errno));
+	if (cp->p.out_dir && mkdir(cp->p.out_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "kolm: %s: %s\n", cp->p.out_dir, strerror(errno));
 		exit_code = 4;
 		goto done;
 	}
 	if (!strcmp(be, "gguf")) {
-		if (!cp.from_dir && !cp.positional) {
+		if (!a->from_dir && !a->artifact) {
 			exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging Face "
 						    "directory: give X.kolm or --from-dir HF_DIR (for --base, download it first: %s)",
 						    json_string_value(json_object_get(json_object_get(f, "commands"), "export_upstream"))
@@ -125,15 +153,15 @@ int cmd_export(int argc, char **argv)
 		}
 		struct bar b = {isatty(STDERR_FILENO)};
 		struct kolm_export_opts o = {0};
-		o.hf_dir = cp.from_dir;
-		o.artifact = cp.from_dir ? NULL : cp.positional;
+		o.hf_dir = a->from_dir;
+		o.artifact = a->from_dir ? NULL : a->artifact;
 		o.format = fmt->id;
 		o.out_path = out;
-		o.threads = cp.threads > 0 ? cp.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-		o.overrides = cp.ov;
-		o.n_overrides = cp.p.n_overrides;
+		o.threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		o.overrides = cp->ov;
+		o.n_overrides = cp->p.n_overrides;
 		o.min_k = -1;
-		o.no_measure = cp.no_measure;
+		o.no_measure = a->no_measure;
 		o.progress = progress;
 		o.progress_user = &b;
 		if (kolm_export_gguf(ctx, &o, &receipt, &err)) {
@@ -155,13 +183,35 @@ int cmd_export(int argc, char **argv)
 		}
 		free(s);
 	}
-	if (cp.json)
+	if (cp->json)
 		exit_code = cli_print_json(receipt);
 	else
 		printf("wrote %s (receipt: %s.receipt.json)\n", out, out);
 done:
 	json_decref(receipt);
 	json_decref(f);
-	kolm_ctx_free(ctx);
 	return exit_code;
 }
+
+static const struct args defaults = {.cp = CLI_PICK_INIT};
+
+const struct cli_cmd cmd_export = {
+	.usage = "usage: kolm export (ARTIFACT.kolm | --base ID | --config FILE | --model PATH | --from-dir HF_DIR)\n"
+		 "                   --quant Q --device ID [-o DIR] [-t N] [--tensor-type P=T]... [--no-measure]\n"
+		 "                   [--preview] [--json]\n"
+		 "--preview prints exactly what 'kolm plan' prints for the same pick (with --json: the kolm.forecast/1\n"
+		 "document) and touches no file and no toolchain.  Without it: GGUF formats are converted and\n"
+		 "quantized natively from ARTIFACT.kolm (its members read in place) or --from-dir (safetensors\n"
+		 "F32/F16/BF16), written atomically as DIR/<base>-<format>.gguf with the kolm.* metadata and a\n"
+		 ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  Other\n"
+		 "backends run their upstream toolchain when it is installed.  From an artifact the export's own\n"
+		 "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n",
+	.opts = opts,
+	.tail = "Exit: 0 done, 1 the compile gate refused, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n",
+	.flags = CLI_SEE_HELP | CLI_NEEDS_OPTION,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

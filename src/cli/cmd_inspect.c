@@ -1,5 +1,4 @@
 /* kolm inspect - what a model file holds, read from its own bytes. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,16 +8,6 @@
 #include "cli.h"
 #include "kolm/ctx.h"
 #include "kolm/inspect.h"
-
-static void usage(FILE *fp)
-{
-	fputs("usage: kolm inspect FILE|DIR [--json] [--tensors] [--sha256]\n"
-	      "Describe a .gguf, .safetensors (or sharded index), Hugging Face directory or config.json:\n"
-	      "architecture, parameters, file type, tensor types and bytes, bits per weight, metadata,\n"
-	      "tokenizer.  --tensors lists every tensor (name, type, shape, offset, bytes); --sha256 hashes\n"
-	      "each tensor's bytes.  Exit: 0 ok, 2 usage, 3 bad input file, 4 I/O.\n",
-	      fp);
-}
 
 static void render(const json_t *j, int color)
 {
@@ -110,38 +99,70 @@ static void render(const json_t *j, int color)
 	}
 }
 
-int cmd_inspect(int argc, char **argv)
+struct args {
+	int json;
+	struct kolm_inspect_opts io;
+	const char *path;
+};
+
+enum { O_JSON, O_TENSORS, O_SHA256 };
+
+static const struct cli_opt opts[] = {
+	OPT_FLAG(0, "json", O_JSON, "the description as JSON"),
+	OPT_FLAG(0, "tensors", O_TENSORS, "list every tensor: name, type, shape, offset, bytes"),
+	OPT_FLAG(0, "sha256", O_SHA256, "hash each tensor's bytes"),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	static const struct option o[] = {{"json", no_argument, 0, 'j'}, {"tensors", no_argument, 0, 't'},
-					  {"sha256", no_argument, 0, 's'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int json = 0, c;
-	struct kolm_inspect_opts io = {0};
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 't': io.tensors = 1; break;
-		case 's': io.sha256 = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: return cli_usage_error("inspect: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
+	struct args *a = args;
+	(void)cli, (void)val;
+	if (id == O_JSON)
+		a->json = 1;
+	else if (id == O_TENSORS)
+		a->io.tensors = 1;
+	else
+		a->io.sha256 = 1;
+	return 0;
+}
+
+static int check(struct cli *cli, void *args, int argc, char **argv)
+{
+	if (argc != 1)
 		return cli_usage_error("inspect: give one FILE or DIR (see 'kolm inspect --help')");
-	struct kolm_ctx *ctx;
-	int rc = cli_ctx_open(&ctx);
-	if (rc)
-		return rc;
+	((struct args *)args)->path = argv[0];
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct args *a = args;
 	json_t *j = NULL;
 	struct kolm_err err = {0};
-	if (kolm_inspect_path(ctx, argv[optind], &io, &j, &err)) {
+	int rc = 0;
+	if (kolm_inspect_path(cli->ctx, a->path, &a->io, &j, &err))
 		rc = cli_fail(&err);
-	} else if (json) {
+	else if (a->json)
 		rc = cli_print_json(j);
-	} else {
+	else
 		render(j, cli_color());
-	}
 	json_decref(j);
-	kolm_ctx_free(ctx);
 	return rc;
 }
+
+static const struct args defaults;
+
+const struct cli_cmd cmd_inspect = {
+	.usage = "usage: kolm inspect FILE|DIR [--json] [--tensors] [--sha256]\n"
+		 "Describe a .gguf, .safetensors (or sharded index), Hugging Face directory, config.json or\n"
+		 ".kolm: architecture, parameters, file type, tensor types and bytes, bits per weight, metadata,\n"
+		 "tokenizer; for a kolm export or artifact, its manifest and members.\n",
+	.opts = opts,
+	.tail = "Exit: 0 ok, 2 usage, 3 bad input file, 4 I/O.\n",
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

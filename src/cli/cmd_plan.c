@@ -11,45 +11,55 @@
 #include "pick.h"
 #include "render.h"
 
-static void usage(FILE *fp)
+static const struct cli_opt opts[] = {
+	OPT_INCLUDE(cli_pick_source_opts),
+	OPT_INCLUDE(cli_pick_opts),
+	OPT_GROUP("views:"),
+	OPT_INCLUDE(cli_pick_view_opts),
+	OPT_GROUP("gates (exit 1 when one is missed; --best and --best-base rank only what passes):"),
+	OPT_INCLUDE(cli_pick_gate_opts),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	fputs("usage: kolm plan (--base ID | --config FILE | --model PATH) --quant TIER|FORMAT --device ID [options]\n"
-	      "Forecast size on disk, fit, decode and prefill speed, K-score loss, backend and commands.\n\n", fp);
-	cli_pick_usage(fp);
-	fputs("\nExit: 0 a forecast was made (whatever the verdict), 1 a gate was missed, 2 usage, 3 bad input file.\n", fp);
+	return cli_pick_opt(cli, args, id, val);
 }
 
-int cmd_plan(int argc, char **argv)
+static int check(struct cli *cli, void *args, int argc, char **argv)
 {
-	struct cli_pick cp;
-	int rc = cli_pick_parse(argc, argv, &cp, "plan");
-	if (rc)
-		return rc;
-	if (cp.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cp.positional)
-		return cli_usage_error("plan: unexpected argument '%s' (use --model PATH for a file)", cp.positional);
-	if (cp.best_base && (cp.p.base_id || cp.p.config_path || cp.p.model_path))
+	const struct cli_pick *cp = args;
+	(void)cli;
+	if (argc > 1)
+		return cli_usage_error("plan: unexpected argument '%s'", argv[1]);
+	if (argc == 1)
+		return cli_usage_error("plan: unexpected argument '%s' (use --model PATH for a file)", argv[0]);
+	if (cp->best_base && (cp->p.base_id || cp->p.config_path || cp->p.model_path))
 		return cli_usage_error("plan: --best-base ranks catalog bases; drop --base/--config/--model");
-	if (!cp.p.base_id && !cp.p.config_path && !cp.p.model_path && !cp.best_base)
+	if (!cp->p.base_id && !cp->p.config_path && !cp->p.model_path && !cp->best_base)
 		return cli_usage_error("plan: give a source: --base ID, --config FILE or --model PATH (see 'kolm bases')");
-	if (!cp.p.device_id && !cp.all_devices && !(cp.p.mem_gb > 0 && cp.p.bw_gbs > 0))
+	if (!cp->p.device_id && !cp->all_devices && !(cp->p.mem_gb > 0 && cp->p.bw_gbs > 0))
 		return cli_usage_error("plan: give --device ID (see 'kolm devices') or a custom device with --mem-gb and --bw-gbs");
-	struct kolm_ctx *ctx;
-	if ((rc = cli_ctx_open(&ctx)))
-		return rc;
+	if (!cp->best && !cp->best_base && cp->all_quants && cp->all_devices)
+		return cli_usage_error("plan: --all-quants and --all-devices are separate views");
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct cli_pick *cp = args;
+	struct kolm_ctx *ctx = cli->ctx;
+	int rc;
 	struct kolm_err err = {0};
 	json_t *out = NULL;
 	int exit_code = 0;
-	if (cp.best || cp.best_base) {
-		rc = kolm_forecast_best(ctx, &cp.p, cp.best_base, &out, &err);
+	if (cp->best || cp->best_base) {
+		rc = kolm_forecast_best(ctx, &cp->p, cp->best_base, &out, &err);
 		if (rc && rc != KOLM_E_NO) {
 			exit_code = cli_fail(&err);
 			goto done;
 		}
-		if (cp.json) {
+		if (cp->json) {
 			exit_code = cli_print_json(out);
 		} else {
 			printf("rule: %s\n", json_string_value(json_object_get(out, "rule")));
@@ -70,27 +80,23 @@ int cmd_plan(int argc, char **argv)
 		}
 		goto done;
 	}
-	if (cp.all_quants || cp.all_devices) {
-		if (cp.all_quants && cp.all_devices) {
-			kolm_ctx_free(ctx);
-			return cli_usage_error("plan: --all-quants and --all-devices are separate views");
-		}
-		rc = kolm_forecast_matrix_doc(ctx, &cp.p, cp.all_devices, &out, &err);
+	if (cp->all_quants || cp->all_devices) {
+		rc = kolm_forecast_matrix_doc(ctx, &cp->p, cp->all_devices, &out, &err);
 		if (rc) {
 			exit_code = cli_fail(&err);
 			goto done;
 		}
-		if (cp.json)
+		if (cp->json)
 			exit_code = cli_print_json(out);
 		else
-			cli_render_matrix(stdout, out, cp.all_devices, cli_color());
+			cli_render_matrix(stdout, out, cp->all_devices, cli_color());
 	} else {
-		rc = kolm_forecast_doc(ctx, &cp.p, &out, &err);
+		rc = kolm_forecast_doc(ctx, &cp->p, &out, &err);
 		if (rc) {
 			exit_code = cli_fail(&err);
 			goto done;
 		}
-		if (cp.json) {
+		if (cp->json) {
 			char *s = kolm_forecast_dumps(out);
 			if (!s) {
 				exit_code = 4;
@@ -119,6 +125,21 @@ int cmd_plan(int argc, char **argv)
 	}
 done:
 	json_decref(out);
-	kolm_ctx_free(ctx);
 	return exit_code;
 }
+
+static const struct cli_pick defaults = CLI_PICK_INIT;
+
+const struct cli_cmd cmd_plan = {
+	.usage = "usage: kolm plan (--base ID | --config FILE | --model PATH) --quant TIER|FORMAT --device ID [options]\n"
+		 "       kolm plan --device ID --best-base [options]\n"
+		 "Forecast size on disk, fit, decode and prefill speed, K-score loss, backend and commands.\n",
+	.opts = opts,
+	.tail = "Exit: 0 a forecast was made (whatever the verdict), 1 a gate was missed, 2 usage, 3 bad input file.\n",
+	.flags = CLI_SEE_HELP | CLI_NEEDS_OPTION,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

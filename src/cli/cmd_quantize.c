@@ -1,31 +1,16 @@
 /* kolm quantize - re-quantize an F32/F16/BF16 GGUF with llama-quantize's
  * argument order, type rules and output layout (no importance matrix). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "pick.h"
 #include "kolm/quant.h"
 #include "kolm/quantize.h"
 #include "kolm/types.h"
 
 #define MAX_OV 64
-
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: kolm quantize [options] IN.gguf OUT.gguf FTYPE [NTHREADS]\n"
-		"Quantize a GGUF as llama-quantize does (no importance matrix): same per-tensor\n"
-		"types, tensor order and metadata, byte-identical tensors.\n\n"
-		"  FTYPE                    Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0\n"
-		"                           IQ4_NL IQ4_XS Q3_K_L Q3_K_M Q3_K_S Q2_K F16 BF16 F32,\n"
-		"                           or the llama_ftype number\n"
-		"  -t, --threads N          worker threads (default 1; a 4th argument also works)\n"
-		"  --tensor-type NAME=TYPE  force TYPE for tensors matching the regex NAME (repeatable)\n"
-		"  --allow-requantize       accept already-quantized input tensors\n"
-		"  -q, --quiet              print only errors\n");
-}
 
 struct prog {
 	int quiet;
@@ -59,59 +44,59 @@ static int parse_threads(const char *s, int *out)
 	return 0;
 }
 
-int cmd_quantize(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"threads", required_argument, 0, 't'},
-		{"tensor-type", required_argument, 0, 'T'},
-		{"allow-requantize", no_argument, 0, 'R'},
-		{"quiet", no_argument, 0, 'q'},
-		{"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
-	};
+struct args {
 	struct kolm_tensor_override ov[MAX_OV];
 	struct kolm_quantize_opts o;
-	struct prog p = {0};
+	struct prog p;
+	const char *in, *out;
+	const struct kolm_ftype_info *fi;
+};
+
+enum { O_ALLOWREQ = 1000 };
+
+static const struct cli_opt opts[] = {
+	OPT_VALUE('t', "threads", "N", 't', "worker threads (default 1; a 4th argument also works)"),
+	OPT_TENSOR_TYPE,
+	OPT_FLAG(0, "allow-requantize", O_ALLOWREQ, "accept already-quantized input tensors"),
+	OPT_FLAG('q', "quiet", 'q', "print only errors"),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
+{
+	struct args *a = args;
 	struct kolm_err err = {0};
-	memset(&o, 0, sizeof o);
-	o.nthreads = 1;
-	int c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (parse_threads(optarg, &o.nthreads))
-				return cli_usage_error("quantize: -t needs a thread count from 1 to 1024, not '%s'", optarg);
-			break;
-		case 'T':
-			if (o.n_ov == MAX_OV)
-				return cli_usage_error("quantize: at most %d --tensor-type options", MAX_OV);
-			if (kolm_tensor_override_parse(optarg, &ov[o.n_ov], &err))
-				return cli_fail(&err);
-			o.n_ov++;
-			break;
-		case 'R':
-			o.allow_requantize = 1;
-			break;
-		case 'q':
-			p.quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cli_usage_error("quantize: unknown option '%s' (see 'kolm quantize --help')",
-					       argv[optind - 1]);
-		}
+	(void)cli;
+	switch (id) {
+	case 't':
+		if (parse_threads(val, &a->o.nthreads))
+			return cli_usage_error("quantize: -t needs a thread count from 1 to 1024, not '%s'", val);
+		break;
+	case CLI_O_TT:
+		if (a->o.n_ov == MAX_OV)
+			return cli_usage_error("quantize: at most %d --tensor-type options", MAX_OV);
+		if (kolm_tensor_override_parse(val, &a->ov[a->o.n_ov], &err))
+			return cli_fail(&err);
+		a->o.n_ov++;
+		break;
+	case O_ALLOWREQ: a->o.allow_requantize = 1; break;
+	case 'q': a->p.quiet = 1; break;
 	}
-	int npos = argc - optind;
-	if (npos < 3 || npos > 4) {
-		usage(stderr);
+	return 0;
+}
+
+static int check(struct cli *cli, void *args, int argc, char **argv)
+{
+	struct args *a = args;
+	if (argc < 3 || argc > 4) {
+		cli_help(cli->cmd, stderr);
 		return 2;
 	}
-	const char *in = argv[optind], *out = argv[optind + 1], *ft = argv[optind + 2];
-	if (npos == 4 && parse_threads(argv[optind + 3], &o.nthreads))
-		return cli_usage_error("quantize: NTHREADS must be a number from 1 to 1024, not '%s'", argv[optind + 3]);
+	a->in = argv[0];
+	a->out = argv[1];
+	const char *ft = argv[2];
+	if (argc == 4 && parse_threads(argv[3], &a->o.nthreads))
+		return cli_usage_error("quantize: NTHREADS must be a number from 1 to 1024, not '%s'", argv[3]);
 	const struct kolm_ftype_info *fi = kolm_ftype_from_name(ft);
 	long long id;
 	if (!fi && cli_parse_i64(ft, &id) == 0 && id <= 1000)
@@ -124,22 +109,50 @@ int cmd_quantize(int argc, char **argv)
 				       kolm_quantplan_needs_imatrix("", fi->default_type, fi->id)
 					       ? "it needs an importance matrix"
 					       : "no quantizer for it");
-	if (strcmp(in, out) == 0)
+	if (strcmp(a->in, a->out) == 0)
 		return cli_usage_error("quantize: input and output are the same file");
-	o.ftype = fi->id;
-	o.ov = ov;
-	o.progress = on_tensor;
-	o.ud = &p;
-	if (!p.quiet)
-		printf("quantizing '%s' to '%s' as %s with %d thread%s (%s kernels)\n", in, out, fi->name, o.nthreads,
-		       o.nthreads == 1 ? "" : "s", kolm_quant_simd_name());
+	a->fi = fi;
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	struct args *a = args;
+	struct kolm_quantize_opts *o = &a->o;
+	const struct kolm_ftype_info *fi = a->fi;
+	struct kolm_err err = {0};
+	(void)cli;
+	o->ftype = fi->id;
+	o->ov = a->ov;
+	o->progress = on_tensor;
+	o->ud = &a->p;
+	if (!a->p.quiet)
+		printf("quantizing '%s' to '%s' as %s with %d thread%s (%s kernels)\n", a->in, a->out, fi->name, o->nthreads,
+		       o->nthreads == 1 ? "" : "s", kolm_quant_simd_name());
 	struct kolm_quantize_stats st;
-	int rc = kolm_quantize_file(in, out, &o, &st, &err);
+	int rc = kolm_quantize_file(a->in, a->out, o, &st, &err);
 	if (rc)
 		return cli_fail(&err);
-	if (!p.quiet)
+	if (!a->p.quiet)
 		printf("model size: %.2f MiB -> %.2f MiB (%lld of %lld tensors converted); file %llu bytes\n",
 		       st.src_tensor_bytes / 1048576.0, st.dst_tensor_bytes / 1048576.0, (long long)st.n_quantized,
 		       (long long)st.n_tensors, (unsigned long long)st.file_bytes);
 	return 0;
 }
+
+static const struct args defaults = {.o.nthreads = 1};
+
+const struct cli_cmd cmd_quantize = {
+	.usage = "usage: kolm quantize [options] IN.gguf OUT.gguf FTYPE [NTHREADS]\n"
+		 "Quantize a GGUF as llama-quantize does (no importance matrix): same per-tensor\n"
+		 "types, tensor order and metadata, byte-identical tensors.  FTYPE is one of\n"
+		 "Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0 IQ4_NL IQ4_XS Q3_K_L Q3_K_M\n"
+		 "Q3_K_S Q2_K F16 BF16 F32, or the llama_ftype number.\n",
+	.opts = opts,
+	.flags = CLI_SEE_HELP | CLI_DASH_H,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

@@ -1,5 +1,4 @@
 /* kolm quants - quantization tiers and formats per backend. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,26 +8,15 @@
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 
-int cmd_quants(int argc, char **argv)
+static const struct cli_opt opts[] = {
+	OPT_FLAG(0, "json", 0, "kolm.quants/1 JSON: the tier table and every format"),
+	OPT_END(),
+};
+
+static int run(struct cli *cli, void *args)
 {
-	static const struct option o[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	int json = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", o, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'h') {
-			puts("usage: kolm quants [--json]\nList tiers (fp16 int8 int6 int5 int4 int3 int2) per backend and every format.");
-			return 0;
-		} else
-			return cli_usage_error("quants: unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage_error("quants: unexpected argument '%s'", argv[optind]);
-	struct kolm_ctx *ctx;
-	int rc = cli_ctx_open(&ctx);
-	if (rc)
-		return rc;
+	int json = ((struct cli_json_args *)args)->json, rc = 0;
+	struct kolm_ctx *ctx = cli->ctx;
 	static const char *tiers[] = {"fp16", "int8", "int6", "int5", "int4", "int3", "int2"};
 	static const char *backends[] = {"gguf", "mlx", "onnx", "coreml", "tensorrt"};
 	const struct kolm_catalog *cat = kolm_catalog(ctx);
@@ -68,6 +56,18 @@ int cmd_quants(int argc, char **argv)
 		}
 		puts("\n(a dash: that backend has no such format)");
 	}
-	kolm_ctx_free(ctx);
 	return rc;
 }
+
+static const struct cli_json_args defaults;
+
+const struct cli_cmd cmd_quants = {
+	.usage = "usage: kolm quants [--json]\n"
+		 "List tiers (fp16 int8 int6 int5 int4 int3 int2) per backend and every format.\n",
+	.opts = opts,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = cli_json_opt,
+	.check = cli_no_operands,
+	.run = run,
+};

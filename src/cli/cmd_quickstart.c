@@ -8,59 +8,84 @@
 #include "kolm/quickstart.h"
 #include "pick.h"
 
-static void usage(FILE *fp)
+struct args {
+	struct cli_pick cp;
+	int airgap, preview;
+};
+
+enum { O_AIRGAP = 1 };
+
+static const struct cli_opt opts[] = {
+	OPT_INCLUDE(cli_pick_source_opts),
+	OPT_INCLUDE(cli_pick_opts),
+	OPT_GROUP("quickstart:"),
+	OPT_FLAG(0, "airgap", O_AIRGAP, "only the signed, removable-media transfer (default device rpi5-8gb)"),
+	OPT_GROUP("refused here (they belong to 'kolm plan' and 'kolm export'):"),
+	OPT_INCLUDE(cli_pick_view_opts),
+	OPT_PREVIEW,
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	fputs("usage: kolm quickstart DEVICE [--base ID --quant TIER|FORMAT] [--airgap] [plan options]\n"
-	      "       kolm quickstart --airgap [DEVICE]\n"
-	      "Print a Markdown install-and-run guide for DEVICE with the exact commands for its default pick\n"
-	      "(or the one given).  Hand-written guides: rpi5-8gb, jetson-orin-nano, m3-pro, iphone-15-pro,\n"
-	      "rtx-4090; every other catalog device gets a generated one.  --airgap prints only the signed,\n"
-	      "removable-media transfer (default device rpi5-8gb).  The plan options (kolm plan --help)\n"
-	      "apply: -o DIR, --ctx, --kv-type, --runtime, ...\n"
-	      "\nExit: 0 ok, 2 usage or unknown device/base, 3 bad input file.\n",
-	      fp);
+	struct args *a = args;
+	if (id == O_AIRGAP)
+		a->airgap = 1;
+	else if (id == CLI_O_PREVIEW)
+		a->preview = 1;
+	else
+		return cli_pick_opt(cli, &a->cp, id, val);
+	return 0;
 }
 
-int cmd_quickstart(int argc, char **argv)
+static int check(struct cli *cli, void *args, int argc, char **argv)
 {
-	int airgap = 0, w = 0;
-	for (int i = 0; i < argc; i++) {
-		if (i > 0 && !strcmp(argv[i], "--airgap")) {
-			airgap = 1;
-			continue;
-		}
-		argv[w++] = argv[i];
-	}
-	argc = w;
-	argv[argc] = NULL;
-	struct cli_pick cp;
-	int rc = cli_pick_parse(argc, argv, &cp, "quickstart");
-	if (rc)
-		return rc;
-	if (cp.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (cp.positional && cp.p.device_id)
+	struct args *a = args;
+	const struct cli_pick *cp = &a->cp;
+	(void)cli;
+	if (argc > 1)
+		return cli_usage_error("quickstart: unexpected argument '%s'", argv[1]);
+	if (argc == 1 && cp->p.device_id)
 		return cli_usage_error("quickstart: give the device once (DEVICE or --device)");
-	if (cp.positional)
-		cp.p.device_id = cp.positional;
-	if (!cp.p.device_id && airgap)
-		cp.p.device_id = "rpi5-8gb";
-	if (!cp.p.device_id)
+	if (argc == 1)
+		a->cp.p.device_id = argv[0];
+	if (!cp->p.device_id && a->airgap)
+		a->cp.p.device_id = "rpi5-8gb";
+	if (!cp->p.device_id)
 		return cli_usage_error("quickstart: give a DEVICE (see 'kolm devices')");
-	if (cp.json || cp.all_quants || cp.all_devices || cp.best || cp.best_base || cp.preview)
+	if (cp->json || cp->all_quants || cp->all_devices || cp->best || cp->best_base || a->preview)
 		return cli_usage_error("quickstart: --json, --all-*, --best and --preview belong to 'kolm plan'");
-	struct kolm_ctx *ctx;
-	if ((rc = cli_ctx_open(&ctx)))
-		return rc;
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct args *a = args;
+	int rc = 0;
 	struct kolm_err err = {0};
 	char *md = NULL;
-	if (kolm_quickstart(ctx, &cp.p, airgap, &md, &err))
+	if (kolm_quickstart(cli->ctx, &a->cp.p, a->airgap, &md, &err))
 		rc = cli_fail(&err);
 	else if (fputs(md, stdout) == EOF || fflush(stdout) == EOF)
 		rc = 4;
 	free(md);
-	kolm_ctx_free(ctx);
 	return rc;
 }
+
+static const struct args defaults = {.cp = CLI_PICK_INIT};
+
+const struct cli_cmd cmd_quickstart = {
+	.usage = "usage: kolm quickstart DEVICE [--base ID --quant TIER|FORMAT] [--airgap] [options]\n"
+		 "       kolm quickstart --airgap [DEVICE]\n"
+		 "Print a Markdown install-and-run guide for DEVICE with the exact commands for its default pick\n"
+		 "(or the one given).  Hand-written guides: rpi5-8gb, jetson-orin-nano, m3-pro, iphone-15-pro,\n"
+		 "rtx-4090; every other catalog device gets a generated one.\n",
+	.opts = opts,
+	.tail = "Exit: 0 ok, 2 usage or unknown device/base, 3 bad input file.\n",
+	.flags = CLI_SEE_HELP | CLI_NEEDS_OPTION,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

@@ -1,6 +1,5 @@
 /* kolm run - generate text from a GGUF with the built-in engine, streaming
  * each token's text to stdout as it is produced. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,84 +9,91 @@
 #include "kolm/engine.h"
 #include "kolm/tokenizer.h"
 
-static void usage(FILE *fp)
+struct args {
+	const char *path, *prompt;
+	long long n_predict, threads, n_ctx, top_k, seed;
+	double temp, top_p;
+	int show_prompt, verbose;
+};
+
+enum { O_TEMP = 1000, O_TOPP, O_TOPK, O_SEED, O_SHOW };
+
+static const struct cli_opt opts[] = {
+	OPT_VALUE('p', "prompt", "TEXT", 'p', "the prompt (raw text, no chat template; BOS as the model says)"),
+	OPT_VALUE('n', "n-predict", "N", 'n', "tokens to generate (default 128; stops early at end of text)"),
+	OPT_VALUE(0, "temp", "T", O_TEMP, "temperature (default 0.8; 0 = greedy)"),
+	OPT_VALUE(0, "top-p", "P", O_TOPP, "nucleus sampling threshold (default 0.95)"),
+	OPT_VALUE(0, "top-k", "K", O_TOPK, "keep the K most likely tokens (default 40; 0 = all)"),
+	OPT_VALUE(0, "seed", "S", O_SEED, "random seed (default: time)"),
+	OPT_VALUE('t', "threads", "N", 't', "threads (default 2)"),
+	OPT_VALUE('c', "ctx-size", "N", 'c', "context positions (default: the model's, at most 4096)"),
+	OPT_FLAG(0, "show-prompt", O_SHOW, "print the prompt before the generated text"),
+	OPT_FLAG('v', "verbose", 'v', "token ids and speed on stderr"),
+	OPT_END(),
+};
+
+static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	fprintf(fp,
-		"usage: kolm run MODEL.gguf -p TEXT [options]\n"
-		"Generate text with kolm's built-in CPU engine (llama, mistral, qwen2, qwen3, phi3, gemma2).\n\n"
-		"  -p, --prompt TEXT    the prompt (raw text, no chat template; BOS as the model says)\n"
-		"  -n, --n-predict N    tokens to generate (default 128; stops early at end of text)\n"
-		"  --temp T             temperature (default 0.8; 0 = greedy)\n"
-		"  --top-p P            nucleus sampling threshold (default 0.95)\n"
-		"  --top-k K            keep the K most likely tokens (default 40; 0 = all)\n"
-		"  --seed S             random seed (default: time)\n"
-		"  -t, --threads N      threads (default 2)\n"
-		"  -c, --ctx-size N     context positions (default: the model's, at most 4096)\n"
-		"  --show-prompt        print the prompt before the generated text\n"
-		"  -v, --verbose        token ids and speed on stderr\n");
+	struct args *a = args;
+	(void)cli;
+	switch (id) {
+	case 'p': a->prompt = val; break;
+	case 'n':
+		if (cli_parse_i64(val, &a->n_predict) != 0 || a->n_predict > 1 << 20)
+			return cli_usage_error("run: -n needs a token count, not '%s'", val);
+		break;
+	case O_TEMP:
+		if (cli_parse_double(val, &a->temp) != 0)
+			return cli_usage_error("run: --temp needs a number >= 0, not '%s'", val);
+		break;
+	case O_TOPP:
+		if (cli_parse_double(val, &a->top_p) != 0 || a->top_p <= 0 || a->top_p > 1)
+			return cli_usage_error("run: --top-p needs a number in (0, 1], not '%s'", val);
+		break;
+	case O_TOPK:
+		if (cli_parse_i64(val, &a->top_k) != 0)
+			return cli_usage_error("run: --top-k needs a count, not '%s'", val);
+		break;
+	case O_SEED:
+		if (cli_parse_i64(val, &a->seed) != 0)
+			return cli_usage_error("run: --seed needs a non-negative number, not '%s'", val);
+		break;
+	case 't':
+		if (cli_parse_i64(val, &a->threads) != 0 || a->threads < 1 || a->threads > 256)
+			return cli_usage_error("run: -t needs a thread count from 1 to 256, not '%s'", val);
+		break;
+	case 'c':
+		if (cli_parse_i64(val, &a->n_ctx) != 0 || a->n_ctx < 1 || a->n_ctx > 1 << 20)
+			return cli_usage_error("run: -c needs a context size, not '%s'", val);
+		break;
+	case O_SHOW: a->show_prompt = 1; break;
+	case 'v': a->verbose = 1; break;
+	}
+	return 0;
 }
 
-int cmd_run(int argc, char **argv)
+static int check(struct cli *cli, void *args, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"prompt", required_argument, 0, 'p'}, {"n-predict", required_argument, 0, 'n'},
-		{"temp", required_argument, 0, 'T'},   {"top-p", required_argument, 0, 'P'},
-		{"top-k", required_argument, 0, 'K'},  {"seed", required_argument, 0, 'S'},
-		{"threads", required_argument, 0, 't'}, {"ctx-size", required_argument, 0, 'c'},
-		{"show-prompt", no_argument, 0, 'D'},  {"verbose", no_argument, 0, 'v'},
-		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
-	};
-	const char *prompt = NULL;
-	long long n_predict = 128, threads = 2, n_ctx = 0, top_k = 40, seed = -1;
-	double temp = 0.8, top_p = 0.95;
-	int show_prompt = 0, verbose = 0, c;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:n:t:c:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': prompt = optarg; break;
-		case 'n':
-			if (cli_parse_i64(optarg, &n_predict) != 0 || n_predict > 1 << 20)
-				return cli_usage_error("run: -n needs a token count, not '%s'", optarg);
-			break;
-		case 'T':
-			if (cli_parse_double(optarg, &temp) != 0)
-				return cli_usage_error("run: --temp needs a number >= 0, not '%s'", optarg);
-			break;
-		case 'P':
-			if (cli_parse_double(optarg, &top_p) != 0 || top_p <= 0 || top_p > 1)
-				return cli_usage_error("run: --top-p needs a number in (0, 1], not '%s'", optarg);
-			break;
-		case 'K':
-			if (cli_parse_i64(optarg, &top_k) != 0)
-				return cli_usage_error("run: --top-k needs a count, not '%s'", optarg);
-			break;
-		case 'S':
-			if (cli_parse_i64(optarg, &seed) != 0)
-				return cli_usage_error("run: --seed needs a non-negative number, not '%s'", optarg);
-			break;
-		case 't':
-			if (cli_parse_i64(optarg, &threads) != 0 || threads < 1 || threads > 256)
-				return cli_usage_error("run: -t needs a thread count from 1 to 256, not '%s'", optarg);
-			break;
-		case 'c':
-			if (cli_parse_i64(optarg, &n_ctx) != 0 || n_ctx < 1 || n_ctx > 1 << 20)
-				return cli_usage_error("run: -c needs a context size, not '%s'", optarg);
-			break;
-		case 'D': show_prompt = 1; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			return cli_usage_error("run: unknown option '%s' (see 'kolm run --help')", argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
+	struct args *a = args;
+	(void)cli;
+	if (argc != 1)
 		return cli_usage_error("run: expected one MODEL.gguf (see 'kolm run --help')");
-	if (!prompt)
+	if (!a->prompt)
 		return cli_usage_error("run: -p TEXT is required");
-	const char *path = argv[optind];
+	a->path = argv[0];
+	return 0;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct args *a = args;
+	const char *path = a->path, *prompt = a->prompt;
+	const long long n_predict = a->n_predict;
+	const int verbose = a->verbose;
+	(void)cli;
 	struct kolm_err err = {0};
 	struct kolm_engine *e = NULL;
-	struct kolm_engine_opts eo = {.nthreads = (int)threads, .n_ctx = (int)n_ctx};
+	struct kolm_engine_opts eo = {.nthreads = (int)a->threads, .n_ctx = (int)a->n_ctx};
 	struct timespec t0, t1, t2;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (kolm_engine_open(&e, path, &eo, &err) != 0)
@@ -121,7 +127,7 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, " %d", (int)ids[i]);
 		fprintf(stderr, "\n");
 	}
-	if (show_prompt) {
+	if (a->show_prompt) {
 		fputs(prompt, stdout);
 		fflush(stdout);
 	}
@@ -130,8 +136,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	struct kolm_sample_opts so = {.temp = (float)temp, .top_p = (float)top_p, .top_k = (int)top_k};
-	uint64_t rng = kolm_sample_seed(seed >= 0 ? (uint64_t)seed : (uint64_t)time(NULL));
+	struct kolm_sample_opts so = {.temp = (float)a->temp, .top_p = (float)a->top_p, .top_k = (int)a->top_k};
+	uint64_t rng = kolm_sample_seed(a->seed >= 0 ? (uint64_t)a->seed : (uint64_t)time(NULL));
 	int gen = 0;
 	char piece[256];
 	for (; gen < n_predict; gen++) {
@@ -169,3 +175,17 @@ out:
 	kolm_engine_close(e);
 	return rc;
 }
+
+static const struct args defaults = {.n_predict = 128, .threads = 2, .top_k = 40, .seed = -1, .temp = 0.8, .top_p = 0.95};
+
+const struct cli_cmd cmd_run = {
+	.usage = "usage: kolm run MODEL.gguf -p TEXT [options]\n"
+		 "Generate text with kolm's built-in CPU engine (llama, mistral, qwen2, qwen3, phi3, gemma2).\n",
+	.opts = opts,
+	.flags = CLI_SEE_HELP | CLI_DASH_H,
+	.size = sizeof defaults,
+	.defaults = &defaults,
+	.opt = opt,
+	.check = check,
+	.run = run,
+};

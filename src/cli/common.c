@@ -26,17 +26,6 @@ int cli_usage_error(const char *fmt, ...)
 	return 2;
 }
 
-int cli_ctx_open(struct kolm_ctx **out)
-{
-	struct kolm_ctx_opts o;
-	char buf[8192];
-	struct kolm_err err = {0};
-	kolm_ctx_opts_from_env(&o, buf, sizeof buf);
-	if (kolm_ctx_new(out, &o, &err) != KOLM_OK)
-		return cli_fail(&err);
-	return 0;
-}
-
 int cli_color(void)
 {
 	const char *nc = getenv("NO_COLOR");

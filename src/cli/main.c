@@ -1,51 +1,51 @@
-/* kolm - the command table.  Verbs are alphabetical; each is cmd_<verb>()
- * in src/cli/cmd_<verb>.c. */
-#include <getopt.h>
+/* kolm - the command table and the one place that runs a verb (cli.h):
+ * its options, its operands, what its row says it needs, its work.  Verbs
+ * are alphabetical; each is cmd_<verb> in src/cli/cmd_<verb>.c. */
 #include <signal.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "kolm/ctx.h"
 #include "kolm/util.h"
 #include "kolm/version.h"
 
-struct verb {
+/* The command table: each verb, what main opens for it, its summary line.
+ * NEEDS_CTX opens the catalogs (--data-dir / KOLM_DATA_DIR, the XDG
+ * directories) after the verb's check(); bench's check() waives it for
+ * --from-json.  serve starts workers that open their own. */
+static const struct verb {
 	const char *name;
-	int (*fn)(int, char **);
+	const struct cli_cmd *cmd;
+	unsigned needs;
 	const char *summary;
-};
-
-static const struct verb verbs[] = {
-	{"bases", cmd_bases, "list catalog base models"},
-	{"bench", cmd_bench, "measure prompt and generation speed on this machine"},
-	{"calibrate", cmd_calibrate, "speed-model accuracy report over all measurements"},
-	{"devices", cmd_devices, "list catalog devices"},
-	{"eval", cmd_eval, "K-score on an eval pack, KL divergence, perplexity"},
-	{"export", cmd_export, "convert and quantize to GGUF (or preview the plan)"},
-	{"inspect", cmd_inspect, "describe a GGUF, safetensors, .kolm, HF directory or config.json"},
-	{"keygen", cmd_keygen, "make an Ed25519 signing key"},
-	{"pack", cmd_pack, "pack a Hugging Face directory into a .kolm artifact"},
-	{"plan", cmd_plan, "forecast size, fit, speed and K-score loss"},
-	{"quantize", cmd_quantize, "re-quantize an F32/F16/BF16 GGUF (llama-quantize order)"},
-	{"quants", cmd_quants, "list quantization tiers and formats"},
-	{"quickstart", cmd_quickstart, "per-device Markdown quickstart"},
-	{"run", cmd_run, "generate text with the built-in engine"},
-	{"serve", cmd_serve, "the picker page and JSON API"},
-	{"sign", cmd_sign, "sign a .kolm artifact"},
-	{"verify", cmd_verify, "the six checks on an artifact and its export"},
+} verbs[] = {
+	{"bases", &cmd_bases, NEEDS_CTX, "list catalog base models"},
+	{"bench", &cmd_bench, NEEDS_CTX, "measure prompt and generation speed on this machine"},
+	{"calibrate", &cmd_calibrate, NEEDS_CTX, "speed-model accuracy report over all measurements"},
+	{"devices", &cmd_devices, NEEDS_CTX, "list catalog devices"},
+	{"eval", &cmd_eval, 0, "K-score on an eval pack, KL divergence, perplexity"},
+	{"export", &cmd_export, NEEDS_CTX, "convert and quantize to GGUF (or preview the plan)"},
+	{"inspect", &cmd_inspect, NEEDS_CTX, "describe a GGUF, safetensors, .kolm, HF directory or config.json"},
+	{"keygen", &cmd_keygen, 0, "make an Ed25519 signing key"},
+	{"pack", &cmd_pack, NEEDS_CTX, "pack a Hugging Face directory into a .kolm artifact"},
+	{"plan", &cmd_plan, NEEDS_CTX, "forecast size, fit, speed and K-score loss"},
+	{"quantize", &cmd_quantize, 0, "re-quantize an F32/F16/BF16 GGUF (llama-quantize order)"},
+	{"quants", &cmd_quants, NEEDS_CTX, "list quantization tiers and formats"},
+	{"quickstart", &cmd_quickstart, NEEDS_CTX, "per-device Markdown quickstart"},
+	{"run", &cmd_run, 0, "generate text with the built-in engine"},
+	{"serve", &cmd_serve, NEEDS_CTX_OPTS, "the picker page and JSON API"},
+	{"sign", &cmd_sign, 0, "sign a .kolm artifact"},
+	{"verify", &cmd_verify, NEEDS_CTX, "the six checks on an artifact and its export"},
 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: kolm [--data-dir DIR] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (verbs[i].fn)
-			fprintf(fp, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(fp, "  %-11s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(fp, "\n'kolm <command> --help' shows a command's options.  Exit codes:\n"
 		    "0 ok, 1 a gate or check said no, 2 usage, 3 bad input file, 4 I/O or missing tool.\n");
 }
@@ -61,6 +61,41 @@ static void on_sigbus(int sig)
 	if (write(2, msg, sizeof msg - 1) < 0)
 		_exit(4);
 	_exit(4);
+}
+
+/* One run of a verb: its options, its operands, then what its row says it
+ * needs, then the work (cli.h). */
+static int run_verb(const struct verb *v, int argc, char **argv)
+{
+	const struct cli_cmd *cmd = v->cmd;
+	struct cli cli = {.verb = v->name, .cmd = cmd};
+	struct kolm_ctx_opts co;
+	char buf[8192];
+	void *args = malloc(cmd->size);
+	if (!args) {
+		fprintf(stderr, "kolm: out of memory\n");
+		return 4;
+	}
+	memcpy(args, cmd->defaults, cmd->size);
+	int nops = 0, rc;
+	char **ops = NULL;
+	rc = cli_parse(&cli, args, argc, argv, &nops, &ops);
+	if (!rc)
+		rc = cmd->check(&cli, args, nops, ops);
+	if (!rc && (v->needs & (NEEDS_CTX | NEEDS_CTX_OPTS))) {
+		kolm_ctx_opts_from_env(&co, buf, sizeof buf);
+		cli.ctx_opts = &co;
+	}
+	if (!rc && (v->needs & NEEDS_CTX) && !cli.no_ctx) {
+		struct kolm_err err = {0};
+		if (kolm_ctx_new(&cli.ctx, &co, &err) != KOLM_OK)
+			rc = cli_fail(&err);
+	}
+	if (!rc)
+		rc = cmd->run(&cli, args);
+	kolm_ctx_free(cli.ctx);
+	free(args);
+	return rc == CLI_HELPED ? 0 : rc;
 }
 
 int main(int argc, char **argv)
@@ -100,16 +135,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].name) == 0 && verbs[i].fn) {
-			optind = 1;
-			return verbs[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], verbs[i].name) == 0) {
+			return run_verb(&verbs[i], argc - 1, argv + 1);
 		}
 	}
 	const char *best = NULL;
 	int bd = 1000;
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		int d = kolm_edit_distance(argv[1], verbs[i].name);
-		if (verbs[i].fn && d < bd) {
+		if (d < bd) {
 			bd = d;
 			best = verbs[i].name;
 		}

@@ -1,79 +1,53 @@
+/* pick.c - the shared pick options: their rows and how each is read. */
 #include "pick.h"
 
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "cli.h"
-
-enum {
-	O_BASE = 1000, O_CONFIG, O_MODEL, O_QUANT, O_DEVICE, O_MEM, O_BW, O_TFLOPS, O_BACKEND, O_RUNTIME, O_CTX,
-	O_OVERHEAD, O_KV, O_OFFLOAD, O_HOSTMEM, O_TT, O_JSON, O_ALLQ, O_ALLD, O_MINTPS, O_MAXMEM, O_MAXK,
-	O_MAXSIZE, O_BEST, O_BESTBASE, O_OUT, O_HELP, O_PREVIEW, O_NOMEASURE, O_FROMDIR, O_THREADS
+const struct cli_opt cli_pick_source_opts[] = {
+	OPT_GROUP("source (one of):"),
+	OPT_PICK_BASE,
+	OPT_VALUE(0, "config", "FILE", CLI_O_CONFIG, "a Hugging Face config.json"),
+	OPT_VALUE(0, "model", "PATH", CLI_O_MODEL, "a .gguf, .safetensors, HF directory or .kolm"),
+	OPT_END(),
 };
 
-static const struct option opts[] = {
-	{"base", required_argument, 0, O_BASE},
-	{"config", required_argument, 0, O_CONFIG},
-	{"model", required_argument, 0, O_MODEL},
-	{"quant", required_argument, 0, O_QUANT},
-	{"device", required_argument, 0, O_DEVICE},
-	{"mem-gb", required_argument, 0, O_MEM},
-	{"bw-gbs", required_argument, 0, O_BW},
-	{"tflops", required_argument, 0, O_TFLOPS},
-	{"backend", required_argument, 0, O_BACKEND},
-	{"runtime", required_argument, 0, O_RUNTIME},
-	{"ctx", required_argument, 0, O_CTX},
-	{"overhead-gb", required_argument, 0, O_OVERHEAD},
-	{"kv-type", required_argument, 0, O_KV},
-	{"offload", required_argument, 0, O_OFFLOAD},
-	{"host-mem-gb", required_argument, 0, O_HOSTMEM},
-	{"tensor-type", required_argument, 0, O_TT},
-	{"json", no_argument, 0, O_JSON},
-	{"all-quants", no_argument, 0, O_ALLQ},
-	{"all-devices", no_argument, 0, O_ALLD},
-	{"min-tps", required_argument, 0, O_MINTPS},
-	{"max-mem-frac", required_argument, 0, O_MAXMEM},
-	{"max-k-loss", required_argument, 0, O_MAXK},
-	{"max-size-gb", required_argument, 0, O_MAXSIZE},
-	{"best", no_argument, 0, O_BEST},
-	{"best-base", no_argument, 0, O_BESTBASE},
-	{"output", required_argument, 0, O_OUT},
-	{"preview", no_argument, 0, O_PREVIEW},
-	{"no-measure", no_argument, 0, O_NOMEASURE},
-	{"from-dir", required_argument, 0, O_FROMDIR},
-	{"threads", required_argument, 0, O_THREADS},
-	{"help", no_argument, 0, O_HELP},
-	{0, 0, 0, 0},
+const struct cli_opt cli_pick_opts[] = {
+	OPT_GROUP("pick:"),
+	OPT_PICK_QUANT,
+	OPT_PICK_DEVICE,
+	OPT_VALUE(0, "mem-gb", "N", CLI_O_MEM, "memory variant in GB (1 GB = 1e9 bytes); with --bw-gbs: a custom device"),
+	OPT_VALUE(0, "bw-gbs", "N", CLI_O_BW, "memory bandwidth in GB/s (overrides the device's)"),
+	OPT_VALUE(0, "tflops", "N", CLI_O_TFLOPS, "fp16 TFLOPS of the unit that runs the model"),
+	OPT_VALUE(0, "backend", "B", CLI_O_BACKEND, "gguf mlx onnx coreml tensorrt (default: the device's)"),
+	OPT_VALUE(0, "runtime", "R", CLI_O_RUNTIME,
+		  "llama.cpp-cpu|cuda|metal|vulkan|opencl, mlx, onnxruntime, coreml, tensorrt-llm"),
+	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096)"),
+	OPT_VALUE(0, "kv-type", "T", CLI_O_KV, "KV cache type: f16 (default), q8_0, q4_0"),
+	OPT_VALUE(0, "overhead-gb", "X", CLI_O_OVERHEAD,
+		  "flat runtime overhead instead of the computed one (the seed's rule: 1)"),
+	OPT_TENSOR_TYPE,
+	OPT_VALUE(0, "offload", "auto|N", CLI_O_OFFLOAD, "partial GPU offload (discrete GPUs): auto, or layers on the GPU"),
+	OPT_VALUE(0, "host-mem-gb", "N", CLI_O_HOSTMEM, "host RAM in GB for --offload (default: the device's)"),
+	OPT_VALUE('o', "output", "DIR", CLI_O_OUT, "the directory the export goes to (default .); the printed commands use it"),
+	OPT_END(),
 };
 
-void cli_pick_usage(FILE *fp)
-{
-	fputs("source (one of):\n"
-	      "  --base ID             a catalog base model (kolm bases)\n"
-	      "  --config FILE         a Hugging Face config.json\n"
-	      "  --model PATH          a .gguf, .safetensors, HF directory or .kolm\n"
-	      "pick:\n"
-	      "  --quant TIER|FORMAT   fp16 int8 int6 int5 int4 int3 int2, or a format (kolm quants)\n"
-	      "  --device ID           a catalog device (kolm devices), or 'local'\n"
-	      "  --mem-gb N            memory variant in GB (1 GB = 1e9 bytes); with --bw-gbs: a custom device\n"
-	      "  --bw-gbs N            memory bandwidth in GB/s (overrides the device's)\n"
-	      "  --tflops N            fp16 TFLOPS of the unit that runs the model\n"
-	      "  --backend B           gguf mlx onnx coreml tensorrt (default: the device's)\n"
-	      "  --runtime R           llama.cpp-cpu|cuda|metal|vulkan|opencl, mlx, onnxruntime, coreml, tensorrt-llm\n"
-	      "  --ctx N|max           context length (default 4096)\n"
-	      "  --kv-type T           KV cache type: f16 (default), q8_0, q4_0\n"
-	      "  --overhead-gb X       flat runtime overhead instead of the computed one (the seed's rule: 1)\n"
-	      "  --tensor-type P=T     llama-quantize per-tensor override (repeatable)\n"
-	      "  --offload auto|N      partial GPU offload (discrete GPUs); --host-mem-gb N host RAM\n"
-	      "views and gates:\n"
-	      "  --all-quants | --all-devices   a row per format / per device\n"
-	      "  --min-tps X --max-mem-frac F --max-k-loss P --max-size-gb S   exit 1 when missed\n"
-	      "  --json                kolm.forecast/1 (or kolm.matrix/1) JSON\n",
-	      fp);
-}
+const struct cli_opt cli_pick_view_opts[] = {
+	OPT_FLAG(0, "all-quants", CLI_O_ALLQ, "a row per format of the device's backend"),
+	OPT_FLAG(0, "all-devices", CLI_O_ALLD, "a row per catalog device"),
+	OPT_FLAG(0, "best", CLI_O_BEST, "rank every format of the device's backend; the winner's forecast"),
+	OPT_FLAG(0, "best-base", CLI_O_BESTBASE, "rank every catalog base at its own best format (give no source)"),
+	OPT_FLAG(0, "json", CLI_O_JSON, "kolm.forecast/1 JSON (kolm.matrix/1 with --all-*, kolm.best/1 with --best*)"),
+	OPT_END(),
+};
+
+const struct cli_opt cli_pick_gate_opts[] = {
+	OPT_VALUE(0, "min-tps", "X", CLI_O_MINTPS, "decode at least X tok/s"),
+	OPT_VALUE(0, "max-mem-frac", "F", CLI_O_MAXMEM, "memory needed at most F of the usable memory"),
+	OPT_VALUE(0, "max-k-loss", "P", CLI_O_MAXK, "K-score loss at most P points"),
+	OPT_VALUE(0, "max-size-gb", "S", CLI_O_MAXSIZE, "size on disk at most S GB"),
+	OPT_END(),
+};
 
 static int num(const char *opt, const char *v, double *out)
 {
@@ -82,114 +56,88 @@ static int num(const char *opt, const char *v, double *out)
 	return 0;
 }
 
-int cli_pick_parse(int argc, char **argv, struct cli_pick *cp, const char *verb)
+/* --mem-gb, --bw-gbs, --tflops: a number > 0 */
+static int positive(const char *opt, const char *v, double *out)
 {
-	memset(cp, 0, sizeof *cp);
-	cp->p.overhead_gb = -1;
-	cp->p.overrides = cp->ov;
-	cp->p.gates = cp->gates;
-	int c, rc;
-	double v;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:t:", opts, NULL)) != -1) {
-		switch (c) {
-		case O_BASE: cp->p.base_id = optarg; break;
-		case O_CONFIG: cp->p.config_path = optarg; break;
-		case O_MODEL: cp->p.model_path = optarg; break;
-		case O_QUANT: cp->p.quant = optarg; break;
-		case O_DEVICE: cp->p.device_id = optarg; break;
-		case O_MEM:
-			if ((rc = num("--mem-gb", optarg, &v)))
-				return rc;
-			if (!(v > 0))
-				return cli_usage_error("--mem-gb must be > 0");
-			cp->p.mem_gb = v;
-			break;
-		case O_BW:
-			if ((rc = num("--bw-gbs", optarg, &v)))
-				return rc;
-			if (!(v > 0))
-				return cli_usage_error("--bw-gbs must be > 0");
-			cp->p.bw_gbs = v;
-			break;
-		case O_TFLOPS:
-			if ((rc = num("--tflops", optarg, &v)))
-				return rc;
-			if (!(v > 0))
-				return cli_usage_error("--tflops must be > 0");
-			cp->p.tflops = v;
-			break;
-		case O_BACKEND: cp->p.backend = optarg; break;
-		case O_RUNTIME: cp->p.runtime = optarg; break;
-		case O_CTX:
-			if (!strcmp(optarg, "max")) {
-				cp->p.ctx = KOLM_CTX_MAX;
-			} else {
-				long long n;
-				if (cli_parse_i64(optarg, &n) || n < 1 || n > (1LL << 24))
-					return cli_usage_error("--ctx: '%s' is not a context length (1..16777216 or 'max')", optarg);
-				cp->p.ctx = n;
-			}
-			break;
-		case O_OVERHEAD:
-			if ((rc = num("--overhead-gb", optarg, &v)))
-				return rc;
-			cp->p.overhead_gb = v;
-			break;
-		case O_KV: cp->p.kv_type = optarg; break;
-		case O_OFFLOAD: cp->p.offload = optarg; break;
-		case O_HOSTMEM:
-			if ((rc = num("--host-mem-gb", optarg, &v)))
-				return rc;
-			cp->p.host_mem_gb = v;
-			break;
-		case O_TT: {
-			struct kolm_err err = {0};
-			if (cp->p.n_overrides >= CLI_MAX_OVERRIDES)
-				return cli_usage_error("too many --tensor-type overrides");
-			if (kolm_tensor_override_parse(optarg, &cp->ov[cp->p.n_overrides], &err))
-				return cli_fail(&err);
-			cp->p.n_overrides++;
-			break;
-		}
-		case O_JSON: cp->json = 1; break;
-		case O_ALLQ: cp->all_quants = 1; break;
-		case O_ALLD: cp->all_devices = 1; break;
-		case O_MINTPS: case O_MAXMEM: case O_MAXK: case O_MAXSIZE: {
-			static const char *names[] = {"min_tps", "max_mem_frac", "max_k_loss", "max_size_gb"};
-			const char *nm = names[c - O_MINTPS];
-			if ((rc = num(argv[optind - 1], optarg, &v)))
-				return rc;
-			if (cp->p.n_gates >= CLI_MAX_GATES)
-				return cli_usage_error("too many gates");
-			cp->gates[cp->p.n_gates].name = nm;
-			cp->gates[cp->p.n_gates].limit = v;
-			cp->p.n_gates++;
-			break;
-		}
-		case O_BEST: cp->best = 1; break;
-		case O_BESTBASE: cp->best_base = 1; break;
-		case 'o': case O_OUT: cp->p.out_dir = optarg; break;
-		case O_PREVIEW: cp->preview = 1; break;
-		case O_NOMEASURE: cp->no_measure = 1; break;
-		case O_FROMDIR: cp->from_dir = optarg; break;
-		case 't': case O_THREADS: {
-			long long n;
-			if (cli_parse_i64(optarg, &n) || n < 1 || n > 512)
-				return cli_usage_error("%s: -t: '%s' is not a thread count (1..512)", verb, optarg);
-			cp->threads = (int)n;
-			break;
-		}
-		case O_HELP: cp->help = 1; break;
-		case ':':
-			return cli_usage_error("%s: option '%s' needs a value", verb, argv[optind - 1]);
-		default:
-			return cli_usage_error("%s: unknown option '%s' (see 'kolm %s --help')", verb, argv[optind - 1], verb);
-		}
+	double x;
+	int rc = num(opt, v, &x);
+	if (rc)
+		return rc;
+	if (!(x > 0))
+		return cli_usage_error("%s must be > 0", opt);
+	*out = x;
+	return 0;
+}
+
+static int ctx_len(const char *v, int64_t *out)
+{
+	long long n;
+	if (!strcmp(v, "max")) {
+		*out = KOLM_CTX_MAX;
+		return 0;
 	}
-	if (optind < argc)
-		cp->positional = argv[optind++];
-	if (optind < argc)
-		return cli_usage_error("%s: unexpected argument '%s'", verb, argv[optind]);
+	if (cli_parse_i64(v, &n) || n < 1 || n > (1LL << 24))
+		return cli_usage_error("--ctx: '%s' is not a context length (1..16777216 or 'max')", v);
+	*out = n;
+	return 0;
+}
+
+static int tensor_type(struct cli_pick *cp, const char *v)
+{
+	struct kolm_err err = {0};
+	if (cp->p.n_overrides >= CLI_MAX_OVERRIDES)
+		return cli_usage_error("too many --tensor-type overrides");
+	if (kolm_tensor_override_parse(v, &cp->ov[cp->p.n_overrides], &err))
+		return cli_fail(&err);
+	cp->p.overrides = cp->ov;
+	cp->p.n_overrides++;
+	return 0;
+}
+
+/* The gates are worded with the option as typed (cli->opt). */
+static int gate(struct cli *cli, struct cli_pick *cp, int id, const char *v)
+{
+	static const char *names[] = {"min_tps", "max_mem_frac", "max_k_loss", "max_size_gb"};
+	double x;
+	int rc = num(cli->opt, v, &x);
+	if (rc)
+		return rc;
+	if (cp->p.n_gates >= CLI_MAX_GATES)
+		return cli_usage_error("too many gates");
+	cp->gates[cp->p.n_gates].name = names[id - CLI_O_MINTPS];
+	cp->gates[cp->p.n_gates].limit = x;
+	cp->p.gates = cp->gates;
+	cp->p.n_gates++;
+	return 0;
+}
+
+int cli_pick_opt(struct cli *cli, struct cli_pick *cp, int id, const char *v)
+{
+	struct kolm_pick *p = &cp->p;
+	switch (id) {
+	case CLI_O_BASE: p->base_id = v; return 0;
+	case CLI_O_CONFIG: p->config_path = v; return 0;
+	case CLI_O_MODEL: p->model_path = v; return 0;
+	case CLI_O_QUANT: p->quant = v; return 0;
+	case CLI_O_DEVICE: p->device_id = v; return 0;
+	case CLI_O_MEM: return positive("--mem-gb", v, &p->mem_gb);
+	case CLI_O_BW: return positive("--bw-gbs", v, &p->bw_gbs);
+	case CLI_O_TFLOPS: return positive("--tflops", v, &p->tflops);
+	case CLI_O_BACKEND: p->backend = v; return 0;
+	case CLI_O_RUNTIME: p->runtime = v; return 0;
+	case CLI_O_CTX: return ctx_len(v, &p->ctx);
+	case CLI_O_OVERHEAD: return num("--overhead-gb", v, &p->overhead_gb);
+	case CLI_O_KV: p->kv_type = v; return 0;
+	case CLI_O_OFFLOAD: p->offload = v; return 0;
+	case CLI_O_HOSTMEM: return num("--host-mem-gb", v, &p->host_mem_gb);
+	case CLI_O_TT: return tensor_type(cp, v);
+	case CLI_O_OUT: p->out_dir = v; return 0;
+	case CLI_O_JSON: cp->json = 1; return 0;
+	case CLI_O_ALLQ: cp->all_quants = 1; return 0;
+	case CLI_O_ALLD: cp->all_devices = 1; return 0;
+	case CLI_O_BEST: cp->best = 1; return 0;
+	case CLI_O_BESTBASE: cp->best_base = 1; return 0;
+	case CLI_O_MINTPS: case CLI_O_MAXMEM: case CLI_O_MAXK: case CLI_O_MAXSIZE: return gate(cli, cp, id, v);
+	}
 	return 0;
 }
