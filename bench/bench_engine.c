@@ -52,7 +52,7 @@ static inline uint64_t next(void)
  * the block keeps them: d first, then dmin for Q4_K; d last for Q6_K) */
 static void fill_blocks(int type, uint8_t *p, size_t n)
 {
-	const size_t bs = (size_t)kolm_type_info(type)->type_size;
+	const size_t bs = (size_t)kolm_type_traits(type)->type_size;
 	const uint16_t d = kolm_fp32_to_fp16(type == KOLM_T_Q8_0 ? 0.0004f : type == KOLM_T_Q4_0 ? 0.006f : 0.0002f);
 	for (size_t i = 0; i + bs <= n; i += bs) {
 		for (size_t k = 0; k < bs; k += 8) {

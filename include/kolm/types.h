@@ -1,15 +1,21 @@
 /*
  * types.h - ggml tensor types and llama.cpp file types (llama_ftype).
  *
- * Block layout facts (elements per block, bytes per block) are the only C
- * table here: they are kernel layout, not catalog data (ggml/src/ggml.c
- * type_traits; shared/data/gguf-facts.md §2.1).  A tensor's byte size is
- * ne0/blck * type_size * ne1 * ne2 * ne3.
+ * The type traits table is the one place that states what each tensor type
+ * is, one row per type as ggml's type_traits keeps them (ggml/src/ggml.c;
+ * tests/fixtures/data/gguf-facts.md section 2.1): its name, elements per
+ * block, bytes per block, whether it is block-quantized, the reference
+ * conversions to and from float, and for the dot product the type the
+ * activations take (vec_dot_type) and the kernel (vec_dot).  The quantizer,
+ * the engine, the size model, the GGUF reader and inspect all read it.
+ * A tensor's byte size is ne0/blck * type_size * ne1 * ne2 * ne3.
  */
 #ifndef KOLM_TYPES_H
 #define KOLM_TYPES_H
 
 #include <stdint.h>
+
+#include "kolm/fp16.h"
 
 enum kolm_ggml_type {
 	KOLM_T_F32 = 0, KOLM_T_F16 = 1, KOLM_T_Q4_0 = 2, KOLM_T_Q4_1 = 3,
@@ -24,15 +30,28 @@ enum kolm_ggml_type {
 	KOLM_T_COUNT = 43,
 };
 
-struct kolm_type_info {
-	const char *name;     /* upper case as golden/tensors.tsv: "F32", "Q4_K" */
-	int blck;             /* elements per block; 0 = removed/invalid id */
-	int type_size;        /* bytes per block */
-	int quantized;        /* 1 for block-quantized types */
+/* Row conversions of n elements (a multiple of the block) between floats and
+ * whole blocks laid out as ggml-common.h's block_<t>. */
+typedef void (*kolm_to_float_fn)(const void *x, float *y, int64_t n);
+typedef void (*kolm_from_float_fn)(const float *x, void *y, int64_t n);
+/* The dot of n weights (vx, blocks of the row's type) with n activations (vy,
+ * blocks of its vec_dot_type).  The engine's dot kernels fill this column
+ * (src/lib/quant/kernels_*.c); NULL: the engine dequantizes the row to F32. */
+typedef float (*kolm_vec_dot_fn)(const void *vx, const void *vy, int64_t n);
+
+struct kolm_type_traits {
+	const char *name;                  /* upper case as golden/tensors.tsv: "F32", "Q4_K" */
+	int blck;                          /* elements per block; 0 = removed/invalid id */
+	int type_size;                     /* bytes per block */
+	int quantized;                     /* 1 for block-quantized types */
+	kolm_to_float_fn to_float;         /* NULL: kolm cannot read it (dequantize_row_<t>) */
+	kolm_from_float_fn from_float_ref; /* NULL: kolm cannot write it (quantize_row_<t>_ref) */
+	int vec_dot_type;                  /* the activations' type in a dot with this type */
+	kolm_vec_dot_fn vec_dot;
 };
 
-/* NULL for ids that are unknown or removed. */
-const struct kolm_type_info *kolm_type_info(int type);
+/* The row of a type; NULL for ids that are unknown or removed. */
+const struct kolm_type_traits *kolm_type_traits(int type);
 int kolm_type_valid(int type);
 /* Parse "q4_k", "Q4_K", "f16" ... ; -1 if unknown. */
 int kolm_type_from_name(const char *name);
@@ -41,7 +60,6 @@ const char *kolm_type_name(int type); /* "?" if unknown */
 uint64_t kolm_type_row_bytes(int type, int64_t ne0);
 /* Bytes of a tensor, or UINT64_MAX on overflow / bad row length. */
 uint64_t kolm_type_tensor_bytes(int type, const int64_t ne[4], int n_dims);
-double kolm_type_bpw(int type);
 
 /* ---- llama_ftype (general.file_type) --------------------------------- */
 enum kolm_ftype {
@@ -69,11 +87,5 @@ const struct kolm_ftype_info *kolm_ftype_info(int ftype);
 const struct kolm_ftype_info *kolm_ftype_from_name(const char *name);
 /* All known ftypes, for listings and suggestions. */
 const struct kolm_ftype_info *kolm_ftype_all(int *count);
-
-/* ---- fp16 / bf16 conversions (exact, round-to-nearest-even) ----------- */
-float kolm_fp16_to_fp32(uint16_t h);
-uint16_t kolm_fp32_to_fp16(float f);
-float kolm_bf16_to_fp32(uint16_t h);
-uint16_t kolm_fp32_to_bf16(float f); /* as ggml_compute_fp32_to_bf16 */
 
 #endif

@@ -41,7 +41,7 @@ static void test_block_table(void **s)
 		/* | 12 | q4_K | 256 | 144 | ... */
 		if (sscanf(l, "\n| %d | %31s | %d | %d |", &id, name, &blck, &bytes) != 4)
 			continue;
-		const struct kolm_type_info *ti = kolm_type_info(id);
+		const struct kolm_type_traits *ti = kolm_type_traits(id);
 		assert_non_null(ti);
 		if (strcasecmp(ti->name, name) != 0)
 			fprintf(stderr, "id %d: %s vs %s\n", id, ti->name, name);
@@ -53,9 +53,9 @@ static void test_block_table(void **s)
 	free(f);
 	assert_true(checked >= 30);
 	/* removed ids stay invalid */
-	assert_null(kolm_type_info(4));
-	assert_null(kolm_type_info(31));
-	assert_null(kolm_type_info(KOLM_T_COUNT));
+	assert_null(kolm_type_traits(4));
+	assert_null(kolm_type_traits(31));
+	assert_null(kolm_type_traits(KOLM_T_COUNT));
 }
 
 static void test_ftype_table(void **s)

@@ -262,7 +262,7 @@ static int parse(struct kolm_gguf *g, struct kolm_err *err)
 		if (!kolm_type_valid(t->type))
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor %.*s has unknown type %u", g->name,
 					    (int)t->name.len, t->name.p, ty);
-		if (t->ne[0] % kolm_type_info(t->type)->blck)
+		if (t->ne[0] % kolm_type_traits(t->type)->blck)
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor %.*s: row of %lld is not a multiple of %s's block",
 					    g->name, (int)t->name.len, t->name.p, (long long)t->ne[0], kolm_type_name(t->type));
 		t->nbytes = kolm_type_tensor_bytes(t->type, t->ne, MAX_DIMS);

@@ -4,10 +4,12 @@
  * make_q3_quants / make_qx_quants, and quantize_iq4_{nl,xs} with the
  * 15-step best-scale search (ntry = 7).  Every float expression keeps
  * ggml's operand order so results are bit-identical; no FP contraction. */
+#include "quant_k_internal.h"
+
 #include <math.h>
 #include <string.h>
 
-#include "quant_internal.h"
+#include "block_internal.h"
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
@@ -219,8 +221,9 @@ static void get_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m)
 }
 
 /* ---- Q2_K: scales[16] @0, qs[64] @16, d @80, dmin @82 ------------------- */
-void kq_quant_q2_k(const float *x, uint8_t *y, int64_t n)
+void kq_quant_q2_k(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	uint8_t L[QK_K], Laux[16];
 	float weights[16], mins[QK_K / 16], scales[QK_K / 16];
 	const float q4scale = 15.f;
@@ -275,8 +278,9 @@ void kq_quant_q2_k(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-void kq_deq_q2_k(const uint8_t *x, float *y, int64_t n)
+void kq_deq_q2_k(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK_K; i++, x += B_Q2_K) {
 		const float d = get_f16(x + 80), min = get_f16(x + 82);
 		const uint8_t *q = x + 16;
@@ -301,8 +305,9 @@ void kq_deq_q2_k(const uint8_t *x, float *y, int64_t n)
 }
 
 /* ---- Q3_K: hmask[32] @0, qs[64] @32, scales[12] @96, d @108 -------------- */
-void kq_quant_q3_k(const float *x, uint8_t *y, int64_t n)
+void kq_quant_q3_k(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	int8_t L[QK_K];
 	float scales[QK_K / 16];
 
@@ -366,8 +371,9 @@ void kq_quant_q3_k(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-void kq_deq_q3_k(const uint8_t *x, float *y, int64_t n)
+void kq_deq_q3_k(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	const uint32_t kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
 	for (int64_t i = 0; i < n / QK_K; i++, x += B_Q3_K) {
 		const float d_all = get_f16(x + 108);
@@ -467,8 +473,9 @@ static void search_k4(const float *x, uint8_t *L, float *scales, float *mins, fl
 }
 
 /* ---- Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16 --------------------- */
-void kq_quant_q4_k(const float *x, uint8_t *y, int64_t n)
+void kq_quant_q4_k(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	uint8_t L[QK_K];
 	float mins[QK_K / 32], scales[QK_K / 32];
 	for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += B_Q4_K) {
@@ -487,8 +494,9 @@ void kq_quant_q4_k(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-void kq_deq_q4_k(const uint8_t *x, float *y, int64_t n)
+void kq_deq_q4_k(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK_K; i++, x += B_Q4_K) {
 		const uint8_t *q = x + 16;
 		const float d = get_f16(x), min = get_f16(x + 2);
@@ -510,8 +518,9 @@ void kq_deq_q4_k(const uint8_t *x, float *y, int64_t n)
 }
 
 /* ---- Q5_K: d @0, dmin @2, scales[12] @4, qh[32] @16, qs[128] @48 --------- */
-void kq_quant_q5_k(const float *x, uint8_t *y, int64_t n)
+void kq_quant_q5_k(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	uint8_t L[QK_K];
 	float mins[QK_K / 32], scales[QK_K / 32];
 	for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += B_Q5_K) {
@@ -545,8 +554,9 @@ void kq_quant_q5_k(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-void kq_deq_q5_k(const uint8_t *x, float *y, int64_t n)
+void kq_deq_q5_k(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK_K; i++, x += B_Q5_K) {
 		const uint8_t *ql = x + 48, *qh = x + 16;
 		const float d = get_f16(x), min = get_f16(x + 2);
@@ -570,8 +580,9 @@ void kq_deq_q5_k(const uint8_t *x, float *y, int64_t n)
 }
 
 /* ---- Q6_K: ql[128] @0, qh[64] @128, scales[16] (int8) @192, d @208 ------- */
-void kq_quant_q6_k(const float *x, uint8_t *y, int64_t n)
+void kq_quant_q6_k(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	int8_t L[QK_K];
 	float scales[QK_K / 16];
 	for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += B_Q6_K) {
@@ -623,8 +634,9 @@ void kq_quant_q6_k(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-void kq_deq_q6_k(const uint8_t *x, float *y, int64_t n)
+void kq_deq_q6_k(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK_K; i++, x += B_Q6_K) {
 		const float d = get_f16(x + 208);
 		const uint8_t *ql = x, *qh = x + 128;
@@ -774,14 +786,16 @@ static void iq4_impl(int sbs, const float *x, uint8_t *dh, uint8_t *q4, uint16_t
 }
 
 /* IQ4_NL: d @0, qs[16] @2 */
-void kq_quant_iq4_nl(const float *x, uint8_t *y, int64_t n)
+void kq_quant_iq4_nl(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	for (int64_t i = 0; i < n / QK; i++, x += QK, y += B_IQ4_NL)
 		iq4_impl(QK, x, y, y + 2, NULL, NULL);
 }
 
-void kq_deq_iq4_nl(const uint8_t *x, float *y, int64_t n)
+void kq_deq_iq4_nl(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK; i++, x += B_IQ4_NL, y += QK) {
 		const uint8_t *qs = x + 2;
 		const float d = get_f16(x);
@@ -793,8 +807,9 @@ void kq_deq_iq4_nl(const uint8_t *x, float *y, int64_t n)
 }
 
 /* IQ4_XS: d @0, scales_h (u16) @2, scales_l[4] @4, qs[128] @8 */
-void kq_quant_iq4_xs(const float *x, uint8_t *y, int64_t n)
+void kq_quant_iq4_xs(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += B_IQ4_XS) {
 		uint16_t sh = 0;
 		iq4_impl(QK_K, x, y, y + 8, &sh, y + 4);
@@ -803,8 +818,9 @@ void kq_quant_iq4_xs(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-void kq_deq_iq4_xs(const uint8_t *x, float *y, int64_t n)
+void kq_deq_iq4_xs(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK_K; i++, x += B_IQ4_XS) {
 		const uint8_t *qs = x + 8;
 		const float d = get_f16(x);

@@ -1,6 +1,6 @@
 /* quant_simd.c - AVX2 (x86-64, chosen at run time) and NEON (AArch64)
  * versions of the hot Q8_0/Q4_0 kernels.  Each one computes exactly what
- * the scalar reference in quant.c computes: the same float operations per
+ * the scalar reference in quant_ref.c computes: the same float operations per
  * element (one multiply by the same inverse scale), roundf emulated exactly
  * (ties away from zero), the first element of largest magnitude for Q4_0,
  * and a block containing NaN (or a subnormal scale) handed to the scalar
@@ -8,10 +8,14 @@
  * tests/unit/test_quant.c compares them with the scalar kernels byte for
  * byte; the NEON kernels were checked the same way under qemu-aarch64 (gcc
  * and clang builds, outputs also equal to x86-64's for every type). */
+#include "quant_simd_internal.h"
+
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
-#include "quant_internal.h"
+#include "block_internal.h"
+#include "quant_ref_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -73,8 +77,9 @@ __attribute__((target("avx2"))) static __m256i round_away(__m256 x)
 	return _mm256_cvttps_epi32(t);
 }
 
-__attribute__((target("avx2"))) static void avx2_quant_q8_0(const float *x, uint8_t *y, int64_t n)
+__attribute__((target("avx2"))) static void avx2_quant_q8_0(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	for (int64_t i = 0; i < n / QK; i++, x += QK, y += B_Q8_0) {
 		__m256 v[4], a[4];
 		float amax;
@@ -101,8 +106,9 @@ __attribute__((target("avx2"))) static void avx2_quant_q8_0(const float *x, uint
 	}
 }
 
-__attribute__((target("avx2"))) static void avx2_quant_q4_0(const float *x, uint8_t *y, int64_t n)
+__attribute__((target("avx2"))) static void avx2_quant_q4_0(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	for (int64_t i = 0; i < n / QK; i++, x += QK, y += B_Q4_0) {
 		__m256 v[4], a[4];
 		float amax;
@@ -146,8 +152,9 @@ __attribute__((target("avx2"))) static void avx2_quant_q4_0(const float *x, uint
 	}
 }
 
-__attribute__((target("avx2"))) static void avx2_deq_q8_0(const uint8_t *x, float *y, int64_t n)
+__attribute__((target("avx2"))) static void avx2_deq_q8_0(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK; i++, x += B_Q8_0, y += QK) {
 		const __m256 d = _mm256_set1_ps(get_f16(x));
 		for (int k = 0; k < 4; k++) {
@@ -158,8 +165,9 @@ __attribute__((target("avx2"))) static void avx2_deq_q8_0(const uint8_t *x, floa
 	}
 }
 
-__attribute__((target("avx2"))) static void avx2_deq_q4_0(const uint8_t *x, float *y, int64_t n)
+__attribute__((target("avx2"))) static void avx2_deq_q4_0(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	const __m128i lo4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
 	for (int64_t i = 0; i < n / QK; i++, x += B_Q4_0, y += QK) {
 		const __m256 d = _mm256_set1_ps(get_f16(x));
@@ -176,8 +184,9 @@ __attribute__((target("avx2"))) static void avx2_deq_q4_0(const uint8_t *x, floa
 #endif /* KQ_X86 */
 
 #ifdef KQ_NEON
-static void neon_quant_q8_0(const float *x, uint8_t *y, int64_t n)
+static void neon_quant_q8_0(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	for (int64_t i = 0; i < n / QK; i++, x += QK, y += B_Q8_0) {
 		float32x4_t v[8];
 		uint32x4_t nan = vdupq_n_u32(0);
@@ -210,8 +219,9 @@ static void neon_quant_q8_0(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-static void neon_quant_q4_0(const float *x, uint8_t *y, int64_t n)
+static void neon_quant_q4_0(const float *x, void *vy, int64_t n)
 {
+	uint8_t *y = vy;
 	for (int64_t i = 0; i < n / QK; i++, x += QK, y += B_Q4_0) {
 		float32x4_t v[8];
 		uint32x4_t nan = vdupq_n_u32(0);
@@ -254,8 +264,9 @@ static void neon_quant_q4_0(const float *x, uint8_t *y, int64_t n)
 	}
 }
 
-static void neon_deq_q8_0(const uint8_t *x, float *y, int64_t n)
+static void neon_deq_q8_0(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK; i++, x += B_Q8_0, y += QK) {
 		const float d = get_f16(x);
 		for (int k = 0; k < 4; k++) {
@@ -268,8 +279,9 @@ static void neon_deq_q8_0(const uint8_t *x, float *y, int64_t n)
 	}
 }
 
-static void neon_deq_q4_0(const uint8_t *x, float *y, int64_t n)
+static void neon_deq_q4_0(const void *vx, float *y, int64_t n)
 {
+	const uint8_t *x = vx;
 	for (int64_t i = 0; i < n / QK; i++, x += B_Q4_0, y += QK) {
 		const float d = get_f16(x);
 		uint8x16_t b = vld1q_u8(x + 2);
@@ -289,6 +301,38 @@ static void neon_deq_q4_0(const uint8_t *x, float *y, int64_t n)
 }
 #endif /* KQ_NEON */
 
+/* The kernels each instruction set has, by type. */
+struct simd_row {
+	int type;
+	kolm_from_float_fn from_float;
+	kolm_to_float_fn to_float;
+};
+
+static const struct simd_row *simd_row(int type)
+{
+#ifdef KQ_X86
+	static const struct simd_row avx2[] = {
+		{KOLM_T_Q8_0, avx2_quant_q8_0, avx2_deq_q8_0},
+		{KOLM_T_Q4_0, avx2_quant_q4_0, avx2_deq_q4_0},
+	};
+	if (have_avx2())
+		for (size_t i = 0; i < sizeof avx2 / sizeof avx2[0]; i++)
+			if (avx2[i].type == type)
+				return &avx2[i];
+#endif
+#ifdef KQ_NEON
+	static const struct simd_row neon[] = {
+		{KOLM_T_Q8_0, neon_quant_q8_0, neon_deq_q8_0},
+		{KOLM_T_Q4_0, neon_quant_q4_0, neon_deq_q4_0},
+	};
+	for (size_t i = 0; i < sizeof neon / sizeof neon[0]; i++)
+		if (neon[i].type == type)
+			return &neon[i];
+#endif
+	(void)type;
+	return NULL;
+}
+
 const char *kq_simd_name(void)
 {
 #ifdef KQ_X86
@@ -301,66 +345,14 @@ const char *kq_simd_name(void)
 	return "scalar";
 }
 
-int kq_simd_quant_q8_0(const float *x, uint8_t *y, int64_t n)
+kolm_from_float_fn kq_simd_from_float(int type)
 {
-#ifdef KQ_X86
-	if (have_avx2()) {
-		avx2_quant_q8_0(x, y, n);
-		return 1;
-	}
-#endif
-#ifdef KQ_NEON
-	neon_quant_q8_0(x, y, n);
-	return 1;
-#endif
-	(void)x, (void)y, (void)n;
-	return 0;
+	const struct simd_row *r = simd_row(type);
+	return r ? r->from_float : NULL;
 }
 
-int kq_simd_quant_q4_0(const float *x, uint8_t *y, int64_t n)
+kolm_to_float_fn kq_simd_to_float(int type)
 {
-#ifdef KQ_X86
-	if (have_avx2()) {
-		avx2_quant_q4_0(x, y, n);
-		return 1;
-	}
-#endif
-#ifdef KQ_NEON
-	neon_quant_q4_0(x, y, n);
-	return 1;
-#endif
-	(void)x, (void)y, (void)n;
-	return 0;
-}
-
-int kq_simd_deq_q8_0(const uint8_t *x, float *y, int64_t n)
-{
-#ifdef KQ_X86
-	if (have_avx2()) {
-		avx2_deq_q8_0(x, y, n);
-		return 1;
-	}
-#endif
-#ifdef KQ_NEON
-	neon_deq_q8_0(x, y, n);
-	return 1;
-#endif
-	(void)x, (void)y, (void)n;
-	return 0;
-}
-
-int kq_simd_deq_q4_0(const uint8_t *x, float *y, int64_t n)
-{
-#ifdef KQ_X86
-	if (have_avx2()) {
-		avx2_deq_q4_0(x, y, n);
-		return 1;
-	}
-#endif
-#ifdef KQ_NEON
-	neon_deq_q4_0(x, y, n);
-	return 1;
-#endif
-	(void)x, (void)y, (void)n;
-	return 0;
+	const struct simd_row *r = simd_row(type);
+	return r ? r->to_float : NULL;
 }

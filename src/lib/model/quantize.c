@@ -198,7 +198,7 @@ int kolm_quantize_file(const char *in, const char *out, const struct kolm_quanti
 					  kolm_type_name(types[i]));
 			goto out;
 		}
-		const struct kolm_type_info *ti = kolm_type_info(t->type);
+		const struct kolm_type_traits *ti = kolm_type_traits(t->type);
 		if (ti && ti->quantized && !o->allow_requantize) {
 			rc = kolm_err_set(err, KOLM_E_FORMAT,
 					  "%s: requantizing from type %s is disabled (use --allow-requantize)",

@@ -88,7 +88,7 @@ static int choose(struct qstate *qs, const struct kolm_model *m, const struct ko
 	enum cat c = category(t->name);
 	const int64_t nx = t->ne[0];
 	if (c == C_OUTPUT || (c == C_TOKEN_EMBD && !qs->has_output)) {
-		int blk = kolm_type_info(nt)->blck;
+		int blk = kolm_type_traits(nt)->blck;
 		if (nx % blk != 0)
 			nt = KOLM_T_Q8_0;
 		else if (ft == KOLM_FT_IQ2_XXS || ft == KOLM_FT_IQ2_XS || ft == KOLM_FT_IQ3_XXS ||
@@ -237,7 +237,7 @@ static int choose(struct qstate *qs, const struct kolm_model *m, const struct ko
 /* Row-length fallback (newest code). Returns -1 when no fallback exists. */
 static int fallback(int nt, int64_t nx)
 {
-	const struct kolm_type_info *ti = kolm_type_info(nt);
+	const struct kolm_type_traits *ti = kolm_type_traits(nt);
 	if (nx % ti->blck == 0)
 		return nt;
 	switch (nt) {
@@ -254,7 +254,7 @@ static int fallback(int nt, int64_t nx)
 	default:
 		return -1;
 	}
-	if (nx % kolm_type_info(nt)->blck != 0)
+	if (nx % kolm_type_traits(nt)->blck != 0)
 		nt = KOLM_T_F16;
 	return nt;
 }
@@ -307,7 +307,7 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 		ord[i] = (struct visit){m->tensors[i].name, i};
 	qsort(ord, (size_t)m->n_tensors, sizeof *ord, visit_cmp);
 	const int dflt = fi->default_type;
-	const int quantized = kolm_type_info(dflt)->quantized;
+	const int quantized = kolm_type_traits(dflt)->quantized;
 	struct qstate qs = {0};
 	qs.has_output = 0;
 	for (int64_t i = 0; i < m->n_tensors; i++) {
@@ -366,9 +366,9 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 			}
 		}
 		if (overridden) {
-			if (t->ne[0] % kolm_type_info(nt)->blck != 0) {
+			if (t->ne[0] % kolm_type_traits(nt)->blck != 0) {
 				rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: row length %lld is not a multiple of %s's block of %d",
-						  t->name, (long long)t->ne[0], kolm_type_name(nt), kolm_type_info(nt)->blck);
+						  t->name, (long long)t->ne[0], kolm_type_name(nt), kolm_type_traits(nt)->blck);
 				break;
 			}
 		} else if (quantized) {
@@ -377,7 +377,7 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 				rc = kolm_err_set(err, KOLM_E_FORMAT,
 						  "%s: ncols %lld not divisible by %d for type %s and no tensor type fallback is "
 						  "defined (use --tensor-type %s=f16)",
-						  t->name, (long long)t->ne[0], kolm_type_info(nt)->blck, kolm_type_name(nt),
+						  t->name, (long long)t->ne[0], kolm_type_traits(nt)->blck, kolm_type_name(nt),
 						  t->name);
 				break;
 			}
