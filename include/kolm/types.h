@@ -35,9 +35,14 @@ enum kolm_ggml_type {
 typedef void (*kolm_to_float_fn)(const void *x, float *y, int64_t n);
 typedef void (*kolm_from_float_fn)(const float *x, void *y, int64_t n);
 /* The dot of n weights (vx, blocks of the row's type) with n activations (vy,
- * blocks of its vec_dot_type).  The engine's dot kernels fill this column
- * (src/lib/quant/kernels_*.c); NULL: the engine dequantizes the row to F32. */
-typedef float (*kolm_vec_dot_fn)(const void *vx, const void *vy, int64_t n);
+ * blocks of its vec_dot_type): simd 1 for this machine's SIMD kernel, 0 for
+ * the scalar reference (src/lib/quant/kernels_*.c); NULL: the engine
+ * dequantizes the row to F32. */
+typedef float (*kolm_vec_dot_fn)(const void *vx, const void *vy, int64_t n, int simd);
+/* n activations put into blocks of this type for a dot, as ggml's CPU
+ * backend makes them (its from_float: Q8_0 rounds ties to even, unlike
+ * from_float_ref); simd as for vec_dot. */
+typedef void (*kolm_act_from_float_fn)(const float *x, void *y, int64_t n, int simd);
 
 struct kolm_type_traits {
 	const char *name;                  /* upper case as golden/tensors.tsv: "F32", "Q4_K" */
@@ -48,6 +53,7 @@ struct kolm_type_traits {
 	kolm_from_float_fn from_float_ref; /* NULL: kolm cannot write it (quantize_row_<t>_ref) */
 	int vec_dot_type;                  /* the activations' type in a dot with this type */
 	kolm_vec_dot_fn vec_dot;
+	kolm_act_from_float_fn from_float; /* NULL: no type dots with activations of this one */
 };
 
 /* The row of a type; NULL for ids that are unknown or removed. */

@@ -1,6 +1,7 @@
-/* check_kernels.c - the engine's SIMD kernels against its scalar reference,
- * as a plain program so that it also runs on AArch64 under qemu-user
- * (tests/simd/run.sh builds it for the host and, with
+/* check_kernels.c - the SIMD row kernels (src/lib/quant/kernels_*.c) and
+ * the engine's SIMD vector kernels (src/lib/engine/vec_*.c) against their
+ * scalar reference, as a plain program so that it also runs on AArch64
+ * under qemu-user (tests/simd/run.sh builds it for the host and, with
  * aarch64-linux-gnu-gcc and qemu-aarch64-static, for NEON).
  *
  * - activation formats (F16, BF16, Q8_0, Q8_1), the element-wise kernels
@@ -22,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/lib/engine/engine_internal.h"
+#include "engine/vec_internal.h"
 #include "kolm/quant.h"
 #include "kolm/types.h"
+#include "quant/kernels_internal.h"
 
 static int checks, fails;
 
@@ -44,7 +46,7 @@ static float rnd(void)
 	return (float)((double)(st >> 11) / 9007199254740992.0 - 0.5);
 }
 
-static const struct ek_ops SIMD = {.simd = 1}, REF = {.simd = 0};
+enum { SIMD = 1, REF = 0 }; /* the kernels' last argument */
 
 /* IEEE binary16 rounding of x + y, written independently of the engine's
  * round-to-odd F32 trick: the double sum scaled to the F16 unit in the
@@ -94,6 +96,16 @@ static float f16_dot_oracle(const uint16_t *a, const uint16_t *b, int n)
 	return (float)s;
 }
 
+/* a weight row dotted as the engine dots it: the type's vec_dot, or (no
+ * kernel) the row dequantized and dotted in F32 */
+static float row_dot(int ty, const void *w, const void *a, int n, float *scr, int simd)
+{
+	const struct kolm_type_traits *tt = kolm_type_traits(ty);
+	if (tt->vec_dot)
+		return tt->vec_dot(w, a, n, simd);
+	return kolm_dequantize_row(ty, w, scr, n) == 0 ? kq_vec_dot_f32(scr, a, n, simd) : NAN;
+}
+
 /* every weight type the engine dots, at lengths its blocks allow */
 static void check_dots(void)
 {
@@ -118,24 +130,25 @@ static void check_dots(void)
 				expect(0, what, n);
 				continue;
 			}
-			const int act = ek_act_for(ty), mk = act == EK_ACT_DEQ ? EK_ACT_F32 : act;
-			const size_t ab = ek_act_bytes(mk, n);
-			ek_act_make(&SIMD, mk, x, a0, n);
-			ek_act_make(&REF, mk, x, a1, n);
+			const struct kolm_type_traits *tt = kolm_type_traits(ty);
+			const int act = tt->vec_dot ? tt->vec_dot_type : KOLM_T_F32, mk = act;
+			const size_t ab = kolm_type_row_bytes(mk, n);
+			kolm_type_traits(mk)->from_float(x, a0, n, SIMD);
+			kolm_type_traits(mk)->from_float(x, a1, n, REF);
 			snprintf(what, sizeof what, "activations for %s", kolm_type_name(ty));
 			expect(memcmp(a0, a1, ab) == 0, what, n);
 			/* what the activation row holds, as floats */
-			if (mk == EK_ACT_F32)
+			if (mk == KOLM_T_F32)
 				memcpy(xr, x, (size_t)n * sizeof *x);
-			else if (mk == EK_ACT_F16 || mk == EK_ACT_BF16)
+			else if (mk == KOLM_T_F16 || mk == KOLM_T_BF16)
 				for (int i = 0; i < n; i++) {
 					uint16_t h;
 					memcpy(&h, a1 + 2 * i, 2);
-					xr[i] = mk == EK_ACT_F16 ? kolm_fp16_to_fp32(h) : kolm_bf16_to_fp32(h);
+					xr[i] = mk == KOLM_T_F16 ? kolm_fp16_to_fp32(h) : kolm_bf16_to_fp32(h);
 				}
-			else if (mk == EK_ACT_Q8_K) /* f32 d, qs[256], bsums */
+			else if (mk == KOLM_T_Q8_K) /* f32 d, qs[256], bsums */
 				for (int b = 0; b < n / 256; b++) {
-					const uint8_t *blk = a1 + (size_t)b * EK_B_Q8_K;
+					const uint8_t *blk = a1 + (size_t)b * kolm_type_traits(KOLM_T_Q8_K)->type_size;
 					float d;
 					memcpy(&d, blk, 4);
 					const int8_t *qs = (const int8_t *)(blk + 4);
@@ -153,10 +166,10 @@ static void check_dots(void)
 				}
 			else /* Q8_0: d, qs[32]; Q8_1: d, s, qs[32] */
 				for (int b = 0; b < n / 32; b++) {
-					const uint8_t *blk = a1 + (size_t)b * (mk == EK_ACT_Q8_0 ? EK_B_Q8_0 : EK_B_Q8_1);
+					const uint8_t *blk = a1 + (size_t)b * kolm_type_traits(mk)->type_size;
 					uint16_t d;
 					memcpy(&d, blk, 2);
-					const int8_t *qs = (const int8_t *)(blk + (mk == EK_ACT_Q8_0 ? 2 : 4));
+					const int8_t *qs = (const int8_t *)(blk + (mk == KOLM_T_Q8_0 ? 2 : 4));
 					for (int j = 0; j < 32; j++)
 						xr[b * 32 + j] = kolm_fp16_to_fp32(d) * qs[j];
 				}
@@ -165,14 +178,17 @@ static void check_dots(void)
 				exact += (double)dq[i] * xr[i];
 				mag += fabs((double)dq[i] * xr[i]);
 			}
-			const float s = ek_dot(&SIMD, ty, q, a0, n, scr), r = ek_dot(&REF, ty, q, a1, n, scr);
+			const float s = row_dot(ty, q, a0, n, scr, SIMD), r = row_dot(ty, q, a1, n, scr, REF);
 			snprintf(what, sizeof what, "dot %s simd vs scalar", kolm_type_name(ty));
 			if (ty == KOLM_T_F32 || ty == KOLM_T_F16 || ty == KOLM_T_Q8_0 || ty == KOLM_T_Q4_0)
 				expect(s == r, what, n);
 			else
 				expect(fabs((double)s - r) <= 1e-5 * mag, what, n);
 			if (ty == KOLM_T_Q4_0 || ty == KOLM_T_IQ4_NL) { /* and in the repacked kernels' order */
-				const float s8 = ek_dot_x8(&SIMD, ty, q, a0, n, scr), r8 = ek_dot_x8(&REF, ty, q, a1, n, scr);
+				const kolm_vec_dot_fn x8 = ty == KOLM_T_Q4_0 ? kq_vec_dot_q4_0_x8 : kq_vec_dot_iq4_nl_x8;
+				const kq_vec_dot_cols_fn x8_cols =
+					ty == KOLM_T_Q4_0 ? kq_vec_dot_q4_0_x8_cols : kq_vec_dot_iq4_nl_x8_cols;
+				const float s8 = x8(q, a0, n, SIMD), r8 = x8(q, a1, n, REF);
 				snprintf(what, sizeof what, "dot %s x8 simd vs scalar", kolm_type_name(ty));
 				expect(s8 == r8, what, n);
 				snprintf(what, sizeof what, "dot %s x8 vs exact", kolm_type_name(ty));
@@ -181,26 +197,26 @@ static void check_dots(void)
 				 * blocks left after the groups of 8 */
 				for (int m = 96; m < n; m += 224) {
 					snprintf(what, sizeof what, "dot %s x8 simd vs scalar, %d blocks", kolm_type_name(ty), m / 32);
-					expect(ek_dot_x8(&SIMD, ty, q, a0, m, scr) == ek_dot_x8(&REF, ty, q, a1, m, scr), what, m);
+					expect(x8(q, a0, m, SIMD) == x8(q, a1, m, REF), what, m);
 				}
 				/* a prompt batch: one row against 8 activation rows at once
 				 * must give each row's own dot */
 				static float xc[NMAX];
 				static uint8_t cols[8][NMAX * 4];
-				const size_t ab = ek_act_bytes(act, n);
+				const size_t ab = kolm_type_row_bytes(act, n);
 				for (int c = 0; c < 8; c++) {
 					for (int i = 0; i < n; i++)
 						xc[i] = x[(i + 37 * c) % n] * (1.0f + 0.3f * (float)c) - (c == 5 ? 40.0f : 0.0f);
-					ek_act_make(&REF, act, xc, cols[c], n);
+					kolm_type_traits(act)->from_float(xc, cols[c], n, REF);
 				}
 				static uint8_t packed[8 * NMAX * 4];
 				for (int c = 0; c < 8; c++)
 					memcpy(packed + (size_t)c * ab, cols[c], ab);
 				float o[8];
-				ek_dot_x8_cols(&SIMD, ty, q, packed, ab, 8, n, scr, o);
+				x8_cols(q, packed, ab, 8, n, o, SIMD);
 				int same = 1;
 				for (int c = 0; c < 8; c++)
-					same &= o[c] == ek_dot_x8(&REF, ty, q, cols[c], n, scr);
+					same &= o[c] == x8(q, cols[c], n, REF);
 				snprintf(what, sizeof what, "dot %s x8, 8 columns at once, bit for bit", kolm_type_name(ty));
 				expect(same, what, n);
 			}
@@ -210,7 +226,7 @@ static void check_dots(void)
 			/* F16 rows sum in F16 (f16_dot_oracle, checked exactly below):
 			 * each of the n/128 + 7 additions a lane sees may be off by
 			 * half a unit of 2^-10 */
-			const double tol = ty == KOLM_T_F16 ? ldexp(n / 128 + 7, -11) : act == EK_ACT_Q8_1 ? 2e-3 : 1e-5;
+			const double tol = ty == KOLM_T_F16 ? ldexp(n / 128 + 7, -11) : act == KOLM_T_Q8_1 ? 2e-3 : 1e-5;
 			expect(fabs((double)r - exact) <= tol * mag, what, n);
 		}
 	}
@@ -237,33 +253,33 @@ static void check_vectors(void)
 			e32 += (double)a[i] * b[i], m32 += fabs((double)a[i] * b[i]);
 			e16 += fh * fg, m16 += fabs(fh * fg);
 		}
-		const float d32 = ek_dot_f32(&SIMD, a, b, n), d16 = ek_dot_f16(&SIMD, h, g, n);
+		const float d32 = kq_vec_dot_f32(a, b, n, SIMD), d16 = kq_vec_dot_f16(h, g, n, SIMD);
 		expect(fabs(d32 - e32) <= 1e-6 * m32 + 1e-30, "dot_f32", n);
 		expect(d16 == f16_dot_oracle(h, g, n), "dot_f16 = binary16 arithmetic", n);
-		expect(d32 == ek_dot_f32(&REF, a, b, n), "dot_f32 bit for bit", n);
-		expect(d16 == ek_dot_f16(&REF, h, g, n), "dot_f16 bit for bit", n);
+		expect(d32 == kq_vec_dot_f32(a, b, n, REF), "dot_f32 bit for bit", n);
+		expect(d16 == kq_vec_dot_f16(h, g, n, REF), "dot_f16 bit for bit", n);
 		if (n % 16 == 0) {
-			const float t32 = ek_dot_tb(&SIMD, KOLM_T_F32, a, b, n, NULL);
-			const float t16 = ek_dot_tb(&SIMD, KOLM_T_F16, h, g, n, NULL);
+			const float t32 = kq_vec_dot_f32_tb(a, b, n, SIMD);
+			const float t16 = kq_vec_dot_f16_tb(h, g, n, SIMD);
 			expect(fabs(t32 - e32) <= 1e-6 * m32 + 1e-30, "dot_tb F32", n);
 			expect(fabs(t16 - e16) <= 1e-6 * m16 + 1e-30, "dot_tb F16", n);
-			expect(t32 == ek_dot_tb(&REF, KOLM_T_F32, a, b, n, NULL), "dot_tb F32 bit for bit", n);
-			expect(t16 == ek_dot_tb(&REF, KOLM_T_F16, h, g, n, NULL), "dot_tb F16 bit for bit", n);
+			expect(t32 == kq_vec_dot_f32_tb(a, b, n, REF), "dot_tb F32 bit for bit", n);
+			expect(t16 == kq_vec_dot_f16_tb(h, g, n, REF), "dot_tb F16 bit for bit", n);
 		}
 		{
 			/* SwiGLU over n, a tile's softmax and scores */
 			static float x[NMAX], sw0[NMAX], sw1[NMAX];
 			for (int i = 0; i < n; i++)
 				x[i] = a[i] * 6 - (i % 11 == 0 ? 110 : 0); /* some beyond the fast exp range */
-			ek_swiglu(&SIMD, x, b, sw0, n);
-			ek_swiglu(&REF, x, b, sw1, n);
+			ek_swiglu(x, b, sw0, n, SIMD);
+			ek_swiglu(x, b, sw1, n, REF);
 			expect(memcmp(sw0, sw1, (size_t)n * sizeof *sw0) == 0, "swiglu bit for bit", n);
 			if (n >= 64) {
 				float sc[64], p0[64], p1[64], k0[64], k1[64];
 				for (int i = 0; i < 64; i++)
 					sc[i] = i % 5 == 2 ? -INFINITY : a[i] * 30;
-				const double s0 = ek_softmax16(&SIMD, p0, sc, 20.0f, 64);
-				const double s1 = ek_softmax16(&REF, p1, sc, 20.0f, 64);
+				const double s0 = ek_softmax16(p0, sc, 20.0f, 64, SIMD);
+				const double s1 = ek_softmax16(p1, sc, 20.0f, 64, REF);
 				expect(memcmp(p0, p1, sizeof p0) == 0 && s0 == s1, "softmax16 bit for bit", n);
 				/* kt[d * 72 + c], head dims 1..48, every cell count */
 				static float kt[48 * 72];
@@ -271,27 +287,27 @@ static void check_vectors(void)
 					kt[i] = rnd() * 2;
 				const int hd = 1 + n % 48;
 				for (int nc = 1; nc <= 64; nc++) {
-					ek_kq_seq(&SIMD, b, kt + 5, 72, hd, nc, k0);
-					ek_kq_seq(&REF, b, kt + 5, 72, hd, nc, k1);
+					ek_kq_seq(b, kt + 5, 72, hd, nc, k0, SIMD);
+					ek_kq_seq(b, kt + 5, 72, hd, nc, k1, REF);
 					expect(memcmp(k0, k1, (size_t)nc * sizeof *k0) == 0, "kq_seq bit for bit", n);
 				}
 			}
 		}
-		ek_axpy_f16(&SIMD, y0, h, 0.37f, n);
-		ek_axpy_f16(&REF, y1, h, 0.37f, n);
+		ek_axpy_f16(y0, h, 0.37f, n, SIMD);
+		ek_axpy_f16(y1, h, 0.37f, n, REF);
 		expect(memcmp(y0, y1, (size_t)n * sizeof *y0) == 0, "axpy_f16 bit for bit", n);
-		ek_to_f16(a, want, n);
-		ek_act_make(&SIMD, EK_ACT_F16, a, acc0, n);
+		kq_from_float_f16(a, want, n, REF);
+		kq_from_float_f16(a, acc0, n, SIMD);
 		expect(memcmp(acc0, want, (size_t)n * 2) == 0, "to_f16 bit for bit", n);
 		for (int i = 0; i < n; i++)
 			acc0[i] = acc1[i];
 		for (int step = 0; step < 6; step++) {
 			const float s = step % 2 ? expf(-0.3f * (float)step) : 1.0f / (float)(step + 1);
-			ek_mad_f16(&SIMD, acc0, h, s, n);
-			ek_mad_f16(&REF, acc1, h, s, n);
+			ek_mad_f16(acc0, h, s, n, SIMD);
+			ek_mad_f16(acc1, h, s, n, REF);
 			expect(memcmp(acc0, acc1, (size_t)n * 2) == 0, "mad_f16 bit for bit", n);
-			ek_scale_f16(&SIMD, acc0, 0.93f, n);
-			ek_scale_f16(&REF, acc1, 0.93f, n);
+			ek_scale_f16(acc0, 0.93f, n, SIMD);
+			ek_scale_f16(acc1, 0.93f, n, REF);
 			expect(memcmp(acc0, acc1, (size_t)n * 2) == 0, "scale_f16 bit for bit", n);
 		}
 		/* the formula itself: whole steps of 128 in binary16 with a
@@ -301,7 +317,7 @@ static void check_vectors(void)
 			want[i] = kolm_fp32_to_fp16(
 				i < (n & ~127) ? (float)f16_add((double)kolm_fp16_to_fp32(h[i]) * ah, kolm_fp16_to_fp32(acc0[i]))
 					       : fmaf(kolm_fp16_to_fp32(h[i]), 0.61f, kolm_fp16_to_fp32(acc0[i])));
-		ek_mad_f16(&SIMD, acc0, h, 0.61f, n);
+		ek_mad_f16(acc0, h, 0.61f, n, SIMD);
 		expect(memcmp(acc0, want, (size_t)n * 2) == 0, "mad_f16 = llama.cpp's formula", n);
 	}
 }
@@ -317,14 +333,14 @@ static void check_f16_rounding(void)
 	b[0] = kolm_fp32_to_fp16(1.0f);
 	b[128] = kolm_fp32_to_fp16((1.0f - 0x1p-10f) * 0x1p-11f);
 	const float want = 1.0f + 0x1p-10f;
-	expect(ek_dot_f16(&SIMD, a, b, 256) == want, "dot_f16 rounds each sum once", 256);
-	expect(ek_dot_f16(&REF, a, b, 256) == want, "dot_f16 rounds each sum once (scalar)", 256);
+	expect(kq_vec_dot_f16(a, b, 256, SIMD) == want, "dot_f16 rounds each sum once", 256);
+	expect(kq_vec_dot_f16(a, b, 256, REF) == want, "dot_f16 rounds each sum once (scalar)", 256);
 	expect(f16_dot_oracle(a, b, 256) == want, "binary16 oracle rounds each sum once", 256);
 	/* the same with the product negative: the F32 sum lands on a tie from
 	 * below the exact value, so the nudge must go up */
 	a[128] = kolm_fp32_to_fp16(-(1.0f + 0x1p-10f));
-	expect(ek_dot_f16(&SIMD, a, b, 256) == want, "dot_f16 rounds each sum once (upward)", 256);
-	expect(ek_dot_f16(&REF, a, b, 256) == want, "dot_f16 rounds each sum once (upward, scalar)", 256);
+	expect(kq_vec_dot_f16(a, b, 256, SIMD) == want, "dot_f16 rounds each sum once (upward)", 256);
+	expect(kq_vec_dot_f16(a, b, 256, REF) == want, "dot_f16 rounds each sum once (upward, scalar)", 256);
 
 	/* Sums around F16 ties, through ggml_vec_mad_f16's F16 steps: acc = 1 +
 	 * m 2^-10 (odd and even m) plus v * a = +-(1 + i 2^-10)(1 - i 2^-10)
@@ -340,8 +356,8 @@ static void check_f16_rounding(void)
 			want16[k] = kolm_fp32_to_fp16((float)f16_add(
 				(double)kolm_fp16_to_fp32(v[k]) * ai, kolm_fp16_to_fp32(acc0[k])));
 		}
-		ek_mad_f16(&SIMD, acc0, v, ai, 128);
-		ek_mad_f16(&REF, acc1, v, ai, 128);
+		ek_mad_f16(acc0, v, ai, 128, SIMD);
+		ek_mad_f16(acc1, v, ai, 128, REF);
 		expect(memcmp(acc0, want16, sizeof want16) == 0, "mad_f16 at F16 ties = binary16", i);
 		expect(memcmp(acc1, want16, sizeof want16) == 0, "mad_f16 at F16 ties = binary16 (scalar)", i);
 	}
@@ -358,8 +374,8 @@ static void check_f16_rounding(void)
 			want16[k] = kolm_fp32_to_fp16((float)f16_add(
 				(double)kolm_fp16_to_fp32(v[k]) * ai, kolm_fp16_to_fp32(acc0[k])));
 		}
-		ek_mad_f16(&SIMD, acc0, v, ai, 128);
-		ek_mad_f16(&REF, acc1, v, ai, 128);
+		ek_mad_f16(acc0, v, ai, 128, SIMD);
+		ek_mad_f16(acc1, v, ai, 128, REF);
 		same &= memcmp(acc0, want16, sizeof want16) == 0 && memcmp(acc1, want16, sizeof want16) == 0;
 	}
 	expect(same, "mad_f16 on 256000 random F16 multiply-adds = binary16", 128);
@@ -367,13 +383,13 @@ static void check_f16_rounding(void)
 
 int main(void)
 {
-	if (!ek_have_simd()) {
-		printf("check_kernels: no SIMD kernels on this machine (%s): nothing to compare\n", ek_simd_name());
+	if (!kq_kernels_simd()) {
+		printf("check_kernels: no SIMD kernels on this machine (%s): nothing to compare\n", kq_kernels_isa());
 		return 0;
 	}
 	check_dots();
 	check_vectors();
 	check_f16_rounding();
-	printf("check_kernels (%s): %d of %d checks passed\n", ek_simd_name(), checks - fails, checks);
+	printf("check_kernels (%s): %d of %d checks passed\n", kq_kernels_isa(), checks - fails, checks);
 	return fails ? 1 : 0;
 }

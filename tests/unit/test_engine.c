@@ -25,7 +25,8 @@
 #include "kolm/quant.h"
 #include "kolm/tokenizer.h"
 #include "kolm/types.h"
-#include "../../src/lib/engine/engine_internal.h"
+#include "engine/vec_internal.h"
+#include "quant/kernels_internal.h"
 
 static char fixtures[1024];
 
@@ -473,7 +474,7 @@ static float ulp_diff(float a, float b)
 static void test_attention_kernels(void **s)
 {
 	(void)s;
-	if (!ek_have_simd())
+	if (!kq_kernels_simd())
 		skip();
 	enum { N = 77, HD = 24, LD = 80 };
 	uint16_t acc0[N], acc1[N], v[N];
@@ -486,21 +487,21 @@ static void test_attention_kernels(void **s)
 		v[i] = kolm_fp32_to_fp16(r * r * 3 - 0.4f);
 		q[i] = r * 2.5f;
 	}
-	const struct ek_ops simd = {.simd = 1}, ref = {.simd = 0};
+	const int simd = 1, ref = 0;
 	const float as[] = {0.9375f, 0.31830987f, 1.0f, 6.1e-5f};
 	for (size_t k = 0; k < sizeof as / sizeof as[0]; k++) {
-		ek_mad_f16(&simd, acc0, v, as[k], N);
-		ek_mad_f16(&ref, acc1, v, as[k], N);
+		ek_mad_f16(acc0, v, as[k], N, simd);
+		ek_mad_f16(acc1, v, as[k], N, ref);
 		assert_memory_equal(acc0, acc1, sizeof acc0);
-		ek_scale_f16(&simd, acc0, as[k], N);
-		ek_scale_f16(&ref, acc1, as[k], N);
+		ek_scale_f16(acc0, as[k], N, simd);
+		ek_scale_f16(acc1, as[k], N, ref);
 		assert_memory_equal(acc0, acc1, sizeof acc0);
 	}
 	/* one more step against libm's correctly rounded fmaf */
 	uint16_t want[N];
 	for (int i = 0; i < N; i++)
 		want[i] = kolm_fp32_to_fp16(fmaf(kolm_fp16_to_fp32(v[i]), 0.7f, kolm_fp16_to_fp32(acc0[i])));
-	ek_mad_f16(&simd, acc0, v, 0.7f, N);
+	ek_mad_f16(acc0, v, 0.7f, N, simd);
 	assert_memory_equal(acc0, want, sizeof want);
 
 	/* scores: kt[d * LD + c], every cell count up to a full tile */
@@ -511,8 +512,8 @@ static void test_attention_kernels(void **s)
 	}
 	for (int nc = 1; nc <= 64; nc++) {
 		float s0[64], s1[64];
-		ek_kq_seq(&simd, q, kt + 3, LD, HD, nc, s0);
-		ek_kq_seq(&ref, q, kt + 3, LD, HD, nc, s1);
+		ek_kq_seq(q, kt + 3, LD, HD, nc, s0, simd);
+		ek_kq_seq(q, kt + 3, LD, HD, nc, s1, ref);
 		assert_memory_equal(s0, s1, (size_t)nc * sizeof *s0);
 		float w = 0;
 		for (int d = 0; d < HD; d++)
@@ -523,7 +524,7 @@ static void test_attention_kernels(void **s)
 	float sc[64], p0[64], p1[64];
 	for (int i = 0; i < 64; i++)
 		sc[i] = i % 7 == 3 ? -INFINITY : (float)(i - 40) * 0.73f + q[i] * 9;
-	const double m0 = ek_softmax16(&simd, p0, sc, 12.5f, 64), m1 = ek_softmax16(&ref, p1, sc, 12.5f, 64);
+	const double m0 = ek_softmax16(p0, sc, 12.5f, 64, simd), m1 = ek_softmax16(p1, sc, 12.5f, 64, ref);
 	assert_memory_equal(p0, p1, sizeof p0);
 	assert_true(m0 == m1);
 	double sum = 0;
@@ -542,8 +543,8 @@ static void test_attention_kernels(void **s)
 		g[i] = q[N - 1 - i] + 0.25f;
 	}
 	x[5] = -120.0f; /* exp(120) overflows the fast path: the scalar one takes it */
-	ek_swiglu(&simd, x, g, y0, N);
-	ek_swiglu(&ref, x, g, y1, N);
+	ek_swiglu(x, g, y0, N, simd);
+	ek_swiglu(x, g, y1, N, ref);
 	assert_memory_equal(y0, y1, sizeof y0);
 	for (int i = 0; i < N; i++) {
 		const float libm = x[i] / (1.0f + expf(-x[i])) * g[i];

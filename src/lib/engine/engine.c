@@ -10,13 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_internal.h"
 #include "engine_pool_internal.h"
 #include "kolm/engine.h"
 #include "kolm/gguf.h"
 #include "kolm/quant.h"
 #include "kolm/tokenizer.h"
 #include "kolm/types.h"
+#include "quant/kernels_internal.h"
+#include "vec_internal.h"
 
 #define B_MAX 256      /* tokens per internal batch */
 #define FA_TILE 64     /* llama.cpp's flash-attention tile (ggml_fa_tile_config) */
@@ -46,7 +47,7 @@ struct kolm_engine {
 	struct kolm_gguf *g;
 	struct kolm_tokenizer *tok;
 	struct kolm_engine_info info;
-	struct ek_ops ops;
+	int simd;                          /* 1: the SIMD kernels (quant/kernels.c, vec.c) */
 	struct ek_pool *pool;
 	int arch;
 	float eps;
@@ -154,8 +155,8 @@ static int load_wt(const struct kolm_gguf *g, int il, const char *name, int64_t 
 	if (!kolm_quant_can_dequantize(t->type))
 		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': type %s is not supported by the engine",
 				    (int)t->name.len, t->name.p, kolm_type_name(t->type));
-	int act = ek_act_for(t->type);
-	if ((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n_in % 32)
+	const int act = kolm_type_traits(t->type)->vec_dot_type;
+	if ((act == KOLM_T_Q8_0 || act == KOLM_T_Q8_1) && n_in % 32)
 		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': rows of %lld are not whole blocks",
 				    (int)t->name.len, t->name.p, (long long)n_in);
 	w->data = t->data;
@@ -405,8 +406,8 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	}
 
 	/* cache and buffers */
-	e->ops.simd = !opts->scalar && ek_have_simd();
-	in->simd = e->ops.simd ? ek_simd_name() : "scalar";
+	e->simd = !opts->scalar && kq_kernels_simd();
+	in->simd = e->simd ? kq_kernels_isa() : "scalar";
 	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
 	if (nthreads > 256)
 		nthreads = 256;
@@ -529,10 +530,11 @@ struct mm_job {
 	const struct wt *w;
 	const uint8_t *xa;      /* activations, nb rows of abytes */
 	size_t abytes;
-	int act;
 	int nb;
-	/* ek_dot, or the order of llama.cpp's kernel for these rows */
-	float (*dot)(const struct ek_ops *, int, const void *, const void *, int64_t, float *);
+	/* the type's vec_dot, or the order of llama.cpp's kernel for these
+	 * rows; NULL: each row dequantized and dotted in F32 */
+	kolm_vec_dot_fn dot;
+	kq_vec_dot_cols_fn cols; /* a row against 8 activation rows at a time, or NULL */
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
 	int64_t next;           /* next row chunk to take (atomic) */
@@ -560,29 +562,28 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 {
 	const struct wt *w = j->w;
 	float *scr = j->e->scratch + (size_t)ith * j->e->scr_stride;
-	const struct ek_ops *ops = &j->e->ops;
-	if (j->act == EK_ACT_DEQ) {
+	const int simd = j->e->simd;
+	if (!j->dot) {
 		for (int64_t r = r0; r < r1; r++) {
 			if (kolm_dequantize_row(w->type, w->data + (uint64_t)r * w->row_bytes, scr, w->n_in) != 0)
 				memset(scr, 0, (size_t)w->n_in * sizeof *scr);
 			for (int b = 0; b < j->nb; b++)
-				j->y[b * j->ldy + r] = ek_dot_f32(ops, scr, (const float *)(const void *)(j->xa + b * j->abytes),
-								  w->n_in);
+				j->y[b * j->ldy + r] = kq_vec_dot_f32(scr, j->xa + b * j->abytes, w->n_in, simd);
 		}
 		return;
 	}
 	if (j->nb == 1) {
 		for (int64_t r = r0; r < r1; r++)
-			j->y[r] = j->dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, scr);
+			j->y[r] = j->dot(w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, simd);
 		return;
 	}
-	if (j->dot == ek_dot_x8) { /* a row against 8 activation rows at a time */
+	if (j->cols) { /* a row against 8 activation rows at a time */
 		for (int64_t r = r0; r < r1; r++)
 			for (int b = 0; b < j->nb; b += 8) {
 				float o[8];
 				const int nc = j->nb - b < 8 ? j->nb - b : 8;
-				ek_dot_x8_cols(ops, w->type, w->data + (uint64_t)r * w->row_bytes, j->xa + b * j->abytes,
-					       j->abytes, nc, w->n_in, scr, o);
+				j->cols(w->data + (uint64_t)r * w->row_bytes, j->xa + b * j->abytes, j->abytes, nc, w->n_in,
+					o, simd);
 				for (int c = 0; c < nc; c++)
 					j->y[(b + c) * j->ldy + r] = o[c];
 			}
@@ -592,8 +593,8 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 		const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
 		for (int b = 0; b < j->nb; b++)
 			for (int64_t r = rt; r < re; r++)
-				j->y[b * j->ldy + r] = j->dot(ops, w->type, w->data + (uint64_t)r * w->row_bytes,
-							      j->xa + b * j->abytes, w->n_in, scr);
+				j->y[b * j->ldy + r] = j->dot(w->data + (uint64_t)r * w->row_bytes,
+							      j->xa + b * j->abytes, w->n_in, simd);
 	}
 }
 
@@ -609,17 +610,24 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
 		   float *y, int64_t ldy)
 {
-	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy, .dot = ek_dot};
-	j.act = ek_act_for(w->type);
-	if ((w->type == KOLM_T_Q4_0 || w->type == KOLM_T_IQ4_NL) && w->n_out % 8 == 0)
-		j.dot = ek_dot_x8;
-	else if (n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
-		 w->n_out % 4 == 0)
-		j.dot = ek_dot_tb;
-	int mk = j.act == EK_ACT_DEQ ? EK_ACT_F32 : j.act;
-	j.abytes = ek_act_bytes(mk, w->n_in);
+	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
+	const struct kolm_type_traits *tt = kolm_type_traits(w->type);
+	const int act = tt->vec_dot ? tt->vec_dot_type : KOLM_T_F32;
+	j.dot = tt->vec_dot;
+	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
+		j.dot = kq_vec_dot_q4_0_x8;
+		j.cols = kq_vec_dot_q4_0_x8_cols;
+	} else if (w->type == KOLM_T_IQ4_NL && w->n_out % 8 == 0) {
+		j.dot = kq_vec_dot_iq4_nl_x8;
+		j.cols = kq_vec_dot_iq4_nl_x8_cols;
+	} else if (n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
+		   w->n_out % 4 == 0) {
+		j.dot = w->type == KOLM_T_F32 ? kq_vec_dot_f32_tb : kq_vec_dot_f16_tb;
+	}
+	j.abytes = kolm_type_row_bytes(act, w->n_in);
+	const kolm_act_from_float_fn from_float = kolm_type_traits(act)->from_float;
 	for (int b = 0; b < nb; b++)
-		ek_act_make(&e->ops, mk, x + b * ldx, (uint8_t *)e->act + b * j.abytes, w->n_in);
+		from_float(x + b * ldx, (uint8_t *)e->act + b * j.abytes, w->n_in, e->simd);
 	j.xa = e->act;
 	const int nth = ek_pool_threads(e->pool);
 	/* ~8 chunks per thread, whole row tiles */
@@ -715,20 +723,20 @@ static void att_one_chunk(const struct kolm_engine *e, const float *q, const uin
 			  size_t stride, int t0, int t1, int hd, uint16_t *scr, float *o)
 {
 	uint16_t *q16 = scr, *acc = scr + hd;
-	ek_to_f16(q, q16, hd);
+	kq_from_float_f16(q, q16, hd, 0);
 	memset(acc, 0, (size_t)hd * sizeof *acc);
 	float M = -INFINITY, S = 0;
 	for (int t = t0; t <= t1; t++) {
-		const float s = att_score(e, ek_dot_f16(&e->ops, q16, kc + (size_t)t * stride, hd));
+		const float s = att_score(e, kq_vec_dot_f16(q16, kc + (size_t)t * stride, hd, e->simd));
 		float ms = 1.0f, vs = 1.0f;
 		if (s > M) {
 			ms = expf(M - s);
 			M = s;
-			ek_scale_f16(&e->ops, acc, ms, hd);
+			ek_scale_f16(acc, ms, hd, e->simd);
 		} else {
 			vs = expf(s - M);
 		}
-		ek_mad_f16(&e->ops, acc, vc + (size_t)t * stride, vs, hd);
+		ek_mad_f16(acc, vc + (size_t)t * stride, vs, hd, e->simd);
 		S = fmaf(S, ms, vs);
 	}
 	const float inv = S == 0.0f ? 0.0f : 1.0f / S;
@@ -744,7 +752,7 @@ static void att_tiled(const struct kolm_engine *e, const float *q, const float *
 	float M = -INFINITY, S = 0;
 	for (int c0 = t0 / FA_TILE * FA_TILE; c0 <= t1; c0 += FA_TILE) {
 		const int a = c0 > t0 ? c0 : t0, b = c0 + FA_TILE - 1 < t1 ? c0 + FA_TILE - 1 : t1;
-		ek_kq_seq(&e->ops, q, kt + c0, ld, hd, b - c0 + 1, p);
+		ek_kq_seq(q, kt + c0, ld, hd, b - c0 + 1, p, e->simd);
 		float mx = -INFINITY;
 		for (int k = 0; k < FA_TILE; k++) {
 			const int t = c0 + k;
@@ -760,9 +768,9 @@ static void att_tiled(const struct kolm_engine *e, const float *q, const float *
 			S *= ms;
 		}
 		M = mnew;
-		S = (float)((double)S + ek_softmax16(&e->ops, p, p, mnew, FA_TILE));
+		S = (float)((double)S + ek_softmax16(p, p, mnew, FA_TILE, e->simd));
 		for (int t = a; t <= b; t++)
-			ek_axpy_f16(&e->ops, o, vc + (size_t)t * stride, p[t - c0], hd);
+			ek_axpy_f16(o, vc + (size_t)t * stride, p[t - c0], hd, e->simd);
 	}
 	const float inv = S == 0.0f ? 0.0f : 1.0f / S;
 	for (int i = 0; i < hd; i++)
@@ -890,8 +898,8 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 				rope_apply(e, k + h * hd, cs);
 			}
 			const size_t off = (size_t)(pos0 + b) * (size_t)nk;
-			ek_act_make(&e->ops, EK_ACT_F16, k, l->kc + off, nk);
-			ek_act_make(&e->ops, EK_ACT_F16, v, l->vc + off, nk);
+			kq_from_float_f16(k, l->kc + off, nk, e->simd);
+			kq_from_float_f16(v, l->vc + off, nk, e->simd);
 		}
 		if (b0 == nb)
 			break;
@@ -929,7 +937,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 			if (e->arch == ARCH_GEMMA2) {
 				geglu(e->gelu16, f1, f1, f2, nff);
 			} else {
-				ek_swiglu(&e->ops, f1, f2, f1, nff);
+				ek_swiglu(f1, f2, f1, nff, e->simd);
 			}
 		}
 		matmul(e, &l->wdown, ff1, nff, nr, n_out, e->tmp + b0 * d, d);
@@ -987,27 +995,31 @@ int kolm_engine_decode(struct kolm_engine *e, const int32_t *tokens, int n, floa
 /* ---- kernels for tests ------------------------------------------------ */
 const char *kolm_engine_simd_name(void)
 {
-	return ek_simd_name();
+	return kq_kernels_isa();
 }
 
 int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int simd, float *out)
 {
 	if (!kolm_quant_can_dequantize(wtype) || n <= 0 || kolm_type_row_bytes(wtype, n) == 0)
 		return KOLM_E_USAGE;
-	int act = ek_act_for(wtype);
-	if (((act == EK_ACT_Q8_0 || act == EK_ACT_Q8_1) && n % 32) || (act == EK_ACT_Q8_K && n % 256))
+	const struct kolm_type_traits *tt = kolm_type_traits(wtype);
+	const int act = tt->vec_dot ? tt->vec_dot_type : KOLM_T_F32;
+	const size_t abytes = kolm_type_row_bytes(act, n);
+	if (abytes == 0) /* not whole blocks of the activations' type */
 		return KOLM_E_USAGE;
-	struct ek_ops ops = {.simd = simd && ek_have_simd()};
-	int mk = act == EK_ACT_DEQ ? EK_ACT_F32 : act;
-	void *xa = malloc(ek_act_bytes(mk, n));
+	simd = simd && kq_kernels_simd();
+	void *xa = malloc(abytes);
 	float *scr = malloc((size_t)n * sizeof *scr);
 	if (!xa || !scr) {
 		free(xa);
 		free(scr);
 		return KOLM_E_NOMEM;
 	}
-	ek_act_make(&ops, mk, x, xa, n);
-	*out = ek_dot(&ops, wtype, w, xa, n, scr);
+	kolm_type_traits(act)->from_float(x, xa, n, simd);
+	if (tt->vec_dot)
+		*out = tt->vec_dot(w, xa, n, simd);
+	else
+		*out = kolm_dequantize_row(wtype, w, scr, n) == 0 ? kq_vec_dot_f32(scr, xa, n, simd) : NAN;
 	free(xa);
 	free(scr);
 	return 0;

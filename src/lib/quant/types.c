@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "block_internal.h"
+#include "kernels_internal.h"
 #include "kolm/util.h"
 #include "quant_k_internal.h"
 #include "quant_ref_internal.h"
@@ -17,30 +18,48 @@
  * dequantize_row_<t> and quantize_row_<t>_ref; quant.c may use a faster
  * kernel that gives the same bytes (quant_simd.c).  vec_dot_type is ggml's
  * (ggml-cpu.c type_traits_cpu) for the types the engine dots directly;
- * the others keep F32 (the engine dequantizes their rows).  vec_dot: the
- * dot kernels of src/lib/quant/kernels_*.c go in this column, one per row
- * that has a vec_dot_type (the kernel files must not include kolm/types.h,
- * which would make a circle: they take fp16.h and block_internal.h). */
+ * the others keep F32 (the engine dequantizes their rows).  vec_dot and
+ * from_float are the row kernels of kernels.c (scalar or SIMD, as the
+ * caller asks): a dot for every type the engine runs, and the activations'
+ * forms for the types that are some row's vec_dot_type (the kernel files
+ * must not include kolm/types.h, which would make a circle: they take
+ * fp16.h and block_internal.h). */
 #define ROW(nm, bl, sz, q) .name = nm, .blck = bl, .type_size = (int)(sz), .quantized = q
 static const struct kolm_type_traits traits[KOLM_T_COUNT] = {
-	[KOLM_T_F32] = {ROW("F32", 1, 4, 0), kq_deq_f32, kq_quant_f32, KOLM_T_F32, NULL},
-	[KOLM_T_F16] = {ROW("F16", 1, 2, 0), kq_deq_f16, kq_quant_f16, KOLM_T_F16, NULL},
-	[KOLM_T_BF16] = {ROW("BF16", 1, 2, 0), kq_deq_bf16, kq_quant_bf16, KOLM_T_BF16, NULL},
-	[KOLM_T_Q4_0] = {ROW("Q4_0", QK, sizeof(block_q4_0), 1), kq_deq_q4_0, kq_quant_q4_0, KOLM_T_Q8_0, NULL},
-	[KOLM_T_Q4_1] = {ROW("Q4_1", QK, sizeof(block_q4_1), 1), kq_deq_q4_1, kq_quant_q4_1, KOLM_T_Q8_1, NULL},
-	[KOLM_T_Q5_0] = {ROW("Q5_0", QK, sizeof(block_q5_0), 1), kq_deq_q5_0, kq_quant_q5_0, KOLM_T_Q8_0, NULL},
-	[KOLM_T_Q5_1] = {ROW("Q5_1", QK, sizeof(block_q5_1), 1), kq_deq_q5_1, kq_quant_q5_1, KOLM_T_Q8_1, NULL},
-	[KOLM_T_Q8_0] = {ROW("Q8_0", QK, sizeof(block_q8_0), 1), kq_deq_q8_0, kq_quant_q8_0, KOLM_T_Q8_0, NULL},
-	[KOLM_T_Q8_1] = {ROW("Q8_1", QK, sizeof(block_q8_1), 1), NULL, NULL, KOLM_T_Q8_1, NULL},
-	[KOLM_T_Q2_K] = {ROW("Q2_K", QK_K, sizeof(block_q2_K), 1), kq_deq_q2_k, kq_quant_q2_k, KOLM_T_Q8_K, NULL},
-	[KOLM_T_Q3_K] = {ROW("Q3_K", QK_K, sizeof(block_q3_K), 1), kq_deq_q3_k, kq_quant_q3_k, KOLM_T_Q8_K, NULL},
-	[KOLM_T_Q4_K] = {ROW("Q4_K", QK_K, sizeof(block_q4_K), 1), kq_deq_q4_k, kq_quant_q4_k, KOLM_T_Q8_K, NULL},
-	[KOLM_T_Q5_K] = {ROW("Q5_K", QK_K, sizeof(block_q5_K), 1), kq_deq_q5_k, kq_quant_q5_k, KOLM_T_Q8_K, NULL},
-	[KOLM_T_Q6_K] = {ROW("Q6_K", QK_K, sizeof(block_q6_K), 1), kq_deq_q6_k, kq_quant_q6_k, KOLM_T_Q8_K, NULL},
-	[KOLM_T_Q8_K] = {ROW("Q8_K", QK_K, sizeof(block_q8_K), 1), NULL, NULL, KOLM_T_Q8_K, NULL},
-	[KOLM_T_IQ4_NL] = {ROW("IQ4_NL", QK, sizeof(block_iq4_nl), 1), kq_deq_iq4_nl, kq_quant_iq4_nl, KOLM_T_Q8_0, NULL},
+	[KOLM_T_F32] = {ROW("F32", 1, 4, 0), kq_deq_f32, kq_quant_f32, KOLM_T_F32,
+			kq_vec_dot_f32, kq_from_float_f32},
+	[KOLM_T_F16] = {ROW("F16", 1, 2, 0), kq_deq_f16, kq_quant_f16, KOLM_T_F16,
+			kq_vec_dot_f16, kq_from_float_f16},
+	[KOLM_T_BF16] = {ROW("BF16", 1, 2, 0), kq_deq_bf16, kq_quant_bf16, KOLM_T_BF16,
+			kq_vec_dot_bf16, kq_from_float_bf16},
+	[KOLM_T_Q4_0] = {ROW("Q4_0", QK, sizeof(block_q4_0), 1), kq_deq_q4_0, kq_quant_q4_0, KOLM_T_Q8_0,
+			kq_vec_dot_q4_0, NULL},
+	[KOLM_T_Q4_1] = {ROW("Q4_1", QK, sizeof(block_q4_1), 1), kq_deq_q4_1, kq_quant_q4_1, KOLM_T_Q8_1,
+			kq_vec_dot_q4_1, NULL},
+	[KOLM_T_Q5_0] = {ROW("Q5_0", QK, sizeof(block_q5_0), 1), kq_deq_q5_0, kq_quant_q5_0, KOLM_T_Q8_0,
+			kq_vec_dot_q5_0, NULL},
+	[KOLM_T_Q5_1] = {ROW("Q5_1", QK, sizeof(block_q5_1), 1), kq_deq_q5_1, kq_quant_q5_1, KOLM_T_Q8_1,
+			kq_vec_dot_q5_1, NULL},
+	[KOLM_T_Q8_0] = {ROW("Q8_0", QK, sizeof(block_q8_0), 1), kq_deq_q8_0, kq_quant_q8_0, KOLM_T_Q8_0,
+			kq_vec_dot_q8_0, kq_from_float_q8_0},
+	[KOLM_T_Q8_1] = {ROW("Q8_1", QK, sizeof(block_q8_1), 1), NULL, NULL, KOLM_T_Q8_1,
+			NULL, kq_from_float_q8_1},
+	[KOLM_T_Q2_K] = {ROW("Q2_K", QK_K, sizeof(block_q2_K), 1), kq_deq_q2_k, kq_quant_q2_k, KOLM_T_Q8_K,
+			kq_vec_dot_q2_K, NULL},
+	[KOLM_T_Q3_K] = {ROW("Q3_K", QK_K, sizeof(block_q3_K), 1), kq_deq_q3_k, kq_quant_q3_k, KOLM_T_Q8_K,
+			kq_vec_dot_q3_K, NULL},
+	[KOLM_T_Q4_K] = {ROW("Q4_K", QK_K, sizeof(block_q4_K), 1), kq_deq_q4_k, kq_quant_q4_k, KOLM_T_Q8_K,
+			kq_vec_dot_q4_K, NULL},
+	[KOLM_T_Q5_K] = {ROW("Q5_K", QK_K, sizeof(block_q5_K), 1), kq_deq_q5_k, kq_quant_q5_k, KOLM_T_Q8_K,
+			kq_vec_dot_q5_K, NULL},
+	[KOLM_T_Q6_K] = {ROW("Q6_K", QK_K, sizeof(block_q6_K), 1), kq_deq_q6_k, kq_quant_q6_k, KOLM_T_Q8_K,
+			kq_vec_dot_q6_K, NULL},
+	[KOLM_T_Q8_K] = {ROW("Q8_K", QK_K, sizeof(block_q8_K), 1), NULL, NULL, KOLM_T_Q8_K,
+			NULL, kq_from_float_q8_K},
+	[KOLM_T_IQ4_NL] = {ROW("IQ4_NL", QK, sizeof(block_iq4_nl), 1), kq_deq_iq4_nl, kq_quant_iq4_nl, KOLM_T_Q8_0,
+			kq_vec_dot_iq4_nl, NULL},
 	[KOLM_T_IQ4_XS] = {ROW("IQ4_XS", QK_K, sizeof(block_iq4_xs), 1), kq_deq_iq4_xs, kq_quant_iq4_xs, KOLM_T_Q8_K,
-			   NULL},
+			kq_vec_dot_iq4_xs, NULL},
 	/* no kernels in kolm: sizes only (ggml-common.h) */
 	[KOLM_T_IQ2_XXS] = {ROW("IQ2_XXS", 256, 66, 1)},
 	[KOLM_T_IQ2_XS] = {ROW("IQ2_XS", 256, 74, 1)},

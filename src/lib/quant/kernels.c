@@ -1,0 +1,127 @@
+/* kernels.c - the row kernels' dispatch: each weight type's vec_dot (and
+ * the other orders llama.cpp sums some matrices in) and the activation
+ * formats, as the scalar reference (kernels_ref.c) or this machine's SIMD
+ * version (kernels_x86.c, kernels_arm.c), chosen per call. */
+#include "kernels_internal.h"
+#include "kernels_arm_internal.h"
+#include "kernels_ref_internal.h"
+#include "kernels_x86_internal.h"
+#include "quant_ref_internal.h"
+
+int kq_kernels_simd(void)
+{
+#ifdef KQ_NEON
+	return 1;
+#elif defined(KQ_X86)
+	static int cached = -1;
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (c < 0) {
+		__builtin_cpu_init();
+		/* F16C has no __builtin_cpu_supports name in clang 14: every CPU
+		 * with AVX2 and FMA also has it */
+		c = (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return c;
+#else
+	return 0;
+#endif
+}
+
+const char *kq_kernels_isa(void)
+{
+#ifdef KQ_NEON
+	return "neon";
+#else
+	return kq_kernels_simd() ? "avx2" : "scalar";
+#endif
+}
+
+/* the SIMD kernel `name` when simd, else its scalar reference */
+#if defined(KQ_X86)
+#define PICK(name) (simd ? kq_avx2_##name : kq_ref_##name)
+#elif defined(KQ_NEON)
+#define PICK(name) (simd ? kq_neon_##name : kq_ref_##name)
+#else
+#define PICK(name) ((void)simd, kq_ref_##name)
+#endif
+
+/* quant_ref.c's F16 conversion, typed as the SIMD ones are */
+static void kq_ref_to_f16(const float *x, uint16_t *y, int64_t n)
+{
+	kq_quant_f16(x, y, n);
+}
+
+#define FROM_FLOAT(type, call)                                                            \
+	void kq_from_float_##type(const float *x, void *y, int64_t n, int simd) \
+	{                                                                                 \
+		call;                                                                     \
+	}
+
+FROM_FLOAT(f32, ((void)simd, memcpy(y, x, (size_t)n * sizeof *x)))
+FROM_FLOAT(f16, PICK(to_f16)(x, y, n))
+FROM_FLOAT(bf16, ((void)simd, kq_quant_bf16(x, y, n)))
+FROM_FLOAT(q8_0, PICK(quant_q8)(x, y, n, 0))
+FROM_FLOAT(q8_1, PICK(quant_q8)(x, y, n, 1))
+FROM_FLOAT(q8_K, ((void)simd, kq_ref_quant_q8_K(x, y, n)))
+#undef FROM_FLOAT
+
+/* one weight type's vec_dot: a call of its kernel, or of the kernel it
+ * shares with another type */
+#define VEC_DOT(type, call)                                                                  \
+	float kq_vec_dot_##type(const void *vx, const void *vy, int64_t n, int simd) \
+	{                                                                                    \
+		return call;                                                                 \
+	}
+
+VEC_DOT(f32, PICK(dot_f32)(vx, vy, n))
+VEC_DOT(f16, PICK(dot_f16)(vx, vy, n))
+VEC_DOT(bf16, ((void)simd, kq_ref_dot_bf16(vx, vy, n)))
+VEC_DOT(q4_0, PICK(dot_q4_0)(vx, vy, n))
+VEC_DOT(q4_1, ((void)simd, kq_ref_dot_q4_1(vx, vy, n)))
+VEC_DOT(q5_0, ((void)simd, kq_ref_dot_q5_0(vx, vy, n)))
+VEC_DOT(q5_1, ((void)simd, kq_ref_dot_q5_1(vx, vy, n)))
+VEC_DOT(q8_0, PICK(dot_q8_0)(vx, vy, n))
+VEC_DOT(q2_K, PICK(dot_q23_K)(vx, vy, n, 0))
+VEC_DOT(q3_K, PICK(dot_q23_K)(vx, vy, n, 1))
+VEC_DOT(q4_K, PICK(dot_q45_K)(vx, vy, n, 0))
+VEC_DOT(q5_K, PICK(dot_q45_K)(vx, vy, n, 1))
+VEC_DOT(q6_K, PICK(dot_q6_K)(vx, vy, n))
+VEC_DOT(iq4_nl, PICK(dot_iq4_nl)(vx, vy, n))
+VEC_DOT(iq4_xs, PICK(dot_iq4_xs)(vx, vy, n))
+VEC_DOT(f32_tb, PICK(dot_f32_tb)(vx, vy, n))
+VEC_DOT(f16_tb, PICK(dot_f16_tb)(vx, vy, n))
+
+/* Q4_0's nibble values, for the kernels that take a codebook (IQ4_NL's is
+ * kvalues_iq4nl) */
+static const int8_t q4_0_values[16] = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
+
+VEC_DOT(q4_0_x8, PICK(dot_nl_x8)(vx, vy, n, q4_0_values))
+VEC_DOT(iq4_nl_x8, PICK(dot_nl_x8)(vx, vy, n, kvalues_iq4nl))
+#undef VEC_DOT
+
+static void dot_x8_cols(const int8_t *lut, float (*dot)(const void *, const void *, int64_t, int), const void *vx,
+			const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
+{
+#if defined(KQ_X86)
+	if (ncols == 8 && simd) {
+		kq_avx2_dot_nl_x8_cols8(vx, vy, by, n, lut, s);
+		return;
+	}
+#else
+	(void)lut;
+#endif
+	for (int c = 0; c < ncols; c++)
+		s[c] = dot(vx, (const uint8_t *)vy + (size_t)c * by, n, simd);
+}
+
+void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
+{
+	dot_x8_cols(q4_0_values, kq_vec_dot_q4_0_x8, vx, vy, by, ncols, n, s, simd);
+}
+
+void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
+			       int simd)
+{
+	dot_x8_cols(kvalues_iq4nl, kq_vec_dot_iq4_nl_x8, vx, vy, by, ncols, n, s, simd);
+}

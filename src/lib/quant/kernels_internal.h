@@ -1,0 +1,86 @@
+/* kernels_internal.h - the row kernels of every weight type (kernels.c
+ * picks, per call, the scalar reference in kernels_ref.c or this machine's
+ * SIMD version in kernels_x86.c / kernels_arm.c): what ggml-cpu keeps in
+ * quants.c and its traits table, and the engine's matmul calls.
+ *
+ * A weight row is dotted against an activation vector that was first put
+ * into the form ggml's CPU backend uses for that weight type (its
+ * vec_dot_type), so rounding follows llama.cpp:
+ *   F32 weights          F32 activations
+ *   F16 / BF16 weights   activations rounded to F16 / BF16
+ *   Q4_0 Q5_0 Q8_0 IQ4_NL activations quantized to Q8_0 (34-byte blocks)
+ *   Q4_1 Q5_1            activations quantized to Q8_1 (36-byte blocks: d, s=d*sum, qs)
+ *   Q2_K..Q6_K IQ4_XS    activations quantized to Q8_K (292-byte blocks of 256:
+ *                        f32 d, qs, and the sum of every 16 qs)
+ *   anything else        no kernel: the caller dequantizes the row and dots in F32
+ * Every kernel has a scalar reference; the AVX2 (chosen at run time) and NEON
+ * versions compute the same integer sums, and the F32, F16, Q8_0 and Q4_0
+ * dots (and Q4_0 / IQ4_NL in the repacked kernels' order) also the same
+ * float steps, so they give the same bits; the others differ only in float
+ * summation order (tests/simd/check_kernels.c).
+ *
+ * The type traits table (kolm/types.h, types.c) points at these as each
+ * type's from_float and vec_dot; the engine's matmul also takes the other
+ * orders below.  Every function takes `simd` last: 1 for the SIMD kernel
+ * (only when kq_kernels_simd() says this machine has them), 0 for the
+ * scalar reference.  Not kolm/types.h here: its table points at this file. */
+#ifndef KOLM_KERNELS_INTERNAL_H
+#define KOLM_KERNELS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 if this machine's SIMD kernels can run: AVX2+FMA+F16C (checked at run
+ * time) on x86-64, NEON on AArch64; kq_kernels_isa() says which ("avx2",
+ * "neon" or "scalar"). */
+int kq_kernels_simd(void);
+const char *kq_kernels_isa(void);
+
+/* from_float: n floats (a multiple of the block) put into the form of a
+ * vec_dot_type as ggml's CPU backend makes it (Q8_0 and Q8_1 round ties to
+ * even as its x86 quantize_row_q8_0 does, unlike quantize_row_q8_0_ref) */
+void kq_from_float_f32(const float *x, void *y, int64_t n, int simd);
+void kq_from_float_f16(const float *x, void *y, int64_t n, int simd);
+void kq_from_float_bf16(const float *x, void *y, int64_t n, int simd);
+void kq_from_float_q8_0(const float *x, void *y, int64_t n, int simd);
+void kq_from_float_q8_1(const float *x, void *y, int64_t n, int simd);
+void kq_from_float_q8_K(const float *x, void *y, int64_t n, int simd);
+
+/* vec_dot: one weight row vx (n elements) dotted with activations vy in the
+ * weight type's vec_dot_type */
+float kq_vec_dot_f32(const void *vx, const void *vy, int64_t n, int simd);
+/* ggml_vec_dot_f16 in F16 arithmetic (kernels_ref_internal.h) */
+float kq_vec_dot_f16(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_bf16(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q4_0(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q4_1(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q5_0(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q5_1(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q8_0(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q2_K(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q3_K(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q4_K(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q5_K(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q6_K(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_iq4_nl(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_iq4_xs(const void *vx, const void *vy, int64_t n, int simd);
+
+/* The same dots in the order of the other kernels llama.cpp's x86 build
+ * runs on some matrices:
+ * - llamafile's tinyBLAS, for F32 / F16 weights in a prompt batch
+ *   (n % 16 == 0): one 16-lane fused accumulator;
+ * - the gemv/gemm of the Q4_0 and IQ4_NL weights it repacks (a multiple of
+ *   8 rows): one accumulator, a fused multiply-add per block. */
+float kq_vec_dot_f32_tb(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_f16_tb(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q4_0_x8(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_iq4_nl_x8(const void *vx, const void *vy, int64_t n, int simd);
+/* s[c] = kq_vec_dot_<type>_x8 of the row vx with the ncols activation rows
+ * at vy, by bytes apart (faster for ncols == 8 in a prompt batch) */
+typedef void (*kq_vec_dot_cols_fn)(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
+				   int simd);
+void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
+			       int simd);
+
+#endif

@@ -1,0 +1,399 @@
+/* kernels_x86.c - the AVX2 + FMA + F16C versions of the row kernels in
+ * kernels_ref.c (F32, F16, Q8_0, Q4_0, the K-quants, IQ4, activation
+ * quantization), compiled for that target function by function and called
+ * only when the CPU has it.  The F32, F16, Q8_0 and Q4_0 dots and the
+ * repacked Q4_0 / IQ4_NL order hold the reference build's 16 or 32 lanes in
+ * several registers and give the scalar reference's bits; the other
+ * quantized dots sum the same integer products per block in another float
+ * order (tests/simd/check_kernels.c). */
+#include "kernels_ref_internal.h"
+#include "kernels_x86_internal.h"
+
+#ifdef KQ_X86
+/* fp16 -> fp32 with the F16C instruction (exact, like kolm_fp16_to_fp32) */
+AVX2 static inline float h2f_c(const uint8_t *p)
+{
+	uint16_t h;
+	memcpy(&h, p, 2);
+	return _cvtsh_ss(h);
+}
+
+AVX2 static inline int hsum8i(__m256i v)
+{
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+	s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+	return _mm_cvtsi128_si32(s);
+}
+
+AVX2 void kq_avx2_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
+{
+	const size_t bs = with_sum ? B_Q8_1 : B_Q8_0;
+	const __m256 sign = _mm256_set1_ps(-0.0f);
+	for (int64_t b = 0; b < n / 32; b++, x += 32, y += bs) {
+		__m256 v[4];
+		__m256 m = _mm256_setzero_ps();
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(x + 8 * k);
+			m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[k]));
+		}
+		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+		m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+		const float amax = _mm_cvtss_f32(m4);
+		if (amax != amax) { /* NaN: leave it to the scalar code */
+			kq_ref_quant_q8(x, y, 32, with_sum);
+			continue;
+		}
+		const float d = amax / 127.f;
+		const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+		const __m256 vid = _mm256_set1_ps(id);
+		__m256i q[4];
+		for (int k = 0; k < 4; k++)
+			q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], vid),
+								  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+		put_f16(y, d);
+		if (with_sum) {
+			__m256i s = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+			put_f16(y + 2, d * (float)hsum8i(s));
+		}
+		__m256i p01 = _mm256_packs_epi32(q[0], q[1]);
+		__m256i p23 = _mm256_packs_epi32(q[2], q[3]);
+		__m256i p = _mm256_packs_epi16(p01, p23);
+		p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+		_mm256_storeu_si256((__m256i *)(void *)(y + (with_sum ? 4 : 2)), p);
+	}
+}
+
+/* 32 signed bytes x . 32 signed bytes y -> 8 int32 lanes */
+AVX2 static inline __m256i dot_i8(__m256i x, __m256i y)
+{
+	const __m256i ax = _mm256_sign_epi8(x, x);
+	const __m256i sy = _mm256_sign_epi8(y, x);
+	const __m256i p16 = _mm256_maddubs_epi16(ax, sy);
+	return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+AVX2 float kq_avx2_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	const int64_t nb = n / 32;
+	for (int64_t b = 0; b < nb; b++, x += 34, y += 34) {
+		const __m256 d = _mm256_set1_ps(h2f_c(x) * h2f_c(y));
+		__m256i qx = _mm256_loadu_si256((const __m256i *)(const void *)(x + 2));
+		__m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qx, qy)), acc);
+	}
+	return hsum8(acc);
+}
+
+AVX2 float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	__m256 acc = _mm256_setzero_ps();
+	const __m256i lo4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+	const int64_t nb = n / 32;
+	for (int64_t b = 0; b < nb; b++, x += 18, y += 34) {
+		const __m256 d = _mm256_set1_ps(h2f_c(x) * h2f_c(y));
+		__m128i raw = _mm_loadu_si128((const __m128i *)(const void *)(x + 2));
+		__m256i q = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+		q = _mm256_sub_epi8(_mm256_and_si256(q, lo4), eight);
+		__m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(q, qy)), acc);
+	}
+	return hsum8(acc);
+}
+
+/* 32 codebook values of 16 index bytes: low nibbles then high nibbles */
+AVX2 static inline __m256i iq4_values(const uint8_t *q, __m128i table)
+{
+	const __m128i raw = _mm_loadu_si128((const __m128i *)(const void *)q), m4 = _mm_set1_epi8(0x0F);
+	return _mm256_set_m128i(_mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(raw, 4), m4)),
+				_mm_shuffle_epi8(table, _mm_and_si128(raw, m4)));
+}
+
+/* a 4-bit block (x) whose nibbles index `table` (kq_ref_dot_nl_x8) . a Q8_0
+ * block (y), as 8 int32 lanes of 4-product sums */
+AVX2 static inline __m256i dot_nl_blk(const uint8_t *x, const uint8_t *y, __m128i table)
+{
+	return dot_i8(iq4_values(x + 2, table), _mm256_loadu_si256((const __m256i *)(const void *)(y + 2)));
+}
+
+/* acc = fma(f[l], d[l], acc) for the 4 lanes l of f and d, in lane order */
+AVX2 static inline __m128 fma4_ss(__m128 f, __m128 d, __m128 acc)
+{
+	acc = _mm_fmadd_ss(f, d, acc);
+	acc = _mm_fmadd_ss(_mm_movehdup_ps(f), _mm_movehdup_ps(d), acc);
+	acc = _mm_fmadd_ss(_mm_movehl_ps(f, f), _mm_movehl_ps(d, d), acc);
+	return _mm_fmadd_ss(_mm_shuffle_ps(f, f, 3), _mm_shuffle_ps(d, d, 3), acc);
+}
+
+/* the F16 at p, for _mm_setr_epi16 */
+static inline short h16(const uint8_t *p)
+{
+	int16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* kq_ref_dot_nl_x8, eight blocks at a time, all in registers: their integer
+ * sums by one transposing hadd tree, their d_w * d_a as one vector, then
+ * the fused multiply-adds one block after the other */
+AVX2 float kq_avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut);
+	__m128 acc = _mm_setzero_ps();
+	const int64_t nb = n / 32;
+	int64_t b = 0;
+	for (; b + 8 <= nb; b += 8, x += 8 * 18, y += 8 * 34) {
+#define BLK(k) dot_nl_blk(x + 18 * (k), y + 34 * (k), table)
+		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(BLK(0), BLK(1)), _mm256_hadd_epi32(BLK(2), BLK(3)));
+		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(BLK(4), BLK(5)), _mm256_hadd_epi32(BLK(6), BLK(7)));
+#undef BLK
+		/* lane k: block k's sum (halves 0-3 / 4-7 of each block added) */
+		const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+								     _mm256_permute2x128_si256(h0, h1, 0x31)));
+		const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16(h16(x), h16(x + 18), h16(x + 36), h16(x + 54), h16(x + 72),
+								 h16(x + 90), h16(x + 108), h16(x + 126)));
+		const __m256 da = _mm256_cvtph_ps(_mm_setr_epi16(h16(y), h16(y + 34), h16(y + 68), h16(y + 102),
+								 h16(y + 136), h16(y + 170), h16(y + 204), h16(y + 238)));
+		const __m256 d = _mm256_mul_ps(dw, da);
+		acc = fma4_ss(_mm256_castps256_ps128(f), _mm256_castps256_ps128(d), acc);
+		acc = fma4_ss(_mm256_extractf128_ps(f, 1), _mm256_extractf128_ps(d, 1), acc);
+	}
+	for (; b < nb; b++, x += 18, y += 34)
+		acc = _mm_fmadd_ss(_mm_set_ss((float)hsum8i(dot_nl_blk(x, y, table))), _mm_set_ss(h2f_c(x) * h2f_c(y)), acc);
+	return _mm_cvtss_f32(acc);
+}
+
+/* kq_ref_dot_nl_x8 of one row against 8 activation rows ys bytes apart (a
+ * prompt batch): each weight block is decoded once, the 8 columns' block
+ * sums come out of one hadd tree, and their 8 fused multiply-add chains
+ * are the lanes of one vector, each still one rounding per block */
+AVX2 void kq_avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
+				      float *out)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut);
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const __m256i q = iq4_values(x + 2, table);
+		const __m256i ax = _mm256_sign_epi8(q, q);
+#define COL(c)                                                                                              \
+	_mm256_madd_epi16(_mm256_maddubs_epi16(                                                             \
+				  ax, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(y + (c) * ys + 2)), q)), \
+			  ones)
+		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(COL(0), COL(1)), _mm256_hadd_epi32(COL(2), COL(3)));
+		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(COL(4), COL(5)), _mm256_hadd_epi32(COL(6), COL(7)));
+#undef COL
+		const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+								     _mm256_permute2x128_si256(h0, h1, 0x31)));
+		const __m256 da = _mm256_cvtph_ps(_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys),
+								 h16(y + 4 * ys), h16(y + 5 * ys), h16(y + 6 * ys),
+								 h16(y + 7 * ys)));
+		acc = _mm256_fmadd_ps(f, _mm256_mul_ps(_mm256_set1_ps(h2f_c(x)), da), acc);
+	}
+	_mm256_storeu_ps(out, acc);
+}
+
+/* ggml_vec_dot_f32/_f16's main loop: LA/LB load 8 elements as floats */
+#define AVX2_DOT4X16(LA, LB)                                                                 \
+	__m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0; \
+	const int64_t np = n & ~(int64_t)63;                                                 \
+	for (int64_t i = 0; i < np; i += 64) {                                               \
+		l0 = _mm256_fmadd_ps(LA(a + i), LB(b + i), l0);                              \
+		h0 = _mm256_fmadd_ps(LA(a + i + 8), LB(b + i + 8), h0);                      \
+		l1 = _mm256_fmadd_ps(LA(a + i + 16), LB(b + i + 16), l1);                    \
+		h1 = _mm256_fmadd_ps(LA(a + i + 24), LB(b + i + 24), h1);                    \
+		l2 = _mm256_fmadd_ps(LA(a + i + 32), LB(b + i + 32), l2);                    \
+		h2 = _mm256_fmadd_ps(LA(a + i + 40), LB(b + i + 40), h2);                    \
+		l3 = _mm256_fmadd_ps(LA(a + i + 48), LB(b + i + 48), l3);                    \
+		h3 = _mm256_fmadd_ps(LA(a + i + 56), LB(b + i + 56), h3);                    \
+	}                                                                                    \
+	l0 = _mm256_add_ps(l0, l2);                                                          \
+	h0 = _mm256_add_ps(h0, h2);                                                          \
+	l1 = _mm256_add_ps(l1, l3);                                                          \
+	h1 = _mm256_add_ps(h1, h3);                                                          \
+	const float red = red16x(_mm256_add_ps(l0, l1), _mm256_add_ps(h0, h1))
+
+AVX2 float kq_avx2_dot_f32(const float *a, const float *b, int64_t n)
+{
+	AVX2_DOT4X16(_mm256_loadu_ps, _mm256_loadu_ps);
+	return dot_tail_f32(a, b, np, n, red);
+}
+
+#undef AVX2_DOT4X16
+
+/* kq_ref_dot_f16 with acc[4j + q] holding lanes 8q..8q+7 of accumulator j */
+AVX2 float kq_avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	__m256 acc[16];
+	for (int r = 0; r < 16; r++)
+		acc[r] = _mm256_setzero_ps();
+	const int64_t np = n & ~(int64_t)(KQ_H_STEP - 1);
+	for (int64_t i = 0; i < np; i += KQ_H_STEP)
+		for (int r = 0; r < 16; r++)
+			acc[r] = avx2_h_sum(_mm256_mul_ps(avx2_ld_h8(a + i + 8 * r), avx2_ld_h8(b + i + 8 * r)), acc[r]);
+	for (int q = 0; q < 4; q++) {
+		acc[q] = avx2_h_sum(acc[q], acc[8 + q]);
+		acc[4 + q] = avx2_h_sum(acc[4 + q], acc[12 + q]);
+		acc[q] = avx2_h_sum(acc[q], acc[4 + q]);
+	}
+	float t[8];
+	_mm256_storeu_ps(t, avx2_h_sum(avx2_h_sum(acc[0], acc[2]), avx2_h_sum(acc[1], acc[3])));
+	return dot_tail_f16(a, b, np, n, h_reduce(t, 8));
+}
+
+/* tinyBLAS's order: one 16-lane accumulator, n a multiple of 16 */
+#define AVX2_DOT_TB(LA, LB)                                                          \
+	__m256 lo = _mm256_setzero_ps(), hi = lo;                                    \
+	for (int64_t i = 0; i < n; i += 16) {                                        \
+		lo = _mm256_fmadd_ps(LA(a + i), LB(b + i), lo);                      \
+		hi = _mm256_fmadd_ps(LA(a + i + 8), LB(b + i + 8), hi);              \
+	}                                                                            \
+	return red16x(lo, hi)
+
+AVX2 float kq_avx2_dot_f32_tb(const float *a, const float *b, int64_t n)
+{
+	AVX2_DOT_TB(_mm256_loadu_ps, _mm256_loadu_ps);
+}
+
+AVX2 float kq_avx2_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	AVX2_DOT_TB(avx2_ld_h8, avx2_ld_h8);
+}
+#undef AVX2_DOT_TB
+
+AVX2 void kq_avx2_to_f16(const float *x, uint16_t *y, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(y + i),
+				 _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+	for (; i < n; i++)
+		y[i] = kolm_fp32_to_fp16(x[i]);
+}
+AVX2 float kq_avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
+{
+	const __m256i lo4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += q5 ? 176 : 144, y += B_Q8_K) {
+		const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16));
+		__m256i acc = _mm256_setzero_si256();
+		for (int j = 0; j < 4; j++) {
+			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + (q5 ? 48 : 16) + 32 * j));
+			__m256i lo = _mm256_and_si256(v, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+			if (q5) { /* the fifth bit: 0x10 where bit g of qh[l] is set */
+				const __m256i bl = _mm256_set1_epi8((char)(1 << (2 * j)));
+				const __m256i bh = _mm256_set1_epi8((char)(1 << (2 * j + 1)));
+				lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bl), bl), b4));
+				hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bh), bh), b4));
+			}
+			const __m256i q8l = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 64 * j));
+			const __m256i q8h = _mm256_loadu_si256((const __m256i *)(const void *)(y + 36 + 64 * j));
+			int sc0, sc1, m;
+			q4k_scale_min(2 * j, x + 4, &sc0, &m);
+			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
+			/* u8 x s8 pairs <= 2*31*127: no int16 saturation */
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, q8l),
+								      _mm256_set1_epi16((short)sc0)));
+			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, q8h),
+								      _mm256_set1_epi16((short)sc1)));
+		}
+		const float dy = q8k_d(y);
+		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)q4k_msum(x, y);
+	}
+	return s;
+}
+
+AVX2 float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int h = 0; h < 2; h++) {
+			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
+			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
+			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+			/* the 6-bit values 0..63 of elements 128h + 32k + l */
+			const __m256i e[4] = {
+				_mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
+				_mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
+				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)),
+				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+						_mm256_and_si256(_mm256_srli_epi16(hb, 2), m30)),
+			};
+			for (int k = 0; k < 4; k++) {
+				const int g = 8 * h + 2 * k; /* scale groups of 16: g (low half), g + 1 */
+				const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 128 * h + 32 * k));
+				const __m256i sc = _mm256_set_m128i(_mm_set1_epi16((int8_t)x[192 + g + 1]),
+								    _mm_set1_epi16((int8_t)x[192 + g]));
+				/* u8 x s8 pairs <= 2*63*127: no int16 saturation */
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(e[k], q8), sc));
+			}
+		}
+		s += (h2f_c(x + 208) * q8k_d(y)) * (float)(hsum8i(acc) - q6k_offset(x, y));
+	}
+	return s;
+}
+
+/* Q2_K and Q3_K: per half, the four 2-bit planes of 32 bytes; values as
+ * unsigned bytes (Q3_K: plus 4, corrected by 4 * scale * bsum) */
+AVX2 float kq_avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
+{
+	const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+	const size_t bsz = q3 ? 110 : 84;
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += bsz, y += B_Q8_K) {
+		int8_t sc[16];
+		q23k_scales(x, q3, sc);
+		const uint8_t *qs = x + (q3 ? 32 : 16);
+		const __m256i hm = q3 ? _mm256_loadu_si256((const __m256i *)(const void *)x) : _mm256_setzero_si256();
+		__m256i acc = _mm256_setzero_si256();
+		for (int h = 0; h < 2; h++) {
+			const __m256i qv = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
+			for (int j = 0; j < 4; j++) {
+				const int g = 8 * h + 2 * j;
+				__m256i e = _mm256_and_si256(_mm256_srli_epi16(qv, 2 * j), m3);
+				if (q3) {
+					const __m256i bit = _mm256_set1_epi8((char)(1 << (4 * h + j)));
+					e = _mm256_or_si256(e, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), four));
+				}
+				const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 128 * h + 32 * j));
+				const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(e, q8), scv));
+			}
+		}
+		s += q23k_block(x, y, q3, sc, hsum8i(acc));
+	}
+	return s;
+}
+
+AVX2 float kq_avx2_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)kvalues_iq4nl);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const __m256 d = _mm256_set1_ps(h2f_c(x) * h2f_c(y));
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(iq4_values(x + 2, table), qy)), acc);
+	}
+	return hsum8(acc);
+}
+
+AVX2 float kq_avx2_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)kvalues_iq4nl);
+	float s = 0;
+	for (int64_t b = 0; b < n / 256; b++, x += 136, y += B_Q8_K) {
+		__m256i acc = _mm256_setzero_si256();
+		for (int g = 0; g < 8; g++) {
+			const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 32 * g));
+			acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dot_i8(iq4_values(x + 8 + 16 * g, table), q8),
+								      _mm256_set1_epi32(iq4xs_scale(x, g))));
+		}
+		s += (h2f_c(x) * q8k_d(y)) * (float)hsum8i(acc);
+	}
+	return s;
+}
+#endif /* KQ_X86 */

@@ -1,0 +1,70 @@
+/* kernels_x86_internal.h - the AVX2 + FMA + F16C row kernels (kernels_x86.c;
+ * kernels.c calls them when the CPU has those extensions) and the register
+ * helpers the engine's AVX2 vector kernels (engine/vec_x86.c) share with
+ * them.  Empty on other ISAs. */
+#ifndef KOLM_KERNELS_X86_INTERNAL_H
+#define KOLM_KERNELS_X86_INTERNAL_H
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#define KQ_X86 1
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static inline float hsum8(__m256 v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+
+/* 16 lanes as lo (0-7) and hi (8-15): _mm512_reduce_add_ps's tree */
+AVX2 static inline float red16x(__m256 lo, __m256 hi)
+{
+	return hsum8(_mm256_add_ps(hi, lo));
+}
+
+/* 8 F16 values at p, widened to F32 */
+AVX2 static inline __m256 avx2_ld_h8(const void *p)
+{
+	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+/* h_sum on 8 lanes */
+AVX2 static inline __m256 avx2_h_sum(__m256 a, __m256 b)
+{
+	const __m256i one = _mm256_set1_epi32(1);
+	const __m256 s = _mm256_add_ps(a, b), bb = _mm256_sub_ps(s, a);
+	const __m256 e = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(s, bb)), _mm256_sub_ps(b, bb));
+	const __m256i u = _mm256_castps_si256(s);
+	const __m256i inexact = _mm256_castps_si256(_mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_NEQ_OQ));
+	const __m256i even = _mm256_cmpeq_epi32(_mm256_and_si256(u, one), _mm256_setzero_si256());
+	/* +1 when e has the sign of s (away from zero), else -1 */
+	const __m256i dir = _mm256_or_si256(_mm256_srai_epi32(_mm256_xor_si256(u, _mm256_castps_si256(e)), 31), one);
+	const __m256i odd = _mm256_add_epi32(u, _mm256_and_si256(_mm256_and_si256(inexact, even), dir));
+	return _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_castsi256_ps(odd), _MM_FROUND_TO_NEAREST_INT));
+}
+
+/* the kernels: what kernels_ref_internal.h's kq_ref_* compute */
+void kq_avx2_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum);
+void kq_avx2_to_f16(const float *x, uint16_t *y, int64_t n);
+float kq_avx2_dot_f32(const float *a, const float *b, int64_t n);
+float kq_avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n);
+float kq_avx2_dot_f32_tb(const float *a, const float *b, int64_t n);
+float kq_avx2_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n);
+float kq_avx2_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut);
+void kq_avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
+			     float *out);
+float kq_avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3);
+float kq_avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5);
+float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n);
+#endif
+
+#endif
