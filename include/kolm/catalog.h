@@ -4,7 +4,9 @@
  *
  * Units: memory in bytes (the catalogs say GB = 1e9 bytes), bandwidth in
  * bytes/s, compute in FLOP/s, storage read speed in bytes/s.
- * Everything is borrowed from the context and lives until kolm_ctx_free.
+ * A context loads the catalogs once; kolm_catalog(ctx) and the lookups by
+ * id are in ctx.h.  Everything is borrowed from the context and lives until
+ * kolm_ctx_free.
  */
 #ifndef KOLM_CATALOG_H
 #define KOLM_CATALOG_H
@@ -13,7 +15,6 @@
 
 #include "kolm/err.h"
 
-struct kolm_ctx;
 typedef struct json_t json_t;
 
 enum { KOLM_MAX_RUNTIMES = 8, KOLM_MAX_MEM_OPTIONS = 8 };
@@ -82,21 +83,5 @@ struct kolm_catalog {
 	struct kolm_format *formats;
 	int n_formats;
 };
-
-const struct kolm_catalog *kolm_catalog(const struct kolm_ctx *ctx);
-const struct kolm_device *kolm_catalog_device_find(const struct kolm_ctx *ctx, const char *id);
-const struct kolm_base *kolm_catalog_base_find(const struct kolm_ctx *ctx, const char *id);
-const struct kolm_format *kolm_catalog_format_find(const struct kolm_ctx *ctx, const char *id);
-/* Tier ("int4") + backend ("gguf") -> format; NULL if the backend has none. */
-const struct kolm_format *kolm_catalog_tier_format(const struct kolm_ctx *ctx, const char *tier,
-						   const char *backend);
-/* Resolve a user's --quant: a tier name for `backend`, or an exact format
- * id.  Unknown -> KOLM_E_NOTFOUND with "did you mean" in err. */
-int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, const char *backend,
-			       const struct kolm_format **out, struct kolm_err *err);
-/* Error for an unknown id of `kind` ("device", "base", "format") with the
- * closest known ids suggested. Returns KOLM_E_NOTFOUND. */
-int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const char *id,
-			   struct kolm_err *err);
 
 #endif

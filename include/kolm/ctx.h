@@ -1,6 +1,7 @@
 /*
- * ctx.h - the library context: catalogs (devices, bases, formats, tokenizer
- * families, quality, measurements, command templates) loaded once.
+ * ctx.h - the library context: the data files and the catalogs (devices,
+ * bases, formats) read from them, loaded once, and what upper layers cache
+ * per context (the speed model).
  *
  * Data files are looked up by relative path ("data/devices.json"): first in
  * opts.data_dir (--data-dir / KOLM_DATA_DIR) when set, else in the copy
@@ -9,8 +10,10 @@
  * same parser; a user entry with an existing id replaces it).  The user's
  * measurements ($XDG_DATA_HOME/kolm/measurements.tsv) join calibration.
  *
- * kolm_ctx_new allocates; kolm_ctx_free releases (NULL ok).  Everything a
- * getter returns is borrowed and lives until kolm_ctx_free.
+ * kolm_ctx_new allocates and loads the catalogs (a catalog that cannot be
+ * parsed fails it); kolm_ctx_free releases (NULL ok).  Everything a getter
+ * returns is borrowed and lives until kolm_ctx_free.  A context is used by
+ * one thread at a time.
  */
 #ifndef KOLM_CTX_H
 #define KOLM_CTX_H
@@ -18,9 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kolm/catalog.h"
 #include "kolm/err.h"
 
 struct kolm_ctx;
+struct kolm_model;
 typedef struct json_t json_t;
 
 struct kolm_ctx_opts {
@@ -37,8 +42,7 @@ void kolm_ctx_opts_from_env(struct kolm_ctx_opts *o, char *buf, size_t cap);
 int kolm_ctx_new(struct kolm_ctx **out, const struct kolm_ctx_opts *opts, struct kolm_err *err);
 void kolm_ctx_free(struct kolm_ctx *ctx);
 
-/* Raw data file (override dir first, then embedded).  Borrowed or owned by
- * ctx; NULL if absent. */
+/* Raw data file (override dir first, then embedded).  Borrowed; NULL if absent. */
 const uint8_t *kolm_ctx_data(const struct kolm_ctx *ctx, const char *rel, size_t *len);
 /* Parsed JSON data file (cached in ctx; borrowed). NULL + err if absent/bad. */
 json_t *kolm_ctx_json(struct kolm_ctx *ctx, const char *rel, struct kolm_err *err);
@@ -46,5 +50,23 @@ const char *kolm_ctx_user_data_dir(const struct kolm_ctx *ctx);
 
 /* Embedded file lookup (no ctx): NULL if not embedded. */
 const uint8_t *kolm_embedded(const char *rel, size_t *len);
+
+/* ---- the catalogs (kolm/catalog.h) ------------------------------------ */
+const struct kolm_catalog *kolm_catalog(const struct kolm_ctx *ctx);
+/* By id, ignoring case; NULL if none. */
+const struct kolm_device *kolm_catalog_device_find(const struct kolm_ctx *ctx, const char *id);
+const struct kolm_base *kolm_catalog_base_find(const struct kolm_ctx *ctx, const char *id);
+const struct kolm_format *kolm_catalog_format_find(const struct kolm_ctx *ctx, const char *id);
+/* Tier ("int4") + backend ("gguf") -> format; NULL if the backend has none. */
+const struct kolm_format *kolm_catalog_tier_format(const struct kolm_ctx *ctx, const char *tier,
+						   const char *backend);
+/* Resolve a user's --quant: a tier name for `backend`, or an exact format
+ * id.  Unknown -> KOLM_E_NOTFOUND with "did you mean" in err. */
+int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, const char *backend,
+			       const struct kolm_format **out, struct kolm_err *err);
+/* Error for an unknown id of `kind` ("device", "base", "quant") with the
+ * closest known ids suggested. Returns KOLM_E_NOTFOUND. */
+int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const char *id,
+			   struct kolm_err *err);
 
 #endif

@@ -58,7 +58,4 @@ struct kolm_quantize_stats {
 int kolm_quantize_file(const char *in, const char *out, const struct kolm_quantize_opts *o,
 		       struct kolm_quantize_stats *st, struct kolm_err *err);
 
-/* llama.cpp's weights_map order: <0 if a sorts before b. */
-int kolm_quantize_name_cmp(const char *a, const char *b);
-
 #endif

@@ -25,6 +25,14 @@ struct kolm_tensor_override {
 	int type;           /* enum kolm_ggml_type */
 };
 
+/* The block of a tensor name ("blk.12.attn_q.weight" -> 12); -1 for a
+ * global tensor. */
+int kolm_tensor_layer(const char *name);
+/* llama.cpp's weights_map order, the order llama-quantize visits and writes
+ * tensors in: block number (globals first), then name; <0 if a sorts
+ * before b. */
+int kolm_quantize_name_cmp(const char *a, const char *b);
+
 /* types_out has m->n_tensors entries.  Fails with KOLM_E_FORMAT when a
  * tensor cannot take any type (row length not a multiple of 32 and no
  * override), naming it as llama-quantize does. */

@@ -12,6 +12,7 @@
 
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
+#include "kolm/ctx.h"
 #include "kolm/eval.h"
 #include "kolm/export.h"
 #include "kolm/model.h"

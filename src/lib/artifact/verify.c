@@ -11,6 +11,7 @@
 
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
+#include "kolm/ctx.h"
 #include "kolm/forecast.h"
 #include "kolm/gguf.h"
 #include "kolm/model.h"

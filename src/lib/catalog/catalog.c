@@ -1,8 +1,11 @@
 /* catalog.c - parse data/devices.json, data/bases.json, data/formats.json
- * (embedded or --data-dir) plus the user's $XDG_CONFIG_HOME/kolm extensions. */
-#include "kolm/catalog.h"
+ * (embedded or --data-dir) plus the user's $XDG_CONFIG_HOME/kolm extensions
+ * into a struct kolm_catalog, and find entries in it (catalog_internal.h).
+ * The context (ctx.c) holds the catalog; nothing here knows the context. */
+#include "catalog_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "ctx_internal.h"
+#include "core/data_internal.h"
 #include "core/json_internal.h"
 #include "kolm/util.h"
 
@@ -184,165 +187,138 @@ static int merge_entries(json_t *arr, void **items, int *n, size_t sz, parse_fn 
 	return KOLM_OK;
 }
 
-static int load_user_file(struct kolm_ctx *c, const char *name, json_t **out, struct kolm_err *err)
+/* One catalog file: the entries of its array `key`, merged by id into the
+ * catalog's list at off_items/off_n. */
+struct cat_spec {
+	const char *file, *key;
+	const char *user;     /* the user's file of the same schema, or NULL */
+	int optional;         /* models the picker does not list (calibration only) */
+	size_t sz;
+	parse_fn fn;
+	size_t off_items, off_n;
+};
+
+static const struct cat_spec cat_specs[] = {
+	{"data/devices.json", "devices", "devices.json", 0, sizeof(struct kolm_device), (parse_fn)parse_device,
+	 offsetof(struct kolm_catalog, devices), offsetof(struct kolm_catalog, n_devices)},
+	{"data/bases.json", "bases", "bases.json", 0, sizeof(struct kolm_base), (parse_fn)parse_base,
+	 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
+	/* models that published measurements use but the picker does not list */
+	{"data/bases-calibration.json", "bases", NULL, 1, sizeof(struct kolm_base), (parse_fn)parse_base,
+	 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
+	{"data/formats.json", "formats", NULL, 0, sizeof(struct kolm_format), (parse_fn)parse_format,
+	 offsetof(struct kolm_catalog, formats), offsetof(struct kolm_catalog, n_formats)},
+};
+
+static int cat_load_spec(struct kolm_catalog *cat, struct kolm_data *d, const struct cat_spec *s,
+			 struct kolm_err *err)
 {
-	*out = NULL;
-	if (!c->config_dir)
+	json_t *j = kolm_data_json(d, s->file, err);
+	if (!j && s->optional) {
+		kolm_err_clear(err);
 		return KOLM_OK;
-	char path[4096];
-	if (snprintf(path, sizeof path, "%s/%s", c->config_dir, name) >= (int)sizeof path)
-		return KOLM_OK;
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return KOLM_OK; /* optional */
-	fclose(fp);
-	json_error_t je;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	}
 	if (!j)
-		return kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", path, je.line, je.text);
-	*out = j;
-	return KOLM_OK;
+		return err ? err->code : KOLM_E_IO;
+	void **items = (void **)((uint8_t *)cat + s->off_items);
+	int *n = (int *)((uint8_t *)cat + s->off_n);
+	int rc = merge_entries(json_object_get(j, s->key), items, n, s->sz, s->fn, s->file, err);
+	if (rc)
+		return rc;
+	if (s->optional) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(j, s->key), i, x)
+		{
+			const char *id = kolm_json_str(x, "id");
+			for (int k = 0; id && k < cat->n_bases; k++)
+				if (!strcmp(cat->bases[k].id, id))
+					cat->bases[k].calibration_only = 1;
+		}
+	}
+	if (!s->user)
+		return KOLM_OK;
+	json_t *u;
+	rc = kolm_data_user_json(d, s->user, &u, err);
+	if (rc || !u)
+		return rc;
+	return merge_entries(json_object_get(u, s->key), items, n, s->sz, s->fn, s->user, err);
 }
 
-int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err)
+int kolm_cat_load(struct kolm_catalog *cat, struct kolm_data *d, struct kolm_err *err)
 {
-	static const struct {
-		const char *file, *key, *user;
-		int optional;
-		size_t sz;
-		parse_fn fn;
-		size_t off_items, off_n;
-	} specs[] = {
-		{"data/devices.json", "devices", "devices.json", 0, sizeof(struct kolm_device),
-		 (parse_fn)parse_device, offsetof(struct kolm_catalog, devices),
-		 offsetof(struct kolm_catalog, n_devices)},
-		{"data/bases.json", "bases", "bases.json", 0, sizeof(struct kolm_base), (parse_fn)parse_base,
-		 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
-		/* models that published measurements use but the picker does not list */
-		{"data/bases-calibration.json", "bases", NULL, 1, sizeof(struct kolm_base), (parse_fn)parse_base,
-		 offsetof(struct kolm_catalog, bases), offsetof(struct kolm_catalog, n_bases)},
-		{"data/formats.json", "formats", NULL, 0, sizeof(struct kolm_format), (parse_fn)parse_format,
-		 offsetof(struct kolm_catalog, formats), offsetof(struct kolm_catalog, n_formats)},
-	};
-	for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
-		json_t *j = kolm_ctx_json(c, specs[s].file, err);
-		if (!j && specs[s].optional) {
-			kolm_err_clear(err);
-			continue;
-		}
-		if (!j)
-			return err ? err->code : KOLM_E_IO;
-		void **items = (void **)((uint8_t *)&c->cat + specs[s].off_items);
-		int *n = (int *)((uint8_t *)&c->cat + specs[s].off_n);
-		int rc = merge_entries(json_object_get(j, specs[s].key), items, n, specs[s].sz, specs[s].fn,
-				       specs[s].file, err);
+	memset(cat, 0, sizeof *cat);
+	for (size_t s = 0; s < sizeof cat_specs / sizeof cat_specs[0]; s++) {
+		int rc = cat_load_spec(cat, d, &cat_specs[s], err);
 		if (rc)
 			return rc;
-		if (specs[s].optional) {
-			size_t i;
-			json_t *x;
-			json_array_foreach(json_object_get(j, specs[s].key), i, x)
-			{
-				const char *id = kolm_json_str(x, "id");
-				for (int k = 0; id && k < c->cat.n_bases; k++)
-					if (!strcmp(c->cat.bases[k].id, id))
-						c->cat.bases[k].calibration_only = 1;
-			}
-		}
-		if (specs[s].user) {
-			json_t *u;
-			rc = load_user_file(c, specs[s].user, &u, err);
-			if (rc)
-				return rc;
-			if (u) {
-				/* keep the user document alive with the ctx */
-				struct ctx_file *nf = realloc(c->files, sizeof *nf * (size_t)(c->n_files + 1));
-				if (!nf) {
-					json_decref(u);
-					return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-				}
-				c->files = nf;
-				memset(&c->files[c->n_files], 0, sizeof *nf);
-				c->files[c->n_files].rel = kolm_strdup(specs[s].user);
-				c->files[c->n_files].json = u;
-				c->n_files++;
-				rc = merge_entries(json_object_get(u, specs[s].key), items, n, specs[s].sz,
-						   specs[s].fn, specs[s].user, err);
-				if (rc)
-					return rc;
-			}
-		}
 	}
 	return KOLM_OK;
 }
 
-void kolm_catalog_release(struct kolm_ctx *c)
+void kolm_cat_release(struct kolm_catalog *cat)
 {
-	free(c->cat.devices);
-	free(c->cat.bases);
-	free(c->cat.formats);
-	memset(&c->cat, 0, sizeof c->cat);
+	free(cat->devices);
+	free(cat->bases);
+	free(cat->formats);
+	memset(cat, 0, sizeof *cat);
 }
 
-const struct kolm_catalog *kolm_catalog(const struct kolm_ctx *ctx)
+const struct kolm_device *kolm_cat_device_find(const struct kolm_catalog *cat, const char *id)
 {
-	return &ctx->cat;
-}
-
-const struct kolm_device *kolm_catalog_device_find(const struct kolm_ctx *ctx, const char *id)
-{
-	for (int i = 0; id && i < ctx->cat.n_devices; i++)
-		if (strcasecmp(ctx->cat.devices[i].id, id) == 0)
-			return &ctx->cat.devices[i];
+	for (int i = 0; id && i < cat->n_devices; i++)
+		if (strcasecmp(cat->devices[i].id, id) == 0)
+			return &cat->devices[i];
 	return NULL;
 }
 
-const struct kolm_base *kolm_catalog_base_find(const struct kolm_ctx *ctx, const char *id)
+const struct kolm_base *kolm_cat_base_find(const struct kolm_catalog *cat, const char *id)
 {
-	for (int i = 0; id && i < ctx->cat.n_bases; i++)
-		if (strcasecmp(ctx->cat.bases[i].id, id) == 0)
-			return &ctx->cat.bases[i];
+	for (int i = 0; id && i < cat->n_bases; i++)
+		if (strcasecmp(cat->bases[i].id, id) == 0)
+			return &cat->bases[i];
 	return NULL;
 }
 
-const struct kolm_format *kolm_catalog_format_find(const struct kolm_ctx *ctx, const char *id)
+const struct kolm_format *kolm_cat_format_find(const struct kolm_catalog *cat, const char *id)
 {
-	for (int i = 0; id && i < ctx->cat.n_formats; i++)
-		if (strcasecmp(ctx->cat.formats[i].id, id) == 0)
-			return &ctx->cat.formats[i];
+	for (int i = 0; id && i < cat->n_formats; i++)
+		if (strcasecmp(cat->formats[i].id, id) == 0)
+			return &cat->formats[i];
 	return NULL;
 }
 
-const struct kolm_format *kolm_catalog_tier_format(const struct kolm_ctx *ctx, const char *tier,
-						   const char *backend)
+const struct kolm_format *kolm_cat_tier_format(const struct kolm_catalog *cat, const char *tier, const char *backend)
 {
-	for (int i = 0; tier && backend && i < ctx->cat.n_formats; i++) {
-		const struct kolm_format *f = &ctx->cat.formats[i];
+	for (int i = 0; tier && backend && i < cat->n_formats; i++) {
+		const struct kolm_format *f = &cat->formats[i];
 		if (f->tier && strcasecmp(f->tier, tier) == 0 && strcasecmp(f->backend, backend) == 0)
 			return f;
 	}
 	return NULL;
 }
 
+static const char *const tiers[] = {"fp16", "int8", "int6", "int5", "int4", "int3", "int2"};
+enum { N_TIERS = sizeof tiers / sizeof tiers[0] };
+
 static int is_tier(const char *q)
 {
-	static const char *tiers[] = {"fp16", "int8", "int6", "int5", "int4", "int3", "int2"};
-	for (size_t i = 0; i < sizeof tiers / sizeof tiers[0]; i++)
+	for (size_t i = 0; i < N_TIERS; i++)
 		if (strcasecmp(q, tiers[i]) == 0)
 			return 1;
 	return 0;
 }
 
-int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, const char *backend,
-			       const struct kolm_format **out, struct kolm_err *err)
+int kolm_cat_quant_resolve(const struct kolm_catalog *cat, const char *quant, const char *backend,
+			   const struct kolm_format **out, struct kolm_err *err)
 {
 	if (is_tier(quant)) {
-		const struct kolm_format *f = kolm_catalog_tier_format(ctx, quant, backend);
+		const struct kolm_format *f = kolm_cat_tier_format(cat, quant, backend);
 		if (!f) {
 			char offer[512] = "";
 			size_t len = 0;
-			for (int i = 0; i < ctx->cat.n_formats; i++) {
-				const struct kolm_format *g = &ctx->cat.formats[i];
+			for (int i = 0; i < cat->n_formats; i++) {
+				const struct kolm_format *g = &cat->formats[i];
 				if (g->tier && strcasecmp(g->backend, backend) == 0 && len + 16 < sizeof offer)
 					len += (size_t)snprintf(offer + len, sizeof offer - len, "%s%s",
 								len ? ", " : "", g->tier);
@@ -354,32 +330,24 @@ int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, co
 		*out = f;
 		return KOLM_OK;
 	}
-	const struct kolm_format *f = kolm_catalog_format_find(ctx, quant);
+	const struct kolm_format *f = kolm_cat_format_find(cat, quant);
 	if (!f)
-		return kolm_catalog_not_found(ctx, "quant", quant, err);
+		return kolm_cat_not_found(cat, "quant", quant, err);
 	*out = f;
 	return KOLM_OK;
 }
 
-int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const char *id,
-			   struct kolm_err *err)
+/* The ids of `kind` a user may type: devices, bases, or formats and tiers. */
+static const char **known_ids(const struct kolm_catalog *cat, const char *kind, int *n)
 {
-	const char *best[3] = {0};
-	int bd[3] = {1000, 1000, 1000};
-	int n = 0;
-	const char **ids = NULL;
-	const struct kolm_catalog *cat = &ctx->cat;
 	if (strcmp(kind, "device") == 0)
-		n = cat->n_devices;
+		*n = cat->n_devices;
 	else if (strcmp(kind, "base") == 0)
-		n = cat->n_bases;
+		*n = cat->n_bases;
 	else
-		n = cat->n_formats + 7;
-	ids = calloc((size_t)n + 1, sizeof *ids);
-	if (!ids)
-		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown %s '%s'", kind, id);
-	static const char *tiers[] = {"fp16", "int8", "int6", "int5", "int4", "int3", "int2"};
-	for (int i = 0; i < n; i++) {
+		*n = cat->n_formats + N_TIERS;
+	const char **ids = calloc((size_t)*n + 1, sizeof *ids);
+	for (int i = 0; ids && i < *n; i++) {
 		if (strcmp(kind, "device") == 0)
 			ids[i] = cat->devices[i].id;
 		else if (strcmp(kind, "base") == 0)
@@ -387,6 +355,17 @@ int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const c
 		else
 			ids[i] = i < cat->n_formats ? cat->formats[i].id : tiers[i - cat->n_formats];
 	}
+	return ids;
+}
+
+int kolm_cat_not_found(const struct kolm_catalog *cat, const char *kind, const char *id, struct kolm_err *err)
+{
+	const char *best[3] = {0};
+	int bd[3] = {1000, 1000, 1000};
+	int n;
+	const char **ids = known_ids(cat, kind, &n);
+	if (!ids)
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown %s '%s'", kind, id);
 	for (int i = 0; i < n; i++) {
 		int d = kolm_edit_distance(id, ids[i]);
 		if (strstr(ids[i], id) || strstr(id, ids[i]))

@@ -1,31 +1,35 @@
-#include "kolm/ctx.h"
+/* ctx.c - the context (ctx.h): its data files (core/data.c), the catalogs
+ * parsed from them (catalog.c), the user's measurements directory, and the
+ * cache slots the layers above fill (ctx_internal.h). */
+#include "ctx_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "forecast/calib_internal.h"
-#include "ctx_internal.h"
+#include "catalog_internal.h"
+#include "core/data_internal.h"
 #include "kolm/util.h"
 
-struct kolm_embedded_file {
-	const char *path;
-	const unsigned char *data;
-	size_t size;
+enum { MAX_SLOTS = 8 };
+
+struct ctx_slot {
+	const void *key;
+	void *p;
+	void (*free_fn)(void *);
 };
-extern const struct kolm_embedded_file kolm_embedded_files[];
+
+struct kolm_ctx {
+	struct kolm_data *data;
+	char *user_data_dir;
+	struct kolm_catalog cat;
+	struct ctx_slot slots[MAX_SLOTS];
+	int n_slots;
+};
 
 const uint8_t *kolm_embedded(const char *rel, size_t *len)
 {
-	for (const struct kolm_embedded_file *f = kolm_embedded_files; f->path; f++) {
-		if (strcmp(f->path, rel) == 0) {
-			if (len)
-				*len = f->size;
-			return f->data;
-		}
-	}
-	return NULL;
+	return kolm_data_embedded(rel, len);
 }
 
 void kolm_ctx_opts_from_env(struct kolm_ctx_opts *o, char *buf, size_t cap)
@@ -57,12 +61,16 @@ int kolm_ctx_new(struct kolm_ctx **out, const struct kolm_ctx_opts *opts, struct
 	struct kolm_ctx *c = calloc(1, sizeof *c);
 	if (!c)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	if (opts) {
-		c->data_dir = kolm_strdup(opts->data_dir);
-		c->config_dir = kolm_strdup(opts->config_dir);
-		c->user_data_dir = kolm_strdup(opts->user_data_dir);
+	int rc = kolm_data_new(&c->data, opts ? opts->data_dir : NULL, opts ? opts->config_dir : NULL, err);
+	if (rc)
+		goto out;
+	c->user_data_dir = kolm_strdup(opts ? opts->user_data_dir : NULL);
+	if (opts && opts->user_data_dir && !c->user_data_dir) {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		goto out;
 	}
-	int rc = kolm_catalog_load(c, err);
+	rc = kolm_cat_load(&c->cat, c->data, err);
+out:
 	if (rc) {
 		kolm_ctx_free(c);
 		return rc;
@@ -75,85 +83,89 @@ void kolm_ctx_free(struct kolm_ctx *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->n_files; i++) {
-		free(c->files[i].rel);
-		free(c->files[i].owned);
-		json_decref(c->files[i].json);
-	}
-	free(c->files);
-	kolm_calib_free(c->calib);
-	kolm_catalog_release(c);
-	free(c->data_dir);
-	free(c->config_dir);
+	/* the cached things may borrow from the data files: free them first */
+	for (int i = c->n_slots - 1; i >= 0; i--)
+		c->slots[i].free_fn(c->slots[i].p);
+	kolm_cat_release(&c->cat);
+	kolm_data_free(c->data);
 	free(c->user_data_dir);
 	free(c);
 }
 
-static struct ctx_file *ctx_file_get(const struct kolm_ctx *cc, const char *rel)
-{
-	struct kolm_ctx *c = (struct kolm_ctx *)cc; /* cache is logically const */
-	for (int i = 0; i < c->n_files; i++)
-		if (strcmp(c->files[i].rel, rel) == 0)
-			return &c->files[i];
-	struct ctx_file f = {0};
-	f.rel = kolm_strdup(rel);
-	if (!f.rel)
-		return NULL;
-	if (c->data_dir) {
-		char path[4096];
-		const char *r = strncmp(rel, "data/", 5) == 0 ? rel + 5 : rel;
-		if (snprintf(path, sizeof path, "%s/%s", c->data_dir, r) < (int)sizeof path) {
-			char *buf;
-			size_t n;
-			if (kolm_file_read_all(path, 64u << 20, &buf, &n, NULL) == KOLM_OK) {
-				f.owned = buf;
-				f.data = (const uint8_t *)buf;
-				f.len = n;
-			}
-		}
-	}
-	if (!f.data)
-		f.data = kolm_embedded(rel, &f.len);
-	struct ctx_file *nf = realloc(c->files, sizeof *nf * (size_t)(c->n_files + 1));
-	if (!nf) {
-		free(f.rel);
-		free(f.owned);
-		return NULL;
-	}
-	c->files = nf;
-	c->files[c->n_files] = f;
-	return &c->files[c->n_files++];
-}
-
 const uint8_t *kolm_ctx_data(const struct kolm_ctx *c, const char *rel, size_t *len)
 {
-	struct ctx_file *f = ctx_file_get(c, rel);
-	if (!f || !f->data)
-		return NULL;
-	if (len)
-		*len = f->len;
-	return f->data;
+	return kolm_data_bytes(c->data, rel, len);
 }
 
 json_t *kolm_ctx_json(struct kolm_ctx *c, const char *rel, struct kolm_err *err)
 {
-	struct ctx_file *f = ctx_file_get(c, rel);
-	if (!f || !f->data) {
-		kolm_err_set(err, KOLM_E_IO, "%s: data file not found", rel);
-		return NULL;
-	}
-	if (!f->json) {
-		json_error_t je;
-		f->json = json_loadb((const char *)f->data, f->len, JSON_REJECT_DUPLICATES, &je);
-		if (!f->json) {
-			kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", rel, je.line, je.text);
-			return NULL;
-		}
-	}
-	return f->json;
+	return kolm_data_json(c->data, rel, err);
 }
 
 const char *kolm_ctx_user_data_dir(const struct kolm_ctx *c)
 {
 	return c->user_data_dir;
+}
+
+void *kolm_ctx_cached(const struct kolm_ctx *c, const void *key)
+{
+	for (int i = 0; i < c->n_slots; i++)
+		if (c->slots[i].key == key)
+			return c->slots[i].p;
+	return NULL;
+}
+
+int kolm_ctx_cache(struct kolm_ctx *c, const void *key, void *p, void (*free_fn)(void *), struct kolm_err *err)
+{
+	for (int i = 0; i < c->n_slots; i++) {
+		if (c->slots[i].key == key) {
+			c->slots[i].free_fn(c->slots[i].p);
+			c->slots[i] = (struct ctx_slot){key, p, free_fn};
+			return KOLM_OK;
+		}
+	}
+	if (c->n_slots == MAX_SLOTS) {
+		free_fn(p);
+		return kolm_err_set(err, KOLM_E_NOMEM, "context: no free cache slot");
+	}
+	c->slots[c->n_slots++] = (struct ctx_slot){key, p, free_fn};
+	return KOLM_OK;
+}
+
+/* ---- the catalogs --------------------------------------------------------- */
+
+const struct kolm_catalog *kolm_catalog(const struct kolm_ctx *c)
+{
+	return &c->cat;
+}
+
+const struct kolm_device *kolm_catalog_device_find(const struct kolm_ctx *c, const char *id)
+{
+	return kolm_cat_device_find(&c->cat, id);
+}
+
+const struct kolm_base *kolm_catalog_base_find(const struct kolm_ctx *c, const char *id)
+{
+	return kolm_cat_base_find(&c->cat, id);
+}
+
+const struct kolm_format *kolm_catalog_format_find(const struct kolm_ctx *c, const char *id)
+{
+	return kolm_cat_format_find(&c->cat, id);
+}
+
+const struct kolm_format *kolm_catalog_tier_format(const struct kolm_ctx *c, const char *tier, const char *backend)
+{
+	return kolm_cat_tier_format(&c->cat, tier, backend);
+}
+
+int kolm_catalog_quant_resolve(const struct kolm_ctx *c, const char *quant, const char *backend,
+			       const struct kolm_format **out, struct kolm_err *err)
+{
+	return kolm_cat_quant_resolve(&c->cat, quant, backend, out, err);
+}
+
+int kolm_catalog_not_found(const struct kolm_ctx *c, const char *kind, const char *id, struct kolm_err *err)
+{
+	return kolm_cat_not_found(&c->cat, kind, id, err);
 }

@@ -1,30 +1,19 @@
-/* ctx_internal.h - the context's private layout (library-internal). */
+/* ctx_internal.h - what the context keeps for the layers above it
+ * (library-internal).  A module that computes something once per context
+ * (the speed model, calib.c) stores it in a cache slot with the function
+ * that frees it; the context frees it with itself, so the context needs no
+ * knowledge of what it holds.  key: the address of a static object of the
+ * owning module, unique in the process. */
 #ifndef KOLM_CTX_INTERNAL_H
 #define KOLM_CTX_INTERNAL_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "kolm/catalog.h"
 #include "kolm/ctx.h"
 
-struct ctx_file {
-	char *rel;
-	char *owned;          /* heap copy when read from data_dir */
-	const uint8_t *data;
-	size_t len;
-	json_t *json;         /* parsed lazily */
-};
-
-struct kolm_ctx {
-	char *data_dir, *config_dir, *user_data_dir;
-	struct ctx_file *files;
-	int n_files;
-	struct kolm_catalog cat;
-	struct kolm_calib *calib; /* speed model, fitted on first use (calib.c) */
-};
-
-int kolm_catalog_load(struct kolm_ctx *c, struct kolm_err *err);
-void kolm_catalog_release(struct kolm_ctx *c);
+/* What was stored under key, or NULL. */
+void *kolm_ctx_cached(const struct kolm_ctx *ctx, const void *key);
+/* Store p under key (replacing and freeing what was there).  On failure
+ * (KOLM_E_NOMEM) p is freed with free_fn. */
+int kolm_ctx_cache(struct kolm_ctx *ctx, const void *key, void *p, void (*free_fn)(void *),
+		   struct kolm_err *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kolm/catalog.h"
+#include "kolm/ctx.h"
 #include "kolm/util.h"
 
 extern char **environ;

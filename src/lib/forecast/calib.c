@@ -828,8 +828,10 @@ int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-void kolm_calib_free(struct kolm_calib *c)
+/* (a cache slot's free function: void *) */
+static void calib_free(void *p)
 {
+	struct kolm_calib *c = p;
 	if (!c)
 		return;
 	fit_release(&c->fit);
@@ -859,18 +861,24 @@ static int calib_build(struct kolm_ctx *ctx, struct kolm_calib **out, struct kol
 out:
 	free(ld.pc);
 	if (rc) {
-		kolm_calib_free(c);
+		calib_free(c);
 		return rc;
 	}
 	*out = c;
 	return KOLM_OK;
 }
 
+/* The context's cache slot for its speed model: this object's address. */
+static const char calib_slot = 0;
+
 const struct kolm_calib *kolm_calib_get(struct kolm_ctx *ctx, struct kolm_err *err)
 {
-	if (!ctx->calib && calib_build(ctx, &ctx->calib, err))
+	struct kolm_calib *c = kolm_ctx_cached(ctx, &calib_slot);
+	if (c)
+		return c;
+	if (calib_build(ctx, &c, err) || kolm_ctx_cache(ctx, &calib_slot, c, calib_free, err))
 		return NULL;
-	return ctx->calib;
+	return c;
 }
 
 int kolm_calib_rows(const struct kolm_calib *c)

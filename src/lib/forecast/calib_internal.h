@@ -47,6 +47,4 @@ int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query
 int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
 		     const char *format, char *out, size_t cap);
 
-void kolm_calib_free(struct kolm_calib *c);
-
 #endif

@@ -15,22 +15,6 @@
 
 #define QUANT_VERSION 2 /* GGML_QNT_VERSION */
 
-static int layer_of(const char *name)
-{
-	int l = -1;
-	if (sscanf(name, "blk.%d.", &l) != 1)
-		l = -1;
-	return l;
-}
-
-int kolm_quantize_name_cmp(const char *a, const char *b)
-{
-	int la = layer_of(a), lb = layer_of(b);
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
-}
-
 struct tref {
 	char name[64];
 	const struct kolm_gguf_tensor *t;
@@ -83,7 +67,7 @@ static int build_model(const struct kolm_gguf *g, const struct tref *refs, int64
 	m->data_offset = kolm_gguf_data_offset(g);
 	for (int64_t i = 0; i < n; i++) {
 		const struct kolm_gguf_tensor *t = refs[i].t;
-		if (kolm_model_add_tensor(m, refs[i].name, t->type, layer_of(refs[i].name), t->n_dims, t->ne[0],
+		if (kolm_model_add_tensor(m, refs[i].name, t->type, kolm_tensor_layer(refs[i].name), t->n_dims, t->ne[0],
 					  t->ne[1], t->ne[2]) != 0) {
 			kolm_model_release(m);
 			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");

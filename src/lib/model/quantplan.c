@@ -4,11 +4,11 @@
 #include "kolm/quantplan.h"
 
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kolm/model.h"
-#include "kolm/quantize.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 
@@ -277,6 +277,22 @@ int kolm_tensor_override_parse(const char *s, struct kolm_tensor_override *out, 
 		return kolm_err_set(err, KOLM_E_USAGE, "--tensor-type '%s': bad pattern", s);
 	regfree(&re);
 	return KOLM_OK;
+}
+
+int kolm_tensor_layer(const char *name)
+{
+	int l = -1;
+	if (sscanf(name, "blk.%d.", &l) != 1)
+		l = -1;
+	return l;
+}
+
+int kolm_quantize_name_cmp(const char *a, const char *b)
+{
+	int la = kolm_tensor_layer(a), lb = kolm_tensor_layer(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
 }
 
 struct visit {
