@@ -61,7 +61,7 @@ struct args {
 enum { O_REPORT, O_JSON, O_ROWS };
 
 static const struct cli_opt opts[] = {
-	OPT_FLAG(0, "report", O_REPORT, "the report (required: the fit itself runs on every forecast)"),
+	OPT_FLAG(0, "report", O_REPORT, "print the report (required; the fit itself runs on every forecast)"),
 	OPT_FLAG(0, "json", O_JSON, "the report as JSON"),
 	OPT_FLAG(0, "rows", O_ROWS, "also list every decode row: measured, forecast, range, source"),
 	OPT_END(),
