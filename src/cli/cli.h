@@ -103,8 +103,13 @@ enum { CLI_HELPED = -1 };
 int cli_parse(struct cli *cli, void *args, int argc, char **argv, int *argc_out, char ***argv_out);
 /* The verb's help, from its usage text, option table and tail. */
 void cli_help(const struct cli_cmd *cmd, FILE *fp);
-/* check() for a verb without operands: "V: unexpected argument 'X'". */
+/* More than max operands: "V: unexpected argument 'X'" (exit 2). */
+int cli_operands_at_most(const struct cli *cli, int argc, char **argv, int max);
+/* check() for a verb without operands. */
 int cli_no_operands(struct cli *cli, void *args, int argc, char **argv);
+/* -t N of the engine verbs (bench, eval, run): 1..256, else
+ * "V: -t needs a thread count from 1 to 256, not 'X'". */
+int cli_threads(const struct cli *cli, const char *val, long long *out);
 
 /* The arguments of a verb whose one option is --json (bases, devices,
  * quants); cli_json_opt() sets json. */

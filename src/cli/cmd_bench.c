@@ -164,7 +164,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli;
 	switch (id) {
 	case 'p':
 		if (cli_parse_i64(val, &a->np) != 0 || a->np > 65536)
@@ -179,9 +178,7 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 			return cli_usage_error("bench: -r needs 1 to %d, not '%s'", KOLM_BENCH_MAX_REPS, val);
 		break;
 	case 't':
-		if (cli_parse_i64(val, &a->threads) != 0 || a->threads < 1 || a->threads > 256)
-			return cli_usage_error("bench: -t needs a thread count from 1 to 256, not '%s'", val);
-		break;
+		return cli_threads(cli, val, &a->threads);
 	case CLI_O_DEVICE: a->device = val; break;
 	case CLI_O_QUANT: a->quant = val; break;
 	case CLI_O_BASE: a->base = val; break;

@@ -70,7 +70,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli, (void)val;
 	if (id == O_REPORT)
 		a->report = 1;
 	else if (id == O_JSON)

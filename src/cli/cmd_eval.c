@@ -153,7 +153,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli;
 	switch (id) {
 	case O_EVALPACK: a->pack = val; break;
 	case O_REF: a->ref = val; break;
@@ -163,9 +162,7 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 			return cli_usage_error("eval: -c needs a chunk size of at least 8, not '%s'", val);
 		break;
 	case 't':
-		if (cli_parse_i64(val, &a->threads) != 0 || a->threads < 1 || a->threads > 256)
-			return cli_usage_error("eval: -t needs a thread count from 1 to 256, not '%s'", val);
-		break;
+		return cli_threads(cli, val, &a->threads);
 	case O_JSON: a->json = 1; break;
 	}
 	return 0;
@@ -174,7 +171,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
-	(void)cli;
 	if (argc != 1)
 		return cli_usage_error("eval: expected one MODEL.gguf (see 'kolm eval --help')");
 	if (!!a->pack + !!a->ppl != 1)
@@ -188,7 +184,6 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 static int run(struct cli *cli, void *args)
 {
 	const struct args *a = args;
-	(void)cli;
 	if (a->ppl)
 		return do_ppl(a->model, a->ppl, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 512, a->json);
 	return do_pack(a->model, a->pack, a->ref, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 0, a->json);

@@ -83,9 +83,9 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
 	struct kolm_pick *p = &a->cp.p;
-	(void)cli;
-	if (argc > 1)
-		return cli_usage_error("export: unexpected argument '%s'", argv[1]);
+	int rc = cli_operands_at_most(cli, argc, argv, 1);
+	if (rc)
+		return rc;
 	if (argc == 1) {
 		a->artifact = argv[0];
 		p->model_path = argv[0];

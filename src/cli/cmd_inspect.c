@@ -117,7 +117,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli, (void)val;
 	if (id == O_JSON)
 		a->json = 1;
 	else if (id == O_TENSORS)

@@ -15,14 +15,12 @@ static const struct cli_opt opts[] = {
 
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	(void)cli, (void)id;
 	((struct args *)args)->out = val;
 	return 0;
 }
 
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
-	(void)cli, (void)argv;
 	if (!((struct args *)args)->out || argc != 0)
 		return cli_usage_error("keygen: usage: kolm keygen -o KEY");
 	return 0;
@@ -33,7 +31,6 @@ static int run(struct cli *cli, void *args)
 	const char *out = ((struct args *)args)->out;
 	char fp[65];
 	struct kolm_err err = {0};
-	(void)cli;
 	if (kolm_keygen(out, fp, &err))
 		return cli_fail(&err);
 	printf("wrote %s (private, mode 0600) and %s.pub\nfingerprint SHA256:%s\n", out, out, fp);

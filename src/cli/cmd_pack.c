@@ -33,7 +33,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli;
 	switch (id) {
 	case O_EVALPACK: a->o.evalpack = val; break;
 	case O_SIGN: a->o.sign_key = val; break;
@@ -64,7 +63,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
-	(void)cli;
 	if (argc != 1)
 		return cli_usage_error("pack: give exactly one HF_DIR (kolm pack HF_DIR --evalpack FILE -o X.kolm)");
 	a->o.hf_dir = argv[0];

@@ -29,9 +29,9 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	const struct cli_pick *cp = args;
-	(void)cli;
-	if (argc > 1)
-		return cli_usage_error("plan: unexpected argument '%s'", argv[1]);
+	int rc = cli_operands_at_most(cli, argc, argv, 1);
+	if (rc)
+		return rc;
 	if (argc == 1)
 		return cli_usage_error("plan: unexpected argument '%s' (use --model PATH for a file)", argv[0]);
 	if (cp->best_base && (cp->p.base_id || cp->p.config_path || cp->p.model_path))

@@ -66,7 +66,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
 	struct kolm_err err = {0};
-	(void)cli;
 	switch (id) {
 	case 't':
 		if (parse_threads(val, &a->o.nthreads))
@@ -121,7 +120,6 @@ static int run(struct cli *cli, void *args)
 	struct kolm_quantize_opts *o = &a->o;
 	const struct kolm_ftype_info *fi = a->fi;
 	struct kolm_err err = {0};
-	(void)cli;
 	o->ftype = fi->id;
 	o->ov = a->ov;
 	o->progress = on_tensor;

@@ -42,9 +42,9 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
 	const struct cli_pick *cp = &a->cp;
-	(void)cli;
-	if (argc > 1)
-		return cli_usage_error("quickstart: unexpected argument '%s'", argv[1]);
+	int rc = cli_operands_at_most(cli, argc, argv, 1);
+	if (rc)
+		return rc;
 	if (argc == 1 && cp->p.device_id)
 		return cli_usage_error("quickstart: give the device once (DEVICE or --device)");
 	if (argc == 1)

@@ -35,7 +35,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli;
 	switch (id) {
 	case 'p': a->prompt = val; break;
 	case 'n':
@@ -59,9 +58,7 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 			return cli_usage_error("run: --seed needs a non-negative number, not '%s'", val);
 		break;
 	case 't':
-		if (cli_parse_i64(val, &a->threads) != 0 || a->threads < 1 || a->threads > 256)
-			return cli_usage_error("run: -t needs a thread count from 1 to 256, not '%s'", val);
-		break;
+		return cli_threads(cli, val, &a->threads);
 	case 'c':
 		if (cli_parse_i64(val, &a->n_ctx) != 0 || a->n_ctx < 1 || a->n_ctx > 1 << 20)
 			return cli_usage_error("run: -c needs a context size, not '%s'", val);
@@ -75,7 +72,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
-	(void)cli;
 	if (argc != 1)
 		return cli_usage_error("run: expected one MODEL.gguf (see 'kolm run --help')");
 	if (!a->prompt)
@@ -90,7 +86,6 @@ static int run(struct cli *cli, void *args)
 	const char *path = a->path, *prompt = a->prompt;
 	const long long n_predict = a->n_predict;
 	const int verbose = a->verbose;
-	(void)cli;
 	struct kolm_err err = {0};
 	struct kolm_engine *e = NULL;
 	struct kolm_engine_opts eo = {.nthreads = (int)a->threads, .n_ctx = (int)a->n_ctx};

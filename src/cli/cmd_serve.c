@@ -35,7 +35,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 	struct kolm_serve_opts *so = args;
 	long long v;
 	int rc;
-	(void)cli;
 	switch (id) {
 	case O_HOST: so->host = val; break;
 	case O_PORT:

@@ -15,7 +15,6 @@ static const struct cli_opt opts[] = {
 
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
-	(void)cli, (void)id;
 	((struct args *)args)->key = val;
 	return 0;
 }
@@ -23,7 +22,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
-	(void)cli;
 	if (!a->key || argc != 1)
 		return cli_usage_error("sign: usage: kolm sign X.kolm --key KEY");
 	a->artifact = argv[0];
@@ -34,7 +32,6 @@ static int run(struct cli *cli, void *args)
 {
 	const struct args *a = args;
 	struct kolm_err err = {0};
-	(void)cli;
 	if (kolm_sign(a->artifact, a->key, &err))
 		return cli_fail(&err);
 	printf("signed %s\n", a->artifact);

@@ -26,7 +26,6 @@ static const struct cli_opt opts[] = {
 static int opt(struct cli *cli, void *args, int id, const char *val)
 {
 	struct args *a = args;
-	(void)cli;
 	switch (id) {
 	case O_PUBKEY: a->o.pubkey = val; break;
 	case O_REQSIG: a->o.require_signature = 1; break;
@@ -42,7 +41,6 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
-	(void)cli;
 	if (argc < 1 || argc > 2)
 		return cli_usage_error("verify: usage: kolm verify X.kolm [EXPORT] [options]");
 	a->o.artifact = argv[0];

@@ -1,3 +1,4 @@
+/* common.c - the helpers every verb uses (cli.h): errors, colour, JSON output, numbers. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -7,7 +8,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "kolm/ctx.h"
 
 int cli_fail(const struct kolm_err *err)
 {

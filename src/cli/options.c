@@ -97,17 +97,27 @@ int cli_parse(struct cli *cli, void *args, int argc, char **argv, int *argc_out,
 	return 0;
 }
 
+int cli_operands_at_most(const struct cli *cli, int argc, char **argv, int max)
+{
+	if (argc > max)
+		return cli_usage_error("%s: unexpected argument '%s'", cli->verb, argv[max]);
+	return 0;
+}
+
 int cli_no_operands(struct cli *cli, void *args, int argc, char **argv)
 {
-	(void)args;
-	if (argc > 0)
-		return cli_usage_error("%s: unexpected argument '%s'", cli->verb, argv[0]);
+	return cli_operands_at_most(cli, argc, argv, 0);
+}
+
+int cli_threads(const struct cli *cli, const char *val, long long *out)
+{
+	if (cli_parse_i64(val, out) != 0 || *out < 1 || *out > 256)
+		return cli_usage_error("%s: -t needs a thread count from 1 to 256, not '%s'", cli->verb, val);
 	return 0;
 }
 
 int cli_json_opt(struct cli *cli, void *args, int id, const char *val)
 {
-	(void)cli, (void)id, (void)val;
 	((struct cli_json_args *)args)->json = 1;
 	return 0;
 }
