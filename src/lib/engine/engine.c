@@ -224,50 +224,34 @@ int kolm_engine_supports_arch(const char *arch)
 	return arch_of(arch) >= 0;
 }
 
-int kolm_engine_open(struct kolm_engine **out, const char *path, const struct kolm_engine_opts *opts,
-		     struct kolm_err *err)
+/* The hyperparameters, and what the architecture makes of them: RoPE's
+ * base, scaling and factors' context, Q's and the scores' scales, gemma2's
+ * soft-caps, window and GELU table; the context length. */
+static int read_hparams(struct kolm_engine *e, const char *path, const struct kolm_engine_opts *opts,
+			struct kolm_err *err)
 {
-	struct kolm_engine_opts dflt = {0};
-	if (!opts)
-		opts = &dflt;
-	struct kolm_engine *e = calloc(1, sizeof *e);
-	if (!e)
-		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	int rc = kolm_gguf_open(&e->g, path, err);
-	if (rc)
-		goto out;
 	const struct kolm_gguf *g = e->g;
 	struct kolm_engine_info *in = &e->info;
-	if (kolm_gguf_get_cstr(g, "general.architecture", in->arch, sizeof in->arch) != 0) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': no general.architecture", path);
-		goto out;
-	}
+	if (kolm_gguf_get_cstr(g, "general.architecture", in->arch, sizeof in->arch) != 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': no general.architecture", path);
 	const char *a = in->arch;
 	e->arch = arch_of(a);
-	if ((int)e->arch < 0) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': architecture '%s' is not supported by the engine "
-				  "(llama, mistral, qwen2, qwen3, phi3, gemma2)", path, a);
-		goto out;
-	}
+	if ((int)e->arch < 0)
+		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': architecture '%s' is not supported by the engine "
+				    "(llama, mistral, qwen2, qwen3, phi3, gemma2)", path, a);
 	int64_t n_embd, n_layer, n_head, n_head_kv, n_ff, ctx_train, hd, n_rot;
 	if (get_int(g, a, "embedding_length", -1, &n_embd) || get_int(g, a, "block_count", -1, &n_layer) ||
-	    get_int(g, a, "attention.head_count", -1, &n_head) || get_int(g, a, "feed_forward_length", -1, &n_ff)) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': missing %s hyperparameters", path, a);
-		goto out;
-	}
+	    get_int(g, a, "attention.head_count", -1, &n_head) || get_int(g, a, "feed_forward_length", -1, &n_ff))
+		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': missing %s hyperparameters", path, a);
 	get_int(g, a, "attention.head_count_kv", n_head, &n_head_kv);
 	get_int(g, a, "context_length", 2048, &ctx_train);
 	if (n_embd <= 0 || n_embd > 65536 || n_layer <= 0 || n_layer > 1024 || n_head <= 0 || n_head > 1024 ||
-	    n_head_kv <= 0 || n_head % n_head_kv || n_ff <= 0 || n_ff > 1 << 20) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': implausible hyperparameters", path);
-		goto out;
-	}
+	    n_head_kv <= 0 || n_head % n_head_kv || n_ff <= 0 || n_ff > 1 << 20)
+		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': implausible hyperparameters", path);
 	get_int(g, a, "attention.key_length", n_embd / n_head, &hd);
 	get_int(g, a, "rope.dimension_count", hd, &n_rot);
-	if (hd <= 0 || hd > 1024 || n_rot <= 0 || n_rot > hd || n_rot % 2) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': bad head dimension", path);
-		goto out;
-	}
+	if (hd <= 0 || hd > 1024 || n_rot <= 0 || n_rot > hd || n_rot % 2)
+		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': bad head dimension", path);
 	in->n_embd = (int)n_embd;
 	in->n_layer = (int)n_layer;
 	in->n_head = (int)n_head;
@@ -306,10 +290,8 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		get_int(g, a, "attention.sliding_window", 4096, &w);
 		e->swa_window = (int)w;
 		e->emb_scale = sqrtf((float)n_embd);
-		if (!(e->gelu16 = gelu_table())) {
-			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-			goto out;
-		}
+		if (!(e->gelu16 = gelu_table()))
+			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 		/* like phi3 below, Q is scaled after RoPE and attention's own
 		 * scale is 1 (27B: 1/sqrt(n_embd/n_head), llama.cpp's f_attention_scale) */
 		e->q_scale = n_layer == 46 ? 1.0f / sqrtf((float)(n_embd / n_head)) : 1.0f / sqrtf((float)hd);
@@ -326,40 +308,47 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	if (n_ctx > (1 << 20))
 		n_ctx = 1 << 20;
 	in->n_ctx = n_ctx;
+	return 0;
+}
 
-	/* tensors */
+/* The weights, mapped in place, and the norms and biases as F32; the
+ * parameter and byte counts. */
+static int load_tensors(struct kolm_engine *e, const char *path, struct kolm_err *err)
+{
+	const struct kolm_gguf *g = e->g;
+	struct kolm_engine_info *in = &e->info;
+	const char *a = in->arch;
+	const int64_t n_embd = in->n_embd, n_layer = in->n_layer, n_ff = in->n_ff, n_rot = in->n_rot,
+		      hd = in->head_dim;
+	int rc;
 	const struct kolm_gguf_tensor *te = kolm_gguf_tensor_find(g, "token_embd.weight");
-	if (!te) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "'%s': no token_embd.weight", path);
-		goto out;
-	}
+	if (!te)
+		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': no token_embd.weight", path);
 	in->n_vocab = (int)te->ne[1];
 	if ((rc = load_wt(g, -1, "token_embd.weight", n_embd, te->ne[1], 0, &e->tok_embd, err)))
-		goto out;
+		return rc;
 	if ((rc = load_wt(g, -1, "output.weight", n_embd, in->n_vocab, 1, &e->output, err)))
-		goto out;
+		return rc;
 	if (!e->output.data)
 		e->output = e->tok_embd;
 	if ((rc = load_vec(g, -1, "output_norm.weight", n_embd, 0, &e->out_norm, err)))
-		goto out;
+		return rc;
 	if ((rc = load_vec(g, -1, "rope_freqs.weight", n_rot / 2, 1, &e->rope_ff, err)))
-		goto out;
+		return rc;
 	if (!e->rope_ff && e->arch == ARCH_PHI3) {
 		/* LongRoPE: llama.cpp takes the long factors when its context
 		 * (rounded up to a multiple of 256) exceeds the original one */
-		int64_t orig;
+		int64_t orig = 0;
 		get_int(g, a, "rope.scaling.original_context_length", in->n_ctx_train, &orig);
-		const int64_t padded = ((int64_t)n_ctx + 255) / 256 * 256;
+		const int64_t padded = ((int64_t)in->n_ctx + 255) / 256 * 256;
 		const char *which = padded > orig ? "rope_factors_long.weight" : "rope_factors_short.weight";
 		if ((rc = load_vec(g, -1, which, n_rot / 2, 1, &e->rope_ff, err)))
-			goto out;
+			return rc;
 	}
 	e->L = calloc((size_t)n_layer, sizeof *e->L);
-	if (!e->L) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-		goto out;
-	}
-	const int64_t nq = n_head * hd, nkv = n_head_kv * hd;
+	if (!e->L)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	const int64_t nq = in->n_head * hd, nkv = in->n_head_kv * hd;
 	for (int il = 0; il < n_layer; il++) {
 		struct layer *l = &e->L[il];
 		if ((rc = load_vec(g, il, "attn_norm.weight", n_embd, 0, &l->attn_norm, err)) ||
@@ -369,28 +358,28 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		    (rc = load_vec(g, il, "attn_v.bias", nkv, 1, &l->bv, err)) ||
 		    (rc = load_wt(g, il, "attn_output.weight", nq, n_embd, 0, &l->wo, err)) ||
 		    (rc = load_wt(g, il, "ffn_down.weight", n_ff, n_embd, 0, &l->wdown, err)))
-			goto out;
+			return rc;
 		if (e->arch == ARCH_QWEN3 &&
 		    ((rc = load_vec(g, il, "attn_q_norm.weight", hd, 0, &l->q_norm, err)) ||
 		     (rc = load_vec(g, il, "attn_k_norm.weight", hd, 0, &l->k_norm, err))))
-			goto out;
+			return rc;
 		if (e->arch == ARCH_GEMMA2 &&
 		    ((rc = load_vec(g, il, "post_attention_norm.weight", n_embd, 0, &l->post_attn_norm, err)) ||
 		     (rc = load_vec(g, il, "post_ffw_norm.weight", n_embd, 0, &l->post_ffw_norm, err))))
-			goto out;
+			return rc;
 		if (tfind(g, il, "attn_qkv.weight")) {
 			if ((rc = load_wt(g, il, "attn_qkv.weight", n_embd, nq + 2 * nkv, 0, &l->wqkv, err)))
-				goto out;
+				return rc;
 		} else if ((rc = load_wt(g, il, "attn_q.weight", n_embd, nq, 0, &l->wq, err)) ||
 			   (rc = load_wt(g, il, "attn_k.weight", n_embd, nkv, 0, &l->wk, err)) ||
 			   (rc = load_wt(g, il, "attn_v.weight", n_embd, nkv, 0, &l->wv, err)))
-			goto out;
+			return rc;
 		if (tfind(g, il, "ffn_gate.weight")) {
 			if ((rc = load_wt(g, il, "ffn_gate.weight", n_embd, n_ff, 0, &l->wgate, err)) ||
 			    (rc = load_wt(g, il, "ffn_up.weight", n_embd, n_ff, 0, &l->wup, err)))
-				goto out;
+				return rc;
 		} else if ((rc = load_wt(g, il, "ffn_up.weight", n_embd, 2 * n_ff, 0, &l->wup, err)))
-			goto out;
+			return rc;
 		l->swa = e->arch == ARCH_GEMMA2 && il % 2 == 0;
 	}
 	for (int64_t i = 0; i < kolm_gguf_tensor_count(g); i++) {
@@ -398,25 +387,20 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		in->n_params += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
 		in->weight_bytes += t->nbytes;
 	}
+	return 0;
+}
 
-	/* tokenizer (optional: synthetic benchmark models have none) */
-	if (kolm_gguf_kv_find(g, "tokenizer.ggml.tokens")) {
-		if ((rc = kolm_tokenizer_new(&e->tok, g, err)))
-			goto out;
-	}
-
-	/* cache and buffers */
-	e->simd = !opts->scalar && kq_kernels_simd();
-	in->simd = e->simd ? kq_kernels_isa() : "scalar";
-	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
-	if (nthreads > 256)
-		nthreads = 256;
-	if (ek_pool_new(&e->pool, nthreads) != 0) {
-		rc = kolm_err_set(err, KOLM_E_IO, "cannot start %d threads", nthreads);
-		goto out;
-	}
+/* The thread pool, the KV cache and the work buffers. */
+static int alloc_buffers(struct kolm_engine *e, int nthreads, struct kolm_err *err)
+{
+	const struct kolm_engine_info *in = &e->info;
+	const int64_t n_embd = in->n_embd, n_ff = in->n_ff, hd = in->head_dim;
+	const int64_t nq = in->n_head * hd, nkv = in->n_head_kv * hd;
+	const int n_ctx = in->n_ctx;
+	if (ek_pool_new(&e->pool, nthreads) != 0)
+		return kolm_err_set(err, KOLM_E_IO, "cannot start %d threads", nthreads);
 	int fail = 0;
-	for (int il = 0; il < n_layer; il++) {
+	for (int il = 0; il < in->n_layer; il++) {
 		e->L[il].kc = xcalloc((size_t)n_ctx * (size_t)nkv, 2, &fail);
 		e->L[il].vc = xcalloc((size_t)n_ctx * (size_t)nkv, 2, &fail);
 	}
@@ -432,7 +416,7 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	e->tmp = xcalloc(B * wide, 4, &fail);
 	e->ff1 = xcalloc(B * (size_t)n_ff, 4, &fail);
 	e->ff2 = xcalloc(B * (size_t)n_ff, 4, &fail);
-	e->cs = xcalloc(B * (size_t)n_rot, 4, &fail);
+	e->cs = xcalloc(B * (size_t)in->n_rot, 4, &fail);
 	size_t max_in = max_sz((size_t)n_embd, max_sz((size_t)n_ff, (size_t)nq));
 	e->act_cap = B * max_in * 4;
 	e->act = xcalloc(e->act_cap, 1, &fail);
@@ -442,10 +426,35 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 		e->kt_ld = ((int64_t)n_ctx + FA_TILE - 1) / FA_TILE * FA_TILE;
 		e->kt = xcalloc((size_t)e->kt_ld * (size_t)nkv, 4, &fail);
 	}
-	if (fail) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory for a %d-position cache", n_ctx);
+	if (fail)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory for a %d-position cache", n_ctx);
+	return 0;
+}
+
+int kolm_engine_open(struct kolm_engine **out, const char *path, const struct kolm_engine_opts *opts,
+		     struct kolm_err *err)
+{
+	struct kolm_engine_opts dflt = {0};
+	if (!opts)
+		opts = &dflt;
+	struct kolm_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int rc = kolm_gguf_open(&e->g, path, err);
+	if (rc || (rc = read_hparams(e, path, opts, err)) || (rc = load_tensors(e, path, err)))
 		goto out;
+	/* tokenizer (optional: synthetic benchmark models have none) */
+	if (kolm_gguf_kv_find(e->g, "tokenizer.ggml.tokens")) {
+		if ((rc = kolm_tokenizer_new(&e->tok, e->g, err)))
+			goto out;
 	}
+	e->simd = !opts->scalar && kq_kernels_simd();
+	e->info.simd = e->simd ? kq_kernels_isa() : "scalar";
+	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
+	if (nthreads > 256)
+		nthreads = 256;
+	if ((rc = alloc_buffers(e, nthreads, err)))
+		goto out;
 	*out = e;
 	return 0;
 out:
