@@ -71,6 +71,9 @@ struct cli_cmd {
 	int (*run)(struct cli *cli, void *args);
 };
 
+/* In a struct cli_cmd: the verb's arguments struct, by its defaults. */
+#define CLI_ARGS(defaults) .size = sizeof(defaults), .defaults = &(defaults)
+
 /* What main hands a verb. */
 struct cli {
 	const char *verb;              /* "plan" */

@@ -60,8 +60,7 @@ const struct cli_cmd cmd_bases = {
 	.usage = "usage: kolm bases [--json]\n"
 		 "List catalog base models with their parameter counts (computed from the tensor list).\n",
 	.opts = opts,
-	.size = sizeof defaults,
-	.defaults = &defaults,
+	CLI_ARGS(defaults),
 	.opt = cli_json_opt,
 	.check = cli_no_operands,
 	.run = run,

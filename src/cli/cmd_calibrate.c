@@ -127,8 +127,7 @@ const struct cli_cmd cmd_calibrate = {
 		 "and $XDG_DATA_HOME/kolm/measurements.tsv): median absolute error, share within +-25% and share\n"
 		 "inside the forecast range, overall and per runtime class.\n",
 	.opts = opts,
-	.size = sizeof defaults,
-	.defaults = &defaults,
+	CLI_ARGS(defaults),
 	.opt = opt,
 	.check = check,
 	.run = run,

@@ -46,8 +46,7 @@ const struct cli_cmd cmd_devices = {
 	.usage = "usage: kolm devices [--json]\n"
 		 "List catalog devices: memory (GB = 1e9 bytes), bandwidth, compute, backend.\n",
 	.opts = opts,
-	.size = sizeof defaults,
-	.defaults = &defaults,
+	CLI_ARGS(defaults),
 	.opt = cli_json_opt,
 	.check = cli_no_operands,
 	.run = run,

@@ -65,8 +65,7 @@ const struct cli_cmd cmd_quants = {
 	.usage = "usage: kolm quants [--json]\n"
 		 "List tiers (fp16 int8 int6 int5 int4 int3 int2) per backend and every format.\n",
 	.opts = opts,
-	.size = sizeof defaults,
-	.defaults = &defaults,
+	CLI_ARGS(defaults),
 	.opt = cli_json_opt,
 	.check = cli_no_operands,
 	.run = run,
