@@ -68,5 +68,8 @@ int kolm_catalog_quant_resolve(const struct kolm_ctx *ctx, const char *quant, co
  * closest known ids suggested. Returns KOLM_E_NOTFOUND. */
 int kolm_catalog_not_found(const struct kolm_ctx *ctx, const char *kind, const char *id,
 			   struct kolm_err *err);
+/* The model of a catalog base (its config.json; model.h), source "catalog". */
+int kolm_model_from_base(struct kolm_model *m, struct kolm_ctx *ctx, const char *base_id,
+			 struct kolm_err *err);
 
 #endif

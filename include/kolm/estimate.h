@@ -50,6 +50,10 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 /* KV-cache bytes for n_ctx positions at kv type "f16" | "q8_0" | "q4_0" | "f32". */
 uint64_t kolm_estimate_kv_bytes(const struct kolm_model *m, int64_t n_ctx, const char *kv_type);
 
+/* The same for a GGUF as it is (the stored types, the file's own header
+ * and size): kolm plan --model x.gguf without --quant. */
+int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, struct kolm_err *err);
+
 /* Convenience for calibration: catalog base x format id -> estimate. */
 int kolm_estimate_base(struct kolm_ctx *ctx, const char *base_id, const char *format_id,
 		       struct kolm_estimate *out, struct kolm_err *err);

@@ -88,8 +88,9 @@ struct kolm_model {
 	struct kolm_hparams hp;
 	struct kolm_tensor_desc *tensors;
 	int64_t n_tensors;
-	uint64_t meta_bytes;    /* GGUF bytes before the tensor infos (header + KV);
-	                           exact from a GGUF, forecast otherwise */
+	uint64_t meta_bytes;    /* GGUF bytes before the tensor infos (header + KV),
+	                           read from a GGUF; 0 otherwise (the size model
+	                           forecasts them from the tokenizer family) */
 	int meta_exact;         /* 1 when meta_bytes was read from a file */
 	const char *source;     /* "catalog", "config", "gguf", "safetensors", "hf-dir", "kolm" */
 	uint64_t file_bytes;    /* size of the source file, 0 if none */
@@ -103,12 +104,10 @@ struct kolm_model {
 };
 
 /* From an HF config.json object (any model_type kolm knows).  tokenizer:
- * family id for the metadata forecast, or NULL to guess from vocab. */
+ * family id (data/tokenizers.json; the size model forecasts the metadata
+ * from it), or NULL to guess from vocab.  A catalog base id: ctx.h. */
 int kolm_model_from_config(struct kolm_model *m, const json_t *config, const char *tokenizer,
-			   struct kolm_ctx *ctx, struct kolm_err *err);
-/* From a catalog base id. */
-int kolm_model_from_base(struct kolm_model *m, struct kolm_ctx *ctx, const char *base_id,
-			 struct kolm_err *err);
+			   struct kolm_err *err);
 /* From a file or directory: .gguf, .safetensors (+ sibling config.json),
  * an HF directory, a config.json, or a .kolm artifact. */
 /* The tensors of an open GGUF as stored (model_gguf.c). */

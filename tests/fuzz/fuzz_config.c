@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cfg)
 		return 0;
 	struct kolm_model m;
-	if (kolm_model_from_config(&m, cfg, NULL, ctx, NULL) == KOLM_OK) {
+	if (kolm_model_from_config(&m, cfg, NULL, NULL) == KOLM_OK) {
 		(void)kolm_model_params(&m);
 		/* the sizes kolm plan --config prints: a GGUF k-quant plan, an MLX
 		 * layout, and the KV cache at the trained context */

@@ -203,7 +203,7 @@ static void test_moe_published_sizes(void **state)
 		{"q3_k_l", 72.57}, {"q3_k_m", 67.78}, {"q3_k_s", 61.49}, {"q2_k", 52.10},
 	};
 	struct kolm_model m;
-	assert_int_equal(kolm_model_from_config(&m, cfg, "llama-spm", ctx, NULL), 0);
+	assert_int_equal(kolm_model_from_config(&m, cfg, "llama-spm", NULL), 0);
 	for (size_t i = 0; i < sizeof readme / sizeof readme[0]; i++) {
 		struct kolm_estimate e;
 		const struct kolm_format *f = kolm_catalog_format_find(ctx, readme[i].fmt);
@@ -236,7 +236,7 @@ static void test_config_real_sizes(void **state)
 					"num_attention_heads", 8);
 		struct kolm_model m;
 		struct kolm_err err = {0};
-		int rc = kolm_model_from_config(&m, cfg, NULL, ctx, &err);
+		int rc = kolm_model_from_config(&m, cfg, NULL, &err);
 		assert_int_equal(rc, cases[i].rc);
 		if (rc)
 			assert_non_null(strstr(err.msg, cases[i].msg));

@@ -575,7 +575,7 @@ int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const str
 	json_t *cfg = json_loadb((const char *)c->data, (size_t)c->size, JSON_REJECT_DUPLICATES, &je);
 	if (!cfg)
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: config.json: line %d: %s", a->path, je.line, je.text);
-	int rc = kolm_model_from_config(m, cfg, NULL, ctx, err);
+	int rc = kolm_model_from_config(m, cfg, NULL, err);
 	json_decref(cfg);
 	if (rc)
 		return kolm_err_prefix(err, "%s: config.json", a->path);

@@ -1,6 +1,7 @@
 /* ctx.c - the context (ctx.h): its data files (core/data.c), the catalogs
- * parsed from them (catalog.c), the user's measurements directory, and the
- * cache slots the layers above fill (ctx_internal.h). */
+ * parsed from them (catalog.c) and the models of their bases, the user's
+ * measurements directory, and the cache slots the layers above fill
+ * (ctx_internal.h). */
 #include "ctx_internal.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "catalog_internal.h"
 #include "core/data_internal.h"
+#include "kolm/model.h"
 #include "kolm/util.h"
 
 enum { MAX_SLOTS = 8 };
@@ -168,4 +170,16 @@ int kolm_catalog_quant_resolve(const struct kolm_ctx *c, const char *quant, cons
 int kolm_catalog_not_found(const struct kolm_ctx *c, const char *kind, const char *id, struct kolm_err *err)
 {
 	return kolm_cat_not_found(&c->cat, kind, id, err);
+}
+
+int kolm_model_from_base(struct kolm_model *m, struct kolm_ctx *c, const char *base_id, struct kolm_err *err)
+{
+	const struct kolm_base *b = kolm_cat_base_find(&c->cat, base_id);
+	if (!b)
+		return kolm_cat_not_found(&c->cat, "base", base_id, err);
+	int rc = kolm_model_from_config(m, b->config, b->tokenizer, err);
+	if (rc)
+		return kolm_err_prefix(err, "base '%s'", base_id);
+	m->source = "catalog";
+	return KOLM_OK;
 }

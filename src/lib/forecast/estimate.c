@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "core/json_internal.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/model.h"
@@ -51,6 +52,24 @@ static double layout_bytes(const struct kolm_format *f, const struct kolm_tensor
 	if (json_is_integer(lut))
 		b += 2.0 * (double)json_integer_value(lut);
 	return ceil(b);
+}
+
+/* GGUF bytes before the tensor infos: as read from the file, else the
+ * 24-byte header and the tokenizer family's key-value bytes
+ * (data/tokenizers.json, measured or estimated), 4096 when no family is
+ * known. */
+static uint64_t meta_bytes(struct kolm_ctx *ctx, const struct kolm_model *m)
+{
+	if (m->meta_exact)
+		return m->meta_bytes;
+	uint64_t kv = 4096;
+	if (ctx && m->hp.tokenizer[0]) {
+		json_t *tk = kolm_ctx_json(ctx, "data/tokenizers.json", NULL);
+		json_t *fam = kolm_json_find_id(json_object_get(tk, "tokenizers"), m->hp.tokenizer);
+		if (fam)
+			kv = (uint64_t)kolm_json_int(fam, "kv_bytes", 4096);
+	}
+	return 24 + kv;
 }
 
 int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const struct kolm_format *f,
@@ -116,9 +135,9 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 	if (cur_layer >= 0 && cur_bytes > layer_bytes[0])
 		layer_bytes[0] = cur_bytes;
 	out->layer_bytes = layer_bytes[0];
-	uint64_t header;
+	uint64_t header, meta = meta_bytes(ctx, m);
 	if (gguf) {
-		header = m->meta_bytes + kolm_model_tensor_info_bytes(m);
+		header = meta + kolm_model_tensor_info_bytes(m);
 		/* llama-quantize always writes general.quantization_version; an
 		 * unquantized source (converter output) does not have it yet */
 		if (m->meta_exact &&
@@ -129,7 +148,7 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 		header = kolm_align_up(header, A);
 	} else {
 		/* safetensors headers (~100 B per tensor) + tokenizer/config files */
-		header = (uint64_t)m->n_tensors * 100 + (m->meta_bytes > 24 ? m->meta_bytes - 24 : 0);
+		header = (uint64_t)m->n_tensors * 100 + (meta > 24 ? meta - 24 : 0);
 	}
 	out->header_bytes = header;
 	out->tensor_bytes = data;
@@ -144,22 +163,17 @@ out:
 	return rc;
 }
 
+/* Bytes per cached element of a KV type llama.cpp offers (--cache-type-k/v),
+ * from the type traits table; any other name counts as F16. */
 static double kv_type_bytes(const char *kv)
 {
-	if (!kv || !strcmp(kv, "f16") || !strcmp(kv, "bf16"))
-		return 2.0;
-	if (!strcmp(kv, "q8_0"))
-		return 34.0 / 32.0;
-	if (!strcmp(kv, "q4_0") || !strcmp(kv, "iq4_nl"))
-		return 18.0 / 32.0;
-	if (!strcmp(kv, "q4_1"))
-		return 20.0 / 32.0;
-	if (!strcmp(kv, "q5_0"))
-		return 22.0 / 32.0;
-	if (!strcmp(kv, "q5_1"))
-		return 24.0 / 32.0;
-	if (!strcmp(kv, "f32"))
-		return 4.0;
+	static const char *const cache_types[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"};
+	for (size_t i = 0; kv && i < sizeof cache_types / sizeof cache_types[0]; i++) {
+		if (strcmp(kv, cache_types[i]) == 0) {
+			const struct kolm_type_traits *tt = kolm_type_traits(kolm_type_from_name(kv));
+			return (double)tt->type_size / (double)tt->blck;
+		}
+	}
 	return 2.0;
 }
 
@@ -199,8 +213,6 @@ int kolm_estimate_base(struct kolm_ctx *ctx, const char *base_id, const char *fo
 	kolm_model_release(&m);
 	return rc;
 }
-
-#include "forecast_internal.h"
 
 int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, struct kolm_err *err)
 {

@@ -179,7 +179,7 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 	if (p->config) {
 		fc->source_id = "custom";
 		fc->source_kind = "config";
-		int rc = kolm_model_from_config(&fc->m, p->config, NULL, ctx, err);
+		int rc = kolm_model_from_config(&fc->m, p->config, NULL, err);
 		return rc ? kolm_err_prefix(err, "config.json") : KOLM_OK;
 	}
 	if (p->config_path) {
@@ -195,7 +195,7 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", p->config_path, je.line, je.text);
 		fc->source_id = "custom";
 		fc->source_kind = "config";
-		rc = kolm_model_from_config(&fc->m, cfg, NULL, ctx, err);
+		rc = kolm_model_from_config(&fc->m, cfg, NULL, err);
 		json_decref(cfg);
 		return rc ? kolm_err_prefix(err, "%s", p->config_path) : KOLM_OK;
 	}

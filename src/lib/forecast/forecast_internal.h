@@ -43,7 +43,4 @@ int kolm_speed_decode(struct kolm_ctx *ctx, const struct fc *fc, struct kolm_spe
 int kolm_speed_prefill(struct kolm_ctx *ctx, const struct fc *fc, struct kolm_speed *out);
 void kolm_speed_caveats(struct kolm_ctx *ctx, const struct fc *fc, json_t *caveats);
 
-/* Estimate for a GGUF as stored (types and sizes from the file). */
-int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, struct kolm_err *err);
-
 #endif

@@ -38,7 +38,7 @@ static int from_config_file(struct kolm_model *m, struct kolm_ctx *ctx, const ch
 	free(buf);
 	if (!cfg)
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: line %d: %s", path, je.line, je.text);
-	rc = kolm_model_from_config(m, cfg, NULL, ctx, err);
+	rc = kolm_model_from_config(m, cfg, NULL, err);
 	json_decref(cfg);
 	if (rc)
 		return kolm_err_prefix(err, "%s", path);
