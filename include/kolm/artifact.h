@@ -59,8 +59,12 @@ const struct kolm_member *kolm_artifact_member(const struct kolm_artifact *a, co
 /* The members as a file set for the checkpoint/tokenizer readers. */
 void kolm_artifact_files(const struct kolm_artifact *a, struct kolm_files *f);
 
-/* The model inside an artifact: its config.json and checkpoint tensors. */
+/* A model from what the user has on disk (model_file.c): a .gguf (its
+ * tensors as stored), a config.json, a .safetensors (with the config.json
+ * beside it), a Hugging Face directory, or a .kolm artifact. */
 struct kolm_model;
+int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
+/* The model inside an artifact: its config.json and checkpoint tensors. */
 int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
 /* The same from an artifact already open (no second scan of the tar). */
 int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const struct kolm_artifact *a,

@@ -77,10 +77,6 @@ int kolm_forecast_matrix_doc(struct kolm_ctx *ctx, const struct kolm_pick *pick,
 int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int across_bases, json_t **out,
 		       struct kolm_err *err);
 
-/* The forecast K-score loss of a format for a base of `params` parameters:
- * sets "points", "kld", "basis" and "measured" (null) on out. */
-struct kolm_format;
-void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, int64_t params, json_t *out);
 
 /* Canonical JSON text for a forecast (what `kolm plan --json` prints and
  * the API serves).  Caller frees. */

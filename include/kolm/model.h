@@ -36,7 +36,6 @@
 
 #include "kolm/err.h"
 
-struct kolm_ctx;
 typedef struct json_t json_t;
 
 struct kolm_hparams {
@@ -108,13 +107,10 @@ struct kolm_model {
  * from it), or NULL to guess from vocab.  A catalog base id: ctx.h. */
 int kolm_model_from_config(struct kolm_model *m, const json_t *config, const char *tokenizer,
 			   struct kolm_err *err);
-/* From a file or directory: .gguf, .safetensors (+ sibling config.json),
- * an HF directory, a config.json, or a .kolm artifact. */
-/* The tensors of an open GGUF as stored (model_gguf.c). */
+/* The tensors of an open GGUF as stored (model_gguf.c).  From any file or
+ * directory, a .kolm included: kolm_model_from_path (artifact.h). */
 struct kolm_gguf;
 int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
-int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
-			 struct kolm_err *err);
 void kolm_model_release(struct kolm_model *m);
 
 int64_t kolm_model_params(const struct kolm_model *m);

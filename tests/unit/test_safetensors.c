@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "kolm/artifact.h"
 #include "kolm/hfdir.h"
 #include "kolm/model.h"
 #include "kolm/safetensors.h"

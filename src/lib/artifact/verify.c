@@ -12,9 +12,9 @@
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
-#include "kolm/forecast.h"
 #include "kolm/gguf.h"
 #include "kolm/model.h"
+#include "kolm/quality.h"
 #include "kolm/quantplan.h"
 #include "kolm/types.h"
 #include "sign_internal.h"
@@ -280,10 +280,9 @@ static void quality(struct kolm_ctx *ctx, const struct kolm_artifact *a, const s
 	}
 	/* the export's K was not measured: the forecast loss for its tier, said so */
 	const struct kolm_format *fmt = kolm_catalog_format_find(ctx, b->quant);
-	json_t *kl = json_object();
-	kolm_k_loss_forecast(ctx, fmt, b->params, kl);
-	double loss = json_number_value(json_object_get(kl, "points"));
-	json_decref(kl);
+	struct kolm_k_loss kl;
+	kolm_k_loss_forecast(ctx, fmt, b->params, &kl);
+	double loss = kl.points;
 	if (loss > tol)
 		set(c, C_FAIL, "K %.3f (%s) >= gate %.2f, but %s is forecast to lose %.2f points (export K not measured): more than %.2f",
 		    kv, src, gate, b->quant, loss, tol);

@@ -2,6 +2,7 @@
  * (json_internal.h). */
 #include "json_internal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -46,6 +47,15 @@ json_t *kolm_json_find_id(const json_t *arr, const char *id)
 			return x;
 	}
 	return NULL;
+}
+
+double kolm_round_sig(double v, int n)
+{
+	if (v == 0 || !isfinite(v))
+		return 0;
+	int d = n - 1 - (int)floor(log10(fabs(v)));
+	double p = pow(10, d < 0 ? 0 : d);
+	return round(v * p) / p;
 }
 
 void kolm_caveat_add(json_t *caveats, const char *fmt, ...)

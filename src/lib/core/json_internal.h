@@ -26,6 +26,10 @@ int64_t kolm_json_int(const json_t *o, const char *key, int64_t dflt);
  * ids are matched so everywhere); NULL when none, or when id is NULL. */
 json_t *kolm_json_find_id(const json_t *arr, const char *id);
 
+/* v rounded to n significant figures (0 for 0, NaN and infinities): what
+ * kolm's JSON documents print, so they stay stable and readable. */
+double kolm_round_sig(double v, int n);
+
 /* Append one caveat, printf-style, to a JSON array of strings (a caveat is
  * a sentence a forecast carries; longer ones are cut at 599 bytes). */
 void kolm_caveat_add(json_t *caveats, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

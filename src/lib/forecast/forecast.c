@@ -10,11 +10,13 @@
 
 #include <jansson.h>
 
+#include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/commands.h"
 #include "kolm/ctx.h"
 #include "kolm/estimate.h"
 #include "kolm/model.h"
+#include "kolm/quality.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 #include "core/json_internal.h"
@@ -530,41 +532,11 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 
 static void k_loss(struct kolm_ctx *ctx, struct fc *fc, json_t *out)
 {
-	kolm_k_loss_forecast(ctx, fc->fmt, fc->est.params, out);
-}
-
-void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, int64_t params, json_t *out)
-{
-	json_t *q = kolm_ctx_json(ctx, "data/quality.json", NULL);
-	json_t *fmts = kolm_ctx_json(ctx, "data/formats.json", NULL);
-	double kld = fmt->kld_equiv;
-	json_t *anchors = json_object_get(q, "anchors");
-	double k1 = -1, p1 = 0, k2 = -1, p2 = 0;
-	json_t *a0 = json_array_get(anchors, 0), *a1 = json_array_get(anchors, 1);
-	json_t *f0 = kolm_json_find_id(json_object_get(fmts, "formats"), kolm_json_str(a0, "format") ? kolm_json_str(a0, "format") : "");
-	json_t *f1 = kolm_json_find_id(json_object_get(fmts, "formats"), kolm_json_str(a1, "format") ? kolm_json_str(a1, "format") : "");
-	if (f0 && f1) {
-		k1 = kolm_json_num(f0, "kld", -1), p1 = kolm_json_num(a0, "points", 0);
-		k2 = kolm_json_num(f1, "kld", -1), p2 = kolm_json_num(a1, "points", 0);
-	}
-	double points = 0;
-	char basis[400];
-	if (kld > 0 && k1 > 0 && k2 > 0) {
-		double b = log(p2 / p1) / log(k2 / k1), c = p1 / pow(k1, b);
-		double ref = kolm_json_num(q, "reference_params", 8.03e9), e = kolm_json_num(q, "size_exponent", 0.3);
-		double scale = pow(ref / (double)(params > 0 ? params : 1), e);
-		points = c * pow(kld, b) * scale;
-		snprintf(basis, sizeof basis,
-			 "forecast: %s's mean KLD %.4g vs FP16 on Llama-3-8B (%s) mapped to points by the seed's "
-			 "anchors (int8 0.5, int3 5 points), x%.2f for a %.2fB base",
-			 fmt->id, kld, "llama.cpp perplexity scoreboard", scale, (double)params / 1e9);
-	} else {
-		snprintf(basis, sizeof basis, "%s is the fp16/lossless reference: no loss",
-			 fmt->id);
-	}
-	json_object_set_new(out, "points", json_real(sig(points, 3)));
-	json_object_set_new(out, "kld", kld >= 0 ? json_real(kld) : json_null());
-	json_object_set_new(out, "basis", json_string(basis));
+	struct kolm_k_loss kl;
+	kolm_k_loss_forecast(ctx, fc->fmt, fc->est.params, &kl);
+	json_object_set_new(out, "points", json_real(kl.points));
+	json_object_set_new(out, "kld", kl.kld >= 0 ? json_real(kl.kld) : json_null());
+	json_object_set_new(out, "basis", json_string(kl.basis));
 	json_object_set_new(out, "measured", json_null());
 }
 

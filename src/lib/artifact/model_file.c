@@ -1,7 +1,10 @@
-/* model_file.c - kolm_model_from_path: a model from what the user has on
- * disk: a .gguf (tensors as stored), a config.json, or a Hugging Face
- * directory (config.json; the checkpoint's own tensors when its safetensors
- * can be read). */
+/* model_file.c - kolm_model_from_path (artifact.h): a model from what the
+ * user has on disk: a .gguf (tensors as stored), a config.json, a Hugging
+ * Face directory (config.json; the checkpoint's own tensors when its
+ * safetensors can be read), or a .kolm artifact.  It sits with the artifacts
+ * because a .kolm is one of the things it opens. */
+#include "kolm/artifact.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +17,6 @@
 #include "kolm/model.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
-
-int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
-/* .kolm artifacts (artifact.c). */
-int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path,
-			     struct kolm_err *err);
 
 static int ends_with(const char *s, const char *suf)
 {
