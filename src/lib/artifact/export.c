@@ -166,277 +166,319 @@ static int source_f32(const struct kolm_hf_map *mp, float *dst, struct kolm_err 
 	return KOLM_OK;
 }
 
-int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt, struct kolm_err *err)
-{
-	if (!o->hf_dir == !o->artifact)
-		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
-	if (!o->out_path)
-		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
+/* One export in flight: the source, its plan, the writer and the buffers,
+ * released together by job_release. */
+struct job {
+	const struct kolm_export_opts *o;
 	const struct kolm_format *fmt;
-	int rc = kolm_catalog_quant_resolve(ctx, o->format ? o->format : "int4", "gguf", &fmt, err);
+	const struct kolm_ftype_info *fi;
+	struct kolm_artifact *art;
+	char *manifest;               /* the artifact's kolm.json ("{}" for a directory) */
+	char mhex[65];                /* its sha256 */
+	const char *base_id, *k_source;
+	double k_value, gate;
+	int measure;                  /* the export's own K-score is measured */
+	struct kolm_model m;
+	struct kolm_safetensors *st;
+	struct kolm_hf_map *mp;       /* m's first nmap tensors come from here */
+	int64_t nmap;
+	struct kolm_tokmeta tok;
+	int *types;                   /* per tensor of m */
+	struct worder *wo;            /* the write order */
+	struct kolm_gguf_writer *w;
+	float *f32;                   /* buf_el floats, and as many 4-byte quantized values */
+	uint8_t *q;
+	int64_t chunk_elems;
+	uint64_t in_total, in_done;
+	int64_t type_count[KOLM_T_COUNT];
+	double t0;
+};
+
+/* The format asked for, if kolm can write it as GGUF. */
+static int export_format(struct kolm_ctx *ctx, struct job *x, struct kolm_err *err)
+{
+	const struct kolm_export_opts *o = x->o;
+	int rc = kolm_catalog_quant_resolve(ctx, o->format ? o->format : "int4", "gguf", &x->fmt, err);
 	if (rc)
 		return rc;
-	if (strcmp(fmt->backend, "gguf"))
-		return kolm_err_set(err, KOLM_E_USAGE, "export: %s is a %s format; the native export writes GGUF", fmt->id,
-				    fmt->backend);
-	const struct kolm_ftype_info *fi = kolm_ftype_info(fmt->ftype);
-	if (!fi || !kolm_quant_can_quantize(fi->default_type))
-		return kolm_err_set(err, KOLM_E_USAGE, "export: kolm cannot produce %s (%s)", fmt->id,
-				    fi && kolm_quantplan_needs_imatrix("", fi->default_type, fi->id)
+	if (strcmp(x->fmt->backend, "gguf"))
+		return kolm_err_set(err, KOLM_E_USAGE, "export: %s is a %s format; the native export writes GGUF",
+				    x->fmt->id, x->fmt->backend);
+	x->fi = kolm_ftype_info(x->fmt->ftype);
+	if (!x->fi || !kolm_quant_can_quantize(x->fi->default_type))
+		return kolm_err_set(err, KOLM_E_USAGE, "export: kolm cannot produce %s (%s)", x->fmt->id,
+				    x->fi && kolm_quantplan_needs_imatrix("", x->fi->default_type, x->fi->id)
 					    ? "it needs an importance matrix"
 					    : "no quantizer for it");
-	kolm_out_clean_stale(o->out_path);
+	return KOLM_OK;
+}
 
-	struct kolm_model m = {0};
-	struct kolm_safetensors *st = NULL;
-	struct kolm_hf_map *mp = NULL;
-	int64_t nmap = 0;
-	struct kolm_tokmeta tok = {0};
-	struct kolm_gguf_writer *w = NULL;
-	int *types = NULL;
-	struct worder *wo = NULL;
-	float *f32 = NULL;
-	uint8_t *q = NULL;
-	json_t *rec = NULL;
-	char *manifest = NULL;
-	struct kolm_artifact *art = NULL;
+/* An artifact's manifest, K-score and compile gate; refused below the gate. */
+static int export_artifact(struct kolm_ctx *ctx, struct job *x, struct kolm_files *files, struct kolm_err *err)
+{
+	const struct kolm_export_opts *o = x->o;
+	int rc;
+	/* members are read in place from the mapped tar */
+	if ((rc = kolm_artifact_open(&x->art, o->artifact, err)))
+		return rc;
+	kolm_artifact_files(x->art, files);
+	const struct kolm_member *km = kolm_artifact_member(x->art, "kolm.json");
+	x->manifest = malloc((size_t)km->size + 1);
+	if (!x->manifest)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	memcpy(x->manifest, km->data, (size_t)km->size);
+	x->manifest[km->size] = '\0';
+	x->base_id = json_string_value(json_object_get(x->art->manifest, "base"));
+	x->gate = json_number_value(json_object_get(x->art->manifest, "gate"));
+	json_t *k = json_object_get(x->art->manifest, "k_score");
+	if (json_is_object(k)) {
+		x->k_value = json_number_value(json_object_get(k, "value"));
+		x->k_source = json_string_value(json_object_get(k, "source"));
+	}
+	if (o->min_k >= 0)
+		x->gate = o->min_k;
+	if (x->k_value >= 0 && x->k_value < x->gate)
+		return kolm_err_set(err, KOLM_E_NO,
+				    "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
+				    o->artifact, x->k_value, x->k_source, x->gate);
+	return kolm_model_of_artifact(&x->m, ctx, x->art, err);
+}
+
+/* The model, its tensors' sources and tokenizer, and each tensor's type. */
+static int export_source(struct kolm_ctx *ctx, struct job *x, struct kolm_err *err)
+{
+	const struct kolm_export_opts *o = x->o;
 	struct kolm_files files = {o->hf_dir, NULL, 0, o->hf_dir};
-	const char *src_path = o->hf_dir ? o->hf_dir : o->artifact;
-	const char *base_id = "custom", *k_source = "none";
-	double k_value = -1, gate = KOLM_DEFAULT_GATE;
+	int rc;
 	if (o->artifact) {
-		/* members are read in place from the mapped tar */
-		if ((rc = kolm_artifact_open(&art, o->artifact, err)))
-			goto out;
-		kolm_artifact_files(art, &files);
-		const struct kolm_member *km = kolm_artifact_member(art, "kolm.json");
-		manifest = malloc((size_t)km->size + 1);
-		if (!manifest) {
-			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(manifest, km->data, (size_t)km->size);
-		manifest[km->size] = '\0';
-		base_id = json_string_value(json_object_get(art->manifest, "base"));
-		gate = json_number_value(json_object_get(art->manifest, "gate"));
-		json_t *k = json_object_get(art->manifest, "k_score");
-		if (json_is_object(k)) {
-			k_value = json_number_value(json_object_get(k, "value"));
-			k_source = json_string_value(json_object_get(k, "source"));
-		}
-		if (o->min_k >= 0)
-			gate = o->min_k;
-		if (k_value >= 0 && k_value < gate) {
-			rc = kolm_err_set(err, KOLM_E_NO,
-					  "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
-					  o->artifact, k_value, k_source, gate);
-			goto out;
-		}
-		if ((rc = kolm_model_of_artifact(&m, ctx, art, err)))
-			goto out;
-	} else if ((rc = kolm_model_from_path(&m, ctx, o->hf_dir, err))) {
-		goto out;
+		if ((rc = export_artifact(ctx, x, &files, err)))
+			return rc;
+	} else if ((rc = kolm_model_from_path(&x->m, ctx, o->hf_dir, err))) {
+		return rc;
 	}
-	if ((rc = kolm_safetensors_open_files(&st, &files, err)) || (rc = kolm_hfdir_map(st, &m.hp, &mp, &nmap, err)))
-		goto out;
-	if ((rc = kolm_tokmeta_load_files(&tok, &files, err)))
-		goto out;
-	types = calloc((size_t)m.n_tensors + 1, sizeof *types);
-	if (!types) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-		goto out;
-	}
+	if ((rc = kolm_safetensors_open_files(&x->st, &files, err)) ||
+	    (rc = kolm_hfdir_map(x->st, &x->m.hp, &x->mp, &x->nmap, err)))
+		return rc;
+	if ((rc = kolm_tokmeta_load_files(&x->tok, &files, err)))
+		return rc;
+	x->types = calloc((size_t)x->m.n_tensors + 1, sizeof *x->types);
+	if (!x->types)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	/* m's tensors are the mapped ones in order, then rope_freqs when present */
-	if ((rc = kolm_quantplan(&m, fmt->ftype, o->overrides, o->n_overrides, types, err)))
-		goto out;
-	for (int64_t i = 0; i < m.n_tensors; i++)
-		if (kolm_quantplan_needs_imatrix(m.tensors[i].name, types[i], fmt->ftype)) {
-			rc = kolm_err_set(err, KOLM_E_USAGE,
-					  "export: %s: %s in a %s file needs an importance matrix (llama-quantize refuses it "
-					  "without one; kolm has none)",
-					  m.tensors[i].name, kolm_type_name(types[i]), fi->name);
-			goto out;
-		}
-	if ((rc = kolm_gguf_writer_new(&w, 32, err)))
-		goto out;
-	const char *name = art ? json_string_value(json_object_get(art->manifest, "name")) : strrchr(o->hf_dir, '/');
-	if (!art)
+	if ((rc = kolm_quantplan(&x->m, x->fmt->ftype, o->overrides, o->n_overrides, x->types, err)))
+		return rc;
+	for (int64_t i = 0; i < x->m.n_tensors; i++)
+		if (kolm_quantplan_needs_imatrix(x->m.tensors[i].name, x->types[i], x->fmt->ftype))
+			return kolm_err_set(err, KOLM_E_USAGE,
+					    "export: %s: %s in a %s file needs an importance matrix (llama-quantize refuses it "
+					    "without one; kolm has none)",
+					    x->m.tensors[i].name, kolm_type_name(x->types[i]), x->fi->name);
+	return KOLM_OK;
+}
+
+/* --tensor-type overrides, one "PATTERN=TYPE" per line: verify re-derives
+ * the types with them */
+static int put_overrides(struct kolm_gguf_writer *w, const struct kolm_export_opts *o)
+{
+	struct kolm_buf ov = {0};
+	for (int i = 0; i < o->n_overrides; i++) {
+		if (i)
+			kolm_buf_add(&ov, "\n", 1);
+		kolm_buf_add(&ov, o->overrides[i].pattern, strlen(o->overrides[i].pattern));
+		kolm_buf_add(&ov, "=", 1);
+		const char *tn = kolm_type_name(o->overrides[i].type);
+		kolm_buf_add(&ov, tn, strlen(tn));
+	}
+	int krc = kolm_gguf_writer_kv_str(w, "kolm.tensor_overrides", ov.p ? ov.p : "");
+	krc |= ov.oom;
+	free(ov.p);
+	return krc;
+}
+
+/* The header's key-value pairs: llama.cpp's, then kolm's (the payload hash
+ * and the export's K-score are patched in when known). */
+static int export_metadata(struct job *x, struct kolm_err *err)
+{
+	const struct kolm_export_opts *o = x->o;
+	const struct kolm_format *fmt = x->fmt;
+	struct kolm_gguf_writer *w;
+	int rc = kolm_gguf_writer_new(&x->w, 32, err);
+	if (rc)
+		return rc;
+	w = x->w;
+	const char *name = x->art ? json_string_value(json_object_get(x->art->manifest, "name")) : strrchr(o->hf_dir, '/');
+	if (!x->art)
 		name = name && name[1] ? name + 1 : o->hf_dir;
-	if (!manifest)
-		manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
+	if (!x->manifest)
+		x->manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
 	uint8_t md[32];
-	char mhex[65];
-	kolm_sha256_buf(manifest, strlen(manifest), md);
-	kolm_hex(md, 32, mhex);
-	int krc = kolm_gguf_writer_kv_str(w, "general.architecture", m.hp.arch);
+	kolm_sha256_buf(x->manifest, strlen(x->manifest), md);
+	kolm_hex(md, 32, x->mhex);
+	int krc = kolm_gguf_writer_kv_str(w, "general.architecture", x->m.hp.arch);
 	krc |= kolm_gguf_writer_kv_str(w, "general.name", name);
-	krc |= put_arch_keys(w, &m.hp);
+	krc |= put_arch_keys(w, &x->m.hp);
 	krc |= kolm_gguf_writer_kv_u32(w, "general.file_type", (uint32_t)fmt->ftype);
-	krc |= put_tokenizer(w, &tok);
+	krc |= put_tokenizer(w, &x->tok);
 	/* convert_hf_to_gguf.py and llama-quantize write it whatever the type */
 	krc |= kolm_gguf_writer_kv_u32(w, "general.quantization_version", 2);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", manifest);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest_sha256", mhex);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", base_id);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", x->manifest);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest_sha256", x->mhex);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", x->base_id);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.quant", fmt->id);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tier", fmt->tier ? fmt->tier : fmt->id);
 	krc |= kolm_gguf_writer_kv_u32(w, "kolm.file_type", (uint32_t)fmt->ftype);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", k_source);
-	if (k_value >= 0)
-		krc |= kolm_gguf_writer_kv_f32(w, "kolm.k_score", (float)k_value);
-	krc |= kolm_gguf_writer_kv_f32(w, "kolm.gate", (float)gate);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", x->k_source);
+	if (x->k_value >= 0)
+		krc |= kolm_gguf_writer_kv_f32(w, "kolm.k_score", (float)x->k_value);
+	krc |= kolm_gguf_writer_kv_f32(w, "kolm.gate", (float)x->gate);
 	/* the export's own K: measured on the written file when the artifact's
 	 * eval pack and the engine allow it (decided now: the header's size is fixed) */
-	int measure = art && !o->no_measure && kolm_engine_supports_arch(m.hp.arch);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", measure ? "measured" : "unmeasured");
+	x->measure = x->art && !o->no_measure && kolm_engine_supports_arch(x->m.hp.arch);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", x->measure ? "measured" : "unmeasured");
 	krc |= kolm_gguf_writer_kv_f32(w, "kolm.export_k_score", -1.0f);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tool", "kolm " KOLM_VERSION);
-	{
-		/* --tensor-type overrides, one "PATTERN=TYPE" per line: verify re-derives the types with them */
-		struct kolm_buf ov = {0};
-		for (int i = 0; i < o->n_overrides; i++) {
-			if (i)
-				kolm_buf_add(&ov, "\n", 1);
-			kolm_buf_add(&ov, o->overrides[i].pattern, strlen(o->overrides[i].pattern));
-			kolm_buf_add(&ov, "=", 1);
-			const char *tn = kolm_type_name(o->overrides[i].type);
-			kolm_buf_add(&ov, tn, strlen(tn));
-		}
-		krc |= kolm_gguf_writer_kv_str(w, "kolm.tensor_overrides", ov.p ? ov.p : "");
-		krc |= ov.oom;
-		free(ov.p);
-	}
+	krc |= put_overrides(w, o);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.payload_sha256", ZERO64);
-	if (krc) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: cannot build metadata");
-		goto out;
-	}
-	/* The order llama.cpp's pipeline writes them in: convert_hf_to_gguf.py's
-	 * (the mapping's) for the types it writes itself (F32, F16, BF16, Q8_0:
-	 * the upstream command, commands.c), llama-quantize's for the others. */
-	wo = malloc(sizeof *wo * (size_t)(m.n_tensors > 0 ? m.n_tensors : 1));
-	if (!wo) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (int64_t i = 0; i < m.n_tensors; i++)
-		wo[i] = (struct worder){m.tensors[i].name, i};
-	if (fmt->ftype != KOLM_FT_ALL_F32 && fmt->ftype != KOLM_FT_F16 && fmt->ftype != KOLM_FT_BF16 &&
-	    fmt->ftype != KOLM_FT_Q8_0)
-		qsort(wo, (size_t)m.n_tensors, sizeof *wo, worder_cmp);
-	uint64_t max_el = 0, in_total = 0;
-	for (int64_t k = 0; k < m.n_tensors; k++) {
-		const int64_t i = wo[k].i;
-		const struct kolm_tensor_desc *t = &m.tensors[i];
-		if ((rc = kolm_gguf_writer_tensor(w, t->name, types[i], t->ne, t->n_dims))) {
-			rc = kolm_err_set(err, KOLM_E_FORMAT, "export: tensor %s cannot be declared", t->name);
-			goto out;
-		}
+	if (krc)
+		return kolm_err_set(err, KOLM_E_NOMEM, "export: cannot build metadata");
+	return KOLM_OK;
+}
+
+/* Every tensor declared, in the order llama.cpp's pipeline writes them:
+ * convert_hf_to_gguf.py's (the mapping's) for the types it writes itself
+ * (F32, F16, BF16, Q8_0: the upstream command, commands.c), llama-quantize's
+ * for the others; and the conversion buffers. */
+static int export_declare(struct job *x, struct kolm_err *err)
+{
+	const struct kolm_model *m = &x->m;
+	const int ftype = x->fmt->ftype;
+	int rc;
+	x->wo = malloc(sizeof *x->wo * (size_t)(m->n_tensors > 0 ? m->n_tensors : 1));
+	if (!x->wo)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	for (int64_t i = 0; i < m->n_tensors; i++)
+		x->wo[i] = (struct worder){m->tensors[i].name, i};
+	if (ftype != KOLM_FT_ALL_F32 && ftype != KOLM_FT_F16 && ftype != KOLM_FT_BF16 && ftype != KOLM_FT_Q8_0)
+		qsort(x->wo, (size_t)m->n_tensors, sizeof *x->wo, worder_cmp);
+	uint64_t max_el = 0;
+	for (int64_t k = 0; k < m->n_tensors; k++) {
+		const int64_t i = x->wo[k].i;
+		const struct kolm_tensor_desc *t = &m->tensors[i];
+		if ((rc = kolm_gguf_writer_tensor(x->w, t->name, x->types[i], t->ne, t->n_dims)))
+			return kolm_err_set(err, KOLM_E_FORMAT, "export: tensor %s cannot be declared", t->name);
 		uint64_t el = (uint64_t)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
 		if (el > max_el)
 			max_el = el;
 	}
-	for (int64_t i = 0; i < nmap; i++)
-		in_total += mp[i].src->nbytes;
+	for (int64_t i = 0; i < x->nmap; i++)
+		x->in_total += x->mp[i].src->nbytes;
 	/* buffers: one chunk, or the largest tensor whose rows move */
-	const int64_t chunk_elems = o->chunk_elems > 0 ? o->chunk_elems : (int64_t)CHUNK_ELEMS;
-	uint64_t buf_el = (uint64_t)chunk_elems;
-	for (int64_t i = 0; i < nmap; i++) {
-		uint64_t el = mp[i].src->nbytes / (uint64_t)kolm_st_dtype_size(mp[i].src->dtype);
-		if (mp[i].transform == KOLM_HF_UNPERMUTE && el > buf_el)
+	x->chunk_elems = x->o->chunk_elems > 0 ? x->o->chunk_elems : (int64_t)CHUNK_ELEMS;
+	uint64_t buf_el = (uint64_t)x->chunk_elems;
+	for (int64_t i = 0; i < x->nmap; i++) {
+		const struct kolm_hf_map *mp = &x->mp[i];
+		uint64_t el = mp->src->nbytes / (uint64_t)kolm_st_dtype_size(mp->src->dtype);
+		if (mp->transform == KOLM_HF_UNPERMUTE && el > buf_el)
 			buf_el = el;
-		if ((uint64_t)mp[i].ne[0] > buf_el)
-			buf_el = (uint64_t)mp[i].ne[0];
+		if ((uint64_t)mp->ne[0] > buf_el)
+			buf_el = (uint64_t)mp->ne[0];
 	}
-	if (m.hp.head_dim > 0 && (uint64_t)m.hp.head_dim > buf_el)
-		buf_el = (uint64_t)m.hp.head_dim;
-	(void)max_el;
-	f32 = malloc(sizeof *f32 * (size_t)buf_el);
-	q = malloc((size_t)buf_el * 4);
-	if (!f32 || !q) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "export: out of memory for a %llu-element tensor", (unsigned long long)max_el);
-		goto out;
+	if (m->hp.head_dim > 0 && (uint64_t)m->hp.head_dim > buf_el)
+		buf_el = (uint64_t)m->hp.head_dim;
+	x->f32 = malloc(sizeof *x->f32 * (size_t)buf_el);
+	x->q = malloc((size_t)buf_el * 4);
+	if (!x->f32 || !x->q)
+		return kolm_err_set(err, KOLM_E_NOMEM, "export: out of memory for a %llu-element tensor",
+				    (unsigned long long)max_el);
+	return KOLM_OK;
+}
+
+/* Rows r0 .. r0+nr of tensor i as F32 in x->f32 (the whole tensor when
+ * `whole`). */
+static int export_rows_f32(struct job *x, int64_t i, int whole, int64_t r0, int64_t nr, struct kolm_err *err)
+{
+	const struct kolm_tensor_desc *t = &x->m.tensors[i];
+	if (i < x->nmap && whole)
+		return source_f32(&x->mp[i], x->f32, err);
+	if (i < x->nmap) {
+		struct kolm_hf_map part = x->mp[i];
+		struct kolm_st_tensor src = *x->mp[i].src;
+		uint64_t es = (uint64_t)kolm_st_dtype_size(src.dtype);
+		src.data += (uint64_t)r0 * (uint64_t)t->ne[0] * es;
+		src.nbytes = (uint64_t)(nr * t->ne[0]) * es;
+		part.src = &src;
+		return source_f32(&part, x->f32, err);
 	}
-	if ((rc = kolm_gguf_writer_begin(w, o->out_path, err)))
-		goto out;
-	double t0 = now_s();
-	uint64_t in_done = 0;
-	int64_t type_count[KOLM_T_COUNT] = {0};
-	for (int64_t k = 0; k < m.n_tensors; k++) {
-		const int64_t i = wo[k].i;
-		const struct kolm_tensor_desc *t = &m.tensors[i];
-		int64_t n = t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
-		int64_t rows = n / t->ne[0];
-		/* whole tensor only when rows move (q/k un-permutation) or it is
-		 * generated; otherwise bounded chunks of rows */
-		int whole = i >= nmap || mp[i].transform == KOLM_HF_UNPERMUTE;
-		int64_t per = chunk_elems / t->ne[0];
-		int64_t chunk = whole ? rows : (per > 0 ? per : 1);
-		for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
-			int64_t nr = rows - r0 < chunk ? rows - r0 : chunk, ne = nr * t->ne[0];
-			if (i < nmap && whole) {
-				if ((rc = source_f32(&mp[i], f32, err)))
-					goto out;
-			} else if (i < nmap) {
-				struct kolm_hf_map part = mp[i];
-				struct kolm_st_tensor src = *mp[i].src;
-				uint64_t es = (uint64_t)kolm_st_dtype_size(src.dtype);
-				src.data += (uint64_t)r0 * (uint64_t)t->ne[0] * es;
-				src.nbytes = (uint64_t)ne * es;
-				part.src = &src;
-				if ((rc = source_f32(&part, f32, err)))
-					goto out;
-			} else if (!strcmp(t->name, "rope_freqs.weight")) {
-				llama3_rope_factors(&m.hp, f32, n);
-			} else {
-				rc = kolm_err_set(err, KOLM_E_FORMAT, "export: no source for %s", t->name);
-				goto out;
-			}
-			const void *data = f32;
-			uint64_t bytes = (uint64_t)ne * 4;
-			if (types[i] != KOLM_T_F32) {
-				if (kolm_quantize_tensor_mt(types[i], f32, q, nr, t->ne[0], o->threads > 0 ? o->threads : 1)) {
-					rc = kolm_err_set(err, KOLM_E_FORMAT, "export: %s cannot be quantized to %s", t->name,
-							  kolm_type_name(types[i]));
-					goto out;
-				}
-				data = q;
-				bytes = kolm_type_row_bytes(types[i], t->ne[0]) * (uint64_t)nr;
-			}
-			if ((rc = kolm_gguf_writer_data(w, data, (size_t)bytes, err)))
-				goto out;
-		}
-		if (i < nmap)
-			in_done += mp[i].src->nbytes;
-		type_count[types[i]]++;
-		if (o->progress) {
-			struct kolm_export_progress pr = {k, m.n_tensors, t->name, in_done, in_total, now_s() - t0};
-			o->progress(o->progress_user, &pr);
-		}
+	if (!strcmp(t->name, "rope_freqs.weight")) {
+		llama3_rope_factors(&x->m.hp, x->f32, t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
+		return KOLM_OK;
 	}
-	char sha[65];
-	double export_k = -1;
-	if ((rc = kolm_gguf_writer_complete(w, sha, err)) ||
-	    (rc = kolm_gguf_writer_patch(w, "kolm.payload_sha256", sha, 64, err)))
-		goto out;
-	if (measure) {
-		const struct kolm_member *ev = kolm_artifact_member(art, "evalpack.jsonl");
-		int items = 0;
-		if ((rc = kolm_eval_k_file(kolm_gguf_writer_temp_path(w), (const char *)ev->data, (size_t)ev->size,
-					   o->threads > 0 ? o->threads : 1, &export_k, &items, err))) {
-			kolm_err_prefix(err, "export: measuring the export's K-score");
-			goto out;
+	return kolm_err_set(err, KOLM_E_FORMAT, "export: no source for %s", t->name);
+}
+
+/* Tensor i converted, quantized and written, in bounded chunks of rows. */
+static int export_tensor(struct job *x, int64_t i, struct kolm_err *err)
+{
+	const struct kolm_tensor_desc *t = &x->m.tensors[i];
+	const int type = x->types[i];
+	int64_t n = t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+	int64_t rows = n / t->ne[0];
+	/* whole tensor only when rows move (q/k un-permutation) or it is
+	 * generated; otherwise bounded chunks of rows */
+	int whole = i >= x->nmap || x->mp[i].transform == KOLM_HF_UNPERMUTE;
+	int64_t per = x->chunk_elems / t->ne[0];
+	int64_t chunk = whole ? rows : (per > 0 ? per : 1);
+	int rc;
+	for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+		int64_t nr = rows - r0 < chunk ? rows - r0 : chunk, ne = nr * t->ne[0];
+		if ((rc = export_rows_f32(x, i, whole, r0, nr, err)))
+			return rc;
+		const void *data = x->f32;
+		uint64_t bytes = (uint64_t)ne * 4;
+		if (type != KOLM_T_F32) {
+			if (kolm_quantize_tensor_mt(type, x->f32, x->q, nr, t->ne[0], x->o->threads > 0 ? x->o->threads : 1))
+				return kolm_err_set(err, KOLM_E_FORMAT, "export: %s cannot be quantized to %s", t->name,
+						    kolm_type_name(type));
+			data = x->q;
+			bytes = kolm_type_row_bytes(type, t->ne[0]) * (uint64_t)nr;
 		}
-		float kf = (float)export_k;
-		if ((rc = kolm_gguf_writer_patch(w, "kolm.export_k_score", &kf, sizeof kf, err)))
-			goto out;
-		if (o->progress) {
-			struct kolm_export_progress pr = {m.n_tensors, m.n_tensors, "K-score", in_total, in_total, now_s() - t0};
-			o->progress(o->progress_user, &pr);
-		}
+		if ((rc = kolm_gguf_writer_data(x->w, data, (size_t)bytes, err)))
+			return rc;
 	}
-	if ((rc = kolm_gguf_writer_commit(w, err)))
-		goto out;
+	if (i < x->nmap)
+		x->in_done += x->mp[i].src->nbytes;
+	x->type_count[type]++;
+	return KOLM_OK;
+}
+
+/* The written file's K-score on the artifact's eval pack, patched in. */
+static int export_measure(struct job *x, double *export_k, struct kolm_err *err)
+{
+	const struct kolm_member *ev = kolm_artifact_member(x->art, "evalpack.jsonl");
+	int items = 0;
+	int rc = kolm_eval_k_file(kolm_gguf_writer_temp_path(x->w), (const char *)ev->data, (size_t)ev->size,
+				  x->o->threads > 0 ? x->o->threads : 1, export_k, &items, err);
+	if (rc) {
+		kolm_err_prefix(err, "export: measuring the export's K-score");
+		return rc;
+	}
+	float kf = (float)*export_k;
+	return kolm_gguf_writer_patch(x->w, "kolm.export_k_score", &kf, sizeof kf, err);
+}
+
+static void export_progress(const struct job *x, int64_t k, const char *name, uint64_t done)
+{
+	const struct kolm_export_opts *o = x->o;
+	if (o->progress) {
+		struct kolm_export_progress pr = {k, x->m.n_tensors, name, done, x->in_total, now_s() - x->t0};
+		o->progress(o->progress_user, &pr);
+	}
+}
+
+/* The receipt beside the committed file (OUT.receipt.json), also returned. */
+static int export_receipt(struct job *x, const char *sha, double export_k, json_t **rec, struct kolm_err *err)
+{
+	const struct kolm_export_opts *o = x->o;
 	struct kolm_map fm;
 	char whole[65] = "";
 	uint64_t fsize = 0;
@@ -447,25 +489,73 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	}
 	json_t *tc = json_object();
 	for (int t = 0; t < KOLM_T_COUNT; t++)
-		if (type_count[t])
-			json_object_set_new(tc, kolm_type_name(t), json_integer(type_count[t]));
-	rec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "schema", "kolm.receipt/1", "file",
-			o->out_path, "source", src_path, "quant", fmt->id, "file_type", fmt->ftype, "file_bytes",
-			(json_int_t)fsize, "file_sha256", whole, "payload_sha256", sha, "manifest_sha256", mhex,
-			"tensor_types", tc, "base", base_id, "export_k_source", measure ? "measured" : "unmeasured", "tool", "kolm " KOLM_VERSION);
-	if (rec && measure)
-		json_object_set_new(rec, "export_k_score", json_real(export_k));
-	if (rec && k_value >= 0)
-		json_object_set_new(rec, "k_score", json_real(k_value));
+		if (x->type_count[t])
+			json_object_set_new(tc, kolm_type_name(t), json_integer(x->type_count[t]));
+	*rec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "schema", "kolm.receipt/1", "file",
+			 o->out_path, "source", o->hf_dir ? o->hf_dir : o->artifact, "quant", x->fmt->id, "file_type",
+			 x->fmt->ftype, "file_bytes", (json_int_t)fsize, "file_sha256", whole, "payload_sha256", sha,
+			 "manifest_sha256", x->mhex, "tensor_types", tc, "base", x->base_id, "export_k_source",
+			 x->measure ? "measured" : "unmeasured", "tool", "kolm " KOLM_VERSION);
+	if (*rec && x->measure)
+		json_object_set_new(*rec, "export_k_score", json_real(export_k));
+	if (*rec && x->k_value >= 0)
+		json_object_set_new(*rec, "k_score", json_real(x->k_value));
 	char rpath[4200];
-	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath) {
-		rc = kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);
-		goto out;
-	}
-	char *rs = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	rc = rs ? kolm_file_write_atomic(rpath, rs, strlen(rs), err) : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath)
+		return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);
+	char *rs = json_dumps(*rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	int rc = rs ? kolm_file_write_atomic(rpath, rs, strlen(rs), err) : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	free(rs);
+	return rc;
+}
+
+static void job_release(struct job *x)
+{
+	kolm_gguf_writer_free(x->w); /* removes the temp file when not finished */
+	free(x->manifest);
+	free(x->types);
+	free(x->wo);
+	free(x->f32);
+	free(x->q);
+	free(x->mp);
+	kolm_tokmeta_release(&x->tok);
+	kolm_safetensors_close(x->st);
+	kolm_model_release(&x->m);
+	kolm_artifact_close(x->art);
+}
+
+int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt, struct kolm_err *err)
+{
+	if (!o->hf_dir == !o->artifact)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
+	if (!o->out_path)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
+	struct job x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE};
+	int rc = export_format(ctx, &x, err);
 	if (rc)
+		return rc;
+	kolm_out_clean_stale(o->out_path);
+	json_t *rec = NULL;
+	if ((rc = export_source(ctx, &x, err)) || (rc = export_metadata(&x, err)) || (rc = export_declare(&x, err)) ||
+	    (rc = kolm_gguf_writer_begin(x.w, o->out_path, err)))
+		goto out;
+	x.t0 = now_s();
+	for (int64_t k = 0; k < x.m.n_tensors; k++) {
+		if ((rc = export_tensor(&x, x.wo[k].i, err)))
+			goto out;
+		export_progress(&x, k, x.m.tensors[x.wo[k].i].name, x.in_done);
+	}
+	char sha[65];
+	double export_k = -1;
+	if ((rc = kolm_gguf_writer_complete(x.w, sha, err)) ||
+	    (rc = kolm_gguf_writer_patch(x.w, "kolm.payload_sha256", sha, 64, err)))
+		goto out;
+	if (x.measure) {
+		if ((rc = export_measure(&x, &export_k, err)))
+			goto out;
+		export_progress(&x, x.m.n_tensors, "K-score", x.in_total);
+	}
+	if ((rc = kolm_gguf_writer_commit(x.w, err)) || (rc = export_receipt(&x, sha, export_k, &rec, err)))
 		goto out;
 	if (receipt) {
 		*receipt = rec;
@@ -473,16 +563,6 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	}
 out:
 	json_decref(rec);
-	kolm_gguf_writer_free(w); /* removes the temp file when not finished */
-	free(manifest);
-	free(types);
-	free(wo);
-	free(f32);
-	free(q);
-	free(mp);
-	kolm_tokmeta_release(&tok);
-	kolm_safetensors_close(st);
-	kolm_model_release(&m);
-	kolm_artifact_close(art);
+	job_release(&x);
 	return rc;
 }
