@@ -81,157 +81,173 @@ static int layer_of(const struct kolm_tensor_desc *t, int counter)
 	return t->layer >= 0 ? t->layer : counter;
 }
 
-static int choose(struct qstate *qs, const struct kolm_model *m, const struct kolm_tensor_desc *t, int ft,
-		  int dflt)
+/* output.weight (or token_embd.weight read as the output layer) */
+static int choose_output(int ft, int nt, int64_t nx)
 {
-	int nt = dflt;
-	enum cat c = category(t->name);
-	const int64_t nx = t->ne[0];
-	if (c == C_OUTPUT || (c == C_TOKEN_EMBD && !qs->has_output)) {
-		int blk = kolm_type_traits(nt)->blck;
-		if (nx % blk != 0)
-			nt = KOLM_T_Q8_0;
-		else if (ft == KOLM_FT_IQ2_XXS || ft == KOLM_FT_IQ2_XS || ft == KOLM_FT_IQ3_XXS ||
-			 ft == KOLM_FT_IQ1_S || ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M || ft == KOLM_FT_IQ1_M)
+	if (nx % kolm_type_traits(nt)->blck != 0)
+		return KOLM_T_Q8_0;
+	if (ft == KOLM_FT_IQ2_XXS || ft == KOLM_FT_IQ2_XS || ft == KOLM_FT_IQ3_XXS || ft == KOLM_FT_IQ1_S ||
+	    ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M || ft == KOLM_FT_IQ1_M)
+		return KOLM_T_Q5_K;
+	return nt != KOLM_T_Q8_0 ? KOLM_T_Q6_K : nt;
+}
+
+static int choose_token_embd(int ft, int nt)
+{
+	if (ft == KOLM_FT_IQ2_XXS || ft == KOLM_FT_IQ2_XS || ft == KOLM_FT_IQ1_S || ft == KOLM_FT_IQ1_M)
+		return KOLM_T_Q2_K;
+	if (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M || ft == KOLM_FT_IQ3_XXS)
+		return KOLM_T_IQ3_S;
+	if (ft == KOLM_FT_TQ1_0 || ft == KOLM_FT_TQ2_0)
+		return KOLM_T_Q4_K;
+	return nt;
+}
+
+/* The 1- and 2-bit i-quant files keep a few tensors at more bits. */
+static int choose_iq2(struct qstate *qs, const struct kolm_tensor_desc *t, enum cat c, int ft, int nt)
+{
+	if (c == C_ATTN_V) {
+		nt = (qs->gqa >= 4 || qs->n_expert >= 4) ? KOLM_T_Q4_K
+		     : (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M) ? KOLM_T_IQ3_S : KOLM_T_Q2_K;
+		qs->i_attn_wv++;
+	} else if (c == C_FFN_DOWN) {
+		int i = layer_of(t, qs->i_ffn_down);
+		if (i < qs->n_ffn / 8)
+			nt = (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M) ? KOLM_T_IQ3_S : KOLM_T_Q2_K;
+		qs->i_ffn_down++;
+	} else if (c == C_ATTN_OUT) {
+		if (qs->n_expert == 8)
 			nt = KOLM_T_Q5_K;
-		else if (nt != KOLM_T_Q8_0)
-			nt = KOLM_T_Q6_K;
-		return nt;
-	}
-	if (c == C_TOKEN_EMBD) {
-		if (ft == KOLM_FT_IQ2_XXS || ft == KOLM_FT_IQ2_XS || ft == KOLM_FT_IQ1_S || ft == KOLM_FT_IQ1_M)
-			nt = KOLM_T_Q2_K;
-		else if (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M || ft == KOLM_FT_IQ3_XXS)
+		else if (ft == KOLM_FT_IQ1_S || ft == KOLM_FT_IQ1_M)
+			nt = KOLM_T_IQ2_XXS;
+		else if (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M)
 			nt = KOLM_T_IQ3_S;
-		else if (ft == KOLM_FT_TQ1_0 || ft == KOLM_FT_TQ2_0)
+	}
+	return nt;
+}
+
+static int choose_attn_v(struct qstate *qs, int ft, int nt)
+{
+	if (ft == KOLM_FT_Q2_K)
+		nt = qs->gqa >= 4 ? KOLM_T_Q4_K : KOLM_T_Q3_K;
+	else if (ft == KOLM_FT_Q2_K_S && qs->gqa >= 4)
+		nt = KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_IQ3_XXS && qs->gqa >= 4)
+		nt = KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_IQ3_XXS)
+		nt = KOLM_T_IQ3_S;
+	else if (ft == KOLM_FT_IQ3_S && qs->gqa >= 4)
+		nt = KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_IQ3_M)
+		nt = KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_Q3_K_M)
+		nt = qs->i_attn_wv < 2 ? KOLM_T_Q5_K : KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_Q3_K_L)
+		nt = KOLM_T_Q5_K;
+	else if ((ft == KOLM_FT_IQ4_NL || ft == KOLM_FT_IQ4_XS) && qs->gqa >= 4)
+		nt = KOLM_T_Q5_K;
+	else if ((ft == KOLM_FT_Q4_K_M || ft == KOLM_FT_Q5_K_M) && use_more_bits(qs->i_attn_wv, qs->n_attn_wv))
+		nt = KOLM_T_Q6_K;
+	else if (ft == KOLM_FT_Q4_K_S && qs->i_attn_wv < 4)
+		nt = KOLM_T_Q5_K;
+	if (qs->is_70b && (nt == KOLM_T_Q3_K || nt == KOLM_T_Q4_K))
+		nt = KOLM_T_Q5_K;
+	if (qs->n_expert == 8)
+		nt = KOLM_T_Q8_0;
+	qs->i_attn_wv++;
+	return nt;
+}
+
+static int choose_ffn_down(struct qstate *qs, const struct kolm_tensor_desc *t, int ft, int nt)
+{
+	int i = layer_of(t, qs->i_ffn_down), n = qs->n_ffn;
+	if (ft == KOLM_FT_Q2_K)
+		nt = KOLM_T_Q3_K;
+	else if (ft == KOLM_FT_Q2_K_S) {
+		if (i < n / 8)
 			nt = KOLM_T_Q4_K;
+	} else if (ft == KOLM_FT_IQ3_XXS)
+		nt = i < n / 8 ? KOLM_T_Q4_K : KOLM_T_Q3_K;
+	else if (ft == KOLM_FT_Q3_K_M)
+		nt = i < n / 16 ? KOLM_T_Q5_K : KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_IQ3_M && (i < n / 8 || (qs->n_expert == 8 && use_more_bits(i, n))))
+		nt = KOLM_T_Q4_K;
+	else if (ft == KOLM_FT_Q3_K_L)
+		nt = KOLM_T_Q5_K;
+	else if (ft == KOLM_FT_Q4_K_M) {
+		if (use_more_bits(i, n))
+			nt = KOLM_T_Q6_K;
+	} else if (i < n / 8 && (ft == KOLM_FT_IQ4_NL || ft == KOLM_FT_IQ4_XS))
+		nt = KOLM_T_Q5_K;
+	else if (ft == KOLM_FT_Q5_K_M && use_more_bits(i, n))
+		nt = KOLM_T_Q6_K;
+	else if (ft == KOLM_FT_Q4_K_S && i < n / 8)
+		nt = KOLM_T_Q5_K;
+	qs->i_ffn_down++;
+	return nt;
+}
+
+static int choose_attn_out(const struct qstate *qs, int ft, int nt)
+{
+	if (qs->n_expert == 8) {
+		if (ft == KOLM_FT_Q2_K || ft == KOLM_FT_IQ3_XXS || ft == KOLM_FT_Q3_K_S || ft == KOLM_FT_Q3_K_M ||
+		    ft == KOLM_FT_IQ4_NL || ft == KOLM_FT_Q4_K_S || ft == KOLM_FT_Q4_K_M || ft == KOLM_FT_IQ3_S ||
+		    ft == KOLM_FT_IQ3_M || ft == KOLM_FT_IQ4_XS)
+			nt = KOLM_T_Q5_K;
 		return nt;
 	}
-	if (is_iq2_family(ft)) {
-		if (c == C_ATTN_V) {
-			nt = (qs->gqa >= 4 || qs->n_expert >= 4) ? KOLM_T_Q4_K
-			     : (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M) ? KOLM_T_IQ3_S : KOLM_T_Q2_K;
-			qs->i_attn_wv++;
-		} else if (c == C_FFN_DOWN) {
-			int i = layer_of(t, qs->i_ffn_down);
-			if (i < qs->n_ffn / 8)
-				nt = (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M) ? KOLM_T_IQ3_S : KOLM_T_Q2_K;
-			qs->i_ffn_down++;
-		} else if (c == C_ATTN_OUT) {
-			if (qs->n_expert == 8)
-				nt = KOLM_T_Q5_K;
-			else if (ft == KOLM_FT_IQ1_S || ft == KOLM_FT_IQ1_M)
-				nt = KOLM_T_IQ2_XXS;
-			else if (ft == KOLM_FT_IQ2_S || ft == KOLM_FT_IQ2_M)
-				nt = KOLM_T_IQ3_S;
-		}
-		return nt;
-	}
+	if (ft == KOLM_FT_Q2_K)
+		return KOLM_T_Q3_K;
+	if (ft == KOLM_FT_IQ3_XXS)
+		return KOLM_T_IQ3_S;
+	if (ft == KOLM_FT_Q3_K_M || ft == KOLM_FT_IQ3_M)
+		return KOLM_T_Q4_K;
+	if (ft == KOLM_FT_Q3_K_L)
+		return KOLM_T_Q5_K;
+	return nt;
+}
+
+/* IQ3_XS keeps the middle layers' ffn_gate / ffn_up at IQ3_XXS. */
+static int choose_ffn_gate_up(int *counter, const struct qstate *qs, const struct kolm_tensor_desc *t, int ft, int nt)
+{
+	int i = layer_of(t, *counter), n = qs->n_ffn;
+	if (ft == KOLM_FT_IQ3_XS && i >= n / 8 && i < 7 * n / 8)
+		nt = KOLM_T_IQ3_XXS;
+	(*counter)++;
+	return nt;
+}
+
+/* llama_tensor_get_type: the type of one tensor in a file of type ft whose
+ * default type is dflt.  The counters in qs advance as llama-quantize's do. */
+static int choose(struct qstate *qs, const struct kolm_tensor_desc *t, int ft, int dflt)
+{
+	enum cat c = category(t->name);
+	if (c == C_OUTPUT || (c == C_TOKEN_EMBD && !qs->has_output))
+		return choose_output(ft, dflt, t->ne[0]);
+	if (c == C_TOKEN_EMBD)
+		return choose_token_embd(ft, dflt);
+	if (is_iq2_family(ft))
+		return choose_iq2(qs, t, c, ft, dflt);
 	switch (c) {
 	case C_ATTN_V:
-		if (ft == KOLM_FT_Q2_K)
-			nt = qs->gqa >= 4 ? KOLM_T_Q4_K : KOLM_T_Q3_K;
-		else if (ft == KOLM_FT_Q2_K_S && qs->gqa >= 4)
-			nt = KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_IQ3_XXS && qs->gqa >= 4)
-			nt = KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_IQ3_XXS)
-			nt = KOLM_T_IQ3_S;
-		else if (ft == KOLM_FT_IQ3_S && qs->gqa >= 4)
-			nt = KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_IQ3_M)
-			nt = KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_Q3_K_M)
-			nt = qs->i_attn_wv < 2 ? KOLM_T_Q5_K : KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_Q3_K_L)
-			nt = KOLM_T_Q5_K;
-		else if ((ft == KOLM_FT_IQ4_NL || ft == KOLM_FT_IQ4_XS) && qs->gqa >= 4)
-			nt = KOLM_T_Q5_K;
-		else if ((ft == KOLM_FT_Q4_K_M || ft == KOLM_FT_Q5_K_M) && use_more_bits(qs->i_attn_wv, qs->n_attn_wv))
-			nt = KOLM_T_Q6_K;
-		else if (ft == KOLM_FT_Q4_K_S && qs->i_attn_wv < 4)
-			nt = KOLM_T_Q5_K;
-		if (qs->is_70b && (nt == KOLM_T_Q3_K || nt == KOLM_T_Q4_K))
-			nt = KOLM_T_Q5_K;
-		if (qs->n_expert == 8)
-			nt = KOLM_T_Q8_0;
-		qs->i_attn_wv++;
-		break;
+		return choose_attn_v(qs, ft, dflt);
 	case C_ATTN_K:
 		if (qs->n_expert == 8)
-			nt = KOLM_T_Q8_0;
-		else if (ft == KOLM_FT_IQ3_XS)
-			nt = KOLM_T_IQ3_XXS;
-		break;
+			return KOLM_T_Q8_0;
+		return ft == KOLM_FT_IQ3_XS ? KOLM_T_IQ3_XXS : dflt;
 	case C_ATTN_Q:
-		if (ft == KOLM_FT_IQ3_XS)
-			nt = KOLM_T_IQ3_XXS;
-		break;
-	case C_FFN_DOWN: {
-		int i = layer_of(t, qs->i_ffn_down), n = qs->n_ffn;
-		if (ft == KOLM_FT_Q2_K)
-			nt = KOLM_T_Q3_K;
-		else if (ft == KOLM_FT_Q2_K_S) {
-			if (i < n / 8)
-				nt = KOLM_T_Q4_K;
-		} else if (ft == KOLM_FT_IQ3_XXS)
-			nt = i < n / 8 ? KOLM_T_Q4_K : KOLM_T_Q3_K;
-		else if (ft == KOLM_FT_Q3_K_M)
-			nt = i < n / 16 ? KOLM_T_Q5_K : KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_IQ3_M && (i < n / 8 || (qs->n_expert == 8 && use_more_bits(i, n))))
-			nt = KOLM_T_Q4_K;
-		else if (ft == KOLM_FT_Q3_K_L)
-			nt = KOLM_T_Q5_K;
-		else if (ft == KOLM_FT_Q4_K_M) {
-			if (use_more_bits(i, n))
-				nt = KOLM_T_Q6_K;
-		} else if (i < n / 8 && (ft == KOLM_FT_IQ4_NL || ft == KOLM_FT_IQ4_XS))
-			nt = KOLM_T_Q5_K;
-		else if (ft == KOLM_FT_Q5_K_M && use_more_bits(i, n))
-			nt = KOLM_T_Q6_K;
-		else if (ft == KOLM_FT_Q4_K_S && i < n / 8)
-			nt = KOLM_T_Q5_K;
-		qs->i_ffn_down++;
-		break;
-	}
+		return ft == KOLM_FT_IQ3_XS ? KOLM_T_IQ3_XXS : dflt;
+	case C_FFN_DOWN:
+		return choose_ffn_down(qs, t, ft, dflt);
 	case C_ATTN_OUT:
-		if (qs->n_expert == 8) {
-			if (ft == KOLM_FT_Q2_K || ft == KOLM_FT_IQ3_XXS || ft == KOLM_FT_Q3_K_S || ft == KOLM_FT_Q3_K_M ||
-			    ft == KOLM_FT_IQ4_NL || ft == KOLM_FT_Q4_K_S || ft == KOLM_FT_Q4_K_M || ft == KOLM_FT_IQ3_S ||
-			    ft == KOLM_FT_IQ3_M || ft == KOLM_FT_IQ4_XS)
-				nt = KOLM_T_Q5_K;
-		} else {
-			if (ft == KOLM_FT_Q2_K)
-				nt = KOLM_T_Q3_K;
-			else if (ft == KOLM_FT_IQ3_XXS)
-				nt = KOLM_T_IQ3_S;
-			else if (ft == KOLM_FT_Q3_K_M)
-				nt = KOLM_T_Q4_K;
-			else if (ft == KOLM_FT_Q3_K_L)
-				nt = KOLM_T_Q5_K;
-			else if (ft == KOLM_FT_IQ3_M)
-				nt = KOLM_T_Q4_K;
-		}
-		break;
-	case C_FFN_GATE: {
-		int i = layer_of(t, qs->i_ffn_gate), n = qs->n_ffn;
-		if (ft == KOLM_FT_IQ3_XS && i >= n / 8 && i < 7 * n / 8)
-			nt = KOLM_T_IQ3_XXS;
-		qs->i_ffn_gate++;
-		break;
-	}
-	case C_FFN_UP: {
-		int i = layer_of(t, qs->i_ffn_up), n = qs->n_ffn;
-		if (ft == KOLM_FT_IQ3_XS && i >= n / 8 && i < 7 * n / 8)
-			nt = KOLM_T_IQ3_XXS;
-		qs->i_ffn_up++;
-		break;
-	}
+		return choose_attn_out(qs, ft, dflt);
+	case C_FFN_GATE:
+		return choose_ffn_gate_up(&qs->i_ffn_gate, qs, t, ft, dflt);
+	case C_FFN_UP:
+		return choose_ffn_gate_up(&qs->i_ffn_up, qs, t, ft, dflt);
 	default:
-		break;
+		return dflt;
 	}
-	(void)m;
-	return nt;
 }
 
 /* Row-length fallback (newest code). Returns -1 when no fallback exists. */
@@ -371,7 +387,7 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 		if (!quantized) {
 			nt = dflt;
 		} else {
-			nt = choose(&qs, m, t, ftype, dflt);
+			nt = choose(&qs, t, ftype, dflt);
 		}
 		int overridden = 0;
 		for (int k = 0; k < n_ov; k++) {
