@@ -173,6 +173,193 @@ static int measure_f16_k(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, c
 	return rc;
 }
 
+/* One pack in flight: the member files (mapped and hashed), the model read
+ * from them, what the manifest says of them; released by pack_release. */
+struct pack {
+	const struct kolm_pack_opts *o;
+	struct pfile *f;
+	int n;
+	struct kolm_model m;
+	const struct kolm_map *ev;    /* evalpack.jsonl's member */
+	int64_t items;
+	double gate, k_value;
+	const char *k_source;
+	char k_method[256];
+	time_t now;                   /* the manifest's "created", the tar's mtimes */
+	json_t *man, *cfg;
+	char *mtext;                  /* the manifest as written, with its newline */
+};
+
+/* The directory must be exportable (config + checkpoint read and mapped);
+ * its config, tokenizer files, the eval pack and the weights, each mapped
+ * and hashed; the eval pack checked. */
+static int pack_collect(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *err)
+{
+	const struct kolm_pack_opts *o = p->o;
+	int rc;
+	if ((rc = kolm_model_from_path(&p->m, ctx, o->hf_dir, err)))
+		return rc;
+	static const char *tok[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
+				    "special_tokens_map.json", "generation_config.json", "added_tokens.json"};
+	add(p->f, &p->n, o->hf_dir, "config.json", NULL);
+	int have_tok = 0;
+	for (size_t i = 0; i < sizeof tok / sizeof tok[0]; i++) {
+		if (exists(o->hf_dir, tok[i])) {
+			add(p->f, &p->n, o->hf_dir, tok[i], NULL);
+			have_tok |= i < 2;
+		}
+	}
+	if (!have_tok)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: no tokenizer.json or tokenizer.model", o->hf_dir);
+	add(p->f, &p->n, o->hf_dir, "evalpack.jsonl", o->evalpack);
+	if ((rc = add_weights(p->f, &p->n, o->hf_dir, err)))
+		return rc;
+	for (int i = 0; i < p->n; i++) {
+		if ((rc = kolm_map_open(&p->f[i].map, p->f[i].path, err)))
+			return rc;
+		kolm_sha256_hex_range(p->f[i].map.data, p->f[i].map.size, p->f[i].sha);
+	}
+	for (int i = 0; i < p->n; i++)
+		if (!strcmp(p->f[i].name, "evalpack.jsonl"))
+			p->ev = &p->f[i].map;
+	return kolm_evalpack_check(p->ev->data ? p->ev->data : (const uint8_t *)"", p->ev->size, o->evalpack, &p->items,
+				   err);
+}
+
+/* The fp16 reference K: declared, or the checkpoint exported to a
+ * temporary F16 GGUF and the eval pack run on it with kolm's engine; below
+ * the gate the compile gate refuses the pack. */
+static int pack_k(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *err)
+{
+	const struct kolm_pack_opts *o = p->o;
+	p->k_value = o->k_score;
+	p->k_source = "declared";
+	snprintf(p->k_method, sizeof p->k_method, "declared with kolm pack --k-score; not measured by kolm");
+	if (p->k_value < 0 && !o->no_measure && kolm_engine_supports_arch(p->m.hp.arch)) {
+		int rc = measure_f16_k(ctx, o, (const char *)p->ev->data, p->ev->size, &p->k_value, err);
+		if (rc)
+			return rc;
+		p->k_source = "measured";
+		snprintf(p->k_method, sizeof p->k_method,
+			 "kolm eval: greedy on evalpack.jsonl (%lld items), F16 GGUF of the checkpoint, kolm's engine",
+			 (long long)p->items);
+		if (p->k_value < p->gate)
+			return kolm_err_set(err, KOLM_E_NO,
+					    "pack: measured K-score %.3f is below the gate %.2f; the compile gate refuses it (--min-k "
+					    "%.3f lowers the gate, and the manifest records the lower gate)",
+					    p->k_value, p->gate, p->k_value);
+	}
+	return KOLM_OK;
+}
+
+/* The base: the one asked for, else a catalog base of the same shape, else
+ * "custom". */
+static int pack_base(struct kolm_ctx *ctx, struct pack *p, const char **base, struct kolm_err *err)
+{
+	const struct kolm_pack_opts *o = p->o;
+	p->cfg = json_loadb((const char *)p->f[0].map.data, (size_t)p->f[0].map.size, 0, NULL);
+	*base = "custom";
+	if (o->base) {
+		if (!kolm_catalog_base_find(ctx, o->base))
+			return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown base '%s' (see 'kolm bases')", o->base);
+		*base = o->base;
+	} else if (p->cfg) {
+		const char *b = match_base(ctx, p->cfg);
+		if (b)
+			*base = b;
+	}
+	return KOLM_OK;
+}
+
+/* kolm.json: what the artifact is, every member's size and hash, the eval
+ * pack, the K-score and the gate; checked against the schema. */
+static int pack_manifest(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *err)
+{
+	const struct kolm_pack_opts *o = p->o;
+	const char *base;
+	int rc = pack_base(ctx, p, &base, err);
+	if (rc)
+		return rc;
+	const char *name = o->name;
+	char nbuf[256];
+	if (!name) {
+		kolm_strlcpy(nbuf, o->hf_dir, sizeof nbuf);
+		size_t l = strlen(nbuf);
+		while (l > 1 && nbuf[l - 1] == '/')
+			nbuf[--l] = '\0';
+		const char *s = strrchr(nbuf, '/');
+		name = s ? s + 1 : nbuf;
+	}
+	char created[32];
+	p->now = o->created > 0 ? (time_t)o->created : time(NULL);
+	struct tm tm;
+	gmtime_r(&p->now, &tm);
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *members = json_array();
+	const char *evsha = "";
+	for (int i = 0; i < p->n; i++) {
+		json_array_append_new(members, json_pack("{s:s,s:I,s:s}", "name", p->f[i].name, "size",
+							 (json_int_t)p->f[i].map.size, "sha256", p->f[i].sha));
+		if (!strcmp(p->f[i].name, "evalpack.jsonl"))
+			evsha = p->f[i].sha;
+	}
+	json_t *k = p->k_value >= 0 ? json_pack("{s:f,s:s,s:s}", "value", p->k_value, "source", p->k_source, "method",
+						p->k_method)
+				    : json_null();
+	p->man = json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:I},s:o,s:f,s:s,s:s}", "schema", KOLM_ARTIFACT_SCHEMA,
+			   "name", name, "base", base, "architecture", p->m.hp.arch, "members", members, "evalpack",
+			   "member", "evalpack.jsonl", "sha256", evsha, "items", (json_int_t)p->items, "k_score", k, "gate",
+			   p->gate, "created", created, "tool", "kolm " KOLM_VERSION);
+	char why[512];
+	if (!p->man || kolm_manifest_check(p->man, why, sizeof why))
+		return kolm_err_set(err, KOLM_E_FORMAT, "pack: %s", p->man ? why : "cannot build the manifest");
+	return KOLM_OK;
+}
+
+/* The tar, atomically: kolm.json first, the members, kolm.sig last when
+ * signing. */
+static int pack_write(struct pack *p, struct kolm_err *err)
+{
+	const struct kolm_pack_opts *o = p->o;
+	char *dumped = json_dumps(p->man, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!dumped || !(p->mtext = malloc(strlen(dumped) + 2))) {
+		free(dumped);
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
+	sprintf(p->mtext, "%s\n", dumped);
+	free(dumped);
+	uint8_t sig[64];
+	int rc;
+	if (o->sign_key && (rc = kolm_sig_make(o->sign_key, (const uint8_t *)p->mtext, strlen(p->mtext), sig, err)))
+		return rc;
+	struct kolm_file_view *views = calloc((size_t)p->n + 2, sizeof *views);
+	if (!views)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int nv = 0;
+	views[nv++] = (struct kolm_file_view){"kolm.json", (const uint8_t *)p->mtext, strlen(p->mtext)};
+	for (int i = 0; i < p->n; i++)
+		views[nv++] = (struct kolm_file_view){p->f[i].name, p->f[i].map.data, p->f[i].map.size};
+	if (o->sign_key)
+		views[nv++] = (struct kolm_file_view){"kolm.sig", sig, 64};
+	rc = kolm_artifact_write(o->out_path, views, nv, (int64_t)p->now, err);
+	free(views);
+	return rc;
+}
+
+static void pack_release(struct pack *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		kolm_map_close(&p->f[i].map);
+		free(p->f[i].name);
+		free(p->f[i].path);
+	}
+	free(p->f);
+	free(p->mtext);
+	json_decref(p->man);
+	json_decref(p->cfg);
+	kolm_model_release(&p->m);
+}
+
 int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **manifest_out, struct kolm_err *err)
 {
 	if (!o->hf_dir || !o->evalpack || !o->out_path)
@@ -186,152 +373,16 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 				    "the gate, and the manifest records the lower gate)",
 				    o->k_score, gate, o->k_score);
 	kolm_out_clean_stale(o->out_path);
-	struct pfile *f = calloc(MAX_FILES, sizeof *f);
-	if (!f)
+	struct pack p = {.o = o, .gate = gate};
+	p.f = calloc(MAX_FILES, sizeof *p.f);
+	if (!p.f)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	int n = 0, rc = KOLM_OK;
-	struct kolm_model m = {0};
-	json_t *man = NULL, *cfg = NULL;
-	char *mtext = NULL;
-	struct kolm_file_view *views = NULL;
-	/* the directory must be exportable: config + checkpoint read and mapped */
-	if ((rc = kolm_model_from_path(&m, ctx, o->hf_dir, err)))
-		goto out;
-	static const char *tok[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
-				    "special_tokens_map.json", "generation_config.json", "added_tokens.json"};
-	add(f, &n, o->hf_dir, "config.json", NULL);
-	int have_tok = 0;
-	for (size_t i = 0; i < sizeof tok / sizeof tok[0]; i++) {
-		if (exists(o->hf_dir, tok[i])) {
-			add(f, &n, o->hf_dir, tok[i], NULL);
-			have_tok |= i < 2;
-		}
+	int rc;
+	if (!(rc = pack_collect(ctx, &p, err)) && !(rc = pack_k(ctx, &p, err)) && !(rc = pack_manifest(ctx, &p, err)) &&
+	    !(rc = pack_write(&p, err)) && manifest_out) {
+		*manifest_out = p.man;
+		p.man = NULL;
 	}
-	if (!have_tok) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: no tokenizer.json or tokenizer.model", o->hf_dir);
-		goto out;
-	}
-	add(f, &n, o->hf_dir, "evalpack.jsonl", o->evalpack);
-	if ((rc = add_weights(f, &n, o->hf_dir, err)))
-		goto out;
-	for (int i = 0; i < n; i++) {
-		if ((rc = kolm_map_open(&f[i].map, f[i].path, err)))
-			goto out;
-		kolm_sha256_hex_range(f[i].map.data, f[i].map.size, f[i].sha);
-	}
-	int64_t items = 0;
-	struct kolm_map *ev = NULL;
-	for (int i = 0; i < n; i++)
-		if (!strcmp(f[i].name, "evalpack.jsonl"))
-			ev = &f[i].map;
-	if ((rc = kolm_evalpack_check(ev->data ? ev->data : (const uint8_t *)"", ev->size, o->evalpack, &items, err)))
-		goto out;
-	/* the fp16 reference K: the checkpoint exported to a temporary F16 GGUF,
-	 * the eval pack run on it with kolm's engine */
-	double k_value = o->k_score;
-	const char *k_source = "declared";
-	char k_method[256] = "declared with kolm pack --k-score; not measured by kolm";
-	if (k_value < 0 && !o->no_measure && kolm_engine_supports_arch(m.hp.arch)) {
-		if ((rc = measure_f16_k(ctx, o, (const char *)ev->data, ev->size, &k_value, err)))
-			goto out;
-		k_source = "measured";
-		snprintf(k_method, sizeof k_method,
-			 "kolm eval: greedy on evalpack.jsonl (%lld items), F16 GGUF of the checkpoint, kolm's engine",
-			 (long long)items);
-		if (k_value < gate) {
-			rc = kolm_err_set(err, KOLM_E_NO,
-					  "pack: measured K-score %.3f is below the gate %.2f; the compile gate refuses it (--min-k "
-					  "%.3f lowers the gate, and the manifest records the lower gate)",
-					  k_value, gate, k_value);
-			goto out;
-		}
-	}
-	cfg = json_loadb((const char *)f[0].map.data, (size_t)f[0].map.size, 0, NULL);
-	const char *base = "custom";
-	if (o->base) {
-		if (!kolm_catalog_base_find(ctx, o->base)) {
-			rc = kolm_err_set(err, KOLM_E_NOTFOUND, "unknown base '%s' (see 'kolm bases')", o->base);
-			goto out;
-		}
-		base = o->base;
-	} else if (cfg) {
-		const char *b = match_base(ctx, cfg);
-		if (b)
-			base = b;
-	}
-	const char *name = o->name;
-	char nbuf[256];
-	if (!name) {
-		kolm_strlcpy(nbuf, o->hf_dir, sizeof nbuf);
-		size_t l = strlen(nbuf);
-		while (l > 1 && nbuf[l - 1] == '/')
-			nbuf[--l] = '\0';
-		const char *s = strrchr(nbuf, '/');
-		name = s ? s + 1 : nbuf;
-	}
-	char created[32];
-	time_t now = o->created > 0 ? (time_t)o->created : time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *members = json_array();
-	const char *evsha = "";
-	for (int i = 0; i < n; i++) {
-		json_array_append_new(members, json_pack("{s:s,s:I,s:s}", "name", f[i].name, "size", (json_int_t)f[i].map.size,
-							 "sha256", f[i].sha));
-		if (!strcmp(f[i].name, "evalpack.jsonl"))
-			evsha = f[i].sha;
-	}
-	json_t *k = k_value >= 0 ? json_pack("{s:f,s:s,s:s}", "value", k_value, "source", k_source, "method", k_method)
-				 : json_null();
-	man = json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:s,s:s,s:I},s:o,s:f,s:s,s:s}", "schema", KOLM_ARTIFACT_SCHEMA, "name", name,
-			"base", base, "architecture", m.hp.arch, "members", members, "evalpack", "member", "evalpack.jsonl",
-			"sha256", evsha, "items", (json_int_t)items, "k_score", k, "gate", gate, "created", created, "tool",
-			"kolm " KOLM_VERSION);
-	char why[512];
-	if (!man || kolm_manifest_check(man, why, sizeof why)) {
-		rc = kolm_err_set(err, KOLM_E_FORMAT, "pack: %s", man ? why : "cannot build the manifest");
-		goto out;
-	}
-	char *dumped = json_dumps(man, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!dumped || !(mtext = malloc(strlen(dumped) + 2))) {
-		free(dumped);
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-		goto out;
-	}
-	sprintf(mtext, "%s\n", dumped);
-	free(dumped);
-	uint8_t sig[64];
-	if (o->sign_key && (rc = kolm_sig_make(o->sign_key, (const uint8_t *)mtext, strlen(mtext), sig, err)))
-		goto out;
-	views = calloc((size_t)n + 2, sizeof *views);
-	if (!views) {
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-		goto out;
-	}
-	int nv = 0;
-	views[nv++] = (struct kolm_file_view){"kolm.json", (const uint8_t *)mtext, strlen(mtext)};
-	for (int i = 0; i < n; i++)
-		views[nv++] = (struct kolm_file_view){f[i].name, f[i].map.data, f[i].map.size};
-	if (o->sign_key)
-		views[nv++] = (struct kolm_file_view){"kolm.sig", sig, 64};
-	if ((rc = kolm_artifact_write(o->out_path, views, nv, (int64_t)now, err)))
-		goto out;
-	if (manifest_out) {
-		*manifest_out = man;
-		man = NULL;
-	}
-out:
-	for (int i = 0; i < n; i++) {
-		kolm_map_close(&f[i].map);
-		free(f[i].name);
-		free(f[i].path);
-	}
-	free(f);
-	free(views);
-	free(mtext);
-	json_decref(man);
-	json_decref(cfg);
-	kolm_model_release(&m);
+	pack_release(&p);
 	return rc;
 }
