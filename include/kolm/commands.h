@@ -14,9 +14,7 @@
 
 struct kolm_ctx;
 struct kolm_device;
-struct kolm_base;
 struct kolm_format;
-typedef struct json_t json_t;
 
 struct kolm_cmd_vars {
 	const struct kolm_device *device;
@@ -37,11 +35,24 @@ struct kolm_cmd_vars {
 /* Exported file name: "<base>-<format>.<ext>" (e.g. llama-3.2-3b-q4_k_m.gguf). */
 int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap);
 
-/* {"export": "...", "export_upstream": "...", "transfer": "...", "run": "...",
- *  "verify": "...", "bench": "...", "airgap_source": "...", "airgap_target": "..."};
- * multi-command steps are newline-joined.  airgap_* is the signed
- * removable-media alternative to transfer (data/commands.json "airgap"). */
-int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out,
+/* The commands of each step, malloc'd; NULL when the step has none for this
+ * pick.  Multi-command steps are newline-joined.  airgap_* is the signed
+ * removable-media alternative to transfer (data/commands.json "airgap").
+ * The order of the fields is the order of the steps (and of the keys of a
+ * forecast's "commands" object). */
+struct kolm_commands {
+	char *export;               /* 1 on the source machine: kolm export (or kolm quantize) */
+	char *export_upstream;      /* the same with the upstream toolchain */
+	char *transfer;             /* 2 move it to the device */
+	char *run;                  /* 3 run on the device */
+	char *verify;               /* 4 check the artifact stayed honest */
+	char *bench;                /* measure on the device */
+	char *airgap_source, *airgap_target;
+};
+
+/* Fill *out (zeroed first; on error it holds nothing). */
+int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, struct kolm_commands *out,
 			 struct kolm_err *err);
+void kolm_commands_release(struct kolm_commands *c);
 
 #endif

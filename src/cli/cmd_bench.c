@@ -105,18 +105,16 @@ static int export_for_bench(struct kolm_ctx *ctx, const char *artifact, const ch
 }
 
 /* The forecast for what was measured: this file as stored, on --device (or
- * this machine), for the runtime that ran.  NULL if none can be made. */
-static json_t *forecast_for(struct kolm_ctx *ctx, const char *gguf, const char *device, const char *runtime)
+ * this machine), for the runtime that ran; non-zero if none can be made. */
+static int forecast_for(struct kolm_ctx *ctx, const char *gguf, const char *device, const char *runtime,
+			struct kolm_forecast *out)
 {
 	struct kolm_pick p = {0};
 	p.model_path = gguf;
 	p.device_id = device;
 	p.runtime = runtime;
 	p.overhead_gb = -1;
-	json_t *f = NULL;
-	if (kolm_forecast_doc(ctx, &p, &f, NULL))
-		f = NULL;
-	return f;
+	return kolm_forecast(ctx, &p, out, NULL);
 }
 
 static double pct(double measured, double forecast)
@@ -234,9 +232,8 @@ static int measure(const struct args *a, const char *model, struct kolm_bench_re
 	return kolm_bench_run(model, &o, r, err);
 }
 
-static void print_json(const struct args *a, const struct kolm_bench_result *r, json_t *fc)
+static void print_json(const struct args *a, const struct kolm_bench_result *r, const struct kolm_forecast *fc)
 {
-	json_t *fdec = json_object_get(fc, "decode_tps"), *fpre = json_object_get(fc, "prefill_tps");
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:i, s:i, s:i, s:f, s:I}", "model", r->model,
 			      "model_type", r->model_type, "format", r->format, "runtime", r->runtime, "model_bytes",
 			      (json_int_t)r->model_bytes, "n_params", (json_int_t)r->n_params, "n_prompt",
@@ -253,22 +250,22 @@ static void print_json(const struct args *a, const struct kolm_bench_result *r, 
 	json_object_set_new(j, "machine", json_pack("{s:s, s:i, s:f}", "cpu_model", r->machine.cpu_model,
 						     "cores", r->machine.cores, "mem_gb", r->machine.mem_gb));
 	if (fc) {
-		json_object_set_new(j, "forecast", json_pack("{s:s,s:s,s:O,s:O}", "device", a->device, "runtime",
-							     r->runtime, "decode_tps", fdec, "prefill_tps", fpre));
+		json_object_set_new(j, "forecast", json_pack("{s:s,s:s,s:o,s:o}", "device", a->device, "runtime",
+							     r->runtime, "decode_tps", kolm_forecast_decode_json(fc),
+							     "prefill_tps", kolm_forecast_prefill_json(fc)));
 		json_t *e = json_object();
 		if (r->tg_tps > 0)
-			json_object_set_new(e, "decode_pct", json_real(pct(r->tg_tps, json_number_value(json_object_get(fdec, "mid")))));
+			json_object_set_new(e, "decode_pct", json_real(pct(r->tg_tps, fc->decode.mid)));
 		if (r->pp_tps > 0)
-			json_object_set_new(e, "prefill_pct", json_real(pct(r->pp_tps, json_number_value(json_object_get(fpre, "mid")))));
+			json_object_set_new(e, "prefill_pct", json_real(pct(r->pp_tps, fc->prefill.mid)));
 		json_object_set_new(j, "measured_vs_forecast", e);
 	}
 	cli_print_json(j);
 	json_decref(j);
 }
 
-static void print_text(const struct args *a, const struct kolm_bench_result *r, json_t *fc)
+static void print_text(const struct args *a, const struct kolm_bench_result *r, const struct kolm_forecast *fc)
 {
-	json_t *fdec = json_object_get(fc, "decode_tps"), *fpre = json_object_get(fc, "prefill_tps");
 	printf("model    %s (%s, %.2f MB)\n", r->model, r->model_type, (double)r->model_bytes / 1e6);
 	printf("machine  %s, %d cores, %.1f GB; %s, %d threads\n", r->machine.cpu_model, r->machine.cores,
 	       r->machine.mem_gb, r->runtime, r->nthreads);
@@ -283,13 +280,9 @@ static void print_text(const struct args *a, const struct kolm_bench_result *r, 
 		printf("forecast for %s on %s (%s):\n", r->runtime, a->device, "not a measurement");
 		if (r->tg_tps > 0)
 			printf("  decode   %.3g tok/s (range %.3g - %.3g): measured %+.0f%%\n  basis    %s\n",
-			       json_number_value(json_object_get(fdec, "mid")), json_number_value(json_object_get(fdec, "low")),
-			       json_number_value(json_object_get(fdec, "high")),
-			       pct(r->tg_tps, json_number_value(json_object_get(fdec, "mid"))),
-			       json_string_value(json_object_get(fdec, "basis")));
+			       fc->decode.mid, fc->decode.low, fc->decode.high, pct(r->tg_tps, fc->decode.mid), fc->decode.basis);
 		if (r->pp_tps > 0)
-			printf("  prefill  %.3g tok/s: measured %+.0f%%\n", json_number_value(json_object_get(fpre, "mid")),
-			       pct(r->pp_tps, json_number_value(json_object_get(fpre, "mid"))));
+			printf("  prefill  %.3g tok/s: measured %+.0f%%\n", fc->prefill.mid, pct(r->pp_tps, fc->prefill.mid));
 	}
 }
 
@@ -319,7 +312,8 @@ static int run(struct cli *cli, void *args)
 	struct kolm_bench_result *r = calloc(1, sizeof *r);
 	if (!r)
 		return 4;
-	json_t *fc = NULL;
+	struct kolm_forecast f = {0};
+	const struct kolm_forecast *fc = NULL;
 	char tdir[256] = "", tgguf[300] = "";
 	size_t ml = strlen(model);
 	if (!a->from && ml > 5 && !strcmp(model + ml - 5, ".kolm")) {
@@ -334,7 +328,8 @@ static int run(struct cli *cli, void *args)
 		goto out;
 	}
 	/* the forecast for the same file, device and runtime, beside the measurement */
-	fc = ctx ? forecast_for(ctx, model, a->device, r->runtime) : NULL;
+	if (ctx && forecast_for(ctx, model, a->device, r->runtime, &f) == KOLM_OK)
+		fc = &f;
 	char bbuf[128];
 	const char *base = a->base;
 	if (!base) {
@@ -348,7 +343,7 @@ static int run(struct cli *cli, void *args)
 	if (a->record && record(a, r, base, &err))
 		rc = cli_fail(&err);
 out:
-	json_decref(fc);
+	kolm_forecast_release(&f);
 	if (tgguf[0]) {
 		char rec[400];
 		snprintf(rec, sizeof rec, "%s.receipt.json", tgguf);

@@ -109,31 +109,33 @@ static int run(struct cli *cli, void *args)
 	struct cli_pick *cp = &a->cp;
 	struct kolm_ctx *ctx = cli->ctx;
 	struct kolm_err err = {0};
-	json_t *f = NULL, *receipt = NULL;
+	struct kolm_forecast f;
+	json_t *receipt = NULL;
 	int exit_code = 0;
-	if (kolm_forecast_doc(ctx, &cp->p, &f, &err)) {
+	if (kolm_forecast(ctx, &cp->p, &f, &err)) {
 		exit_code = cli_fail(&err);
 		goto done;
 	}
 	if (a->preview) {
 		if (cp->json) {
-			char *s = kolm_forecast_dumps(f);
+			json_t *doc = kolm_forecast_json(&f);
+			char *s = doc ? kolm_forecast_dumps(doc) : NULL;
+			json_decref(doc);
 			fputs(s ? s : "", stdout);
 			fputc('\n', stdout);
 			free(s);
 		} else {
-			cli_render_forecast(stdout, f, cli_color());
+			cli_render_forecast(stdout, &f, cli_color());
 		}
 		goto done;
 	}
-	const char *be = json_string_value(json_object_get(json_object_get(f, "backend"), "id"));
-	const struct kolm_format *fmt = kolm_catalog_format_find(ctx, json_string_value(json_object_get(json_object_get(f, "format"), "id")));
-	const char *base = json_string_value(json_object_get(json_object_get(f, "source"), "id"));
+	const char *be = f.backend.id;
+	const struct kolm_format *fmt = f.format.fmt;
 	char name[256], out[4096];
 	struct kolm_cmd_vars v = {0};
-	v.base_id = base;
+	v.base_id = f.source.id;
 	v.format = fmt;
-	if (!fmt || kolm_commands_file_name(&v, name, sizeof name) ||
+	if (kolm_commands_file_name(&v, name, sizeof name) ||
 	    snprintf(out, sizeof out, "%s/%s", cp->p.out_dir ? cp->p.out_dir : ".", name) >= (int)sizeof out) {
 		exit_code = cli_usage_error("export: output path too long");
 		goto done;
@@ -147,8 +149,8 @@ static int run(struct cli *cli, void *args)
 		if (!a->from_dir && !a->artifact) {
 			exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging Face "
 						    "directory: give X.kolm or --from-dir HF_DIR (for --base, download it first: %s)",
-						    json_string_value(json_object_get(json_object_get(f, "commands"), "export_upstream"))
-							    ? "see commands.export_upstream in 'kolm plan'" : "huggingface-cli download");
+						    f.commands.export_upstream ? "see commands.export_upstream in 'kolm plan'"
+									       : "huggingface-cli download");
 			goto done;
 		}
 		struct bar b = {isatty(STDERR_FILENO)};
@@ -169,7 +171,7 @@ static int run(struct cli *cli, void *args)
 			goto done;
 		}
 	} else {
-		if (kolm_toolchain_export(f, out, &receipt, &err)) {
+		if (kolm_toolchain_export(f.commands.export_upstream, fmt, out, &receipt, &err)) {
 			exit_code = cli_fail(&err);
 			goto done;
 		}
@@ -189,7 +191,7 @@ static int run(struct cli *cli, void *args)
 		printf("wrote %s (receipt: %s.receipt.json)\n", out, out);
 done:
 	json_decref(receipt);
-	json_decref(f);
+	kolm_forecast_release(&f);
 	return exit_code;
 }
 

@@ -45,87 +45,92 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 	return 0;
 }
 
-static int run(struct cli *cli, void *args)
+/* Print a document made for printing, and drop it. */
+static int print_doc(json_t *doc)
 {
-	const struct cli_pick *cp = args;
-	struct kolm_ctx *ctx = cli->ctx;
-	int rc;
-	struct kolm_err err = {0};
-	json_t *out = NULL;
+	int rc = cli_print_json(doc);
+	json_decref(doc);
+	return rc;
+}
+
+/* --best / --best-base: the ranking, then the winner; exit 1 when no
+ * candidate passes. */
+static int plan_best(struct kolm_ctx *ctx, const struct cli_pick *cp, struct kolm_err *err)
+{
+	struct kolm_forecast_best b;
+	int rc = kolm_forecast_best(ctx, &cp->p, cp->best_base, &b, err);
+	if (rc && (rc != KOLM_E_NO || b.n_ranking == 0))
+		return cli_fail(err);
 	int exit_code = 0;
-	if (cp->best || cp->best_base) {
-		rc = kolm_forecast_best(ctx, &cp->p, cp->best_base, &out, &err);
-		if (rc && rc != KOLM_E_NO) {
-			exit_code = cli_fail(&err);
-			goto done;
-		}
-		if (cp->json) {
-			exit_code = cli_print_json(out);
-		} else {
-			printf("rule: %s\n", json_string_value(json_object_get(out, "rule")));
-			size_t i;
-			json_t *r;
-			json_array_foreach(json_object_get(out, "ranking"), i, r)
-				printf("  %2zu. %-16s %-6s gates %-4s K loss %6.2f  %8.3g tok/s\n", i + 1,
-				       json_string_value(json_object_get(r, "id")), json_string_value(json_object_get(r, "verdict")),
-				       json_is_true(json_object_get(r, "gates_pass")) ? "ok" : "FAIL",
-				       json_number_value(json_object_get(r, "k_loss_points")),
-				       json_number_value(json_object_get(r, "decode_tps_mid")));
-			printf("winner: %s\n\n", json_string_value(json_object_get(out, "why")));
-			cli_render_forecast(stdout, json_object_get(out, "winner"), cli_color());
-		}
-		if (rc == KOLM_E_NO) {
-			fprintf(stderr, "kolm: plan: %s\n", json_string_value(json_object_get(out, "why")));
-			exit_code = 1;
-		}
-		goto done;
+	if (cp->json)
+		exit_code = print_doc(kolm_forecast_best_json(&b));
+	else
+		cli_render_best(stdout, &b, cli_color());
+	if (rc == KOLM_E_NO) {
+		fprintf(stderr, "kolm: plan: %s\n", b.why);
+		exit_code = 1;
 	}
-	if (cp->all_quants || cp->all_devices) {
-		rc = kolm_forecast_matrix_doc(ctx, &cp->p, cp->all_devices, &out, &err);
-		if (rc) {
-			exit_code = cli_fail(&err);
-			goto done;
-		}
-		if (cp->json)
-			exit_code = cli_print_json(out);
-		else
-			cli_render_matrix(stdout, out, cp->all_devices, cli_color());
-	} else {
-		rc = kolm_forecast_doc(ctx, &cp->p, &out, &err);
-		if (rc) {
-			exit_code = cli_fail(&err);
-			goto done;
-		}
-		if (cp->json) {
-			char *s = kolm_forecast_dumps(out);
-			if (!s) {
-				exit_code = 4;
-				goto done;
-			}
+	kolm_forecast_best_release(&b);
+	return exit_code;
+}
+
+/* --all-quants / --all-devices: a row per format or per device. */
+static int plan_matrix(struct kolm_ctx *ctx, const struct cli_pick *cp, struct kolm_err *err)
+{
+	struct kolm_forecast_matrix m;
+	if (kolm_forecast_matrix(ctx, &cp->p, cp->all_devices, &m, err))
+		return cli_fail(err);
+	int exit_code = 0;
+	if (cp->json)
+		exit_code = print_doc(kolm_forecast_matrix_json(&m));
+	else
+		cli_render_matrix(stdout, &m, cli_color());
+	kolm_forecast_matrix_release(&m);
+	return exit_code;
+}
+
+/* One forecast; exit 1 (after printing it) when a gate is missed. */
+static int plan_one(struct kolm_ctx *ctx, const struct cli_pick *cp, struct kolm_err *err)
+{
+	struct kolm_forecast f;
+	if (kolm_forecast(ctx, &cp->p, &f, err))
+		return cli_fail(err);
+	int exit_code = 0;
+	if (cp->json) {
+		json_t *doc = kolm_forecast_json(&f);
+		char *s = doc ? kolm_forecast_dumps(doc) : NULL;
+		json_decref(doc);
+		if (s) {
 			fputs(s, stdout);
 			fputc('\n', stdout);
 			free(s);
 		} else {
-			cli_render_forecast(stdout, out, cli_color());
+			exit_code = 4;
 		}
-		json_t *gates = json_object_get(out, "gates");
-		size_t i;
-		json_t *g;
-		json_array_foreach(gates, i, g)
-		{
-			if (!json_is_true(json_object_get(g, "pass"))) {
-				if (!exit_code)
-					fprintf(stderr, "kolm: plan: gate failed:");
-				fprintf(stderr, " %s", json_string_value(json_object_get(g, "name")));
-				exit_code = 1;
-			}
-		}
-		if (exit_code)
-			fputc('\n', stderr);
+	} else {
+		cli_render_forecast(stdout, &f, cli_color());
 	}
-done:
-	json_decref(out);
+	if (exit_code == 0 && !kolm_forecast_gates_pass(&f)) {
+		fprintf(stderr, "kolm: plan: gate failed:");
+		for (int i = 0; i < f.n_gates; i++)
+			if (!f.gates[i].pass)
+				fprintf(stderr, " %s", f.gates[i].name);
+		fputc('\n', stderr);
+		exit_code = 1;
+	}
+	kolm_forecast_release(&f);
 	return exit_code;
+}
+
+static int run(struct cli *cli, void *args)
+{
+	const struct cli_pick *cp = args;
+	struct kolm_err err = {0};
+	if (cp->best || cp->best_base)
+		return plan_best(cli->ctx, cp, &err);
+	if (cp->all_quants || cp->all_devices)
+		return plan_matrix(cli->ctx, cp, &err);
+	return plan_one(cli->ctx, cp, &err);
 }
 
 static const struct cli_pick defaults = CLI_PICK_INIT;

@@ -1,48 +1,20 @@
-/* render.c - the forecast and the matrix as text for a terminal (kolm plan,
- * kolm export --preview). */
+/* render.c - forecasts, matrices and rankings as text for a terminal (kolm
+ * plan, kolm export --preview), from the typed results (kolm/forecast.h). */
 #include "render.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <string.h>
 
-#include <jansson.h>
+#include "kolm/forecast.h"
 
-/* The value at a dotted path ("fit.verdict"), or NULL. */
-static const json_t *at(const json_t *o, const char *path)
-{
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s", path);
-	const json_t *cur = o;
-	for (char *tok = buf, *dot; cur; tok = dot + 1) {
-		dot = strchr(tok, '.');
-		if (dot)
-			*dot = '\0';
-		cur = json_object_get(cur, tok);
-		if (!dot)
-			break;
-	}
-	return cur;
-}
-
-static const char *S(const json_t *o, const char *path)
-{
-	const json_t *v = at(o, path);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-static double N(const json_t *o, const char *path)
-{
-	const json_t *v = at(o, path);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *verdict_color(const char *v, int color)
+static const char *verdict_color(enum kolm_fit v, int color)
 {
 	if (!color)
 		return "";
-	if (!strcmp(v, "pass"))
+	if (v == KOLM_FIT_PASS)
 		return "\033[32m";
-	if (!strcmp(v, "tight"))
+	if (v == KOLM_FIT_TIGHT)
 		return "\033[33m";
 	return "\033[31m";
 }
@@ -59,108 +31,119 @@ static void fmt_tps(char *buf, size_t cap, double v)
 		snprintf(buf, cap, "%.2f", v);
 }
 
-void cli_render_forecast(FILE *fp, const json_t *f, int color)
+/* Each step's commands, one "$ " line per command. */
+static void render_commands(FILE *fp, const struct kolm_commands *c, const char *B, const char *R)
 {
-	const char *B = color ? "\033[1m" : "", *R = color ? "\033[0m" : "", *D = color ? "\033[2m" : "";
-	const char *verdict = S(f, "fit.verdict");
-	char lo[16], mid[16], hi[16];
-	fprintf(fp, "%skolm forecast%s  %s  x  %s  x  %s\n", B, R, S(f, "source.name"), S(f, "format.label"),
-		S(f, "device.name"));
-	fprintf(fp, "%s(forecast: figures not read from your file name their basis)%s\n\n", D, R);
-	fprintf(fp, "  size on disk   %.2f GB  (%.0f bytes, %.2f bits/weight)\n", N(f, "size.bytes") / 1e9,
-		N(f, "size.bytes"), N(f, "format.bits_per_weight"));
-	fprintf(fp, "                 %s%s%s\n", D, S(f, "size.basis"), R);
-	fprintf(fp, "  fit            %s%s%s%s  %.2f GB needed of %.2f GB usable (%.0f%%)\n", verdict_color(verdict, color),
-		B, verdict, R, N(f, "memory.total_bytes") / 1e9, N(f, "memory.usable_bytes") / 1e9,
-		100 * N(f, "fit.ratio"));
-	fprintf(fp, "                 weights %.2f + KV %.2f (%s, ctx %.0f) + compute %.2f + runtime %.2f GB\n",
-		N(f, "memory.weights_bytes") / 1e9, N(f, "memory.kv_cache_bytes") / 1e9, S(f, "memory.kv_type"),
-		N(f, "memory.ctx"), N(f, "memory.compute_buffer_bytes") / 1e9, N(f, "memory.runtime_base_bytes") / 1e9);
-	if (json_is_integer(json_object_get(json_object_get(f, "memory"), "platform_cap_bytes")))
-		fprintf(fp, "                 platform cap %.2f GB\n", N(f, "memory.platform_cap_bytes") / 1e9);
-	fmt_tps(lo, sizeof lo, N(f, "decode_tps.low"));
-	fmt_tps(mid, sizeof mid, N(f, "decode_tps.mid"));
-	fmt_tps(hi, sizeof hi, N(f, "decode_tps.high"));
-	fprintf(fp, "  decode         %s%s tok/s%s  (range %s - %s; bandwidth bound %.0f)\n", B, mid, R, lo, hi,
-		N(f, "decode_tps.bandwidth_bound"));
-	fprintf(fp, "                 %s%s%s\n", D, S(f, "decode_tps.basis"), R);
-	fmt_tps(mid, sizeof mid, N(f, "prefill_tps.mid"));
-	fprintf(fp, "  prefill        %s tok/s; first token after a 512-token prompt in %.2f s\n", mid,
-		N(f, "ttft_s.seconds"));
-	fprintf(fp, "  cold start     %.1f s from %s\n", N(f, "cold_start_s.seconds"), S(f, "cold_start_s.storage"));
-	fprintf(fp, "  K-score loss   %.2f points\n", N(f, "k_loss.points"));
-	fprintf(fp, "                 %s%s%s\n", D, S(f, "k_loss.basis"), R);
-	fprintf(fp, "  backend        %s via %s (%s)\n", S(f, "backend.id"), S(f, "backend.runtime"), S(f, "backend.reason"));
-	const json_t *cmds = json_object_get(f, "commands");
-	if (json_is_object(cmds)) {
-		static const char *steps[][2] = {{"export", "1 export (on the source machine)"},
-						 {"transfer", "2 move it to the device"},
-						 {"run", "3 run on the device"},
-						 {"verify", "4 verify the artifact stayed honest"},
-						 {"bench", "  measure on the device"}};
-		fputc('\n', fp);
-		for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-			const char *c = json_string_value(json_object_get(cmds, steps[i][0]));
-			if (!c)
-				continue;
-			fprintf(fp, "  %s%s%s\n", B, steps[i][1], R);
-			const char *s = c;
-			while (*s) {
-				const char *nl = strchr(s, '\n');
-				int n = nl ? (int)(nl - s) : (int)strlen(s);
-				fprintf(fp, "    $ %.*s\n", n, s);
-				s += n + (nl ? 1 : 0);
-			}
+	const char *steps[][2] = {{c->export, "1 export (on the source machine)"},
+				  {c->transfer, "2 move it to the device"},
+				  {c->run, "3 run on the device"},
+				  {c->verify, "4 verify the artifact stayed honest"},
+				  {c->bench, "  measure on the device"}};
+	fputc('\n', fp);
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		const char *s = steps[i][0];
+		if (!s)
+			continue;
+		fprintf(fp, "  %s%s%s\n", B, steps[i][1], R);
+		while (*s) {
+			const char *nl = strchr(s, '\n');
+			int n = nl ? (int)(nl - s) : (int)strlen(s);
+			fprintf(fp, "    $ %.*s\n", n, s);
+			s += n + (nl ? 1 : 0);
 		}
 	}
-	const json_t *gates = json_object_get(f, "gates");
-	if (json_is_array(gates) && json_array_size(gates)) {
+}
+
+static void render_gates_caveats(FILE *fp, const struct kolm_forecast *f)
+{
+	if (f->n_gates > 0) {
 		fputs("\n  gates\n", fp);
-		size_t i;
-		json_t *g;
-		json_array_foreach(gates, i, g)
-		{
-			fprintf(fp, "    %-4s %s: %.4g (limit %.4g)\n", json_is_true(json_object_get(g, "pass")) ? "OK" : "FAIL",
-				S(g, "name"), N(g, "value"), N(g, "limit"));
-		}
+		for (int i = 0; i < f->n_gates; i++)
+			fprintf(fp, "    %-4s %s: %.4g (limit %.4g)\n", f->gates[i].pass ? "OK" : "FAIL", f->gates[i].name,
+				f->gates[i].value, f->gates[i].limit);
 	}
-	const json_t *cav = json_object_get(f, "caveats");
-	if (json_array_size(cav)) {
+	if (json_array_size(f->caveats)) {
 		fputs("\n  caveats\n", fp);
 		size_t i;
 		json_t *c;
-		json_array_foreach(cav, i, c)
+		json_array_foreach(f->caveats, i, c)
 			fprintf(fp, "    - %s\n", json_string_value(c));
 	}
 }
 
-void cli_render_matrix(FILE *fp, const json_t *m, int all_devices, int color)
+void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
+{
+	const char *B = color ? "\033[1m" : "", *R = color ? "\033[0m" : "", *D = color ? "\033[2m" : "";
+	const struct kolm_memory *m = &f->memory;
+	char lo[16], mid[16], hi[16];
+	fprintf(fp, "%skolm forecast%s  %s  x  %s  x  %s\n", B, R, f->source.name, f->format.fmt->label, f->device.name);
+	fprintf(fp, "%s(forecast: figures not read from your file name their basis)%s\n\n", D, R);
+	fprintf(fp, "  size on disk   %.2f GB  (%.0f bytes, %.2f bits/weight)\n", (double)f->size.bytes / 1e9,
+		(double)f->size.bytes, f->format.bits_per_weight);
+	fprintf(fp, "                 %s%s%s\n", D, f->size.basis, R);
+	fprintf(fp, "  fit            %s%s%s%s  %.2f GB needed of %.2f GB usable (%.0f%%)\n",
+		verdict_color(f->fit.verdict, color), B, kolm_fit_name(f->fit.verdict), R, (double)m->total / 1e9,
+		(double)m->usable / 1e9, 100 * f->fit.ratio);
+	fprintf(fp, "                 weights %.2f + KV %.2f (%s, ctx %.0f) + compute %.2f + runtime %.2f GB\n",
+		(double)m->weights / 1e9, (double)m->kv_cache / 1e9, m->kv_type, (double)m->ctx,
+		(double)m->compute_buffer / 1e9, (double)m->runtime_base / 1e9);
+	if (m->platform_cap)
+		fprintf(fp, "                 platform cap %.2f GB\n", (double)m->platform_cap / 1e9);
+	fmt_tps(lo, sizeof lo, f->decode.low);
+	fmt_tps(mid, sizeof mid, f->decode.mid);
+	fmt_tps(hi, sizeof hi, f->decode.high);
+	fprintf(fp, "  decode         %s%s tok/s%s  (range %s - %s; bandwidth bound %.0f)\n", B, mid, R, lo, hi,
+		f->bandwidth_bound);
+	fprintf(fp, "                 %s%s%s\n", D, f->decode.basis, R);
+	fmt_tps(mid, sizeof mid, f->prefill.mid);
+	fprintf(fp, "  prefill        %s tok/s; first token after a %d-token prompt in %.2f s\n", mid,
+		f->ttft_prompt_tokens, f->ttft_s);
+	fprintf(fp, "  cold start     %.1f s from %s\n", f->cold_start_s, f->storage);
+	fprintf(fp, "  K-score loss   %.2f points\n", f->k_loss.points);
+	fprintf(fp, "                 %s%s%s\n", D, f->k_loss.basis, R);
+	fprintf(fp, "  backend        %s via %s (%s)\n", f->backend.id, f->backend.runtime, f->backend.reason);
+	render_commands(fp, &f->commands, B, R);
+	render_gates_caveats(fp, f);
+}
+
+void cli_render_matrix(FILE *fp, const struct kolm_forecast_matrix *m, int color)
 {
 	const char *B = color ? "\033[1m" : "", *R = color ? "\033[0m" : "";
-	const json_t *rows = json_object_get(m, "rows");
+	int all_devices = m->all_devices;
 	fprintf(fp, "%s%-24s %10s %-6s %20s %8s  %s%s\n", B, all_devices ? "device" : "format", "size GB", "fit",
 		"decode tok/s", "K loss", all_devices ? "backend" : "bits/w", R);
-	size_t i;
-	json_t *f;
-	json_array_foreach(rows, i, f)
-	{
-		if (json_object_get(f, "skipped")) {
-			fprintf(fp, "%-24s %s\n", all_devices ? S(f, "device") : S(f, "format"), S(f, "skipped"));
+	for (int i = 0; i < m->n_rows; i++) {
+		const struct kolm_matrix_row *row = &m->rows[i];
+		if (row->skipped) {
+			fprintf(fp, "%-24s %s\n", row->id, row->why);
 			continue;
 		}
-		const char *v = S(f, "fit.verdict");
+		const struct kolm_forecast *f = &row->f;
 		char lo[16], mid[16], hi[16], rng[64];
-		fmt_tps(lo, sizeof lo, N(f, "decode_tps.low"));
-		fmt_tps(mid, sizeof mid, N(f, "decode_tps.mid"));
-		fmt_tps(hi, sizeof hi, N(f, "decode_tps.high"));
+		fmt_tps(lo, sizeof lo, f->decode.low);
+		fmt_tps(mid, sizeof mid, f->decode.mid);
+		fmt_tps(hi, sizeof hi, f->decode.high);
 		snprintf(rng, sizeof rng, "%s (%s-%s)", mid, lo, hi);
 		char extra[64];
 		if (all_devices)
-			snprintf(extra, sizeof extra, "%s/%s", S(f, "backend.id"), S(f, "backend.runtime"));
+			snprintf(extra, sizeof extra, "%s/%s", f->backend.id, f->backend.runtime);
 		else
-			snprintf(extra, sizeof extra, "%.2f", N(f, "format.bits_per_weight"));
-		fprintf(fp, "%-24s %10.2f %s%-6s%s %20s %8.2f  %s\n", all_devices ? S(f, "device.id") : S(f, "format.id"),
-			N(f, "size.bytes") / 1e9, verdict_color(v, color), v, color ? R : "", rng, N(f, "k_loss.points"), extra);
+			snprintf(extra, sizeof extra, "%.2f", f->format.bits_per_weight);
+		fprintf(fp, "%-24s %10.2f %s%-6s%s %20s %8.2f  %s\n", all_devices ? f->device.id : f->format.fmt->id,
+			(double)f->size.bytes / 1e9, verdict_color(f->fit.verdict, color), kolm_fit_name(f->fit.verdict),
+			color ? R : "", rng, f->k_loss.points, extra);
 	}
 	fputs("(forecasts: see --json for each figure's basis)\n", fp);
+}
+
+void cli_render_best(FILE *fp, const struct kolm_forecast_best *b, int color)
+{
+	fprintf(fp, "rule: %s\n", b->rule);
+	for (int i = 0; i < b->n_ranking; i++) {
+		const struct kolm_best_row *r = &b->ranking[i];
+		fprintf(fp, "  %2d. %-16s %-6s gates %-4s K loss %6.2f  %8.3g tok/s\n", i + 1, r->id,
+			kolm_fit_name(r->verdict), r->gates_pass ? "ok" : "FAIL", r->k_loss_points, r->decode_tps_mid);
+	}
+	fprintf(fp, "winner: %s\n\n", b->why);
+	cli_render_forecast(fp, &b->winner, color);
 }

@@ -1,15 +1,20 @@
-/* render.h - a kolm.forecast/1 document and a kolm.matrix/1 document as
- * text for a terminal (kolm plan, kolm export --preview). */
+/* render.h - a forecast, a matrix of forecasts and a ranking as text for a
+ * terminal (kolm plan, kolm export --preview).  They read the typed
+ * results of kolm/forecast.h, the figures the JSON renders. */
 #ifndef KOLM_CLI_RENDER_H
 #define KOLM_CLI_RENDER_H
 
 #include <stdio.h>
 
-typedef struct json_t json_t;
+struct kolm_forecast;
+struct kolm_forecast_matrix;
+struct kolm_forecast_best;
 
 /* Human-readable forecast; colour escapes when color is set. */
-void cli_render_forecast(FILE *fp, const json_t *f, int color);
-/* A row per format (all_devices 0) or per device (1). */
-void cli_render_matrix(FILE *fp, const json_t *m, int all_devices, int color);
+void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color);
+/* A row per format or per device (m->all_devices). */
+void cli_render_matrix(FILE *fp, const struct kolm_forecast_matrix *m, int color);
+/* The rule, the ranking, why the winner won, then the winner's forecast. */
+void cli_render_best(FILE *fp, const struct kolm_forecast_best *b, int color);
 
 #endif

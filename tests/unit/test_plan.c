@@ -440,6 +440,116 @@ static void test_unknown_ids(void **state)
 	assert_non_null(strstr(err.msg, "no such format"));
 }
 
+/* The typed result is what the JSON renders: the same figures, and
+ * kolm_forecast_doc is kolm_forecast + kolm_forecast_json byte for byte.
+ * On error the result holds nothing. */
+static void test_result_struct(void **state)
+{
+	(void)state;
+	struct kolm_pick p = {0};
+	p.base_id = "llama-3.1-70b";
+	p.quant = "q4_k_m";
+	p.device_id = "rtx-4090";
+	p.offload = "auto";
+	p.overhead_gb = -1;
+	struct kolm_gate gates[] = {{"min_tps", 1000}, {"max_size_gb", 100}};
+	p.gates = gates;
+	p.n_gates = 2;
+	struct kolm_forecast f;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), 0);
+	json_t *j = kolm_forecast_json(&f), *d = NULL;
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &d, &err), 0);
+	char *a = kolm_forecast_dumps(j), *b = kolm_forecast_dumps(d);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	json_decref(d);
+	assert_string_equal(kolm_fit_name(f.fit.verdict), verdict(j));
+	assert_int_equal((int64_t)f.size.bytes, (int64_t)num(j, "size", "bytes"));
+	assert_true(f.decode.mid == num(j, "decode_tps", "mid"));
+	assert_true(f.k_loss.points == num(j, "k_loss", "points"));
+	assert_true(f.has_offload && f.offload.gpu_layers > 0 && f.offload.gpu_layers < f.offload.n_layer);
+	assert_int_equal(f.offload.ngl, (int)num(j, "offload", "ngl"));
+	assert_non_null(strstr(f.commands.run, "-ngl"));
+	assert_string_equal(f.commands.run, json_string_value(json_object_get(json_object_get(j, "commands"), "run")));
+	assert_int_equal(f.n_gates, 2);
+	assert_false(f.gates[0].pass);
+	assert_true(f.gates[1].pass);
+	assert_false(kolm_forecast_gates_pass(&f));
+	assert_int_equal(json_array_size(f.caveats), json_array_size(json_object_get(j, "caveats")));
+	json_decref(j);
+	kolm_forecast_release(&f);
+	kolm_forecast_release(&f); /* released results are empty */
+	p.device_id = "rpi5-8gb"; /* --offload on a board with shared memory */
+	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_USAGE);
+	assert_null(f.caveats);
+	assert_null(f.gates);
+	assert_null(f.commands.run);
+	kolm_forecast_release(&f);
+}
+
+/* --best ranks the published figures; the winner heads the ranking; with
+ * no candidate at all the answer is an error, not an empty winner. */
+static void test_best_struct(void **state)
+{
+	(void)state;
+	struct kolm_pick p = {0};
+	p.base_id = "llama-3.2-3b";
+	p.device_id = "rpi5-8gb";
+	p.overhead_gb = -1;
+	struct kolm_forecast_best b;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_forecast_best(ctx, &p, 0, &b, &err), 0);
+	assert_true(b.n_ranking > 5);
+	assert_string_equal(b.ranking[0].id, b.winner.format.fmt->id);
+	assert_true(b.ranking[0].k_loss_points == b.winner.k_loss.points);
+	for (int i = 1; i < b.n_ranking; i++) {
+		const struct kolm_best_row *x = &b.ranking[i - 1], *y = &b.ranking[i];
+		int xo = x->verdict == KOLM_FIT_PASS && x->gates_pass, yo = y->verdict == KOLM_FIT_PASS && y->gates_pass;
+		assert_true(xo >= yo);
+		if (xo == yo && x->verdict == y->verdict)
+			assert_true(x->k_loss_points <= y->k_loss_points);
+	}
+	json_t *j = kolm_forecast_best_json(&b);
+	assert_string_equal(json_string_value(json_object_get(j, "schema")), "kolm.best/1");
+	assert_int_equal(json_array_size(json_object_get(j, "ranking")), b.n_ranking);
+	json_decref(j);
+	kolm_forecast_best_release(&b);
+	p.kv_type = "q5"; /* every candidate is refused */
+	assert_int_equal(kolm_forecast_best(ctx, &p, 0, &b, &err), KOLM_E_NO);
+	assert_int_equal(b.n_ranking, 0);
+	assert_string_equal(err.msg, "no candidate could be forecast");
+	kolm_forecast_best_release(&b);
+}
+
+/* A row per device; a device whose backend has no such tier is a row that
+ * says why. */
+static void test_matrix_struct(void **state)
+{
+	(void)state;
+	struct kolm_pick p = {0};
+	p.base_id = "llama-3.2-1b";
+	p.quant = "int5";
+	p.overhead_gb = -1;
+	struct kolm_forecast_matrix m;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_forecast_matrix(ctx, &p, 1, &m, &err), 0);
+	assert_int_equal(m.n_rows, kolm_catalog(ctx)->n_devices);
+	int skipped = 0;
+	for (int i = 0; i < m.n_rows; i++) {
+		assert_string_equal(m.rows[i].id, kolm_catalog(ctx)->devices[i].id);
+		if (m.rows[i].skipped) {
+			skipped++;
+			assert_true(m.rows[i].why[0] != '\0');
+		} else {
+			assert_string_equal(m.rows[i].f.device.id, m.rows[i].id);
+		}
+	}
+	assert_true(skipped > 0 && skipped < m.n_rows);
+	kolm_forecast_matrix_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +564,9 @@ int main(void)
 		cmocka_unit_test(test_json_fields),
 		cmocka_unit_test(test_seed_throughput),
 		cmocka_unit_test(test_unknown_ids),
+		cmocka_unit_test(test_result_struct),
+		cmocka_unit_test(test_best_struct),
+		cmocka_unit_test(test_matrix_struct),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

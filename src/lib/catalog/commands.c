@@ -13,6 +13,7 @@
 #include "kolm/ctx.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "core/json_internal.h"
 
 enum { NVARS = 48 };
 
@@ -149,41 +150,27 @@ static int join(char *out, size_t cap, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, json_t **out, struct kolm_err *err)
+/* The source as the user gave it ({source_arg}) and the Hugging Face
+ * checkpoint the upstream toolchains read ({hf_repo}, {hf_dir}). */
+static int vars_source(struct vars *vs, const struct kolm_cmd_vars *v, const char *sk, struct kolm_err *err)
 {
-	json_t *t = kolm_ctx_json(ctx, "data/commands.json", err);
-	if (!t)
-		return err ? err->code : KOLM_E_IO;
-	struct vars vs = {0};
-	char file[256], path[8192], tmp[1024], big[8192];
-	const char *out_dir = v->out_dir && *v->out_dir ? v->out_dir : ".";
-	if (kolm_commands_file_name(v, file, sizeof file))
-		return kolm_err_set(err, KOLM_E_USAGE, "export file name too long");
-	join(path, sizeof path, out_dir, file);
-	var_set(&vs, "file", file);
-	var_set(&vs, "path", path);
-	var_set(&vs, "out_dir", out_dir);
-	var_set(&vs, "quant", v->format->id);
-	var_set(&vs, "device", v->device->id);
-	/* the source as the user gave it */
-	const char *sk = v->source_kind ? v->source_kind : "base";
+	char arg[8192];
 	char *qs = kolm_shell_quote(v->source ? v->source : v->base_id);
 	if (!qs)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	int sn;
 	if (!strcmp(sk, "artifact"))
-		sn = snprintf(big, sizeof big, "%s", qs);
+		sn = snprintf(arg, sizeof arg, "%s", qs);
 	else if (!strcmp(sk, "config"))
-		sn = snprintf(big, sizeof big, "--config %s", qs);
+		sn = snprintf(arg, sizeof arg, "--config %s", qs);
 	else if (!strcmp(sk, "model"))
-		sn = snprintf(big, sizeof big, "--from-dir %s", qs);
+		sn = snprintf(arg, sizeof arg, "--from-dir %s", qs);
 	else
-		sn = snprintf(big, sizeof big, "--base %s", qs);
+		sn = snprintf(arg, sizeof arg, "--base %s", qs);
 	free(qs);
-	if (sn < 0 || (size_t)sn >= sizeof big)
+	if (sn < 0 || (size_t)sn >= sizeof arg)
 		return kolm_err_set(err, KOLM_E_USAGE, "source path too long");
-	var_set(&vs, "source_arg", big);
-	/* the Hugging Face checkpoint for the upstream toolchains */
+	var_set(vs, "source_arg", arg);
 	const char *repo = v->hf_repo;
 	char hf_dir[1024] = "";
 	if (!strcmp(sk, "model") && v->source && !ends_with(v->source, ".gguf")) {
@@ -199,53 +186,68 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 		const char *b = strrchr(repo, '/');
 		kolm_strlcpy(hf_dir, b ? b + 1 : repo, sizeof hf_dir);
 	}
-	var_set(&vs, "hf_repo", repo ? repo : hf_dir);
-	var_set(&vs, "hf_dir", hf_dir);
+	var_set(vs, "hf_repo", repo ? repo : hf_dir);
+	var_set(vs, "hf_dir", hf_dir);
+	return KOLM_OK;
+}
+
+/* What the upstream converters take: llama.cpp's F16 intermediate and file
+ * type name, MLX bits and group, ONNX Runtime's precision and execution
+ * provider, Core ML's script, TensorRT-LLM's qformat and checkpoint. */
+static void vars_upstream(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *out_dir)
+{
+	char path[8192], tmp[1024], model[8192];
+	const struct kolm_format *f = v->format;
 	snprintf(tmp, sizeof tmp, "%s-f16.gguf", v->base_id);
 	join(path, sizeof path, out_dir, tmp);
-	var_set(&vs, "f16_path", path);
-	const struct kolm_ftype_info *fi = v->format->ftype >= 0 ? kolm_ftype_info(v->format->ftype) : NULL;
-	var_set(&vs, "ftype_name", fi ? fi->name : "");
-	var_set(&vs, "outtype", v->format->id);
-	snprintf(tmp, sizeof tmp, "%d", v->format->bits);
-	var_set(&vs, "bits", tmp);
-	snprintf(tmp, sizeof tmp, "%d", v->format->group);
-	var_set(&vs, "group", tmp);
-	var_set(&vs, "ort_precision", v->format->bits >= 16 ? "fp16" : v->format->bits == 8 ? "int8" : "int4");
-	var_set(&vs, "ort_ep", v->runtime && strstr(v->runtime, "cuda") ? "cuda" : "cpu");
+	var_set(vs, "f16_path", path);
+	const struct kolm_ftype_info *fi = f->ftype >= 0 ? kolm_ftype_info(f->ftype) : NULL;
+	var_set(vs, "ftype_name", fi ? fi->name : "");
+	var_set(vs, "outtype", f->id);
+	snprintf(tmp, sizeof tmp, "%d", f->bits);
+	var_set(vs, "bits", tmp);
+	snprintf(tmp, sizeof tmp, "%d", f->group);
+	var_set(vs, "group", tmp);
+	var_set(vs, "ort_precision", f->bits >= 16 ? "fp16" : f->bits == 8 ? "int8" : "int4");
+	var_set(vs, "ort_ep", v->runtime && strstr(v->runtime, "cuda") ? "cuda" : "cpu");
 	snprintf(tmp, sizeof tmp, "%s-coreml-fp16", v->base_id);
 	join(path, sizeof path, out_dir, tmp);
-	var_set(&vs, "coreml_fp16", path);
-	if (snprintf(big, sizeof big, "%s/Model.mlpackage", path) >= (int)sizeof big)
-		big[0] = '\0';
-	var_set(&vs, "coreml_fp16_model", big);
+	var_set(vs, "coreml_fp16", path);
+	if (snprintf(model, sizeof model, "%s/Model.mlpackage", path) >= (int)sizeof model)
+		model[0] = '\0';
+	var_set(vs, "coreml_fp16_model", model);
 	json_t *cpy = json_object_get(t, "coreml_py");
-	const char *fid = v->format->id;
-	var_set(&vs, "coreml_extra", "");
-	if (strstr(fid, "int8"))
-		var_set(&vs, "coreml_py", json_string_value(json_object_get(cpy, "int8")));
-	else if (strstr(fid, "int4"))
-		var_set(&vs, "coreml_py", json_string_value(json_object_get(cpy, "int4")));
+	var_set(vs, "coreml_extra", "");
+	if (strstr(f->id, "int8"))
+		var_set(vs, "coreml_py", kolm_json_str(cpy, "int8"));
+	else if (strstr(f->id, "int4"))
+		var_set(vs, "coreml_py", kolm_json_str(cpy, "int4"));
 	else {
-		var_set(&vs, "coreml_py", json_string_value(json_object_get(cpy, "palettize")));
-		snprintf(tmp, sizeof tmp, " %d", v->format->bits);
-		var_set(&vs, "coreml_extra", tmp);
+		var_set(vs, "coreml_py", kolm_json_str(cpy, "palettize"));
+		snprintf(tmp, sizeof tmp, " %d", f->bits);
+		var_set(vs, "coreml_extra", tmp);
 	}
-	var_set(&vs, "qformat", strstr(fid, "awq") ? "int4_awq" : strstr(fid, "fp8") ? "fp8" : strstr(fid, "int8") ? "int8_wo" : "full_prec");
-	snprintf(tmp, sizeof tmp, "%s-%s-ckpt", v->base_id, fid);
+	var_set(vs, "qformat", strstr(f->id, "awq") ? "int4_awq" : strstr(f->id, "fp8") ? "fp8" : strstr(f->id, "int8") ? "int8_wo" : "full_prec");
+	snprintf(tmp, sizeof tmp, "%s-%s-ckpt", v->base_id, f->id);
 	join(path, sizeof path, out_dir, tmp);
-	var_set(&vs, "ckpt_dir", path);
-	/* transfer and where the file lands on the device */
+	var_set(vs, "ckpt_dir", path);
+}
+
+/* How the file reaches the device, where it lands and how it runs there.
+ * Returns the key of the transfer template: adb, ios, local, rsync_dir,
+ * rsync or scp. */
+static const char *vars_device(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *file)
+{
+	char tmp[1024], target[256];
 	const char *tr = v->device->transfer ? v->device->transfer : "scp";
-	char target[256];
 	snprintf(target, sizeof target, "%s@%s", v->device->user ? v->device->user : "user",
 		 v->device->host ? v->device->host : "device.local");
-	var_set(&vs, "target", target);
+	var_set(vs, "target", target);
 	json_t *ios = json_object_get(t, "ios");
-	var_set(&vs, "ios_device", json_string_value(json_object_get(ios, "device")));
-	var_set(&vs, "ios_bundle", json_string_value(json_object_get(ios, "bundle")));
+	var_set(vs, "ios_device", kolm_json_str(ios, "device"));
+	var_set(vs, "ios_bundle", kolm_json_str(ios, "bundle"));
 	snprintf(tmp, sizeof tmp, "Documents/%s", file);
-	var_set(&vs, "ios_dest", tmp);
+	var_set(vs, "ios_dest", tmp);
 	const char *tkey;
 	if (!strcmp(tr, "adb")) {
 		tkey = "adb";
@@ -263,9 +265,9 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 											 : "scp";
 		snprintf(tmp, sizeof tmp, "models/%s", file);
 	}
-	var_set(&vs, "remote_path", tmp);
+	var_set(vs, "remote_path", tmp);
 	snprintf(tmp, sizeof tmp, "%lld", (long long)(v->ctx > 0 ? v->ctx : 4096));
-	var_set(&vs, "ctx", tmp);
+	var_set(vs, "ctx", tmp);
 	const char *rt = v->runtime ? v->runtime : "llama.cpp-cpu";
 	if (!strncmp(rt, "llama.cpp-", 10) && strcmp(rt, "llama.cpp-cpu")) {
 		if (v->gpu_layers >= 0)
@@ -275,41 +277,58 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 	} else {
 		tmp[0] = '\0';
 	}
-	var_set(&vs, "ngl_flags", tmp);
+	var_set(vs, "ngl_flags", tmp);
 	if (v->kv_type && strcmp(v->kv_type, "f16")) {
 		/* a quantized V cache needs flash attention in llama.cpp */
 		snprintf(tmp, sizeof tmp, " -fa on -ctk %s -ctv %s", v->kv_type, v->kv_type);
-		var_set(&vs, "kv_flags", tmp);
+		var_set(vs, "kv_flags", tmp);
 	} else {
-		var_set(&vs, "kv_flags", "");
+		var_set(vs, "kv_flags", "");
 	}
-	if (!strcmp(sk, "artifact") && v->source)
-		var_set(&vs, "artifact", v->source);
-	else {
-		snprintf(tmp, sizeof tmp, "%s.kolm", v->base_id);
-		var_set(&vs, "artifact", tmp);
-	}
-	const char *an = var_get(&vs, "artifact"), *aslash = an ? strrchr(an, '/') : NULL;
-	var_set(&vs, "artifact_name", aslash ? aslash + 1 : an ? an : "");
-	json_t *ag = json_object_get(t, "airgap");
-	var_set(&vs, "media", json_string_value(json_object_get(ag, "media")));
+	return tkey;
+}
 
-	int oom = 0;
-	json_t *o = json_object();
-	const char *be = v->backend ? v->backend : v->format->backend;
-	char *s;
-	/* export: a GGUF the user already has is re-quantized, not exported */
-	if (!strcmp(sk, "model") && v->source && ends_with(v->source, ".gguf")) {
-		char line[8192];
-		char *a = kolm_shell_quote(v->source), *b = kolm_shell_quote(var_get(&vs, "path"));
-		snprintf(line, sizeof line, "kolm quantize %s %s %s", a ? a : "", b ? b : "", fi ? fi->name : "F16");
-		free(a);
-		free(b);
-		json_object_set_new(o, "export", json_string(line));
-	} else if ((s = render_lines(json_object_get(t, "export"), &vs, &oom))) {
-		json_object_set_new(o, "export", json_string(s));
-		free(s);
+/* The .kolm the steps pack or read, and the removable medium. */
+static void vars_artifact(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *sk)
+{
+	char tmp[1024];
+	if (!strcmp(sk, "artifact") && v->source) {
+		var_set(vs, "artifact", v->source);
+	} else {
+		snprintf(tmp, sizeof tmp, "%s.kolm", v->base_id);
+		var_set(vs, "artifact", tmp);
 	}
+	const char *an = var_get(vs, "artifact"), *aslash = an ? strrchr(an, '/') : NULL;
+	var_set(vs, "artifact_name", aslash ? aslash + 1 : an ? an : "");
+	var_set(vs, "media", kolm_json_str(json_object_get(t, "airgap"), "media"));
+}
+
+/* export: kolm's own command; a GGUF the user already has is re-quantized,
+ * not exported. */
+static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk, int *oom)
+{
+	if (!(!strcmp(sk, "model") && v->source && ends_with(v->source, ".gguf")))
+		return render_lines(json_object_get(t, "export"), vs, oom);
+	const struct kolm_ftype_info *fi = v->format->ftype >= 0 ? kolm_ftype_info(v->format->ftype) : NULL;
+	char line[8192];
+	char *a = kolm_shell_quote(v->source), *b = kolm_shell_quote(var_get(vs, "path"));
+	snprintf(line, sizeof line, "kolm quantize %s %s %s", a ? a : "", b ? b : "", fi ? fi->name : "F16");
+	free(a);
+	free(b);
+	char *s = kolm_strdup(line);
+	if (!s)
+		*oom = 1;
+	return s;
+}
+
+/* Every step from its template, each chosen by backend, runtime, source
+ * kind and transfer. */
+static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk,
+			 const char *tkey, struct kolm_commands *o, int *oom)
+{
+	const char *be = v->backend ? v->backend : v->format->backend, *fid = v->format->id;
+	const char *rt = v->runtime ? v->runtime : "llama.cpp-cpu";
+	o->export = step_export(t, v, vs, sk, oom);
 	const char *up = be;
 	if (!strcmp(be, "gguf") && (!strcmp(fid, "f32") || !strcmp(fid, "f16") || !strcmp(fid, "bf16") || !strcmp(fid, "q8_0")))
 		up = "gguf_direct";
@@ -317,45 +336,70 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, js
 		up = "mlx_fp16";
 	else if (!strcmp(be, "coreml") && v->format->bits < 16)
 		up = "coreml_quant";
-	if ((s = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), &vs, &oom))) {
-		json_object_set_new(o, "export_upstream", json_string(s));
-		free(s);
-	}
-	if ((s = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), &vs, &oom))) {
-		json_object_set_new(o, "transfer", json_string(s));
-		free(s);
-	}
+	o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
+	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
 	const char *rkey = !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt;
-	if ((s = render_lines(json_object_get(json_object_get(t, "run"), rkey), &vs, &oom))) {
-		json_object_set_new(o, "run", json_string(s));
-		free(s);
-	}
-	if ((s = render_lines(json_object_get(json_object_get(t, "verify"), !strcmp(sk, "artifact") ? "artifact" : "pack_first"),
-			      &vs, &oom))) {
-		json_object_set_new(o, "verify", json_string(s));
-		free(s);
-	}
+	o->run = render_lines(json_object_get(json_object_get(t, "run"), rkey), vs, oom);
+	o->verify = render_lines(json_object_get(json_object_get(t, "verify"), !strcmp(sk, "artifact") ? "artifact" : "pack_first"),
+				 vs, oom);
 	/* kolm bench runs GGUF; MLX has its own timing run; the rest have no CLI bench kolm can vouch for */
 	const char *bkey = !strcmp(be, "gguf") ? "gguf" : !strcmp(be, "mlx") ? "mlx" : "other";
-	if ((s = render_lines(json_object_get(json_object_get(t, "bench"), bkey), &vs, &oom))) {
-		json_object_set_new(o, "bench", json_string(s));
-		free(s);
-	}
+	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), bkey), vs, oom);
 	/* air-gapped transfer: sign, carry on removable media, verify first */
-	if ((s = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), &vs, &oom))) {
-		json_object_set_new(o, "airgap_source", json_string(s));
-		free(s);
+	json_t *ag = json_object_get(t, "airgap");
+	o->airgap_source = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), vs, oom);
+	o->airgap_target = render_lines(
+		json_object_get(ag, !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target"), vs, oom);
+}
+
+void kolm_commands_release(struct kolm_commands *c)
+{
+	if (!c)
+		return;
+	free(c->export);
+	free(c->export_upstream);
+	free(c->transfer);
+	free(c->run);
+	free(c->verify);
+	free(c->bench);
+	free(c->airgap_source);
+	free(c->airgap_target);
+	memset(c, 0, sizeof *c);
+}
+
+int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, struct kolm_commands *out,
+			 struct kolm_err *err)
+{
+	memset(out, 0, sizeof *out);
+	json_t *t = kolm_ctx_json(ctx, "data/commands.json", err);
+	if (!t)
+		return err ? err->code : KOLM_E_IO;
+	struct vars vs = {0};
+	char file[256], path[8192];
+	const char *out_dir = v->out_dir && *v->out_dir ? v->out_dir : ".";
+	if (kolm_commands_file_name(v, file, sizeof file))
+		return kolm_err_set(err, KOLM_E_USAGE, "export file name too long");
+	join(path, sizeof path, out_dir, file);
+	var_set(&vs, "file", file);
+	var_set(&vs, "path", path);
+	var_set(&vs, "out_dir", out_dir);
+	var_set(&vs, "quant", v->format->id);
+	var_set(&vs, "device", v->device->id);
+	const char *sk = v->source_kind ? v->source_kind : "base";
+	int rc = vars_source(&vs, v, sk, err);
+	if (rc) {
+		vars_free(&vs);
+		return rc;
 	}
-	if ((s = render_lines(json_object_get(ag, !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target"),
-			      &vs, &oom))) {
-		json_object_set_new(o, "airgap_target", json_string(s));
-		free(s);
-	}
+	vars_upstream(&vs, t, v, out_dir);
+	const char *tkey = vars_device(&vs, t, v, file);
+	vars_artifact(&vs, t, v, sk);
+	int oom = 0;
+	steps_render(t, v, &vs, sk, tkey, out, &oom);
 	vars_free(&vs);
 	if (oom) {
-		json_decref(o);
+		kolm_commands_release(out);
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	}
-	*out = o;
 	return KOLM_OK;
 }

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "kolm/catalog.h"
 #include "kolm/util.h"
 
 extern char **environ;
@@ -148,9 +149,9 @@ static int hash_path(const char *path, char out[65])
 	return 0;
 }
 
-int kolm_toolchain_export(const json_t *f, const char *out_path, json_t **receipt, struct kolm_err *err)
+int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const char *out_path, json_t **receipt,
+			  struct kolm_err *err)
 {
-	const char *cmds = json_string_value(json_object_get(json_object_get(f, "commands"), "export_upstream"));
 	if (!cmds)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no upstream toolchain command for this pick");
 	char *copy = kolm_strdup(cmds);
@@ -200,9 +201,7 @@ int kolm_toolchain_export(const json_t *f, const char *out_path, json_t **receip
 		json_decref(ran);
 		return rc;
 	}
-	json_t *fmt = json_object_get(f, "format");
 	*receipt = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "schema", "kolm.receipt/1", "output", out_path, "sha256", sha,
-			     "quant", json_string_value(json_object_get(fmt, "id")), "backend",
-			     json_string_value(json_object_get(fmt, "backend")), "commands", ran);
+			     "quant", fmt->id, "backend", fmt->backend, "commands", ran);
 	return KOLM_OK;
 }

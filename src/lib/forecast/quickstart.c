@@ -3,6 +3,8 @@
  * forecast, so every command in it is the one `kolm plan` prints. */
 #include "kolm/quickstart.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,11 +117,6 @@ static int render(struct kolm_ctx *ctx, const char *tpl, size_t len, json_t *var
 	return out->oom ? kolm_err_set(err, KOLM_E_NOMEM, "out of memory") : KOLM_OK;
 }
 
-static double num_at(json_t *f, const char *path)
-{
-	return json_number_value(lookup(f, path));
-}
-
 static void set_fmt(json_t *o, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_fmt(json_t *o, const char *key, const char *fmt, ...)
 {
@@ -132,36 +129,31 @@ static void set_fmt(json_t *o, const char *key, const char *fmt, ...)
 }
 
 /* The derived values templates use, all from the forecast itself. */
-static json_t *derived(struct kolm_ctx *ctx, json_t *f, const char *rule)
+static json_t *derived(struct kolm_ctx *ctx, const struct kolm_forecast *f, const char *rule)
 {
 	json_t *qs = json_object();
-	const char *dev = json_string_value(lookup(f, "device.id"));
-	const struct kolm_device *d = kolm_catalog_device_find(ctx, dev);
-	const struct kolm_format *fm = kolm_catalog_format_find(ctx, json_string_value(lookup(f, "format.id")));
-	const char *base = json_string_value(lookup(f, "source.id"));
-	if (d && fm && base) {
-		struct kolm_cmd_vars v = {0};
-		char file[256];
-		v.device = d;
-		v.format = fm;
-		v.base_id = base;
-		if (!kolm_commands_file_name(&v, file, sizeof file))
-			json_object_set_new(qs, "file", json_string(file));
-	}
-	set_fmt(qs, "artifact", "%s.kolm", base ? base : "model");
-	set_fmt(qs, "size", "%.2f GB", num_at(f, "size.bytes") / GB);
-	set_fmt(qs, "need", "%.2f GB", num_at(f, "memory.total_bytes") / GB);
-	set_fmt(qs, "usable", "%.2f GB", num_at(f, "memory.usable_bytes") / GB);
-	set_fmt(qs, "weights", "%.2f GB", num_at(f, "memory.weights_bytes") / GB);
-	set_fmt(qs, "kv", "%.2f GB", num_at(f, "memory.kv_cache_bytes") / GB);
-	set_fmt(qs, "pct", "%.0f%%", 100.0 * num_at(f, "fit.ratio"));
-	set_fmt(qs, "decode", "%.3g tok/s (range %.3g to %.3g)", num_at(f, "decode_tps.mid"), num_at(f, "decode_tps.low"),
-		num_at(f, "decode_tps.high"));
-	set_fmt(qs, "prefill", "%.3g tok/s", num_at(f, "prefill_tps.mid"));
-	set_fmt(qs, "cold", "%.3g s", num_at(f, "cold_start_s.seconds"));
-	set_fmt(qs, "k_loss", "%.2f points", num_at(f, "k_loss.points"));
-	set_fmt(qs, "mem_gb", "%.0f GB", num_at(f, "device.memory_bytes") / GB);
-	set_fmt(qs, "bw", "%.0f GB/s", num_at(f, "device.bandwidth_bytes_per_s") / GB);
+	const struct kolm_device *d = &f->device;
+	const char *base = f->source.id;
+	struct kolm_cmd_vars v = {0};
+	char file[256];
+	v.device = d;
+	v.format = f->format.fmt;
+	v.base_id = base;
+	if (!kolm_commands_file_name(&v, file, sizeof file))
+		json_object_set_new(qs, "file", json_string(file));
+	set_fmt(qs, "artifact", "%s.kolm", base);
+	set_fmt(qs, "size", "%.2f GB", (double)f->size.bytes / GB);
+	set_fmt(qs, "need", "%.2f GB", (double)f->memory.total / GB);
+	set_fmt(qs, "usable", "%.2f GB", (double)f->memory.usable / GB);
+	set_fmt(qs, "weights", "%.2f GB", (double)f->memory.weights / GB);
+	set_fmt(qs, "kv", "%.2f GB", (double)f->memory.kv_cache / GB);
+	set_fmt(qs, "pct", "%.0f%%", 100.0 * f->fit.ratio);
+	set_fmt(qs, "decode", "%.3g tok/s (range %.3g to %.3g)", f->decode.mid, f->decode.low, f->decode.high);
+	set_fmt(qs, "prefill", "%.3g tok/s", f->prefill.mid);
+	set_fmt(qs, "cold", "%.3g s", f->cold_start_s);
+	set_fmt(qs, "k_loss", "%.2f points", f->k_loss.points);
+	set_fmt(qs, "mem_gb", "%.0f GB", (double)d->mem_bytes / GB);
+	set_fmt(qs, "bw", "%.0f GB/s", (double)llround(d->bw_bytes_per_s) / GB);
 	json_object_set_new(qs, "pick_rule", json_string(rule));
 	json_object_set_new(qs, "version", json_string(KOLM_VERSION));
 	json_t *cmds = kolm_ctx_json(ctx, "data/commands.json", NULL);
@@ -169,7 +161,7 @@ static json_t *derived(struct kolm_ctx *ctx, json_t *f, const char *rule)
 	json_object_set_new(qs, "airgap_about", json_string(about ? about : ""));
 	const char *ios = json_string_value(lookup(cmds, "ios.note"));
 	json_object_set_new(qs, "ios_note", json_string(ios ? ios : ""));
-	const char *tr = d && d->transfer ? d->transfer : "scp";
+	const char *tr = d->transfer ? d->transfer : "scp";
 	int tethered = !strcmp(tr, "adb") || !strcmp(tr, "ios");
 	json_object_set_new(qs, "airgap_where",
 			    json_string(tethered ? "on the computer the phone is cabled to (the phone itself does not run kolm), "
@@ -179,14 +171,14 @@ static json_t *derived(struct kolm_ctx *ctx, json_t *f, const char *rule)
 }
 
 static int forecast_for(struct kolm_ctx *ctx, const struct kolm_pick *pick, const char *base, const char *quant,
-			json_t **out, struct kolm_err *err)
+			struct kolm_forecast *out, struct kolm_err *err)
 {
 	struct kolm_pick p = *pick;
 	p.base_id = base;
 	p.quant = quant;
 	if (p.overhead_gb == 0)
 		p.overhead_gb = -1;
-	return kolm_forecast_doc(ctx, &p, out, err);
+	return kolm_forecast(ctx, &p, out, err);
 }
 
 int kolm_quickstart_is_full(struct kolm_ctx *ctx, const char *device_id)
@@ -195,6 +187,73 @@ int kolm_quickstart_is_full(struct kolm_ctx *ctx, const char *device_id)
 	size_t n;
 	snprintf(rel, sizeof rel, "data/quickstarts/%s.md", device_id);
 	return kolm_ctx_data(ctx, rel, &n) != NULL;
+}
+
+/* The device's default pick: the first base of its class list that does
+ * not come out "over" (else the last that could be forecast); rule says so. */
+static int default_pick(struct kolm_ctx *ctx, const struct kolm_pick *pick, const struct kolm_device *dev, json_t *conf,
+			const char *quant, struct kolm_forecast *f, char *rule, size_t cap, struct kolm_err *err)
+{
+	json_t *by = json_object_get(conf, "bases_by_class");
+	json_t *list = json_object_get(by, dev->klass);
+	if (!json_is_array(list))
+		list = json_object_get(by, "default");
+	int found = 0;
+	size_t i;
+	json_t *b;
+	json_array_foreach(list, i, b)
+	{
+		struct kolm_forecast g;
+		struct kolm_err e2 = {0};
+		if (forecast_for(ctx, pick, json_string_value(b), quant, &g, &e2))
+			continue;
+		kolm_forecast_release(f);
+		*f = g;
+		found = 1;
+		if (f->fit.verdict != KOLM_FIT_OVER)
+			break;
+	}
+	if (!found)
+		return kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no default base for class '%s'",
+				    dev->klass);
+	char names[256] = "";
+	json_array_foreach(list, i, b)
+	{
+		if (i)
+			strncat(names, i + 1 == json_array_size(list) ? " or " : ", ", sizeof names - strlen(names) - 1);
+		strncat(names, json_string_value(b) ? json_string_value(b) : "?", sizeof names - strlen(names) - 1);
+	}
+	snprintf(rule, cap,
+		 "the default pick for this %s class device: the first of %s at %s that does not come out \"over\" "
+		 "(data/quickstarts/quickstarts.json); choose your own with --base and --quant",
+		 dev->klass, names, quant);
+	return KOLM_OK;
+}
+
+/* The template's values: the forecast's kolm.forecast/1 document, with the
+ * derived "qs" object and the runtime's first sanity check (itself a small
+ * template) in it. */
+static int vars_for(struct kolm_ctx *ctx, json_t *conf, const struct kolm_forecast *f, const char *rule, json_t **out,
+		    struct kolm_err *err)
+{
+	json_t *vars = kolm_forecast_json(f);
+	json_t *qs = derived(ctx, f, rule);
+	json_object_set_new(vars, "qs", qs);
+	const char *rt = f->backend.runtime;
+	json_t *san = json_object_get(conf, "sanity_by_runtime");
+	const char *st = json_string_value(json_object_get(san, rt && !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt ? rt : ""));
+	struct kolm_buf sb = {0};
+	int rc = st ? render(ctx, st, strlen(st), vars, MAX_DEPTH, &sb, "sanity_by_runtime", err)
+		    : kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no sanity check for runtime '%s'",
+				   rt ? rt : "?");
+	if (rc == KOLM_OK)
+		json_object_set_new(qs, "sanity", json_string(sb.p ? sb.p : ""));
+	free(sb.p);
+	if (rc)
+		json_decref(vars);
+	else
+		*out = vars;
+	return rc;
 }
 
 int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airgap_only, char **md,
@@ -210,71 +269,20 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 	if (!conf)
 		return err ? err->code : KOLM_E_FORMAT;
 	const char *quant = pick->quant ? pick->quant : json_string_value(json_object_get(conf, "default_quant"));
-	json_t *f = NULL;
-	int rc;
+	struct kolm_forecast f = {0};
+	json_t *vars = NULL;
 	char rule[512];
+	int rc;
 	if (pick->base_id || pick->config || pick->config_path || pick->model_path) {
 		rc = forecast_for(ctx, pick, pick->base_id, quant, &f, err);
-		if (rc)
-			return rc;
 		snprintf(rule, sizeof rule, "the pick you gave");
 	} else {
-		/* the device's default pick: the first base of its class list that fits */
-		json_t *by = json_object_get(conf, "bases_by_class");
-		json_t *list = json_object_get(by, dev->klass);
-		if (!json_is_array(list))
-			list = json_object_get(by, "default");
-		size_t i;
-		json_t *b;
-		json_array_foreach(list, i, b)
-		{
-			json_t *g = NULL;
-			struct kolm_err e2 = {0};
-			if (forecast_for(ctx, pick, json_string_value(b), quant, &g, &e2))
-				continue;
-			json_decref(f);
-			f = g;
-			const char *verdict = json_string_value(lookup(f, "fit.verdict"));
-			if (verdict && strcmp(verdict, "over"))
-				break;
-		}
-		if (!f)
-			return kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no default base for class '%s'",
-					    dev->klass);
-		char names[256] = "";
-		json_array_foreach(list, i, b)
-		{
-			if (i)
-				strncat(names, i + 1 == json_array_size(list) ? " or " : ", ", sizeof names - strlen(names) - 1);
-			strncat(names, json_string_value(b) ? json_string_value(b) : "?", sizeof names - strlen(names) - 1);
-		}
-		snprintf(rule, sizeof rule,
-			 "the default pick for this %s class device: the first of %s at %s that does not come out \"over\" "
-			 "(data/quickstarts/quickstarts.json); choose your own with --base and --quant",
-			 dev->klass, names, quant);
+		rc = default_pick(ctx, pick, dev, conf, quant, &f, rule, sizeof rule, err);
 	}
-	json_t *vars = json_copy(f);
-	json_t *qs = derived(ctx, f, rule);
-	json_object_set_new(vars, "qs", qs);
-	/* the runtime's first sanity check, itself a small template */
-	const char *rt = json_string_value(lookup(f, "backend.runtime"));
-	json_t *san = json_object_get(conf, "sanity_by_runtime");
-	const char *st = json_string_value(json_object_get(san, rt && !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt ? rt : ""));
-	struct kolm_buf sb = {0};
-	rc = st ? render(ctx, st, strlen(st), vars, MAX_DEPTH, &sb, "sanity_by_runtime", err)
-		: kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no sanity check for runtime '%s'",
-			       rt ? rt : "?");
-	if (rc) {
-		free(sb.p);
-		json_decref(vars);
-		json_decref(f);
-		return rc;
-	}
-	json_object_set_new(qs, "sanity", json_string(sb.p ? sb.p : ""));
-	free(sb.p);
+	if (rc || (rc = vars_for(ctx, conf, &f, rule, &vars, err)))
+		goto out;
 	char rel[200];
 	size_t len;
-	const uint8_t *tpl;
 	if (airgap_only) {
 		snprintf(rel, sizeof rel, "data/quickstarts/_airgap-guide.md");
 	} else {
@@ -282,18 +290,18 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 		if (!kolm_ctx_data(ctx, rel, &len))
 			snprintf(rel, sizeof rel, "data/quickstarts/_generic.md");
 	}
-	tpl = kolm_ctx_data(ctx, rel, &len);
-	struct kolm_buf out = {0};
+	const uint8_t *tpl = kolm_ctx_data(ctx, rel, &len);
+	struct kolm_buf text = {0};
 	if (!tpl)
 		rc = kolm_err_set(err, KOLM_E_FORMAT, "no template '%s'", rel);
 	else
-		rc = render(ctx, (const char *)tpl, len, vars, 0, &out, rel, err);
+		rc = render(ctx, (const char *)tpl, len, vars, 0, &text, rel, err);
+	if (rc)
+		free(text.p);
+	else
+		*md = text.p;
+out:
 	json_decref(vars);
-	json_decref(f);
-	if (rc) {
-		free(out.p);
-		return rc;
-	}
-	*md = out.p;
-	return KOLM_OK;
+	kolm_forecast_release(&f);
+	return rc;
 }

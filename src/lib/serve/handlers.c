@@ -224,21 +224,20 @@ static json_t *catalog_reference(struct kolm_ctx *ctx, const json_t *tiers)
 		json_t *fid;
 		json_array_foreach(fmts, ti, fid)
 		{
-			json_t *f = NULL;
+			struct kolm_forecast f;
 			struct kolm_pick p = {0};
 			p.base_id = cat->bases[b].id;
 			p.quant = json_string_value(fid);
 			p.mem_gb = 1000; /* a custom device: the size does not depend on it */
 			p.bw_gbs = 1000;
 			p.overhead_gb = -1;
-			if (p.quant && kolm_forecast_doc(ctx, &p, &f, NULL) == KOLM_OK) {
-				json_t *sz = json_object_get(json_object_get(f, "size"), "bytes");
-				json_array_append_new(bytes, json_is_integer(sz) ? json_incref(sz) : json_null());
-				params = json_integer_value(json_object_get(json_object_get(f, "source"), "params"));
+			if (p.quant && kolm_forecast(ctx, &p, &f, NULL) == KOLM_OK) {
+				json_array_append_new(bytes, json_integer((json_int_t)f.size.bytes));
+				params = f.source.params;
+				kolm_forecast_release(&f);
 			} else {
 				json_array_append_new(bytes, json_null());
 			}
-			json_decref(f);
 		}
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:I,s:o}", "base", cat->bases[b].id, "name",
 						      cat->bases[b].name, "params", params, "bytes", bytes));
@@ -273,16 +272,13 @@ static json_t *catalog_reference(struct kolm_ctx *ctx, const json_t *tiers)
 			p.quant = "int4";
 			p.device_id = d->id;
 			p.overhead_gb = -1;
-			json_t *f = NULL;
-			if (kolm_forecast_doc(ctx, &p, &f, NULL) == KOLM_OK) {
-				json_t *dt = json_object_get(f, "decode_tps");
-				kolm = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O}", "base", bid, "format",
-						 json_string_value(json_object_get(json_object_get(f, "format"), "id")), "low",
-						 json_object_get(dt, "low"), "mid", json_object_get(dt, "mid"), "high",
-						 json_object_get(dt, "high"), "verdict",
-						 json_object_get(json_object_get(f, "fit"), "verdict"));
+			struct kolm_forecast f;
+			if (kolm_forecast(ctx, &p, &f, NULL) == KOLM_OK) {
+				kolm = json_pack("{s:s,s:s,s:f,s:f,s:f,s:s}", "base", bid, "format", f.format.fmt->id, "low",
+						 f.decode.low, "mid", f.decode.mid, "high", f.decode.high, "verdict",
+						 kolm_fit_name(f.fit.verdict));
+				kolm_forecast_release(&f);
 			}
-			json_decref(f);
 		}
 		json_t *row = json_deep_copy(x);
 		json_object_set_new(row, "device_name", json_string(d ? d->name : dev));

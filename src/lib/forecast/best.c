@@ -1,0 +1,215 @@
+/* best.c - pick for me (forecast.h): forecast every format of the device's
+ * backend, or every catalog base at its own best format, and rank them by
+ * the rule the result states.  Ranks read the published figures, the ones
+ * the report shows beside the ranking. */
+#include "kolm/forecast.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "kolm/catalog.h"
+#include "kolm/ctx.h"
+#include "kolm/util.h"
+
+/* Across bases a K-loss ceiling keeps "larger model" from meaning "a
+ * large model crushed to 2 bits": the --max-k-loss gate, else the seed's
+ * int3 figure (5 points). */
+#define BEST_BASE_K_CEILING 5.0
+
+static const char RULE_FORMATS[] =
+	"candidates: every format of the backend; order: fit 'pass' and every gate met first, then "
+	"least K-score loss, then faster decode";
+static const char RULE_BASES[] =
+	"candidates: each base's best format; order: fit 'pass', every gate met and K-score loss <= "
+	"--max-k-loss (default 5 points, the seed's int3 figure) first, then the larger model "
+	"(parameters), then least K-score loss, then faster decode";
+
+struct cand {
+	struct kolm_forecast f;
+	struct kolm_best_row row;
+	int order;                  /* position among the candidates: ties keep it */
+};
+
+static void cand_fill(struct cand *c, int across_bases, const struct kolm_pick *p)
+{
+	const struct kolm_forecast *f = &c->f;
+	kolm_strlcpy(c->row.id, across_bases ? f->source.id : f->format.fmt->id, sizeof c->row.id);
+	c->row.verdict = f->fit.verdict;
+	c->row.gates_pass = kolm_forecast_gates_pass(f);
+	c->row.k_loss_points = f->k_loss.points;
+	c->row.decode_tps_mid = f->decode.mid;
+	c->row.params = f->source.params;
+	if (!across_bases)
+		return;
+	double kmax = BEST_BASE_K_CEILING;
+	for (int i = 0; i < p->n_gates; i++)
+		if (!strcmp(p->gates[i].name, "max_k_loss"))
+			kmax = p->gates[i].limit;
+	if (c->row.k_loss_points > kmax)
+		c->row.gates_pass = 0;
+}
+
+static int row_ok(const struct kolm_best_row *r)
+{
+	return r->verdict == KOLM_FIT_PASS && r->gates_pass;
+}
+
+static int cand_cmp(const struct cand *a, const struct cand *b, int by_base)
+{
+	const struct kolm_best_row *x = &a->row, *y = &b->row;
+	if (row_ok(x) != row_ok(y))
+		return row_ok(y) - row_ok(x);
+	if (x->verdict != y->verdict)
+		return (int)x->verdict - (int)y->verdict;
+	if (by_base && x->params != y->params)
+		return x->params > y->params ? -1 : 1;
+	if (x->k_loss_points != y->k_loss_points)
+		return x->k_loss_points < y->k_loss_points ? -1 : 1;
+	if (x->decode_tps_mid != y->decode_tps_mid)
+		return x->decode_tps_mid > y->decode_tps_mid ? -1 : 1;
+	return a->order - b->order;
+}
+
+static int cmp_formats(const void *a, const void *b)
+{
+	return cand_cmp(a, b, 0);
+}
+
+static int cmp_bases(const void *a, const void *b)
+{
+	return cand_cmp(a, b, 1);
+}
+
+/* Each base's own best format on this device; a base with none that
+ * passes is left out. */
+static int cands_bases(struct kolm_ctx *ctx, const struct kolm_pick *pick, struct cand *cs, int *n,
+		       struct kolm_err *err)
+{
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	for (int i = 0; i < cat->n_bases; i++) {
+		if (cat->bases[i].calibration_only)
+			continue;
+		struct kolm_pick p = *pick;
+		p.base_id = cat->bases[i].id;
+		p.config = NULL;
+		p.config_path = NULL;
+		p.model_path = NULL;
+		struct kolm_forecast_best b;
+		int rc = kolm_forecast_best(ctx, &p, 0, &b, err);
+		if (rc == KOLM_OK) {
+			cs[*n].f = b.winner;
+			memset(&b.winner, 0, sizeof b.winner);
+			cs[*n].order = *n;
+			cand_fill(&cs[*n], 1, pick);
+			(*n)++;
+		}
+		kolm_forecast_best_release(&b);
+		if (rc && rc != KOLM_E_NO)
+			return rc;
+	}
+	return KOLM_OK;
+}
+
+/* Every format of the backend asked for, or of the one the device runs the
+ * pick on at int4; a format this model cannot be made in is left out. */
+static int cands_formats(struct kolm_ctx *ctx, const struct kolm_pick *pick, struct cand *cs, int *n,
+			 struct kolm_err *err)
+{
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	char backend[16] = "";
+	const char *be = pick->backend;
+	if (!be) {
+		struct kolm_pick q = *pick;
+		q.quant = "int4";
+		q.n_gates = 0;
+		struct kolm_forecast probe;
+		if (kolm_forecast(ctx, &q, &probe, err) == KOLM_OK) {
+			kolm_strlcpy(backend, probe.backend.id, sizeof backend);
+			be = backend;
+		}
+		kolm_forecast_release(&probe);
+	}
+	for (int i = 0; i < cat->n_formats; i++) {
+		const struct kolm_format *fm = &cat->formats[i];
+		if (!strcmp(fm->id, "f32") || (be && strcmp(fm->backend, be)))
+			continue;
+		struct kolm_pick p = *pick;
+		p.backend = be;
+		p.quant = fm->id;
+		int rc = kolm_forecast(ctx, &p, &cs[*n].f, err);
+		if (rc == KOLM_E_FORMAT || rc == KOLM_E_USAGE)
+			continue;
+		if (rc)
+			return rc;
+		cs[*n].order = *n;
+		cand_fill(&cs[*n], 0, pick);
+		(*n)++;
+	}
+	return KOLM_OK;
+}
+
+/* Why the winner won, in one sentence. */
+static void best_why(struct kolm_forecast_best *b, const struct kolm_pick *pick)
+{
+	char *why = b->why;
+	size_t cap = sizeof b->why;
+	const struct kolm_best_row *r = b->ranking;
+	int ok = row_ok(&r[0]);
+	if (ok && b->n_ranking > 1)
+		snprintf(why, cap, "%s: passes the fit%s and %s than %s (%.2f vs %.2f K points, %.3g vs %.3g tok/s)", r[0].id,
+			 pick->n_gates ? " and every gate" : "",
+			 b->across_bases && r[0].params != r[1].params ? "is a larger model"
+								       : "loses less K-score or decodes faster",
+			 r[1].id, r[0].k_loss_points, r[1].k_loss_points, r[0].decode_tps_mid, r[1].decode_tps_mid);
+	else if (ok)
+		snprintf(why, cap, "%s: the only candidate", r[0].id);
+	else
+		snprintf(why, cap, "no candidate passes the fit%s; the closest is %s", pick->n_gates ? " and gates" : "",
+			 r[0].id);
+}
+
+int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int across_bases,
+		       struct kolm_forecast_best *out, struct kolm_err *err)
+{
+	memset(out, 0, sizeof *out);
+	out->across_bases = across_bases;
+	out->rule = across_bases ? RULE_BASES : RULE_FORMATS;
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	int cap = across_bases ? cat->n_bases : cat->n_formats, n = 0;
+	struct cand *cs = calloc((size_t)cap + 1, sizeof *cs);
+	out->ranking = calloc((size_t)cap + 1, sizeof *out->ranking);
+	int rc = !cs || !out->ranking ? kolm_err_set(err, KOLM_E_NOMEM, "out of memory")
+		 : across_bases	      ? cands_bases(ctx, pick, cs, &n, err)
+				      : cands_formats(ctx, pick, cs, &n, err);
+	if (rc == KOLM_OK && n == 0)
+		rc = kolm_err_set(err, KOLM_E_NO, "no candidate could be forecast");
+	if (rc == KOLM_OK) {
+		qsort(cs, (size_t)n, sizeof *cs, across_bases ? cmp_bases : cmp_formats);
+		for (int i = 0; i < n; i++)
+			out->ranking[i] = cs[i].row;
+		out->n_ranking = n;
+		out->winner = cs[0].f;
+		memset(&cs[0].f, 0, sizeof cs[0].f);
+		best_why(out, pick);
+		if (!row_ok(&out->ranking[0]))
+			rc = KOLM_E_NO;
+	}
+	for (int i = 0; cs && i < n; i++)
+		kolm_forecast_release(&cs[i].f);
+	free(cs);
+	if (rc && out->n_ranking == 0)
+		kolm_forecast_best_release(out);
+	return rc;
+}
+
+void kolm_forecast_best_release(struct kolm_forecast_best *b)
+{
+	if (!b)
+		return;
+	kolm_forecast_release(&b->winner);
+	free(b->ranking);
+	memset(b, 0, sizeof *b);
+}
