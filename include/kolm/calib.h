@@ -47,9 +47,8 @@ typedef struct json_t json_t;
  * measurements cannot be read. */
 const struct kolm_calib *kolm_calib_get(struct kolm_ctx *ctx, struct kolm_err *err);
 
-/* Rows loaded (published + user) and user rows skipped (unknown ids, bad
- * numbers), with the first reason. */
-int kolm_calib_rows(const struct kolm_calib *c);
+/* User rows loaded and skipped (unknown ids, bad numbers), with the first
+ * reason. */
 int kolm_calib_user_rows(const struct kolm_calib *c, int *skipped, const char **why);
 
 /* Leave-one-source-out cross-validation over every measurement: for each

@@ -106,11 +106,10 @@ double kolm_gguf_arr_num(const struct kolm_gguf_kv *kv, uint64_t i);
 struct kolm_gguf_writer; /* opaque */
 
 int kolm_gguf_writer_new(struct kolm_gguf_writer **out, uint64_t alignment, struct kolm_err *err);
+/* Frees; a file begun but not finished is removed (its temp file). */
 void kolm_gguf_writer_free(struct kolm_gguf_writer *w);
 /* Metadata, in call order.  Keys and strings are copied. */
 int kolm_gguf_writer_kv_u32(struct kolm_gguf_writer *w, const char *key, uint32_t v);
-int kolm_gguf_writer_kv_i32(struct kolm_gguf_writer *w, const char *key, int32_t v);
-int kolm_gguf_writer_kv_u64(struct kolm_gguf_writer *w, const char *key, uint64_t v);
 int kolm_gguf_writer_kv_f32(struct kolm_gguf_writer *w, const char *key, float v);
 int kolm_gguf_writer_kv_bool(struct kolm_gguf_writer *w, const char *key, int v);
 int kolm_gguf_writer_kv_str(struct kolm_gguf_writer *w, const char *key, const char *v);
@@ -121,8 +120,6 @@ int kolm_gguf_writer_kv_arr_str(struct kolm_gguf_writer *w, const char *key,
 				const char *const *v, uint64_t n);
 int kolm_gguf_writer_kv_arr_raw(struct kolm_gguf_writer *w, const char *key, int et,
 				const void *v, uint64_t n);
-/* Remove a key added earlier (e.g. to move general.file_type to the end). */
-int kolm_gguf_writer_kv_remove(struct kolm_gguf_writer *w, const char *key);
 /* Declare tensors in file order; offsets are computed. */
 int kolm_gguf_writer_tensor(struct kolm_gguf_writer *w, const char *name, int type,
 			    const int64_t *ne, int n_dims);
@@ -136,14 +133,6 @@ int kolm_gguf_writer_data(struct kolm_gguf_writer *w, const void *buf, size_t n,
 /* Verify all tensor bytes were written, fsync, rename.  On error the temp
  * file is removed. sha_out (optional): SHA-256 hex of the data section. */
 int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct kolm_err *err);
-/* Like _finish, but first overwrites the value of the string key `key`
- * (declared with the same length) with `value` in the written header:
- * how a file records the SHA-256 of its own data section: value NULL
- * writes the data section's SHA-256 hex (declare the key with 64
- * placeholder characters).  The declared value and `value` must have
- * equal lengths.  The patch happens before the fsync and rename. */
-int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
-				  char sha_out[65], struct kolm_err *err);
 /* The same in steps, for an output that must be examined before it is
  * published (the export measures its own K-score): _complete checks every
  * tensor byte was written and hashes the data section; the temp file is
@@ -155,7 +144,5 @@ const char *kolm_gguf_writer_temp_path(const struct kolm_gguf_writer *w);
 int kolm_gguf_writer_patch(struct kolm_gguf_writer *w, const char *key, const void *value, size_t n,
 			   struct kolm_err *err);
 int kolm_gguf_writer_commit(struct kolm_gguf_writer *w, struct kolm_err *err);
-/* Abandon: remove the temp file (also done by _free if not finished). */
-void kolm_gguf_writer_abort(struct kolm_gguf_writer *w);
 
 #endif

@@ -12,7 +12,7 @@
  *   special ids from tokenizer_config.json / config.json; add_bos/add_eos
  *   from tokenizer_config.json; chat template when present.
  *
- * kolm_tokmeta_load fills a caller-allocated struct; kolm_tokmeta_release
+ * kolm_tokmeta_load_files fills a caller-allocated struct; kolm_tokmeta_release
  * frees it (zeroed struct ok).
  */
 #ifndef KOLM_TOKMETA_H
@@ -36,9 +36,8 @@ struct kolm_tokmeta {
 	char *chat_template;     /* NULL if none */
 };
 
-/* dir: the HF directory (tokenizer.model or tokenizer.json required). */
-int kolm_tokmeta_load(struct kolm_tokmeta *t, const char *dir, struct kolm_err *err);
-/* The same from a directory or a .kolm's members (util.h kolm_files). */
+/* From an HF directory or a .kolm's members (util.h kolm_files):
+ * tokenizer.model or tokenizer.json required. */
 struct kolm_files;
 int kolm_tokmeta_load_files(struct kolm_tokmeta *t, const struct kolm_files *f, struct kolm_err *err);
 /* Parse a SentencePiece ModelProto buffer (tokens, scores, types only).

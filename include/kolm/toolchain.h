@@ -15,10 +15,6 @@
 typedef struct json_t json_t;
 struct kolm_format;
 
-/* Split a rendered command line into words (single/double quotes and
- * backslashes as the shell treats them).  *argv is one allocation; free it. */
-int kolm_shell_split(const char *line, char ***argv, int *argc, struct kolm_err *err);
-
 /* Run a forecast's upstream export commands (newline-separated: its
  * commands.export_upstream) for format fmt; out_path: what the last
  * command writes (a file or directory). */

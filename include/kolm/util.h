@@ -109,14 +109,9 @@ static inline uint64_t kolm_align_up(uint64_t x, uint64_t a)
 /* snprintf into a fixed buffer; returns -1 if truncated. */
 int kolm_strlcpy(char *dst, const char *src, size_t cap);
 char *kolm_strdup(const char *s); /* NULL-safe */
-/* Case-insensitive equality. */
-int kolm_streq_ci(const char *a, const char *b);
 /* Levenshtein distance (for "did you mean" suggestions). */
 int kolm_edit_distance(const char *a, const char *b);
 /* POSIX-shell single-quote `s` when needed; caller frees. */
 char *kolm_shell_quote(const char *s);
-
-/* Format a byte count as GB with 2 decimals ("4.92 GB"; GB = 1e9). */
-void kolm_fmt_gb(uint64_t bytes, char *out, size_t cap);
 
 #endif

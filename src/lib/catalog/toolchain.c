@@ -18,7 +18,9 @@
 
 extern char **environ;
 
-int kolm_shell_split(const char *line, char ***argv_out, int *argc_out, struct kolm_err *err)
+/* Split a rendered command line into words (single/double quotes and
+ * backslashes as the shell treats them).  *argv is one allocation; free it. */
+static int shell_split(const char *line, char ***argv_out, int *argc_out, struct kolm_err *err)
 {
 	size_t len = strlen(line);
 	/* words never outnumber len/2+1; strings never outgrow the line */
@@ -163,7 +165,7 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		char **argv;
 		int argc;
-		if ((rc = kolm_shell_split(line, &argv, &argc, err)))
+		if ((rc = shell_split(line, &argv, &argc, err)))
 			break;
 		if (argc && !on_path(argv[0]))
 			rc = kolm_err_set(err, KOLM_E_MISSING, "export: '%s' is not installed; install it with: %s; then run: %s",
@@ -176,7 +178,7 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 	     line = strtok_r(NULL, "\n", &save)) {
 		char **argv;
 		int argc;
-		if ((rc = kolm_shell_split(line, &argv, &argc, err)))
+		if ((rc = shell_split(line, &argv, &argc, err)))
 			break;
 		pid_t pid;
 		int sr = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);

@@ -8,7 +8,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -414,11 +413,6 @@ char *kolm_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int kolm_streq_ci(const char *a, const char *b)
-{
-	return a && b && strcasecmp(a, b) == 0;
-}
-
 int kolm_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -470,9 +464,4 @@ char *kolm_shell_quote(const char *s)
 	*q++ = '\'';
 	*q = '\0';
 	return out;
-}
-
-void kolm_fmt_gb(uint64_t bytes, char *out, size_t cap)
-{
-	snprintf(out, cap, "%.2f GB", (double)bytes / 1e9);
 }

@@ -881,11 +881,6 @@ const struct kolm_calib *kolm_calib_get(struct kolm_ctx *ctx, struct kolm_err *e
 	return c;
 }
 
-int kolm_calib_rows(const struct kolm_calib *c)
-{
-	return c ? c->n_rows : 0;
-}
-
 int kolm_calib_user_rows(const struct kolm_calib *c, int *skipped, const char **why)
 {
 	if (skipped)

@@ -579,7 +579,8 @@ int kolm_gguf_writer_new(struct kolm_gguf_writer **out, uint64_t alignment, stru
 	return KOLM_OK;
 }
 
-void kolm_gguf_writer_abort(struct kolm_gguf_writer *w)
+/* Abandon a begun file: remove the temp file. */
+static void writer_abort(struct kolm_gguf_writer *w)
 {
 	if (w && w->begun && !w->finished) {
 		kolm_out_abort(&w->out);
@@ -592,7 +593,7 @@ void kolm_gguf_writer_free(struct kolm_gguf_writer *w)
 {
 	if (!w)
 		return;
-	kolm_gguf_writer_abort(w);
+	writer_abort(w);
 	for (int64_t i = 0; i < w->n_kv; i++) {
 		free(w->kv[i].key);
 		free(w->kv[i].val);
@@ -634,10 +635,6 @@ static int kv_add(struct kolm_gguf_writer *w, const char *key, int type, int arr
 
 int kolm_gguf_writer_kv_u32(struct kolm_gguf_writer *w, const char *key, uint32_t v)
 { return kv_add(w, key, KOLM_GGUF_U32, 0, 0, &v, 4); }
-int kolm_gguf_writer_kv_i32(struct kolm_gguf_writer *w, const char *key, int32_t v)
-{ return kv_add(w, key, KOLM_GGUF_I32, 0, 0, &v, 4); }
-int kolm_gguf_writer_kv_u64(struct kolm_gguf_writer *w, const char *key, uint64_t v)
-{ return kv_add(w, key, KOLM_GGUF_U64, 0, 0, &v, 8); }
 int kolm_gguf_writer_kv_f32(struct kolm_gguf_writer *w, const char *key, float v)
 { return kv_add(w, key, KOLM_GGUF_F32, 0, 0, &v, 4); }
 int kolm_gguf_writer_kv_bool(struct kolm_gguf_writer *w, const char *key, int v)
@@ -693,20 +690,6 @@ int kolm_gguf_writer_kv_arr_raw(struct kolm_gguf_writer *w, const char *key, int
 	if (kolm_mul_u64(n, (uint64_t)scalar_size[et], &bytes))
 		return KOLM_E_USAGE;
 	return kv_add(w, key, KOLM_GGUF_ARRAY, et, n, v, bytes);
-}
-
-int kolm_gguf_writer_kv_remove(struct kolm_gguf_writer *w, const char *key)
-{
-	for (int64_t i = 0; i < w->n_kv; i++) {
-		if (!strcmp(w->kv[i].key, key)) {
-			free(w->kv[i].key);
-			free(w->kv[i].val);
-			memmove(&w->kv[i], &w->kv[i + 1], sizeof *w->kv * (size_t)(w->n_kv - i - 1));
-			w->n_kv--;
-			return KOLM_OK;
-		}
-	}
-	return KOLM_E_NOTFOUND;
 }
 
 int kolm_gguf_writer_tensor(struct kolm_gguf_writer *w, const char *name, int type, const int64_t *ne, int n_dims)
@@ -790,7 +773,7 @@ int kolm_gguf_writer_begin(struct kolm_gguf_writer *w, const char *path, struct 
 	if (!rc && w->n_t > 0)
 		rc = kolm_out_pad(&w->out, (size_t)(kolm_align_up(w->out.written, w->alignment) - w->out.written), err);
 	if (rc) {
-		kolm_gguf_writer_abort(w);
+		writer_abort(w);
 		return rc;
 	}
 	w->cur = 0;
@@ -809,7 +792,7 @@ int kolm_gguf_writer_data(struct kolm_gguf_writer *w, const void *buf, size_t n,
 		size_t k = n < room ? n : (size_t)room;
 		int rc = wr(w, p, k, err);
 		if (rc) {
-			kolm_gguf_writer_abort(w);
+			writer_abort(w);
 			return rc;
 		}
 		kolm_sha256_update(&w->sha, p, k);
@@ -822,7 +805,7 @@ int kolm_gguf_writer_data(struct kolm_gguf_writer *w, const void *buf, size_t n,
 			while (pad) {
 				size_t z = pad < sizeof zeros ? (size_t)pad : sizeof zeros;
 				if ((rc = wr(w, zeros, z, err))) {
-					kolm_gguf_writer_abort(w);
+					writer_abort(w);
 					return rc;
 				}
 				kolm_sha256_update(&w->sha, zeros, z);
@@ -845,7 +828,7 @@ int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct
 	if (w->cur != w->n_t) {
 		char name[64];
 		kolm_strlcpy(name, w->t[w->cur].name, sizeof name);
-		kolm_gguf_writer_abort(w);
+		writer_abort(w);
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: tensor %s is incomplete", name);
 	}
 	uint8_t d[32];
@@ -879,7 +862,7 @@ int kolm_gguf_writer_complete(struct kolm_gguf_writer *w, char sha_out[65], stru
 	while (w->cur < w->n_t && w->t[w->cur].nbytes == 0)
 		w->cur++;
 	if (w->cur != w->n_t) {
-		kolm_gguf_writer_abort(w);
+		writer_abort(w);
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: data incomplete");
 	}
 	uint8_t d[32];
@@ -888,7 +871,7 @@ int kolm_gguf_writer_complete(struct kolm_gguf_writer *w, char sha_out[65], stru
 	if (sha_out)
 		memcpy(sha_out, w->sha_hex, 65);
 	if (fflush(w->out.fp) != 0) {
-		kolm_gguf_writer_abort(w);
+		writer_abort(w);
 		return kolm_err_set(err, KOLM_E_IO, "%s: write: %s", w->out.path, strerror(errno));
 	}
 	w->completed = 1;
@@ -910,12 +893,12 @@ int kolm_gguf_writer_patch(struct kolm_gguf_writer *w, const char *key, const vo
 	if (value_offset(w, key, &k, &off) ||
 	    (w->kv[k].type == KOLM_GGUF_STRING ? w->kv[k].val_bytes != 8 + n : w->kv[k].val_bytes != n) ||
 	    w->kv[k].type == KOLM_GGUF_ARRAY) {
-		kolm_gguf_writer_abort(w);
+		writer_abort(w);
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: no key '%s' with a %zu-byte value to patch", key, n);
 	}
 	if (fseeko(w->out.fp, (off_t)off, SEEK_SET) != 0 || fwrite(value, 1, n, w->out.fp) != n ||
 	    fseeko(w->out.fp, 0, SEEK_END) != 0 || fflush(w->out.fp) != 0) {
-		kolm_gguf_writer_abort(w);
+		writer_abort(w);
 		return kolm_err_set(err, KOLM_E_IO, "gguf writer: cannot patch '%s'", key);
 	}
 	memcpy(w->kv[k].val + (w->kv[k].type == KOLM_GGUF_STRING ? 8 : 0), value, n);
@@ -928,17 +911,4 @@ int kolm_gguf_writer_commit(struct kolm_gguf_writer *w, struct kolm_err *err)
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: commit before the data is complete");
 	w->finished = 1;
 	return kolm_out_commit(&w->out, err);
-}
-
-int kolm_gguf_writer_finish_patch(struct kolm_gguf_writer *w, const char *key, const char *value,
-				  char sha_out[65], struct kolm_err *err)
-{
-	int rc = kolm_gguf_writer_complete(w, sha_out, err);
-	if (rc)
-		return rc;
-	if (!value)
-		value = w->sha_hex;
-	if ((rc = kolm_gguf_writer_patch(w, key, value, strlen(value), err)))
-		return rc;
-	return kolm_gguf_writer_commit(w, err);
 }

@@ -316,12 +316,6 @@ static json_t *load_json(const struct kolm_files *f, const char *name)
 	return j;
 }
 
-int kolm_tokmeta_load(struct kolm_tokmeta *t, const char *dir, struct kolm_err *err)
-{
-	struct kolm_files f = {dir, NULL, 0, dir};
-	return kolm_tokmeta_load_files(t, &f, err);
-}
-
 int kolm_tokmeta_load_files(struct kolm_tokmeta *t, const struct kolm_files *f, struct kolm_err *err)
 {
 	memset(t, 0, sizeof *t);
