@@ -22,6 +22,9 @@ static void flatten(struct rows *rs, const struct cli_opt *t)
 			continue;
 		}
 		assert(rs->n < MAX_ROWS);
+		for (int i = 0; i < rs->n && t->kind != CLI_OPT_GROUP; i++) /* one row per option */
+			assert((!t->name || !rs->r[i]->name || strcmp(t->name, rs->r[i]->name)) &&
+			       (!t->short_name || t->short_name != rs->r[i]->short_name));
 		rs->r[rs->n++] = t;
 	}
 }
@@ -48,7 +51,7 @@ int cli_parse(struct cli *cli, void *args, int argc, char **argv, int *argc_out,
 	const struct cli_cmd *cmd = cli->cmd;
 	struct rows rs = {0};
 	flatten(&rs, cmd->opts);
-	struct option lo[MAX_ROWS + 1];
+	struct option lo[MAX_ROWS + 2]; /* the rows, --help, the end */
 	char so[3 * MAX_ROWS + 3];
 	int nl = 0, ns = 0;
 	so[ns++] = ':'; /* a missing value returns ':', not '?' */

@@ -18,6 +18,12 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 man="$root/docs/kolm.1"
+# Under make valgrind the ~1,300 refusals run without valgrind (a
+# refusal is getopt and one line of stderr; valgrind would take an hour).
+KU=$K
+[ "${KOLM_VALGRIND:-0}" = 1 ] && KU=${BUILD:?}/kolm
+case $K in /*) ;; *) K=$(pwd)/$K ;; esac
+case $KU in /*) ;; *) KU=$(pwd)/$KU ;; esac
 cd "$T"
 JUNK="j1 j2 j3 j4 j5"
 
@@ -82,12 +88,6 @@ cut -f1 "$T"/*.rows | grep -vx -- - | sort -u >"$T/all-long"
 grep -o '\\-\\-[a-z0-9][a-z0-9]*\(\\-[a-z0-9][a-z0-9]*\)*' "$man" | sed 's/\\-/-/g; s/^--//' >>"$T/all-long"
 echo bogus >>"$T/all-long"
 sort -u -o "$T/all-long" "$T/all-long"
-
-# Under make valgrind the ~1,300 refusals run without valgrind (a
-# refusal is getopt and one line of stderr; valgrind would take an hour).
-KU=$K
-[ "${KOLM_VALGRIND:-0}" = 1 ] && KU=${BUILD:?}/kolm
-case $KU in /*) ;; *) KU=$root/$KU ;; esac
 
 # try KOLM VERB OPTION [VALUE]: the parser's verdict, on stderr in $T/err
 try() {
