@@ -114,9 +114,6 @@ int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct
 void kolm_model_release(struct kolm_model *m);
 
 int64_t kolm_model_params(const struct kolm_model *m);
-/* Append a tensor (used by builders); returns 0 or KOLM_E_NOMEM. */
-int kolm_model_add_tensor(struct kolm_model *m, const char *name, int type, int layer, int n_dims,
-			  int64_t ne0, int64_t ne1, int64_t ne2);
 /* Exact GGUF bytes of the tensor-info records for the current names/dims. */
 uint64_t kolm_model_tensor_info_bytes(const struct kolm_model *m);
 

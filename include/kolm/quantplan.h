@@ -25,9 +25,6 @@ struct kolm_tensor_override {
 	int type;           /* enum kolm_ggml_type */
 };
 
-/* The block of a tensor name ("blk.12.attn_q.weight" -> 12); -1 for a
- * global tensor. */
-int kolm_tensor_layer(const char *name);
 /* llama.cpp's weights_map order, the order llama-quantize visits and writes
  * tensors in: block number (globals first), then name; <0 if a sorts
  * before b. */

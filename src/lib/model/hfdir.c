@@ -9,6 +9,7 @@
 #include "kolm/safetensors.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "model_internal.h"
 
 static int starts(const char *s, const char *p)
 {

@@ -13,6 +13,7 @@
 #include "core/json_internal.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "model_internal.h"
 
 void kolm_model_release(struct kolm_model *m)
 {

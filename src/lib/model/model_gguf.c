@@ -9,6 +9,7 @@
 #include "kolm/model.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "model_internal.h"
 
 int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
 

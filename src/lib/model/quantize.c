@@ -12,6 +12,8 @@
 #include "kolm/quant.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "model_internal.h"
+#include "quantplan_internal.h"
 
 #define QUANT_VERSION 2 /* GGML_QNT_VERSION */
 

@@ -1,7 +1,7 @@
 /* quantplan.c - llama-quantize's per-tensor type choice (newest rules, no
  * importance matrix).  Source: llama.cpp src/llama-quant.cpp as restated in
  * shared/data/gguf-facts.md §3; checked against kquant/tensors.tsv. */
-#include "kolm/quantplan.h"
+#include "quantplan_internal.h"
 
 #include <regex.h>
 #include <stdio.h>
