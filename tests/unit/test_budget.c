@@ -56,14 +56,7 @@ static int teardown(void **s)
 	return 0;
 }
 
-static int64_t get(json_t *f, const char *a, const char *b)
-{
-	json_t *v = json_object_get(json_object_get(f, a), b);
-	assert_true(json_is_integer(v));
-	return json_integer_value(v);
-}
-
-static json_t *offload(uint64_t vram, const char *how)
+static void offload(uint64_t vram, const char *how, struct kolm_forecast *f)
 {
 	struct kolm_pick p = {0};
 	p.base_id = "llama-3.2-1b";
@@ -73,46 +66,46 @@ static json_t *offload(uint64_t vram, const char *how)
 	p.host_mem_gb = 32;
 	p.offload = how;
 	p.overhead_gb = -1;
-	json_t *f = NULL;
 	struct kolm_err err = {0};
-	int rc = kolm_forecast_doc(ctx, &p, &f, &err);
+	int rc = kolm_forecast(ctx, &p, f, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.msg);
 	assert_int_equal(rc, 0);
-	assert_int_equal(get(f, "device", "memory_bytes"), (int64_t)vram);
-	return f;
+	assert_true(f->device.mem_bytes == vram);
+	assert_true(f->has_offload);
 }
 
 static void test_offload_boundaries(void **s)
 {
 	(void)s;
+	struct kolm_forecast f;
 	uint64_t all = GPU_FIXED + 16 * (BLOCK + KV_BLOCK) + OUT_NORM + EMBD;
-	json_t *f = offload(all, "auto");                    /* everything fits exactly */
-	assert_int_equal(get(f, "offload", "gpu_layers"), 16);
-	assert_int_equal(get(f, "offload", "host_layers"), 0);
-	assert_int_equal(get(f, "offload", "gpu_bytes"), (int64_t)all);
-	assert_int_equal(get(f, "offload", "ngl"), 99);
-	json_decref(f);
-	f = offload(all - 1, "auto");                        /* one byte short: all but one */
-	assert_int_equal(get(f, "offload", "gpu_layers"), 15);
-	assert_int_equal(get(f, "offload", "host_layers"), 1);
-	assert_int_equal(get(f, "offload", "gpu_bytes"), (int64_t)(GPU_FIXED + 15 * (BLOCK + KV_BLOCK)));
-	assert_int_equal(get(f, "offload", "host_bytes"), (int64_t)(EMBD + ROPE_FREQS + BLOCK + KV_BLOCK + OUT_NORM));
-	json_decref(f);
-	f = offload(GPU_FIXED + BLOCK + KV_BLOCK, "auto");   /* exactly one block */
-	assert_int_equal(get(f, "offload", "gpu_layers"), 1);
-	json_decref(f);
-	f = offload(GPU_FIXED + BLOCK + KV_BLOCK - 1, "auto"); /* 0 layers fit */
-	assert_int_equal(get(f, "offload", "gpu_layers"), 0);
-	assert_int_equal(get(f, "offload", "host_layers"), 16);
-	json_decref(f);
-	f = offload(2000000000ULL, "5");                     /* an explicit split */
-	assert_int_equal(get(f, "offload", "gpu_layers"), 5);
-	assert_int_equal(get(f, "offload", "ngl"), 5);
-	json_decref(f);
+	offload(all, "auto", &f); /* everything fits exactly */
+	assert_int_equal(f.offload.gpu_layers, 16);
+	assert_int_equal(f.offload.host_layers, 0);
+	assert_true(f.offload.gpu_bytes == all);
+	assert_int_equal(f.offload.ngl, 99);
+	kolm_forecast_release(&f);
+	offload(all - 1, "auto", &f); /* one byte short: all but one */
+	assert_int_equal(f.offload.gpu_layers, 15);
+	assert_int_equal(f.offload.host_layers, 1);
+	assert_true(f.offload.gpu_bytes == GPU_FIXED + 15 * (BLOCK + KV_BLOCK));
+	assert_true(f.offload.host_bytes == EMBD + ROPE_FREQS + BLOCK + KV_BLOCK + OUT_NORM);
+	kolm_forecast_release(&f);
+	offload(GPU_FIXED + BLOCK + KV_BLOCK, "auto", &f); /* exactly one block */
+	assert_int_equal(f.offload.gpu_layers, 1);
+	kolm_forecast_release(&f);
+	offload(GPU_FIXED + BLOCK + KV_BLOCK - 1, "auto", &f); /* 0 layers fit */
+	assert_int_equal(f.offload.gpu_layers, 0);
+	assert_int_equal(f.offload.host_layers, 16);
+	kolm_forecast_release(&f);
+	offload(2000000000ULL, "5", &f); /* an explicit split */
+	assert_int_equal(f.offload.gpu_layers, 5);
+	assert_int_equal(f.offload.ngl, 5);
+	kolm_forecast_release(&f);
 }
 
-static json_t *ctx_max(const char *kv)
+static void ctx_max(const char *kv, struct kolm_forecast *f)
 {
 	struct kolm_pick p = {0};
 	p.base_id = "llama-3.2-1b";
@@ -122,25 +115,25 @@ static json_t *ctx_max(const char *kv)
 	p.ctx = KOLM_CTX_MAX;
 	p.kv_type = kv;
 	p.overhead_gb = -1;
-	json_t *f = NULL;
-	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
-	return f;
+	assert_int_equal(kolm_forecast(ctx, &p, f, NULL), 0);
+	assert_true(f->has_ctx_budget);
 }
 
 static void test_context_solving(void **s)
 {
 	(void)s;
-	json_t *f = ctx_max("f16");
-	int64_t file = get(f, "size", "bytes");
+	struct kolm_forecast f;
+	ctx_max("f16", &f);
+	uint64_t file = f.size.bytes;
 	/* total(ctx) = file + 16 x ctx x 2 x 8 x 64 x 2 + COMPUTE + CPU_BASE; pass at <= 3.2e9 */
 	uint64_t per = 16ULL * 2 * 8 * 64 * 2;
-	int64_t want_pass = (int64_t)((3200000000ULL - (uint64_t)file - COMPUTE - CPU_BASE) / per);
-	int64_t want_fit = (int64_t)((4000000000ULL - (uint64_t)file - COMPUTE - CPU_BASE) / per);
-	json_t *c = json_object_get(f, "context");
-	assert_int_equal(json_integer_value(json_object_get(c, "max_pass")), want_pass);
-	assert_int_equal(json_integer_value(json_object_get(c, "max_fit")), want_fit);
-	assert_int_equal(get(f, "memory", "ctx"), want_pass);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "fit"), "verdict")), "pass");
+	int64_t want_pass = (int64_t)((3200000000ULL - file - COMPUTE - CPU_BASE) / per);
+	int64_t want_fit = (int64_t)((4000000000ULL - file - COMPUTE - CPU_BASE) / per);
+	assert_int_equal(f.ctx_budget.max_pass, want_pass);
+	assert_int_equal(f.ctx_budget.max_fit, want_fit);
+	assert_int_equal(f.memory.ctx, want_pass);
+	assert_int_equal(f.fit.verdict, KOLM_FIT_PASS);
+	kolm_forecast_release(&f);
 	/* one more position flips the verdict */
 	struct kolm_pick p = {0};
 	p.base_id = "llama-3.2-1b";
@@ -149,16 +142,14 @@ static void test_context_solving(void **s)
 	p.bw_gbs = 50;
 	p.ctx = want_pass + 1;
 	p.overhead_gb = -1;
-	json_t *g = NULL;
-	assert_int_equal(kolm_forecast_doc(ctx, &p, &g, NULL), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(g, "fit"), "verdict")), "tight");
-	json_decref(g);
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_int_equal(f.fit.verdict, KOLM_FIT_TIGHT);
+	kolm_forecast_release(&f);
 	/* q8_0 KV: 34/32 bytes per value instead of 2 */
-	json_t *q = ctx_max("q8_0");
-	int64_t q_pass = json_integer_value(json_object_get(json_object_get(q, "context"), "max_pass"));
+	ctx_max("q8_0", &f);
+	int64_t q_pass = f.ctx_budget.max_pass;
 	assert_true(q_pass > want_pass * 18 / 10 && q_pass < want_pass * 19 / 10);
-	json_decref(q);
-	json_decref(f);
+	kolm_forecast_release(&f);
 }
 
 static void test_gates(void **s)
@@ -177,13 +168,20 @@ static void test_gates(void **s)
 		p.overhead_gb = -1;
 		p.gates = &g;
 		p.n_gates = 1;
-		json_t *f = NULL;
-		assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
-		json_t *gj = json_array_get(json_object_get(f, "gates"), 0);
-		assert_string_equal(json_string_value(json_object_get(gj, "name")), cases[i].name);
+		struct kolm_forecast f;
+		assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+		assert_int_equal(f.n_gates, 1);
+		assert_string_equal(f.gates[0].name, cases[i].name);
+		assert_true(f.gates[0].limit == cases[i].limit);
+		assert_int_equal(f.gates[0].pass, cases[i].pass);
+		assert_int_equal(kolm_forecast_gates_pass(&f), cases[i].pass);
+		/* rendered as {name, limit, value, pass} */
+		json_t *j = kolm_forecast_json(&f);
+		json_t *gj = json_array_get(json_object_get(j, "gates"), 0);
 		assert_true(json_is_number(json_object_get(gj, "limit")) && json_is_number(json_object_get(gj, "value")));
 		assert_int_equal(json_is_true(json_object_get(gj, "pass")), cases[i].pass);
-		json_decref(f);
+		json_decref(j);
+		kolm_forecast_release(&f);
 	}
 }
 
