@@ -150,30 +150,32 @@ static void test_every_flag_is_real(void **s)
 				p.runtime = dev->runtimes[r];
 				p.overhead_gb = -1;
 				p.kv_type = kv[q % 2];
-				json_t *f = NULL;
+				struct kolm_forecast f;
 				struct kolm_err err = {0};
-				if (kolm_forecast_doc(ctx, &p, &f, &err))
+				if (kolm_forecast(ctx, &p, &f, &err))
 					continue; /* e.g. a backend without that tier */
-				json_t *c = json_object_get(f, "commands");
-				assert_non_null(c);
-				assert_non_null(json_object_get(c, "export"));
-				assert_non_null(json_object_get(c, "transfer"));
-				assert_non_null(json_object_get(c, "run"));
-				assert_non_null(json_object_get(c, "verify"));
-				assert_non_null(json_object_get(c, "bench"));
-				const char *k;
-				json_t *v;
-				json_object_foreach(c, k, v)
-				{
+				const struct kolm_commands *c = &f.commands;
+				assert_non_null(c->export);
+				assert_non_null(c->transfer);
+				assert_non_null(c->run);
+				assert_non_null(c->verify);
+				assert_non_null(c->bench);
+				const char *steps[][2] = {
+					{"export", c->export}, {"export_upstream", c->export_upstream},
+					{"transfer", c->transfer}, {"run", c->run}, {"verify", c->verify}, {"bench", c->bench},
+					{"airgap_source", c->airgap_source}, {"airgap_target", c->airgap_target}};
+				for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+					if (!steps[k][1])
+						continue;
 					char where[160];
-					snprintf(where, sizeof where, "%s/%s/%s/%s", dev->id, dev->runtimes[r], tiers[q], k);
-					char *copy = strdup(json_string_value(v));
+					snprintf(where, sizeof where, "%s/%s/%s/%s", dev->id, dev->runtimes[r], tiers[q], steps[k][0]);
+					char *copy = strdup(steps[k][1]);
 					for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
 						check_line(line, where);
 					free(copy);
 				}
 				rendered++;
-				json_decref(f);
+				kolm_forecast_release(&f);
 			}
 		}
 	}
@@ -192,9 +194,9 @@ static void test_hostile_path(void **s)
 	p.device_id = "rpi5-8gb";
 	p.overhead_gb = -1;
 	p.out_dir = dir;
-	json_t *f = NULL;
-	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
-	const char *tr = json_string_value(json_object_get(json_object_get(f, "commands"), "transfer"));
+	struct kolm_forecast f;
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	const char *tr = f.commands.transfer;
 	assert_non_null(tr);
 	const char *scp = strstr(tr, "\nscp ");
 	assert_non_null(scp);
@@ -212,7 +214,7 @@ static void test_hostile_path(void **s)
 	}
 	pclose(pp);
 	assert_true(found);
-	json_decref(f);
+	kolm_forecast_release(&f);
 }
 
 static void test_kv_and_offload_flags(void **s)
@@ -225,14 +227,14 @@ static void test_kv_and_offload_flags(void **s)
 	p.overhead_gb = -1;
 	p.kv_type = "q8_0";
 	p.offload = "auto";
-	json_t *f = NULL;
-	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
-	const char *run = json_string_value(json_object_get(json_object_get(f, "commands"), "run"));
+	struct kolm_forecast f;
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	const char *run = f.commands.run;
 	char want[64];
-	snprintf(want, sizeof want, "-ngl %lld ", (long long)json_integer_value(json_object_get(json_object_get(f, "offload"), "gpu_layers")));
+	snprintf(want, sizeof want, "-ngl %d ", f.offload.gpu_layers);
 	assert_non_null(strstr(run, want));
 	assert_non_null(strstr(run, "-fa on -ctk q8_0 -ctv q8_0"));
-	json_decref(f);
+	kolm_forecast_release(&f);
 }
 
 int main(void)
