@@ -51,38 +51,38 @@ static char *quickstart(const char *dev, const char *base, const char *quant, in
 	return md;
 }
 
-static json_t *plan(const char *dev, const char *base, const char *quant)
+static void plan(const char *dev, const char *base, const char *quant, struct kolm_forecast *f)
 {
 	struct kolm_pick p = {0};
 	p.device_id = dev;
 	p.base_id = base;
 	p.quant = quant;
 	p.overhead_gb = -1;
-	json_t *f = NULL;
-	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, NULL), 0);
-	return f;
+	assert_int_equal(kolm_forecast(ctx, &p, f, NULL), 0);
 }
 
 /* Every line of every command step appears verbatim in md; returns lines checked. */
-static int contains_commands(const char *md, json_t *f, const char *where, int with_airgap)
+static int contains_commands(const char *md, const struct kolm_forecast *f, const char *where, int with_airgap)
 {
-	static const char *steps[] = {"export", "export_upstream", "transfer", "run", "verify", "bench", "airgap_source",
-				      "airgap_target"};
+	const struct kolm_commands *c = &f->commands;
+	const char *steps[][2] = {
+		{"export", c->export}, {"export_upstream", c->export_upstream}, {"transfer", c->transfer},
+		{"run", c->run}, {"verify", c->verify}, {"bench", c->bench},
+		{"airgap_source", c->airgap_source}, {"airgap_target", c->airgap_target}};
 	int n = 0;
-	json_t *c = json_object_get(f, "commands");
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		if (!with_airgap && !strncmp(steps[i], "airgap", 6))
+		if (!with_airgap && !strncmp(steps[i][0], "airgap", 6))
 			continue;
-		const char *s = json_string_value(json_object_get(c, steps[i]));
+		const char *s = steps[i][1];
 		if (!s)
-			fail_msg("%s: plan has no commands.%s", where, steps[i]);
+			fail_msg("%s: plan has no commands.%s", where, steps[i][0]);
 		char *copy = strdup(s);
 		for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
 			char want[8300];
 			/* a whole line of a code block, not a fragment of prose */
 			snprintf(want, sizeof want, "\n%s\n", line);
 			if (!strstr(md, want))
-				fail_msg("%s: commands.%s line missing: %s", where, steps[i], line);
+				fail_msg("%s: commands.%s line missing: %s", where, steps[i][0], line);
 			n++;
 		}
 		free(copy);
@@ -95,8 +95,9 @@ static void test_rpi5_has_plans_commands(void **s)
 	(void)s;
 	char *md = quickstart("rpi5-8gb", NULL, NULL, 0);
 	/* the default pick for an SBC is the seed's 3B int4 (make run's pick too) */
-	json_t *f = plan("rpi5-8gb", "llama-3.2-3b", "int4");
-	int n = contains_commands(md, f, "rpi5-8gb", 1);
+	struct kolm_forecast f;
+	plan("rpi5-8gb", "llama-3.2-3b", "int4", &f);
+	int n = contains_commands(md, &f, "rpi5-8gb", 1);
 	assert_true(n >= 14);
 	assert_non_null(strstr(md, "# kolm quickstart: Raspberry Pi 5 (8 GB)"));
 	assert_non_null(strstr(md, "vcgencmd get_throttled")); /* hand-written, not generated */
@@ -105,11 +106,11 @@ static void test_rpi5_has_plans_commands(void **s)
 	assert_null(strstr(md, "{{"));
 	/* the explicit pick gives the same commands; only the pick's reason differs */
 	char *md2 = quickstart("rpi5-8gb", "llama-3.2-3b", "int4", 0);
-	assert_int_equal(contains_commands(md2, f, "rpi5-8gb explicit", 1), n);
+	assert_int_equal(contains_commands(md2, &f, "rpi5-8gb explicit", 1), n);
 	assert_non_null(strstr(md2, "Pick: the pick you gave"));
 	free(md2);
 	free(md);
-	json_decref(f);
+	kolm_forecast_release(&f);
 }
 
 static void test_five_full_guides(void **s)
@@ -127,14 +128,15 @@ static void test_five_full_guides(void **s)
 	for (size_t i = 0; i < sizeof full / sizeof full[0]; i++) {
 		assert_true(kolm_quickstart_is_full(ctx, full[i].dev));
 		char *md = quickstart(full[i].dev, NULL, NULL, 0);
-		json_t *f = plan(full[i].dev, full[i].base, "int4");
-		contains_commands(md, f, full[i].dev, 1);
+		struct kolm_forecast f;
+		plan(full[i].dev, full[i].base, "int4", &f);
+		contains_commands(md, &f, full[i].dev, 1);
 		if (!strstr(md, full[i].marker))
 			fail_msg("%s: hand-written guide lacks '%s'", full[i].dev, full[i].marker);
 		assert_non_null(strstr(md, "## Air-gapped transfer"));
 		assert_null(strstr(md, "{{"));
 		free(md);
-		json_decref(f);
+		kolm_forecast_release(&f);
 	}
 }
 
@@ -142,9 +144,10 @@ static void test_five_full_guides(void **s)
 static void test_default_falls_back_when_over(void **s)
 {
 	(void)s;
-	json_t *f = plan("jetson-orin-nano", "llama-3.1-8b", "int4");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "fit"), "verdict")), "over");
-	json_decref(f);
+	struct kolm_forecast f;
+	plan("jetson-orin-nano", "llama-3.1-8b", "int4", &f);
+	assert_int_equal(f.fit.verdict, KOLM_FIT_OVER);
+	kolm_forecast_release(&f);
 	char *md = quickstart("jetson-orin-nano", NULL, NULL, 0);
 	assert_non_null(strstr(md, "llama-3.2-3b-q4_k_m.gguf"));
 	assert_null(strstr(md, "llama-3.1-8b-q4_k_m.gguf"));
@@ -174,9 +177,10 @@ static void test_every_device_generated(void **s)
 		assert_true(b && q);
 		assert_int_equal(sscanf(b, "--base %63[^ `]", base), 1);
 		assert_int_equal(sscanf(q, "--quant %63[^ `]", quant), 1);
-		json_t *f = plan(id, base, quant);
-		contains_commands(md, f, id, 1);
-		json_decref(f);
+		struct kolm_forecast f;
+		plan(id, base, quant, &f);
+		contains_commands(md, &f, id, 1);
+		kolm_forecast_release(&f);
 		free(md);
 	}
 	assert_true(generated >= cat->n_devices - 5);
