@@ -137,7 +137,7 @@ struct args {
 	int json;
 };
 
-enum { O_EVALPACK = 1000, O_REF, O_PPL, O_JSON };
+enum { O_EVALPACK = 1, O_REF, O_PPL, O_JSON };
 
 static const struct cli_opt opts[] = {
 	OPT_VALUE(0, "evalpack", "FILE", O_EVALPACK, "JSONL items {id, prompt, expected, match}"),

@@ -14,7 +14,7 @@ struct args {
 	int json;
 };
 
-enum { O_EVALPACK = 1000, O_SIGN, O_KSCORE, O_MINK, O_BASE, O_NAME, O_JSON, O_NOMEASURE };
+enum { O_EVALPACK = 1, O_SIGN, O_KSCORE, O_MINK, O_BASE, O_NAME, O_JSON, O_NOMEASURE };
 
 static const struct cli_opt opts[] = {
 	OPT_VALUE(0, "evalpack", "FILE", O_EVALPACK, "the eval pack, JSONL items {id, prompt, expected, match} (required)"),

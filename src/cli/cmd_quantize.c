@@ -52,7 +52,7 @@ struct args {
 	const struct kolm_ftype_info *fi;
 };
 
-enum { O_ALLOWREQ = 1000 };
+enum { O_ALLOWREQ = 1 };
 
 static const struct cli_opt opts[] = {
 	OPT_VALUE('t', "threads", "N", 't', "worker threads (default 1; a 4th argument also works)"),

@@ -16,7 +16,7 @@ struct args {
 	int show_prompt, verbose;
 };
 
-enum { O_TEMP = 1000, O_TOPP, O_TOPK, O_SEED, O_SHOW };
+enum { O_TEMP = 1, O_TOPP, O_TOPK, O_SEED, O_SHOW };
 
 static const struct cli_opt opts[] = {
 	OPT_VALUE('p', "prompt", "TEXT", 'p', "the prompt (raw text, no chat template; BOS as the model says)"),

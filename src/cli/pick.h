@@ -11,8 +11,8 @@
 
 enum { CLI_MAX_OVERRIDES = 64, CLI_MAX_GATES = 8 };
 
-/* The ids of the shared rows (a verb's own ids stay below 1000 or are
- * characters). */
+/* The ids of the shared rows; a verb's own ids are small numbers (below
+ * 'A') or the option's character. */
 enum cli_pick_id {
 	CLI_O_BASE = 1000, CLI_O_CONFIG, CLI_O_MODEL, CLI_O_QUANT, CLI_O_DEVICE, CLI_O_MEM, CLI_O_BW, CLI_O_TFLOPS,
 	CLI_O_BACKEND, CLI_O_RUNTIME, CLI_O_CTX, CLI_O_OVERHEAD, CLI_O_KV, CLI_O_OFFLOAD, CLI_O_HOSTMEM, CLI_O_TT,
