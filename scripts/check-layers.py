@@ -140,13 +140,16 @@ def path_in(graph, comp):
     return comp
 
 
-def symbol_edges(build):
+def symbol_edges(root, build):
     """(caller module, callee module) for every function or object an object
-    file uses that another one defines: [((folder, stem), (folder, stem))]"""
+    file uses that another one defines: [((folder, stem), (folder, stem))].
+    Objects whose source is gone (a file moved or removed since that build)
+    are left out: they are not part of the library any more."""
     import glob
     import subprocess
 
-    objs = sorted(glob.glob(os.path.join(build, "obj/src/lib/*/*.o")))
+    objs = sorted(o for o in glob.glob(os.path.join(build, "obj/src/lib/*/*.o"))
+                  if os.path.isfile(os.path.join(root, "src/lib", *o.split(os.sep)[-2:])[:-2] + ".c"))
     if not objs:
         sys.exit("check-layers: no objects under %s/obj/src/lib (build first)" % build)
     defs, uses = {}, {}
@@ -215,7 +218,7 @@ def main():
                     bad.append('%s (%s) includes "%s" (%s): against the direction in src/lib/LAYERS' % (src, fsrc, name, fdst))
     calls = 0
     if build:
-        sedges, nobj = symbol_edges(build)
+        sedges, nobj = symbol_edges(root, build)
         for a, b in sedges:
             calls += 1
             modgraph.setdefault(a, set()).add(b)
