@@ -11,9 +11,7 @@
 #include "kolm/util.h"
 #include "model_internal.h"
 
-int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
-
-static int64_t akey(const struct kolm_gguf *g, const char *arch, const char *suffix, int64_t dflt)
+int64_t kolm_gguf_arch_int(const struct kolm_gguf *g, const char *arch, const char *suffix, int64_t dflt)
 {
 	char key[128];
 	int64_t v;
@@ -38,19 +36,19 @@ int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct
 		return kolm_err_set(err, KOLM_E_FORMAT, "gguf: missing general.architecture");
 	kolm_strlcpy(hp->arch, arch, sizeof hp->arch);
 	kolm_strlcpy(hp->model_type, arch, sizeof hp->model_type);
-	hp->n_embd = akey(g, arch, "embedding_length", 0);
-	hp->n_layer = akey(g, arch, "block_count", 0);
-	hp->n_ff = akey(g, arch, "feed_forward_length", 0);
-	hp->n_head = akey(g, arch, "attention.head_count", 0);
-	hp->n_head_kv = akey(g, arch, "attention.head_count_kv", hp->n_head);
-	hp->head_dim = akey(g, arch, "attention.key_length", hp->n_head ? hp->n_embd / hp->n_head : 0);
-	hp->n_rot = akey(g, arch, "rope.dimension_count", hp->head_dim);
-	hp->n_ctx_train = akey(g, arch, "context_length", 0);
+	hp->n_embd = kolm_gguf_arch_int(g, arch, "embedding_length", 0);
+	hp->n_layer = kolm_gguf_arch_int(g, arch, "block_count", 0);
+	hp->n_ff = kolm_gguf_arch_int(g, arch, "feed_forward_length", 0);
+	hp->n_head = kolm_gguf_arch_int(g, arch, "attention.head_count", 0);
+	hp->n_head_kv = kolm_gguf_arch_int(g, arch, "attention.head_count_kv", hp->n_head);
+	hp->head_dim = kolm_gguf_arch_int(g, arch, "attention.key_length", hp->n_head ? hp->n_embd / hp->n_head : 0);
+	hp->n_rot = kolm_gguf_arch_int(g, arch, "rope.dimension_count", hp->head_dim);
+	hp->n_ctx_train = kolm_gguf_arch_int(g, arch, "context_length", 0);
 	hp->rope_theta = akeyf(g, arch, "rope.freq_base", 10000.0);
 	hp->rms_eps = akeyf(g, arch, "attention.layer_norm_rms_epsilon", 1e-5);
-	hp->n_expert = akey(g, arch, "expert_count", 0);
-	hp->n_expert_used = akey(g, arch, "expert_used_count", 0);
-	hp->sliding_window = akey(g, arch, "attention.sliding_window", 0);
+	hp->n_expert = kolm_gguf_arch_int(g, arch, "expert_count", 0);
+	hp->n_expert_used = kolm_gguf_arch_int(g, arch, "expert_used_count", 0);
+	hp->sliding_window = kolm_gguf_arch_int(g, arch, "attention.sliding_window", 0);
 	hp->attn_softcap = akeyf(g, arch, "attn_logit_softcapping", 0);
 	hp->final_softcap = akeyf(g, arch, "final_logit_softcapping", 0);
 	if (!strcmp(arch, "gemma2"))
@@ -60,7 +58,7 @@ int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct
 	if (!strcmp(arch, "phi3"))
 		hp->sliding_window = 0;
 	const struct kolm_gguf_kv *tok = kolm_gguf_kv_find(g, "tokenizer.ggml.tokens");
-	hp->n_vocab = akey(g, arch, "vocab_size", tok ? (int64_t)tok->arr_n : 0);
+	hp->n_vocab = kolm_gguf_arch_int(g, arch, "vocab_size", tok ? (int64_t)tok->arr_n : 0);
 	int has_output = 0;
 	uint64_t infos = 0;
 	for (int64_t i = 0; i < kolm_gguf_tensor_count(g); i++) {

@@ -12,4 +12,8 @@
 int kolm_model_add_tensor(struct kolm_model *m, const char *name, int type, int layer, int n_dims,
 			  int64_t ne0, int64_t ne1, int64_t ne2);
 
+/* The GGUF key "<arch>.<suffix>" as an integer, or dflt (model_gguf.c). */
+struct kolm_gguf;
+int64_t kolm_gguf_arch_int(const struct kolm_gguf *g, const char *arch, const char *suffix, int64_t dflt);
+
 #endif

@@ -40,14 +40,6 @@ static int key_has_prefix(const struct kolm_gguf_kv *kv, const char *p)
 	return kv->key.len >= n && memcmp(kv->key.p, p, n) == 0;
 }
 
-static int64_t arch_int(const struct kolm_gguf *g, const char *arch, const char *suffix, int64_t dflt)
-{
-	char key[128];
-	int64_t v;
-	snprintf(key, sizeof key, "%s.%s", arch, suffix);
-	return kolm_gguf_get_i64(g, key, &v) == 0 ? v : dflt;
-}
-
 /* The model view kolm_quantplan needs: hparams and tensors in output order. */
 static int build_model(const struct kolm_gguf *g, const struct tref *refs, int64_t n, struct kolm_model *m,
 		       struct kolm_err *err)
@@ -57,12 +49,12 @@ static int build_model(const struct kolm_gguf *g, const struct tref *refs, int64
 	if (kolm_gguf_get_cstr(g, "general.architecture", arch, sizeof arch) != 0)
 		arch[0] = '\0';
 	kolm_strlcpy(m->hp.arch, arch, sizeof m->hp.arch);
-	m->hp.n_layer = arch_int(g, arch, "block_count", 0);
-	m->hp.n_head = arch_int(g, arch, "attention.head_count", 0);
-	m->hp.n_head_kv = arch_int(g, arch, "attention.head_count_kv", m->hp.n_head);
-	m->hp.n_expert = arch_int(g, arch, "expert_count", 0);
-	m->hp.n_expert_used = arch_int(g, arch, "expert_used_count", 0);
-	m->hp.n_embd = arch_int(g, arch, "embedding_length", 0);
+	m->hp.n_layer = kolm_gguf_arch_int(g, arch, "block_count", 0);
+	m->hp.n_head = kolm_gguf_arch_int(g, arch, "attention.head_count", 0);
+	m->hp.n_head_kv = kolm_gguf_arch_int(g, arch, "attention.head_count_kv", m->hp.n_head);
+	m->hp.n_expert = kolm_gguf_arch_int(g, arch, "expert_count", 0);
+	m->hp.n_expert_used = kolm_gguf_arch_int(g, arch, "expert_used_count", 0);
+	m->hp.n_embd = kolm_gguf_arch_int(g, arch, "embedding_length", 0);
 	m->source = "gguf";
 	m->ftype = -1;
 	m->alignment = kolm_gguf_alignment(g);
