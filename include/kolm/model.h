@@ -113,7 +113,10 @@ struct kolm_gguf;
 int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
 void kolm_model_release(struct kolm_model *m);
 
+/* Parameters: every tensor's elements but the rope frequency tables
+ * (rope_freqs, rope_factors_*), which are not weights. */
 int64_t kolm_model_params(const struct kolm_model *m);
+int kolm_tensor_is_param(const struct kolm_tensor_desc *t);
 /* Exact GGUF bytes of the tensor-info records for the current names/dims. */
 uint64_t kolm_model_tensor_info_bytes(const struct kolm_model *m);
 

@@ -72,6 +72,58 @@ static uint64_t meta_bytes(struct kolm_ctx *ctx, const struct kolm_model *m)
 	return 24 + kv;
 }
 
+/* What every estimate sums tensor by tensor, in file order: bytes by type,
+ * bytes read per decoded token, parameters (all, and those a token uses). */
+struct tally {
+	uint64_t raw;
+	double read, active;
+	int64_t params;
+};
+
+/* type < 0: a non-GGUF layout (no per-type counts) */
+static void tally_add(struct tally *s, struct kolm_estimate *out, const struct kolm_model *m,
+		      const struct kolm_tensor_desc *t, int type, uint64_t nb)
+{
+	if (type >= 0 && type < 64) {
+		out->type_count[type]++;
+		out->type_bytes[type] += nb;
+	}
+	s->raw += nb;
+	double fr = read_fraction(m, t);
+	s->read += fr * (double)nb;
+	if (kolm_tensor_is_param(t)) {
+		s->params += nelem(t);
+		s->active += fr * (double)nelem(t);
+	}
+}
+
+static void tally_done(const struct tally *s, struct kolm_estimate *out)
+{
+	out->weights_read_bytes = (uint64_t)llround(s->read);
+	out->params = s->params;
+	out->active_params = (int64_t)llround(s->active);
+	out->bpw = s->params ? 8.0 * (double)s->raw / (double)s->params : 0;
+}
+
+/* The GGUF header a file of this model takes: its metadata and tensor
+ * infos, aligned (safetensors layouts: ~100 B per tensor plus the
+ * tokenizer and config files). */
+static uint64_t header_bytes(struct kolm_ctx *ctx, const struct kolm_model *m, int gguf, uint64_t align)
+{
+	uint64_t meta = meta_bytes(ctx, m);
+	if (!gguf)
+		return (uint64_t)m->n_tensors * 100 + (meta > 24 ? meta - 24 : 0);
+	uint64_t header = meta + kolm_model_tensor_info_bytes(m);
+	/* llama-quantize always writes general.quantization_version; an
+	 * unquantized source (converter output) does not have it yet */
+	if (m->meta_exact &&
+	    (m->ftype < 0 || m->ftype == KOLM_FT_ALL_F32 || m->ftype == KOLM_FT_F16 || m->ftype == KOLM_FT_BF16))
+		header += 8 + strlen("general.quantization_version") + 4 + 4; /* llama-quantize adds it */
+	if (m->meta_exact && m->ftype < 0)
+		header += 8 + strlen("general.file_type") + 4 + 4;
+	return kolm_align_up(header, align);
+}
+
 int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const struct kolm_format *f,
 			const struct kolm_tensor_override *ov, int n_ov, struct kolm_estimate *out,
 			struct kolm_err *err)
@@ -89,12 +141,9 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 			goto out;
 	}
 	int quantize_embd = json_is_true(json_object_get(f->json, "quantize_embeddings"));
-	uint64_t data = 0, raw = 0;
-	double read = 0, active = 0;
-	int64_t params = 0;
-	uint64_t layer_bytes[1] = {0};
+	struct tally s = {0};
+	uint64_t data = 0, layer_bytes = 0, cur_bytes = 0;
 	int64_t cur_layer = -2;
-	uint64_t cur_bytes = 0;
 	for (int64_t i = 0; i < m->n_tensors; i++) {
 		const struct kolm_tensor_desc *t = &m->tensors[i];
 		uint64_t nb;
@@ -105,58 +154,31 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 						  kolm_type_name(types[i]));
 				goto out;
 			}
-			if (types[i] >= 0 && types[i] < 64) {
-				out->type_count[types[i]]++;
-				out->type_bytes[types[i]] += nb;
-			}
 		} else {
 			nb = (uint64_t)layout_bytes(f, t, quantize_embd);
 		}
-		raw += nb;
-		data += gguf ? kolm_align_up(nb, A) : nb;
-		double fr = read_fraction(m, t);
-		read += fr * (double)nb;
-		int64_t ne = nelem(t);
-		if (strcmp(t->name, "rope_freqs.weight") && !strstr(t->name, "rope_factors")) {
-			params += ne;
-			active += fr * (double)ne;
-		}
+		tally_add(&s, out, m, t, gguf ? types[i] : -1, nb);
+		const uint64_t stored = gguf ? kolm_align_up(nb, A) : nb;
+		data += stored;
+		/* the largest repeating block, for the offload split */
 		if (t->layer != cur_layer) {
-			if (cur_layer >= 0 && cur_bytes > layer_bytes[0])
-				layer_bytes[0] = cur_bytes;
+			if (cur_layer >= 0 && cur_bytes > layer_bytes)
+				layer_bytes = cur_bytes;
 			cur_layer = t->layer;
 			cur_bytes = 0;
 		}
 		if (t->layer >= 0)
-			cur_bytes += gguf ? kolm_align_up(nb, A) : nb;
+			cur_bytes += stored;
 		else
-			out->nonlayer_bytes += gguf ? kolm_align_up(nb, A) : nb;
+			out->nonlayer_bytes += stored;
 	}
-	if (cur_layer >= 0 && cur_bytes > layer_bytes[0])
-		layer_bytes[0] = cur_bytes;
-	out->layer_bytes = layer_bytes[0];
-	uint64_t header, meta = meta_bytes(ctx, m);
-	if (gguf) {
-		header = meta + kolm_model_tensor_info_bytes(m);
-		/* llama-quantize always writes general.quantization_version; an
-		 * unquantized source (converter output) does not have it yet */
-		if (m->meta_exact &&
-		    (m->ftype < 0 || m->ftype == KOLM_FT_ALL_F32 || m->ftype == KOLM_FT_F16 || m->ftype == KOLM_FT_BF16))
-			header += 8 + strlen("general.quantization_version") + 4 + 4; /* llama-quantize adds it */
-		if (m->meta_exact && m->ftype < 0)
-			header += 8 + strlen("general.file_type") + 4 + 4;
-		header = kolm_align_up(header, A);
-	} else {
-		/* safetensors headers (~100 B per tensor) + tokenizer/config files */
-		header = (uint64_t)m->n_tensors * 100 + (meta > 24 ? meta - 24 : 0);
-	}
-	out->header_bytes = header;
+	if (cur_layer >= 0 && cur_bytes > layer_bytes)
+		layer_bytes = cur_bytes;
+	out->layer_bytes = layer_bytes;
+	out->header_bytes = header_bytes(ctx, m, gguf, A);
 	out->tensor_bytes = data;
-	out->file_bytes = header + data;
-	out->weights_read_bytes = (uint64_t)llround(read);
-	out->params = params;
-	out->active_params = (int64_t)llround(active);
-	out->bpw = params ? 8.0 * (double)raw / (double)params : 0;
+	out->file_bytes = out->header_bytes + data;
+	tally_done(&s, out);
 	out->meta_exact = m->meta_exact;
 out:
 	free(types);
@@ -217,32 +239,19 @@ int kolm_estimate_base(struct kolm_ctx *ctx, const char *base_id, const char *fo
 int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, struct kolm_err *err)
 {
 	memset(out, 0, sizeof *out);
-	double read = 0, active = 0;
-	uint64_t raw = 0;
+	struct tally s = {0};
 	for (int64_t i = 0; i < m->n_tensors; i++) {
 		const struct kolm_tensor_desc *t = &m->tensors[i];
 		uint64_t nb = kolm_type_tensor_bytes(t->type, t->ne, t->n_dims);
 		if (nb == UINT64_MAX)
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: shape does not fit type %s", t->name,
 					    kolm_type_name(t->type));
-		if (t->type >= 0 && t->type < 64) {
-			out->type_count[t->type]++;
-			out->type_bytes[t->type] += nb;
-		}
-		raw += nb;
-		double fr = read_fraction(m, t);
-		read += fr * (double)nb;
-		if (strcmp(t->name, "rope_freqs.weight") && !strstr(t->name, "rope_factors")) {
-			out->params += nelem(t);
-			active += fr * (double)nelem(t);
-		}
+		tally_add(&s, out, m, t, t->type, nb);
 	}
 	out->file_bytes = m->file_bytes;
 	out->header_bytes = m->data_offset;
 	out->tensor_bytes = m->file_bytes > m->data_offset ? m->file_bytes - m->data_offset : 0;
-	out->weights_read_bytes = (uint64_t)llround(read);
-	out->active_params = (int64_t)llround(active);
-	out->bpw = out->params ? 8.0 * (double)raw / (double)out->params : 0;
+	tally_done(&s, out);
 	out->meta_exact = 1;
 	return KOLM_OK;
 }

@@ -47,14 +47,18 @@ int kolm_model_add_tensor(struct kolm_model *m, const char *name, int type, int 
 	return KOLM_OK;
 }
 
+int kolm_tensor_is_param(const struct kolm_tensor_desc *t)
+{
+	return strcmp(t->name, "rope_freqs.weight") != 0 && !strstr(t->name, "rope_factors");
+}
+
 int64_t kolm_model_params(const struct kolm_model *m)
 {
 	int64_t n = 0;
 	for (int64_t i = 0; i < m->n_tensors; i++) {
 		const struct kolm_tensor_desc *t = &m->tensors[i];
-		if (strcmp(t->name, "rope_freqs.weight") == 0 || strstr(t->name, "rope_factors"))
-			continue; /* not parameters */
-		n += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+		if (kolm_tensor_is_param(t))
+			n += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
 	}
 	return n;
 }
