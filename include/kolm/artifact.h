@@ -111,8 +111,6 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 int kolm_keygen(const char *key_path, char fingerprint[65], struct kolm_err *err);
 /* Sign the artifact's kolm.json; replaces any kolm.sig (atomically). */
 int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err);
-/* Fingerprint of a public key file (hex SHA-256 of its DER). */
-int kolm_pubkey_fingerprint(const char *pub_path, char fingerprint[65], struct kolm_err *err);
 
 struct kolm_verify_opts {
 	const char *artifact;

@@ -56,8 +56,6 @@ struct kolm_bench_result {
 	struct kolm_machine machine;
 };
 
-void kolm_machine_probe(struct kolm_machine *m);
-
 int kolm_bench_run(const char *path, const struct kolm_bench_opts *o, struct kolm_bench_result *r,
 		   struct kolm_err *err);
 

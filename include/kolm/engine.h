@@ -42,7 +42,6 @@
 
 #include "kolm/err.h"
 
-struct kolm_gguf;
 struct kolm_tokenizer;
 struct kolm_engine;
 
@@ -78,7 +77,6 @@ void kolm_engine_close(struct kolm_engine *e);
 const struct kolm_engine_info *kolm_engine_info(const struct kolm_engine *e);
 /* The model's tokenizer (borrowed). */
 const struct kolm_tokenizer *kolm_engine_tokenizer(const struct kolm_engine *e);
-const struct kolm_gguf *kolm_engine_gguf(const struct kolm_engine *e);
 
 /* Positions currently in the KV cache. */
 int kolm_engine_pos(const struct kolm_engine *e);

@@ -37,8 +37,6 @@ int kolm_tokenizer_new(struct kolm_tokenizer **out, const struct kolm_gguf *g, s
 void kolm_tokenizer_free(struct kolm_tokenizer *t);
 
 int kolm_tokenizer_kind(const struct kolm_tokenizer *t);
-const char *kolm_tokenizer_pre(const struct kolm_tokenizer *t); /* pre-tokenizer rule in use */
-int kolm_tokenizer_n_vocab(const struct kolm_tokenizer *t);
 int32_t kolm_tokenizer_bos(const struct kolm_tokenizer *t); /* -1 if none */
 int32_t kolm_tokenizer_eos(const struct kolm_tokenizer *t); /* -1 if none */
 /* 1 if a BOS token should be added (tokenizer.ggml.add_bos_token, or the
@@ -55,7 +53,5 @@ int kolm_tokenize(const struct kolm_tokenizer *t, const char *text, size_t len, 
  * special = 0: control tokens give nothing).  Writes at most cap bytes
  * (no NUL) and returns the full length. */
 size_t kolm_token_to_piece(const struct kolm_tokenizer *t, int32_t id, char *buf, size_t cap);
-/* The token's vocabulary string (borrowed, not NUL-terminated). */
-const char *kolm_token_text(const struct kolm_tokenizer *t, int32_t id, size_t *len);
 
 #endif

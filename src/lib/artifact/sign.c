@@ -113,16 +113,6 @@ static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *er
 	return k;
 }
 
-int kolm_pubkey_fingerprint(const char *pub_path, char fp[65], struct kolm_err *err)
-{
-	EVP_PKEY *k = load_key(pub_path, 0, err);
-	if (!k)
-		return err ? err->code : KOLM_E_FORMAT;
-	int rc = fingerprint(k, fp, err);
-	EVP_PKEY_free(k);
-	return rc;
-}
-
 int kolm_sig_make(const char *key_path, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
 {
 	EVP_PKEY *k = load_key(key_path, 1, err);

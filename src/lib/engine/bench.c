@@ -25,7 +25,8 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-void kolm_machine_probe(struct kolm_machine *m)
+/* this machine: CPU model, cores, memory (the result's `machine`) */
+static void machine_probe(struct kolm_machine *m)
 {
 	memset(m, 0, sizeof *m);
 	snprintf(m->cpu_model, sizeof m->cpu_model, "unknown");
@@ -90,7 +91,7 @@ int kolm_bench_run(const char *path, const struct kolm_bench_opts *o, struct kol
 		return kolm_err_set(err, KOLM_E_USAGE, "bench needs 1..%d repetitions and a pp or tg size",
 				    KOLM_BENCH_MAX_REPS);
 	memset(r, 0, sizeof *r);
-	kolm_machine_probe(&r->machine);
+	machine_probe(&r->machine);
 	snprintf(r->model, sizeof r->model, "%s", path);
 	snprintf(r->runtime, sizeof r->runtime, "kolm-cpu");
 	r->n_prompt = o->n_prompt;
@@ -200,7 +201,7 @@ int kolm_bench_parse_llama_bench(const char *json, size_t len, struct kolm_bench
 		return kolm_err_set(err, KOLM_E_FORMAT, "not llama-bench JSON output (expected a non-empty array)");
 	}
 	memset(r, 0, sizeof *r);
-	kolm_machine_probe(&r->machine);
+	machine_probe(&r->machine);
 	snprintf(r->runtime, sizeof r->runtime, "llama.cpp-cpu");
 	int got = 0;
 	for (size_t i = 0; i < json_array_size(j); i++) {

@@ -515,11 +515,6 @@ const struct kolm_tokenizer *kolm_engine_tokenizer(const struct kolm_engine *e)
 	return e->tok;
 }
 
-const struct kolm_gguf *kolm_engine_gguf(const struct kolm_engine *e)
-{
-	return e->g;
-}
-
 int kolm_engine_pos(const struct kolm_engine *e)
 {
 	return e->pos;

@@ -83,7 +83,6 @@ static void smap_put(struct smap *m, const char *p, size_t n, int64_t v, int kee
 struct kolm_tokenizer {
 	int kind;
 	int pre;
-	char pre_name[40];
 	int n;
 	struct kolm_gguf_str *tok;
 	float *score;
@@ -200,7 +199,6 @@ int kolm_tokenizer_new(struct kolm_tokenizer **out, const struct kolm_gguf *g, s
 	t->add_space_prefix = kolm_gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", &b) == 0 ? b : kind == KOLM_TOK_SPM;
 
 	if (kind == KOLM_TOK_SPM) {
-		snprintf(t->pre_name, sizeof t->pre_name, "default");
 		for (int c = 0; c < 256; c++) {
 			char buf[8];
 			snprintf(buf, sizeof buf, "<0x%02X>", c);
@@ -214,7 +212,6 @@ int kolm_tokenizer_new(struct kolm_tokenizer **out, const struct kolm_gguf *g, s
 	} else {
 		char pre[40] = "gpt-2";
 		kolm_gguf_get_cstr(g, "tokenizer.ggml.pre", pre, sizeof pre);
-		snprintf(t->pre_name, sizeof t->pre_name, "%s", pre);
 		if (!strcmp(pre, "llama-bpe") || !strcmp(pre, "llama3") || !strcmp(pre, "llama-v3") ||
 		    !strcmp(pre, "smaug-bpe")) {
 			t->pre = PRE_LLAMA3;
@@ -273,8 +270,6 @@ void kolm_tokenizer_free(struct kolm_tokenizer *t)
 }
 
 int kolm_tokenizer_kind(const struct kolm_tokenizer *t) { return t->kind; }
-const char *kolm_tokenizer_pre(const struct kolm_tokenizer *t) { return t->pre_name; }
-int kolm_tokenizer_n_vocab(const struct kolm_tokenizer *t) { return t->n; }
 int32_t kolm_tokenizer_bos(const struct kolm_tokenizer *t) { return t->bos; }
 int32_t kolm_tokenizer_eos(const struct kolm_tokenizer *t) { return t->eos; }
 int kolm_tokenizer_add_bos(const struct kolm_tokenizer *t) { return t->add_bos && t->bos >= 0; }
@@ -282,16 +277,6 @@ int kolm_tokenizer_add_bos(const struct kolm_tokenizer *t) { return t->add_bos &
 int kolm_tokenizer_is_eog(const struct kolm_tokenizer *t, int32_t id)
 {
 	return id >= 0 && (id == t->eos || id == t->eot || id == t->eom);
-}
-
-const char *kolm_token_text(const struct kolm_tokenizer *t, int32_t id, size_t *len)
-{
-	if (id < 0 || id >= t->n) {
-		*len = 0;
-		return "";
-	}
-	*len = t->tok[id].len;
-	return t->tok[id].p;
 }
 
 /* ---- growable buffers ------------------------------------------------- */
