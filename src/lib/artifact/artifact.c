@@ -44,7 +44,7 @@ static const char *rank_name(int r)
 	return r >= 0 && r < 6 ? n[r] : "?";
 }
 
-static void why(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__attribute__((format(printf, 3, 4)))
 static void why(char *buf, size_t cap, const char *fmt, ...)
 {
 	if (buf[0])

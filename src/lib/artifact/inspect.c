@@ -15,8 +15,6 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 
-int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct kolm_err *err);
-
 static json_t *str_json(const struct kolm_gguf_str *s)
 {
 	return json_stringn_nocheck(s->p, (size_t)s->len);

@@ -27,7 +27,7 @@ struct check {
 	char why[600];
 };
 
-static void set(struct check *c, int st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__attribute__((format(printf, 3, 4)))
 static void set(struct check *c, int st, const char *fmt, ...)
 {
 	c->st = st;

@@ -545,23 +545,7 @@ struct mm_job {
 	int64_t chunk;          /* rows per chunk */
 };
 
-/* Rows are taken in chunks from a shared counter, so a thread that the OS
- * holds back (another process on the core) does not hold up the others. */
-static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1);
-
-static void mm_task(void *ctx, int ith, int nth)
-{
-	struct mm_job *j = ctx;
-	(void)nth;
-	for (;;) {
-		int64_t r0 = __atomic_fetch_add(&j->next, j->chunk, __ATOMIC_RELAXED);
-		if (r0 >= j->w->n_out)
-			break;
-		int64_t r1 = r0 + j->chunk < j->w->n_out ? r0 + j->chunk : j->w->n_out;
-		mm_rows(j, ith, r0, r1);
-	}
-}
-
+/* rows r0..r1 of the job, on thread ith (its scratch row) */
 static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 {
 	const struct wt *w = j->w;
@@ -599,6 +583,21 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			for (int64_t r = rt; r < re; r++)
 				j->y[b * j->ldy + r] = j->dot(w->data + (uint64_t)r * w->row_bytes,
 							      j->xa + b * j->abytes, w->n_in, simd);
+	}
+}
+
+/* Rows are taken in chunks from a shared counter, so a thread that the OS
+ * holds back (another process on the core) does not hold up the others. */
+static void mm_task(void *ctx, int ith, int nth)
+{
+	struct mm_job *j = ctx;
+	(void)nth;
+	for (;;) {
+		int64_t r0 = __atomic_fetch_add(&j->next, j->chunk, __ATOMIC_RELAXED);
+		if (r0 >= j->w->n_out)
+			break;
+		int64_t r1 = r0 + j->chunk < j->w->n_out ? r0 + j->chunk : j->w->n_out;
+		mm_rows(j, ith, r0, r1);
 	}
 }
 

@@ -16,7 +16,7 @@
 
 enum { MAX_PARAMS = 16 };
 
-static int perr_set(struct perr *e, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__attribute__((format(printf, 3, 4)))
 static int perr_set(struct perr *e, unsigned status, const char *fmt, ...)
 {
 	if (e->status)
