@@ -56,8 +56,6 @@ int kolm_artifact_scan(struct kolm_artifact **out, const char *path, struct kolm
 int kolm_artifact_open(struct kolm_artifact **out, const char *path, struct kolm_err *err);
 void kolm_artifact_close(struct kolm_artifact *a);
 const struct kolm_member *kolm_artifact_member(const struct kolm_artifact *a, const char *name);
-/* The members as a file set for the checkpoint/tokenizer readers. */
-void kolm_artifact_files(const struct kolm_artifact *a, struct kolm_files *f);
 
 /* A model from what the user has on disk (model_file.c): a .gguf (its
  * tensors as stored), a config.json, a .safetensors (with the config.json
@@ -66,9 +64,6 @@ struct kolm_model;
 int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
 /* The model inside an artifact: its config.json and checkpoint tensors. */
 int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
-/* The same from an artifact already open (no second scan of the tar). */
-int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const struct kolm_artifact *a,
-			   struct kolm_err *err);
 
 /* The manifest's structure, as docs/kolm-manifest.schema.json states it.
  * 0 if valid; else non-zero and why says which field and why. */

@@ -1,6 +1,6 @@
 /* artifact.c - reading and writing the .kolm tar (artifact.h): members in
  * place, the container rules, the manifest's structure, the eval pack. */
-#include "kolm/artifact.h"
+#include "artifact_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,6 +25,7 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 #include "kolm/version.h"
+#include "artifact_internal.h"
 
 /* rows are converted and quantized in chunks of about 64 MB of F32 */
 #define CHUNK_ELEMS (16ULL << 20)

@@ -14,6 +14,7 @@
 #include "kolm/artifact.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "artifact_internal.h"
 
 static json_t *str_json(const struct kolm_gguf_str *s)
 {
