@@ -87,12 +87,8 @@ void ek_neon_kq_seq(const float *q, const float *kt, int64_t ld, int hd, int nc,
 			break;
 		}
 	}
-	for (int c = c0; c < nc; c++) {
-		float a = 0;
-		for (int d = 0; d < hd; d++)
-			a = fmaf(kt[(int64_t)d * ld + c], q[d], a);
-		s[c] = a;
-	}
+	/* the cells past the last whole register: the scalar kernel's chains */
+	ek_ref_kq_seq(q, kt + c0, ld, hd, nc - c0, s + c0);
 }
 
 void ek_neon_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)

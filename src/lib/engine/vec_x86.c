@@ -81,12 +81,8 @@ AVX2 void ek_avx2_kq_seq(const float *q, const float *kt, int64_t ld, int hd, in
 	}
 	for (int v = 0; v < nv; v++)
 		_mm256_storeu_ps(s + 8 * v, acc[v]);
-	for (int c = 8 * nv; c < nc; c++) {
-		float a = 0;
-		for (int d = 0; d < hd; d++)
-			a = fmaf(kt[(int64_t)d * ld + c], q[d], a);
-		s[c] = a;
-	}
+	/* the cells past the last whole register: the scalar kernel's chains */
+	ek_ref_kq_seq(q, kt + 8 * nv, ld, hd, nc - 8 * nv, s + 8 * nv);
 }
 
 AVX2 void ek_avx2_axpy_f16(float *y, const uint16_t *v, float a, int64_t n)
