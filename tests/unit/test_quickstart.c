@@ -13,7 +13,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/forecast.h"
