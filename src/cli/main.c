@@ -135,9 +135,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(argv[1], verbs[i].name) == 0) {
+		if (strcmp(argv[1], verbs[i].name) == 0)
 			return run_verb(&verbs[i], argc - 1, argv + 1);
-		}
 	}
 	const char *best = NULL;
 	int bd = 1000;
