@@ -240,7 +240,7 @@ static inline int32x4_t dot_i8x16(int8x16_t x, int8x16_t y)
 #endif
 }
 
-float kq_neon_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
+static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
 	const uint8x16_t m4 = vdupq_n_u8(0x0F), b4 = vdupq_n_u8(0x10);
 	float s = 0;
@@ -274,6 +274,16 @@ float kq_neon_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 	return s;
 }
 
+float kq_neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q45_K(x, y, n, 0);
+}
+
+float kq_neon_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q45_K(x, y, n, 1);
+}
+
 float kq_neon_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	const uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(3), m30 = vdupq_n_u8(0x30);
@@ -301,7 +311,7 @@ float kq_neon_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	return s;
 }
 
-float kq_neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
+static KQ_INLINE float dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 {
 	const uint8x16_t m3 = vdupq_n_u8(3), four = vdupq_n_u8(4);
 	const size_t bsz = q3 ? 110 : 84;
@@ -326,6 +336,16 @@ float kq_neon_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 		s += q23k_block(x, y, q3, sc, isum);
 	}
 	return s;
+}
+
+float kq_neon_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q23_K(x, y, n, 0);
+}
+
+float kq_neon_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q23_K(x, y, n, 1);
 }
 
 float kq_neon_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)

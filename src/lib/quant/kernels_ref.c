@@ -239,7 +239,7 @@ void kq_ref_quant_q8_K(const float *x, uint8_t *y, int64_t n)
 
 /* Q4_K and Q5_K (the Q4_K layout with qh[32] before qs: element l of group
  * g takes bit g of qh[l] as its fifth bit, values 0..31) */
-float kq_ref_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
+static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
 	float s = 0;
 	for (int64_t b = 0; b < n / 256; b++, x += q5 ? 176 : 144, y += B_Q8_K) {
@@ -260,6 +260,16 @@ float kq_ref_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 	return s;
 }
 
+float kq_ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q45_K(x, y, n, 0);
+}
+
+float kq_ref_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q45_K(x, y, n, 1);
+}
+
 /* element e of group g = 8h + 2j + t, as an unsigned value (Q3_K: plus 4) */
 static inline int q23k_at(const uint8_t *x, int q3, int h, int j, int t, int l)
 {
@@ -267,7 +277,7 @@ static inline int q23k_at(const uint8_t *x, int q3, int h, int j, int t, int l)
 	return q3 ? v + ((x[16 * t + l] >> (4 * h + j)) & 1 ? 4 : 0) : v;
 }
 
-float kq_ref_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
+static KQ_INLINE float dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 {
 	float s = 0;
 	for (int64_t b = 0; b < n / 256; b++, x += q3 ? 110 : 84, y += B_Q8_K) {
@@ -285,6 +295,16 @@ float kq_ref_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 		s += q23k_block(x, y, q3, sc, isum);
 	}
 	return s;
+}
+
+float kq_ref_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q23_K(x, y, n, 0);
+}
+
+float kq_ref_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q23_K(x, y, n, 1);
 }
 
 /* Q6_K: ql[128], qh[64], int8 scales[16] (one per 16), d (f16) at 208;

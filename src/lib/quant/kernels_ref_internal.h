@@ -16,6 +16,10 @@
 #include "block_internal.h"
 #include "kolm/fp16.h"
 
+/* A kernel shared by two types, a flag telling them apart, is inlined into
+ * each type's entry point so the flag's branches fold away. */
+#define KQ_INLINE inline __attribute__((always_inline))
+
 /* the activation blocks only these kernels make */
 #define B_Q8_1 sizeof(block_q8_1)
 #define B_Q8_K sizeof(block_q8_K) /* f32 d, int8 qs[256], int16 bsums[16] */
@@ -232,8 +236,10 @@ float kq_ref_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8
 float kq_ref_dot_q4_1(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_ref_dot_q5_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_ref_dot_q5_1(const uint8_t *x, const uint8_t *y, int64_t n);
-float kq_ref_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3);
-float kq_ref_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5);
+float kq_ref_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_ref_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_ref_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_ref_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_ref_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_ref_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_ref_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n);

@@ -272,7 +272,7 @@ AVX2 void kq_avx2_to_f16(const float *x, uint16_t *y, int64_t n)
 	for (; i < n; i++)
 		y[i] = kolm_fp32_to_fp16(x[i]);
 }
-AVX2 float kq_avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
+AVX2 static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
 	const __m256i lo4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10);
 	float s = 0;
@@ -303,6 +303,16 @@ AVX2 float kq_avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int 
 		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)q4k_msum(x, y);
 	}
 	return s;
+}
+
+AVX2 float kq_avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q45_K(x, y, n, 0);
+}
+
+AVX2 float kq_avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q45_K(x, y, n, 1);
 }
 
 AVX2 float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
@@ -339,7 +349,7 @@ AVX2 float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 
 /* Q2_K and Q3_K: per half, the four 2-bit planes of 32 bytes; values as
  * unsigned bytes (Q3_K: plus 4, corrected by 4 * scale * bsum) */
-AVX2 float kq_avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
+AVX2 static KQ_INLINE float dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3)
 {
 	const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
 	const size_t bsz = q3 ? 110 : 84;
@@ -367,6 +377,16 @@ AVX2 float kq_avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int 
 		s += q23k_block(x, y, q3, sc, hsum8i(acc));
 	}
 	return s;
+}
+
+AVX2 float kq_avx2_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q23_K(x, y, n, 0);
+}
+
+AVX2 float kq_avx2_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	return dot_q23_K(x, y, n, 1);
 }
 
 AVX2 float kq_avx2_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n)

@@ -60,8 +60,10 @@ float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut);
 void kq_avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
 			     float *out);
-float kq_avx2_dot_q23_K(const uint8_t *x, const uint8_t *y, int64_t n, int q3);
-float kq_avx2_dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5);
+float kq_avx2_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_iq4_nl(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n);
