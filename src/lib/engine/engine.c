@@ -107,6 +107,13 @@ static void geglu(const uint16_t *tab, float *y, const float *x, const float *g,
 }
 
 /* ---- loading ---------------------------------------------------------- */
+/* the type a row's activations take: its vec_dot_type, or F32 when the
+ * type has no vec_dot and its rows are dequantized */
+static int act_type(const struct kolm_type_traits *tt)
+{
+	return tt->vec_dot ? tt->vec_dot_type : KOLM_T_F32;
+}
+
 static int get_int(const struct kolm_gguf *g, const char *arch, const char *key, int64_t def, int64_t *out)
 {
 	char k[160];
@@ -155,8 +162,10 @@ static int load_wt(const struct kolm_gguf *g, int il, const char *name, int64_t 
 	if (!kolm_quant_can_dequantize(t->type))
 		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': type %s is not supported by the engine",
 				    (int)t->name.len, t->name.p, kolm_type_name(t->type));
-	const int act = kolm_type_traits(t->type)->vec_dot_type;
-	if ((act == KOLM_T_Q8_0 || act == KOLM_T_Q8_1) && n_in % 32)
+	/* the row must be whole blocks of its activations' type too (the
+	 * vec_dot_type's block, from the type traits, as the weight's own) */
+	const struct kolm_type_traits *tt = kolm_type_traits(t->type);
+	if (kolm_type_row_bytes(act_type(tt), n_in) == 0)
 		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%.*s': rows of %lld are not whole blocks",
 				    (int)t->name.len, t->name.p, (long long)n_in);
 	w->data = t->data;
@@ -615,7 +624,7 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 {
 	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
 	const struct kolm_type_traits *tt = kolm_type_traits(w->type);
-	const int act = tt->vec_dot ? tt->vec_dot_type : KOLM_T_F32;
+	const int act = act_type(tt);
 	j.dot = tt->vec_dot;
 	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
 		j.dot = kq_vec_dot_q4_0_x8;
@@ -1006,7 +1015,7 @@ int kolm_engine_dot(int wtype, const void *w, const float *x, int64_t n, int sim
 	if (!kolm_quant_can_dequantize(wtype) || n <= 0 || kolm_type_row_bytes(wtype, n) == 0)
 		return KOLM_E_USAGE;
 	const struct kolm_type_traits *tt = kolm_type_traits(wtype);
-	const int act = tt->vec_dot ? tt->vec_dot_type : KOLM_T_F32;
+	const int act = act_type(tt);
 	const size_t abytes = kolm_type_row_bytes(act, n);
 	if (abytes == 0) /* not whole blocks of the activations' type */
 		return KOLM_E_USAGE;
