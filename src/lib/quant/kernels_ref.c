@@ -9,7 +9,8 @@
 #include "kernels_ref_internal.h"
 
 /* ggml quantize_row_q8_0 (x86 path): d = amax/127, id = 127/amax, round to
- * nearest even.  Q8_1 adds s = d * sum(qs). */
+ * nearest even.  Q8_1 adds s = d * sum(qs).  q_nearest_int rounds ties to
+ * even, what _mm256_round_ps(_MM_ROUND_NEAREST) does; |x * id| <= 127.5 here. */
 void kq_ref_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 {
 	const size_t bs = with_sum ? B_Q8_1 : B_Q8_0;
