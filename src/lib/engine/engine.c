@@ -75,37 +75,6 @@ struct kolm_engine {
 	size_t scr_stride;
 };
 
-/* ---- GELU ------------------------------------------------------------- */
-/* ggml_gelu_f32 as the reference build's compiler contracts it (its
- * 1 + a*x*x fused), which ggml evaluates once per F16 input into a table */
-static inline float gelu(float x)
-{
-	const float c = 0.79788456080286535587989211986876f, a = 0.044715f;
-	return 0.5f * x * (1.0f + tanhf(c * x * fmaf(a * x, x, 1.0f)));
-}
-
-static uint16_t *gelu_table(void)
-{
-	uint16_t *t = malloc(65536 * sizeof *t);
-	for (uint32_t i = 0; t && i < 65536; i++)
-		t[i] = kolm_fp32_to_fp16(gelu(kolm_fp16_to_fp32((uint16_t)i)));
-	return t;
-}
-
-/* y = gelu(x) * g as ggml_vec_geglu_f32 (GGML_GELU_FP16) computes it: x
- * rounded to F16 and looked up, except beyond +-10 */
-static void geglu(const uint16_t *tab, float *y, const float *x, const float *g, int64_t n)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (x[i] <= -10.0f)
-			y[i] = 0.0f;
-		else if (x[i] >= 10.0f)
-			y[i] = x[i] * g[i];
-		else
-			y[i] = kolm_fp16_to_fp32(tab[kolm_fp32_to_fp16(x[i])]) * g[i];
-	}
-}
-
 /* ---- loading ---------------------------------------------------------- */
 /* the type a row's activations take: its vec_dot_type, or F32 when the
  * type has no vec_dot and its rows are dequantized */
@@ -299,7 +268,7 @@ static int read_hparams(struct kolm_engine *e, const char *path, const struct ko
 		get_int(g, a, "attention.sliding_window", 4096, &w);
 		e->swa_window = (int)w;
 		e->emb_scale = sqrtf((float)n_embd);
-		if (!(e->gelu16 = gelu_table()))
+		if (!(e->gelu16 = ek_gelu_table()))
 			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 		/* like phi3 below, Q is scaled after RoPE and attention's own
 		 * scale is 1 (27B: 1/sqrt(n_embd/n_head), llama.cpp's f_attention_scale) */
@@ -650,56 +619,6 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	ek_pool_run(e->pool, mm_task, &j);
 }
 
-/* ---- element-wise pieces ---------------------------------------------- */
-static void rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y)
-{
-	double s = 0;
-	for (int64_t i = 0; i < n; i++)
-		s += (double)(x[i] * x[i]);
-	const float mean = (float)(s / (double)n);
-	const float scale = 1.0f / sqrtf(mean + eps);
-	for (int64_t i = 0; i < n; i++)
-		y[i] = (x[i] * scale) * w[i];
-}
-
-/* cos/sin for one position: cs[2i], cs[2i+1] for pair i < n_rot/2
- * (ggml_rope_cache_init with ext_factor 0: both times attn_factor) */
-static void rope_cache(const struct kolm_engine *e, int pos, float *cs)
-{
-	const int n_rot = e->info.n_rot;
-	const float theta_scale = powf(e->rope_base, -2.0f / (float)n_rot);
-	float theta = (float)pos;
-	for (int i0 = 0; i0 < n_rot; i0 += 2) {
-		const float ff = e->rope_ff ? e->rope_ff[i0 / 2] : 1.0f;
-		const float t = e->rope_scale * (theta / ff);
-		cs[i0] = cosf(t) * e->rope_mscale;
-		cs[i0 + 1] = sinf(t) * e->rope_mscale;
-		theta *= theta_scale;
-	}
-}
-
-/* ggml's rotate_pairs, as the reference build's compiler contracts it:
- * x0*c - x1*s and x0*s + x1*c each fuse their first product. */
-static inline void rope_pair(float *a, float *b, float c, float s)
-{
-	const float x0 = *a, x1 = *b;
-	*a = fmaf(x0, c, -(x1 * s));
-	*b = fmaf(x0, s, x1 * c);
-}
-
-static void rope_apply(const struct kolm_engine *e, float *x, const float *cs)
-{
-	const int n_rot = e->info.n_rot;
-	if (e->info.rope_neox) {
-		const int h = n_rot / 2;
-		for (int i = 0; i < h; i++)
-			rope_pair(x + i, x + i + h, cs[2 * i], cs[2 * i + 1]);
-	} else {
-		for (int i0 = 0; i0 < n_rot; i0 += 2)
-			rope_pair(x + i0, x + i0 + 1, cs[i0], cs[i0 + 1]);
-	}
-}
-
 /* ---- attention -------------------------------------------------------- */
 /* llama.cpp runs attention through its CPU flash-attention op (-fa auto is
  * on for CPU), which has two kernels; kolm follows both operation by
@@ -862,7 +781,8 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 	const int pos0 = e->pos;
 	for (int b = 0; b < nb; b++) {
 		embed(e, tok[b], e->x + b * d);
-		rope_cache(e, pos0 + b, e->cs + (size_t)b * in->n_rot);
+		ek_rope_cache(pos0 + b, in->n_rot, e->rope_base, e->rope_scale, e->rope_mscale, e->rope_ff,
+			      e->cs + (size_t)b * in->n_rot);
 	}
 	for (int il = 0; il < in->n_layer; il++) {
 		struct layer *l = &e->L[il];
@@ -870,7 +790,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 		const int b0 = il < in->n_layer - 1 || all ? 0 : logits ? nb - 1 : nb;
 		const int n_out = il < in->n_layer - 1 || all ? ubatch : nb - b0;
 		for (int b = 0; b < nb; b++)
-			rmsnorm(e->x + b * d, l->attn_norm, d, e->eps, e->xn + b * d);
+			ek_rmsnorm(e->x + b * d, l->attn_norm, d, e->eps, e->xn + b * d);
 		if (l->wqkv.data) {
 			matmul(e, &l->wqkv, e->xn, d, nb, ubatch, e->tmp, nq + 2 * nk);
 			for (int b = 0; b < nb; b++) {
@@ -898,16 +818,16 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 			const float *cs = e->cs + (size_t)b * in->n_rot;
 			for (int64_t h = 0; h < nh; h++) {
 				if (l->q_norm)
-					rmsnorm(q + h * hd, l->q_norm, hd, e->eps, q + h * hd);
-				rope_apply(e, q + h * hd, cs);
+					ek_rmsnorm(q + h * hd, l->q_norm, hd, e->eps, q + h * hd);
+				ek_rope(q + h * hd, cs, in->n_rot, in->rope_neox);
 				if (e->q_scale != 1.0f)
 					for (int64_t i = 0; i < hd; i++)
 						q[h * hd + i] *= e->q_scale;
 			}
 			for (int64_t h = 0; h < nkv; h++) {
 				if (l->k_norm)
-					rmsnorm(k + h * hd, l->k_norm, hd, e->eps, k + h * hd);
-				rope_apply(e, k + h * hd, cs);
+					ek_rmsnorm(k + h * hd, l->k_norm, hd, e->eps, k + h * hd);
+				ek_rope(k + h * hd, cs, in->n_rot, in->rope_neox);
 			}
 			const size_t off = (size_t)(pos0 + b) * (size_t)nk;
 			kq_from_float_f16(k, l->kc + off, nk, e->simd);
@@ -926,10 +846,10 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 		for (int b = b0; b < nb; b++) {
 			float *o = e->tmp + b * d, *x = e->x + b * d;
 			if (l->post_attn_norm)
-				rmsnorm(o, l->post_attn_norm, d, e->eps, o);
+				ek_rmsnorm(o, l->post_attn_norm, d, e->eps, o);
 			for (int64_t i = 0; i < d; i++)
 				x[i] += o[i];
-			rmsnorm(x, l->ffn_norm, d, e->eps, e->xn + b * d);
+			ek_rmsnorm(x, l->ffn_norm, d, e->eps, e->xn + b * d);
 		}
 		const int nr = nb - b0;
 		float *xn = e->xn + b0 * d, *ff1 = e->ff1 + b0 * nff, *ff2 = e->ff2 + b0 * nff;
@@ -947,7 +867,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 			float *f1 = ff1 + b * nff;
 			const float *f2 = ff2 + b * nff;
 			if (e->arch == ARCH_GEMMA2) {
-				geglu(e->gelu16, f1, f1, f2, nff);
+				ek_geglu(e->gelu16, f1, f1, f2, nff);
 			} else {
 				ek_swiglu(f1, f2, f1, nff, e->simd);
 			}
@@ -956,7 +876,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 		for (int b = b0; b < nb; b++) {
 			float *o = e->tmp + b * d, *x = e->x + b * d;
 			if (l->post_ffw_norm)
-				rmsnorm(o, l->post_ffw_norm, d, e->eps, o);
+				ek_rmsnorm(o, l->post_ffw_norm, d, e->eps, o);
 			for (int64_t i = 0; i < d; i++)
 				x[i] += o[i];
 		}
@@ -966,7 +886,7 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 		return;
 	const int first = all ? 0 : nb - 1, cnt = all ? nb : 1;
 	for (int b = 0; b < cnt; b++)
-		rmsnorm(e->x + (first + b) * d, e->out_norm, d, e->eps, e->xn + b * d);
+		ek_rmsnorm(e->x + (first + b) * d, e->out_norm, d, e->eps, e->xn + b * d);
 	/* write straight into the caller's buffer, row by row */
 	const int64_t nv = in->n_vocab;
 	for (int b0 = 0; b0 < cnt; b0 += B_MAX) {

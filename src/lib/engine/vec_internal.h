@@ -1,9 +1,10 @@
-/* vec_internal.h - the engine's vector kernels (vec.c picks, per call, the
- * scalar reference in vec_ref.c or this machine's SIMD version in vec_x86.c
- * / vec_arm.c): what llama.cpp's attention and FFN run between the matmuls,
+/* vec_internal.h - the engine's vector kernels (vec.c: some have one
+ * version on every ISA; for the others it picks, per call, the scalar
+ * reference in vec_ref.c or this machine's SIMD version in vec_x86.c /
+ * vec_arm.c): what llama.cpp's attention and FFN run between the matmuls,
  * each in the operation order of the reference build, so SIMD and scalar
  * agree bit for bit.  The row dots are quant/kernels_internal.h's.  Every
- * function takes `simd` last: 1 for the SIMD kernel (only when
+ * kernel with a SIMD version takes `simd` last: 1 for it (only when
  * kq_kernels_simd() says this machine has them), 0 for the reference. */
 #ifndef KOLM_VEC_INTERNAL_H
 #define KOLM_VEC_INTERNAL_H
@@ -29,5 +30,21 @@ void ek_axpy_f16(float *y, const uint16_t *v, float a, int64_t n, int simd);
  *   acc[i] = f16(fma(v[i], a, acc[i]))          acc[i] = f16(acc[i] * a) */
 void ek_mad_f16(uint16_t *acc, const uint16_t *v, float a, int64_t n, int simd);
 void ek_scale_f16(uint16_t *acc, float a, int64_t n, int simd);
+
+/* ---- one version on every ISA ---------------------------------------- */
+/* y = x * (1 / sqrt(mean(x^2) + eps)) * w, the squares summed in double */
+void ek_rmsnorm(const float *x, const float *w, int64_t n, float eps, float *y);
+/* cos/sin for one position: cs[2i], cs[2i+1] for pair i < n_rot/2
+ * (ggml_rope_cache_init with ext_factor 0: both times attn_factor, mscale);
+ * ff: n_rot/2 frequency factors or NULL, scale: freq_scale */
+void ek_rope_cache(int pos, int n_rot, float base, float scale, float mscale, const float *ff, float *cs);
+/* x's first n_rot dimensions rotated by cs: pairs (2i, 2i+1), or with neox
+ * (i, i + n_rot/2) */
+void ek_rope(float *x, const float *cs, int n_rot, int neox);
+/* ggml's F16 GELU table (65536 entries, malloc'd; NULL when out of memory) */
+uint16_t *ek_gelu_table(void);
+/* y = gelu(x) * g as ggml_vec_geglu_f32 (GGML_GELU_FP16) computes it: x
+ * rounded to F16 and looked up, except beyond +-10 */
+void ek_geglu(const uint16_t *tab, float *y, const float *x, const float *g, int64_t n);
 
 #endif
