@@ -521,6 +521,17 @@ static void test_best_struct(void **state)
 	assert_int_equal(b.n_ranking, 0);
 	assert_string_equal(err.msg, "no candidate could be forecast");
 	kolm_forecast_best_release(&b);
+	/* across bases: none has a format fast enough */
+	struct kolm_gate fast = {"min_tps", 500};
+	struct kolm_pick q = {0};
+	q.device_id = "rpi5-8gb";
+	q.overhead_gb = -1;
+	q.gates = &fast;
+	q.n_gates = 1;
+	assert_int_equal(kolm_forecast_best(ctx, &q, 1, &b, &err), KOLM_E_NO);
+	assert_int_equal(b.n_ranking, 0);
+	assert_non_null(strstr(err.msg, "no base has a format that passes the fit and gates"));
+	kolm_forecast_best_release(&b);
 }
 
 /* A row per device; a device whose backend has no such tier is a row that

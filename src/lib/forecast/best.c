@@ -184,7 +184,10 @@ int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int a
 	int rc = !cs || !out->ranking ? kolm_err_set(err, KOLM_E_NOMEM, "out of memory")
 		 : across_bases	      ? cands_bases(ctx, pick, cs, &n, err)
 				      : cands_formats(ctx, pick, cs, &n, err);
-	if (rc == KOLM_OK && n == 0)
+	if (rc == KOLM_OK && n == 0 && across_bases)
+		rc = kolm_err_set(err, KOLM_E_NO, "no base has a format that passes the fit%s on this device",
+				  pick->n_gates ? " and gates" : "");
+	else if (rc == KOLM_OK && n == 0)
 		rc = kolm_err_set(err, KOLM_E_NO, "no candidate could be forecast");
 	if (rc == KOLM_OK) {
 		qsort(cs, (size_t)n, sizeof *cs, across_bases ? cmp_bases : cmp_formats);
