@@ -61,9 +61,9 @@ const struct kolm_member *kolm_artifact_member(const struct kolm_artifact *a, co
  * tensors as stored), a config.json, a .safetensors (with the config.json
  * beside it), a Hugging Face directory, or a .kolm artifact. */
 struct kolm_model;
-int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
+int kolm_model_from_path(struct kolm_model *m, const char *path, struct kolm_err *err);
 /* The model inside an artifact: its config.json and checkpoint tensors. */
-int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err);
+int kolm_model_from_artifact(struct kolm_model *m, const char *path, struct kolm_err *err);
 
 /* The manifest's structure, as docs/kolm-manifest.schema.json states it.
  * 0 if valid; else non-zero and why says which field and why. */

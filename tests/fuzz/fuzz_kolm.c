@@ -7,19 +7,11 @@
 #include <unistd.h>
 
 #include "kolm/artifact.h"
-#include "kolm/ctx.h"
 #include "kolm/model.h"
-
-static struct kolm_ctx *ctx;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!ctx) {
-		struct kolm_ctx_opts o = {0};
-		if (kolm_ctx_new(&ctx, &o, NULL))
-			return 0;
-	}
 	int fd = memfd_create("fuzz.kolm", 0);
 	if (fd < 0)
 		return 0;
@@ -34,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int ok = !a->container_why[0] && !a->manifest_why[0];
 		kolm_artifact_close(a);
 		struct kolm_model m;
-		if (ok && kolm_model_from_artifact(&m, ctx, path, NULL) == KOLM_OK)
+		if (ok && kolm_model_from_artifact(&m, path, NULL) == KOLM_OK)
 			kolm_model_release(&m);
 	}
 	close(fd);

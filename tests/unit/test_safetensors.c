@@ -79,7 +79,7 @@ static void test_mapping(void **s)
 			char dir[1200];
 			snprintf(dir, sizeof dir, "%s/models/%s-hf", fixtures, f[0]);
 			struct kolm_err err = {0};
-			assert_int_equal(kolm_model_from_path(&m, NULL, dir, &err), 0);
+			assert_int_equal(kolm_model_from_path(&m, dir, &err), 0);
 			assert_int_equal(kolm_safetensors_open(&st, dir, &err), 0);
 			assert_int_equal(kolm_hfdir_map(st, &m.hp, &mp, &n, &err), 0);
 		}

@@ -565,9 +565,9 @@ fail:
 	return rc;
 }
 
-/* ---- forecasts from an artifact (model_file.c's weak reference) ------- */
+/* ---- the model inside an artifact (kolm_model_from_path, model_file.c) -- */
 
-int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const struct kolm_artifact *a,
+int kolm_model_of_artifact(struct kolm_model *m, const struct kolm_artifact *a,
 			   struct kolm_err *err)
 {
 	const struct kolm_member *c = kolm_artifact_member(a, "config.json");
@@ -588,13 +588,13 @@ int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const str
 	return rc;
 }
 
-int kolm_model_from_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err)
+int kolm_model_from_artifact(struct kolm_model *m, const char *path, struct kolm_err *err)
 {
 	struct kolm_artifact *a;
 	int rc = kolm_artifact_open(&a, path, err);
 	if (rc)
 		return rc;
-	rc = kolm_model_of_artifact(m, ctx, a, err);
+	rc = kolm_model_of_artifact(m, a, err);
 	kolm_artifact_close(a);
 	return rc;
 }

@@ -13,7 +13,7 @@ struct kolm_model;
 void kolm_artifact_files(const struct kolm_artifact *a, struct kolm_files *f);
 /* kolm_model_from_artifact on an artifact already open (no second scan of
  * the tar). */
-int kolm_model_of_artifact(struct kolm_model *m, struct kolm_ctx *ctx, const struct kolm_artifact *a,
+int kolm_model_of_artifact(struct kolm_model *m, const struct kolm_artifact *a,
 			   struct kolm_err *err);
 
 #endif

@@ -242,7 +242,7 @@ static int export_artifact(struct kolm_ctx *ctx, struct job *x, struct kolm_file
 		return kolm_err_set(err, KOLM_E_NO,
 				    "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
 				    o->artifact, x->k_value, x->k_source, x->gate);
-	return kolm_model_of_artifact(&x->m, ctx, x->art, err);
+	return kolm_model_of_artifact(&x->m, x->art, err);
 }
 
 /* The model, its tensors' sources and tokenizer, and each tensor's type. */
@@ -254,7 +254,7 @@ static int export_source(struct kolm_ctx *ctx, struct job *x, struct kolm_err *e
 	if (o->artifact) {
 		if ((rc = export_artifact(ctx, x, &files, err)))
 			return rc;
-	} else if ((rc = kolm_model_from_path(&x->m, ctx, o->hf_dir, err))) {
+	} else if ((rc = kolm_model_from_path(&x->m, o->hf_dir, err))) {
 		return rc;
 	}
 	if ((rc = kolm_safetensors_open_files(&x->st, &files, err)) ||

@@ -248,7 +248,7 @@ static int inspect_st(struct kolm_ctx *ctx, const char *path, const struct kolm_
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		struct kolm_model m;
 		struct kolm_err e2 = {0};
-		if (kolm_model_from_path(&m, ctx, path, &e2) == KOLM_OK) {
+		if (kolm_model_from_path(&m, path, &e2) == KOLM_OK) {
 			json_object_set_new(j, "architecture", json_string(m.hp.arch));
 			json_object_set_new(j, "model_type", json_string(m.hp.model_type));
 			json_object_set_new(j, "gguf_tensors", json_integer(m.n_tensors));
@@ -282,7 +282,7 @@ static int inspect_kolm(struct kolm_ctx *ctx, const char *path, json_t **out, st
 	if (rc)
 		return rc;
 	struct kolm_model m = {0};
-	rc = kolm_model_of_artifact(&m, ctx, a, err);
+	rc = kolm_model_of_artifact(&m, a, err);
 	if (rc) {
 		kolm_artifact_close(a);
 		return rc;
@@ -316,7 +316,7 @@ int kolm_inspect_path(struct kolm_ctx *ctx, const char *path, const struct kolm_
 		return inspect_st(ctx, path, o, out, err);
 	if (ends_with(path, ".json")) {
 		struct kolm_model m;
-		int rc = kolm_model_from_path(&m, ctx, path, err);
+		int rc = kolm_model_from_path(&m, path, err);
 		if (rc)
 			return rc;
 		json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "schema", "kolm.inspect/1",

@@ -24,7 +24,7 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && !strcmp(s + a - b, suf);
 }
 
-static int from_config_file(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err)
+static int from_config_file(struct kolm_model *m, const char *path, struct kolm_err *err)
 {
 	char *buf;
 	size_t n;
@@ -43,7 +43,7 @@ static int from_config_file(struct kolm_model *m, struct kolm_ctx *ctx, const ch
 	return KOLM_OK;
 }
 
-int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char *path, struct kolm_err *err)
+int kolm_model_from_path(struct kolm_model *m, const char *path, struct kolm_err *err)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
@@ -52,7 +52,7 @@ int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char 
 		char cfg[4096];
 		if (snprintf(cfg, sizeof cfg, "%s/config.json", path) >= (int)sizeof cfg)
 			return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", path);
-		int rc = from_config_file(m, ctx, cfg, err);
+		int rc = from_config_file(m, cfg, err);
 		if (rc)
 			return rc;
 		m->source = "hf-dir";
@@ -64,10 +64,10 @@ int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char 
 		return KOLM_OK;
 	}
 	if (ends_with(path, ".kolm")) {
-		return kolm_model_from_artifact(m, ctx, path, err);
+		return kolm_model_from_artifact(m, path, err);
 	}
 	if (ends_with(path, ".json"))
-		return from_config_file(m, ctx, path, err);
+		return from_config_file(m, path, err);
 	if (ends_with(path, ".safetensors")) {
 		/* a checkpoint file: its config.json sits beside it */
 		char *dir = kolm_strdup(path);
@@ -78,7 +78,7 @@ int kolm_model_from_path(struct kolm_model *m, struct kolm_ctx *ctx, const char 
 			*slash = '\0';
 		else
 			strcpy(dir, ".");
-		int rc = kolm_model_from_path(m, ctx, dir, err);
+		int rc = kolm_model_from_path(m, dir, err);
 		free(dir);
 		return rc;
 	}

@@ -197,7 +197,7 @@ static int pack_collect(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *e
 {
 	const struct kolm_pack_opts *o = p->o;
 	int rc;
-	if ((rc = kolm_model_from_path(&p->m, ctx, o->hf_dir, err)))
+	if ((rc = kolm_model_from_path(&p->m, o->hf_dir, err)))
 		return rc;
 	static const char *tok[] = {"tokenizer.json", "tokenizer.model", "tokenizer_config.json",
 				    "special_tokens_map.json", "generation_config.json", "added_tokens.json"};

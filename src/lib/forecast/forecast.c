@@ -248,7 +248,7 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 	fc->name_buf[bl] = '\0';
 	fc->source_id = fc->name_buf[0] ? fc->name_buf : "custom";
 	fc->source_kind = strstr(p->model_path, ".kolm") ? "artifact" : "model";
-	return kolm_model_from_path(&fc->m, ctx, p->model_path, err);
+	return kolm_model_from_path(&fc->m, p->model_path, err);
 }
 
 /* The format: --quant, or the GGUF as stored, or the tier int4. */
