@@ -22,7 +22,8 @@ IN=$S/models/kquant/synth-f32.gguf
 awk '/allowed quantization types/ { on = 1; next }
      on && / : / { split($0, a, " : "); n = split(a[1], w, " "); d = a[2]; sub(/^ +/, "", d)
                    print w[n] "\t" d }' "$T/llhelp" >"$T/lltypes"
-"$K" quantize --help | awk '/^  FTYPE/ { on = 1 } on { for (i = 1; i <= NF; i++) { w = $i; sub(/,$/, "", w)
+# kolm lists its types in the help text, from "FTYPE" to "llama_ftype number"
+"$K" quantize --help | awk '/^(usage|Quantize)/ { next } /FTYPE/ { on = 1 } on { for (i = 1; i <= NF; i++) { w = $i; sub(/,$/, "", w)
                    if (w ~ /^[A-Z][A-Z0-9_]+$/ && w != "FTYPE") print w } } /llama_ftype number/ { on = 0 }' >"$T/ktypes"
 [ "$(wc -l <"$T/lltypes")" -ge 30 ] || fail "llama-quantize --help: read only $(wc -l <"$T/lltypes") types"
 [ "$(wc -l <"$T/ktypes")" -ge 19 ] || fail "kolm quantize --help: read only $(wc -l <"$T/ktypes") types"
