@@ -360,8 +360,8 @@
       [false, true].concat(sz.tiers.map(() => true)));
     const st = ref.seed_throughput;
     $('ref-seed-about').textContent = (st.source ? st.source + '. ' : '') + 'kolm’s column is its own forecast at int4 for the ' +
-      'catalog base closest in size to the seed’s typical artifact; where the two disagree, the forecast’s caveats say why.';
-    table('ref-seed', ['device', 'seed artifact', 'seed tok/s', 'seed backend', 'kolm pick', 'kolm tok/s', 'fit'],
+      'catalog base closest in size to the table’s typical artifact; where the two disagree, the forecast’s caveats say why.';
+    table('ref-seed', ['device', 'reference artifact', 'reference tok/s', 'reference backend', 'kolm pick', 'kolm tok/s', 'fit'],
       st.rows.map((r) => [r.device_name, r.artifact, r.low + '–' + r.high, r.backend,
         r.kolm ? r.kolm.base + ' ' + r.kolm.format : '—',
         r.kolm ? tps(r.kolm.mid) + ' (' + tps(r.kolm.low) + '–' + tps(r.kolm.high) + ')' : '—',

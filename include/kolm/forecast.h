@@ -67,7 +67,7 @@ struct kolm_pick {
 	const char *backend;        /* NULL = device's recommended */
 	const char *runtime;        /* NULL = device's first runtime for the backend */
 	int64_t ctx;                /* 0 = 4096; KOLM_CTX_MAX = solve for the largest */
-	double overhead_gb;         /* < 0 = computed; else flat runtime overhead (seed rule) */
+	double overhead_gb;         /* < 0 = computed; else flat runtime overhead (the flat rule) */
 	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
 	const char *offload;        /* NULL, "auto" or a layer count */
 	double host_mem_gb;         /* offload: system RAM (0 = device default) */
@@ -114,7 +114,7 @@ struct kolm_memory {
 	uint64_t usable;            /* device memory, or the cap when lower (flat: device memory) */
 	const char *kv_type;        /* "f16", "q8_0" or "q4_0" */
 	int64_t ctx;
-	int flat;                   /* --overhead-gb: the seed's rule */
+	int flat;                   /* --overhead-gb: the flat rule */
 };
 
 /* --ctx max: the largest context per KV type. */

@@ -24,7 +24,7 @@ const struct cli_opt cli_pick_opts[] = {
 	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096)"),
 	OPT_VALUE(0, "kv-type", "T", CLI_O_KV, "KV cache type: f16 (default), q8_0, q4_0"),
 	OPT_VALUE(0, "overhead-gb", "X", CLI_O_OVERHEAD,
-		  "flat runtime overhead instead of the computed one (the seed's rule: 1)"),
+		  "flat runtime overhead instead of the computed one (flat rule: file + X <= 80% of device memory; e.g. 1)"),
 	OPT_TENSOR_TYPE,
 	OPT_VALUE(0, "offload", "auto|N", CLI_O_OFFLOAD, "partial GPU offload (discrete GPUs): auto, or layers on the GPU"),
 	OPT_VALUE(0, "host-mem-gb", "N", CLI_O_HOSTMEM, "host RAM in GB for --offload (default: the device's)"),

@@ -1,4 +1,4 @@
-"""The verify page (/verify-prod, the seed's name) in Debian's Chromium, driven
+"""The verify page (/verify-prod, its earlier name) in Debian's Chromium, driven
 by Python Playwright.
 
 Why Playwright rather than Selenium + chromium-driver: one pinned PyPI

@@ -179,10 +179,10 @@ static void test_plan_basis_rows(void **state)
 	json_decref(f);
 }
 
-/* The seed's reference devices: where the device's own sourced
- * measurements disagree with the seed's range, the forecast follows them and
+/* The reference throughput table's devices: where the device's own sourced
+ * measurements disagree with the table's range, the forecast follows them and
  * a caveat quotes one. */
-static void test_seed_devices_follow_measurements(void **state)
+static void test_reference_devices_follow_measurements(void **state)
 {
 	(void)state;
 	json_t *f = plan(ctx, "mistral-7b", "int4", "rtx-4090");
@@ -198,10 +198,10 @@ static void test_seed_devices_follow_measurements(void **state)
 	json_decref(f);
 }
 
-/* The seed's ten reference-throughput devices with their typical artifact:
- * the range overlaps the seed's, or a caveat says why kolm does not follow
- * the seed (the device's measurements, or the bandwidth bound). */
-static void test_seed_ten_devices(void **state)
+/* The reference throughput table's ten devices with their typical artifact:
+ * the range overlaps the table's, or a caveat says why kolm does not follow
+ * the table (the device's measurements, or the bandwidth bound). */
+static void test_reference_ten_devices(void **state)
 {
 	(void)state;
 	json_t *seed = kolm_ctx_json(ctx, "data/seed.json", NULL);
@@ -218,9 +218,9 @@ static void test_seed_ten_devices(void **state)
 		int ok = lo <= num(row, "high") && hi >= num(row, "low");
 		int said = 0;
 		json_array_foreach(json_object_get(f, "caveats"), k, c)
-			if (strstr(json_string_value(c), "seed page lists"))
+			if (strstr(json_string_value(c), "reference throughput table lists"))
 				said = 1;
-		printf("%-20s seed %3.0f-%-3.0f kolm %6.1f-%-6.1f %s\n", json_string_value(json_object_get(row, "device")),
+		printf("%-20s table %3.0f-%-3.0f kolm %6.1f-%-6.1f %s\n", json_string_value(json_object_get(row, "device")),
 		       num(row, "low"), num(row, "high"), lo, hi, ok ? "overlap" : "caveat");
 		assert_true(ok || said);
 		n++;
@@ -285,8 +285,8 @@ int main(void)
 		cmocka_unit_test(test_measurements_normalised),
 		cmocka_unit_test(test_source_key),
 		cmocka_unit_test(test_plan_basis_rows),
-		cmocka_unit_test(test_seed_devices_follow_measurements),
-		cmocka_unit_test(test_seed_ten_devices),
+		cmocka_unit_test(test_reference_devices_follow_measurements),
+		cmocka_unit_test(test_reference_ten_devices),
 		cmocka_unit_test(test_user_rows_outrank),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

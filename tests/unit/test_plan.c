@@ -2,7 +2,7 @@
  * Golden values: exact published file sizes (lmstudio-ai/model-catalog,
  * a catalog pinning unsloth's file with its sha256), llama-quantize --help's
  * GiB sizes for Llama-3-8B (tools/quantize/quantize.cpp), the model cards'
- * parameter counts, the seed page's tables.  None is kolm output. */
+ * parameter counts, Spec RS-1's tables.  None is kolm output. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -248,12 +248,12 @@ static void test_config_real_sizes(void **state)
 	}
 }
 
-/* The seed's "Source artifact sizes" table, with kolm's figure beside it.
- * The seed rounds and halves (its int4 understates the real Q4_K_M file by
+/* Spec RS-1's "Source artifact sizes" table, with kolm's figure beside it.
+ * The spec rounds and halves (its int4 understates the real Q4_K_M file by
  * 11% for Llama-3.1-8B): kolm follows real files, asserted against the
  * exact sizes above.  Here: the tiers are strictly ordered, and the
- * seed's own Llama-3.1-8B int4 figure (4.4 GB) is below the real file. */
-static void test_seed_size_table(void **state)
+ * spec's own Llama-3.1-8B int4 figure (4.4 GB) is below the real file. */
+static void test_spec_size_table(void **state)
 {
 	(void)state;
 	static const struct { const char *base; double fp16, int8, int4, int3; } seed[] = {
@@ -262,7 +262,7 @@ static void test_seed_size_table(void **state)
 	};
 	static const char *fmts[] = {"f16", "q8_0", "q4_k_m", "q3_k_s"};
 	assert_true(seed[0].int4 * 1e9 < 4920739168.0);
-	printf("%-14s %16s %16s %16s %16s   (seed GB / kolm GB)\n", "base", "fp16", "int8", "int4 q4_k_m", "int3 q3_k_s");
+	printf("%-14s %16s %16s %16s %16s   (Spec RS-1 GB / kolm GB)\n", "base", "fp16", "int8", "int4 q4_k_m", "int3 q3_k_s");
 	for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++) {
 		double s[4] = {seed[i].fp16, seed[i].int8, seed[i].int4, seed[i].int3};
 		printf("%-14s", seed[i].base);
@@ -278,7 +278,7 @@ static void test_seed_size_table(void **state)
 	}
 }
 
-/* --overhead-gb reproduces the seed's rule; the boundaries are exact. */
+/* --overhead-gb reproduces the flat rule (file + X <= 80% of device memory); the boundaries are exact. */
 static json_t *custom(uint64_t mem_bytes, double overhead_gb)
 {
 	struct kolm_pick p = {0};
@@ -320,7 +320,7 @@ static void test_fit_boundaries(void **state)
 	f = custom(mem, ov + 1e-9);
 	assert_string_equal(verdict(f), "over");
 	json_decref(f);
-	/* the seed's rule with its own words: 8B int4 + 1 GB on a 8 GB Pi */
+	/* the flat rule in Spec RS-1's own words: 8B int4 + 1 GB on a 8 GB Pi */
 	struct kolm_pick p = {0};
 	p.base_id = "llama-3.1-8b";
 	p.quant = "int4";
@@ -372,9 +372,9 @@ static void test_json_fields(void **state)
 	json_decref(f);
 }
 
-/* The seed's ten reference-throughput rows: each forecast range overlaps
- * the seed's range, and no range is wider than +-50% of its mid. */
-static void test_seed_throughput(void **state)
+/* Spec RS-1's ten reference-throughput rows: each forecast range overlaps
+ * the table's range, and no range is wider than +-50% of its mid. */
+static void test_reference_throughput(void **state)
 {
 	(void)state;
 	static const struct { const char *dev, *base; double lo, hi; } seed[] = {
@@ -392,20 +392,20 @@ static void test_seed_throughput(void **state)
 		const char *how = ok ? "overlap" : "beyond the bandwidth bound";
 		double bound = num(f, "decode_tps", "bandwidth_bound");
 		if (!ok) {
-			/* allowed only where the seed's figure is physically out of reach
+			/* allowed only where the table's figure is physically out of reach
 			 * (at or above the memory-bandwidth bound), and said so */
 			int said = 0;
 			size_t k;
 			json_t *c;
 			json_array_foreach(json_object_get(f, "caveats"), k, c)
-				if (strstr(json_string_value(c), "seed page lists") && strstr(json_string_value(c), "bandwidth bound"))
+				if (strstr(json_string_value(c), "reference throughput table lists") && strstr(json_string_value(c), "bandwidth bound"))
 					said = 1;
 			assert_true(said && seed[i].lo >= 0.95 * bound);
-			printf("  (seed's %.0f tok/s >= 95%% of the %.1f tok/s bandwidth bound; caveat given)\n", seed[i].lo, bound);
+			printf("  (table's %.0f tok/s >= 95%% of the %.1f tok/s bandwidth bound; caveat given)\n", seed[i].lo, bound);
 			ok = 1;
 		}
 		overlap += ok;
-		printf("%-20s %-13s seed %5.0f-%-5.0f kolm %6.1f (%6.1f-%6.1f) %s  [%s]\n", seed[i].dev, seed[i].base,
+		printf("%-20s %-13s table %5.0f-%-5.0f kolm %6.1f (%6.1f-%6.1f) %s  [%s]\n", seed[i].dev, seed[i].base,
 		       seed[i].lo, seed[i].hi, mid, lo, hi, how,
 		       json_string_value(json_object_get(json_object_get(f, "decode_tps"), "basis")));
 		assert_true(hi - mid <= 0.5 * mid + 1e-9 && mid - lo <= 0.5 * mid + 1e-9);
@@ -570,10 +570,10 @@ int main(void)
 		cmocka_unit_test(test_llama_quantize_help_sizes),
 		cmocka_unit_test(test_moe_published_sizes),
 		cmocka_unit_test(test_config_real_sizes),
-		cmocka_unit_test(test_seed_size_table),
+		cmocka_unit_test(test_spec_size_table),
 		cmocka_unit_test(test_fit_boundaries),
 		cmocka_unit_test(test_json_fields),
-		cmocka_unit_test(test_seed_throughput),
+		cmocka_unit_test(test_reference_throughput),
 		cmocka_unit_test(test_unknown_ids),
 		cmocka_unit_test(test_result_struct),
 		cmocka_unit_test(test_best_struct),

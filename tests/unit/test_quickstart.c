@@ -1,7 +1,7 @@
 /* test_quickstart.c - `kolm quickstart`: the hand-written guides for the
- * seed's five devices and the generated one for every other device carry,
+ * five reference devices and the generated one for every other device carry,
  * verbatim, every command `kolm plan` gives for the same pick, including the
- * signed air-gapped transfer; the default pick follows the seed's rule (3B
+ * signed air-gapped transfer; the default pick follows Spec RS-1's rule (3B
  * int4 for SBCs and phones, 7B-8B int4 elsewhere) and falls back when the
  * model would not fit. */
 #include <setjmp.h>
@@ -92,7 +92,7 @@ static void test_rpi5_has_plans_commands(void **s)
 {
 	(void)s;
 	char *md = quickstart("rpi5-8gb", NULL, NULL, 0);
-	/* the default pick for an SBC is the seed's 3B int4 (make run's pick too) */
+	/* the default pick for an SBC is Spec RS-1's 3B int4 (make run's pick too) */
 	struct kolm_forecast f;
 	plan("rpi5-8gb", "llama-3.2-3b", "int4", &f);
 	int n = contains_commands(md, &f, "rpi5-8gb", 1);

@@ -15,8 +15,8 @@
 #include "kolm/util.h"
 
 /* Across bases a K-loss ceiling keeps "larger model" from meaning "a
- * large model crushed to 2 bits": the --max-k-loss gate, else the seed's
- * int3 figure (5 points). */
+ * large model crushed to 2 bits": the --max-k-loss gate, else the int3
+ * anchor of data/quality.json (5 points). */
 #define BEST_BASE_K_CEILING 5.0
 
 static const char RULE_FORMATS[] =
@@ -24,7 +24,7 @@ static const char RULE_FORMATS[] =
 	"least K-score loss, then faster decode";
 static const char RULE_BASES[] =
 	"candidates: each base's best format; order: fit 'pass', every gate met and K-score loss <= "
-	"--max-k-loss (default 5 points, the seed's int3 figure) first, then the larger model "
+	"--max-k-loss (default 5 points, the int3 anchor of data/quality.json) first, then the larger model "
 	"(parameters), then least K-score loss, then faster decode";
 
 struct cand {

@@ -354,7 +354,7 @@ static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, 
 		mm->flat = 1;
 		mm->runtime_base = (uint64_t)llround(overhead_gb * GB);
 		mm->total = mm->weights + mm->runtime_base;
-		mm->usable = fc->dev.mem_bytes; /* the seed's rule: device memory */
+		mm->usable = fc->dev.mem_bytes; /* the flat rule: against device memory */
 		return;
 	}
 	mm->kv_cache = kolm_estimate_kv_bytes(&fc->m, n_ctx, kv_type);
@@ -624,10 +624,11 @@ static void measured_k_loss(const struct fc *fc, struct kolm_forecast *r)
 
 /* ---- caveats and gates ------------------------------------------------ */
 
-/* The seed page's reference row for this device, when the pick is its
- * typical artifact (int4, a base of the same size class): say when kolm's
- * forecast range does not meet the seed's, and why. */
-static void seed_caveat(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
+/* The reference throughput table's row (data/seed.json) for this device,
+ * when the pick is its typical artifact (int4, a base of the same size
+ * class): say when kolm's forecast range does not meet the table's, and
+ * why. */
+static void reference_caveat(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 {
 	json_t *seed = kolm_ctx_json(ctx, "data/seed.json", NULL);
 	json_t *row = NULL;
@@ -646,14 +647,16 @@ static void seed_caveat(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 		return;
 	if (lo > fc->decode_bound * 0.95)
 		kolm_caveat_add(cav,
-				"the seed page lists %.0f-%.0f tok/s for a %s on this device; that is at or beyond its "
-				"memory-bandwidth bound of %.1f tok/s (%.0f GB/s / %.2f GB read per token), so kolm does not "
-				"follow it",
+				"the reference throughput table lists %.0f-%.0f tok/s for a %s on this device; that is at or "
+				"beyond its memory-bandwidth bound of %.1f tok/s (%.0f GB/s / %.2f GB read per token), so "
+				"kolm does not follow it",
 				lo, hi, kolm_json_str(row, "artifact"), fc->decode_bound, fc->dev.bw_bytes_per_s / GB,
 				fc->bytes_per_token / GB);
 	else
-		kolm_caveat_add(cav, "the seed page lists %.0f-%.0f tok/s for a %s on this device; kolm follows %s instead", lo,
-				hi, kolm_json_str(row, "artifact"),
+		kolm_caveat_add(cav,
+				"the reference throughput table lists %.0f-%.0f tok/s for a %s on this device; kolm follows %s "
+				"instead",
+				lo, hi, kolm_json_str(row, "artifact"),
 				fc->dec.rows ? "the measurements in its basis" : "its runtime model");
 }
 
@@ -670,7 +673,7 @@ static void caveats_add(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 				(double)fc->dev.mem_bytes / GB, mm->platform_cap_note ? mm->platform_cap_note : "");
 	if (mm->flat && mm->platform_cap && mm->platform_cap < fc->dev.mem_bytes)
 		kolm_caveat_add(cav,
-				"--overhead-gb follows the seed's rule against device memory; the platform cap (%.2f GB) is "
+				"--overhead-gb's flat rule counts against device memory; the platform cap (%.2f GB) is "
 				"not applied",
 				(double)mm->platform_cap / GB);
 	if (fc->mem_unlisted)
@@ -689,7 +692,7 @@ static void caveats_add(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 	struct kolm_speed_query q;
 	speed_query(fc, &q);
 	kolm_speed_caveats(ctx, &q, cav);
-	seed_caveat(ctx, fc, cav);
+	reference_caveat(ctx, fc, cav);
 }
 
 /* Each gate against the unrounded figure it limits (K loss: the published

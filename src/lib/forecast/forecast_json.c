@@ -140,7 +140,7 @@ static json_t *memory_json(const struct kolm_memory *m)
 	set(o, "usable_bytes", json_integer((json_int_t)m->usable));
 	set(o, "overhead", json_string(m->flat ? "flat (--overhead-gb)" : "computed"));
 	set(o, "basis",
-	    json_string(m->flat ? "the seed's rule: file size + a flat runtime overhead"
+	    json_string(m->flat ? "flat rule: file size + a flat runtime overhead (--overhead-gb)"
 				: "forecast: file + KV cache (2 x layers x ctx x kv_heads x head_dim x kv type bytes, "
 				  "sliding-window layers capped) + compute buffer (llama.cpp's measured reserve: ubatch 512 x "
 				  "(vocab + 2 x hidden) x 4 B) + runtime base (data/runtimes.json)"));

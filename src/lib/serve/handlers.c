@@ -203,7 +203,7 @@ enum MHD_Result h_healthz(struct serve_state *s, struct MHD_Connection *c, struc
 }
 
 /* The reference tables the page shows, computed by the same forecasts:
- * sizes per base at each GGUF tier, and the seed page's throughput rows
+ * sizes per base at each GGUF tier, and the reference throughput table's rows (data/seed.json)
  * beside kolm's forecast for the catalog base closest to each row's size. */
 static json_t *catalog_reference(struct kolm_ctx *ctx, const json_t *tiers)
 {
@@ -444,7 +444,7 @@ static const uint8_t *static_find(const char *url, char *rel, size_t cap, size_t
 	if (!strcmp(url, "/"))
 		url = "/index.html";
 	else if (!strcmp(url, "/verify-prod"))
-		url = "/verify.html"; /* the seed's name for the reviewer's page */
+		url = "/verify.html"; /* the earlier name of the reviewer's page */
 	if (!static_path_ok(url) || url[strlen(url) - 1] == '/')
 		return NULL;
 	snprintf(rel, cap, "web%s", url);

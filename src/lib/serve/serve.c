@@ -41,7 +41,7 @@ static const struct route {
 	{"/api/forecast", M_GET | M_HEAD | M_POST, "GET, HEAD, POST", h_forecast},
 	{"/api/matrix", M_GET | M_HEAD | M_POST, "GET, HEAD, POST", h_matrix},
 	/* the six checks of `kolm verify` on uploaded files; the page is
-	 * web/verify.html, served as /verify (and /verify-prod, the seed's name) */
+	 * web/verify.html, served as /verify (and /verify-prod, its earlier name) */
 	{"/api/verify", M_POST, "POST", h_verify},
 };
 
