@@ -8,6 +8,7 @@
 
 #include "kolm/gguf.h"
 #include "kolm/tokenizer.h"
+#include "kolm/util.h"
 #include "tokenizer_unicode_internal.h"
 
 enum { PRE_GPT2, PRE_LLAMA3, PRE_QWEN2 };
@@ -301,31 +302,6 @@ static void ids_push(struct ids *a, int32_t id)
 	a->v[a->n++] = id;
 }
 
-struct sbuf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
-
-static void sb_add(struct sbuf *s, const void *p, size_t n)
-{
-	if (s->n + n + 1 > s->cap) {
-		size_t nc = s->cap ? s->cap : 256;
-		while (nc < s->n + n + 1)
-			nc *= 2;
-		char *q = realloc(s->p, nc);
-		if (!q) {
-			s->oom = 1;
-			return;
-		}
-		s->p = q;
-		s->cap = nc;
-	}
-	memcpy(s->p + s->n, p, n);
-	s->n += n;
-	s->p[s->n] = 0;
-}
-
 static size_t utf8_len(uint8_t c)
 {
 	static const size_t lut[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
@@ -407,7 +383,7 @@ struct session {
 	struct sym *s;
 	int ns, caps;
 	struct heap h;
-	struct sbuf tmp;
+	struct kolm_buf tmp;
 	int oom;
 };
 
@@ -424,15 +400,15 @@ static void add_bigram(struct session *ss, int left, int right)
 			return;
 		bg.score = t->score[id];
 	} else {
-		ss->tmp.n = 0;
-		sb_add(&ss->tmp, a->text, (size_t)a->n);
-		sb_add(&ss->tmp, " ", 1);
-		sb_add(&ss->tmp, b->text, (size_t)b->n);
+		ss->tmp.len = 0;
+		kolm_buf_add(&ss->tmp, a->text, (size_t)a->n);
+		kolm_buf_add(&ss->tmp, " ", 1);
+		kolm_buf_add(&ss->tmp, b->text, (size_t)b->n);
 		if (ss->tmp.oom) {
 			ss->oom = 1;
 			return;
 		}
-		int64_t rank = smap_get(&t->merges, ss->tmp.p, ss->tmp.n);
+		int64_t rank = smap_get(&t->merges, ss->tmp.p, ss->tmp.len);
 		if (rank < 0)
 			return;
 		bg.score = -(float)rank;
@@ -484,17 +460,17 @@ static int merge_word(struct session *ss, const char *text, size_t len)
 static void spm_fragment(struct session *ss, const char *text, size_t len, int prefix, struct ids *out)
 {
 	const struct kolm_tokenizer *t = ss->t;
-	struct sbuf b = {0};
+	struct kolm_buf b = {0};
 	if (prefix)
-		sb_add(&b, "\xe2\x96\x81", 3);
+		kolm_buf_add(&b, "\xe2\x96\x81", 3);
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == ' ')
-			sb_add(&b, "\xe2\x96\x81", 3);
+			kolm_buf_add(&b, "\xe2\x96\x81", 3);
 		else
-			sb_add(&b, text + i, 1);
+			kolm_buf_add(&b, text + i, 1);
 	}
-	if (b.oom || !b.n || merge_word(ss, b.p, b.n) != 0) {
-		out->oom |= b.oom || (b.n && 1);
+	if (b.oom || !b.len || merge_word(ss, b.p, b.len) != 0) {
+		out->oom |= b.oom || (b.len && 1);
 		free(b.p);
 		return;
 	}
@@ -762,16 +738,16 @@ static void bpe_fragment(struct session *ss, const char *text, size_t len, struc
 	else
 		split_gpt2(&sp);
 	size_t start = 0;
-	struct sbuf w = {0};
+	struct kolm_buf w = {0};
 	for (size_t k = 0; k < sp.ne; k++) {
-		w.n = 0;
+		w.len = 0;
 		for (size_t i = start; i < sp.ends[k]; i++) {
 			char u8[4];
 			size_t l = cpt_to_utf8(c[i], u8);
 			for (size_t j = 0; j < l; j++) {
 				char e[4];
 				size_t el = cpt_to_utf8(t->b2u[(uint8_t)u8[j]], e);
-				sb_add(&w, e, el);
+				kolm_buf_add(&w, e, el);
 			}
 		}
 		start = sp.ends[k];
@@ -780,13 +756,13 @@ static void bpe_fragment(struct session *ss, const char *text, size_t len, struc
 			break;
 		}
 		if (t->ignore_merges) {
-			int64_t id = smap_get(&t->vocab, w.p, w.n);
+			int64_t id = smap_get(&t->vocab, w.p, w.len);
 			if (id >= 0) {
 				ids_push(out, (int32_t)id);
 				continue;
 			}
 		}
-		if (merge_word(ss, w.p, w.n) != 0) {
+		if (merge_word(ss, w.p, w.len) != 0) {
 			out->oom = 1;
 			break;
 		}
