@@ -4,8 +4,8 @@
 # runs down the layers.  Then, so the check provably fires, scratch copies of
 # the tree that each break one rule must fail it: an upward include (core
 # including serve's header), an upward call (a core object calling serve),
-# and two objects of one folder calling each other (a circle no header
-# shows).
+# two objects of one folder calling each other (a circle no header shows),
+# and two modules of one folder including each other's headers.
 . "$(dirname "$0")/common.inc"
 B=$(cd "$here/${BUILD:?}" && pwd)
 CL="$here/scripts/check-layers.py"
@@ -44,4 +44,8 @@ scratch
 plant planted_a 'int planted_b(int); int planted_a(int n) { return n ? planted_b(n - 1) : 0; }'
 plant planted_b 'int planted_a(int); int planted_b(int n) { return n ? planted_a(n - 1) : 1; }'
 expect_fail "call circle" 'module circle: core/planted_a -> core/planted_b -> core/planted_a'
-echo "ok: layers hold; an upward include, an upward call and a circle of calls are each caught"
+
+scratch
+printf '#include "data_internal.h"\n' >>"$T/s/src/lib/core/util.c"
+expect_fail "include circle" 'module circle: core/data -> core/util -> core/data'
+echo "ok: layers hold; an upward include, an upward call, a circle of calls and a circle of includes are each caught"
