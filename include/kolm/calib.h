@@ -7,8 +7,9 @@
  *   tok/s = 1 / time, never above the prefill rate (compute-bound decode)
  *
  *   eta        efficiency: the median over the device's own rows on the runtime
- *              (your rows in $XDG_DATA_HOME/kolm/measurements.tsv outrank
- *              published ones), else the median of the devices of the runtime
+ *              within 4x of the pick's bytes per token (your rows in
+ *              $XDG_DATA_HOME/kolm/measurements.tsv outrank published ones;
+ *              rows of other sizes inform t0 only), else the median of the devices of the runtime
  *              class (cpu-arm, cpu-x86, cuda, metal, vulkan, opencl, mlx, ...),
  *              else the class default in data/runtimes.json
  *   t0         per-token overhead (kernel launches, sync, sampling) in ms per
@@ -59,7 +60,9 @@ int kolm_calib_user_rows(const struct kolm_calib *c, int *skipped, const char **
  *     inside_range, max_half_width_pct, max_half_width_own_rows_pct},
  *     classes: [{class, ...same}] }
  *   model: the fit on all rows (t0, phi, class efficiencies, spreads)
- *   measurements: every row with its forecast, error and whether inside. */
+ *   measurements: every row with its forecast, error and whether inside,
+ *     and "flag" when its efficiency is more than 3x from its class's
+ *     (flagged_rows counts them; such rows are kept). */
 int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err);
 
 /* The source key of a source text ("github.com/a/b README (x)" -> "a/b"). */

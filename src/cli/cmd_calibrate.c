@@ -54,6 +54,26 @@ static void print_rows(json_t *doc)
 	}
 }
 
+/* Rows that disagree wildly with their class: kept, listed. */
+static void print_flagged(json_t *doc)
+{
+	int n = (int)json_integer_value(json_object_get(doc, "flagged_rows"));
+	if (!n)
+		return;
+	printf("\nflagged: %d row%s more than 3x from %s class (kept; a row informs only picks within 4x of its "
+	       "bytes per token)\n", n, n == 1 ? "" : "s", n == 1 ? "its" : "their");
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(doc, "measurements"), i, r)
+	{
+		const char *why = json_string_value(json_object_get(r, "flag"));
+		if (why)
+			printf("  %s%s %s %s %s: %s\n", json_is_true(json_object_get(r, "user")) ? "yours: " : "",
+			       json_string_value(json_object_get(r, "device")), json_string_value(json_object_get(r, "runtime")),
+			       json_string_value(json_object_get(r, "base")), json_string_value(json_object_get(r, "format")), why);
+	}
+}
+
 struct args {
 	int report, json, rows;
 };
@@ -111,6 +131,7 @@ static int run(struct cli *cli, void *args)
 		print_kind(doc, "decode", "decode tok/s");
 		printf("\n");
 		print_kind(doc, "prefill", "prefill tok/s");
+		print_flagged(doc);
 		if (a->rows)
 			print_rows(doc);
 		printf("\nhw = range half-width (own = forecasts from the device's own rows)\n");

@@ -277,6 +277,68 @@ static void test_user_rows_outrank(void **state)
 	rmdir(dir);
 }
 
+/* Issue 22: a toy model's row recorded as the device cannot poison the
+ * forecast of an 8 B model on it (the row is 30,000x smaller in bytes per
+ * token): the forecast stays inside its old range, the range does not
+ * narrow, and the report flags the row. */
+static void test_toy_row_cannot_poison(void **state)
+{
+	(void)state;
+	json_t *f0 = plan(ctx, "llama-3.1-8b", "q4_k_m", "laptop-x86");
+	json_t *d0 = json_object_get(f0, "decode_tps"), *p0 = json_object_get(f0, "prefill_tps");
+	double lo = num(d0, "low"), hi = num(d0, "high"), mid0 = num(d0, "mid"), pp0 = num(p0, "mid");
+	char dir[] = "/tmp/kolm-calib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/measurements.tsv", dir);
+	/* what kolm bench --record wrote for stories260K Q4_0 on this machine */
+	write_file(path, "device\truntime\tbase\tformat\ttg_tps\tpp_tps\tsource\tdate\tnotes\tcpu_model\tcores\tmem_gb"
+			 "\tn_prompt\tn_gen\tthreads\tmodel_bytes\tn_params\tn_layer\n"
+			 "laptop-x86\tllama.cpp-cpu\tstories260k\tq4_0\t1391.412\t578.379\tkolm-bench\t2026-12-06\t\t"
+			 "x\t2\t25.3\t512\t128\t1\t262624\t292800\t5\n");
+	struct kolm_ctx_opts o = {0};
+	o.user_data_dir = dir;
+	struct kolm_ctx *uc;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_ctx_new(&uc, &o, &err), 0);
+	assert_int_equal(kolm_calib_user_rows(kolm_calib_get(uc, &err), NULL, NULL), 1);
+	json_t *f = plan(uc, "llama-3.1-8b", "q4_k_m", "laptop-x86");
+	json_t *d = json_object_get(f, "decode_tps");
+	double mid = num(d, "mid"), pp = num(json_object_get(f, "prefill_tps"), "mid");
+	printf("8B q4_k_m on laptop-x86: %.2f tok/s (%.2f-%.2f) before the toy row, %.2f (%.2f-%.2f) after; prefill "
+	       "%.1f -> %.1f\n", mid0, lo, hi, mid, num(d, "low"), num(d, "high"), pp0, pp);
+	assert_true(mid >= lo && mid <= hi);
+	assert_true(num(d, "high") - num(d, "low") >= (hi - lo) * 0.999); /* never narrower */
+	assert_true(pp >= pp0 * 0.5 && pp <= pp0 * 2);
+	assert_null(strstr(json_string_value(json_object_get(d, "basis")), "your own"));
+	int said = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(f, "caveats"), i, c)
+		if (strstr(json_string_value(c), "more than 4x larger or smaller"))
+			said = 1;
+	assert_true(said);
+	json_decref(f);
+	json_t *rep = NULL;
+	assert_int_equal(kolm_calib_report(uc, &rep, &err), 0);
+	int flagged = 0;
+	json_t *r;
+	json_array_foreach(json_object_get(rep, "measurements"), i, r)
+		if (json_is_true(json_object_get(r, "user"))) {
+			const char *why = json_string_value(json_object_get(r, "flag"));
+			assert_non_null(why);
+			printf("flagged: %s\n", why);
+			flagged = 1;
+		}
+	assert_true(flagged);
+	assert_true(json_integer_value(json_object_get(rep, "flagged_rows")) >= 1);
+	json_decref(rep);
+	json_decref(f0);
+	kolm_ctx_free(uc);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_reference_devices_follow_measurements),
 		cmocka_unit_test(test_reference_ten_devices),
 		cmocka_unit_test(test_user_rows_outrank),
+		cmocka_unit_test(test_toy_row_cannot_poison),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

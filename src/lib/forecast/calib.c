@@ -26,6 +26,7 @@ static const char *const fam_names[FAM_N] = {"float", "q8", "k-quant", "legacy",
 
 enum { MAX_CLASS = 16, DECODE_DEPTH = 64 };
 #define OUTLIER_RATIO 3.0 /* rows this far below their class are scored, not fitted */
+#define SIZE_RATIO 4.0    /* a row informs a pick's efficiency only within 4x in bytes per token */
 #define SPREAD_Q 0.9
 #define S_MIN 0.10
 #define S_MAX_OWN 0.34 /* 0.35 and 0.50 less room for 3-digit rounding in the JSON */
@@ -440,6 +441,16 @@ static double decode_tps(const struct cal_row *r, double eta, double t0, double 
 	return 1.0 / (r->B / (eta * phi * r->bw) + t0 * r->L / 32.0 / 1e3);
 }
 
+/* A row measured on a model of comparable size: within SIZE_RATIO of the
+ * pick's bytes per token.  A 0.3 M-parameter toy decodes at a rate set by
+ * the per-token overhead, an 8 B model at one set by bandwidth: the toy's
+ * efficiency says nothing of the 8 B model's (it still informs t0, which
+ * is fitted from contrasts between a device's rows). */
+static int comparable(double row_B, double pick_B)
+{
+	return row_B > 0 && pick_B > 0 && row_B <= pick_B * SIZE_RATIO && pick_B <= row_B * SIZE_RATIO;
+}
+
 static int cls_index(const struct cal_fit *f, const char *name)
 {
 	for (int i = 0; i < f->n_cls; i++)
@@ -539,10 +550,12 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 			}
 			for (int k = 0; n >= 2 && k < n; k++) {
 				int m = 0;
+				const struct cal_row *r = &c->rows[idx[k]];
 				for (int j = 0; j < n; j++)
 					if (j != k)
 						buf[m++] = e_all[j];
-				const struct cal_row *r = &c->rows[idx[k]];
+				if (!m)
+					continue; /* no row of its size: the class predicts it */
 				double e = median(buf, m);
 				double p = kind ? e * r->flops / (2 * r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
 				rd[nd++] = fabs(p / (kind ? r->pp : r->tg) - 1);
@@ -600,27 +613,19 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 			ci = f->n_cls++;
 			kolm_strlcpy(f->cls[ci].name, r->klass, sizeof f->cls[ci].name);
 		}
+		/* the user's rows form their own group beside the published one */
 		int g;
 		for (g = 0; g < f->n_grp; g++) {
 			const struct cal_row *o = &c->rows[f->grp[g].row];
-			if (!strcmp(o->device, r->device) && !strcmp(o->runtime, r->runtime))
+			if (!strcmp(o->device, r->device) && !strcmp(o->runtime, r->runtime) && f->grp[g].user == r->user)
 				break;
 		}
 		if (g == f->n_grp) {
 			f->grp[g].row = i;
 			f->grp[g].cls = ci;
+			f->grp[g].user = r->user;
 			f->n_grp++;
 		}
-		if (r->user && !f->grp[g].user) {
-			/* the first user row: drop the published members */
-			for (int j = 0; j < i; j++)
-				if (f->member[j] == g)
-					f->member[j] = -1;
-			f->grp[g].user = 1;
-			f->grp[g].row = i;
-		}
-		if (f->grp[g].user && !r->user)
-			continue;
 		f->member[i] = g;
 	}
 	for (int g = 0; g < f->n_grp; g++)
@@ -727,13 +732,31 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 	if (!(q->bw > 0) || !(q->bytes_per_token > 0) || (kind && (!(q->flops > 0) || !(q->active_params > 0))))
 		return -1;
 	int ci = cls_index(f, q->klass ? q->klass : "");
-	int g = -1;
-	for (int k = 0; k < f->n_grp; k++) {
-		const struct cal_row *o = &c->rows[f->grp[k].row];
-		if (f->grp[k].n[kind] > 0 && !strcmp(o->device, q->device ? q->device : "") &&
-		    !strcmp(o->runtime, q->runtime ? q->runtime : ""))
-			g = k;
-	}
+	/* the device's own rows of comparable size: the user's, else published */
+	int g = -1, ng = 0;
+	double geta = NAN;
+	for (int user = 1; user >= 0 && g < 0; user--)
+		for (int k = 0; k < f->n_grp && g < 0; k++) {
+			const struct cal_row *o = &c->rows[f->grp[k].row];
+			if (f->grp[k].user != user || strcmp(o->device, q->device ? q->device : "") ||
+			    strcmp(o->runtime, q->runtime ? q->runtime : ""))
+				continue;
+			int n = 0, other = 0;
+			double v[256];
+			for (int i = 0; i < c->n_rows && n < 256; i++) {
+				const struct cal_row *r = &c->rows[i];
+				if (f->member[i] != k || !((kind ? r->pp : r->tg) > 0) || (!kind && !f->fitted[i]))
+					continue;
+				if (!comparable(r->B, q->bytes_per_token)) {
+					other++;
+					continue;
+				}
+				v[n++] = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[f->grp[k].cls].t0, f->phi[r->fam]);
+			}
+			out->other_size += other;
+			if (n)
+				g = k, ng = n, geta = median(v, n);
+		}
 	json_t *rt = kolm_json_find_id(json_object_get(c->rts, "runtimes"), q->runtime);
 	double t0 = ci >= 0 ? f->cls[ci].t0 : kolm_json_num(rt, "t0_ms", 1.5);
 	int cu = ci;
@@ -741,16 +764,16 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 	char why[160], nb[48];
 	if (g >= 0) {
 		const struct cal_grp *gr = &f->grp[g];
-		eta = gr->eta[kind];
-		out->rows = gr->n[kind];
+		eta = geta;
+		out->rows = ng;
 		out->level = gr->user ? KOLM_CALIB_LEVEL_USER : KOLM_CALIB_LEVEL_DEVICE;
-		double sd = gr->s_own[kind] >= 0 ? gr->s_own[kind] : f->cls[gr->cls].s_dev[kind];
+		double sd = gr->s_own[kind] >= 0 && ng >= 3 ? gr->s_own[kind] : f->cls[gr->cls].s_dev[kind];
 		s = clampd(sd >= 0 ? sd : 0.25, S_MIN, S_MAX_OWN);
-		snprintf(why, sizeof why, "%s %d %s measurement%s of %s on %s", gr->user ? "fitted on" : "fitted on",
-			 gr->n[kind], gr->user ? "of your own" : "published", gr->n[kind] == 1 ? "" : "s",
-			 short_name(q->device, nb, sizeof nb), q->runtime);
+		snprintf(why, sizeof why, "fitted on %d %s measurement%s of %s on %s", ng,
+			 gr->user ? "of your own" : "published", ng == 1 ? "" : "s", short_name(q->device, nb, sizeof nb),
+			 q->runtime);
 		for (int i = 0; i < c->n_rows; i++)
-			if (f->member[i] == g && !f->fitted[i] && kind == 0)
+			if (f->member[i] == g && !f->fitted[i] && kind == 0 && comparable(c->rows[i].B, q->bytes_per_token))
 				out->excluded++;
 	} else {
 		if (ci < 0 || !(f->cls[ci].n_dev[kind] > 0)) {
@@ -896,14 +919,14 @@ static double row_size_distance(const struct cal_row *r, const char *base, const
 }
 
 int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
-		     const char *format, char *out, size_t cap)
+		     const char *format, double bytes_per_token, char *out, size_t cap)
 {
 	int best = -1;
 	double bd = INFINITY;
 	for (int i = 0; c && i < c->n_rows; i++) {
 		const struct cal_row *r = &c->rows[i];
 		if (!(r->tg > 0) || strcmp(r->device, device) || strcmp(r->runtime, runtime) || c->fit.member[i] < 0 ||
-		    !c->fit.fitted[i])
+		    !c->fit.fitted[i] || !comparable(r->B, bytes_per_token))
 			continue;
 		double d = row_size_distance(r, base ? base : "", format ? format : "") + (r->weak ? 0.5 : 0);
 		if (d < bd)
@@ -918,6 +941,33 @@ int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char 
 }
 
 /* ---- leave-one-source-out report -------------------------------------- */
+
+/* A row that disagrees wildly with its class: its implied efficiency more
+ * than OUTLIER_RATIO from the class median of the fit on every row.  It is
+ * kept (a published one is scored, a user's one informs picks of its size)
+ * and the report names it.  Returns 1 and fills why. */
+static int row_flag(const struct kolm_calib *c, int i, char *why, size_t cap)
+{
+	const struct cal_fit *f = &c->fit;
+	const struct cal_row *r = &c->rows[i];
+	int ci = cls_index(f, r->klass);
+	if (ci < 0)
+		return 0;
+	static const char *const what[2] = {"decode", "prefill"};
+	for (int kind = 0; kind < 2; kind++) {
+		double cl = f->cls[ci].eta[kind];
+		if (!((kind ? r->pp : r->tg) > 0) || !isfinite(cl) || !(cl > 0))
+			continue;
+		double e = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
+		double ratio = e > cl ? e / cl : cl / e;
+		if (!(ratio > OUTLIER_RATIO))
+			continue;
+		snprintf(why, cap, "%s efficiency %.3g is %.0fx %s the %s class's %.3g", what[kind], e, ratio,
+			 e < cl ? "below" : "above", r->klass, cl);
+		return 1;
+	}
+	return 0;
+}
 
 struct score {
 	int n, inside, w25, own;
@@ -1010,7 +1060,7 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 		for (int j = 0; j <= MAX_CLASS; j++)
 			sc[k][j].err = errs + (size_t)n * (size_t)(k * (MAX_CLASS + 1) + j);
 	char cls_names[MAX_CLASS][16];
-	int n_cls = 0;
+	int n_cls = 0, n_flag = 0;
 	json_t *rows = json_array();
 	struct kolm_calib_pred *pd = calloc((size_t)(n ? n : 1) * 2, sizeof *pd);
 	int *done = calloc((size_t)(n ? n : 1) * 2, sizeof *done);
@@ -1051,6 +1101,11 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 		json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b}", "device", r->device, "runtime", r->runtime,
 					"class", r->klass, "base", r->base, "format", r->format, "source", r->skey, "weak",
 					r->weak, "user", r->user);
+		char why[160];
+		if (row_flag(c, i, why, sizeof why)) {
+			json_object_set_new(row, "flag", json_string(why));
+			n_flag++;
+		}
 		for (int kind = 0; kind < 2; kind++) {
 			double meas = kind ? r->pp : r->tg;
 			if (!(meas > 0))
@@ -1085,6 +1140,7 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 	json_object_set_new(doc, "rows", json_integer(n));
 	json_object_set_new(doc, "sources", json_integer(n_src));
 	json_object_set_new(doc, "user_rows", json_integer(c->n_user));
+	json_object_set_new(doc, "flagged_rows", json_integer(n_flag));
 	for (int kind = 0; kind < 2; kind++) {
 		json_t *k = json_object(), *cl = json_array();
 		json_object_set_new(k, "overall", score_json(&sc[kind][0]));

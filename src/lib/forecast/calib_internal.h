@@ -31,6 +31,8 @@ struct kolm_calib_pred {
 	int level;               /* KOLM_CALIB_LEVEL_* */
 	int capped;              /* decode capped at the prefill rate */
 	int excluded;            /* this device's rows left out as >3x below the class */
+	int other_size;          /* this device's rows of models more than 4x apart in bytes
+				    per token: they inform the per-token overhead only */
 	char basis[240];
 };
 
@@ -42,9 +44,10 @@ int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query
 		       struct kolm_calib_pred *out);
 
 /* A measurement of this device on this runtime to quote in a caveat: the
- * same base and format if there is one, else the fitted row closest in
- * size.  Returns 0 and fills the strings, or -1. */
+ * same base and format if there is one, else a fitted row of comparable
+ * size (within 4x of bytes_per_token, the rule the fit follows).  Returns 0
+ * and fills the strings, or -1. */
 int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
-		     const char *format, char *out, size_t cap);
+		     const char *format, double bytes_per_token, char *out, size_t cap);
 
 #endif

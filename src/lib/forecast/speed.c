@@ -75,11 +75,11 @@ void kolm_speed_caveats(struct kolm_ctx *ctx, const struct kolm_speed_query *q, 
 	const struct kolm_device *dev = q->dev;
 	char quote[400];
 	if ((p.level == KOLM_CALIB_LEVEL_DEVICE || p.level == KOLM_CALIB_LEVEL_USER) &&
-	    kolm_calib_quote(c, dev->id, q->runtime, q->model_id, q->format, quote, sizeof quote) == 0)
+	    kolm_calib_quote(c, dev->id, q->runtime, q->model_id, q->format, q->bytes_per_token, quote, sizeof quote) == 0)
 		kolm_caveat_add(caveats, "decode follows the measurements of this device: e.g. %s", quote);
 	else if (p.level == KOLM_CALIB_LEVEL_CLASS)
-		kolm_caveat_add(caveats, "no measurement of %s on %s: decode uses the %s class fit (range +-%.0f%%)",
-				dev->id, q->runtime, klass, p.s * 100);
+		kolm_caveat_add(caveats, "no measurement of %s%s on %s: decode uses the %s class fit (range +-%.0f%%)",
+				p.other_size ? "a model of this size on " : "", dev->id, q->runtime, klass, p.s * 100);
 	else if (p.level == KOLM_CALIB_LEVEL_DEFAULT)
 		kolm_caveat_add(caveats, "no measurement in the %s class: decode is the runtime's class default (range +-%.0f%%)",
 				klass, p.s * 100);
@@ -88,6 +88,12 @@ void kolm_speed_caveats(struct kolm_ctx *ctx, const struct kolm_speed_query *q, 
 				"%d measurement%s of this device ran more than 3x below its class (another power mode, "
 				"thermal state or harness overhead) and %s scored but not fitted",
 				p.excluded, p.excluded == 1 ? "" : "s", p.excluded == 1 ? "is" : "are");
+	if (p.other_size && p.level != KOLM_CALIB_LEVEL_DEVICE && p.level != KOLM_CALIB_LEVEL_USER)
+		kolm_caveat_add(caveats,
+				"%d measurement%s of %s on %s %s of a model more than 4x larger or smaller in bytes per token: "
+				"%s the per-token overhead, not this pick's efficiency",
+				p.other_size, p.other_size == 1 ? "" : "s", dev->id, q->runtime, p.other_size == 1 ? "is" : "are",
+				p.other_size == 1 ? "it informs" : "they inform");
 	if (p.capped)
 		kolm_caveat_add(caveats, "decode is compute-bound here: capped at the prefill rate");
 	if (dev->klass && (!strcmp(dev->klass, "jetson") || !strcmp(dev->klass, "phone") || !strcmp(dev->klass, "handheld")))
