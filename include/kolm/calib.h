@@ -9,7 +9,9 @@
  *   eta        efficiency: the median over the device's own rows on the runtime
  *              within 4x of the pick's bytes per token (your rows in
  *              $XDG_DATA_HOME/kolm/measurements.tsv outrank published ones;
- *              rows of other sizes inform t0 only), else the median of the devices of the runtime
+ *              rows of other sizes inform t0 only), weighed n / (n + k)
+ *              against the class's on log scale (k = within- over
+ *              between-device variance of log efficiency), else the median of the devices of the runtime
  *              class (cpu-arm, cpu-x86, cuda, metal, vulkan, opencl, mlx, ...),
  *              else the class default in data/runtimes.json
  *   t0         per-token overhead (kernel launches, sync, sampling) in ms per

@@ -17,7 +17,9 @@
 #include <jansson.h>
 
 #include "kolm/calib.h"
+#include "kolm/catalog.h"
 #include "kolm/ctx.h"
+#include "forecast/calib_internal.h"
 #include "kolm/forecast.h"
 
 static struct kolm_ctx *ctx;
@@ -339,6 +341,92 @@ static void test_toy_row_cannot_poison(void **state)
 	rmdir(dir);
 }
 
+/* Issue 22: within one runtime class, a device with more bandwidth (decode)
+ * or compute (prefill) is never forecast slower for the same pick unless a
+ * device's own measurements say so (its basis names them, with the class
+ * figure they are weighed against) or decode is capped by compute.  Walks
+ * every pair of catalog devices for a small and a mid-size pick. */
+struct mono {
+	const char *dev, *runtime;
+	char klass[16];
+	double bw, flops, v[2];
+	char basis[2][400];
+};
+
+static int own_rows(const struct mono *m, int kind)
+{
+	char want[96];
+	snprintf(want, sizeof want, "measurement of %s on", m->dev);
+	char want2[96];
+	snprintf(want2, sizeof want2, "measurements of %s on", m->dev);
+	return strstr(m->basis[kind], "fitted on") && (strstr(m->basis[kind], want) || strstr(m->basis[kind], want2)) &&
+	       strstr(m->basis[kind], "class's");
+}
+
+static void test_monotone_between_devices(void **state)
+{
+	(void)state;
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	static const char *const picks[][2] = {{"llama-3.2-1b", "int4"}, {"llama-3.1-8b", "int4"}, {"qwen2.5-7b", "int8"}};
+	struct mono *m = calloc((size_t)cat->n_devices, sizeof *m);
+	assert_non_null(m);
+	int checked = 0, shown = 0;
+	for (size_t p = 0; p < sizeof picks / sizeof picks[0]; p++) {
+		int n = 0;
+		for (int d = 0; d < cat->n_devices; d++) {
+			json_t *f = plan(ctx, picks[p][0], picks[p][1], cat->devices[d].id);
+			json_t *dec = json_object_get(f, "decode_tps"), *pre = json_object_get(f, "prefill_tps");
+			struct mono *x = &m[n];
+			x->dev = cat->devices[d].id;
+			x->runtime = json_string_value(json_object_get(json_object_get(f, "backend"), "runtime"));
+			if (!x->runtime || !dec || !pre || !json_is_number(json_object_get(dec, "mid"))) {
+				json_decref(f);
+				continue;
+			}
+			x->runtime = kolm_catalog_device_find(ctx, x->dev)->runtimes[0];
+			for (int r = 0; r < kolm_catalog_device_find(ctx, x->dev)->n_runtimes; r++)
+				if (!strcmp(kolm_catalog_device_find(ctx, x->dev)->runtimes[r],
+					    json_string_value(json_object_get(json_object_get(f, "backend"), "runtime"))))
+					x->runtime = kolm_catalog_device_find(ctx, x->dev)->runtimes[r];
+			kolm_calib_class(ctx, x->runtime, &cat->devices[d], x->klass, sizeof x->klass);
+			x->bw = cat->devices[d].bw_bytes_per_s;
+			x->flops = cat->devices[d].flops_fp16;
+			x->v[0] = num(dec, "mid");
+			x->v[1] = num(pre, "mid");
+			snprintf(x->basis[0], sizeof x->basis[0], "%s", json_string_value(json_object_get(dec, "basis")));
+			snprintf(x->basis[1], sizeof x->basis[1], "%s", json_string_value(json_object_get(pre, "basis")));
+			n++;
+			json_decref(f);
+		}
+		int bad = 0;
+		for (int a = 0; a < n; a++)
+			for (int b = 0; b < n; b++) {
+				if (a == b || strcmp(m[a].runtime, m[b].runtime) || strcmp(m[a].klass, m[b].klass))
+					continue;
+				for (int kind = 0; kind < 2; kind++) {
+					double ra = kind ? m[a].flops : m[a].bw, rb = kind ? m[b].flops : m[b].bw;
+					if (!(ra > rb * 1.001))
+						continue;
+					checked++;
+					if (!(m[a].v[kind] < m[b].v[kind] * 0.999))
+						continue;
+					int why = own_rows(&m[a], kind) || own_rows(&m[b], kind) ||
+						  (!kind && strstr(m[a].basis[0], "compute-bound"));
+					if (shown++ < 12 || !why)
+						printf("%s %s %s: %s (%.3g) > %s (%.3g) in %s but forecast %.3g < %.3g: %s\n",
+						       picks[p][0], picks[p][1], kind ? "prefill" : "decode", m[a].dev, ra / 1e9,
+						       m[b].dev, rb / 1e9, kind ? "GFLOPS" : "GB/s", m[a].v[kind], m[b].v[kind],
+						       why ? "a device's own measurements say so" : "VIOLATION");
+					bad += !why;
+				}
+			}
+		assert_int_equal(bad, 0);
+	}
+	printf("monotone: %d same-class device pairs checked (decode by bandwidth, prefill by compute)\n", checked);
+	assert_true(checked > 500);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_reference_ten_devices),
 		cmocka_unit_test(test_user_rows_outrank),
 		cmocka_unit_test(test_toy_row_cannot_poison),
+		cmocka_unit_test(test_monotone_between_devices),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -69,6 +69,8 @@ struct cal_fit {
 	int n_grp;
 	int *member;          /* row -> group, -1 when not fitted */
 	int *fitted;          /* row passes the outlier rule (decode) */
+	double shrink_k[2];   /* prior strength in rows: a device's efficiency from n rows
+				 is weighted n / (n + k) against its class's (log scale) */
 };
 
 struct kolm_calib {
@@ -582,6 +584,53 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 	}
 }
 
+static double row_eta(const struct cal_fit *f, const struct cal_row *r, int g, int kind)
+{
+	return kind ? implied_eta_pp(r) : implied_eta(r, f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
+}
+
+/* How many rows a device needs before its own efficiency outweighs its
+ * class's: k = within-device variance / between-device variance of log
+ * efficiency (the empirical-Bayes weight n / (n + k)), from the published
+ * groups.  A device fitted on 1-2 rows is pulled toward its class as far as
+ * the data says one row is less reliable than the class is uniform. */
+static double shrink_strength(const struct kolm_calib *c, const struct cal_fit *f, int kind)
+{
+	double sw = 0, sb = 0, inv_n = 0;
+	int dfw = 0, nb = 0;
+	for (int g = 0; g < f->n_grp; g++) {
+		const struct cal_grp *gr = &f->grp[g];
+		double ce = f->cls[gr->cls].eta[kind];
+		if (gr->user || !(gr->n[kind] > 0) || !isfinite(gr->eta[kind]) || !isfinite(ce) || !(ce > 0))
+			continue;
+		double sum = 0, sq = 0;
+		int n = 0;
+		for (int i = 0; i < c->n_rows; i++) {
+			const struct cal_row *r = &c->rows[i];
+			if (f->member[i] != g || !((kind ? r->pp : r->tg) > 0) || (!kind && !f->fitted[i]))
+				continue;
+			double l = log(row_eta(f, r, g, kind));
+			sum += l, sq += l * l, n++;
+		}
+		if (n >= 2) {
+			sw += sq - sum * sum / n;
+			dfw += n - 1;
+		}
+		if (f->cls[gr->cls].n_dev[kind] >= 2) {
+			double d = log(gr->eta[kind] / ce);
+			sb += d * d;
+			inv_n += 1.0 / gr->n[kind];
+			nb++;
+		}
+	}
+	if (dfw < 2 || nb < 2)
+		return 1.0;
+	double vw = sw / dfw, vb = sb / nb - vw * inv_n / nb;
+	if (!(vb > 1e-4))
+		vb = 1e-4;
+	return vw / vb;
+}
+
 /* Fit on every row whose source key is not 'skip' (NULL: every row). */
 static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit *f)
 {
@@ -689,6 +738,8 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 			memcpy(f->fitted, keep, sizeof *keep * (size_t)n);
 	}
 	free(keep);
+	for (int kind = 0; kind < 2; kind++)
+		f->shrink_k[kind] = shrink_strength(c, f, kind);
 	/* the user's own spread once they have enough rows */
 	for (int g = 0; g < f->n_grp; g++) {
 		f->grp[g].s_own[0] = f->grp[g].s_own[1] = -1;
@@ -761,17 +812,26 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 	double t0 = ci >= 0 ? f->cls[ci].t0 : kolm_json_num(rt, "t0_ms", 1.5);
 	int cu = ci;
 	double eta, s;
-	char why[160], nb[48];
+	char why[240], nb[48];
 	if (g >= 0) {
 		const struct cal_grp *gr = &f->grp[g];
 		eta = geta;
+		double ce = f->cls[gr->cls].eta[kind];
+		char pull[96] = "";
+		if (isfinite(ce) && ce > 0 && geta > 0) {
+			/* toward the class by data count (shrink_strength) */
+			double w = ng / (ng + f->shrink_k[kind]);
+			eta = exp(w * log(geta) + (1 - w) * log(ce));
+			snprintf(pull, sizeof pull, " (their %.2f weighted %.0f%% against the %s class's %.2f)", geta,
+				 w * 100, f->cls[gr->cls].name, ce);
+		}
 		out->rows = ng;
 		out->level = gr->user ? KOLM_CALIB_LEVEL_USER : KOLM_CALIB_LEVEL_DEVICE;
 		double sd = gr->s_own[kind] >= 0 && ng >= 3 ? gr->s_own[kind] : f->cls[gr->cls].s_dev[kind];
 		s = clampd(sd >= 0 ? sd : 0.25, S_MIN, S_MAX_OWN);
-		snprintf(why, sizeof why, "fitted on %d %s measurement%s of %s on %s", ng,
+		snprintf(why, sizeof why, "fitted on %d %s measurement%s of %s on %s%s", ng,
 			 gr->user ? "of your own" : "published", ng == 1 ? "" : "s", short_name(q->device, nb, sizeof nb),
-			 q->runtime);
+			 q->runtime, pull);
 		for (int i = 0; i < c->n_rows; i++)
 			if (f->member[i] == g && !f->fitted[i] && kind == 0 && comparable(c->rows[i].B, q->bytes_per_token))
 				out->excluded++;
@@ -1025,7 +1085,9 @@ static json_t *model_json(const struct cal_fit *f)
 	json_t *phi = json_object();
 	for (int k = 0; k < FAM_N; k++)
 		json_object_set_new(phi, fam_names[k], json_real(round(f->phi[k] * 100) / 100));
-	return json_pack("{s:o,s:o,s:f}", "classes", cls, "format_factor", phi, "outlier_ratio", OUTLIER_RATIO);
+	return json_pack("{s:o,s:o,s:f,s:f,s:f,s:f}", "classes", cls, "format_factor", phi, "outlier_ratio", OUTLIER_RATIO,
+			 "size_ratio", SIZE_RATIO, "prior_rows_decode", round(f->shrink_k[0] * 100) / 100,
+			 "prior_rows_prefill", round(f->shrink_k[1] * 100) / 100);
 }
 
 int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)

@@ -33,7 +33,7 @@ struct kolm_calib_pred {
 	int excluded;            /* this device's rows left out as >3x below the class */
 	int other_size;          /* this device's rows of models more than 4x apart in bytes
 				    per token: they inform the per-token overhead only */
-	char basis[240];
+	char basis[320];
 };
 
 /* Calibration class of a runtime on a device: the runtime's class in

@@ -27,7 +27,7 @@ struct kolm_speed_query {
 
 struct kolm_speed {
 	double low, mid, high;         /* tokens/s */
-	char basis[240];               /* the group used and how */
+	char basis[320];               /* the group used and how */
 	int rows;                      /* measurements behind it */
 };
 
