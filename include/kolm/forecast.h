@@ -69,6 +69,7 @@ struct kolm_pick {
 	int64_t ctx;                /* 0 = 4096; KOLM_CTX_MAX = solve for the largest */
 	double overhead_gb;         /* < 0 = computed; else flat runtime overhead (the flat rule) */
 	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
+	int remeasure;              /* --device local: probe again instead of the cached probe */
 	const char *offload;        /* NULL, "auto" or a layer count */
 	double host_mem_gb;         /* offload: system RAM (0 = device default) */
 	const struct kolm_tensor_override *overrides;
@@ -166,7 +167,9 @@ struct kolm_forecast {
 	struct kolm_device device;  /* with --mem-gb/--bw-gbs/--tflops applied; strings borrowed */
 	int device_is_local;        /* --device local: what was read */
 	struct kolm_local local;
-	char local_why[320];
+	char local_why[640];        /* which device, and what was measured here */
+	int probed;                 /* --device local on a CPU: probe holds this machine's figures */
+	struct kolm_local_probe probe;
 	struct {
 		const char *id, *reason, *runtime, *runtime_reason;
 	} backend;

@@ -40,4 +40,28 @@ int kolm_local_detect(struct kolm_local *out, struct kolm_err *err);
 int kolm_local_device(const struct kolm_ctx *ctx, const struct kolm_local *l, struct kolm_device *dev, char *why,
 		      size_t cap);
 
+/* --device local measures instead of guessing: this machine's read
+ * bandwidth (every logical CPU summing its slice of a 32 MiB region of a
+ * 128 MiB buffer, the regions in turn, the best pass of about 0.35 s) and fp32 FMA throughput (independent FMA
+ * chains on every CPU, the best 20 ms run of about 0.2 s), under a second
+ * together on an idle machine. */
+struct kolm_local_probe {
+	double bw_bytes_per_s;
+	double flops;              /* fp32 FMA FLOP/s, every thread */
+	int threads;
+	double seconds;            /* what the measurement took */
+	int cached;                /* read from the cache, not measured now */
+	char measured_at[32];      /* UTC, ISO 8601 */
+	char cache_path[512];      /* "" when there is no user data directory */
+	uint64_t sink;             /* the probe's checksum (keeps its reads) */
+};
+
+/* The probe of this machine: dir/local-probe.json (dir: the user data
+ * directory, NULL for none) when it was taken on the same CPU model with
+ * the same thread count and holds plausible figures, else a new
+ * measurement, written there atomically (a cache that cannot be written is
+ * not an error).  remeasure: ignore the cache. */
+int kolm_local_probe(const char *dir, const struct kolm_local *l, int remeasure, struct kolm_local_probe *out,
+		     struct kolm_err *err);
+
 #endif

@@ -23,6 +23,8 @@ const struct cli_opt cli_pick_opts[] = {
 		  "llama.cpp-cpu|cuda|metal|vulkan|opencl, mlx, onnxruntime, coreml, tensorrt-llm"),
 	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096)"),
 	OPT_VALUE(0, "kv-type", "T", CLI_O_KV, "KV cache type: f16 (default), q8_0, q4_0"),
+	OPT_FLAG(0, "remeasure", CLI_O_REMEASURE,
+		 "--device local: probe this machine's bandwidth and compute again instead of the cached probe"),
 	OPT_VALUE(0, "overhead-gb", "X", CLI_O_OVERHEAD,
 		  "flat runtime overhead instead of the computed one (flat rule: file + X <= 80% of device memory; e.g. 1)"),
 	OPT_TENSOR_TYPE,
@@ -128,6 +130,7 @@ int cli_pick_opt(struct cli *cli, struct cli_pick *cp, int id, const char *v)
 	case CLI_O_CTX: return ctx_len(v, &p->ctx);
 	case CLI_O_OVERHEAD: return num("--overhead-gb", v, &p->overhead_gb);
 	case CLI_O_KV: p->kv_type = v; return 0;
+	case CLI_O_REMEASURE: p->remeasure = 1; return 0;
 	case CLI_O_OFFLOAD: p->offload = v; return 0;
 	case CLI_O_HOSTMEM: return num("--host-mem-gb", v, &p->host_mem_gb);
 	case CLI_O_TT: return tensor_type(cp, v);

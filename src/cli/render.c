@@ -78,6 +78,8 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	char lo[16], mid[16], hi[16];
 	fprintf(fp, "%skolm forecast%s  %s  x  %s  x  %s\n", B, R, f->source.name, f->format.fmt->label, f->device.name);
 	fprintf(fp, "%s(forecast: figures not read from your file name their basis)%s\n\n", D, R);
+	if (f->device_is_local)
+		fprintf(fp, "  this machine   %s\n", f->local_why);
 	fprintf(fp, "  size on disk   %.2f GB  (%.0f bytes, %.2f bits/weight)\n", (double)f->size.bytes / 1e9,
 		(double)f->size.bytes, f->format.bits_per_weight);
 	fprintf(fp, "                 %s%s%s\n", D, f->size.basis, R);

@@ -60,7 +60,9 @@ struct fc {
 	int gpu_layers, gpu_layers_set;
 	int is_local;
 	struct kolm_local local;    /* --device local: what was read */
-	char local_why[320];
+	char local_why[640];
+	int probed;                 /* --device local: bandwidth/compute measured here */
+	struct kolm_local_probe probe;
 	char name_buf[64];          /* source id derived from a file or directory name */
 };
 
@@ -70,6 +72,42 @@ const char *kolm_fit_name(enum kolm_fit fit)
 }
 
 /* ---- the resolved pick ------------------------------------------------ */
+
+/* --device local on a CPU: this machine's bandwidth and compute measured
+ * (kolm_local_probe, cached in the user data directory), not guessed; a
+ * --bw-gbs or --tflops the user gave still wins. */
+static int probe_local(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
+{
+	if (fc->dev.n_runtimes < 1 || strcmp(fc->dev.runtimes[0], "llama.cpp-cpu") || (p->bw_gbs > 0 && p->tflops > 0))
+		return KOLM_OK; /* a GPU runs the model: the CPU's figures are not its */
+	struct kolm_local_probe pr;
+	int rc = kolm_local_probe(kolm_ctx_user_data_dir(ctx), &fc->local, p->remeasure, &pr, err);
+	if (rc)
+		return rc;
+	if (!(p->bw_gbs > 0))
+		fc->dev.bw_bytes_per_s = pr.bw_bytes_per_s;
+	if (!(p->tflops > 0))
+		fc->dev.flops_fp16 = pr.flops;
+	char *guess = strstr(fc->local_why, "; bandwidth estimated as");
+	if (guess)
+		*guess = '\0'; /* kolm_local_device's guess, replaced by the measurement */
+	size_t l = strlen(fc->local_why);
+	char when[64];
+	if (pr.cached)
+		snprintf(when, sizeof when, "on %s", pr.measured_at);
+	else
+		snprintf(when, sizeof when, "just now, in %.2f s", pr.seconds);
+	snprintf(fc->local_why + l, sizeof fc->local_why - l,
+		 "; measured %s: read bandwidth %.1f GB/s, fp32 FMA %.0f GFLOPS (%d threads)%s%s%s", when,
+		 pr.bw_bytes_per_s / GB, pr.flops / 1e9, pr.threads, pr.cache_path[0] ? "; cached in " : "",
+		 pr.cache_path, pr.cached ? " (--remeasure to measure again)" : "");
+	if (p->bw_gbs > 0 || p->tflops > 0)
+		snprintf(fc->local_why + strlen(fc->local_why), sizeof fc->local_why - strlen(fc->local_why),
+			 "; your --%s replaces the measured one", p->bw_gbs > 0 ? "bw-gbs" : "tflops");
+	fc->probed = 1;
+	fc->probe = pr;
+	return KOLM_OK;
+}
 
 static int resolve_device(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
 {
@@ -122,6 +160,8 @@ static int resolve_device(struct kolm_ctx *ctx, const struct kolm_pick *p, struc
 		fc->dev.bw_bytes_per_s = p->bw_gbs * GB, fc->bw_override = !fc->custom;
 	if (p->tflops > 0)
 		fc->dev.flops_fp16 = p->tflops * 1e12;
+	if (fc->is_local)
+		return probe_local(ctx, p, fc, err);
 	return KOLM_OK;
 }
 
@@ -869,6 +909,8 @@ static void publish_run(const struct fc *fc, struct kolm_forecast *r)
 	r->device_is_local = fc->is_local;
 	r->local = fc->local;
 	snprintf(r->local_why, sizeof r->local_why, "%s", fc->local_why);
+	r->probed = fc->probed;
+	r->probe = fc->probe;
 	r->backend.id = fc->backend;
 	r->backend.reason = fc->backend_reason;
 	r->backend.runtime = fc->runtime;

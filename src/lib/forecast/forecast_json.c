@@ -98,6 +98,12 @@ static json_t *device_json(const struct kolm_forecast *f)
 		    json_pack("{s:s,s:i,s:I,s:s,s:s,s:s}", "cpu_model", f->local.cpu_model, "cores", f->local.cores,
 			      "memory_bytes", (json_int_t)f->local.mem_bytes, "gpu", f->local.gpu_name, "board", f->local.board,
 			      "how", f->local_why));
+	if (f->device_is_local && f->probed)
+		json_object_set_new(
+			json_object_get(o, "detected"), "probe",
+			json_pack("{s:f,s:f,s:i,s:f,s:b,s:s,s:s}", "bandwidth_bytes_per_s", f->probe.bw_bytes_per_s,
+				  "flops_fp32_fma", f->probe.flops, "threads", f->probe.threads, "seconds", f->probe.seconds,
+				  "cached", f->probe.cached, "measured_at", f->probe.measured_at, "cache", f->probe.cache_path));
 	return o;
 }
 
