@@ -16,16 +16,17 @@ static double num(json_t *o, const char *k)
 
 static void print_score(const char *label, json_t *s)
 {
-	printf("  %-10s %5d %9.1f%% %9.1f%% %9.1f%% %9.0f%% %9.0f%%\n", label, (int)json_integer_value(json_object_get(s, "rows")),
-	       num(s, "median_abs_pct_err"), num(s, "within_25_pct"), num(s, "inside_range"), num(s, "max_half_width_own_rows_pct"),
+	printf("  %-10s %5d %9.1f%% %9.1f%% %9.1f%% %9.0f%% %9.0f%% %9.0f%%\n", label,
+	       (int)json_integer_value(json_object_get(s, "rows")), num(s, "median_abs_pct_err"), num(s, "within_25_pct"),
+	       num(s, "inside_range"), num(s, "median_half_width_pct"), num(s, "max_half_width_own_rows_pct"),
 	       num(s, "max_half_width_pct"));
 }
 
 static void print_kind(json_t *doc, const char *kind, const char *title)
 {
 	json_t *k = json_object_get(doc, kind);
-	printf("%s\n  %-10s %5s %10s %10s %10s %10s %10s\n", title, "class", "rows", "median|e|", "within25", "in range",
-	       "hw own", "hw max");
+	printf("%s\n  %-10s %5s %10s %10s %10s %10s %10s %10s\n", title, "class", "rows", "median|e|", "within25", "in range",
+	       "hw med", "hw own", "hw max");
 	print_score("all", json_object_get(k, "overall"));
 	size_t i;
 	json_t *c;
@@ -134,7 +135,8 @@ static int run(struct cli *cli, void *args)
 		print_flagged(doc);
 		if (a->rows)
 			print_rows(doc);
-		printf("\nhw = range half-width (own = forecasts from the device's own rows)\n");
+		printf("\nhw = range half-width (med = median over the rows; own = the widest of forecasts from the device's own "
+		       "rows)\n");
 	}
 	json_decref(doc);
 	return rc;

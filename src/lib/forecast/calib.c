@@ -553,11 +553,13 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 			for (int k = 0; n >= 2 && k < n; k++) {
 				int m = 0;
 				const struct cal_row *r = &c->rows[idx[k]];
+				/* the device's rows from other sources predict it, as a
+				 * forecast from published rows predicts the user's */
 				for (int j = 0; j < n; j++)
-					if (j != k)
+					if (j != k && strcmp(c->rows[idx[j]].skey, r->skey))
 						buf[m++] = e_all[j];
 				if (!m)
-					continue; /* no row of its size: the class predicts it */
+					continue;
 				double e = median(buf, m);
 				double p = kind ? e * r->flops / (2 * r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
 				rd[nd++] = fabs(p / (kind ? r->pp : r->tg) - 1);
@@ -1031,13 +1033,14 @@ static int row_flag(const struct kolm_calib *c, int i, char *why, size_t cap)
 
 struct score {
 	int n, inside, w25, own;
-	double *err;
+	double *err, *hw;
 	double max_hw, max_hw_own;
 };
 
 static void score_add(struct score *s, double pred, double meas, double hw, int inside, int own)
 {
 	double e = fabs(pred / meas - 1);
+	s->hw[s->n] = hw;
 	s->err[s->n++] = e;
 	s->w25 += e <= 0.25;
 	s->inside += inside;
@@ -1052,8 +1055,9 @@ static void score_add(struct score *s, double pred, double meas, double hw, int 
 
 static json_t *score_json(struct score *s)
 {
-	double med = s->n ? median(s->err, s->n) : 0;
-	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:i}", "rows", s->n, "median_abs_pct_err", round(med * 1000) / 10,
+	double med = s->n ? median(s->err, s->n) : 0, mhw = s->n ? median(s->hw, s->n) : 0;
+	return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:i}", "rows", s->n, "median_abs_pct_err", round(med * 1000) / 10,
+			 "median_half_width_pct", round(mhw * 1000) / 10,
 			 "within_25_pct", s->n ? round(1000.0 * s->w25 / s->n) / 10 : 0.0, "inside_range",
 			 s->n ? round(1000.0 * s->inside / s->n) / 10 : 0.0, "max_half_width_pct",
 			 round(s->max_hw * 1000) / 10, "max_half_width_own_rows_pct", round(s->max_hw_own * 1000) / 10,
@@ -1098,7 +1102,7 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 	int n = c->n_rows;
 	/* sources in first-seen order */
 	int *src_of = malloc(sizeof *src_of * (size_t)(n ? n : 1));
-	double *errs = malloc(sizeof *errs * (size_t)(n ? n : 1) * 2 * (MAX_CLASS + 1));
+	double *errs = malloc(sizeof *errs * (size_t)(n ? n : 1) * 4 * (MAX_CLASS + 1));
 	if (!src_of || !errs) {
 		free(src_of);
 		free(errs);
@@ -1120,7 +1124,8 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 	memset(sc, 0, sizeof sc);
 	for (int k = 0; k < 2; k++)
 		for (int j = 0; j <= MAX_CLASS; j++)
-			sc[k][j].err = errs + (size_t)n * (size_t)(k * (MAX_CLASS + 1) + j);
+			sc[k][j].err = errs + (size_t)n * (size_t)(k * (MAX_CLASS + 1) + j),
+			sc[k][j].hw = errs + (size_t)n * (size_t)((2 + k) * (MAX_CLASS + 1) + j);
 	char cls_names[MAX_CLASS][16];
 	int n_cls = 0, n_flag = 0;
 	json_t *rows = json_array();
