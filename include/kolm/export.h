@@ -43,6 +43,7 @@ struct kolm_export_opts {
 	double min_k;              /* compile gate override (< 0: the manifest's gate) */
 	int no_measure;            /* 1: do not measure the export's K on the artifact's eval pack */
 	int64_t chunk_elems;       /* rows are processed in chunks of about this many elements (0 = 16 Mi) */
+	int group_size;            /* MLX: the affine group size (0 = the format's, 64) */
 	void (*progress)(void *user, const struct kolm_export_progress *p);
 	void *progress_user;
 };
@@ -52,5 +53,17 @@ struct kolm_export_opts {
  * compile gate refuses the artifact's K-score. */
 int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt,
 		     struct kolm_err *err);
+
+/* The native MLX export (export_mlx.c): out_path becomes the directory
+ * mlx_lm.convert writes for the same checkpoint, format (an mlx-* id or a
+ * tier) and group size: config.json with mlx-lm's "quantization" block,
+ * model.safetensors (packed uint32 weights, scales and biases per group in
+ * the model's dtype; sharded above 5 GiB as mlx-lm does) with its index,
+ * the tokenizer files copied, and kolm.json, the manifest stamp with every
+ * file's sha256.  Built in "<out>.kolm-tmp.<pid>" and renamed into place;
+ * an existing non-empty out_path is refused.  The receipt is written
+ * beside it as "<out_path>.receipt.json". */
+int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt,
+		    struct kolm_err *err);
 
 #endif

@@ -42,10 +42,10 @@ struct args {
 	struct cli_pick cp;
 	const char *artifact;   /* the operand, ARTIFACT.kolm */
 	const char *from_dir;   /* --from-dir HF_DIR */
-	int threads, no_measure, preview;
+	int threads, no_measure, preview, group_size;
 };
 
-enum { O_FROMDIR = 1, O_NOMEASURE };
+enum { O_FROMDIR = 1, O_NOMEASURE, O_GROUP };
 
 static const struct cli_opt opts[] = {
 	OPT_INCLUDE(cli_pick_source_opts),
@@ -54,6 +54,7 @@ static const struct cli_opt opts[] = {
 	OPT_GROUP("export:"),
 	OPT_VALUE('t', "threads", "N", 't', "threads for quantizing and measuring K (1..512, default: online CPUs)"),
 	OPT_FLAG(0, "no-measure", O_NOMEASURE, "do not measure the export's K-score"),
+	OPT_VALUE(0, "group-size", "N", O_GROUP, "MLX formats: the affine group size, 32, 64 or 128 (default: the format's, 64)"),
 	OPT_PREVIEW,
 	OPT_FLAG(0, "json", CLI_O_JSON, "the receipt as JSON (with --preview: the kolm.forecast/1 document)"),
 	OPT_GROUP("gates (--preview shows them; they do not stop an export):"),
@@ -68,6 +69,13 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 	case O_FROMDIR: a->from_dir = val; return 0;
 	case O_NOMEASURE: a->no_measure = 1; return 0;
 	case CLI_O_PREVIEW: a->preview = 1; return 0;
+	case O_GROUP: {
+		long long n;
+		if (cli_parse_i64(val, &n) || (n != 32 && n != 64 && n != 128))
+			return cli_usage_error("export: --group-size: '%s' is not 32, 64 or 128", val);
+		a->group_size = (int)n;
+		return 0;
+	}
 	case 't': {
 		long long n;
 		if (cli_parse_i64(val, &n) || n < 1 || n > 512)
@@ -145,7 +153,27 @@ static int run(struct cli *cli, void *args)
 		exit_code = 4;
 		goto done;
 	}
-	if (!strcmp(be, "gguf")) {
+	if (a->group_size && strcmp(be, "mlx")) {
+		exit_code = cli_usage_error("export: --group-size applies to MLX formats; %s is a %s format", fmt->id, be);
+		goto done;
+	}
+	if (!strcmp(be, "mlx") && (a->from_dir || a->artifact)) {
+		/* native: the directory mlx_lm.convert writes, no Python */
+		struct bar b = {isatty(STDERR_FILENO)};
+		struct kolm_export_opts o = {0};
+		o.hf_dir = a->from_dir;
+		o.artifact = a->from_dir ? NULL : a->artifact;
+		o.format = fmt->id;
+		o.out_path = out;
+		o.min_k = -1;
+		o.group_size = a->group_size;
+		o.progress = progress;
+		o.progress_user = &b;
+		if (kolm_export_mlx(ctx, &o, &receipt, &err)) {
+			exit_code = cli_fail(&err);
+			goto done;
+		}
+	} else if (!strcmp(be, "gguf")) {
 		if (!a->from_dir && !a->artifact) {
 			exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging Face "
 						    "directory: give X.kolm or --from-dir HF_DIR (for --base, download it first: %s)",
