@@ -66,4 +66,15 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt,
 		    struct kolm_err *err);
 
+/* What kolm_export_mlx would write for the same options, computed from the
+ * source's tensor list and files without converting anything: the
+ * directory's total bytes (every file in it), the tensor data bytes (the
+ * index's total_size), tensors written, shards, tensors quantized. */
+struct kolm_mlx_plan {
+	uint64_t dir_bytes, tensor_bytes;
+	int n_tensors, n_shards, n_quantized;
+};
+int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o, struct kolm_mlx_plan *plan,
+			 struct kolm_err *err);
+
 #endif

@@ -41,6 +41,7 @@ typedef struct json_t json_t;
 struct kolm_hparams {
 	char arch[24];          /* GGUF general.architecture: llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 */
 	char model_type[24];    /* HF model_type: llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, phi3, gemma2, gemma3(_text) */
+	char torch_dtype[16];   /* config.json's torch_dtype (else text_config.dtype): mlx-lm's conversion dtype; "" if none */
 	int64_t n_vocab;
 	int64_t n_embd;         /* hidden_size */
 	int64_t n_ff;           /* intermediate_size (dense) */

@@ -49,4 +49,34 @@ set -e
 [ "$rc" = 4 ] || fail "missing toolchain exit $rc"
 grep -q "pip install mlx-lm" "$T/err" || fail "no install line"
 grep -q "mlx_lm.convert --hf-path" "$T/err" || fail "no command line"
+
+# native MLX export (interop/mlx.sh checks it against the real mlx_lm.convert):
+# the directory, kolm.json's hashes true, the plan's size exact, refusals
+A=$S/models/aidreams260K-hf
+"$K" export --from-dir "$A" --quant mlx-4bit --group-size 32 --device m3-pro -o "$T/mx" >/dev/null || fail "native mlx export"
+D=$T/mx/aidreams260K-hf-mlx-4bit
+for f in config.json model.safetensors model.safetensors.index.json tokenizer.json kolm.json; do
+	[ -f "$D/$f" ] || fail "mlx export: no $f"
+done
+grep -q '"group_size": 32,' "$D/config.json" || fail "mlx export: config.json lacks the group size"
+cmp -s "$A/tokenizer.model" "$D/tokenizer.model" || fail "mlx export: tokenizer.model not copied"
+sha256sum "$D/model.safetensors" | grep -q "$(sed -n '/"model.safetensors": {/,/}/s/.*"sha256": "\([0-9a-f]*\)".*/\1/p' "$D/kolm.json")" ||
+	fail "mlx export: kolm.json's model.safetensors hash is not the file's"
+ls "$T/mx" | grep -q kolm-tmp && fail "mlx export: temp directory left"
+"$K" export --from-dir "$A" --quant mlx-8bit --device m3-pro -o "$T/mx8" >/dev/null || fail "native mlx-8bit export"
+bytes=$("$K" plan --model "$A" --quant mlx-8bit --device m3-pro --json | sed -n 's/^    "bytes": \([0-9]*\),/\1/p' | head -1)
+have=$(find "$T/mx8/aidreams260K-hf-mlx-8bit" -type f -exec cat {} + | wc -c | tr -d ' ')
+[ -n "$bytes" ] && [ "$bytes" = "$have" ] || fail "mlx plan: forecast $bytes bytes, the export's directory has $have"
+tb=$("$K" plan --config "$A/config.json" --quant mlx-8bit --device m3-pro --json | sed -n 's/^    "tensor_bytes": \([0-9]*\),/\1/p')
+grep -q "\"total_size\": $tb," "$T/mx8/aidreams260K-hf-mlx-8bit/model.safetensors.index.json" ||
+	fail "mlx plan --config: $tb tensor bytes, not the export's total_size"
+set +e
+"$K" export --from-dir "$A" --quant mlx-4bit --group-size 32 --device m3-pro -o "$T/mx" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" = 4 ] && grep -q 'exists and is not an empty directory' "$T/err" || fail "mlx export over a directory: exit $rc $(cat "$T/err")"
+"$K" export --from-dir "$A" --quant mlx-4bit --group-size 48 --device m3-pro -o "$T/mx3" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] || fail "--group-size 48: exit $rc"
+"$K" export --base llama-3.2-3b --quant q4_k_m --group-size 32 --device m3-pro -o "$T/mx3" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] || fail "--group-size on a GGUF format: exit $rc"
+set -e
+[ ! -e "$T/mx3" ] || [ -z "$(ls -A "$T/mx3")" ] || fail "a refused export wrote files"
 echo "export: ok"

@@ -66,6 +66,21 @@ for m in stories syn; do
 		[ "$kt" = "$mt" ] && [ "$kn" = "$mn" ] ||
 			fail "$m mlx-${b}bit g$g: mlx_lm.generate on kolm's directory says '$kt' ($kn tokens), on mlx-lm's '$mt' ($mn)"
 		echo "ok $m mlx-${b}bit group $g: $summary as mlx_lm.convert's, config.json and index identical; mlx_lm.generate greedy text equal ($mn tokens: '$(echo "$mt" | head -c 40)')"
+		[ "$g" = 64 ] || continue
+		# the size forecast: tensor bytes (also from config.json alone) are
+		# mlx-lm's index total_size, the directory's bytes kolm's export's
+		case $m in stories) d=$ST ;; syn) d=$H ;; esac
+		"$K" plan --model "$d" --quant "mlx-${b}bit" --device m3-pro --json >"$T/plan.json" || fail "kolm plan --model $m mlx-${b}bit"
+		"$K" plan --config "$d/config.json" --quant "mlx-${b}bit" --device m3-pro --json >"$T/planc.json" || fail "kolm plan --config $m"
+		pb=$(sed -n 's/^    "bytes": \([0-9]*\),/\1/p' "$T/plan.json" | head -1)
+		pt=$(sed -n 's/^    "tensor_bytes": \([0-9]*\),/\1/p' "$T/plan.json")
+		pc=$(sed -n 's/^    "tensor_bytes": \([0-9]*\),/\1/p' "$T/planc.json")
+		mlt=$(sed -n 's/^ *"total_size": \([0-9]*\),/\1/p' "$T/ml-$m-$b-$g/model.safetensors.index.json")
+		kb=$(find "$T/kd-$m-$b-$g/" -type f -exec cat {} + | wc -c | tr -d ' ')
+		[ "$pt" = "$mlt" ] && [ "$pc" = "$mlt" ] ||
+			fail "$m mlx-${b}bit: kolm plan forecasts $pt tensor bytes (--config: $pc), mlx-lm's index says $mlt"
+		[ "$pb" = "$kb" ] || fail "$m mlx-${b}bit: kolm plan forecasts a $pb-byte directory, kolm export wrote $kb"
+		echo "ok $m mlx-${b}bit size: kolm plan's $pt tensor bytes (from config.json alone too) = mlx-lm's total_size; directory $pb bytes exactly"
 	done
 done
 set -- "$T/ka"/*-mlx-4bit

@@ -589,9 +589,8 @@ static int write_text(struct mjob *x, const char *name, char *text, struct kolm_
 	return rc;
 }
 
-/* model.safetensors.index.json (mlx-lm writes it even for one shard) and
- * config.json, as json.dump(..., indent=4) writes them. */
-static int write_json_files(struct mjob *x, struct kolm_err *err)
+/* model.safetensors.index.json as mlx-lm writes it (even for one shard). */
+static char *index_text(struct mjob *x)
 {
 	uint64_t total = 0;
 	json_t *wm = json_object(), *idx;
@@ -599,7 +598,7 @@ static int write_json_files(struct mjob *x, struct kolm_err *err)
 	if (!wm || !v) {
 		json_decref(wm);
 		free(v);
-		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		return NULL;
 	}
 	for (int i = 0; i < x->ne; i++) {
 		v[i] = &x->e[i];
@@ -611,16 +610,27 @@ static int write_json_files(struct mjob *x, struct kolm_err *err)
 	free(v);
 	idx = json_pack("{s:{s:I,s:I},s:o}", "metadata", "total_size", (json_int_t)total, "total_parameters",
 			(json_int_t)x->params, "weight_map", wm);
-	int rc = write_text(x, "model.safetensors.index.json", idx ? kolm_mlx_py_dumps(idx, 0) : NULL, err);
+	char *t = idx ? kolm_mlx_py_dumps(idx, 0) : NULL;
 	json_decref(idx);
-	if (rc)
-		return rc;
+	return t;
+}
+
+/* config.json as save_config writes it: the quantization block twice, keys
+ * sorted. */
+static char *config_text(struct mjob *x)
+{
 	if (x->bits < 16) {
 		json_t *q = json_pack("{s:i,s:i,s:s}", "group_size", x->group, "bits", x->bits, "mode", "affine");
 		json_object_set_new(x->cfg, "quantization", q);
 		json_object_set_new(x->cfg, "quantization_config", json_deep_copy(q));
 	}
-	return write_text(x, "config.json", kolm_mlx_py_dumps(x->cfg, 1), err);
+	return kolm_mlx_py_dumps(x->cfg, 1);
+}
+
+static int write_json_files(struct mjob *x, struct kolm_err *err)
+{
+	int rc = write_text(x, "model.safetensors.index.json", index_text(x), err);
+	return rc ? rc : write_text(x, "config.json", config_text(x), err);
 }
 
 /* The tokenizer and generation files, copied as they are. */
@@ -678,6 +688,11 @@ static json_t *stamp(struct mjob *x, json_t *files)
 	else
 		json_decref(pay);
 	return j;
+}
+
+static char *stamp_text(json_t *st)
+{
+	return st ? json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
 }
 
 static void rm_tmpdir(const char *dir)
@@ -868,7 +883,7 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 								   "sha256", x.sh[k].file_sha));
 	st = stamp(&x, files);
 	files = NULL;
-	char *sts = st ? json_dumps(st, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
+	char *sts = stamp_text(st);
 	if (!sts) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 		goto out;
@@ -883,6 +898,97 @@ out:
 	json_decref(files);
 	json_decref(st);
 	json_decref(rec);
+	mjob_release(&x);
+	return rc;
+}
+
+static json_t *size_entry(uint64_t n)
+{
+	return json_pack("{s:I,s:s}", "bytes", (json_int_t)n, "sha256", ZERO64);
+}
+
+/* The directory's bytes, file by file, without writing it: the shards'
+ * headers and data, the JSON files' text, the copied files, kolm.json (its
+ * hashes have a fixed length). */
+static int plan_sizes(struct mjob *x, uint64_t *dir_bytes, struct kolm_err *err)
+{
+	json_t *files = json_object(), *st;
+	uint64_t total = 0;
+	int rc = KOLM_OK;
+	if (!files)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	for (int i = 0; COPIED[i]; i++) {
+		struct kolm_map m = {0};
+		if (kolm_files_get(&x->files, COPIED[i], &m, NULL))
+			continue;
+		json_object_set_new(files, COPIED[i], size_entry(m.size));
+		total += m.size;
+		kolm_files_put(&x->files, &m);
+	}
+	char *ix = index_text(x), *cf = config_text(x);
+	if (ix && cf) {
+		json_object_set_new(files, "config.json", size_entry(strlen(cf)));
+		json_object_set_new(files, "model.safetensors.index.json", size_entry(strlen(ix)));
+		total += strlen(cf) + strlen(ix);
+	} else {
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
+	free(ix);
+	free(cf);
+	for (int k = 0; !rc && k < x->nsh; k++) {
+		size_t hlen = 0;
+		char *hdr = shard_header(x, k, &hlen);
+		if (!hdr) {
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+			break;
+		}
+		free(hdr);
+		x->sh[k].file_bytes = 8 + hlen + x->sh[k].data_bytes;
+		memcpy(x->sh[k].payload, ZERO64, 65);
+		json_object_set_new(files, x->sh[k].name, size_entry(x->sh[k].file_bytes));
+		total += x->sh[k].file_bytes;
+	}
+	if (rc) {
+		json_decref(files);
+		return rc;
+	}
+	st = stamp(x, files);
+	char *sts = stamp_text(st);
+	json_decref(st);
+	if (!sts)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	total += strlen(sts);
+	free(sts);
+	*dir_bytes = total;
+	return KOLM_OK;
+}
+
+int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o, struct kolm_mlx_plan *plan,
+			 struct kolm_err *err)
+{
+	memset(plan, 0, sizeof *plan);
+	if (!o->hf_dir == !o->artifact)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory");
+	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE};
+	x.files = (struct kolm_files){o->hf_dir, NULL, 0, o->hf_dir};
+	int rc = mlx_format(ctx, &x, err);
+	if (!rc && o->artifact)
+		rc = mlx_artifact(&x, err);
+	if (!rc && !x.manifest && !(x.manifest = kolm_strdup("{}")))
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	if (!rc) {
+		memcpy(x.mhex, ZERO64, 65);
+		rc = mlx_config(&x, err);
+	}
+	if (!rc && !(rc = kolm_safetensors_open_files(&x.st, &x.files, err)) && !(rc = mlx_tensors(&x, err)) &&
+	    !(rc = mlx_layout(&x, err)) && !(rc = plan_sizes(&x, &plan->dir_bytes, err))) {
+		for (int i = 0; i < x.ne; i++)
+			plan->tensor_bytes += x.e[i].nbytes;
+		plan->n_tensors = x.ne;
+		plan->n_shards = x.nsh;
+		for (int i = 0; i < x.ns; i++)
+			plan->n_quantized += x.s[i].quant;
+	}
 	mjob_release(&x);
 	return rc;
 }

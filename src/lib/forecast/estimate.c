@@ -54,6 +54,33 @@ static double layout_bytes(const struct kolm_format *f, const struct kolm_tensor
 	return ceil(b);
 }
 
+/* Bytes of a tensor in mlx-lm's layout (mlx_lm.convert, and kolm's native
+ * MLX export, export_mlx.c): floating tensors in the conversion dtype
+ * (config.json's torch_dtype when float16, bfloat16 or float32, else as
+ * stored, 16-bit for a config without one; mlx-fp16: float16); Linear and Embedding weights whose rows are a
+ * multiple of the group packed at bits/8 bytes per weight plus a scale and
+ * a bias per group in that dtype.  rope_freqs is GGUF's, not an MLX
+ * tensor: 0. */
+static uint64_t mlx_bytes(const struct kolm_model *m, const struct kolm_format *f, const struct kolm_tensor_desc *t)
+{
+	if (!strcmp(t->name, "rope_freqs.weight"))
+		return 0;
+	const char *d = m->hp.torch_dtype;
+	/* a config's tensor types are GGUF's placeholders (F32 norms): without
+	 * a torch_dtype its checkpoint counts as 16-bit, as published ones are */
+	int placeholder = m->source && (!strcmp(m->source, "config") || !strcmp(m->source, "catalog"));
+	uint64_t es = t->type == KOLM_T_F32 && !placeholder ? 4 : 2;
+	if (f->bits >= 16 || !strcmp(d, "float16") || !strcmp(d, "bfloat16"))
+		es = 2;
+	else if (!strcmp(d, "float32"))
+		es = 4;
+	uint64_t n = (uint64_t)nelem(t);
+	int weight2d = t->n_dims >= 2 && !strstr(t->name, "_norm") && !strstr(t->name, "ffn_gate_inp");
+	if (f->bits >= 16 || f->group <= 0 || !weight2d || t->ne[0] % f->group)
+		return n * es;
+	return n * (uint64_t)f->bits / 8 + 2 * (n / (uint64_t)f->group) * es;
+}
+
 /* GGUF bytes before the tensor infos: as read from the file, else the
  * 24-byte header and the tokenizer family's key-value bytes
  * (data/tokenizers.json, measured or estimated), 4096 when no family is
@@ -141,6 +168,7 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 			goto out;
 	}
 	int quantize_embd = json_is_true(json_object_get(f->json, "quantize_embeddings"));
+	int mlx = !strcmp(f->backend, "mlx");
 	struct tally s = {0};
 	uint64_t data = 0, layer_bytes = 0, cur_bytes = 0;
 	int64_t cur_layer = -2;
@@ -154,6 +182,10 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 						  kolm_type_name(types[i]));
 				goto out;
 			}
+		} else if (mlx) {
+			if (!strcmp(t->name, "rope_freqs.weight"))
+				continue;
+			nb = mlx_bytes(m, f, t);
 		} else {
 			nb = (uint64_t)layout_bytes(f, t, quantize_embd);
 		}

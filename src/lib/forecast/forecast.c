@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -17,6 +18,7 @@
 #include "kolm/commands.h"
 #include "kolm/ctx.h"
 #include "kolm/estimate.h"
+#include "kolm/export.h"
 #include "kolm/local.h"
 #include "kolm/model.h"
 #include "kolm/quality.h"
@@ -49,6 +51,7 @@ struct fc {
 	struct kolm_model m;
 	const struct kolm_format *fmt;
 	int as_stored;
+	struct kolm_mlx_plan mlx;    /* n_shards > 0: the MLX directory's bytes as kolm export plans it */
 	struct kolm_estimate est;
 	const char *kv_type;
 	int64_t n_ctx;
@@ -779,6 +782,8 @@ int kolm_forecast_gates_pass(const struct kolm_forecast *f)
 /* ---- the steps -------------------------------------------------------- */
 
 /* Device, backend and runtime, model, format, KV type and the estimate. */
+static void mlx_exact(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc);
+
 static int resolve(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
 {
 	int rc;
@@ -798,6 +803,7 @@ static int resolve(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *f
 		rc = kolm_estimate_model(ctx, &fc->m, fc->fmt, p->overrides, p->n_overrides, &fc->est, err);
 	if (rc)
 		return rc;
+	mlx_exact(ctx, p, fc);
 	if (p->ctx < 0 && p->ctx != KOLM_CTX_MAX)
 		return kolm_err_set(err, KOLM_E_USAGE, "--ctx must be a positive number of tokens or 'max'");
 	return KOLM_OK;
@@ -896,10 +902,42 @@ static int publish_model(const struct kolm_pick *p, const struct fc *fc, struct 
 		snprintf(r->size.basis, sizeof r->size.basis,
 			 "forecast: exact tensor list x llama-quantize type rules, 32-byte alignment; header %s",
 			 fc->m.meta_exact ? "read from the file" : "from the tokenizer family (data/tokenizers.json)");
+	else if (fc->mlx.n_shards)
+		snprintf(r->size.basis, sizeof r->size.basis,
+			 "forecast: the directory kolm export writes, planned from the checkpoint: %d tensors (%d quantized, "
+			 "%d-bit, group %d) in %d shard%s, with the config, index, tokenizer files and kolm.json",
+			 fc->mlx.n_tensors, fc->mlx.n_quantized, fc->fmt->bits, fc->fmt->group, fc->mlx.n_shards,
+			 fc->mlx.n_shards > 1 ? "s" : "");
 	else
 		snprintf(r->size.basis, sizeof r->size.basis, "forecast: exact tensor list x the %s layout (%d-bit, group %d)",
 			 fc->fmt->backend, fc->fmt->bits, fc->fmt->group);
 	return KOLM_OK;
+}
+
+/* An MLX format from a checkpoint directory or a .kolm: the directory
+ * kolm export would write, every file counted (export.h's plan); the
+ * per-tensor estimate stays when the plan cannot be made. */
+static void mlx_exact(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc)
+{
+	struct stat sb;
+	const char *path = p->model_path;
+	size_t n = path ? strlen(path) : 0;
+	int dir = path && !stat(path, &sb) && S_ISDIR(sb.st_mode), art = n > 5 && !strcmp(path + n - 5, ".kolm");
+	if (fc->as_stored || strcmp(fc->fmt->backend, "mlx") || (!dir && !art))
+		return;
+	struct kolm_export_opts o = {0};
+	struct kolm_err e = {0};
+	o.hf_dir = dir ? path : NULL;
+	o.artifact = dir ? NULL : path;
+	o.format = fc->fmt->id;
+	o.min_k = 0; /* sizing only: no compile gate */
+	if (kolm_export_mlx_plan(ctx, &o, &fc->mlx, &e)) {
+		memset(&fc->mlx, 0, sizeof fc->mlx);
+		return;
+	}
+	fc->est.tensor_bytes = fc->mlx.tensor_bytes;
+	fc->est.file_bytes = fc->mlx.dir_bytes;
+	fc->est.header_bytes = fc->mlx.dir_bytes - fc->mlx.tensor_bytes;
 }
 
 /* The device and runtime, memory and fit, and the speeds. */

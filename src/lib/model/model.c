@@ -347,6 +347,12 @@ int kolm_model_from_config(struct kolm_model *m, const json_t *config, const cha
 	if ((rc = config_rest(hp, c, config, err)))
 		return rc;
 	kolm_strlcpy(hp->tokenizer, tokenizer ? tokenizer : guess_tokenizer(hp), sizeof hp->tokenizer);
+	/* where mlx_lm.convert looks for the dtype it converts to */
+	const char *td = kolm_json_str(config, "torch_dtype");
+	json_t *tc = json_object_get(config, "text_config");
+	if (!td && json_is_object(tc))
+		td = kolm_json_str(tc, "dtype");
+	kolm_strlcpy(hp->torch_dtype, td ? td : "", sizeof hp->torch_dtype);
 	if (config_tensors(m)) {
 		kolm_model_release(m);
 		return kolm_err_set(err, KOLM_E_NOMEM, "config: out of memory");
