@@ -673,11 +673,12 @@ static int hash_file(struct mjob *x, const char *name, json_t *files, struct kol
 /* kolm.json: the manifest stamp and every file's hash (what verify binds). */
 static json_t *stamp(struct mjob *x, json_t *files)
 {
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s?,s:s,s:s,s:f,s:s,s:o,s:s}", "schema", "kolm.mlx-export/1",
+	/* no gate: the manifest (bound by its hash) has it */
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s?,s:s,s:s,s:s,s:o,s:s}", "schema", "kolm.mlx-export/1",
 			      "base", x->base_id, "quant", x->fmt->id, "mode", "affine", "bits", x->bits < 16 ? x->bits : 16,
 			      "group_size", x->bits < 16 ? x->group : 0, "dtype", x->dtype_name, "manifest_sha256", x->mhex,
-			      "k_score_source", x->k_source, "gate", x->gate, "export_k_source", "unmeasured", "files", files,
-			      "tool", "kolm " KOLM_VERSION);
+			      "k_score_source", x->k_source, "export_k_source", "unmeasured", "files", files, "tool",
+			      "kolm " KOLM_VERSION);
 	if (j && x->k_value >= 0)
 		json_object_set_new(j, "k_score", json_real(x->k_value));
 	json_t *pay = json_object();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -17,6 +18,8 @@
 #include "kolm/quality.h"
 #include "kolm/quantplan.h"
 #include "kolm/types.h"
+#include "artifact_internal.h"
+#include "export_mlx_internal.h"
 #include "sign_internal.h"
 
 enum { C_OK, C_FAIL, C_SKIP };
@@ -150,6 +153,21 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	}
 	struct kolm_gguf *g;
 	struct kolm_err e = {0};
+	struct stat sb;
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) { /* an MLX directory (verify_mlx.c) */
+		if (kolm_verify_mlx_dir(ctx, a, a->path, path, c->why, sizeof c->why, b->quant, sizeof b->quant)) {
+			c->st = C_FAIL;
+			return;
+		}
+		c->st = C_OK;
+		struct kolm_model am;
+		if (!kolm_model_of_artifact(&am, a, &e)) {
+			b->params = kolm_model_params(&am);
+			kolm_model_release(&am);
+		}
+		b->have = 1;
+		return;
+	}
 	if (kolm_gguf_open(&g, path, &e)) {
 		set(c, C_FAIL, "%s", e.msg);
 		return;
