@@ -60,7 +60,9 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
  * model.safetensors (packed uint32 weights, scales and biases per group in
  * the model's dtype; sharded above 5 GiB as mlx-lm does) with its index,
  * the tokenizer files copied, and kolm.json, the manifest stamp with every
- * file's sha256.  Built in "<out>.kolm-tmp.<pid>" and renamed into place;
+ * file's sha256; from a .kolm, the export's own K-score measured by kolm's
+ * engine on the written weights (dequantized from the stored scales and
+ * biases) unless no_measure.  Built in "<out>.kolm-tmp.<pid>" and renamed into place;
  * an existing non-empty out_path is refused.  The receipt is written
  * beside it as "<out_path>.receipt.json". */
 int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt,
@@ -73,6 +75,7 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 struct kolm_mlx_plan {
 	uint64_t dir_bytes, tensor_bytes;
 	int n_tensors, n_shards, n_quantized;
+	int k_digits;   /* 1: kolm.json will hold a measured K whose digits are not known yet (counted as "1.0") */
 };
 int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o, struct kolm_mlx_plan *plan,
 			 struct kolm_err *err);

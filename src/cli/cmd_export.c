@@ -167,6 +167,8 @@ static int run(struct cli *cli, void *args)
 		o.out_path = out;
 		o.min_k = -1;
 		o.group_size = a->group_size;
+		o.threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		o.no_measure = a->no_measure;
 		o.progress = progress;
 		o.progress_user = &b;
 		if (kolm_export_mlx(ctx, &o, &receipt, &err)) {

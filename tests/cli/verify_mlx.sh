@@ -1,5 +1,6 @@
 #!/bin/sh
-# kolm verify X.kolm MLX_DIR: the export binding re-derives the MLX export
+# kolm verify X.kolm MLX_DIR: the export (its K-score measured by kolm's
+# engine) passes all checks; the export binding re-derives the MLX export
 # from the artifact and passes only on the directory kolm export wrote;
 # appending a byte to any one of its files, adding a file or removing one
 # fails it (exit 1, the file named).
@@ -15,9 +16,11 @@ printf '{"id": "p0", "prompt": "Once upon a time", "expected": ",", "match": "pr
 "$K" pack "$S/models/aidreams260K-hf" --evalpack "$T/ev.jsonl" -o "$T/a.kolm" -t 1 >/dev/null 2>&1 || fail "pack"
 "$K" export "$T/a.kolm" --quant mlx-8bit --device m3-pro -o "$T/out" >/dev/null || fail "export X.kolm --quant mlx-8bit"
 D=$T/out/a-mlx-8bit
-"$K" verify "$T/a.kolm" "$D" >"$T/v" 2>&1 || true
+grep -q '"export_k_source": "measured"' "$D/kolm.json" || fail "the export's K-score was not measured"
+"$K" verify "$T/a.kolm" "$D" >"$T/v" 2>&1 || fail "verify of the untouched directory: exit $?: $(cat "$T/v")"
 grep -q '^OK    export binding  re-derived from this artifact (mlx-8bit, group 64): all 7 files identical' "$T/v" ||
 	fail "binding of the untouched directory: $(cat "$T/v")"
+grep -q '^OK    quality .*export K [0-9.]* (measured)' "$T/v" || fail "quality does not use the measured export K: $(cat "$T/v")"
 n=0
 for f in $(ls "$D"); do
 	rm -rf "$T/t" && cp -r "$D" "$T/t"

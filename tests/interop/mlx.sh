@@ -90,4 +90,12 @@ msha=$(tar -xOf "$T/a.kolm" kolm.json | "$PY" -c 'import hashlib,sys; print(hash
 grep -q "\"manifest_sha256\": \"$msha\"" "$1/kolm.json" || fail "X.kolm mlx-4bit: kolm.json does not carry the artifact's manifest hash $msha"
 "$PY" -c 'import sys; from safetensors import safe_open; m = safe_open(sys.argv[1], "numpy").metadata(); sys.exit(m.get("kolm.manifest_sha256") != sys.argv[2])' \
 	"$1/model.safetensors" "$msha" || fail "X.kolm mlx-4bit: the safetensors metadata lacks the manifest hash"
-echo "ok X.kolm -> mlx-4bit: $(tail -1 "$T/cmp.log") as mlx_lm.convert's; the manifest hash in kolm.json and the metadata"
+# the export's own K (kolm's engine on its weights) against mlx-lm's greedy
+# text on the same directory for the eval pack's one item
+kk=$(sed -n 's/^  "export_k_score": \([0-9.]*\),*/\1/p' "$1/kolm.json")
+pass=0
+text "$T/gen-kd-syn-4-64.txt" | head -c 8 | grep -q '^, pixels' && pass=1
+[ -n "$kk" ] && awk -v a="$kk" -v b="$pass" 'BEGIN { exit !(a + 0 == b + 0) }' ||
+	fail "X.kolm mlx-4bit: kolm.json's export_k_score '$kk', but mlx_lm.generate's greedy text passes $pass of 1 eval-pack items"
+"$K" verify "$T/a.kolm" "$1" >"$T/verify.log" 2>&1 || fail "kolm verify X.kolm on its MLX export: $(cat "$T/verify.log")"
+echo "ok X.kolm -> mlx-4bit: $(tail -1 "$T/cmp.log") as mlx_lm.convert's; the manifest hash in kolm.json and the metadata; export K $kk = mlx-lm's greedy text passes $pass of 1; kolm verify passes"

@@ -19,6 +19,7 @@
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
+#include "kolm/eval.h"
 #include "kolm/fp16.h"
 #include "kolm/quant.h"
 #include "kolm/safetensors.h"
@@ -93,6 +94,7 @@ struct mjob {
 	uint64_t in_total, in_done;
 	int64_t params;
 	double t0;
+	double export_k;            /* the export's K measured by the engine, < 0 when not */
 };
 
 static double now_s(void)
@@ -677,10 +679,12 @@ static json_t *stamp(struct mjob *x, json_t *files)
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s?,s:s,s:s,s:s,s:o,s:s}", "schema", "kolm.mlx-export/1",
 			      "base", x->base_id, "quant", x->fmt->id, "mode", "affine", "bits", x->bits < 16 ? x->bits : 16,
 			      "group_size", x->bits < 16 ? x->group : 0, "dtype", x->dtype_name, "manifest_sha256", x->mhex,
-			      "k_score_source", x->k_source, "export_k_source", "unmeasured", "files", files, "tool",
-			      "kolm " KOLM_VERSION);
+			      "k_score_source", x->k_source, "export_k_source", x->export_k >= 0 ? "measured" : "unmeasured",
+			      "files", files, "tool", "kolm " KOLM_VERSION);
 	if (j && x->k_value >= 0)
 		json_object_set_new(j, "k_score", json_real(x->k_value));
+	if (j && x->export_k >= 0)
+		json_object_set_new(j, "export_k_score", json_real(x->export_k));
 	json_t *pay = json_object();
 	for (int k = 0; j && pay && k < x->nsh; k++)
 		json_object_set_new(pay, x->sh[k].name, json_string(x->sh[k].payload));
@@ -787,19 +791,148 @@ static int receipt(struct mjob *x, json_t *st, json_t **rec, struct kolm_err *er
 	*rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:s,s:O}", "schema", "kolm.receipt/1", "file",
 			 o->out_path, "source", o->hf_dir ? o->hf_dir : o->artifact, "quant", x->fmt->id, "backend", "mlx",
 			 "bits", x->bits, "group_size", x->bits < 16 ? x->group : 0, "tensors", (json_int_t)x->ne, "base",
-			 x->base_id, "manifest_sha256", x->mhex, "export_k_source", "unmeasured", "files",
+			 x->base_id, "manifest_sha256", x->mhex, "export_k_source", x->export_k >= 0 ? "measured" : "unmeasured", "files",
 			 json_object_get(st, "files"));
 	if (!*rec)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	json_object_set_new(*rec, "tool", json_string("kolm " KOLM_VERSION));
 	if (x->k_value >= 0)
 		json_object_set_new(*rec, "k_score", json_real(x->k_value));
+	if (x->export_k >= 0)
+		json_object_set_new(*rec, "export_k_score", json_real(x->export_k));
 	char rpath[4200];
 	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath)
 		return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);
 	char *rs = json_dumps(*rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	int rc = rs ? kolm_file_write_atomic(rpath, rs, strlen(rs), err) : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	free(rs);
+	return rc;
+}
+
+
+/* ---- the export's own K-score ------------------------------------------ */
+
+/* Row r of the written tensor s as float32: scale * q + bias from the
+ * stored (rounded) scales and biases, or the stored values. */
+static int written_row(struct mjob *x, struct kolm_safetensors *w, const struct src *s, int64_t r, float *out,
+		       struct kolm_err *err)
+{
+	const struct kolm_st_tensor *t = kolm_safetensors_find(w, s->t->name);
+	if (!t)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: not in the written export", s->t->name);
+	if (!s->quant)
+		return kolm_row_to_f32(kolm_st_dtype_ggml(t->dtype), t->data + (uint64_t)(r * s->cols) * kolm_st_dtype_size(t->dtype),
+				       out, s->cols)
+			       ? kolm_err_set(err, KOLM_E_FORMAT, "%s: unreadable", s->t->name)
+			       : KOLM_OK;
+	char nm[512];
+	size_t L = strlen(s->t->name) - 6;
+	snprintf(nm, sizeof nm, "%.*sscales", (int)L, s->t->name);
+	const struct kolm_st_tensor *sc = kolm_safetensors_find(w, nm);
+	snprintf(nm, sizeof nm, "%.*sbiases", (int)L, s->t->name);
+	const struct kolm_st_tensor *bi = kolm_safetensors_find(w, nm);
+	int64_t gpr = s->cols / x->group;
+	if (!sc || !bi)
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: scales or biases missing", s->t->name);
+	int st = kolm_st_dtype_ggml(sc->dtype), es = kolm_st_dtype_size(sc->dtype);
+	if (kolm_row_to_f32(st, sc->data + (uint64_t)(r * gpr * es), x->qs, gpr) ||
+	    kolm_row_to_f32(st, bi->data + (uint64_t)(r * gpr * es), x->qb, gpr))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: unreadable scales", s->t->name);
+	kolm_affine_dequantize_row(t->data + (uint64_t)(r * s->cols * x->bits / 8), s->cols, x->group, x->bits, x->qs, x->qb,
+				   out);
+	return KOLM_OK;
+}
+
+/* An F32 Hugging Face checkpoint of the written export's weights, with the
+ * source's config and tokenizer files, in dir. */
+static int dequant_checkpoint(struct mjob *x, const char *dir, struct kolm_err *err)
+{
+	struct kolm_safetensors *w = NULL;
+	char path[4200];
+	int rc = kolm_safetensors_open(&w, x->tmpdir, err);
+	if (rc)
+		return rc;
+	const char *names[] = {"config.json", NULL};
+	for (int pass = 0; pass < 2 && !rc; pass++)
+		for (int i = 0; !rc && (pass ? COPIED[i] : names[i]); i++) {
+			const char *nm = pass ? COPIED[i] : names[i];
+			struct kolm_map m = {0};
+			if (kolm_files_get(&x->files, nm, &m, NULL))
+				continue;
+			if (!(rc = path_in(path, sizeof path, dir, nm, err)))
+				rc = kolm_file_write_atomic(path, m.data, (size_t)m.size, err);
+			kolm_files_put(&x->files, &m);
+		}
+	json_t *hdr = json_object();
+	uint64_t off = 0;
+	for (int i = 0; hdr && i < x->ns; i++) {
+		const struct src *s = &x->s[i];
+		json_t *shape = json_array();
+		for (int d = 0; d < s->t->n_dims; d++)
+			json_array_append_new(shape, json_integer(s->t->shape[d]));
+		uint64_t nb = (uint64_t)(s->rows * s->cols) * 4;
+		json_object_set_new(hdr, s->t->name, json_pack("{s:s,s:o,s:[I,I]}", "dtype", "F32", "shape", shape,
+								"data_offsets", (json_int_t)off, (json_int_t)(off + nb)));
+		off += nb;
+	}
+	char *hs = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
+	json_decref(hdr);
+	struct kolm_out out = {0};
+	if (!rc && !hs)
+		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	if (!rc && !(rc = path_in(path, sizeof path, dir, "model.safetensors", err)))
+		rc = kolm_out_open(&out, path, err);
+	if (!rc) {
+		size_t hl = strlen(hs), pad = (8 - hl % 8) % 8;
+		uint8_t n8[8];
+		for (int i = 0; i < 8; i++)
+			n8[i] = (uint8_t)((uint64_t)(hl + pad) >> (8 * i));
+		rc = kolm_out_write(&out, n8, 8, err);
+		rc = rc ? rc : kolm_out_write(&out, hs, hl, err);
+		rc = rc ? rc : kolm_out_write(&out, "        ", pad, err);
+		for (int i = 0; !rc && i < x->ns; i++)
+			for (int64_t r = 0; !rc && r < x->s[i].rows; r++)
+				if (!(rc = written_row(x, w, &x->s[i], r, x->f32, err)))
+					rc = kolm_out_write(&out, x->f32, (size_t)x->s[i].cols * 4, err);
+		rc = rc ? rc : kolm_out_commit(&out, err);
+		if (rc)
+			kolm_out_abort(&out);
+	}
+	free(hs);
+	kolm_safetensors_close(w);
+	return rc;
+}
+
+/* The written export's K on the artifact's eval pack: its weights as the
+ * engine's F32 (dequantized from the stored scales and biases, nothing
+ * re-quantized), through kolm's own F32 GGUF conversion. */
+static int export_measure(struct kolm_ctx *ctx, struct mjob *x, struct kolm_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], gg[4200];
+	snprintf(dir, sizeof dir, "%s/kolm-mlx-k.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return kolm_err_set(err, KOLM_E_IO, "%s: %s", dir, strerror(errno));
+	int rc = dequant_checkpoint(x, dir, err);
+	if (!rc && !(rc = path_in(gg, sizeof gg, dir, "export.gguf", err))) {
+		struct kolm_export_opts g = {0};
+		g.hf_dir = dir;
+		g.format = "f32";
+		g.out_path = gg;
+		g.threads = x->o->threads > 0 ? x->o->threads : 1;
+		g.min_k = 0;
+		g.no_measure = 1;
+		rc = kolm_export_gguf(ctx, &g, NULL, err);
+	}
+	if (!rc) {
+		const struct kolm_member *ev = kolm_artifact_member(x->art, "evalpack.jsonl");
+		int items = 0;
+		rc = kolm_eval_k_file(gg, (const char *)ev->data, (size_t)ev->size, x->o->threads > 0 ? x->o->threads : 1,
+				      &x->export_k, &items, err);
+	}
+	rm_tmpdir(dir);
+	if (rc)
+		kolm_err_prefix(err, "export: measuring the export's K-score");
 	return rc;
 }
 
@@ -850,7 +983,8 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
 	if (!o->out_path)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
-	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE};
+	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE,
+			 .export_k = -1};
 	x.files = (struct kolm_files){o->hf_dir, NULL, 0, o->hf_dir};
 	json_t *files = NULL, *st = NULL, *rec = NULL;
 	int rc = mlx_format(ctx, &x, err);
@@ -872,6 +1006,12 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 	for (int k = 0; k < x.nsh; k++)
 		if ((rc = write_shard(&x, k, err)))
 			goto out;
+	const char *mt = json_string_value(json_object_get(x.cfg, "model_type"));
+	if (x.art && !o->no_measure && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
+		if ((rc = export_measure(ctx, &x, err)))
+			goto out;
+		progress(&x, x.ne - 1, "K-score");
+	}
 	if (!(files = json_object())) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 		goto out;
@@ -970,7 +1110,8 @@ int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o,
 	memset(plan, 0, sizeof *plan);
 	if (!o->hf_dir == !o->artifact)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory");
-	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE};
+	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE,
+			 .export_k = -1};
 	x.files = (struct kolm_files){o->hf_dir, NULL, 0, o->hf_dir};
 	int rc = mlx_format(ctx, &x, err);
 	if (!rc && o->artifact)
@@ -980,6 +1121,12 @@ int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o,
 	if (!rc) {
 		memcpy(x.mhex, ZERO64, 65);
 		rc = mlx_config(&x, err);
+	}
+	/* a .kolm's export stamps its measured K (digits unknown until measured) */
+	const char *mt = x.cfg ? json_string_value(json_object_get(x.cfg, "model_type")) : NULL;
+	if (!rc && x.art && !o->no_measure && mt && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
+		x.export_k = 1.0;
+		plan->k_digits = 1;
 	}
 	if (!rc && !(rc = kolm_safetensors_open_files(&x.st, &x.files, err)) && !(rc = mlx_tensors(&x, err)) &&
 	    !(rc = mlx_layout(&x, err)) && !(rc = plan_sizes(&x, &plan->dir_bytes, err))) {

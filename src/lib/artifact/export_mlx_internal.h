@@ -19,9 +19,9 @@ struct kolm_ctx;
 struct kolm_artifact;
 /* verify's export binding for an MLX directory (verify_mlx.c): KOLM_OK when
  * dir is, file for file, the export kolm makes from the artifact with the
- * quant and group size its kolm.json states (quant receives it); KOLM_E_NO
- * with why set otherwise. */
+ * quant and group size its kolm.json states (quant receives it, export_k
+ * its measured K or -1); KOLM_E_NO with why set otherwise. */
 int kolm_verify_mlx_dir(struct kolm_ctx *ctx, const struct kolm_artifact *a, const char *artifact_path,
-			const char *dir, char *why, size_t cap, char *quant, size_t qcap);
+			const char *dir, char *why, size_t cap, char *quant, size_t qcap, double *export_k);
 
 #endif

@@ -155,7 +155,8 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	struct kolm_err e = {0};
 	struct stat sb;
 	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) { /* an MLX directory (verify_mlx.c) */
-		if (kolm_verify_mlx_dir(ctx, a, a->path, path, c->why, sizeof c->why, b->quant, sizeof b->quant)) {
+		if (kolm_verify_mlx_dir(ctx, a, a->path, path, c->why, sizeof c->why, b->quant, sizeof b->quant,
+					&b->export_k)) {
 			c->st = C_FAIL;
 			return;
 		}

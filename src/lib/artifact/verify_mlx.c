@@ -1,8 +1,9 @@
 /* verify_mlx.c - check 5 of kolm verify (export binding) for an MLX model
  * directory: the directory must be, file for file, what kolm export makes
  * from this artifact with the quant and group size its kolm.json states
- * (the export is deterministic), so a stamped hash proves nothing by itself
- * and any altered, added or removed file fails. */
+ * (the export is deterministic; the re-derived one measures its K-score
+ * again, so the stamped K is bound too), so a stamped hash proves nothing by
+ * itself and any altered, added or removed file fails. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +91,9 @@ static int same_dirs(const char *want, const char *have, char *why, size_t cap, 
 }
 
 int kolm_verify_mlx_dir(struct kolm_ctx *ctx, const struct kolm_artifact *a, const char *artifact_path,
-			const char *dir, char *why, size_t cap, char *quant, size_t qcap)
+			const char *dir, char *why, size_t cap, char *quant, size_t qcap, double *export_k)
 {
+	*export_k = -1;
 	char p[4200];
 	json_error_t je;
 	if (snprintf(p, sizeof p, "%s/kolm.json", dir) >= (int)sizeof p) {
@@ -141,6 +143,10 @@ int kolm_verify_mlx_dir(struct kolm_ctx *ctx, const struct kolm_artifact *a, con
 	if (kolm_export_mlx(ctx, &eo, NULL, &e)) {
 		snprintf(why, cap, "re-deriving the %s export from this artifact failed: %s", q, e.msg);
 	} else if (!(rc = same_dirs(out, dir, why, cap, &n))) {
+		/* bound: kolm.json, the K included, is the re-derived one's */
+		const char *ks = json_string_value(json_object_get(st, "export_k_source"));
+		if (ks && !strcmp(ks, "measured"))
+			*export_k = json_number_value(json_object_get(st, "export_k_score"));
 		char pay[65] = "";
 		uint64_t sz;
 		file_sha(dir, "model.safetensors", pay, &sz);

@@ -905,9 +905,10 @@ static int publish_model(const struct kolm_pick *p, const struct fc *fc, struct 
 	else if (fc->mlx.n_shards)
 		snprintf(r->size.basis, sizeof r->size.basis,
 			 "forecast: the directory kolm export writes, planned from the checkpoint: %d tensors (%d quantized, "
-			 "%d-bit, group %d) in %d shard%s, with the config, index, tokenizer files and kolm.json",
+			 "%d-bit, group %d) in %d shard%s, with the config, index, tokenizer files and kolm.json%s",
 			 fc->mlx.n_tensors, fc->mlx.n_quantized, fc->fmt->bits, fc->fmt->group, fc->mlx.n_shards,
-			 fc->mlx.n_shards > 1 ? "s" : "");
+			 fc->mlx.n_shards > 1 ? "s" : "",
+			 fc->mlx.k_digits ? " (its measured K-score's digits, a few bytes, not known until measured)" : "");
 	else
 		snprintf(r->size.basis, sizeof r->size.basis, "forecast: exact tensor list x the %s layout (%d-bit, group %d)",
 			 fc->fmt->backend, fc->fmt->bits, fc->fmt->group);
