@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 #include "kolm/util.h"
 #include "kolm/version.h"
 #include "artifact_internal.h"
-#include "export_mlx_internal.h"
+#include "export_mlx_json_internal.h"
 
 /* mlx_lm.utils.MAX_FILE_SIZE_GB = 5, shifted by 30 in make_shards */
 #define SHARD_MAX (5ULL << 30)
@@ -368,21 +369,85 @@ static void to_dtype(const float *in, int64_t n, int dtype, uint8_t *out)
 		o[i] = dtype == KOLM_ST_F16 ? kolm_fp32_to_fp16(in[i]) : kolm_fp32_to_bf16(in[i]);
 }
 
-/* rows r0 .. r0+nr of s as float32, after the cast to its output dtype */
-static int rows_f32(struct mjob *x, const struct src *s, int64_t r0, int64_t nr, struct kolm_err *err)
+/* rows r0 .. r0+nr of s as float32 in dst, after the cast to its output
+ * dtype; -1 when the dtype cannot be read */
+static int convert_rows(const struct src *s, int64_t r0, int64_t nr, float *dst)
 {
 	uint64_t es = (uint64_t)kolm_st_dtype_size(s->t->dtype);
 	int64_t n = nr * s->cols;
-	if (kolm_row_to_f32(kolm_st_dtype_ggml(s->t->dtype), s->t->data + (uint64_t)(r0 * s->cols) * es, x->f32, n))
-		return kolm_err_set(err, KOLM_E_FORMAT, "%s: cannot read dtype %s", s->t->name,
-				    kolm_st_dtype_name(s->t->dtype));
+	if (kolm_row_to_f32(kolm_st_dtype_ggml(s->t->dtype), s->t->data + (uint64_t)(r0 * s->cols) * es, dst, n))
+		return -1;
+	if (s->dtype == s->t->dtype)
+		return 0; /* the cast is the identity */
 	if (s->dtype == KOLM_ST_F16)
 		for (int64_t i = 0; i < n; i++)
-			x->f32[i] = kolm_fp16_to_fp32(kolm_fp32_to_fp16(x->f32[i]));
+			dst[i] = kolm_fp16_to_fp32(kolm_fp32_to_fp16(dst[i]));
 	else if (s->dtype == KOLM_ST_BF16)
 		for (int64_t i = 0; i < n; i++)
-			x->f32[i] = kolm_bf16_to_fp32(kolm_fp32_to_bf16(x->f32[i]));
+			dst[i] = kolm_bf16_to_fp32(kolm_fp32_to_bf16(dst[i]));
+	return 0;
+}
+
+static int rows_f32(struct mjob *x, const struct src *s, int64_t r0, int64_t nr, struct kolm_err *err)
+{
+	if (convert_rows(s, r0, nr, x->f32))
+		return kolm_err_set(err, KOLM_E_FORMAT, "%s: cannot read dtype %s", s->t->name,
+				    kolm_st_dtype_name(s->t->dtype));
 	return KOLM_OK;
+}
+
+/* Rows r0 .. r0+nr of s converted into x->f32 and quantized into x->q,
+ * x->qs, x->qb by up to o->threads workers over disjoint rows (a row's
+ * result does not depend on the split). */
+struct qwork {
+	const struct mjob *x;
+	const struct src *s;
+	int64_t base, r0, r1;
+	int rc;
+};
+
+static void *quantize_some(void *arg)
+{
+	struct qwork *w = arg;
+	const struct mjob *x = w->x;
+	int64_t cols = w->s->cols, gpr = cols / x->group;
+	size_t rb = (size_t)(cols * x->bits / 8);
+	if (convert_rows(w->s, w->base + w->r0, w->r1 - w->r0, x->f32 + w->r0 * cols)) {
+		w->rc = -1;
+		return NULL;
+	}
+	for (int64_t r = w->r0; r < w->r1; r++)
+		kolm_affine_quantize_row(x->f32 + r * cols, cols, x->group, x->bits, x->q + (size_t)r * rb, x->qs + r * gpr,
+					 x->qb + r * gpr);
+	return NULL;
+}
+
+static int quantize_rows(struct mjob *x, const struct src *s, int64_t r0, int64_t nr, struct kolm_err *err)
+{
+	enum { MAXT = 64 };
+	pthread_t th[MAXT];
+	int made[MAXT] = {0};
+	struct qwork w[MAXT];
+	int nt = x->o->threads > 1 ? x->o->threads : 1;
+	nt = nt > MAXT ? MAXT : nt;
+	if (nr < 2 * nt)
+		nt = 1;
+	for (int i = 0; i < nt; i++)
+		w[i] = (struct qwork){x, s, r0, nr * i / nt, nr * (i + 1) / nt, 0};
+	for (int i = 1; i < nt; i++)
+		made[i] = pthread_create(&th[i], NULL, quantize_some, &w[i]) == 0;
+	quantize_some(&w[0]);
+	int bad = w[0].rc;
+	for (int i = 1; i < nt; i++) {
+		if (made[i])
+			pthread_join(th[i], NULL);
+		else
+			quantize_some(&w[i]); /* no thread: done here */
+		bad |= w[i].rc;
+	}
+	return bad ? kolm_err_set(err, KOLM_E_FORMAT, "%s: cannot read dtype %s", s->t->name,
+				  kolm_st_dtype_name(s->t->dtype))
+		   : KOLM_OK;
 }
 
 static int write_ent(struct mjob *x, struct kolm_out *out, struct kolm_sha256 *h, const struct ent *e,
@@ -420,13 +485,9 @@ static int write_ent(struct mjob *x, struct kolm_out *out, struct kolm_sha256 *h
 			data = x->q;
 			bytes = (size_t)(nr * s->cols * es);
 		} else {
-			if ((rc = rows_f32(x, s, r0, nr, err)))
-				return rc;
 			size_t rb = (size_t)(s->cols * x->bits / 8);
-			for (int64_t r = 0; r < nr; r++) {
-				kolm_affine_quantize_row(x->f32 + r * s->cols, s->cols, x->group, x->bits, x->q + (size_t)r * rb,
-							 x->qs + r * gpr, x->qb + r * gpr);
-			}
+			if ((rc = quantize_rows(x, s, r0, nr, err)))
+				return rc;
 			uint8_t *sc = s->sb + (size_t)(r0 * gpr * es), *bi = s->sb + (size_t)((s->rows + r0) * gpr * es);
 			to_dtype(x->qs, nr * gpr, s->dtype, sc);
 			to_dtype(x->qb, nr * gpr, s->dtype, bi);

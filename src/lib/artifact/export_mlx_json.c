@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "kolm/util.h"
-#include "export_mlx_internal.h"
+#include "export_mlx_json_internal.h"
 
 static void add(struct kolm_buf *b, const char *s)
 {

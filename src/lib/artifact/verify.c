@@ -19,7 +19,7 @@
 #include "kolm/quantplan.h"
 #include "kolm/types.h"
 #include "artifact_internal.h"
-#include "export_mlx_internal.h"
+#include "verify_mlx_internal.h"
 #include "sign_internal.h"
 
 enum { C_OK, C_FAIL, C_SKIP };

@@ -16,7 +16,7 @@
 #include "kolm/artifact.h"
 #include "kolm/export.h"
 #include "kolm/util.h"
-#include "export_mlx_internal.h"
+#include "verify_mlx_internal.h"
 
 static int file_sha(const char *dir, const char *name, char hex[65], uint64_t *size)
 {
