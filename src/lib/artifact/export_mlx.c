@@ -29,6 +29,7 @@
 #include "kolm/version.h"
 #include "artifact_internal.h"
 #include "export_mlx_json_internal.h"
+#include "export_mlx_read_internal.h"
 
 /* mlx_lm.utils.MAX_FILE_SIZE_GB = 5, shifted by 30 in make_shards */
 #define SHARD_MAX (5ULL << 30)
@@ -873,97 +874,6 @@ static int receipt(struct mjob *x, json_t *st, json_t **rec, struct kolm_err *er
 
 /* ---- the export's own K-score ------------------------------------------ */
 
-/* Row r of the written tensor s as float32: scale * q + bias from the
- * stored (rounded) scales and biases, or the stored values. */
-static int written_row(struct mjob *x, struct kolm_safetensors *w, const struct src *s, int64_t r, float *out,
-		       struct kolm_err *err)
-{
-	const struct kolm_st_tensor *t = kolm_safetensors_find(w, s->t->name);
-	if (!t)
-		return kolm_err_set(err, KOLM_E_FORMAT, "%s: not in the written export", s->t->name);
-	if (!s->quant)
-		return kolm_row_to_f32(kolm_st_dtype_ggml(t->dtype), t->data + (uint64_t)(r * s->cols) * kolm_st_dtype_size(t->dtype),
-				       out, s->cols)
-			       ? kolm_err_set(err, KOLM_E_FORMAT, "%s: unreadable", s->t->name)
-			       : KOLM_OK;
-	char nm[512];
-	size_t L = strlen(s->t->name) - 6;
-	snprintf(nm, sizeof nm, "%.*sscales", (int)L, s->t->name);
-	const struct kolm_st_tensor *sc = kolm_safetensors_find(w, nm);
-	snprintf(nm, sizeof nm, "%.*sbiases", (int)L, s->t->name);
-	const struct kolm_st_tensor *bi = kolm_safetensors_find(w, nm);
-	int64_t gpr = s->cols / x->group;
-	if (!sc || !bi)
-		return kolm_err_set(err, KOLM_E_FORMAT, "%s: scales or biases missing", s->t->name);
-	int st = kolm_st_dtype_ggml(sc->dtype), es = kolm_st_dtype_size(sc->dtype);
-	if (kolm_row_to_f32(st, sc->data + (uint64_t)(r * gpr * es), x->qs, gpr) ||
-	    kolm_row_to_f32(st, bi->data + (uint64_t)(r * gpr * es), x->qb, gpr))
-		return kolm_err_set(err, KOLM_E_FORMAT, "%s: unreadable scales", s->t->name);
-	kolm_affine_dequantize_row(t->data + (uint64_t)(r * s->cols * x->bits / 8), s->cols, x->group, x->bits, x->qs, x->qb,
-				   out);
-	return KOLM_OK;
-}
-
-/* An F32 Hugging Face checkpoint of the written export's weights, with the
- * source's config and tokenizer files, in dir. */
-static int dequant_checkpoint(struct mjob *x, const char *dir, struct kolm_err *err)
-{
-	struct kolm_safetensors *w = NULL;
-	char path[4200];
-	int rc = kolm_safetensors_open(&w, x->tmpdir, err);
-	if (rc)
-		return rc;
-	const char *names[] = {"config.json", NULL};
-	for (int pass = 0; pass < 2 && !rc; pass++)
-		for (int i = 0; !rc && (pass ? COPIED[i] : names[i]); i++) {
-			const char *nm = pass ? COPIED[i] : names[i];
-			struct kolm_map m = {0};
-			if (kolm_files_get(&x->files, nm, &m, NULL))
-				continue;
-			if (!(rc = path_in(path, sizeof path, dir, nm, err)))
-				rc = kolm_file_write_atomic(path, m.data, (size_t)m.size, err);
-			kolm_files_put(&x->files, &m);
-		}
-	json_t *hdr = json_object();
-	uint64_t off = 0;
-	for (int i = 0; hdr && i < x->ns; i++) {
-		const struct src *s = &x->s[i];
-		json_t *shape = json_array();
-		for (int d = 0; d < s->t->n_dims; d++)
-			json_array_append_new(shape, json_integer(s->t->shape[d]));
-		uint64_t nb = (uint64_t)(s->rows * s->cols) * 4;
-		json_object_set_new(hdr, s->t->name, json_pack("{s:s,s:o,s:[I,I]}", "dtype", "F32", "shape", shape,
-								"data_offsets", (json_int_t)off, (json_int_t)(off + nb)));
-		off += nb;
-	}
-	char *hs = hdr ? json_dumps(hdr, JSON_COMPACT) : NULL;
-	json_decref(hdr);
-	struct kolm_out out = {0};
-	if (!rc && !hs)
-		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	if (!rc && !(rc = path_in(path, sizeof path, dir, "model.safetensors", err)))
-		rc = kolm_out_open(&out, path, err);
-	if (!rc) {
-		size_t hl = strlen(hs), pad = (8 - hl % 8) % 8;
-		uint8_t n8[8];
-		for (int i = 0; i < 8; i++)
-			n8[i] = (uint8_t)((uint64_t)(hl + pad) >> (8 * i));
-		rc = kolm_out_write(&out, n8, 8, err);
-		rc = rc ? rc : kolm_out_write(&out, hs, hl, err);
-		rc = rc ? rc : kolm_out_write(&out, "        ", pad, err);
-		for (int i = 0; !rc && i < x->ns; i++)
-			for (int64_t r = 0; !rc && r < x->s[i].rows; r++)
-				if (!(rc = written_row(x, w, &x->s[i], r, x->f32, err)))
-					rc = kolm_out_write(&out, x->f32, (size_t)x->s[i].cols * 4, err);
-		rc = rc ? rc : kolm_out_commit(&out, err);
-		if (rc)
-			kolm_out_abort(&out);
-	}
-	free(hs);
-	kolm_safetensors_close(w);
-	return rc;
-}
-
 /* The written export's K on the artifact's eval pack: its weights as the
  * engine's F32 (dequantized from the stored scales and biases, nothing
  * re-quantized), through kolm's own F32 GGUF conversion. */
@@ -974,7 +884,7 @@ static int export_measure(struct kolm_ctx *ctx, struct mjob *x, struct kolm_err 
 	snprintf(dir, sizeof dir, "%s/kolm-mlx-k.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return kolm_err_set(err, KOLM_E_IO, "%s: %s", dir, strerror(errno));
-	int rc = dequant_checkpoint(x, dir, err);
+	int rc = kolm_mlx_to_f32_checkpoint(x->tmpdir, dir, err);
 	if (!rc && !(rc = path_in(gg, sizeof gg, dir, "export.gguf", err))) {
 		struct kolm_export_opts g = {0};
 		g.hf_dir = dir;
@@ -1067,12 +977,6 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 	for (int k = 0; k < x.nsh; k++)
 		if ((rc = write_shard(&x, k, err)))
 			goto out;
-	const char *mt = json_string_value(json_object_get(x.cfg, "model_type"));
-	if (x.art && !o->no_measure && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
-		if ((rc = export_measure(ctx, &x, err)))
-			goto out;
-		progress(&x, x.ne - 1, "K-score");
-	}
 	if (!(files = json_object())) {
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 		goto out;
@@ -1080,6 +984,13 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 	if ((rc = write_json_files(&x, err)) || (rc = copy_files(&x, files, err)) ||
 	    (rc = hash_file(&x, "config.json", files, err)) || (rc = hash_file(&x, "model.safetensors.index.json", files, err)))
 		goto out;
+	/* the export's own K, on the directory as written (kolm.json aside) */
+	const char *mt = json_string_value(json_object_get(x.cfg, "model_type"));
+	if (x.art && !o->no_measure && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
+		if ((rc = export_measure(ctx, &x, err)))
+			goto out;
+		progress(&x, x.ne - 1, "K-score");
+	}
 	for (int k = 0; k < x.nsh; k++)
 		json_object_set_new(files, x.sh[k].name, json_pack("{s:I,s:s}", "bytes", (json_int_t)x.sh[k].file_bytes,
 								   "sha256", x.sh[k].file_sha));
