@@ -57,10 +57,11 @@ static double layout_bytes(const struct kolm_format *f, const struct kolm_tensor
 /* Bytes of a tensor in mlx-lm's layout (mlx_lm.convert, and kolm's native
  * MLX export, export_mlx.c): floating tensors in the conversion dtype
  * (config.json's torch_dtype when float16, bfloat16 or float32, else as
- * stored, 16-bit for a config without one; mlx-fp16: float16); Linear and Embedding weights whose rows are a
- * multiple of the group packed at bits/8 bytes per weight plus a scale and
- * a bias per group in that dtype.  rope_freqs is GGUF's, not an MLX
- * tensor: 0. */
+ * stored, 16-bit for a config without one; mlx-fp16: float16); Linear and
+ * Embedding weights whose rows are a multiple of the group packed at bits/8
+ * bytes per weight plus a scale and a bias per group in that dtype (MoE
+ * experts and routers too; qwen3_moe's routers at 8 bits, group 64, as its
+ * quant_predicate says).  rope_freqs is GGUF's, not an MLX tensor: 0. */
 static uint64_t mlx_bytes(const struct kolm_model *m, const struct kolm_format *f, const struct kolm_tensor_desc *t)
 {
 	if (!strcmp(t->name, "rope_freqs.weight"))
@@ -75,10 +76,14 @@ static uint64_t mlx_bytes(const struct kolm_model *m, const struct kolm_format *
 	else if (!strcmp(d, "float32"))
 		es = 4;
 	uint64_t n = (uint64_t)nelem(t);
-	int weight2d = t->n_dims >= 2 && !strstr(t->name, "_norm") && !strstr(t->name, "ffn_gate_inp");
-	if (f->bits >= 16 || f->group <= 0 || !weight2d || t->ne[0] % f->group)
+	int weight2d = t->n_dims >= 2 && !strstr(t->name, "_norm");
+	uint64_t bits = (uint64_t)f->bits, group = (uint64_t)f->group;
+	/* qwen3_moe's quant_predicate: the router at 8 bits, group 64 */
+	if (strstr(t->name, "ffn_gate_inp") && !strcmp(m->hp.model_type, "qwen3_moe"))
+		bits = 8, group = 64;
+	if (f->bits >= 16 || f->group <= 0 || !weight2d || (uint64_t)t->ne[0] % group)
 		return n * es;
-	return n * (uint64_t)f->bits / 8 + 2 * (n / (uint64_t)f->group) * es;
+	return n * bits / 8 + 2 * (n / group) * es;
 }
 
 /* GGUF bytes before the tensor infos: as read from the file, else the

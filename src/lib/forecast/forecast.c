@@ -725,7 +725,10 @@ static void caveats_add(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 		kolm_caveat_add(cav, "bandwidth overridden to %.0f GB/s", fc->dev.bw_bytes_per_s / GB);
 	if (fc->runtime_unlisted)
 		kolm_caveat_add(cav, "%s is not a runtime this device lists; its speed is a class default", fc->runtime);
-	if (strcmp(fc->fmt->backend, "gguf"))
+	if (!strcmp(fc->fmt->backend, "mlx") && !fc->mlx.n_shards)
+		kolm_caveat_add(cav, "mlx tensor bytes are mlx-lm's layout, as kolm's native MLX export writes it; the safetensors "
+				     "headers and side files are estimated (exact with --model DIR or X.kolm)");
+	else if (strcmp(fc->fmt->backend, "gguf") && strcmp(fc->fmt->backend, "mlx"))
 		kolm_caveat_add(cav, "%s sizes come from the format's published layout, not a reproduced file", fc->fmt->backend);
 	if (fc->dev.power_mode && (!strcmp(fc->dev.klass, "jetson") || !strcmp(fc->dev.klass, "phone")))
 		kolm_caveat_add(cav, "speeds assume %s", fc->dev.power_mode);
