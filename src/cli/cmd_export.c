@@ -1,5 +1,6 @@
-/* kolm export - preview the plan, or do the export: natively for GGUF,
- * through the upstream toolchain for MLX / ONNX / Core ML / TensorRT-LLM. */
+/* kolm export - preview the plan, or do the export: natively for GGUF, and
+ * for MLX from an artifact or a checkpoint directory; through the upstream
+ * toolchain for MLX from a catalog base, ONNX, Core ML and TensorRT-LLM. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -235,7 +236,9 @@ const struct cli_cmd cmd_export = {
 		 "document) and touches no file and no toolchain.  Without it: GGUF formats are converted and\n"
 		 "quantized natively from ARTIFACT.kolm (its members read in place) or --from-dir (safetensors\n"
 		 "F32/F16/BF16), written atomically as DIR/<base>-<format>.gguf with the kolm.* metadata and a\n"
-		 ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  Other\n"
+		 ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  MLX formats\n"
+		 "from ARTIFACT.kolm or --from-dir are written natively too: DIR/<base>-<format>/, the directory\n"
+		 "mlx_lm.convert writes (same tensors bit for bit; --group-size 32|64|128), with kolm.json.  Other\n"
 		 "backends run their upstream toolchain when it is installed.  From an artifact the export's own\n"
 		 "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n",
 	.opts = opts,
