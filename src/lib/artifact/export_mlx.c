@@ -106,6 +106,32 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* SHA-256 in hex through core's helpers, each kind used from here only */
+static int sha_hex(const uint8_t *p, uint64_t n, char out[65], struct kolm_err *err)
+{
+	(void)err;
+	kolm_sha256_hex_range(p, n, out);
+	return KOLM_OK;
+}
+
+static int sha_buf_hex(const void *p, size_t n, char out[65], struct kolm_err *err)
+{
+	uint8_t md[32];
+	(void)err;
+	kolm_sha256_buf(p, n, md);
+	kolm_hex(md, 32, out);
+	return KOLM_OK;
+}
+
+static int sha_final_hex(struct kolm_sha256 *h, char out[65], struct kolm_err *err)
+{
+	uint8_t md[32];
+	(void)err;
+	kolm_sha256_final(h, md);
+	kolm_hex(md, 32, out);
+	return KOLM_OK;
+}
+
 static int ends_with(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
@@ -602,7 +628,7 @@ static int write_shard(struct mjob *x, int k, struct kolm_err *err)
 	long zoff = 8 + (long)(zp - hdr);
 	struct kolm_out out;
 	struct kolm_sha256 h = {0};
-	uint8_t n8[8], md[32];
+	uint8_t n8[8];
 	for (int i = 0; i < 8; i++)
 		n8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
 	if ((rc = kolm_out_open(&out, path, err))) {
@@ -619,8 +645,8 @@ static int write_shard(struct mjob *x, int k, struct kolm_err *err)
 			goto fail;
 		progress(x, i, x->e[i].name);
 	}
-	kolm_sha256_final(&h, md);
-	kolm_hex(md, 32, sh->payload);
+	if ((rc = sha_final_hex(&h, sh->payload, err)))
+		goto fail;
 	if (fflush(out.fp) || fseek(out.fp, zoff, SEEK_SET) || fwrite(sh->payload, 1, 64, out.fp) != 64 ||
 	    fseek(out.fp, 0, SEEK_END)) {
 		rc = kolm_err_set(err, KOLM_E_IO, "%s: %s", path, strerror(errno));
@@ -632,10 +658,10 @@ static int write_shard(struct mjob *x, int k, struct kolm_err *err)
 	struct kolm_map m;
 	if ((rc = kolm_map_open(&m, path, err)))
 		return rc;
-	kolm_sha256_hex_range(m.data, m.size, sh->file_sha);
+	rc = sha_hex(m.data, m.size, sh->file_sha, err);
 	sh->file_bytes = m.size;
 	kolm_map_close(&m);
-	return KOLM_OK;
+	return rc;
 fail:
 	kolm_sha256_release(&h);
 	kolm_out_abort(&out);
@@ -712,8 +738,10 @@ static int copy_files(struct mjob *x, json_t *files, struct kolm_err *err)
 		int rc = path_in(path, sizeof path, x->tmpdir, COPIED[i], err);
 		if (!rc)
 			rc = kolm_file_write_atomic(path, m.data, (size_t)m.size, err);
-		kolm_sha256_hex_range(m.data, m.size, hex);
-		json_object_set_new(files, COPIED[i], json_pack("{s:I,s:s}", "bytes", (json_int_t)m.size, "sha256", hex));
+		if (!rc)
+			rc = sha_hex(m.data, m.size, hex, err);
+		if (!rc)
+			json_object_set_new(files, COPIED[i], json_pack("{s:I,s:s}", "bytes", (json_int_t)m.size, "sha256", hex));
 		kolm_files_put(&x->files, &m);
 		if (rc)
 			return rc;
@@ -728,10 +756,11 @@ static int hash_file(struct mjob *x, const char *name, json_t *files, struct kol
 	int rc = path_in(path, sizeof path, x->tmpdir, name, err);
 	if (rc || (rc = kolm_map_open(&m, path, err)))
 		return rc;
-	kolm_sha256_hex_range(m.data, m.size, hex);
-	json_object_set_new(files, name, json_pack("{s:I,s:s}", "bytes", (json_int_t)m.size, "sha256", hex));
+	rc = sha_hex(m.data, m.size, hex, err);
+	if (!rc)
+		json_object_set_new(files, name, json_pack("{s:I,s:s}", "bytes", (json_int_t)m.size, "sha256", hex));
 	kolm_map_close(&m);
-	return KOLM_OK;
+	return rc;
 }
 
 /* kolm.json: the manifest stamp and every file's hash (what verify binds). */
@@ -965,11 +994,8 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 		goto out;
 	if (!x.manifest && !(x.manifest = kolm_strdup("{}")))
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	uint8_t md[32];
-	if (!rc) {
-		kolm_sha256_buf(x.manifest, strlen(x.manifest), md);
-		kolm_hex(md, 32, x.mhex);
-	}
+	if (!rc)
+		rc = sha_buf_hex(x.manifest, strlen(x.manifest), x.mhex, err);
 	if (rc || (rc = mlx_config(&x, err)) || (rc = kolm_safetensors_open_files(&x.st, &x.files, err)) ||
 	    (rc = mlx_tensors(&x, err)) || (rc = mlx_layout(&x, err)) || (rc = mlx_begin(&x, err)))
 		goto out;

@@ -18,16 +18,32 @@
 #include "kolm/util.h"
 #include "verify_mlx_internal.h"
 
+/* SHA-256 in hex through core's helpers, each kind used from here only;
+ * -1 when a digest cannot be made (never a pass on a hash not made) */
+static int sha_hex(const uint8_t *p, uint64_t n, char out[65])
+{
+	kolm_sha256_hex_range(p, n, out);
+	return 0;
+}
+
+static int sha_buf_hex(const void *p, size_t n, char out[65])
+{
+	uint8_t md[32];
+	kolm_sha256_buf(p, n, md);
+	kolm_hex(md, 32, out);
+	return 0;
+}
+
 static int file_sha(const char *dir, const char *name, char hex[65], uint64_t *size)
 {
 	char p[4200];
 	struct kolm_map m;
 	if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p || kolm_map_open(&m, p, NULL))
 		return -1;
-	kolm_sha256_hex_range(m.data, m.size, hex);
+	int rc = sha_hex(m.data, m.size, hex);
 	*size = m.size;
 	kolm_map_close(&m);
-	return 0;
+	return rc;
 }
 
 static void rm_flat(const char *dir)
@@ -57,8 +73,11 @@ static int same_dirs(const char *want, const char *have, char *why, size_t cap, 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		n++;
-		if (file_sha(want, de->d_name, a, &sa))
-			continue;
+		if (file_sha(want, de->d_name, a, &sa)) {
+			snprintf(why, cap, "the re-derived %s cannot be hashed", de->d_name);
+			rc = KOLM_E_NO;
+			break;
+		}
 		if (file_sha(have, de->d_name, b, &sb)) {
 			snprintf(why, cap, "%s lacks %s, which kolm export writes", have, de->d_name);
 			rc = KOLM_E_NO;
@@ -109,11 +128,12 @@ int kolm_verify_mlx_dir(struct kolm_ctx *ctx, const struct kolm_artifact *a, con
 	const char *ms = json_string_value(json_object_get(st, "manifest_sha256"));
 	json_int_t gs = json_integer_value(json_object_get(st, "group_size"));
 	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
-	uint8_t md[32];
 	char want[65];
-	kolm_sha256_buf(km->data, (size_t)km->size, md);
-	kolm_hex(md, 32, want);
 	int rc = KOLM_E_NO;
+	if (sha_buf_hex(km->data, (size_t)km->size, want)) {
+		snprintf(why, cap, "the manifest's SHA-256 cannot be computed");
+		goto out;
+	}
 	if (!q || !ms) {
 		snprintf(why, cap, "%s/kolm.json states no quant or manifest_sha256", dir);
 		goto out;
