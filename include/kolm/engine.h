@@ -26,8 +26,10 @@
  *
  * Matrix-vector products are split by rows over a pthread pool.  Each row is
  * dotted with the activations in ggml's vec_dot_type for that weight type
- * (Q8_0-quantized activations for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, F16
- * for F16 ...); k-quant rows are dequantized and dotted in F32.
+ * (Q8_0-quantized activations for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K
+ * for the k-quants, F16 for F16 ...), with integer dot products for the
+ * quantized types and F32 sums for F16 (opts.exact: one llama.cpp build's
+ * rounding instead).
  *
  * Ownership: kolm_engine_open returns a heap object freed by
  * kolm_engine_close (accepts NULL).  The tokenizer and info returned are
@@ -49,6 +51,12 @@ struct kolm_engine_opts {
 	int nthreads;   /* worker threads including the caller; <= 0: 1 */
 	int n_ctx;      /* KV cache positions; <= 0: the model's context length, capped at 4096 */
 	int scalar;     /* 1: scalar reference kernels only (tests) */
+	int exact;      /* 1: the rounding of the llama.cpp build the frozen goldens
+	                 * come from (x86 AVX512-FP16), bit for bit: F16 dots in F16
+	                 * arithmetic, Q4_0/IQ4_NL in its repacked order, F32/F16
+	                 * prompts in tinyBLAS's order.  Slower; for the goldens'
+	                 * tests.  0 (default): the fastest kernels of this CPU,
+	                 * F16 summed in F32 as llama.cpp's AVX2/AVX-512F builds do */
 };
 
 struct kolm_engine_info {
@@ -67,7 +75,7 @@ struct kolm_engine_info {
 	int file_type;         /* general.file_type, -1 if absent */
 	int64_t n_params;      /* elements of all tensors */
 	uint64_t weight_bytes; /* bytes of all tensors */
-	const char *simd;      /* "avx2", "neon" or "scalar" */
+	const char *simd;      /* "avx512", "avx2", "neon" or "scalar" */
 };
 
 int kolm_engine_open(struct kolm_engine **out, const char *path, const struct kolm_engine_opts *opts,

@@ -27,6 +27,7 @@
 #include "kolm/quant.h"
 #include "kolm/types.h"
 #include "quant/kernels_internal.h"
+#include "quant/kernels_x86_internal.h"
 
 static int checks, fails;
 
@@ -258,6 +259,17 @@ static void check_vectors(void)
 		expect(d16 == f16_dot_oracle(h, g, n), "dot_f16 = binary16 arithmetic", n);
 		expect(d32 == kq_vec_dot_f32(a, b, n, REF), "dot_f32 bit for bit", n);
 		expect(d16 == kq_vec_dot_f16(h, g, n, REF), "dot_f16 bit for bit", n);
+		{
+			/* the fast default's F16 dot (F32 sums; AVX-512 where the CPU
+			 * has it, so the AVX2 one directly too): within n units of
+			 * F32 rounding of the sum of |products| */
+			const double tol = ldexp(n, -24) * m16 + 1e-30;
+			expect(fabs(kq_vec_dot_f16_f32(h, g, n, SIMD) - e16) <= tol, "dot_f16_f32 vs exact", n);
+			expect(fabs(kq_vec_dot_f16_f32(h, g, n, REF) - e16) <= tol, "dot_f16_f32 scalar vs exact", n);
+#ifdef KQ_X86
+			expect(fabs(kq_avx2_dot_f16_f32(h, g, n) - e16) <= tol, "dot_f16_f32 avx2 vs exact", n);
+#endif
+		}
 		if (n % 16 == 0) {
 			const float t32 = kq_vec_dot_f32_tb(a, b, n, SIMD);
 			const float t16 = kq_vec_dot_f16_tb(h, g, n, SIMD);
@@ -390,6 +402,10 @@ int main(void)
 	check_dots();
 	check_vectors();
 	check_f16_rounding();
+#ifdef KQ_X86
+	if (!kq_kernels_avx512())
+		printf("check_kernels: this CPU has no AVX-512 (F, BW, VL, VNNI): the AVX-512 kernels were not checked\n");
+#endif
 	printf("check_kernels (%s): %d of %d checks passed\n", kq_kernels_isa(), checks - fails, checks);
 	return fails ? 1 : 0;
 }

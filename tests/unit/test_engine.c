@@ -75,19 +75,35 @@ static int first_diff(const int32_t *a, const json_t *b, int n)
 	return -1;
 }
 
-/* a golden GGUF with the goldens' n_ctx (128) and thread count (2) */
-static struct kolm_engine *open_golden(const char *file, int scalar)
+/* a golden GGUF with the goldens' n_ctx (128) and thread count (2); exact:
+ * the goldens' build's rounding (else the fast default kernels) */
+static struct kolm_engine *open_golden(const char *file, int scalar, int exact)
 {
 	char mp[1400];
 	model_path(mp, sizeof mp, file);
 	struct kolm_engine *e = NULL;
-	struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .scalar = scalar};
+	struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .scalar = scalar, .exact = exact};
 	struct kolm_err err = {0};
 	assert_int_equal(kolm_engine_open(&e, mp, &eo, &err), 0);
 	return e;
 }
 
-static void run_goldens(int scalar)
+/* The fast default sums F16 in F32 where the goldens' build rounds to F16,
+ * so it is held to tolerances, and only on the files whose model predicts:
+ * aidreams260K (perplexity 246 over a 512-token vocabulary).  stories260K's
+ * perplexity on the same text is 58,000, a hundred times worse than
+ * uniform guessing: its scores are confidently wrong logits whose
+ * rounding-level changes move perplexity by percents (its own Q8_0 file is
+ * 2.5% from its F32 one) and its greedy continuations are near-ties from
+ * the first token; those are printed, not checked. */
+static int predicts(const char *file)
+{
+	return strncmp(file, "aidreams", 8) == 0;
+}
+
+/* exact: every record token for token; fast: every record of a file that
+ * predicts() */
+static void run_goldens(int scalar, int exact)
 {
 	load_records();
 	int full = 0, matched = 0, total = 0;
@@ -100,7 +116,7 @@ static void run_goldens(int scalar)
 		const json_t *pids = json_object_get(r, "prompt_ids");
 		const json_t *gids = json_object_get(r, "argmax_gen_ids");
 		int np = (int)json_array_size(pids), ng = (int)json_array_size(gids);
-		struct kolm_engine *e = open_golden(file, scalar);
+		struct kolm_engine *e = open_golden(file, scalar, exact);
 		struct kolm_err err = {0};
 		const struct kolm_engine_info *in = kolm_engine_info(e);
 		/* the prompt ids come from our own tokenizer */
@@ -120,11 +136,16 @@ static void run_goldens(int scalar)
 				assert_int_equal(kolm_engine_decode(e, &gen[i], 1, lg, 0, &err), 0);
 		}
 		int d = first_diff(gen, gids, ng);
-		printf("%-24s p%d %-6s: %2d of %2d tokens as llama.cpp%s\n", file, prompt, scalar ? "scalar" : in->simd,
-		       d < 0 ? ng : d, ng, d < 0 ? "" : "  FAIL");
-		full += d < 0;
-		matched += d < 0 ? ng : d;
-		total += ng;
+		printf("%-24s p%d %-6s %s: %2d of %2d tokens as llama.cpp%s\n", file, prompt, scalar ? "scalar" : in->simd,
+		       exact ? "exact" : "fast", d < 0 ? ng : d, ng,
+		       d < 0 ? "" : exact || predicts(file) ? "  FAIL" : " (not checked)");
+		if (!exact && !predicts(file)) {
+			ran--;
+		} else {
+			full += d < 0;
+			matched += d < 0 ? ng : d;
+		}
+		total += exact || predicts(file) ? ng : 0;
 		free(lg);
 		free(ids);
 		kolm_engine_close(e);
@@ -136,13 +157,20 @@ static void run_goldens(int scalar)
 static void test_greedy_goldens(void **s)
 {
 	(void)s;
-	run_goldens(0);
+	run_goldens(0, 1);
 }
 
 static void test_greedy_goldens_scalar(void **s)
 {
 	(void)s;
-	run_goldens(1);
+	run_goldens(1, 1);
+}
+
+/* the fast default kernels (F16 summed in F32, Q4_0 in its plain order) */
+static void test_greedy_goldens_fast(void **s)
+{
+	(void)s;
+	run_goldens(0, 0);
 }
 
 /* llama-perplexity -c 64 on ppl-input.txt (its -f drops the final
@@ -173,13 +201,18 @@ static void test_perplexity(void **s)
 		double ppl;
 		if (sscanf(line, "%127s %d %d %d %d %d %lf", file, &nctx, &batch, &ntok, &nch, &per, &ppl) != 7)
 			continue;
-		for (int scalar = 0; scalar <= 1; scalar++) {
-			struct kolm_engine *e = open_golden(file, scalar);
+		/* mode 0: SIMD exact, 1: scalar exact, 2: the fast default,
+		 * which must come within 0.5% of llama.cpp's after every chunk
+		 * (on the files that predict()) */
+		for (int mode = 0; mode <= 2; mode++) {
+			const int scalar = mode == 1, exact = mode < 2;
+			struct kolm_engine *e = open_golden(file, scalar, exact);
 			struct kolm_err err = {0};
 			struct kolm_ppl_result r = {0};
 			assert_int_equal(kolm_eval_perplexity(e, text, len, nctx, &r, &err), 0);
 			printf("%-24s ppl %.4f llama.cpp %.4f (%+.3f%%), %d tokens, %d chunks, %d scored%s\n", file, r.ppl, ppl,
-			       100 * (r.ppl - ppl) / ppl, r.n_tokens, r.n_chunks, r.scored, scalar ? " (scalar)" : "");
+			       100 * (r.ppl - ppl) / ppl, r.n_tokens, r.n_chunks, r.scored,
+			       scalar ? " (scalar)" : exact ? "" : " (fast)");
 			assert_int_equal(r.n_tokens, ntok);
 			assert_int_equal(r.n_chunks, nch);
 			assert_int_equal(r.scored, nch * per);
@@ -190,7 +223,10 @@ static void test_perplexity(void **s)
 				const double want = strtod(c + 1, &end);
 				assert_true(end != c + 1);
 				printf("  chunk %d: %.4f llama.cpp %.4f\n", k + 1, r.running[k], want);
-				assert_true(fabs(r.running[k] - want) <= 0.5e-4 + 1e-12 * want);
+				if (exact)
+					assert_true(fabs(r.running[k] - want) <= 0.5e-4 + 1e-12 * want);
+				else if (predicts(file))
+					assert_true(fabs(r.running[k] - want) <= 0.005 * want);
 				c = end;
 			}
 			kolm_ppl_result_release(&r);
@@ -419,7 +455,7 @@ static void test_other_architectures(void **s)
 		write_rendering(src, dst, arches[a]);
 		struct kolm_err err = {0};
 		struct kolm_engine *e = NULL;
-		struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128};
+		struct kolm_engine_opts eo = {.nthreads = 2, .n_ctx = 128, .exact = 1};
 		assert_int_equal(kolm_engine_open(&e, dst, &eo, &err), 0);
 		const struct kolm_engine_info *in = kolm_engine_info(e);
 		assert_string_equal(in->arch, arches[a]);
@@ -617,6 +653,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greedy_goldens),
 		cmocka_unit_test(test_greedy_goldens_scalar),
+		cmocka_unit_test(test_greedy_goldens_fast),
 		cmocka_unit_test(test_perplexity),
 		cmocka_unit_test(test_kernels),
 		cmocka_unit_test(test_attention_kernels),

@@ -48,6 +48,7 @@ struct kolm_engine {
 	struct kolm_tokenizer *tok;
 	struct kolm_engine_info info;
 	int simd;                          /* 1: the SIMD kernels (quant/kernels.c, vec.c) */
+	int exact;                         /* 1: the goldens' build's rounding (opts.exact) */
 	struct ek_pool *pool;
 	int arch;
 	float eps;
@@ -427,6 +428,7 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 			goto out;
 	}
 	e->simd = !opts->scalar && kq_kernels_simd();
+	e->exact = opts->exact != 0;
 	e->info.simd = e->simd ? kq_kernels_isa() : "scalar";
 	int nthreads = opts->nthreads > 0 ? opts->nthreads : 1;
 	if (nthreads > 256)
@@ -580,8 +582,10 @@ static void mm_task(void *ctx, int ith, int nth)
 }
 
 /* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart.  n_llama: the
- * rows llama.cpp's matmul has here (its micro-batch, or its outputs).  The
- * summation order follows the kernel llama.cpp's x86 build picks:
+ * rows llama.cpp's matmul has here (its micro-batch, or its outputs).  By
+ * default each row takes its type's fastest vec_dot (F16 summed in F32).
+ * In exact mode the summation order follows the kernel llama.cpp's x86
+ * AVX512-FP16 build picks:
  * - Q4_0 and IQ4_NL weights with a multiple of 8 rows are repacked
  *   (q4_0_8x8, iq4_nl_8x8), and their gemm and gemv sum block by block;
  * - from 2 rows on, F32/F16 weights go through llamafile's tinyBLAS, which
@@ -595,7 +599,10 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	const struct kolm_type_traits *tt = kolm_type_traits(w->type);
 	const int act = act_type(tt);
 	j.dot = tt->vec_dot;
-	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
+	if (!e->exact) {
+		if (w->type == KOLM_T_F16)
+			j.dot = kq_vec_dot_f16_f32;
+	} else if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
 		j.dot = kq_vec_dot_q4_0_x8;
 		j.cols = kq_vec_dot_q4_0_x8_cols;
 	} else if (w->type == KOLM_T_IQ4_NL && w->n_out % 8 == 0) {
@@ -658,7 +665,8 @@ static void att_one_chunk(const struct kolm_engine *e, const float *q, const uin
 	memset(acc, 0, (size_t)hd * sizeof *acc);
 	float M = -INFINITY, S = 0;
 	for (int t = t0; t <= t1; t++) {
-		const float s = att_score(e, kq_vec_dot_f16(q16, kc + (size_t)t * stride, hd, e->simd));
+		const float s = att_score(e, (e->exact ? kq_vec_dot_f16 : kq_vec_dot_f16_f32)(
+						     q16, kc + (size_t)t * stride, hd, e->simd));
 		float ms = 1.0f, vs = 1.0f;
 		if (s > M) {
 			ms = expf(M - s);

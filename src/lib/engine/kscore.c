@@ -14,7 +14,7 @@ int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads
 	if (rc)
 		return rc;
 	struct kolm_engine *e = NULL;
-	struct kolm_engine_opts o = {threads > 0 ? threads : 1, 0, 0};
+	struct kolm_engine_opts o = {.nthreads = threads > 0 ? threads : 1};
 	if ((rc = kolm_engine_open(&e, gguf, &o, err))) {
 		kolm_evalpack_free(p);
 		return rc;

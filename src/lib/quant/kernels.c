@@ -28,12 +28,29 @@ int kq_kernels_simd(void)
 #endif
 }
 
+int kq_kernels_avx512(void)
+{
+#if defined(KQ_X86)
+	static int cached = -1;
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (c < 0) {
+		__builtin_cpu_init();
+		c = kq_kernels_simd() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return c;
+#else
+	return 0;
+#endif
+}
+
 const char *kq_kernels_isa(void)
 {
 #ifdef KQ_NEON
 	return "neon";
 #else
-	return kq_kernels_simd() ? "avx2" : "scalar";
+	return kq_kernels_avx512() ? "avx512" : kq_kernels_simd() ? "avx2" : "scalar";
 #endif
 }
 
@@ -91,6 +108,15 @@ VEC_DOT(iq4_nl, PICK(dot_iq4_nl)(vx, vy, n))
 VEC_DOT(iq4_xs, PICK(dot_iq4_xs)(vx, vy, n))
 VEC_DOT(f32_tb, PICK(dot_f32_tb)(vx, vy, n))
 VEC_DOT(f16_tb, PICK(dot_f16_tb)(vx, vy, n))
+
+float kq_vec_dot_f16_f32(const void *vx, const void *vy, int64_t n, int simd)
+{
+#if defined(KQ_X86)
+	if (simd && kq_kernels_avx512())
+		return kq_avx512_dot_f16_f32(vx, vy, n);
+#endif
+	return PICK(dot_f16_f32)(vx, vy, n);
+}
 
 /* Q4_0's nibble values, for the kernels that take a codebook (IQ4_NL's is
  * kvalues_iq4nl) */

@@ -377,4 +377,21 @@ float kq_neon_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
 	}
 	return s;
 }
+
+/* kq_ref_dot_f16_f32 (F32 arithmetic): four 4-lane fused accumulators */
+float kq_neon_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	float32x4_t s0 = vdupq_n_f32(0), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		s0 = vfmaq_f32(s0, ld_h4(a + i), ld_h4(b + i));
+		s1 = vfmaq_f32(s1, ld_h4(a + i + 4), ld_h4(b + i + 4));
+		s2 = vfmaq_f32(s2, ld_h4(a + i + 8), ld_h4(b + i + 8));
+		s3 = vfmaq_f32(s3, ld_h4(a + i + 12), ld_h4(b + i + 12));
+	}
+	float s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
+	for (; i < n; i++)
+		s = fmaf(kolm_fp16_to_fp32(a[i]), kolm_fp16_to_fp32(b[i]), s);
+	return s;
+}
 #endif /* KQ_NEON */

@@ -59,6 +59,7 @@ float kq_neon_dot_f32(const float *a, const float *b, int64_t n);
 float kq_neon_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_neon_dot_f32_tb(const float *a, const float *b, int64_t n);
 float kq_neon_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n);
+float kq_neon_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_neon_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_neon_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut);

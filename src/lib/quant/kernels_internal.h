@@ -35,6 +35,10 @@
  * "neon" or "scalar"). */
 int kq_kernels_simd(void);
 const char *kq_kernels_isa(void);
+/* 1 if, on top of that, the CPU has AVX-512 F, BW, VL and VNNI (x86-64;
+ * the kernels that have an AVX-512 version then take it); kq_kernels_isa()
+ * then says "avx512" */
+int kq_kernels_avx512(void);
 
 /* from_float: n floats (a multiple of the block) put into the form of a
  * vec_dot_type as ggml's CPU backend makes it (Q8_0 and Q8_1 round ties to
@@ -64,6 +68,13 @@ float kq_vec_dot_q5_K(const void *vx, const void *vy, int64_t n, int simd);
 float kq_vec_dot_q6_K(const void *vx, const void *vy, int64_t n, int simd);
 float kq_vec_dot_iq4_nl(const void *vx, const void *vy, int64_t n, int simd);
 float kq_vec_dot_iq4_xs(const void *vx, const void *vy, int64_t n, int simd);
+
+/* F16 rows in F32 arithmetic (widened, fused multiply-adds, F32 sums), as
+ * llama.cpp's AVX2 and AVX-512F builds compute ggml_vec_dot_f16: the
+ * engine's default for F16 weights and the K cache.  kq_vec_dot_f16 is the
+ * F16-arithmetic emulation of the AVX512-FP16 build the goldens come from
+ * (the engine's exact mode, struct kolm_engine_opts). */
+float kq_vec_dot_f16_f32(const void *vx, const void *vy, int64_t n, int simd);
 
 /* The same dots in the order of the other kernels llama.cpp's x86 build
  * runs on some matrices:

@@ -78,6 +78,17 @@ float kq_ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n)
 	return dot_tail_f16(a, b, np, n, h_reduce(acc[0], KQ_H_EPR));
 }
 
+/* F16 rows in F32 arithmetic (the fast default: llama.cpp's AVX2 and
+ * AVX-512F builds widen F16 and accumulate in F32 with FMA); the SIMD
+ * versions sum in other orders, so they agree within float rounding */
+float kq_ref_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	float s = 0;
+	for (int64_t i = 0; i < n; i++)
+		s = fmaf(kolm_fp16_to_fp32(a[i]), kolm_fp16_to_fp32(b[i]), s);
+	return s;
+}
+
 float kq_ref_dot_f32_tb(const float *a, const float *b, int64_t n)
 {
 	REF_DOT_TB(f32_same, f32_same);

@@ -417,3 +417,50 @@ AVX2 float kq_avx2_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n)
 	return s;
 }
 #endif /* KQ_X86 */
+
+#ifdef KQ_X86
+/* kq_ref_dot_f16_f32 (F32 arithmetic): four 8-lane fused accumulators */
+AVX2 float kq_avx2_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		s0 = _mm256_fmadd_ps(avx2_ld_h8(a + i), avx2_ld_h8(b + i), s0);
+		s1 = _mm256_fmadd_ps(avx2_ld_h8(a + i + 8), avx2_ld_h8(b + i + 8), s1);
+		s2 = _mm256_fmadd_ps(avx2_ld_h8(a + i + 16), avx2_ld_h8(b + i + 16), s2);
+		s3 = _mm256_fmadd_ps(avx2_ld_h8(a + i + 24), avx2_ld_h8(b + i + 24), s3);
+	}
+	for (; i + 8 <= n; i += 8)
+		s0 = _mm256_fmadd_ps(avx2_ld_h8(a + i), avx2_ld_h8(b + i), s0);
+	float s = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+	for (; i < n; i++)
+		s = fmaf(_cvtsh_ss(a[i]), _cvtsh_ss(b[i]), s);
+	return s;
+}
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+
+AVX512 static inline __m512 avx512_ld_h16(const uint16_t *p)
+{
+	return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
+}
+
+/* the same with four 16-lane accumulators (AVX-512F) */
+AVX512 float kq_avx512_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
+{
+	__m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+	int64_t i = 0;
+	for (; i + 64 <= n; i += 64) {
+		s0 = _mm512_fmadd_ps(avx512_ld_h16(a + i), avx512_ld_h16(b + i), s0);
+		s1 = _mm512_fmadd_ps(avx512_ld_h16(a + i + 16), avx512_ld_h16(b + i + 16), s1);
+		s2 = _mm512_fmadd_ps(avx512_ld_h16(a + i + 32), avx512_ld_h16(b + i + 32), s2);
+		s3 = _mm512_fmadd_ps(avx512_ld_h16(a + i + 48), avx512_ld_h16(b + i + 48), s3);
+	}
+	for (; i + 16 <= n; i += 16)
+		s0 = _mm512_fmadd_ps(avx512_ld_h16(a + i), avx512_ld_h16(b + i), s0);
+	float s = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+	for (; i < n; i++)
+		s = fmaf(_cvtsh_ss(a[i]), _cvtsh_ss(b[i]), s);
+	return s;
+}
+#endif /* KQ_X86 */
