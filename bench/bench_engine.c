@@ -13,7 +13,9 @@
  *
  * The models are generated here (random blocks with small scales, written
  * with kolm's GGUF writer) into $TMPDIR (default /tmp) and removed after.
- * usage: bench_engine [-t THREADS] [-n TOKENS] [--keep]
+ * usage: bench_engine [-t THREADS] [-n TOKENS] [--keep] [--bandwidth]
+ * (--bandwidth: print the engine's kernel ISA and the read bandwidth only,
+ * for bench/vs-llama)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -267,21 +269,27 @@ static double decode_tps(const char *path, int threads, int ntok)
 
 int main(int argc, char **argv)
 {
-	int threads = 2, ntok = 16, keep = 0;
+	int threads = 2, ntok = 16, keep = 0, bw_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-t") && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--bandwidth"))
+			bw_only = 1;
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			ntok = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--keep"))
 			keep = 1;
 		else {
-			fprintf(stderr, "usage: bench_engine [-t THREADS] [-n TOKENS] [--keep]\n");
+			fprintf(stderr, "usage: bench_engine [-t THREADS] [-n TOKENS] [--keep] [--bandwidth]\n");
 			return 2;
 		}
 	}
 	if (threads < 1 || threads > 16 || ntok < 1)
 		return 2;
+	if (bw_only) { /* bench/vs-llama: the engine's ISA and the bound, nothing else */
+		printf("isa %s\nread_bandwidth_gbs %.2f\n", kolm_engine_simd_name(), read_bandwidth(threads) / 1e9);
+		return 0;
+	}
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || !*tmp)
 		tmp = "/tmp";

@@ -393,6 +393,47 @@ static void check_f16_rounding(void)
 	expect(same, "mad_f16 on 256000 random F16 multiply-adds = binary16", 128);
 }
 
+/* the fast path's F16 prompt batch: activations rounded through F16 bit
+ * for bit, and one row against 8 activation rows at once within F32
+ * rounding of each row's exact dot (AVX-512 and AVX2 versions) */
+static void check_f16_cols(void)
+{
+	enum { NMAX = 300 };
+	static uint16_t w[NMAX];
+	static float x[8][NMAX], y0[NMAX], y1[NMAX];
+	for (int n = 1; n <= NMAX; n += n < 40 ? 1 : 37) {
+		for (int i = 0; i < n; i++)
+			w[i] = kolm_fp32_to_fp16(rnd() * 2);
+		for (int c = 0; c < 8; c++) {
+			for (int i = 0; i < n; i++)
+				y0[i] = rnd() * (1 + c) + (i % 29 == 0 ? 50 : 0);
+			kq_round_f16(y0, x[c], n, SIMD);
+			kq_round_f16(y0, y1, n, REF);
+			expect(memcmp(x[c], y1, (size_t)n * sizeof *y1) == 0, "round_f16 bit for bit", n);
+		}
+		float o[8], r[8];
+		kq_vec_dot_f16_f32_cols(w, x[0], sizeof x[0], 8, n, o, SIMD);
+		kq_vec_dot_f16_f32_cols(w, x[0], sizeof x[0], 8, n, r, REF);
+#ifdef KQ_X86
+		float o2[8];
+		kq_avx2_dot_f16_f32_cols8(w, x[0], sizeof x[0], n, o2);
+#endif
+		for (int c = 0; c < 8; c++) {
+			double e = 0, m = 0;
+			for (int i = 0; i < n; i++) {
+				e += (double)kolm_fp16_to_fp32(w[i]) * x[c][i];
+				m += fabs((double)kolm_fp16_to_fp32(w[i]) * x[c][i]);
+			}
+			const double tol = ldexp(n, -24) * m + 1e-30;
+			expect(fabs(o[c] - e) <= tol, "dot_f16_f32 8 columns vs exact", n);
+			expect(fabs(r[c] - e) <= tol, "dot_f16_f32 8 columns scalar vs exact", n);
+#ifdef KQ_X86
+			expect(fabs(o2[c] - e) <= tol, "dot_f16_f32 8 columns avx2 vs exact", n);
+#endif
+		}
+	}
+}
+
 int main(void)
 {
 	if (!kq_kernels_simd()) {
@@ -402,6 +443,7 @@ int main(void)
 	check_dots();
 	check_vectors();
 	check_f16_rounding();
+	check_f16_cols();
 #ifdef KQ_X86
 	if (!kq_kernels_avx512())
 		printf("check_kernels: this CPU has no AVX-512 (F, BW, VL, VNNI): the AVX-512 kernels were not checked\n");

@@ -545,16 +545,21 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			j->y[r] = j->dot(w->data + (uint64_t)r * w->row_bytes, j->xa, w->n_in, simd);
 		return;
 	}
-	if (j->cols) { /* a row against 8 activation rows at a time */
-		for (int64_t r = r0; r < r1; r++)
+	if (j->cols) { /* a row against 8 activation rows at a time, a tile of
+			* rows against each group of 8 while both are in cache */
+		for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
+			const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
 			for (int b = 0; b < j->nb; b += 8) {
-				float o[8];
 				const int nc = j->nb - b < 8 ? j->nb - b : 8;
-				j->cols(w->data + (uint64_t)r * w->row_bytes, j->xa + b * j->abytes, j->abytes, nc, w->n_in,
-					o, simd);
-				for (int c = 0; c < nc; c++)
-					j->y[(b + c) * j->ldy + r] = o[c];
+				for (int64_t r = rt; r < re; r++) {
+					float o[8];
+					j->cols(w->data + (uint64_t)r * w->row_bytes, j->xa + b * j->abytes, j->abytes, nc,
+						w->n_in, o, simd);
+					for (int c = 0; c < nc; c++)
+						j->y[(b + c) * j->ldy + r] = o[c];
+				}
 			}
+		}
 		return;
 	}
 	for (int64_t rt = r0; rt < r1; rt += ROW_TILE) {
@@ -599,9 +604,14 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	const struct kolm_type_traits *tt = kolm_type_traits(w->type);
 	const int act = act_type(tt);
 	j.dot = tt->vec_dot;
+	int f32_acts = 0; /* F16 prompt batch: activations through F16, kept as F32 */
 	if (!e->exact) {
-		if (w->type == KOLM_T_F16)
+		if (w->type == KOLM_T_F16 && nb > 1) {
+			j.cols = kq_vec_dot_f16_f32_cols;
+			f32_acts = 1;
+		} else if (w->type == KOLM_T_F16) {
 			j.dot = kq_vec_dot_f16_f32;
+		}
 	} else if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
 		j.dot = kq_vec_dot_q4_0_x8;
 		j.cols = kq_vec_dot_q4_0_x8_cols;
@@ -612,10 +622,15 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 		   w->n_out % 4 == 0) {
 		j.dot = w->type == KOLM_T_F32 ? kq_vec_dot_f32_tb : kq_vec_dot_f16_tb;
 	}
-	j.abytes = kolm_type_row_bytes(act, w->n_in);
+	j.abytes = f32_acts ? (size_t)w->n_in * sizeof(float) : kolm_type_row_bytes(act, w->n_in);
 	const kolm_act_from_float_fn from_float = kolm_type_traits(act)->from_float;
-	for (int b = 0; b < nb; b++)
-		from_float(x + b * ldx, (uint8_t *)e->act + b * j.abytes, w->n_in, e->simd);
+	for (int b = 0; b < nb; b++) {
+		void *a = (uint8_t *)e->act + b * j.abytes;
+		if (f32_acts)
+			kq_round_f16(x + b * ldx, a, w->n_in, e->simd);
+		else
+			from_float(x + b * ldx, a, w->n_in, e->simd);
+	}
 	j.xa = e->act;
 	const int nth = ek_pool_threads(e->pool);
 	/* ~8 chunks per thread, whole row tiles */

@@ -141,6 +141,33 @@ static void dot_x8_cols(const int8_t *lut, float (*dot)(const void *, const void
 		s[c] = dot(vx, (const uint8_t *)vy + (size_t)c * by, n, simd);
 }
 
+void kq_round_f16(const float *x, float *y, int64_t n, int simd)
+{
+#if defined(KQ_X86)
+	if (simd) {
+		kq_avx2_round_f16(x, y, n);
+		return;
+	}
+#endif
+	(void)simd;
+	kq_ref_round_f16(x, y, n);
+}
+
+void kq_vec_dot_f16_f32_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
+{
+#if defined(KQ_X86)
+	if (simd && ncols == 8) {
+		if (kq_kernels_avx512())
+			kq_avx512_dot_f16_f32_cols8(vx, vy, by, n, s);
+		else
+			kq_avx2_dot_f16_f32_cols8(vx, vy, by, n, s);
+		return;
+	}
+#endif
+	(void)simd;
+	kq_ref_dot_f16_f32_cols(vx, vy, by, ncols, n, s);
+}
+
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
 {
 	dot_x8_cols(q4_0_values, kq_vec_dot_q4_0_x8, vx, vy, by, ncols, n, s, simd);

@@ -94,4 +94,13 @@ void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncol
 void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 			       int simd);
 
+/* A prompt batch's F16 matmul in F32 arithmetic: the activations rounded
+ * to F16 (llama.cpp's vec_dot_type) but kept as F32 (kq_round_f16: y = x
+ * through F16), and s[c] = the F16 row vx dotted with each of the ncols
+ * activation rows at vy, by bytes apart (ncols == 8: the row widened once
+ * for all eight, AVX-512 or AVX2; otherwise the scalar reference, which
+ * sums as kq_vec_dot_f16_f32's does). */
+void kq_round_f16(const float *x, float *y, int64_t n, int simd);
+void kq_vec_dot_f16_f32_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+
 #endif

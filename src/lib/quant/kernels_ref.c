@@ -89,6 +89,25 @@ float kq_ref_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
 	return s;
 }
 
+/* one F16 row against ncols F32 activation rows ys bytes apart, each as
+ * kq_ref_dot_f16_f32 sums */
+void kq_ref_dot_f16_f32_cols(const uint16_t *a, const float *y, size_t ys, int ncols, int64_t n, float *out)
+{
+	for (int c = 0; c < ncols; c++) {
+		const float *yc = (const float *)(const void *)((const uint8_t *)y + (size_t)c * ys);
+		float s = 0;
+		for (int64_t i = 0; i < n; i++)
+			s = fmaf(kolm_fp16_to_fp32(a[i]), yc[i], s);
+		out[c] = s;
+	}
+}
+
+void kq_ref_round_f16(const float *x, float *y, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = kolm_fp16_to_fp32(kolm_fp32_to_fp16(x[i]));
+}
+
 float kq_ref_dot_f32_tb(const float *a, const float *b, int64_t n)
 {
 	REF_DOT_TB(f32_same, f32_same);

@@ -230,6 +230,8 @@ float kq_ref_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_ref_dot_f32_tb(const float *a, const float *b, int64_t n);
 float kq_ref_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_ref_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
+void kq_ref_dot_f16_f32_cols(const uint16_t *a, const float *y, size_t ys, int ncols, int64_t n, float *out);
+void kq_ref_round_f16(const float *x, float *y, int64_t n);
 float kq_ref_dot_bf16(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_ref_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_ref_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);

@@ -464,3 +464,58 @@ AVX512 float kq_avx512_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t
 	return s;
 }
 #endif /* KQ_X86 */
+
+#ifdef KQ_X86
+/* y = x rounded to F16 and widened back */
+AVX2 void kq_avx2_round_f16(const float *x, float *y, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT)));
+	for (; i < n; i++)
+		y[i] = kolm_fp16_to_fp32(kolm_fp32_to_fp16(x[i]));
+}
+
+/* kq_ref_dot_f16_f32_cols8: one F16 row widened once per 8 elements for
+ * the 8 F32 activation rows (8 fused accumulators) */
+AVX2 void kq_avx2_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, int64_t n, float *out)
+{
+	const size_t st = ys / sizeof(float);
+	__m256 acc[8];
+	for (int c = 0; c < 8; c++)
+		acc[c] = _mm256_setzero_ps();
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		const __m256 w = avx2_ld_h8(a + i);
+		for (int c = 0; c < 8; c++)
+			acc[c] = _mm256_fmadd_ps(w, _mm256_loadu_ps(y + c * st + i), acc[c]);
+	}
+	for (int c = 0; c < 8; c++) {
+		float s = hsum8(acc[c]);
+		for (int64_t k = i; k < n; k++)
+			s = fmaf(_cvtsh_ss(a[k]), y[c * st + k], s);
+		out[c] = s;
+	}
+}
+
+/* the same with 16-lane accumulators */
+AVX512 void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, int64_t n, float *out)
+{
+	const size_t st = ys / sizeof(float);
+	__m512 acc[8];
+	for (int c = 0; c < 8; c++)
+		acc[c] = _mm512_setzero_ps();
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		const __m512 w = avx512_ld_h16(a + i);
+		for (int c = 0; c < 8; c++)
+			acc[c] = _mm512_fmadd_ps(w, _mm512_loadu_ps(y + c * st + i), acc[c]);
+	}
+	for (int c = 0; c < 8; c++) {
+		float s = _mm512_reduce_add_ps(acc[c]);
+		for (int64_t k = i; k < n; k++)
+			s = fmaf(_cvtsh_ss(a[k]), y[c * st + k], s);
+		out[c] = s;
+	}
+}
+#endif /* KQ_X86 */
