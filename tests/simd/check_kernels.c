@@ -220,6 +220,25 @@ static void check_dots(void)
 					same &= o[c] == x8(q, cols[c], n, REF);
 				snprintf(what, sizeof what, "dot %s x8, 8 columns at once, bit for bit", kolm_type_name(ty));
 				expect(same, what, n);
+				/* a decode step: 8 weight rows against one activation row */
+				{
+					const kq_vec_dot_rows_fn x8_rows =
+						ty == KOLM_T_Q4_0 ? kq_vec_dot_q4_0_x8_rows : kq_vec_dot_iq4_nl_x8_rows;
+					const size_t rb = kolm_type_row_bytes(ty, n);
+					static float wr[NMAX];
+					static uint8_t rows[8 * NMAX * 4];
+					for (int r = 0; r < 8; r++) {
+						for (int i = 0; i < n; i++)
+							wr[i] = w[(i + 53 * r) % n] * (1.0f + 0.2f * (float)r);
+						kolm_quantize_rows(ty, wr, rows + (size_t)r * rb, 1, n);
+					}
+					x8_rows(rows, rb, a1, 8, n, o, SIMD);
+					same = 1;
+					for (int r = 0; r < 8; r++)
+						same &= o[r] == x8(rows + (size_t)r * rb, a1, n, REF);
+					snprintf(what, sizeof what, "dot %s x8, 8 rows at once, bit for bit", kolm_type_name(ty));
+					expect(same, what, n);
+				}
 			}
 			/* the reference is exact up to float rounding, except that a Q8_1
 			 * block carries d*sum(qs) rounded to F16 (as ggml's does) */

@@ -519,6 +519,7 @@ struct mm_job {
 	 * rows; NULL: each row dequantized and dotted in F32 */
 	kolm_vec_dot_fn dot;
 	kq_vec_dot_cols_fn cols; /* a row against 8 activation rows at a time, or NULL */
+	kq_vec_dot_rows_fn rows; /* decode: 8 rows against the activation row at a time, or NULL */
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
 	int64_t next;           /* next row chunk to take (atomic) */
@@ -538,6 +539,12 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			for (int b = 0; b < j->nb; b++)
 				j->y[b * j->ldy + r] = kq_vec_dot_f32(scr, j->xa + b * j->abytes, w->n_in, simd);
 		}
+		return;
+	}
+	if (j->nb == 1 && j->rows) {
+		for (int64_t r = r0; r < r1; r += 8)
+			j->rows(w->data + (uint64_t)r * w->row_bytes, w->row_bytes, j->xa, r1 - r < 8 ? (int)(r1 - r) : 8,
+				w->n_in, j->y + r, simd);
 		return;
 	}
 	if (j->nb == 1) {
@@ -588,9 +595,14 @@ static void mm_task(void *ctx, int ith, int nth)
 
 /* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart.  n_llama: the
  * rows llama.cpp's matmul has here (its micro-batch, or its outputs).  By
- * default each row takes its type's fastest vec_dot (F16 summed in F32).
- * In exact mode the summation order follows the kernel llama.cpp's x86
- * AVX512-FP16 build picks:
+ * default each row takes its type's fastest vec_dot (F16 summed in F32),
+ * except that Q4_0 and IQ4_NL keep the order of llama.cpp's repacked x86
+ * kernels (below; 8 rows or 8 activation rows at a time, as fast): their
+ * activations are re-quantized to Q8_0 at every matmul, so a last-bit
+ * difference flips int8 roundings and grows, enough to cost the live
+ * comparison's top-1 on random-weight models.  In exact mode the
+ * summation order follows the kernel llama.cpp's x86 AVX512-FP16 build
+ * picks:
  * - Q4_0 and IQ4_NL weights with a multiple of 8 rows are repacked
  *   (q4_0_8x8, iq4_nl_8x8), and their gemm and gemv sum block by block;
  * - from 2 rows on, F32/F16 weights go through llamafile's tinyBLAS, which
@@ -605,19 +617,21 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	const int act = act_type(tt);
 	j.dot = tt->vec_dot;
 	int f32_acts = 0; /* F16 prompt batch: activations through F16, kept as F32 */
-	if (!e->exact) {
+	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
+		j.dot = kq_vec_dot_q4_0_x8;
+		j.cols = kq_vec_dot_q4_0_x8_cols;
+		j.rows = kq_vec_dot_q4_0_x8_rows;
+	} else if (w->type == KOLM_T_IQ4_NL && w->n_out % 8 == 0) {
+		j.dot = kq_vec_dot_iq4_nl_x8;
+		j.cols = kq_vec_dot_iq4_nl_x8_cols;
+		j.rows = kq_vec_dot_iq4_nl_x8_rows;
+	} else if (!e->exact) {
 		if (w->type == KOLM_T_F16 && nb > 1) {
 			j.cols = kq_vec_dot_f16_f32_cols;
 			f32_acts = 1;
 		} else if (w->type == KOLM_T_F16) {
 			j.dot = kq_vec_dot_f16_f32;
 		}
-	} else if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
-		j.dot = kq_vec_dot_q4_0_x8;
-		j.cols = kq_vec_dot_q4_0_x8_cols;
-	} else if (w->type == KOLM_T_IQ4_NL && w->n_out % 8 == 0) {
-		j.dot = kq_vec_dot_iq4_nl_x8;
-		j.cols = kq_vec_dot_iq4_nl_x8_cols;
 	} else if (n_llama >= 2 && (w->type == KOLM_T_F32 || w->type == KOLM_T_F16) && w->n_in % 16 == 0 &&
 		   w->n_out % 4 == 0) {
 		j.dot = w->type == KOLM_T_F32 ? kq_vec_dot_f32_tb : kq_vec_dot_f16_tb;

@@ -178,3 +178,29 @@ void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int nc
 {
 	dot_x8_cols(kvalues_iq4nl, kq_vec_dot_iq4_nl_x8, vx, vy, by, ncols, n, s, simd);
 }
+
+static void dot_x8_rows(const int8_t *lut, float (*dot)(const void *, const void *, int64_t, int), const void *vx,
+			size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd)
+{
+#if defined(KQ_X86)
+	if (nrows == 8 && simd) {
+		kq_avx2_dot_nl_x8_rows8(vx, bx, vy, n, lut, s);
+		return;
+	}
+#else
+	(void)lut;
+#endif
+	for (int r = 0; r < nrows; r++)
+		s[r] = dot((const uint8_t *)vx + (size_t)r * bx, vy, n, simd);
+}
+
+void kq_vec_dot_q4_0_x8_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd)
+{
+	dot_x8_rows(q4_0_values, kq_vec_dot_q4_0_x8, vx, bx, vy, nrows, n, s, simd);
+}
+
+void kq_vec_dot_iq4_nl_x8_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,
+			       int simd)
+{
+	dot_x8_rows(kvalues_iq4nl, kq_vec_dot_iq4_nl_x8, vx, bx, vy, nrows, n, s, simd);
+}

@@ -93,6 +93,13 @@ typedef void (*kq_vec_dot_cols_fn)(const void *vx, const void *vy, size_t by, in
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 			       int simd);
+/* s[r] = kq_vec_dot_<type>_x8 of the nrows rows at vx, bx bytes apart, with
+ * the activation row vy (faster for nrows == 8 in a decode step) */
+typedef void (*kq_vec_dot_rows_fn)(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,
+				   int simd);
+void kq_vec_dot_q4_0_x8_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd);
+void kq_vec_dot_iq4_nl_x8_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,
+			       int simd);
 
 /* A prompt batch's F16 matmul in F32 arithmetic: the activations rounded
  * to F16 (llama.cpp's vec_dot_type) but kept as F32 (kq_round_f16: y = x

@@ -519,3 +519,31 @@ AVX512 void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_
 	}
 }
 #endif /* KQ_X86 */
+
+#ifdef KQ_X86
+/* kq_ref_dot_nl_x8 of 8 rows xs bytes apart against one activation row (a
+ * decode step, as llama.cpp's repacked gemv runs it): each activation block
+ * is loaded once, the 8 rows' block sums come out of one hadd tree, and the
+ * rows' fused multiply-add chains are the lanes of one vector, each still
+ * one rounding per block, so every row gets kq_ref_dot_nl_x8's bits */
+AVX2 void kq_avx2_dot_nl_x8_rows8(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, const int8_t *lut,
+				      float *out)
+{
+	const __m128i table = _mm_loadu_si128((const __m128i *)(const void *)lut);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+#define ROW(r) dot_i8(iq4_values(x + (r) * xs + 2, table), qy)
+		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(ROW(0), ROW(1)), _mm256_hadd_epi32(ROW(2), ROW(3)));
+		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(ROW(4), ROW(5)), _mm256_hadd_epi32(ROW(6), ROW(7)));
+#undef ROW
+		const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+								     _mm256_permute2x128_si256(h0, h1, 0x31)));
+		const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16(h16(x), h16(x + xs), h16(x + 2 * xs), h16(x + 3 * xs),
+								 h16(x + 4 * xs), h16(x + 5 * xs), h16(x + 6 * xs),
+								 h16(x + 7 * xs)));
+		acc = _mm256_fmadd_ps(f, _mm256_mul_ps(dw, _mm256_set1_ps(h2f_c(y))), acc);
+	}
+	_mm256_storeu_ps(out, acc);
+}
+#endif /* KQ_X86 */

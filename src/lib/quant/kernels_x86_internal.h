@@ -60,6 +60,8 @@ float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut);
 void kq_avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
 			     float *out);
+void kq_avx2_dot_nl_x8_rows8(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, const int8_t *lut,
+			     float *out);
 float kq_avx2_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);
