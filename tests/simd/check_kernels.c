@@ -238,6 +238,24 @@ static void check_dots(void)
 						same &= o[r] == x8(rows + (size_t)r * rb, a1, n, REF);
 					snprintf(what, sizeof what, "dot %s x8, 8 rows at once, bit for bit", kolm_type_name(ty));
 					expect(same, what, n);
+#ifdef KQ_X86
+					/* the AVX2 versions, which an AVX-512 machine's dispatch skips for Q4_0 */
+					static const int8_t q4_0_lut[16] = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
+					static const int8_t iq4nl_lut[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+					const int8_t *lut = ty == KOLM_T_Q4_0 ? q4_0_lut : iq4nl_lut;
+					kq_avx2_dot_nl_x8_rows8(rows, rb, a1, n, lut, o);
+					same = 1;
+					for (int r = 0; r < 8; r++)
+						same &= o[r] == x8(rows + (size_t)r * rb, a1, n, REF);
+					snprintf(what, sizeof what, "dot %s x8 avx2, 8 rows at once, bit for bit", kolm_type_name(ty));
+					expect(same, what, n);
+					kq_avx2_dot_nl_x8_cols8(q, packed, ab, n, lut, o);
+					same = 1;
+					for (int c = 0; c < 8; c++)
+						same &= o[c] == x8(q, cols[c], n, REF);
+					snprintf(what, sizeof what, "dot %s x8 avx2, 8 columns at once, bit for bit", kolm_type_name(ty));
+					expect(same, what, n);
+#endif
 				}
 			}
 			/* the reference is exact up to float rounding, except that a Q8_1

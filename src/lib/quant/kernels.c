@@ -130,6 +130,10 @@ static void dot_x8_cols(const int8_t *lut, float (*dot)(const void *, const void
 			const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
 {
 #if defined(KQ_X86)
+	if (ncols == 8 && simd && lut == q4_0_values && kq_kernels_avx512()) {
+		kq_avx512_dot_q4_0_x8_cols8(vx, vy, by, n, s);
+		return;
+	}
 	if (ncols == 8 && simd) {
 		kq_avx2_dot_nl_x8_cols8(vx, vy, by, n, lut, s);
 		return;
@@ -183,6 +187,10 @@ static void dot_x8_rows(const int8_t *lut, float (*dot)(const void *, const void
 			size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd)
 {
 #if defined(KQ_X86)
+	if (nrows == 8 && simd && lut == q4_0_values && kq_kernels_avx512()) {
+		kq_avx512_dot_q4_0_x8_rows8(vx, bx, vy, n, s);
+		return;
+	}
 	if (nrows == 8 && simd) {
 		kq_avx2_dot_nl_x8_rows8(vx, bx, vy, n, lut, s);
 		return;

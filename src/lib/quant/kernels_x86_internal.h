@@ -75,6 +75,8 @@ void kq_avx2_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, int
 /* AVX-512 (F, BW, VL, VNNI; kq_kernels_avx512() says when the CPU has them) */
 float kq_avx2_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_avx512_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
+void kq_avx512_dot_q4_0_x8_rows8(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, float *out);
+void kq_avx512_dot_q4_0_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, int64_t n, float *out);
 #endif
 
