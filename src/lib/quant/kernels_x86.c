@@ -272,12 +272,35 @@ AVX2 void kq_avx2_to_f16(const float *x, uint16_t *y, int64_t n)
 	for (; i < n; i++)
 		y[i] = kolm_fp32_to_fp16(x[i]);
 }
+/* a Q4_K/Q5_K block's 8 six-bit scales and mins (q4k_scale_min for
+ * j = 0..7), unpacked four at a time from the 12 bytes at q */
+static inline void q4k_scales8(const uint8_t *q, uint8_t sc[8], uint8_t mn[8])
+{
+	uint32_t u[3];
+	memcpy(u, q, 12);
+	const uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
+	const uint32_t s0 = u[0] & k6, m0 = u[1] & k6;
+	const uint32_t s1 = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);
+	const uint32_t m1 = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);
+	memcpy(sc, &s0, 4);
+	memcpy(sc + 4, &s1, 4);
+	memcpy(mn, &m0, 4);
+	memcpy(mn + 4, &m1, 4);
+}
+
 AVX2 static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
 	const __m256i lo4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10);
 	float s = 0;
 	for (int64_t b = 0; b < n / 256; b++, x += q5 ? 176 : 144, y += B_Q8_K) {
 		const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16));
+		uint8_t sc[8], mn[8];
+		q4k_scales8(x + 4, sc, mn);
+		/* the min term: mn[g] * (bsum[2g] + bsum[2g + 1]), as one madd */
+		const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)mn));
+		const __m256i mm = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+		const int msum =
+			hsum8i(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(y + 260)), mm));
 		__m256i acc = _mm256_setzero_si256();
 		for (int j = 0; j < 4; j++) {
 			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + (q5 ? 48 : 16) + 32 * j));
@@ -290,9 +313,7 @@ AVX2 static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_
 			}
 			const __m256i q8l = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 64 * j));
 			const __m256i q8h = _mm256_loadu_si256((const __m256i *)(const void *)(y + 36 + 64 * j));
-			int sc0, sc1, m;
-			q4k_scale_min(2 * j, x + 4, &sc0, &m);
-			q4k_scale_min(2 * j + 1, x + 4, &sc1, &m);
+			const int sc0 = sc[2 * j], sc1 = sc[2 * j + 1];
 			/* u8 x s8 pairs <= 2*31*127: no int16 saturation */
 			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, q8l),
 								      _mm256_set1_epi16((short)sc0)));
@@ -300,7 +321,7 @@ AVX2 static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_
 								      _mm256_set1_epi16((short)sc1)));
 		}
 		const float dy = q8k_d(y);
-		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)q4k_msum(x, y);
+		s += (h2f_c(x) * dy) * (float)hsum8i(acc) - (h2f_c(x + 2) * dy) * (float)msum;
 	}
 	return s;
 }
