@@ -363,7 +363,10 @@ AVX2 float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 				acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(e[k], q8), sc));
 			}
 		}
-		s += (h2f_c(x + 208) * q8k_d(y)) * (float)(hsum8i(acc) - q6k_offset(x, y));
+		/* q6k_offset: 32 * sum of scale[g] * bsum[g], as one madd */
+		const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
+		const int off = 32 * hsum8i(_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)(const void *)(y + 260))));
+		s += (h2f_c(x + 208) * q8k_d(y)) * (float)(hsum8i(acc) - off);
 	}
 	return s;
 }
