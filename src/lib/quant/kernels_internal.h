@@ -13,8 +13,8 @@
  *   Q2_K..Q6_K IQ4_XS    activations quantized to Q8_K (292-byte blocks of 256:
  *                        f32 d, qs, and the sum of every 16 qs)
  *   anything else        no kernel: the caller dequantizes the row and dots in F32
- * Every kernel has a scalar reference; the AVX2 (chosen at run time) and NEON
- * versions compute the same integer sums, and the F32, F16, Q8_0 and Q4_0
+ * Every kernel has a scalar reference; the AVX2 and AVX-512 (chosen at run
+ * time) and NEON versions compute the same integer sums, and the F32, F16, Q8_0 and Q4_0
  * dots (and Q4_0 / IQ4_NL in the repacked kernels' order) also the same
  * float steps, so they give the same bits; the others differ only in float
  * summation order (tests/simd/check_kernels.c).
