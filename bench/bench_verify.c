@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	char hex[65];
 	for (int r = 0; r < 3; r++) {
 		t0 = now();
-		kolm_sha256_hex_range(m.data, m.size, hex);
+		kolm_sha256_hex_range(m.data, m.size, hex, NULL);
 		double t = now() - t0;
 		tk = t < tk ? t : tk;
 		snprintf(cmd, sizeof cmd, "openssl dgst -sha256 '%s' >/dev/null", art);
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(pfd[0]);
-		struct kolm_verify_opts vo = {art, NULL, NULL, 0, -1};
+		struct kolm_verify_opts vo = {.artifact = art, .max_k_loss = -1};
 		json_t *rep = NULL;
 		long anon0 = status_kb("RssAnon");
 		t0 = now();

@@ -23,6 +23,7 @@
 #include "kolm/util.h"
 
 struct kolm_ctx;
+struct kolm_export_progress;
 typedef struct json_t json_t;
 
 #define KOLM_ARTIFACT_SCHEMA "kolm/1"
@@ -113,6 +114,10 @@ struct kolm_verify_opts {
 	const char *pubkey;        /* PEM public key, or NULL */
 	int require_signature;
 	double max_k_loss;         /* points; < 0: KOLM_DEFAULT_MAX_K_LOSS */
+	int threads;               /* for re-deriving the export (0: online CPUs) */
+	/* progress of the re-derived export (kolm_export_progress), or NULL */
+	void (*progress)(void *user, const struct kolm_export_progress *p);
+	void *progress_user;
 };
 
 /* The six checks.  *report: {"schema": "kolm.verify/1", "artifact",

@@ -42,6 +42,7 @@ struct kolm_export_opts {
 	int n_overrides;
 	double min_k;              /* compile gate override (< 0: the manifest's gate) */
 	int no_measure;            /* 1: do not measure the export's K on the artifact's eval pack */
+	int no_receipt;            /* 1: no receipt file beside the output (*receipt is still filled) */
 	int64_t chunk_elems;       /* rows are processed in chunks of about this many elements (0 = 16 Mi) */
 	int group_size;            /* MLX: the affine group size (0 = the format's, 64) */
 	void (*progress)(void *user, const struct kolm_export_progress *p);

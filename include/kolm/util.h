@@ -86,16 +86,30 @@ int kolm_file_write_atomic(const char *path, const void *buf, size_t n, struct k
  * whose pid no longer exists.  Returns the number removed. */
 int kolm_out_clean_stale(const char *path);
 
-/* ---- SHA-256 ---------------------------------------------------------- */
-struct kolm_sha256 { void *ctx; };
+/* ---- per-user temporary work ----------------------------------------
+ * Temporary work (pack's K measurement, verify's re-derived export, the
+ * server's uploads) lives in "$TMPDIR/kolm-<uid>/" (mode 0700, owned by the
+ * user: refused otherwise), one "<what>-<pid>-XXXXXX" directory per job.
+ * Making one first removes the entries of processes that no longer exist,
+ * so a kill -9 leaves nothing behind past the next run.  KOLM_E_IO when
+ * the path does not fit in cap bytes. */
+int kolm_tmpdir_make(char *dir, size_t cap, const char *what, struct kolm_err *err);
+/* Remove a directory made by kolm_tmpdir_make and everything in it. */
+void kolm_tmpdir_remove(const char *dir);
+
+/* ---- SHA-256 ----------------------------------------------------------
+ * Fails closed: when OpenSSL cannot compute the digest (no provider offers
+ * SHA-256, an EVP call fails) final/buf/hex_range return KOLM_E_IO with the
+ * reason and the output is all zeros, never a plausible hash to compare. */
+struct kolm_sha256 { void *ctx; int bad; };
 int kolm_sha256_init(struct kolm_sha256 *s, struct kolm_err *err);
-void kolm_sha256_update(struct kolm_sha256 *s, const void *buf, size_t n);
-void kolm_sha256_final(struct kolm_sha256 *s, uint8_t out[32]); /* frees ctx */
+void kolm_sha256_update(struct kolm_sha256 *s, const void *buf, size_t n); /* a failure is kept for final */
+int kolm_sha256_final(struct kolm_sha256 *s, uint8_t out[32], struct kolm_err *err); /* frees ctx */
 void kolm_sha256_release(struct kolm_sha256 *s); /* free without a digest */
-void kolm_sha256_buf(const void *buf, size_t n, uint8_t out[32]);
+int kolm_sha256_buf(const void *buf, size_t n, uint8_t out[32], struct kolm_err *err);
 void kolm_hex(const uint8_t *in, size_t n, char *out); /* out: 2n+1 bytes */
 /* Hash a byte range of a mapped buffer in large chunks (madvise sequential). */
-void kolm_sha256_hex_range(const uint8_t *p, uint64_t n, char out[65]);
+int kolm_sha256_hex_range(const uint8_t *p, uint64_t n, char out[65], struct kolm_err *err);
 
 /* ---- arithmetic ------------------------------------------------------- */
 static inline int kolm_mul_u64(uint64_t a, uint64_t b, uint64_t *r)

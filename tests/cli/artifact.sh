@@ -46,8 +46,14 @@ cmp -s "$T/preview.json" "$T/plan.json" || fail "export X.kolm --preview differs
 [ ! -e "$T/outdir" ] || fail "--preview created the output directory"
 "$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T" --no-measure >/dev/null 2>"$T/err" || fail "export: $(cat "$T/err")"
 [ ! -s "$T/err" ] || fail "export printed a progress bar when stderr is not a TTY: $(cat "$T/err")"
-"$K" verify "$T/s.kolm" "$T/s-f16.gguf" --pubkey "$T/k.pub" --require-signature >"$T/v" || fail "verify: $(cat "$T/v")"
+# the binding re-derives the export under $TMPDIR/kolm-<uid>/, removes it after,
+# and first clears what a killed run (a pid that no longer exists) left there
+mkdir -p "$T/tmp/kolm-$(id -u)/kolm-pack-k-999999999-AbCdEf" && chmod 700 "$T/tmp/kolm-$(id -u)"
+echo stale >"$T/tmp/kolm-$(id -u)/kolm-pack-k-999999999-AbCdEf/f16.gguf"
+TMPDIR="$T/tmp" "$K" verify "$T/s.kolm" "$T/s-f16.gguf" --pubkey "$T/k.pub" --require-signature >"$T/v" || fail "verify: $(cat "$T/v")"
 [ "$(grep -c '^OK ' "$T/v")" = 6 ] || fail "six OK lines: $(cat "$T/v")"
+grep -q '^OK    export binding  re-derived from this artifact (f16): payload' "$T/v" || fail "binding line: $(cat "$T/v")"
+[ -z "$(ls -A "$T/tmp/kolm-$(id -u)")" ] || fail "temp work left behind: $(ls -A "$T/tmp/kolm-$(id -u)")"
 "$K" inspect "$T/s-f16.gguf" | grep -q 'kolm manifest   stories260K-hf (kolm/1)' || fail "inspect shows the manifest"
 # wrong key: exit 1, the signature line says FAIL
 [ "$(code "$K" verify "$T/s.kolm" --pubkey "$T/other.pub")" = 1 ] || fail "wrong key exit"
@@ -58,6 +64,28 @@ head -c 5000 /dev/urandom >"$T/junk.kolm"
 grep -q '^FAIL  container' "$T/out" || fail "junk container"
 [ "$(code "$K" verify "$T/missing.kolm")" = 4 ] || fail "missing exit"
 one_line "$T/err" "missing"
+# --pubkey on an unsigned artifact: exit 1, the signature line says why (no SKIP)
+"$K" pack "$HF" --evalpack "$EP" -o "$T/u.kolm" --k-score 0.9 >/dev/null || fail "pack unsigned"
+[ "$(code "$K" verify "$T/u.kolm" --pubkey "$T/k.pub")" = 1 ] || fail "--pubkey on an unsigned artifact"
+grep -q '^FAIL  signature *unsigned, but --pubkey was given' "$T/out" || fail "unsigned --pubkey line: $(cat "$T/out")"
+# export from an artifact with a flipped weight byte (signed manifest kept):
+# exit 1, one line naming the member, nothing written
+cp "$T/s.kolm" "$T/flip.kolm"
+off=$(( $(grep -abo 'kolm.sig' "$T/s.kolm" | tail -1 | cut -d: -f1) - 2000 ))  # in the weights' tensor data
+printf '\377' | dd of="$T/flip.kolm" bs=1 seek="$off" conv=notrunc 2>/dev/null
+[ "$(code "$K" export "$T/flip.kolm" --quant f16 --device rpi5-8gb -o "$T/fx" --no-measure)" = 1 ] || fail "tampered export exit"
+one_line "$T/err" "tampered export"
+grep -q 'model.safetensors' "$T/err" || fail "tampered export names the member: $(cat "$T/err")"
+[ -z "$(ls "$T/fx" 2>/dev/null)" ] || fail "tampered export left files: $(ls "$T/fx")"
+# SHA-256 fails closed: an OpenSSL config loading only the null provider
+# makes pack and verify stop with one line (exit 4), never all-zero hashes
+printf 'openssl_conf = oi\n[oi]\nproviders = ps\n[ps]\nnull = ns\n[ns]\nactivate = 1\n' >"$T/null.cnf"
+[ "$(OPENSSL_CONF="$T/null.cnf" code "$K" pack "$HF" --evalpack "$EP" -o "$T/n.kolm" --k-score 0.9)" = 4 ] || fail "null provider pack"
+one_line "$T/err" "null provider pack"
+grep -q 'SHA-256 unavailable' "$T/err" || fail "null provider pack message"
+[ ! -e "$T/n.kolm" ] || fail "null provider pack wrote a file"
+[ "$(OPENSSL_CONF="$T/null.cnf" code "$K" verify "$T/u.kolm")" = 4 ] || fail "null provider verify"
+one_line "$T/err" "null provider verify"
 # --json: the six checks under fixed names
 "$K" verify "$T/s.kolm" --json >"$T/v.json"
 for n in container manifest integrity signature "export binding" quality; do

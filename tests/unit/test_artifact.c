@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -92,7 +93,7 @@ static int teardown(void **s)
 /* Run verify; return the status string of the named check; all statuses into st[6]. */
 static int verify(const char *a, const char *e, const char *pk, int require, char st[6][8], char whys[6][600])
 {
-	struct kolm_verify_opts o = {a, e, pk, require, -1};
+	struct kolm_verify_opts o = {.artifact = a, .export_path = e, .pubkey = pk, .require_signature = require, .max_k_loss = -1};
 	json_t *rep = NULL;
 	struct kolm_err err = {0};
 	int rc = kolm_verify(ctx, &o, &rep, &err);
@@ -186,6 +187,22 @@ static void test_flip_one_byte_in_each_member(void **s)
 		snprintf(what, sizeof what, "one byte flipped in %s", nm);
 		int owner = !strcmp(nm, "kolm.json") || !strcmp(nm, "kolm.sig") ? 3 : 2;
 		expect_fail(what, path(label), NULL, pub, owner);
+		if (owner == 2) {
+			/* export checks the members' hashes before converting: refused,
+			 * the member named, nothing written (issue 19, attack 1) */
+			struct kolm_export_opts eo = {0};
+			struct kolm_err e = {0};
+			eo.artifact = path(label);
+			eo.format = "f16";
+			eo.out_path = path("flip-export.gguf");
+			eo.min_k = -1;
+			eo.no_measure = 1;
+			assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), KOLM_E_NO);
+			if (!strstr(e.msg, nm) || !strstr(e.msg, "nothing exported"))
+				fail_msg("export of %s: '%s' does not name the member", label, e.msg);
+			assert_int_not_equal(access(path("flip-export.gguf"), F_OK), 0);
+			assert_int_not_equal(access(path("flip-export.gguf.receipt.json"), F_OK), 0);
+		}
 		c.buf[i][at] ^= 0x01;
 	}
 	copy_close(&c);
@@ -328,6 +345,207 @@ static void test_wrong_key_and_other_export(void **s)
 	po.out_path = path("unsigned.kolm");
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	expect_fail("unsigned with --require-signature", path("unsigned.kolm"), NULL, pub, 3);
+}
+
+
+static uint8_t *slurp(const char *p, size_t *n)
+{
+	struct kolm_map m;
+	assert_int_equal(kolm_map_open(&m, p, NULL), 0);
+	uint8_t *b = malloc(m.size + 1);
+	memcpy(b, m.data, m.size);
+	*n = m.size;
+	kolm_map_close(&m);
+	return b;
+}
+
+static void spit(const char *p, const void *b, size_t n)
+{
+	FILE *fp = fopen(p, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(b, 1, n, fp), n);
+	fclose(fp);
+}
+
+/* Replace the first `from` after offset `at` by `to` (same length). */
+static void patch(uint8_t *b, size_t n, size_t at, const char *from, const char *to)
+{
+	size_t l = strlen(from);
+	assert_int_equal(l, strlen(to));
+	for (size_t i = at; i + l <= n; i++)
+		if (!memcmp(b + i, from, l)) {
+			memcpy(b + i, to, l);
+			return;
+		}
+	fail_msg("'%s' not found", from);
+}
+
+static size_t find(const uint8_t *b, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+	for (size_t i = 0; i + l <= n; i++)
+		if (!memcmp(b + i, s, l))
+			return i;
+	fail_msg("'%s' not found", s);
+	return 0;
+}
+
+/* The forged export of issue 19: 100 bytes of tensor data inverted and
+ * kolm.payload_sha256 rewritten to the new hash, so every value the GGUF
+ * states about itself agrees.  Only re-deriving it from the artifact tells. */
+static void test_forged_payload_fails_binding(void **s)
+{
+	(void)s;
+	size_t n;
+	uint8_t *b = slurp(exp_, &n);
+	struct kolm_gguf *g;
+	assert_int_equal(kolm_gguf_open(&g, exp_, NULL), 0);
+	uint64_t off = kolm_gguf_data_offset(g);
+	char old[130], fresh[65];
+	assert_int_equal(kolm_gguf_get_cstr(g, "kolm.payload_sha256", old, sizeof old), 0);
+	kolm_gguf_close(g);
+	for (int i = 0; i < 100; i++)
+		b[off + 1000 + (size_t)i] ^= 0xff;
+	assert_int_equal(kolm_sha256_hex_range(b + off, n - off, fresh, NULL), 0);
+	patch(b, n, 0, old, fresh);
+	spit(path("forged-f16.gguf"), b, n);
+	free(b);
+	char st[6][8], why[6][600];
+	expect_fail("forged payload + rewritten hash", art, path("forged-f16.gguf"), pub, 4);
+	verify(art, path("forged-f16.gguf"), pub, 1, st, why);
+	if (!strstr(why[4], "payload hash does not match"))
+		fail_msg("binding line: %s", why[4]);
+	/* the honest export binds, and the line says how */
+	assert_int_equal(verify(art, exp_, pub, 1, st, why), KOLM_OK);
+	assert_non_null(strstr(why[4], "re-derived from this artifact"));
+}
+
+/* Every binding field of the export, altered in place: never passes. */
+static void test_binding_fields(void **s)
+{
+	(void)s;
+	size_t n;
+	uint8_t *b = slurp(exp_, &n);
+	struct kolm_gguf *g;
+	char mh[130];
+	assert_int_equal(kolm_gguf_open(&g, exp_, NULL), 0);
+	assert_int_equal(kolm_gguf_get_cstr(g, "kolm.manifest_sha256", mh, sizeof mh), 0);
+	kolm_gguf_close(g);
+	/* kolm.manifest_sha256: one hex digit changed */
+	uint8_t *c = malloc(n);
+	memcpy(c, b, n);
+	char mh2[65];
+	memcpy(mh2, mh, 65);
+	mh2[10] = mh2[10] == '0' ? '1' : '0';
+	patch(c, n, 0, mh, mh2);
+	spit(path("bf-mh.gguf"), c, n);
+	expect_fail("kolm.manifest_sha256 altered", art, path("bf-mh.gguf"), pub, 4);
+	/* kolm.manifest: the carried copy's name changed (same length) */
+	memcpy(c, b, n);
+	patch(c, n, find(c, n, "kolm.manifest"), "\"name\": \"stories\"", "\"name\": \"storiez\"");
+	spit(path("bf-man.gguf"), c, n);
+	expect_fail("kolm.manifest copy altered", art, path("bf-man.gguf"), pub, 4);
+	/* kolm.quant: f16 -> f32 (the file type no longer matches) */
+	memcpy(c, b, n);
+	patch(c, n, find(c, n, "kolm.quant"), "f16", "f32");
+	spit(path("bf-quant.gguf"), c, n);
+	expect_fail("kolm.quant altered", art, path("bf-quant.gguf"), pub, 4);
+	/* general.file_type: 1 (F16) -> 0 (F32) */
+	memcpy(c, b, n);
+	size_t ft = find(c, n, "general.file_type") + strlen("general.file_type") + 4;
+	assert_int_equal(c[ft], 1);
+	c[ft] = 0;
+	spit(path("bf-ft.gguf"), c, n);
+	expect_fail("general.file_type altered", art, path("bf-ft.gguf"), pub, 4);
+	free(c);
+	free(b);
+}
+
+/* --pubkey given: a signature is required; no silent SKIP (issue 19, attack 2) */
+static void test_pubkey_requires_signature(void **s)
+{
+	(void)s;
+	struct kolm_pack_opts po = {hf, evp, path("nosig.kolm"), NULL, NULL, "stories", 0.9, -1, 0, 0, 0};
+	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
+	char st[6][8], why[6][600];
+	assert_int_equal(verify(path("nosig.kolm"), NULL, pub, 0, st, why), KOLM_E_NO);
+	assert_string_equal(st[3], "FAIL");
+	assert_non_null(strstr(why[3], "--pubkey"));
+	/* without a key it stays a SKIP */
+	assert_int_equal(verify(path("nosig.kolm"), NULL, NULL, 0, st, why), KOLM_OK);
+	assert_string_equal(st[3], "SKIP");
+}
+
+/* Data after the tar's end-of-archive marker (issue 19, attack 3): a
+ * second, tampered archive appended is refused; zero padding is not. */
+static void test_trailing_tar_data(void **s)
+{
+	(void)s;
+	size_t n, m;
+	uint8_t *a = slurp(art, &n);
+	struct copy c;
+	copy_open(&c);
+	for (int i = 0; i < c.n; i++)
+		if (!strcmp(c.v[i].name, "model.safetensors"))
+			c.buf[i][c.v[i].size / 2] ^= 1;
+	assert_int_equal(kolm_artifact_write(path("tampered.kolm"), c.v, c.n, 0, NULL), 0);
+	copy_close(&c);
+	uint8_t *t = slurp(path("tampered.kolm"), &m);
+	uint8_t *both = malloc(n + m + 10240);
+	memcpy(both, a, n);
+	memcpy(both + n, t, m);
+	spit(path("appended.kolm"), both, n + m);
+	expect_fail("tampered tar appended", path("appended.kolm"), NULL, pub, 0);
+	char st[6][8], why[6][600];
+	verify(path("appended.kolm"), NULL, pub, 1, st, why);
+	assert_non_null(strstr(why[0], "end-of-archive"));
+	/* zero blocks after the end (a tar padded to 10 KiB records) still pass */
+	memset(both + n, 0, 10240);
+	spit(path("padded.kolm"), both, n + 10240);
+	assert_int_equal(verify(path("padded.kolm"), NULL, pub, 1, st, why), KOLM_OK);
+	free(both);
+	free(t);
+	free(a);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A 40k-entry manifest is checked in linear time (it took 21 s when each
+ * name was compared with every earlier one).  The bound is loose for
+ * sanitizer builds and a busy machine; the quadratic check misses it by 10x. */
+static void test_huge_manifest_linear(void **s)
+{
+	(void)s;
+	struct copy c;
+	copy_open(&c);
+	json_t *man = json_deep_copy(c.a->manifest);
+	json_t *mem = json_object_get(man, "members");
+	for (int i = 0; i < 40000; i++) {
+		char nm[40];
+		snprintf(nm, sizeof nm, "w%05d.safetensors", i);
+		json_array_append_new(mem, json_pack("{s:s,s:i,s:s}", "name", nm, "size", 0, "sha256",
+						     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	}
+	char *txt = json_dumps(man, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(man);
+	c.v[0].data = (const uint8_t *)txt;
+	c.v[0].size = strlen(txt);
+	assert_int_equal(kolm_artifact_write(path("huge.kolm"), c.v, c.n - 1, 0, NULL), 0); /* no kolm.sig */
+	copy_close(&c);
+	double t0 = mono();
+	char st[6][8], why[6][600];
+	assert_int_equal(verify(path("huge.kolm"), NULL, NULL, 0, st, why), KOLM_E_NO);
+	double dt = mono() - t0;
+	printf("  40k-entry manifest (%zu bytes): verify answers in %.3f s: %s\n", strlen(txt), dt, why[2]);
+	free(txt);
+	assert_string_equal(st[1], "OK");
+	assert_string_equal(st[2], "FAIL");
+	assert_true(dt < 2.0);
 }
 
 static void test_quality_gate(void **s)
@@ -482,6 +700,11 @@ int main(void)
 		cmocka_unit_test(test_truncated_reordered_extra),
 		cmocka_unit_test(test_links_and_paths),
 		cmocka_unit_test(test_wrong_key_and_other_export),
+		cmocka_unit_test(test_forged_payload_fails_binding),
+		cmocka_unit_test(test_binding_fields),
+		cmocka_unit_test(test_pubkey_requires_signature),
+		cmocka_unit_test(test_trailing_tar_data),
+		cmocka_unit_test(test_huge_manifest_linear),
 		cmocka_unit_test(test_quality_gate),
 		cmocka_unit_test(test_evalpack_errors_name_the_line),
 		cmocka_unit_test(test_openssl_cli_verifies_signature),

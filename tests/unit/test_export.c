@@ -78,7 +78,7 @@ static void export_and_check(const char *model, const char *quant, const char *g
 		const struct kolm_gguf_tensor *t = kolm_gguf_tensor_at(g, i);
 		char name[64], hex[65], want[65];
 		snprintf(name, sizeof name, "%.*s", (int)t->name.len, t->name.p);
-		kolm_sha256_hex_range(t->data, t->nbytes, hex);
+		kolm_sha256_hex_range(t->data, t->nbytes, hex, NULL);
 		if (golden_sha(golden_file, name, want))
 			fail_msg("%s: no golden tensor %s", golden_file, name);
 		if (strcmp(hex, want))
@@ -99,7 +99,7 @@ static void export_and_check(const char *model, const char *quant, const char *g
 	char rec_sha[80], real[65];
 	assert_int_equal(kolm_gguf_get_cstr(g, "kolm.payload_sha256", rec_sha, sizeof rec_sha), 0);
 	uint64_t off = kolm_gguf_data_offset(g);
-	kolm_sha256_hex_range(kolm_gguf_base(g) + off, kolm_gguf_file_size(g) - off, real);
+	kolm_sha256_hex_range(kolm_gguf_base(g) + off, kolm_gguf_file_size(g) - off, real, NULL);
 	assert_string_equal(rec_sha, real);
 	assert_string_equal(json_string_value(json_object_get(rec, "payload_sha256")), real);
 	printf("%s %s: %d tensors byte-identical to llama.cpp's %s; tokenizer equal; payload %.12s...\n", model, quant,

@@ -70,7 +70,7 @@ static void check_tsv(const char *tsv_rel, const char *dir_rel, int kquant)
 		assert_true(t->offset == strtoull(off, NULL, 10));
 		assert_true(t->nbytes == strtoull(nb, NULL, 10));
 		char hex[65];
-		kolm_sha256_hex_range(t->data, t->nbytes, hex);
+		kolm_sha256_hex_range(t->data, t->nbytes, hex, NULL);
 		assert_string_equal(hex, sha);
 		rows++;
 	}
@@ -118,10 +118,10 @@ static void roundtrip(const char *rel)
 	assert_int_equal(kolm_map_open(&m1, p, NULL), 0);
 	assert_int_equal(kolm_map_open(&m2, out, NULL), 0);
 	assert_true(m1.size == m2.size);
-	kolm_sha256_hex_range(m1.data, m1.size, a);
-	kolm_sha256_hex_range(m2.data, m2.size, b);
+	kolm_sha256_hex_range(m1.data, m1.size, a, NULL);
+	kolm_sha256_hex_range(m2.data, m2.size, b, NULL);
 	assert_string_equal(a, b);
-	kolm_sha256_hex_range(m1.data + kolm_gguf_data_offset(g), m1.size - kolm_gguf_data_offset(g), a);
+	kolm_sha256_hex_range(m1.data + kolm_gguf_data_offset(g), m1.size - kolm_gguf_data_offset(g), a, NULL);
 	assert_string_equal(a, sha);
 	kolm_map_close(&m1);
 	kolm_map_close(&m2);

@@ -109,7 +109,7 @@ static const float *src_tensor(const char *name, int64_t *ne0, int64_t *ne1)
 static void sha_hex(const void *p, size_t n, char out[65])
 {
 	uint8_t d[32];
-	kolm_sha256_buf(p, n, d);
+	kolm_sha256_buf(p, n, d, NULL);
 	kolm_hex(d, 32, out);
 }
 

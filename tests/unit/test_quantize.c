@@ -62,7 +62,7 @@ static void file_sha(const char *path, char out[65], uint64_t *size)
 {
 	struct kolm_map m;
 	assert_int_equal(kolm_map_open(&m, path, NULL), 0);
-	kolm_sha256_hex_range(m.data, m.size, out);
+	kolm_sha256_hex_range(m.data, m.size, out, NULL);
 	*size = m.size;
 	kolm_map_close(&m);
 }
@@ -105,7 +105,7 @@ static void check_tensors(const char *out, const char *file, const char *tsv)
 		assert_int_equal(kolm_gguf_data_offset(g) + t->offset, foff);
 		assert_int_equal(t->nbytes, nb);
 		char hex[65];
-		kolm_sha256_hex_range(t->data, t->nbytes, hex);
+		kolm_sha256_hex_range(t->data, t->nbytes, hex, NULL);
 		if (strcmp(hex, sha))
 			fprintf(stderr, "  %s %s %s: tensor bytes differ\n", file, name, type);
 		assert_string_equal(hex, sha);
@@ -262,7 +262,7 @@ static void test_requantize_to_f32(void **s)
 			assert_non_null(tt);
 			assert_int_equal(tt->type, KOLM_T_F32);
 			char hex[65];
-			kolm_sha256_hex_range(tt->data, tt->nbytes, hex);
+			kolm_sha256_hex_range(tt->data, tt->nbytes, hex, NULL);
 			assert_string_equal(hex, sha);
 			checked++;
 		}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -108,7 +109,7 @@ static void test_mapping(void **s)
 			memcpy(buf, e->src->data, e->src->nbytes);
 		}
 		char hex[65];
-		kolm_sha256_hex_range(buf, e->src->nbytes, hex);
+		kolm_sha256_hex_range(buf, e->src->nbytes, hex, NULL);
 		assert_string_equal(hex, f[6]);
 		free(buf);
 		checked++;
@@ -196,6 +197,80 @@ static void test_sharded(void **s)
 	assert_int_equal(system(cmd), 0);
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Two shards of 40k zero-size tensors each (80k names): the index and the
+ * cross-shard duplicate check are hash sets, so opening takes well under a
+ * second here (comparing each name with every other took 26 s); a name in both
+ * shards is still found.  The 6 s bound is loose for sanitizer builds. */
+static void test_many_tensors_linear(void **s)
+{
+	(void)s;
+	char dir[] = "/tmp/kolm-many-XXXXXX", path[256];
+	assert_non_null(mkdtemp(dir));
+	enum { PER = 40000 };
+	for (int dup = 0; dup < 2; dup++) {
+		json_t *wm = json_object();
+		for (int part = 0; part < 2; part++) {
+			json_t *h = json_object();
+			char shard[64];
+			snprintf(shard, sizeof shard, "model-%05d-of-00002.safetensors", part + 1);
+			for (int i = 0; i < PER; i++) {
+				char nm[48];
+				/* dup: shard 2's last tensor is named like shard 1's first */
+				if (dup && part == 1 && i == PER - 1)
+					snprintf(nm, sizeof nm, "t0.%05d", 0);
+				else
+					snprintf(nm, sizeof nm, "t%d.%05d", part, i);
+				json_object_set_new(h, nm, json_pack("{s:s,s:[i],s:[i,i]}", "dtype", "F32", "shape", 0,
+								     "data_offsets", 0, 0));
+				json_object_set_new(wm, nm, json_string(shard));
+			}
+			char *hj = json_dumps(h, JSON_COMPACT);
+			uint64_t hl = strlen(hj);
+			uint8_t *buf = malloc(8 + hl);
+			memcpy(buf, &hl, 8);
+			memcpy(buf + 8, hj, hl);
+			snprintf(path, sizeof path, "%s/%s", dir, shard);
+			write_file(path, buf, 8 + hl);
+			free(buf);
+			free(hj);
+			json_decref(h);
+		}
+		json_t *idx = json_pack("{s:{s:i},s:o}", "metadata", "total_size", 0, "weight_map", wm);
+		snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
+		assert_int_equal(json_dump_file(idx, path, 0), 0);
+		json_decref(idx);
+		struct kolm_safetensors *sh = NULL;
+		struct kolm_err err = {0};
+		double t0 = mono();
+		int rc = kolm_safetensors_open(&sh, dir, &err);
+		double dt = mono() - t0;
+		printf("  %d zero-size tensors in 2 shards%s: opened in %.3f s%s%s\n", 2 * PER, dup ? ", one name in both" : "",
+		       dt, rc ? ": " : "", rc ? err.msg : "");
+		if (dup) {
+			assert_int_equal(rc, KOLM_E_FORMAT);
+			assert_non_null(strstr(err.msg, "appears in two shards"));
+		} else {
+			if (rc)
+				fail_msg("%s", err.msg);
+			assert_int_equal(kolm_safetensors_count(sh), 2 * PER);
+			assert_non_null(kolm_safetensors_find(sh, "t1.39999"));
+			assert_null(kolm_safetensors_find(sh, "t2.00000"));
+			kolm_safetensors_close(sh);
+		}
+		assert_true(dt < 6.0);
+	}
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static int open_bytes(const char *hdr, uint64_t data_len, char *msg)
 {
 	uint64_t hl = strlen(hdr);
@@ -253,7 +328,7 @@ int main(void)
 	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_files), cmocka_unit_test(test_mapping), cmocka_unit_test(test_sharded),
-		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile), cmocka_unit_test(test_many_tensors_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,15 +173,19 @@ static int post(const struct part *parts, int n, const char *ctype_override, cha
 
 static json_t *local_verify(const char *a, const char *e, const char *pk, int req)
 {
-	struct kolm_verify_opts o = {a, e, pk, req, -1};
+	struct kolm_verify_opts o = {.artifact = a, .export_path = e, .pubkey = pk, .require_signature = req, .max_k_loss = -1};
 	json_t *rep = NULL;
 	kolm_verify(ctx, &o, &rep, NULL);
 	return rep;
 }
 
+/* entries left in the server's temp directory: $TMPDIR/kolm-<uid>/ (the
+ * per-user directory itself stays) */
 static int tmp_entries(void)
 {
-	DIR *d = opendir(tmpdir);
+	char p[160];
+	snprintf(p, sizeof p, "%s/kolm-%lu", tmpdir, (unsigned long)getuid());
+	DIR *d = opendir(p);
 	struct dirent *de;
 	int n = 0;
 	while (d && (de = readdir(d)))

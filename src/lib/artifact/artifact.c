@@ -80,11 +80,13 @@ static void container_rules(struct kolm_artifact *a)
 	char *w = a->container_why;
 	size_t cap = sizeof a->container_why;
 	int last = -1, have_tok = 0, have_w = 0;
+	json_t *seen = json_object(); /* a hash set: linear time whatever the member count */
 	for (int i = 0; i < a->n; i++) {
 		const char *nm = a->m[i].name;
-		for (int j = 0; j < i; j++)
-			if (!strcmp(a->m[j].name, nm))
-				why(w, cap, "member %s appears twice", nm);
+		if (!seen || json_object_get(seen, nm))
+			why(w, cap, seen ? "member %s appears twice" : "out of memory checking member %s", nm);
+		else
+			json_object_set_new_nocheck(seen, nm, json_true());
 		int r = member_rank(nm);
 		if (r < 0) {
 			why(w, cap, "unexpected member %s", nm);
@@ -105,6 +107,7 @@ static void container_rules(struct kolm_artifact *a)
 			have_w = 1;
 		last = r > last ? r : last;
 	}
+	json_decref(seen);
 	static const char *req[] = {"kolm.json", "config.json", "evalpack.jsonl"};
 	for (size_t k = 0; k < 3; k++)
 		if (!kolm_artifact_member(a, req[k]))
@@ -113,6 +116,29 @@ static void container_rules(struct kolm_artifact *a)
 		why(w, cap, "no tokenizer (tokenizer.json or tokenizer.model)");
 	if (!have_w)
 		why(w, cap, "no weights (*.safetensors)");
+}
+
+/* After the last member's data (padded to a 512-byte block) only the
+ * end-of-archive marker and padding may follow, all zero bytes: anything
+ * else is a second archive that `tar -i` would extract and the signature
+ * does not cover. */
+static void trailing_bytes(struct kolm_artifact *a)
+{
+	uint64_t end = 0;
+	for (int i = 0; i < a->n; i++) {
+		uint64_t e = a->m[i].offset + ((a->m[i].size + 511) / 512) * 512;
+		if (e > end)
+			end = e;
+	}
+	if (a->n == 0 || end > a->map.size)
+		return;
+	for (uint64_t k = end; k < a->map.size; k++)
+		if (a->map.data[k]) {
+			why(a->container_why, sizeof a->container_why,
+			    "%llu bytes after the tar's end-of-archive marker are not zero padding (data at offset %llu)",
+			    (unsigned long long)(a->map.size - end), (unsigned long long)k);
+			return;
+		}
 }
 
 int kolm_artifact_scan(struct kolm_artifact **out, const char *path, struct kolm_err *err)
@@ -213,6 +239,8 @@ int kolm_artifact_scan(struct kolm_artifact **out, const char *path, struct kolm
 		}
 	}
 	archive_read_free(ar);
+	if (!a->container_why[0])
+		trailing_bytes(a);
 	if (!a->container_why[0])
 		container_rules(a);
 	a->views = calloc((size_t)a->n + 1, sizeof *a->views);
@@ -364,26 +392,30 @@ int kolm_manifest_check(const json_t *m, char *w, size_t cap)
 	size_t i;
 	json_t *x;
 	static const char *const mk[] = {"name", "size", "sha256", NULL};
+	json_t *seen = json_object(); /* names seen: a hash set, linear time */
+	if (!seen)
+		return snprintf(w, cap, "manifest: out of memory"), 1;
 	json_array_foreach(mem, i, x)
 	{
 		char where[48];
 		snprintf(where, sizeof where, "members[%zu]", i);
 		if (!json_is_object(x))
-			return snprintf(w, cap, "manifest: %s is not an object", where), 1;
+			return json_decref(seen), snprintf(w, cap, "manifest: %s is not an object", where), 1;
 		if (only_keys(x, mk, w, cap, where))
-			return 1;
+			return json_decref(seen), 1;
 		const char *nm = json_string_value(json_object_get(x, "name"));
 		if (!nm || member_rank(nm) <= 0 || !strcmp(nm, "kolm.sig") || strchr(nm, '/'))
-			return snprintf(w, cap, "manifest: %s.name is not a kolm/1 member name", where), 1;
+			return json_decref(seen), snprintf(w, cap, "manifest: %s.name is not a kolm/1 member name", where), 1;
 		json_t *sz = json_object_get(x, "size");
 		if (!json_is_integer(sz) || json_integer_value(sz) < 0)
-			return snprintf(w, cap, "manifest: %s.size must be a non-negative integer", where), 1;
+			return json_decref(seen), snprintf(w, cap, "manifest: %s.size must be a non-negative integer", where), 1;
 		if (!is_hex64(json_string_value(json_object_get(x, "sha256"))))
-			return snprintf(w, cap, "manifest: %s.sha256 must be 64 lowercase hex digits", where), 1;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(json_string_value(json_object_get(json_array_get(mem, j), "name")), nm))
-				return snprintf(w, cap, "manifest: member %s is listed twice", nm), 1;
+			return json_decref(seen), snprintf(w, cap, "manifest: %s.sha256 must be 64 lowercase hex digits", where), 1;
+		if (json_object_get(seen, nm))
+			return json_decref(seen), snprintf(w, cap, "manifest: member %s is listed twice", nm), 1;
+		json_object_set_new(seen, nm, json_true());
 	}
+	json_decref(seen);
 	json_t *ep = json_object_get(m, "evalpack");
 	static const char *const ek[] = {"member", "sha256", "items", NULL};
 	if (!json_is_object(ep))

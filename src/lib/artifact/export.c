@@ -222,6 +222,14 @@ static int export_artifact(struct kolm_ctx *ctx, struct job *x, struct kolm_file
 	/* members are read in place from the mapped tar */
 	if ((rc = kolm_artifact_open(&x->art, o->artifact, err)))
 		return rc;
+	/* nothing is converted that is not what the manifest states: the
+	 * members' hashes first (kolm verify's check 3) */
+	char why[600] = "";
+	if ((rc = kolm_artifact_integrity(x->art, why, sizeof why, NULL, err)) == KOLM_E_NO)
+		return kolm_err_set(err, KOLM_E_NO, "export: %s fails its integrity check: %s; nothing exported", o->artifact,
+				    why);
+	if (rc)
+		return kolm_err_prefix(err, "export: %s", o->artifact);
 	kolm_artifact_files(x->art, files);
 	const struct kolm_member *km = kolm_artifact_member(x->art, "kolm.json");
 	x->manifest = malloc((size_t)km->size + 1);
@@ -313,7 +321,8 @@ static int export_metadata(struct job *x, struct kolm_err *err)
 	if (!x->manifest)
 		x->manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
 	uint8_t md[32];
-	kolm_sha256_buf(x->manifest, strlen(x->manifest), md);
+	if ((rc = kolm_sha256_buf(x->manifest, strlen(x->manifest), md, err)))
+		return rc;
 	kolm_hex(md, 32, x->mhex);
 	int krc = kolm_gguf_writer_kv_str(w, "general.architecture", x->m.hp.arch);
 	krc |= kolm_gguf_writer_kv_str(w, "general.name", name);
@@ -483,11 +492,14 @@ static int export_receipt(struct job *x, const char *sha, double export_k, json_
 	struct kolm_map fm;
 	char whole[65] = "";
 	uint64_t fsize = 0;
-	if (kolm_map_open(&fm, o->out_path, NULL) == KOLM_OK) {
-		kolm_sha256_hex_range(fm.data, fm.size, whole);
-		fsize = fm.size;
-		kolm_map_close(&fm);
-	}
+	int rc = kolm_map_open(&fm, o->out_path, err);
+	if (rc)
+		return rc;
+	rc = kolm_sha256_hex_range(fm.data, fm.size, whole, err);
+	fsize = fm.size;
+	kolm_map_close(&fm);
+	if (rc)
+		return rc;
 	json_t *tc = json_object();
 	for (int t = 0; t < KOLM_T_COUNT; t++)
 		if (x->type_count[t])
@@ -501,11 +513,15 @@ static int export_receipt(struct job *x, const char *sha, double export_k, json_
 		json_object_set_new(*rec, "export_k_score", json_real(export_k));
 	if (*rec && x->k_value >= 0)
 		json_object_set_new(*rec, "k_score", json_real(x->k_value));
+	if (!*rec)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	if (o->no_receipt)
+		return KOLM_OK;
 	char rpath[4200];
 	if (snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) >= (int)sizeof rpath)
 		return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", o->out_path);
 	char *rs = json_dumps(*rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	int rc = rs ? kolm_file_write_atomic(rpath, rs, strlen(rs), err) : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	rc = rs ? kolm_file_write_atomic(rpath, rs, strlen(rs), err) : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	free(rs);
 	return rc;
 }

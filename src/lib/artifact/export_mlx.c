@@ -109,27 +109,25 @@ static double now_s(void)
 /* SHA-256 in hex through core's helpers, each kind used from here only */
 static int sha_hex(const uint8_t *p, uint64_t n, char out[65], struct kolm_err *err)
 {
-	(void)err;
-	kolm_sha256_hex_range(p, n, out);
-	return KOLM_OK;
+	return kolm_sha256_hex_range(p, n, out, err);
 }
 
 static int sha_buf_hex(const void *p, size_t n, char out[65], struct kolm_err *err)
 {
 	uint8_t md[32];
-	(void)err;
-	kolm_sha256_buf(p, n, md);
-	kolm_hex(md, 32, out);
-	return KOLM_OK;
+	int rc = kolm_sha256_buf(p, n, md, err);
+	if (!rc)
+		kolm_hex(md, 32, out);
+	return rc;
 }
 
 static int sha_final_hex(struct kolm_sha256 *h, char out[65], struct kolm_err *err)
 {
 	uint8_t md[32];
-	(void)err;
-	kolm_sha256_final(h, md);
-	kolm_hex(md, 32, out);
-	return KOLM_OK;
+	int rc = kolm_sha256_final(h, md, err);
+	if (!rc)
+		kolm_hex(md, 32, out);
+	return rc;
 }
 
 static int ends_with(const char *s, const char *suf)

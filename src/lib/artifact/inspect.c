@@ -165,8 +165,9 @@ static int inspect_gguf(const char *path, const struct kolm_inspect_opts *o, jso
 	if (o->sha256) {
 		char hex[65];
 		uint64_t off = kolm_gguf_data_offset(g);
-		kolm_sha256_hex_range(kolm_gguf_base(g) + off, kolm_gguf_file_size(g) - off, hex);
-		json_object_set_new(j, "tensor_data_sha256", json_string(hex));
+		/* a digest OpenSSL could not compute is null, never a made-up value */
+		int hr = kolm_sha256_hex_range(kolm_gguf_base(g) + off, kolm_gguf_file_size(g) - off, hex, NULL);
+		json_object_set_new(j, "tensor_data_sha256", hr ? json_null() : json_string(hex));
 	}
 	if (o->tensors) {
 		json_t *arr = json_array();
@@ -180,8 +181,8 @@ static int inspect_gguf(const char *path, const struct kolm_inspect_opts *o, jso
 					      "bytes", (json_int_t)t->nbytes);
 			if (o->sha256) {
 				char hex[65];
-				kolm_sha256_hex_range(t->data, t->nbytes, hex);
-				json_object_set_new(e, "sha256", json_string(hex));
+				int hr = kolm_sha256_hex_range(t->data, t->nbytes, hex, NULL);
+				json_object_set_new(e, "sha256", hr ? json_null() : json_string(hex));
 			}
 			json_array_append_new(arr, e);
 		}
@@ -228,8 +229,8 @@ static int inspect_st(struct kolm_ctx *ctx, const char *path, const struct kolm_
 					      "shape", shape, "bytes", (json_int_t)t->nbytes);
 			if (o->sha256) {
 				char hex[65];
-				kolm_sha256_hex_range(t->data, t->nbytes, hex);
-				json_object_set_new(e, "sha256", json_string(hex));
+				int hr = kolm_sha256_hex_range(t->data, t->nbytes, hex, NULL);
+				json_object_set_new(e, "sha256", hr ? json_null() : json_string(hex));
 			}
 			json_array_append_new(arr, e);
 		}

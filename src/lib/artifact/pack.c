@@ -149,27 +149,26 @@ static const char *match_base(struct kolm_ctx *ctx, const json_t *cfg)
 static int measure_f16_k(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, const char *pack, uint64_t len,
 			 double *k, struct kolm_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[300], gguf[340], rec[360];
-	snprintf(dir, sizeof dir, "%s/kolm-pack-k-XXXXXX", tmp && *tmp && strlen(tmp) < 240 ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return kolm_err_set(err, KOLM_E_IO, "pack: cannot make a temporary directory to measure K");
+	/* under the per-user temp directory: a killed run's f16.gguf is removed
+	 * by the next run's kolm_tmpdir_make */
+	char dir[4200], gguf[4300];
+	int rc = kolm_tmpdir_make(dir, sizeof dir, "kolm-pack-k", err);
+	if (rc)
+		return kolm_err_prefix(err, "pack: cannot make a temporary directory to measure K");
 	snprintf(gguf, sizeof gguf, "%s/f16.gguf", dir);
-	snprintf(rec, sizeof rec, "%s.receipt.json", gguf);
 	struct kolm_export_opts eo = {0};
 	eo.hf_dir = o->hf_dir;
 	eo.format = "f16";
 	eo.out_path = gguf;
 	eo.threads = o->threads;
 	eo.min_k = -1;
-	int rc = kolm_export_gguf(ctx, &eo, NULL, err);
+	eo.no_receipt = 1;
+	rc = kolm_export_gguf(ctx, &eo, NULL, err);
 	if (!rc)
 		rc = kolm_eval_k_file(gguf, pack, (size_t)len, o->threads, k, NULL, err);
 	if (rc)
 		kolm_err_prefix(err, "pack: measuring the fp16 K-score");
-	remove(gguf);
-	remove(rec);
-	rmdir(dir);
+	kolm_tmpdir_remove(dir);
 	return rc;
 }
 
@@ -217,7 +216,8 @@ static int pack_collect(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *e
 	for (int i = 0; i < p->n; i++) {
 		if ((rc = kolm_map_open(&p->f[i].map, p->f[i].path, err)))
 			return rc;
-		kolm_sha256_hex_range(p->f[i].map.data, p->f[i].map.size, p->f[i].sha);
+		if ((rc = kolm_sha256_hex_range(p->f[i].map.data, p->f[i].map.size, p->f[i].sha, err)))
+			return kolm_err_prefix(err, "pack: %s", p->f[i].name);
 	}
 	for (int i = 0; i < p->n; i++)
 		if (!strcmp(p->f[i].name, "evalpack.jsonl"))

@@ -55,9 +55,11 @@ static int fingerprint(EVP_PKEY *k, char out[65], struct kolm_err *err)
 	if (n <= 0)
 		return kolm_err_set(err, KOLM_E_FORMAT, "public key: %s", ossl_why());
 	uint8_t md[32];
-	kolm_sha256_buf(der, (size_t)n, md);
-	kolm_hex(md, 32, out);
+	int rc = kolm_sha256_buf(der, (size_t)n, md, err);
 	OPENSSL_free(der);
+	if (rc)
+		return rc;
+	kolm_hex(md, 32, out);
 	return KOLM_OK;
 }
 

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
+#include "kolm/export.h"
 #include "kolm/gguf.h"
 #include "kolm/model.h"
 #include "kolm/quality.h"
@@ -40,67 +42,107 @@ static void set(struct check *c, int st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* 3: every member's SHA-256 and size as the manifest says, nothing extra */
-static void integrity(const struct kolm_artifact *a, struct check *c)
+/* Every member's size and SHA-256 as the manifest says, nothing extra,
+ * the eval pack well-formed with the stated item count.  KOLM_OK; KOLM_E_NO
+ * with why set when something differs; another code (err) when a digest
+ * cannot be computed at all: never a pass on a hash that was not made.
+ * Linear time: the tar's members are looked up in a hash set. */
+int kolm_artifact_integrity(const struct kolm_artifact *a, char *why, size_t cap, uint64_t *total, struct kolm_err *err)
 {
 	json_t *mem = json_object_get(a->manifest, "members");
+	json_t *idx = json_object(); /* tar member name -> index */
 	size_t i;
 	json_t *x;
 	uint64_t bytes = 0;
+	int rc = KOLM_OK;
+	char hex[65];
+	if (!idx)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	for (int k = 0; k < a->n; k++)
+		json_object_set_new_nocheck(idx, a->m[k].name, json_integer(k));
+	json_t *listed = json_object();
+	if (!listed) {
+		json_decref(idx);
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
 	json_array_foreach(mem, i, x)
 	{
 		const char *nm = json_string_value(json_object_get(x, "name"));
-		const struct kolm_member *m = kolm_artifact_member(a, nm);
+		json_t *at = json_object_get(idx, nm);
+		const struct kolm_member *m = at ? &a->m[json_integer_value(at)] : NULL;
+		json_object_set_new(listed, nm, json_true());
 		if (!m) {
-			set(c, C_FAIL, "%s is in the manifest but not in the tar", nm);
-			return;
+			snprintf(why, cap, "%s is in the manifest but not in the tar", nm);
+			rc = KOLM_E_NO;
+			goto out;
 		}
 		if ((json_int_t)m->size != json_integer_value(json_object_get(x, "size"))) {
-			set(c, C_FAIL, "%s is %llu bytes; the manifest says %lld", nm, (unsigned long long)m->size,
-			    (long long)json_integer_value(json_object_get(x, "size")));
-			return;
+			snprintf(why, cap, "%s is %llu bytes; the manifest says %lld", nm, (unsigned long long)m->size,
+				 (long long)json_integer_value(json_object_get(x, "size")));
+			rc = KOLM_E_NO;
+			goto out;
 		}
-		char hex[65];
-		kolm_sha256_hex_range(m->data, m->size, hex);
+		if ((rc = kolm_sha256_hex_range(m->data, m->size, hex, err))) {
+			kolm_err_prefix(err, "%s", nm);
+			goto out;
+		}
 		if (strcmp(hex, json_string_value(json_object_get(x, "sha256")))) {
-			set(c, C_FAIL, "%s: SHA-256 %.12s… does not match the manifest's %.12s…", nm, hex,
-			    json_string_value(json_object_get(x, "sha256")));
-			return;
+			snprintf(why, cap, "%s: SHA-256 %.12s… does not match the manifest's %.12s…", nm, hex,
+				 json_string_value(json_object_get(x, "sha256")));
+			rc = KOLM_E_NO;
+			goto out;
 		}
 		bytes += m->size;
 	}
 	for (int k = 0; k < a->n; k++) {
 		const char *nm = a->m[k].name;
-		if (!strcmp(nm, "kolm.json") || !strcmp(nm, "kolm.sig"))
-			continue;
-		int listed = 0;
-		json_array_foreach(mem, i, x) if (!strcmp(json_string_value(json_object_get(x, "name")), nm)) listed = 1;
-		if (!listed) {
-			set(c, C_FAIL, "member %s is not in the manifest", nm);
-			return;
+		if (strcmp(nm, "kolm.json") && strcmp(nm, "kolm.sig") && !json_object_get(listed, nm)) {
+			snprintf(why, cap, "member %s is not in the manifest", nm);
+			rc = KOLM_E_NO;
+			goto out;
 		}
 	}
 	json_t *ep = json_object_get(a->manifest, "evalpack");
 	const struct kolm_member *ev = kolm_artifact_member(a, "evalpack.jsonl");
-	char hex[65];
-	kolm_sha256_hex_range(ev->data, ev->size, hex);
+	if ((rc = kolm_sha256_hex_range(ev->data, ev->size, hex, err)))
+		goto out;
 	if (strcmp(hex, json_string_value(json_object_get(ep, "sha256")))) {
-		set(c, C_FAIL, "evalpack.jsonl does not match the manifest's eval pack digest");
-		return;
+		snprintf(why, cap, "evalpack.jsonl does not match the manifest's eval pack digest");
+		rc = KOLM_E_NO;
+		goto out;
 	}
 	int64_t items = 0;
 	struct kolm_err e = {0};
 	if (kolm_evalpack_check(ev->data ? ev->data : (const uint8_t *)"", ev->size, "evalpack.jsonl", &items, &e)) {
-		set(c, C_FAIL, "%s", e.msg);
-		return;
+		snprintf(why, cap, "%s", e.msg);
+		rc = KOLM_E_NO;
+		goto out;
 	}
 	if (items != json_integer_value(json_object_get(ep, "items"))) {
-		set(c, C_FAIL, "evalpack.jsonl has %lld items; the manifest says %lld", (long long)items,
-		    (long long)json_integer_value(json_object_get(ep, "items")));
-		return;
+		snprintf(why, cap, "evalpack.jsonl has %lld items; the manifest says %lld", (long long)items,
+			 (long long)json_integer_value(json_object_get(ep, "items")));
+		rc = KOLM_E_NO;
+		goto out;
 	}
-	set(c, C_OK, "%zu members, %llu bytes, SHA-256 as the manifest states", json_array_size(mem),
-	    (unsigned long long)bytes);
+	if (total)
+		*total = bytes;
+out:
+	json_decref(listed);
+	json_decref(idx);
+	return rc;
+}
+
+/* 3: a digest that cannot be computed stops verify (returned), never a pass */
+static int integrity(const struct kolm_artifact *a, struct check *c, struct kolm_err *err)
+{
+	uint64_t bytes = 0;
+	int rc = kolm_artifact_integrity(a, c->why, sizeof c->why, &bytes, err);
+	if (rc == KOLM_E_NO)
+		c->st = C_FAIL;
+	else if (!rc)
+		set(c, C_OK, "%zu members, %llu bytes, SHA-256 as the manifest states",
+		    json_array_size(json_object_get(a->manifest, "members")), (unsigned long long)bytes);
+	return rc == KOLM_E_NO ? KOLM_OK : rc;
 }
 
 /* 4 */
@@ -111,6 +153,8 @@ static void signature(const struct kolm_artifact *a, const struct kolm_verify_op
 	if (!s) {
 		if (o->require_signature)
 			set(c, C_FAIL, "unsigned, and --require-signature was given");
+		else if (o->pubkey)
+			set(c, C_FAIL, "unsigned, but --pubkey was given: a key asks for a signature to check");
 		else
 			set(c, C_SKIP, "unsigned (kolm sign X.kolm --key KEY)");
 		return;
@@ -144,9 +188,46 @@ static int gguf_str(const struct kolm_gguf *g, const char *key, char *buf, size_
 }
 
 /* 5 */
-static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const char *path, struct check *c,
-			   struct binding *b)
+/* The export made again from the artifact, into a private temporary
+ * directory removed after: its payload SHA-256 in hex. */
+static int regenerate(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, const char *quant,
+		      const struct kolm_tensor_override *ov, int n_ov, char hex[65], struct kolm_err *err)
 {
+	char dir[4200], out[4300];
+	int rc = kolm_tmpdir_make(dir, sizeof dir, "kolm-verify-regen", err);
+	if (rc)
+		return rc;
+	snprintf(out, sizeof out, "%s/regen.gguf", dir);
+	struct kolm_export_opts eo = {0};
+	eo.artifact = o->artifact;
+	eo.format = quant;
+	eo.out_path = out;
+	eo.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	eo.overrides = ov;
+	eo.n_overrides = n_ov;
+	eo.min_k = 0; /* the gate is check 6's business, not the binding's */
+	eo.no_measure = 1;
+	eo.no_receipt = 1;
+	eo.progress = o->progress;
+	eo.progress_user = o->progress_user;
+	json_t *rec = NULL;
+	rc = kolm_export_gguf(ctx, &eo, &rec, err);
+	if (!rc) {
+		const char *p = json_string_value(json_object_get(rec, "payload_sha256"));
+		if (!p || strlen(p) != 64)
+			rc = kolm_err_set(err, KOLM_E_IO, "the re-derived export has no payload hash");
+		else
+			memcpy(hex, p, 65);
+	}
+	json_decref(rec);
+	kolm_tmpdir_remove(dir);
+	return rc;
+}
+
+static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
+			   int integrity_failed, struct check *c, struct binding *b)
+{
+	const char *path = o->export_path;
 	if (!path) {
 		set(c, C_SKIP, "no export given (kolm verify X.kolm EXPORT)");
 		return;
@@ -176,16 +257,26 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	char want[65], got[130], quant[64];
 	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
 	uint8_t md[32];
-	kolm_sha256_buf(km->data, (size_t)km->size, md);
-	kolm_hex(md, 32, want);
 	struct kolm_model m = {0};
 	int *types = NULL;
+	if (kolm_sha256_buf(km->data, (size_t)km->size, md, &e)) {
+		set(c, C_FAIL, "%s", e.msg);
+		goto out;
+	}
+	kolm_hex(md, 32, want);
 	if (!gguf_str(g, "kolm.manifest_sha256", got, sizeof got)) {
 		set(c, C_FAIL, "%s has no kolm.manifest_sha256: not a kolm export", path);
 		goto out;
 	}
 	if (strcmp(got, want)) {
 		set(c, C_FAIL, "%s was exported from manifest %.12s…, not this artifact's %.12s…", path, got, want);
+		goto out;
+	}
+	/* the manifest copy it carries is this artifact's kolm.json, byte for byte */
+	struct kolm_gguf_str em;
+	if (kolm_gguf_get_str(g, "kolm.manifest", &em) || em.len != km->size ||
+	    memcmp(em.p, km->data, (size_t)km->size)) {
+		set(c, C_FAIL, "%s: the kolm.manifest it carries is not this artifact's kolm.json", path);
 		goto out;
 	}
 	if (!gguf_str(g, "kolm.quant", quant, sizeof quant)) {
@@ -240,11 +331,32 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 		set(c, C_FAIL, "%s states no kolm.payload_sha256", path);
 		goto out;
 	}
+	/* the payload hash of the export's actual bytes: a stamped value proves nothing */
 	uint64_t off = kolm_gguf_data_offset(g), size = kolm_gguf_file_size(g);
 	char hex[65];
-	kolm_sha256_hex_range(kolm_gguf_base(g) + off, size - off, hex);
+	if (kolm_sha256_hex_range(kolm_gguf_base(g) + off, size - off, hex, &e)) {
+		set(c, C_FAIL, "%s", e.msg);
+		goto out;
+	}
 	if (strcmp(hex, got)) {
 		set(c, C_FAIL, "tensor data SHA-256 %.12s… does not match the stated payload %.12s…", hex, got);
+		goto out;
+	}
+	/* the binding itself: the export re-derived from this artifact with the
+	 * recorded quant and overrides (kolm's export is deterministic) must
+	 * have this very payload */
+	if (integrity_failed) {
+		set(c, C_SKIP, "the integrity check failed: nothing trustworthy to re-derive the export from");
+		goto out;
+	}
+	char regen[65];
+	if (regenerate(ctx, o, quant, ov, n_ov, regen, &e)) {
+		set(c, C_FAIL, "re-deriving the export from this artifact failed: %s", e.msg);
+		goto out;
+	}
+	if (strcmp(regen, hex)) {
+		set(c, C_FAIL, "the payload hash does not match: %s's tensor data is %.12s…, the %s export re-derived from this artifact is %.12s…",
+		    path, hex, quant, regen);
 		goto out;
 	}
 	b->have = 1;
@@ -256,8 +368,8 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 				      kolm_gguf_get_f64(g, "kolm.export_k_score", &k) == KOLM_OK
 			      ? k
 			      : -1;
-	set(c, C_OK, "exported from this manifest; %s per-tensor types as llama-quantize chooses them%s; payload SHA-256 %.12s… matches",
-	    quant, n_ov ? " (with the recorded --tensor-type overrides)" : "", hex);
+	set(c, C_OK, "re-derived from this artifact (%s%s): payload SHA-256 %.12s… identical; per-tensor types as llama-quantize chooses them",
+	    quant, n_ov ? ", with the recorded --tensor-type overrides" : "", hex);
 out:
 	free(types);
 	kolm_model_release(&m);
@@ -336,9 +448,12 @@ int kolm_verify(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, json_t *
 		    json_string_value(json_object_get(a->manifest, "architecture")));
 	ok_so_far = ok_so_far && c[1].st == C_OK;
 	if (ok_so_far) {
-		integrity(a, &c[2]);
+		if ((rc = integrity(a, &c[2], err))) {
+			kolm_artifact_close(a);
+			return kolm_err_prefix(err, "verify: %s", o->artifact);
+		}
 		signature(a, o, &c[3]);
-		export_binding(ctx, a, o->export_path, &c[4], &b);
+		export_binding(ctx, a, o, c[2].st == C_FAIL, &c[4], &b);
 		quality(ctx, a, o, &b, &c[5]);
 	} else {
 		for (int i = 2; i < 6; i++)

@@ -22,14 +22,14 @@
  * -1 when a digest cannot be made (never a pass on a hash not made) */
 static int sha_hex(const uint8_t *p, uint64_t n, char out[65])
 {
-	kolm_sha256_hex_range(p, n, out);
-	return 0;
+	return kolm_sha256_hex_range(p, n, out, NULL) ? -1 : 0;
 }
 
 static int sha_buf_hex(const void *p, size_t n, char out[65])
 {
 	uint8_t md[32];
-	kolm_sha256_buf(p, n, md);
+	if (kolm_sha256_buf(p, n, md, NULL))
+		return -1;
 	kolm_hex(md, 32, out);
 	return 0;
 }

@@ -122,16 +122,21 @@ static int hash_path(const char *path, char out[65])
 		struct kolm_map m;
 		if (kolm_map_open(&m, path, NULL))
 			return -1;
-		kolm_sha256_hex_range(m.data, m.size, out);
+		int rc = kolm_sha256_hex_range(m.data, m.size, out, NULL);
 		kolm_map_close(&m);
-		return 0;
+		return rc ? -1 : 0;
 	}
 	struct dirent **list;
 	int n = scandir(path, &list, NULL, alphasort);
 	if (n < 0)
 		return -1;
 	struct kolm_sha256 s;
-	kolm_sha256_init(&s, NULL);
+	if (kolm_sha256_init(&s, NULL)) {
+		for (int i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return -1;
+	}
 	for (int i = 0; i < n; i++) {
 		if (list[i]->d_name[0] != '.') {
 			char sub[4096], h[65];
@@ -146,7 +151,8 @@ static int hash_path(const char *path, char out[65])
 	}
 	free(list);
 	uint8_t d[32];
-	kolm_sha256_final(&s, d);
+	if (kolm_sha256_final(&s, d, NULL))
+		return -1;
 	kolm_hex(d, 32, out);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 int kolm_map_open(struct kolm_map *m, const char *path, struct kolm_err *err)
@@ -325,13 +327,95 @@ out:
 	return removed;
 }
 
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(p);
+	return 0;
+}
+
+void kolm_tmpdir_remove(const char *dir)
+{
+	if (dir && *dir)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* "$TMPDIR/kolm-<uid>", made 0700 and checked to be the user's own. */
+static int tmp_root(char *root, size_t cap, struct kolm_err *err)
+{
+	const char *t = getenv("TMPDIR");
+	if (!t || !*t)
+		t = "/tmp";
+	if (snprintf(root, cap, "%s/kolm-%lu", t, (unsigned long)getuid()) >= (int)cap)
+		return kolm_err_set(err, KOLM_E_IO, "TMPDIR: path too long");
+	if (mkdir(root, 0700) != 0 && errno != EEXIST)
+		return kolm_err_set(err, KOLM_E_IO, "%s: %s", root, strerror(errno));
+	struct stat sb;
+	if (lstat(root, &sb) != 0)
+		return kolm_err_set(err, KOLM_E_IO, "%s: %s", root, strerror(errno));
+	if (!S_ISDIR(sb.st_mode) || sb.st_uid != getuid() || (sb.st_mode & 077))
+		return kolm_err_set(err, KOLM_E_IO, "%s: not a private directory of this user (mode 0700, owned by uid %lu)",
+				    root, (unsigned long)getuid());
+	return KOLM_OK;
+}
+
+int kolm_tmpdir_make(char *dir, size_t cap, const char *what, struct kolm_err *err)
+{
+	char root[4096];
+	int rc = tmp_root(root, sizeof root, err);
+	if (rc)
+		return rc;
+	DIR *dp = opendir(root);
+	struct dirent *de;
+	size_t wl = strlen(what);
+	while (dp && (de = readdir(dp))) {
+		/* "<what>-<pid>-XXXXXX" of a process that is gone: a killed run's */
+		const char *dash = strchr(de->d_name, '-');
+		if (!dash || de->d_name[0] == '.')
+			continue;
+		const char *pp = strrchr(de->d_name, '-');
+		if (pp == dash)
+			continue;
+		const char *ps = pp - 1;
+		while (ps > de->d_name && ps[-1] != '-')
+			ps--;
+		long pid = strtol(ps, NULL, 10);
+		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		char full[4200];
+		if (snprintf(full, sizeof full, "%s/%s", root, de->d_name) < (int)sizeof full)
+			kolm_tmpdir_remove(full);
+	}
+	if (dp)
+		closedir(dp);
+	if (snprintf(dir, cap, "%s/%.*s-%ld-XXXXXX", root, (int)wl, what, (long)getpid()) >= (int)cap)
+		return kolm_err_set(err, KOLM_E_IO, "TMPDIR: path too long");
+	if (!mkdtemp(dir))
+		return kolm_err_set(err, KOLM_E_IO, "%s: %s", root, strerror(errno));
+	return KOLM_OK;
+}
+
+/* OpenSSL's reason for the last failure, for the one-line error. */
+static int sha_fail(struct kolm_err *err, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char r[256] = "no reason given";
+	if (e)
+		ERR_error_string_n(e, r, sizeof r);
+	ERR_clear_error();
+	return kolm_err_set(err, KOLM_E_IO, "SHA-256 unavailable: OpenSSL %s failed (%s)", what, r);
+}
+
 int kolm_sha256_init(struct kolm_sha256 *s, struct kolm_err *err)
 {
+	s->bad = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(c);
 		s->ctx = NULL;
-		return kolm_err_set(err, KOLM_E_NOMEM, "sha256: cannot initialise");
+		return sha_fail(err, "EVP_DigestInit_ex");
 	}
 	s->ctx = c;
 	return KOLM_OK;
@@ -339,18 +423,22 @@ int kolm_sha256_init(struct kolm_sha256 *s, struct kolm_err *err)
 
 void kolm_sha256_update(struct kolm_sha256 *s, const void *buf, size_t n)
 {
-	if (s->ctx && n)
-		EVP_DigestUpdate((EVP_MD_CTX *)s->ctx, buf, n);
+	if (!s->ctx)
+		s->bad = 1;
+	else if (n && EVP_DigestUpdate((EVP_MD_CTX *)s->ctx, buf, n) != 1)
+		s->bad = 1;
 }
 
-void kolm_sha256_final(struct kolm_sha256 *s, uint8_t out[32])
+int kolm_sha256_final(struct kolm_sha256 *s, uint8_t out[32], struct kolm_err *err)
 {
-	unsigned int len = 32;
-	if (s->ctx)
-		EVP_DigestFinal_ex((EVP_MD_CTX *)s->ctx, out, &len);
-	else
+	unsigned int len = 0;
+	int rc = KOLM_OK;
+	if (!s->ctx || s->bad || EVP_DigestFinal_ex((EVP_MD_CTX *)s->ctx, out, &len) != 1 || len != 32) {
 		memset(out, 0, 32);
+		rc = sha_fail(err, s->ctx && !s->bad ? "EVP_DigestFinal_ex" : "EVP_DigestUpdate");
+	}
 	kolm_sha256_release(s);
+	return rc;
 }
 
 void kolm_sha256_release(struct kolm_sha256 *s)
@@ -360,10 +448,14 @@ void kolm_sha256_release(struct kolm_sha256 *s)
 	s->ctx = NULL;
 }
 
-void kolm_sha256_buf(const void *buf, size_t n, uint8_t out[32])
+int kolm_sha256_buf(const void *buf, size_t n, uint8_t out[32], struct kolm_err *err)
 {
-	unsigned int len = 32;
-	EVP_Digest(buf, n, out, &len, EVP_sha256(), NULL);
+	unsigned int len = 0;
+	if (EVP_Digest(buf, n, out, &len, EVP_sha256(), NULL) != 1 || len != 32) {
+		memset(out, 0, 32);
+		return sha_fail(err, "EVP_Digest");
+	}
+	return KOLM_OK;
 }
 
 void kolm_hex(const uint8_t *in, size_t n, char *out)
@@ -376,22 +468,26 @@ void kolm_hex(const uint8_t *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-void kolm_sha256_hex_range(const uint8_t *p, uint64_t n, char out[65])
+int kolm_sha256_hex_range(const uint8_t *p, uint64_t n, char out[65], struct kolm_err *err)
 {
 	struct kolm_sha256 s;
 	uint8_t d[32];
-	if (kolm_sha256_init(&s, NULL) != KOLM_OK) {
+	int rc = kolm_sha256_init(&s, err);
+	if (!rc) {
+		const uint64_t chunk = 8u << 20;
+		for (uint64_t off = 0; off < n; off += chunk) {
+			uint64_t k = n - off < chunk ? n - off : chunk;
+			kolm_sha256_update(&s, p + off, (size_t)k);
+		}
+		rc = kolm_sha256_final(&s, d, err);
+	}
+	if (rc) {
 		memset(out, '0', 64);
 		out[64] = '\0';
-		return;
+		return rc;
 	}
-	const uint64_t chunk = 8u << 20;
-	for (uint64_t off = 0; off < n; off += chunk) {
-		uint64_t k = n - off < chunk ? n - off : chunk;
-		kolm_sha256_update(&s, p + off, (size_t)k);
-	}
-	kolm_sha256_final(&s, d);
 	kolm_hex(d, 32, out);
+	return KOLM_OK;
 }
 
 int kolm_strlcpy(char *dst, const char *src, size_t cap)

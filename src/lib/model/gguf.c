@@ -832,7 +832,11 @@ int kolm_gguf_writer_finish(struct kolm_gguf_writer *w, char sha_out[65], struct
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: tensor %s is incomplete", name);
 	}
 	uint8_t d[32];
-	kolm_sha256_final(&w->sha, d);
+	int rc = kolm_sha256_final(&w->sha, d, err);
+	if (rc) {
+		writer_abort(w);
+		return rc;
+	}
 	if (sha_out)
 		kolm_hex(d, 32, sha_out);
 	w->finished = 1;
@@ -866,7 +870,11 @@ int kolm_gguf_writer_complete(struct kolm_gguf_writer *w, char sha_out[65], stru
 		return kolm_err_set(err, KOLM_E_USAGE, "gguf writer: data incomplete");
 	}
 	uint8_t d[32];
-	kolm_sha256_final(&w->sha, d);
+	int rc = kolm_sha256_final(&w->sha, d, err);
+	if (rc) {
+		writer_abort(w);
+		return rc;
+	}
 	kolm_hex(d, 32, w->sha_hex);
 	if (sha_out)
 		memcpy(sha_out, w->sha_hex, 65);

@@ -66,6 +66,7 @@ struct kolm_safetensors {
 	struct kolm_st_tensor *t;
 	int64_t n_t;
 	char **names;
+	json_t *by_name;   /* tensor name -> index: lookups and the duplicate check in O(1) */
 };
 
 void kolm_safetensors_close(struct kolm_safetensors *s)
@@ -80,6 +81,7 @@ void kolm_safetensors_close(struct kolm_safetensors *s)
 	for (int64_t i = 0; i < s->n_t; i++)
 		free(s->names[i]);
 	free(s->names);
+	json_decref(s->by_name);
 	free(s->sh);
 	free(s->t);
 	free(s);
@@ -261,13 +263,21 @@ static int add_shard(struct kolm_safetensors *s, const char *path, const uint8_t
 	return parse_shard(s, s->n_sh - 1, err);
 }
 
+/* The name index, which also finds a tensor named in two shards: a hash
+ * set, linear in the tensor count (80k names are no slower than 80). */
 static int check_unique(struct kolm_safetensors *s, struct kolm_err *err)
 {
-	for (int64_t i = 0; i < s->n_t; i++)
-		for (int64_t j = i + 1; j < s->n_t; j++)
-			if (!strcmp(s->t[i].name, s->t[j].name))
-				return kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor '%s' appears in two shards", s->t[j].file,
-						    s->t[j].name);
+	json_decref(s->by_name);
+	s->by_name = json_object();
+	if (!s->by_name)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	for (int64_t j = 0; j < s->n_t; j++) {
+		if (json_object_get(s->by_name, s->t[j].name))
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor '%s' appears in two shards", s->t[j].file,
+					    s->t[j].name);
+		if (json_object_set_new_nocheck(s->by_name, s->t[j].name, json_integer(j)))
+			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
 	return KOLM_OK;
 }
 
@@ -280,38 +290,44 @@ static int open_index_json(struct kolm_safetensors *s, json_t *j, const char *in
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: no weight_map", index);
 	const char *name;
 	json_t *v;
-	int rc;
+	int rc = KOLM_OK;
+	json_t *shards = json_object();
+	if (!shards)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	json_object_foreach(wm, name, v)
 	{
 		const char *file = json_string_value(v);
-		if (!file || strchr(file, '/') || !strcmp(file, ".."))
-			return kolm_err_set(err, KOLM_E_FORMAT,
-					    "%s: weight_map entry '%s' is not a file name in the directory", index, name);
+		if (!file || strchr(file, '/') || !strcmp(file, "..")) {
+			rc = kolm_err_set(err, KOLM_E_FORMAT,
+					  "%s: weight_map entry '%s' is not a file name in the directory", index, name);
+			break;
+		}
 		char path[4096 + 256];
 		if (dir)
 			snprintf(path, sizeof path, "%s/%s", dir, file);
 		else
 			snprintf(path, sizeof path, "%s", file);
-		int seen = 0;
-		for (int i = 0; i < s->n_sh; i++)
-			if (!strcmp(s->sh[i].path, path))
-				seen = 1;
-		if (seen)
-			continue;
+		if (json_object_get(shards, path))
+			continue; /* a hash set of the shards opened: linear in the entries */
+		json_object_set_new_nocheck(shards, path, json_true());
 		if (dir) {
 			rc = add_shard(s, path, NULL, 0, err);
 		} else {
 			struct kolm_map m;
-			if (kolm_files_get(views, file, &m, NULL))
-				return kolm_err_set(err, KOLM_E_FORMAT, "%s: %s names shard %s, which is not a member", views->label,
-						    index, file);
 			/* an empty member cannot be a shard: parse_shard says why */
 			static const uint8_t empty[1];
-			rc = add_shard(s, path, m.data ? m.data : empty, m.size, err);
+			if (kolm_files_get(views, file, &m, NULL))
+				rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: %s names shard %s, which is not a member",
+						  views->label, index, file);
+			else
+				rc = add_shard(s, path, m.data ? m.data : empty, m.size, err);
 		}
 		if (rc)
-			return rc;
+			break;
 	}
+	json_decref(shards);
+	if (rc || (rc = check_unique(s, err)))
+		return rc;
 	json_object_foreach(wm, name, v)
 	{
 		const struct kolm_st_tensor *t = kolm_safetensors_find(s, name);
@@ -319,7 +335,7 @@ static int open_index_json(struct kolm_safetensors *s, json_t *j, const char *in
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: tensor '%s' is not in %s", index, name,
 					    json_string_value(v));
 	}
-	return check_unique(s, err);
+	return KOLM_OK;
 }
 
 static int open_index(struct kolm_safetensors *s, const char *index, struct kolm_err *err)
@@ -376,6 +392,8 @@ int kolm_safetensors_open_files(struct kolm_safetensors **out, const struct kolm
 					  n ? "several .safetensors members and no model.safetensors.index.json"
 					    : "no .safetensors member");
 	}
+	if (!rc && !s->by_name)
+		rc = check_unique(s, err);
 	if (rc) {
 		kolm_safetensors_close(s);
 		return rc;
@@ -432,6 +450,8 @@ int kolm_safetensors_open(struct kolm_safetensors **out, const char *path, struc
 		else
 			rc = add_shard(s, path, NULL, 0, err);
 	}
+	if (!rc && !s->by_name)
+		rc = check_unique(s, err);
 	if (rc) {
 		kolm_safetensors_close(s);
 		return rc;
@@ -447,6 +467,8 @@ int kolm_safetensors_open_buffer(struct kolm_safetensors **out, const uint8_t *b
 	if (!s)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	int rc = add_shard(s, name ? name : "buffer", buf, n, err);
+	if (!rc && !s->by_name)
+		rc = check_unique(s, err);
 	if (rc) {
 		kolm_safetensors_close(s);
 		return rc;
@@ -464,6 +486,10 @@ const struct kolm_st_tensor *kolm_safetensors_at(const struct kolm_safetensors *
 
 const struct kolm_st_tensor *kolm_safetensors_find(const struct kolm_safetensors *s, const char *name)
 {
+	if (s->by_name) {
+		json_t *i = json_object_get(s->by_name, name);
+		return i ? &s->t[json_integer_value(i)] : NULL;
+	}
 	for (int64_t i = 0; i < s->n_t; i++)
 		if (!strcmp(s->t[i].name, name))
 			return &s->t[i];

@@ -90,12 +90,13 @@ struct upload *up_new(struct MHD_Connection *c)
 	if (!u)
 		return NULL;
 	u->cur = -1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(u->dir, sizeof u->dir, "%s/kolm-verify-XXXXXX", tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (!mkdtemp(u->dir)) {
+	struct kolm_err e = {0};
+	/* a server killed mid-upload leaves this directory; the next start's
+	 * first upload removes it (kolm_tmpdir_make) */
+	if (kolm_tmpdir_make(u->dir, sizeof u->dir, "kolm-verify", &e)) {
 		u->dir[0] = '\0';
 		u->bad = 1;
-		snprintf(u->why, sizeof u->why, "cannot make a temporary directory: %s", strerror(errno));
+		snprintf(u->why, sizeof u->why, "cannot make a temporary directory: %.160s", e.msg);
 		return u;
 	}
 	u->pp = MHD_create_post_processor(c, 64 * 1024, up_iter, u);
@@ -118,7 +119,7 @@ void up_free(struct upload *u)
 		if (u->have[i])
 			unlink(u->path[i]);
 	if (u->dir[0])
-		rmdir(u->dir);
+		kolm_tmpdir_remove(u->dir);
 	free(u);
 }
 

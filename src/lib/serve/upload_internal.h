@@ -12,11 +12,11 @@
 enum { UP_ARTIFACT, UP_EXPORT, UP_PUBKEY, UP_FILES };
 
 struct upload {
-	char dir[256];
+	char dir[1024];              /* under the per-user temp directory (kolm_tmpdir_make) */
 	struct MHD_PostProcessor *pp;
 	FILE *fp;
 	int cur;                     /* field being written, -1 none */
-	char path[UP_FILES][300];
+	char path[UP_FILES][1100];
 	char name[UP_FILES][128];    /* the client's file name, for the report */
 	int have[UP_FILES];
 	char require_sig[8], max_k_loss[32];
