@@ -36,7 +36,9 @@
     out.textContent = '';
     cli.textContent = cliLine();
     try {
-      const r = await fetch('api/verify', { method: 'POST', body: fd });
+      // X-Kolm-Request: the server takes uploads only with it (a
+      // cross-site form cannot send it): docs/SECURITY.md
+      const r = await fetch('api/verify', { method: 'POST', body: fd, headers: { 'X-Kolm-Request': '1' } });
       const j = await r.json();
       if (!r.ok) {
         summary.textContent = 'kolm: ' + (j.message || r.statusText);

@@ -26,7 +26,14 @@
  * tier or format name, a bad context length, a malformed body; 404 an unknown
  * base or device id, an unknown path; 405 a method the path does not take
  * (with Allow); 413 a body over max_body_bytes; 414 a request target over
- * max_url_bytes; 500 anything else.  Requests libmicrohttpd rejects before
+ * max_url_bytes; 500 anything else.  Before any of that (docs/SECURITY.md):
+ * 403 a Host that is not this server's (a name other than localhost or the
+ * one it listens on: DNS rebinding), an Origin that is not its own, a POST
+ * /api/verify without "X-Kolm-Request: 1"; 400 HTTP/1.1 without Host, a
+ * doubled Content-Length; 503 (Retry-After) all verify slots busy; 507 the
+ * uploads in flight past upload_disk_bytes or the disk full.  Invalid UTF-8
+ * in a request is shown as '?' in the error message, never a dropped
+ * connection.  Requests libmicrohttpd rejects before
  * routing (a malformed request line, headers over the connection memory)
  * get its own short 400/414/431 answer.
  *
@@ -59,9 +66,16 @@ struct kolm_serve_opts {
 	unsigned timeout_s;             /* idle connection timeout in seconds; 0: 10 */
 	size_t max_body_bytes;          /* POST body limit; 0: 256 KiB */
 	size_t max_url_bytes;           /* path + query limit; 0: 4096 */
-	size_t conn_memory_bytes;       /* per-connection buffer (request line + headers); 0: 32 KiB */
+	size_t conn_memory_bytes;       /* per-connection memory (request line, headers, parsed
+	                                 * arguments, the reply's headers); 0: 256 KiB, room for a
+	                                 * 4096-byte target of 2000 arguments */
 	size_t cache_bytes;             /* response cache budget; 0: 64 MB */
 	uint64_t max_upload_bytes;      /* POST /api/verify upload limit; 0: KOLM_SERVE_MAX_UPLOAD */
+	uint64_t upload_disk_bytes;     /* temp disk for all uploads in flight together; 0: twice the upload limit */
+	int verify_slots;               /* POST /api/verify at a time; 0: 2 */
+	unsigned header_timeout_s;      /* a request's headers must be complete this long after the
+	                                 * connection opens or the last request ends; 0: 10 */
+	unsigned per_ip_connections;    /* open connections from one client address; 0: 64 */
 	const struct kolm_ctx_opts *ctx_opts; /* catalogs: data dir, user files (NULL: embedded only) */
 };
 
@@ -71,7 +85,10 @@ enum {
 	KOLM_SERVE_TIMEOUT_S = 10,
 	KOLM_SERVE_MAX_BODY = 256 * 1024,
 	KOLM_SERVE_MAX_URL = 4096,
-	KOLM_SERVE_CONN_MEMORY = 32 * 1024,
+	KOLM_SERVE_CONN_MEMORY = 256 * 1024,
+	KOLM_SERVE_VERIFY_SLOTS = 2,
+	KOLM_SERVE_HEADER_TIMEOUT_S = 10,
+	KOLM_SERVE_PER_IP_CONNECTIONS = 64,
 };
 #define KOLM_SERVE_MAX_UPLOAD ((uint64_t)4 << 30) /* 4 GiB */
 

@@ -98,6 +98,9 @@ static int teardown(void **s)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* headers post() adds: the one the verify page sends, unless a test says otherwise */
+static const char *extra_headers = "X-Kolm-Request: 1\r\n";
+
 struct part {
 	const char *field, *file; /* file NULL: value is the text */
 	const char *value;
@@ -131,7 +134,7 @@ static int post(const struct part *parts, int n, const char *ctype_override, cha
 	char tail[96];
 	snprintf(tail, sizeof tail, "--%s--\r\n", bd);
 	kolm_buf_add(&b, tail, strlen(tail));
-	char hdr[512];
+	char hdr[1024];
 	char ct[160];
 	if (ctype_override)
 		snprintf(ct, sizeof ct, "%s", ctype_override);
@@ -139,8 +142,8 @@ static int post(const struct part *parts, int n, const char *ctype_override, cha
 		snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", bd);
 	snprintf(hdr, sizeof hdr,
 		 "POST /api/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		 "Connection: close\r\n\r\n",
-		 ct, b.len);
+		 "%sConnection: close\r\n\r\n",
+		 ct, b.len, extra_headers);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {0};
 	a.sin_family = AF_INET;
@@ -278,6 +281,71 @@ static void test_limits_and_errors(void **s)
 	assert_int_equal(tmp_entries(), 0);
 }
 
+/* Only the server's own page may upload: a cross-origin multipart POST
+ * (a "simple" request any web page can make) and one without the page's
+ * X-Kolm-Request header get 403, and nothing is stored. */
+static void test_cross_origin_upload(void **s)
+{
+	(void)s;
+	struct part p[] = {{"artifact", art, NULL}};
+	char *body;
+	extra_headers = "Origin: http://evil.example\r\nX-Kolm-Request: 1\r\n";
+	assert_int_equal(post(p, 1, NULL, &body), 403);
+	assert_non_null(strstr(body, "cross-origin"));
+	free(body);
+	extra_headers = "";
+	assert_int_equal(post(p, 1, NULL, &body), 403);
+	assert_non_null(strstr(body, "X-Kolm-Request"));
+	free(body);
+	char own[128];
+	snprintf(own, sizeof own, "Origin: http://127.0.0.1\r\nX-Kolm-Request: 1\r\n");
+	extra_headers = own;
+	assert_int_equal(post(p, 1, NULL, &body), 200);
+	free(body);
+	extra_headers = "X-Kolm-Request: 1\r\n";
+	assert_int_equal(tmp_entries(), 0);
+}
+
+/* The server's limits answer as server conditions: uploads past the
+ * temporary-disk budget get 507, a verify past the slots 503 with
+ * Retry-After (not a 400 for the client's request). */
+static void test_disk_budget_and_slots(void **s)
+{
+	(void)s;
+	struct kolm_serve_opts so = {0};
+	so.threads = 2;
+	so.max_upload_bytes = 4u << 20;
+	so.upload_disk_bytes = 100000; /* less than the fixture artifact */
+	so.verify_slots = 1;
+	struct kolm_server *s2 = NULL;
+	assert_int_equal(kolm_server_start(&so, &s2, NULL), 0);
+	uint16_t saved = port;
+	port = kolm_server_port(s2);
+	struct part p[] = {{"artifact", art, NULL}};
+	char *body;
+	assert_int_equal(post(p, 1, NULL, &body), 507);
+	assert_non_null(strstr(body, "\"status\": 507"));
+	free(body);
+	/* one verify in flight (its body still arriving) holds the only slot */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	static const char slow[] = "POST /api/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Kolm-Request: 1\r\n"
+				   "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n";
+	assert_true(write(fd, slow, sizeof slow - 1) == (ssize_t)(sizeof slow - 1));
+	usleep(300000);
+	assert_int_equal(post(p, 1, NULL, &body), 503);
+	assert_non_null(strstr(body, "try again"));
+	free(body);
+	close(fd);
+	port = saved;
+	kolm_server_stop(s2);
+	assert_int_equal(tmp_entries(), 0);
+}
+
 static void test_pages(void **s)
 {
 	(void)s;
@@ -290,7 +358,7 @@ static void test_pages(void **s)
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
 		char req[200];
-		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", paths[i]);
+		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", paths[i]);
 		assert_true(write(fd, req, strlen(req)) > 0);
 		char buf[512] = "";
 		assert_true(read(fd, buf, sizeof buf - 1) > 0);
@@ -306,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_signed_artifact_and_export),
 		cmocka_unit_test(test_damaged_and_unsigned),
 		cmocka_unit_test(test_limits_and_errors),
+		cmocka_unit_test(test_cross_origin_upload),
+		cmocka_unit_test(test_disk_budget_and_slots),
 		cmocka_unit_test(test_pages),
 	};
 	return cmocka_run_group_tests(t, setup, teardown);

@@ -476,8 +476,11 @@ enum MHD_Result h_verify(struct serve_state *s, struct MHD_Connection *c, struct
 		return reply_error(c, rq, 400, NULL, "send the files as multipart/form-data (fields artifact, export, pubkey)");
 	if (u->too_big)
 		return reply_error(c, rq, 413, NULL, "upload over %llu bytes", (unsigned long long)s->max_upload);
+	if (u->disk_full)
+		return reply_error(c, rq, 507, NULL, "the uploads in flight would pass the server's %llu-byte temporary disk budget; try again later",
+				   (unsigned long long)s->upload_disk);
 	if (up_finish(u))
-		return reply_error(c, rq, 400, NULL, "%s", u->why);
+		return reply_error(c, rq, u->status, NULL, "%s", u->why);
 	if (!u->have[UP_ARTIFACT])
 		return reply_error(c, rq, 400, NULL, "no 'artifact' file in the upload");
 	struct kolm_verify_opts o = {0};

@@ -7,6 +7,7 @@
 #define KOLM_HANDLERS_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,10 @@ struct serve_state {
 	int pool_n, pool_cap;
 	char *data_dir, *config_dir, *user_data_dir;
 	uint64_t max_upload;         /* POST /api/verify: all uploaded files together */
+	uint64_t upload_disk;        /* temp disk for all uploads in flight together (507 past it) */
+	_Atomic uint64_t upload_used;
+	int verify_slots;            /* verifies at a time (503 with Retry-After past it) */
+	atomic_int verify_busy;
 	/* response cache (successful GET forecasts and matrices) */
 	struct resp_cache cache;
 	/* /api/catalog, built on first use */

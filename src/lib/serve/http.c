@@ -4,6 +4,7 @@
 #include "http_internal.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ enum MHD_Result reply(struct MHD_Connection *c, struct req *rq, unsigned status,
 	add_common_headers(r, ctype, api);
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (rq && rq->retry_after)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, rq->retry_after);
 	enum MHD_Result ok = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	if (rq)
@@ -59,11 +62,41 @@ static const char *status_name(unsigned status)
 {
 	switch (status) {
 	case 400: return "bad request";
+	case 403: return "forbidden";
 	case 404: return "not found";
 	case 405: return "method not allowed";
 	case 413: return "payload too large";
 	case 414: return "uri too long";
+	case 503: return "service unavailable";
+	case 507: return "insufficient storage";
 	default: return "internal error";
+	}
+}
+
+/* s made valid UTF-8 in place: every byte that does not start a complete,
+ * well-formed sequence (a value cut mid-character by the buffer, %ff in a
+ * parameter) becomes '?', so the JSON error can always be built. */
+static void utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		int ok = n > 0;
+		for (int i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (ok && n > 1) {
+			uint32_t cp = n == 2 ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+				      : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f)
+					       : (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+							 (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+			static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+			ok = cp >= min[n] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+		}
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
 	}
 }
 
@@ -75,6 +108,7 @@ enum MHD_Result reply_error(struct MHD_Connection *c, struct req *rq, unsigned s
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_scrub(msg);
 	json_t *e = json_pack("{s:s,s:i,s:s,s:s}", "schema", "kolm.error/1", "status", (int)status, "error",
 			      status_name(status), "message", msg);
 	char *s = e ? json_dumps(e, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;

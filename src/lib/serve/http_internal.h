@@ -20,6 +20,8 @@ struct req {
 	char *body;
 	size_t len, cap;
 	struct upload *up; /* POST /api/verify only */
+	int verify_slot;   /* holds one of the server's verify slots */
+	const char *retry_after; /* a Retry-After header for the reply, or NULL */
 };
 
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4, M_OTHER = 8 };

@@ -13,12 +13,19 @@
 
 static const char *const up_fields[UP_FILES] = {"artifact", "export", "pubkey"};
 
+/* A write failed: no space is the server's (507), other errors too (500). */
+static void up_store_failed(struct upload *u)
+{
+	int e = errno;
+	u->bad = 1;
+	u->status = e == ENOSPC || e == EDQUOT ? 507 : 500;
+	snprintf(u->why, sizeof u->why, "the server cannot store the upload: %s", strerror(e));
+}
+
 static void up_close_file(struct upload *u)
 {
-	if (u->fp && fclose(u->fp) != 0 && !u->bad) {
-		u->bad = 1;
-		snprintf(u->why, sizeof u->why, "cannot store the upload: %s", strerror(errno));
-	}
+	if (u->fp && fclose(u->fp) != 0 && !u->bad)
+		up_store_failed(u);
 	u->fp = NULL;
 	u->cur = -1;
 }
@@ -62,8 +69,7 @@ static enum MHD_Result up_iter(void *cls, enum MHD_ValueKind kind, const char *k
 		memcpy(u->path[f], path, sizeof path);
 		u->fp = fopen(u->path[f], "wbx");
 		if (!u->fp) {
-			u->bad = 1;
-			snprintf(u->why, sizeof u->why, "cannot store the upload: %s", strerror(errno));
+			up_store_failed(u);
 			return MHD_NO;
 		}
 		u->cur = f;
@@ -77,25 +83,28 @@ static enum MHD_Result up_iter(void *cls, enum MHD_ValueKind kind, const char *k
 		u->name[f][k] = '\0';
 	}
 	if (size && fwrite(data, 1, size, u->fp) != size) {
-		u->bad = 1;
-		snprintf(u->why, sizeof u->why, "cannot store the upload: %s", strerror(errno));
+		up_store_failed(u);
 		return MHD_NO;
 	}
 	return MHD_YES;
 }
 
-struct upload *up_new(struct MHD_Connection *c)
+struct upload *up_new(struct MHD_Connection *c, _Atomic uint64_t *disk_used, uint64_t disk_budget)
 {
 	struct upload *u = calloc(1, sizeof *u);
 	if (!u)
 		return NULL;
 	u->cur = -1;
+	u->status = 400;
+	u->disk_used = disk_used;
+	u->disk_budget = disk_budget;
 	struct kolm_err e = {0};
 	/* a server killed mid-upload leaves this directory; the next start's
 	 * first upload removes it (kolm_tmpdir_make) */
 	if (kolm_tmpdir_make(u->dir, sizeof u->dir, "kolm-verify", &e)) {
 		u->dir[0] = '\0';
 		u->bad = 1;
+		u->status = 500;
 		snprintf(u->why, sizeof u->why, "cannot make a temporary directory: %.160s", e.msg);
 		return u;
 	}
@@ -120,6 +129,8 @@ void up_free(struct upload *u)
 			unlink(u->path[i]);
 	if (u->dir[0])
 		kolm_tmpdir_remove(u->dir);
+	if (u->disk_used)
+		atomic_fetch_sub(u->disk_used, u->reserved);
 	free(u);
 }
 
@@ -154,7 +165,17 @@ enum MHD_Result up_feed(struct upload *u, const char *data, size_t n, uint64_t l
 	u->total += n;
 	if (u->total > limit)
 		u->too_big = 1;
-	if (!u->too_big && !u->bad && u->pp && MHD_post_process(u->pp, data, n) != MHD_YES && !u->bad) {
+	/* the disk all uploads in flight may use together: reserved before
+	 * anything is written, so two big uploads cannot fill the disk */
+	if (!u->too_big && !u->disk_full && u->disk_used) {
+		if (atomic_fetch_add(u->disk_used, n) + n > u->disk_budget) {
+			atomic_fetch_sub(u->disk_used, n);
+			u->disk_full = 1;
+		} else {
+			u->reserved += n;
+		}
+	}
+	if (!u->too_big && !u->disk_full && !u->bad && u->pp && MHD_post_process(u->pp, data, n) != MHD_YES && !u->bad) {
 		u->bad = 1;
 		snprintf(u->why, sizeof u->why, "malformed multipart body");
 	}

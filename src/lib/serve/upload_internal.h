@@ -4,6 +4,7 @@
 #ifndef KOLM_UPLOAD_INTERNAL_H
 #define KOLM_UPLOAD_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,12 +23,18 @@ struct upload {
 	char require_sig[8], max_k_loss[32];
 	uint64_t total;
 	int too_big, bad;
+	unsigned status;             /* with bad: 400 (the client's fault), 507 (no disk), 500 */
 	char why[200];
+	/* the server's disk budget for all uploads together: this upload's
+	 * share is reserved as it arrives and given back by up_free */
+	_Atomic uint64_t *disk_used;
+	uint64_t disk_budget, reserved;
+	int disk_full;
 };
 
 /* A new upload for the request on c (its directory made, its parser
  * started; what failed is in bad and why); NULL when out of memory. */
-struct upload *up_new(struct MHD_Connection *c);
+struct upload *up_new(struct MHD_Connection *c, _Atomic uint64_t *disk_used, uint64_t disk_budget);
 /* n more bytes of the body: parsed into the files while the total stays
  * within limit; over it, dropped (too_big), and MHD_NO once well past. */
 enum MHD_Result up_feed(struct upload *u, const char *data, size_t n, uint64_t limit);
