@@ -3,6 +3,13 @@
  * the same run, and the memory `kolm verify` needs for it (its anonymous
  * RSS beyond the mapped file; target < 64 MB).
  * usage: bench_verify [layers]   (12 layers: ~1.06 GB of F16 weights)
+ *
+ * bench_verify regen [layers] [threads]: what the export binding costs.
+ * `kolm verify X.kolm EXPORT` re-derives the export from the artifact and
+ * compares payload hashes, so it takes about one export: this times `kolm
+ * export` to Q4_K_M and then verify of that export on the same ~1B-param
+ * checkpoint bench_export uses (20 layers: ~0.89 B params), same run, and
+ * prints the ratio.
  * Needs tests/fixtures (KOLM_FIXTURES) for the tokenizer; writes under /tmp. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +20,7 @@
 
 #include "kolm/artifact.h"
 #include "kolm/ctx.h"
+#include "kolm/export.h"
 #include "kolm/util.h"
 #include "synth_hf.h"
 
@@ -37,8 +45,75 @@ static long status_kb(const char *field)
 	return v;
 }
 
+static int bench_regen(int layers, int threads)
+{
+	const char *fixtures = getenv("KOLM_FIXTURES") ? getenv("KOLM_FIXTURES") : "tests/fixtures";
+	char dir[] = "/tmp/kolm-bench-regen-XXXXXX";
+	if (!mkdtemp(dir))
+		return 4;
+	char hf[300], evp[300], art[300], out[300], cmd[400];
+	snprintf(hf, sizeof hf, "%s/hf", dir);
+	snprintf(evp, sizeof evp, "%s/evalpack.jsonl", dir);
+	snprintf(art, sizeof art, "%s/m.kolm", dir);
+	snprintf(out, sizeof out, "%s/m-q4_k_m.gguf", dir);
+	uint64_t wbytes = synth_hf(hf, fixtures, 2048, layers, 5632, 32, 4);
+	if (!wbytes) {
+		fprintf(stderr, "bench_verify: cannot build the checkpoint (KOLM_FIXTURES=%s)\n", fixtures);
+		return 4;
+	}
+	FILE *fp = fopen(evp, "w");
+	fputs("{\"id\": \"1\", \"prompt\": \"a\", \"expected\": \"b\", \"match\": \"exact\"}\n", fp);
+	fclose(fp);
+	struct kolm_ctx *ctx;
+	struct kolm_ctx_opts o = {0};
+	struct kolm_err err = {0};
+	if (kolm_ctx_new(&ctx, &o, &err))
+		return 4;
+	struct kolm_pack_opts po = {hf, evp, art, NULL, NULL, "bench", 0.9, -1, 0, 0, 0};
+	int rc = kolm_pack(ctx, &po, NULL, &err);
+	struct kolm_export_opts eo = {0};
+	eo.artifact = art;
+	eo.format = "q4_k_m";
+	eo.out_path = out;
+	eo.threads = threads;
+	eo.min_k = -1;
+	eo.no_measure = 1;
+	double t0 = now(), te = 0, tv = 0;
+	if (!rc)
+		rc = kolm_export_gguf(ctx, &eo, NULL, &err);
+	te = now() - t0;
+	json_t *rep = NULL;
+	if (!rc) {
+		struct kolm_verify_opts vo = {.artifact = art, .export_path = out, .max_k_loss = -1, .threads = threads};
+		t0 = now();
+		rc = kolm_verify(ctx, &vo, &rep, &err);
+		tv = now() - t0;
+		if (rc == KOLM_E_NO)
+			err.code = rc, snprintf(err.msg, sizeof err.msg, "a check failed (the K-loss forecast may fail a synthetic model)");
+	}
+	const char *bind = "";
+	json_t *ch = json_array_get(json_object_get(rep, "checks"), 4);
+	if (ch)
+		bind = json_string_value(json_object_get(ch, "status"));
+	if (rc && rc != KOLM_E_NO) {
+		fprintf(stderr, "bench_verify: %s\n", err.msg);
+	} else {
+		printf("%.2f B params (%d layers), Q4_K_M, %d threads: kolm export %.2f s; kolm verify with the export "
+		       "(re-derives it; binding %s) %.2f s; ratio %.2f\n",
+		       (double)wbytes / 2e9, layers, threads, te, bind, tv, tv / te);
+		rc = 0;
+	}
+	json_decref(rep);
+	kolm_ctx_free(ctx);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 && !rc ? 0 : 4;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "regen"))
+		return bench_regen(argc > 2 ? atoi(argv[2]) : 20,
+				   argc > 3 ? atoi(argv[3]) : (int)sysconf(_SC_NPROCESSORS_ONLN));
 	int layers = argc > 1 ? atoi(argv[1]) : 12;
 	const char *fixtures = getenv("KOLM_FIXTURES") ? getenv("KOLM_FIXTURES") : "tests/fixtures";
 	char dir[] = "/tmp/kolm-bench-verify-XXXXXX";

@@ -103,9 +103,14 @@ struct kolm_pack_opts {
 int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **manifest, struct kolm_err *err);
 
 /* Ed25519 key pair: key_path (PKCS#8 PEM, mode 0600) and key_path.pub
- * (SubjectPublicKeyInfo PEM).  fingerprint: SHA-256 of the public key DER, hex. */
+ * (SubjectPublicKeyInfo PEM), both created with O_EXCL (KOLM_E_USAGE when
+ * either exists: a key is never overwritten).  fingerprint: SHA-256 of the
+ * public key DER, hex. */
 int kolm_keygen(const char *key_path, char fingerprint[65], struct kolm_err *err);
-/* Sign the artifact's kolm.json; replaces any kolm.sig (atomically). */
+/* Sign the artifact's kolm.json; replaces any kolm.sig (atomically).  A
+ * symlink's target is signed (the link stays); a private key readable by
+ * group or others is refused (KOLM_E_FORMAT), as is any key that is not
+ * Ed25519.  The key's PEM is wiped from memory after use. */
 int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err);
 
 struct kolm_verify_opts {

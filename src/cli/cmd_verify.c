@@ -29,7 +29,7 @@ static void progress(void *user, const struct kolm_export_progress *p)
 }
 
 static const struct cli_opt opts[] = {
-	OPT_VALUE(0, "pubkey", "KEY.pub", O_PUBKEY, "the Ed25519 public key the signature must verify with"),
+	OPT_VALUE(0, "pubkey", "KEY.pub", O_PUBKEY, "the Ed25519 public key the signature must verify with; an unsigned artifact then fails the signature check"),
 	OPT_FLAG(0, "require-signature", O_REQSIG, "a missing signature fails the signature check"),
 	OPT_VALUE(0, "max-k-loss", "P", O_MAXK, "the export's K loss allowed, in points (default 3)"),
 	OPT_VALUE('t', "threads", "N", O_THREADS, "threads for re-deriving the export (1..512, default: online CPUs)"),

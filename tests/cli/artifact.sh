@@ -13,6 +13,12 @@ grep -q '^fingerprint SHA256:[0-9a-f]\{64\}$' "$T/kg" || fail "keygen fingerprin
 [ "$(code "$K" keygen -o "$T/k")" = 2 ] || fail "keygen over an existing key"
 one_line "$T/err" "keygen exists"
 "$K" keygen -o "$T/other" >/dev/null
+# an existing .pub is not overwritten either (both files are created O_EXCL)
+echo mine >"$T/kx.pub"
+[ "$(code "$K" keygen -o "$T/kx")" = 2 ] || fail "keygen over an existing .pub"
+one_line "$T/err" "keygen .pub exists"
+[ "$(cat "$T/kx.pub")" = mine ] || fail "keygen overwrote kx.pub"
+[ ! -e "$T/kx" ] || fail "keygen left a private key beside a .pub it did not write"
 
 # pack refuses K below the gate; nothing is left at the output path
 [ "$(code "$K" pack "$HF" --evalpack "$EP" -o "$T/low.kolm" --k-score 0.5)" = 1 ] || fail "gate exit"
@@ -38,6 +44,15 @@ TZ=UTC tar -tvf "$T/r1.kolm" | grep -q ' 2023-11-14 22:13 model.safetensors$' ||
 one_line "$T/err" "bad SOURCE_DATE_EPOCH"
 tar tf "$T/s.kolm" | head -1 | grep -qx kolm.json || fail "kolm.json first (tar tf)"
 "$K" sign "$T/s.kolm" --key "$T/k" >/dev/null || fail sign
+# a private key others can read is refused; a symlink's target is signed in place
+cp "$T/k" "$T/k644" && chmod 644 "$T/k644"
+[ "$(code "$K" sign "$T/s.kolm" --key "$T/k644")" = 3 ] || fail "sign with a world-readable key"
+one_line "$T/err" "world-readable key"
+grep -q 'readable by others' "$T/err" || fail "world-readable key message"
+cp "$T/r1.kolm" "$T/target.kolm" && ln -s target.kolm "$T/link.kolm"
+"$K" sign "$T/link.kolm" --key "$T/k" >/dev/null || fail "sign through a symlink"
+[ -L "$T/link.kolm" ] || fail "sign replaced the symlink with a file"
+"$K" verify "$T/target.kolm" --pubkey "$T/k.pub" >/dev/null || fail "the symlink's target is not signed"
 tar tf "$T/s.kolm" | tail -1 | grep -qx kolm.sig || fail "kolm.sig last"
 # preview == plan for the artifact, and no file appears
 "$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/outdir" --preview --json >"$T/preview.json"

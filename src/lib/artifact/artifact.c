@@ -449,6 +449,98 @@ int kolm_manifest_check(const json_t *m, char *w, size_t cap)
 	return 0;
 }
 
+/* ---- integrity (verify's check 3, export's first step) ---------------- */
+
+/* Every member's size and SHA-256 as the manifest says, nothing extra,
+ * the eval pack well-formed with the stated item count.  KOLM_OK; KOLM_E_NO
+ * with why set when something differs; another code (err) when a digest
+ * cannot be computed at all: never a pass on a hash that was not made.
+ * Linear time: the tar's members are looked up in a hash set. */
+int kolm_artifact_integrity(const struct kolm_artifact *a, char *why, size_t cap, uint64_t *total, struct kolm_err *err)
+{
+	json_t *mem = json_object_get(a->manifest, "members");
+	json_t *idx = json_object(); /* tar member name -> index */
+	size_t i;
+	json_t *x;
+	uint64_t bytes = 0;
+	int rc = KOLM_OK;
+	char hex[65];
+	if (!idx)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	for (int k = 0; k < a->n; k++)
+		json_object_set_new_nocheck(idx, a->m[k].name, json_integer(k));
+	json_t *listed = json_object();
+	if (!listed) {
+		json_decref(idx);
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	}
+	json_array_foreach(mem, i, x)
+	{
+		const char *nm = json_string_value(json_object_get(x, "name"));
+		json_t *at = json_object_get(idx, nm);
+		const struct kolm_member *m = at ? &a->m[json_integer_value(at)] : NULL;
+		json_object_set_new(listed, nm, json_true());
+		if (!m) {
+			snprintf(why, cap, "%s is in the manifest but not in the tar", nm);
+			rc = KOLM_E_NO;
+			goto out;
+		}
+		if ((json_int_t)m->size != json_integer_value(json_object_get(x, "size"))) {
+			snprintf(why, cap, "%s is %llu bytes; the manifest says %lld", nm, (unsigned long long)m->size,
+				 (long long)json_integer_value(json_object_get(x, "size")));
+			rc = KOLM_E_NO;
+			goto out;
+		}
+		if ((rc = kolm_sha256_hex_range(m->data, m->size, hex, err))) {
+			kolm_err_prefix(err, "%s", nm);
+			goto out;
+		}
+		if (strcmp(hex, json_string_value(json_object_get(x, "sha256")))) {
+			snprintf(why, cap, "%s: SHA-256 %.12s… does not match the manifest's %.12s…", nm, hex,
+				 json_string_value(json_object_get(x, "sha256")));
+			rc = KOLM_E_NO;
+			goto out;
+		}
+		bytes += m->size;
+	}
+	for (int k = 0; k < a->n; k++) {
+		const char *nm = a->m[k].name;
+		if (strcmp(nm, "kolm.json") && strcmp(nm, "kolm.sig") && !json_object_get(listed, nm)) {
+			snprintf(why, cap, "member %s is not in the manifest", nm);
+			rc = KOLM_E_NO;
+			goto out;
+		}
+	}
+	json_t *ep = json_object_get(a->manifest, "evalpack");
+	const struct kolm_member *ev = kolm_artifact_member(a, "evalpack.jsonl");
+	if ((rc = kolm_sha256_hex_range(ev->data, ev->size, hex, err)))
+		goto out;
+	if (strcmp(hex, json_string_value(json_object_get(ep, "sha256")))) {
+		snprintf(why, cap, "evalpack.jsonl does not match the manifest's eval pack digest");
+		rc = KOLM_E_NO;
+		goto out;
+	}
+	int64_t items = 0;
+	struct kolm_err e = {0};
+	if (kolm_evalpack_check(ev->data ? ev->data : (const uint8_t *)"", ev->size, "evalpack.jsonl", &items, &e)) {
+		snprintf(why, cap, "%s", e.msg);
+		rc = KOLM_E_NO;
+		goto out;
+	}
+	if (items != json_integer_value(json_object_get(ep, "items"))) {
+		snprintf(why, cap, "evalpack.jsonl has %lld items; the manifest says %lld", (long long)items,
+			 (long long)json_integer_value(json_object_get(ep, "items")));
+		rc = KOLM_E_NO;
+		goto out;
+	}
+	if (total)
+		*total = bytes;
+out:
+	json_decref(listed);
+	json_decref(idx);
+	return rc;
+}
+
 /* ---- eval pack --------------------------------------------------------- */
 
 static int token_array(const json_t *a)

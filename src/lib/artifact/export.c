@@ -485,14 +485,20 @@ static void export_progress(const struct job *x, int64_t k, const char *name, ui
 	}
 }
 
-/* The receipt beside the committed file (OUT.receipt.json), also returned. */
+/* The receipt (OUT.receipt.json, also returned), written before the GGUF
+ * is renamed into place: of the file as it will be committed (its
+ * temporary name), so a kill between the two never leaves a GGUF without
+ * its receipt. */
 static int export_receipt(struct job *x, const char *sha, double export_k, json_t **rec, struct kolm_err *err)
 {
 	const struct kolm_export_opts *o = x->o;
 	struct kolm_map fm;
 	char whole[65] = "";
 	uint64_t fsize = 0;
-	int rc = kolm_map_open(&fm, o->out_path, err);
+	const char *tmp = kolm_gguf_writer_temp_path(x->w);
+	if (!tmp)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: receipt before the data is complete");
+	int rc = kolm_map_open(&fm, tmp, err);
 	if (rc)
 		return rc;
 	rc = kolm_sha256_hex_range(fm.data, fm.size, whole, err);
@@ -572,7 +578,7 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 			goto out;
 		export_progress(&x, x.m.n_tensors, "K-score", x.in_total);
 	}
-	if ((rc = kolm_gguf_writer_commit(x.w, err)) || (rc = export_receipt(&x, sha, export_k, &rec, err)))
+	if ((rc = export_receipt(&x, sha, export_k, &rec, err)) || (rc = kolm_gguf_writer_commit(x.w, err)))
 		goto out;
 	if (receipt) {
 		*receipt = rec;

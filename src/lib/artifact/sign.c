@@ -4,10 +4,15 @@
  * too (docs/ARTIFACT.md). */
 #include "kolm/artifact.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -28,24 +33,20 @@ static const char *ossl_why(void)
 	return buf;
 }
 
-static int write_bio(BIO *b, const char *path, int private_key, struct kolm_err *err)
+/* A BIO's bytes into fd (made with O_EXCL), synced. */
+static int write_bio(BIO *b, int fd, const char *path, struct kolm_err *err)
 {
 	char *p;
 	long n = BIO_get_mem_data(b, &p);
-	struct kolm_out o;
-	int rc = kolm_out_open(&o, path, err);
-	if (rc)
-		return rc;
-	if (private_key && fchmod(fileno(o.fp), 0600) != 0) {
-		kolm_out_abort(&o);
-		return kolm_err_set(err, KOLM_E_IO, "%s: cannot set mode 0600", path);
+	for (long off = 0; off < n;) {
+		ssize_t w = write(fd, p + off, (size_t)(n - off));
+		if (w <= 0)
+			return kolm_err_set(err, KOLM_E_IO, "%s: write: %s", path, strerror(w < 0 ? errno : EIO));
+		off += w;
 	}
-	rc = kolm_out_write(&o, p, (size_t)n, err);
-	if (rc) {
-		kolm_out_abort(&o);
-		return rc;
-	}
-	return kolm_out_commit(&o, err);
+	if (fsync(fd) != 0)
+		return kolm_err_set(err, KOLM_E_IO, "%s: fsync: %s", path, strerror(errno));
+	return KOLM_OK;
 }
 
 static int fingerprint(EVP_PKEY *k, char out[65], struct kolm_err *err)
@@ -68,23 +69,41 @@ int kolm_keygen(const char *key_path, char fp[65], struct kolm_err *err)
 	char pub[4200];
 	if (snprintf(pub, sizeof pub, "%s.pub", key_path) >= (int)sizeof pub)
 		return kolm_err_set(err, KOLM_E_USAGE, "%s: path too long", key_path);
-	struct stat st;
-	if (stat(key_path, &st) == 0)
-		return kolm_err_set(err, KOLM_E_USAGE, "%s: exists; kolm keygen never overwrites a key", key_path);
+	/* both files are created with O_EXCL: an existing key or .pub is never
+	 * overwritten, even by a race; what this call created is removed on failure */
+	int fk = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fk < 0)
+		return errno == EEXIST ? kolm_err_set(err, KOLM_E_USAGE, "%s: exists; kolm keygen never overwrites a key", key_path)
+				       : kolm_err_set(err, KOLM_E_IO, "%s: %s", key_path, strerror(errno));
+	int fq = open(pub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fq < 0) {
+		int e = errno;
+		close(fk);
+		unlink(key_path);
+		return e == EEXIST ? kolm_err_set(err, KOLM_E_USAGE, "%s: exists; kolm keygen never overwrites a key", pub)
+				   : kolm_err_set(err, KOLM_E_IO, "%s: %s", pub, strerror(e));
+	}
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (!k)
-		return kolm_err_set(err, KOLM_E_IO, "keygen: %s", ossl_why());
-	BIO *bp = BIO_new(BIO_s_mem()), *bq = BIO_new(BIO_s_mem());
+	/* the private key's PEM in secure memory, wiped when freed */
+	BIO *bp = BIO_new(BIO_s_secmem()), *bq = BIO_new(BIO_s_mem());
 	int rc = KOLM_OK;
-	if (!bp || !bq || PEM_write_bio_PrivateKey(bp, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	if (!k || !bp || !bq || PEM_write_bio_PrivateKey(bp, k, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    PEM_write_bio_PUBKEY(bq, k) != 1)
 		rc = kolm_err_set(err, KOLM_E_IO, "keygen: %s", ossl_why());
 	if (!rc)
-		rc = write_bio(bp, key_path, 1, err);
-	if (!rc && (rc = write_bio(bq, pub, 0, err)))
-		remove(key_path);
+		rc = write_bio(bp, fk, key_path, err);
+	if (!rc)
+		rc = write_bio(bq, fq, pub, err);
 	if (!rc)
 		rc = fingerprint(k, fp, err);
+	if (close(fk) != 0 && !rc)
+		rc = kolm_err_set(err, KOLM_E_IO, "%s: %s", key_path, strerror(errno));
+	if (close(fq) != 0 && !rc)
+		rc = kolm_err_set(err, KOLM_E_IO, "%s: %s", pub, strerror(errno));
+	if (rc) {
+		unlink(key_path);
+		unlink(pub);
+	}
 	BIO_free(bp);
 	BIO_free(bq);
 	EVP_PKEY_free(k);
@@ -95,12 +114,20 @@ static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *er
 {
 	char *buf;
 	size_t n;
+	struct stat st;
+	/* a private key others can read is not private: refused, as ssh does */
+	if (private_key && stat(path, &st) == 0 && (st.st_mode & 077)) {
+		kolm_err_set(err, KOLM_E_FORMAT, "%s: private key readable by others (mode %04o); chmod 600 %s", path,
+			     (unsigned)(st.st_mode & 07777), path);
+		return NULL;
+	}
 	if (kolm_file_read_all(path, 1u << 16, &buf, &n, err))
 		return NULL;
 	BIO *b = BIO_new_mem_buf(buf, (int)n);
 	EVP_PKEY *k = b ? (private_key ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : PEM_read_bio_PUBKEY(b, NULL, NULL, NULL))
 			: NULL;
 	BIO_free(b);
+	OPENSSL_cleanse(buf, n); /* the PEM of a private key is a secret */
 	free(buf);
 	if (!k) {
 		kolm_err_set(err, KOLM_E_FORMAT, "%s: not a PEM %s key", path, private_key ? "private" : "public");
@@ -150,8 +177,11 @@ int kolm_sig_check(const char *pub_path, const uint8_t *msg, size_t n, const uin
 	return rc;
 }
 
-int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err)
+int kolm_sign(const char *path, const char *key_path, struct kolm_err *err)
 {
+	/* a symlink's target is signed in place; the link stays a link */
+	char real[PATH_MAX];
+	const char *artifact = realpath(path, real) ? real : path;
 	struct kolm_artifact *a;
 	int rc = kolm_artifact_open(&a, artifact, err);
 	if (rc)
