@@ -143,6 +143,13 @@ static int mlx_artifact(struct mjob *x, struct kolm_err *err)
 	int rc = kolm_artifact_open(&x->art, x->o->artifact, err);
 	if (rc)
 		return rc;
+	/* as the GGUF export: the members' hashes before anything is converted */
+	char why[600] = "";
+	if ((rc = kolm_artifact_integrity(x->art, why, sizeof why, NULL, err)) == KOLM_E_NO)
+		return kolm_err_set(err, KOLM_E_NO, "export: %s fails its integrity check: %s; nothing exported",
+				    x->o->artifact, why);
+	if (rc)
+		return kolm_err_prefix(err, "export: %s", x->o->artifact);
 	kolm_artifact_files(x->art, &x->files);
 	const struct kolm_member *km = kolm_artifact_member(x->art, "kolm.json");
 	x->manifest = malloc((size_t)km->size + 1);
