@@ -247,11 +247,15 @@
   }
 
   function renderSteps(f) {
-    for (const k of ['export', 'export_upstream', 'transfer', 'run', 'verify', 'bench']) {
+    for (const k of ['download', 'pack', 'export', 'export_upstream', 'transfer', 'run', 'verify', 'bench']) {
       $('cmd-' + k).textContent = f.commands[k] || '';
     }
-    const dev = catalog.devices.find((d) => d.id === f.device.id);
-    $('where-transfer').textContent = 'via ' + (dev && dev.transfer ? dev.transfer : 'copy');
+    /* steps the pick has none of (a pasted config: nothing to download) */
+    $('step-download').hidden = !f.commands.download;
+    $('step-pack').hidden = !f.commands.pack;
+    /* the badge names the tool the last transfer line runs (scp, rsync, adb, devicectl, cp) */
+    const w = (f.commands.transfer || '').split('\n').pop().split(' ');
+    $('where-transfer').textContent = 'via ' + ((w[0] === 'xcrun' ? w[1] : w[0]) || 'copy');
     $('where-run').textContent = f.backend.runtime;
   }
 

@@ -28,6 +28,10 @@ typedef struct json_t json_t;
 
 #define KOLM_ARTIFACT_SCHEMA "kolm/1"
 #define KOLM_DEFAULT_GATE 0.85
+/* The eval pack kolm pack uses when none is given: 106 general-knowledge,
+ * language and arithmetic completions written for kolm (tools/make-evalpack.py),
+ * embedded in the binary.  With it the compile gate is off unless min_k is set. */
+#define KOLM_BUILTIN_EVALPACK "data/evalpack.jsonl"
 #define KOLM_DEFAULT_MAX_K_LOSS 3.0
 
 struct kolm_member {
@@ -81,13 +85,13 @@ int kolm_artifact_write(const char *path, const struct kolm_file_view *members, 
 
 struct kolm_pack_opts {
 	const char *hf_dir;        /* config.json, tokenizer, safetensors */
-	const char *evalpack;      /* the eval pack JSONL */
+	const char *evalpack;      /* the eval pack JSONL; NULL: KOLM_BUILTIN_EVALPACK */
 	const char *out_path;      /* X.kolm */
 	const char *sign_key;      /* PEM Ed25519 private key, or NULL */
 	const char *base;          /* catalog id, or NULL: matched from config.json, else "custom" */
 	const char *name;          /* NULL: the directory's name */
 	double k_score;            /* declared K in [0,1]; < 0: measure it (or none) */
-	double min_k;              /* the gate; < 0: KOLM_DEFAULT_GATE */
+	double min_k;              /* the gate; < 0: KOLM_DEFAULT_GATE (0 with the built-in pack) */
 	int no_measure;            /* 1: do not measure K (it stays null unless declared) */
 	int threads;               /* for the measurement; 0: 1 */
 	int64_t created;           /* the manifest's "created" and the members' mtime, seconds

@@ -52,7 +52,8 @@ struct kolm_device {
 struct kolm_base {
 	const char *id;            /* "llama-3.1-8b" */
 	const char *name;          /* "Llama-3.1-8B" */
-	const char *hf_repo;
+	const char *hf_repo;       /* the exact Hugging Face repo id (hf download takes it) */
+	int gated;                 /* the repo asks for a login and a licence before download */
 	json_t *config;            /* HF config.json as published */
 	const char *tokenizer;     /* tokenizer family id (data/tokenizers.json) */
 	int64_t published_params;  /* from the model card, 0 if none */

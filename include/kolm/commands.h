@@ -1,6 +1,6 @@
 /*
- * commands.h - the exact shell commands for the four transfer steps plus the
- * benchmark, rendered from the templates in data/commands.json.  Every flag
+ * commands.h - the exact shell commands of the journey (get the checkpoint,
+ * pack, export, move, run, verify) plus the benchmark, rendered from the templates in data/commands.json.  Every flag
  * in a template exists in the named tool's real CLI (docs/COMMANDS.md cites
  * each); every substituted value is shell-quoted.
  */
@@ -21,6 +21,9 @@ struct kolm_cmd_vars {
 	const struct kolm_format *format;
 	const char *base_id;        /* catalog id or "custom" */
 	const char *hf_repo;        /* may be NULL */
+	int hf_gated;               /* the repo needs a login first (hf auth login) */
+	const char *ssh;            /* USER@HOST[:PORT] the device is reached at, or NULL:
+	                             * the catalog's user and host (kolm plan --ssh) */
 	const char *backend;        /* gguf | mlx | onnx | coreml | tensorrt */
 	const char *runtime;        /* llama.cpp-cpu, llama.cpp-cuda, mlx, ... */
 	const char *source_kind;    /* "base" | "config" | "artifact" | "model" */
@@ -41,14 +44,21 @@ int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap
  * The order of the fields is the order of the steps (and of the keys of a
  * forecast's "commands" object). */
 struct kolm_commands {
-	char *export;               /* 1 on the source machine: kolm export (or kolm quantize) */
+	char *download;             /* 0 get the checkpoint (hf download); only from --base */
+	char *pack;                 /* 1a pack it into the .kolm the rest reads */
+	char *export;               /* 1b on the source machine: kolm export X.kolm (or kolm quantize) */
 	char *export_upstream;      /* the same with the upstream toolchain */
 	char *transfer;             /* 2 move it to the device */
 	char *run;                  /* 3 run on the device */
-	char *verify;               /* 4 check the artifact stayed honest */
+	char *verify;               /* 4 check the export against the .kolm it came from */
 	char *bench;                /* measure on the device */
 	char *airgap_source, *airgap_target;
 };
+
+/* Check a --ssh target: USER@HOST or USER@HOST:PORT, USER and HOST of
+ * letters, digits, '.', '_' and '-' (not first), PORT 1..65535.  0 if valid;
+ * else KOLM_E_USAGE with the reason in err. */
+int kolm_commands_ssh_check(const char *target, struct kolm_err *err);
 
 /* Fill *out (zeroed first; on error it holds nothing). */
 int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, struct kolm_commands *out,

@@ -76,6 +76,7 @@ struct kolm_pick {
 	int n_overrides;
 	const char *out_dir;        /* for the commands (default ".") */
 	const char *artifact;       /* the .kolm the pick came from, for commands */
+	const char *ssh;            /* USER@HOST[:PORT] the transfer commands use; NULL: the catalog's */
 	const struct kolm_gate *gates;
 	int n_gates;
 };

@@ -178,10 +178,19 @@ static int run(struct cli *cli, void *args)
 		}
 	} else if (!strcmp(be, "gguf")) {
 		if (!a->from_dir && !a->artifact) {
+			/* the printed journey's steps 0 and 1a, as kolm plan prints them */
+			char steps[4096] = "";
+			const char *parts[] = {f.commands.download, f.commands.pack};
+			for (size_t i = 0; i < 2; i++) {
+				for (const char *s = parts[i]; s && *s;) {
+					size_t n = strcspn(s, "\n"), at = strlen(steps);
+					snprintf(steps + at, sizeof steps - at, "%s%.*s", at ? " && " : "", (int)n, s);
+					s += n + (s[n] == '\n');
+				}
+			}
 			exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging Face "
-						    "directory: give X.kolm or --from-dir HF_DIR (for --base, download it first: %s)",
-						    f.commands.export_upstream ? "see commands.export_upstream in 'kolm plan'"
-									       : "huggingface-cli download");
+						    "directory: give X.kolm or --from-dir HF_DIR; to make the .kolm: %s",
+						    steps[0] ? steps : "kolm pack HF_DIR -o X.kolm");
 			goto done;
 		}
 		struct bar b = {isatty(STDERR_FILENO)};

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "kolm/commands.h"
+
 const struct cli_opt cli_pick_source_opts[] = {
 	OPT_GROUP("source (one of):"),
 	OPT_PICK_BASE,
@@ -31,6 +33,8 @@ const struct cli_opt cli_pick_opts[] = {
 	OPT_VALUE(0, "offload", "auto|N", CLI_O_OFFLOAD, "partial GPU offload (discrete GPUs): auto, or layers on the GPU"),
 	OPT_VALUE(0, "host-mem-gb", "N", CLI_O_HOSTMEM, "host RAM in GB for --offload (default: the device's)"),
 	OPT_VALUE('o', "output", "DIR", CLI_O_OUT, "the directory the export goes to (default .); the printed commands use it"),
+	OPT_VALUE(0, "ssh", "USER@HOST[:PORT]", CLI_O_SSH,
+		  "the device's ssh login for the printed transfer commands\n(default: the catalog's, e.g. pi@raspberrypi.local)"),
 	OPT_END(),
 };
 
@@ -135,6 +139,13 @@ int cli_pick_opt(struct cli *cli, struct cli_pick *cp, int id, const char *v)
 	case CLI_O_HOSTMEM: return num("--host-mem-gb", v, &p->host_mem_gb);
 	case CLI_O_TT: return tensor_type(cp, v);
 	case CLI_O_OUT: p->out_dir = v; return 0;
+	case CLI_O_SSH: {
+		struct kolm_err err = {0};
+		if (kolm_commands_ssh_check(v, &err))
+			return cli_fail(&err);
+		p->ssh = v;
+		return 0;
+	}
 	case CLI_O_JSON: cp->json = 1; return 0;
 	case CLI_O_ALLQ: cp->all_quants = 1; return 0;
 	case CLI_O_ALLD: cp->all_devices = 1; return 0;

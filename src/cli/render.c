@@ -34,11 +34,13 @@ static void fmt_tps(char *buf, size_t cap, double v)
 /* Each step's commands, one "$ " line per command. */
 static void render_commands(FILE *fp, const struct kolm_commands *c, const char *B, const char *R)
 {
-	const char *steps[][2] = {{c->export, "1 export (on the source machine)"},
+	const char *steps[][2] = {{c->download, "0 get the checkpoint (on the source machine)"},
+				  {c->pack, "1a pack it into a .kolm (measures the fp16 reference K)"},
+				  {c->export, "1b export for the device (from the .kolm)"},
 				  {c->transfer, "2 move it to the device"},
 				  {c->run, "3 run on the device"},
-				  {c->verify, "4 verify the artifact stayed honest"},
-				  {c->bench, "  measure on the device"}};
+				  {c->verify, "4 verify the export against its .kolm (on the source machine)"},
+				  {c->bench, "5 measure on the device"}};
 	fputc('\n', fp);
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		const char *s = steps[i][0];

@@ -80,8 +80,16 @@ def check_card(page, label, f):
     check(f'{label}: backend', text('f-backend'), f"{be['id']} via {be['runtime']}")
     check(f'{label}: backend reason', text('f-backend-reason'), f"{be['reason']}; {be['runtime_reason']}")
     check(f'{label}: caveats', page.locator('#f-caveats li').all_text_contents(), f.get('caveats') or [])
-    for k in ('export', 'export_upstream', 'transfer', 'run', 'verify', 'bench'):
+    for k in ('download', 'pack', 'export', 'export_upstream', 'transfer', 'run', 'verify', 'bench'):
         check(f'{label}: command {k}', text('cmd-' + k), f['commands'].get(k) or '')
+    # the journey's order on the page is the CLI's: download, pack, export, move, run, verify, bench
+    order = page.evaluate("""() => [...document.querySelectorAll('.steps code[id^="cmd-"]')]
+        .filter((c) => !c.closest('[hidden]') && !c.closest('details')).map((c) => c.id.slice(4))""")
+    want = [k for k in ('download', 'pack', 'export', 'transfer', 'run', 'verify', 'bench') if f['commands'].get(k)]
+    check(f'{label}: steps in the journey order', order, want)
+    last = f['commands']['transfer'].split('\n')[-1].split(' ')
+    check(f'{label}: transfer badge names the tool that runs', text('where-transfer'),
+          'via ' + (last[1] if last[0] == 'xcrun' else last[0]))
 
 
 def pick(page, base, quant, device):

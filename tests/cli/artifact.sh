@@ -30,6 +30,15 @@ printf '{"id": "a", "prompt": "p", "expected": "e", "match": "exact"}\n{"id": "b
 [ "$(code "$K" pack "$HF" --evalpack "$T/bad.jsonl" -o "$T/b.kolm")" = 3 ] || fail "bad evalpack exit"
 one_line "$T/err" "bad evalpack"
 grep -q 'line 2' "$T/err" || fail "bad evalpack line"
+# without --evalpack: the built-in pack (data/evalpack.jsonl, byte for byte),
+# measured, with no compile gate; --min-k still sets one
+"$K" pack "$HF" -o "$T/builtin.kolm" >"$T/out" 2>"$T/err" || fail "pack without --evalpack: $(cat "$T/err")"
+grep -q 'eval pack 106 items, K measured, gate 0.00' "$T/out" || fail "built-in pack: $(cat "$T/out")"
+tar -xOf "$T/builtin.kolm" evalpack.jsonl | cmp -s - "$here/data/evalpack.jsonl" || fail "the member is not the built-in pack"
+"$K" verify "$T/builtin.kolm" >"$T/out" || fail "verify the built-in pack's artifact: $(cat "$T/out")"
+[ "$(code "$K" pack "$HF" -o "$T/builtin-gated.kolm" --min-k 0.5)" = 1 ] || fail "--min-k with the built-in pack"
+grep -q 'below the gate 0.50' "$T/err" || fail "built-in pack gate message: $(cat "$T/err")"
+[ ! -e "$T/builtin-gated.kolm" ] || fail "a refused pack left its file"
 
 "$K" pack "$HF" --evalpack "$EP" -o "$T/s.kolm" --k-score 0.9 >/dev/null || fail pack
 # SOURCE_DATE_EPOCH makes a pack reproducible byte for byte: the manifest's

@@ -75,4 +75,14 @@ expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb --max
 
 # colour never when NO_COLOR is set or stdout is not a TTY
 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb | grep -q "$(printf '\033')" && fail "colour on a pipe"
+# --ssh: the transfer lines' login and port; a bad target is a usage error
+expect_exit 0 "$K" plan --base qwen3-4b --quant q4_k_m --device rpi5-8gb --ssh pi@10.1.2.3:2222
+grep -q '^    \$ ssh -p 2222 pi@10.1.2.3 mkdir -p models$' $T/out || fail "--ssh port: $(grep ssh $T/out)"
+expect_exit 2 "$K" plan --base qwen3-4b --quant q4_k_m --device rpi5-8gb --ssh '-oProxyCommand=x@h'
+expect_exit 2 "$K" plan --base qwen3-4b --quant q4_k_m --device rpi5-8gb --ssh pi@h:99999
+# the journey from a base, in order: download, pack, export from the .kolm, ..., verify against it
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb
+grep '^  [0-9]' $T/out | cut -c3-4 | tr -d ' \n' >$T/order
+[ "$(cat $T/order)" = "01a1b2345" ] || fail "step order $(cat $T/order)"
+grep -q '^    \$ kolm export llama-3.2-3b.kolm --quant q4_k_m --device rpi5-8gb -o .$' $T/out || fail "export not from the .kolm"
 echo "plan CLI: ok"

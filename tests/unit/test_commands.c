@@ -84,9 +84,10 @@ static void check_line(const char *line, const char *where)
 		first = 2;
 	}
 	if (!strcmp(tool, "ssh") && n > 2) {
-		/* ssh HOST COMMAND...: the remote command is its own tool */
+		/* ssh [-p PORT] HOST COMMAND...: the remote command is its own tool */
+		int h = !strcmp(w[1], "-p") ? 3 : 1;
 		char remote[2048] = "";
-		for (int i = 2; i < n; i++) {
+		for (int i = h + 1; i < n; i++) {
 			strncat(remote, w[i], sizeof remote - strlen(remote) - 2);
 			strncat(remote, " ", sizeof remote - strlen(remote) - 1);
 		}
@@ -161,6 +162,7 @@ static void test_every_flag_is_real(void **s)
 				assert_non_null(c->verify);
 				assert_non_null(c->bench);
 				const char *steps[][2] = {
+					{"download", c->download}, {"pack", c->pack},
 					{"export", c->export}, {"export_upstream", c->export_upstream},
 					{"transfer", c->transfer}, {"run", c->run}, {"verify", c->verify}, {"bench", c->bench},
 					{"airgap_source", c->airgap_source}, {"airgap_target", c->airgap_target}};
@@ -237,12 +239,83 @@ static void test_kv_and_offload_flags(void **s)
 	kolm_forecast_release(&f);
 }
 
+/* The journey from a catalog base, in order: download the checkpoint,
+ * pack it, export from that .kolm, verify the export against the same
+ * .kolm (so verify's binding holds); a gated repo logs in first. */
+static void test_journey_order(void **s)
+{
+	(void)s;
+	struct kolm_pick p = {0};
+	p.base_id = "llama-3.2-3b";
+	p.quant = "q4_k_m";
+	p.device_id = "rpi5-8gb";
+	p.overhead_gb = -1;
+	p.out_dir = "out";
+	struct kolm_forecast f;
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	const struct kolm_commands *c = &f.commands;
+	assert_string_equal(c->download, "hf auth login\nhf download meta-llama/Llama-3.2-3B --local-dir Llama-3.2-3B");
+	assert_string_equal(c->pack, "kolm pack Llama-3.2-3B -o llama-3.2-3b.kolm");
+	assert_string_equal(c->export, "kolm export llama-3.2-3b.kolm --quant q4_k_m --device rpi5-8gb -o out");
+	assert_string_equal(c->verify, "kolm verify llama-3.2-3b.kolm out/llama-3.2-3b-q4_k_m.gguf");
+	kolm_forecast_release(&f);
+	/* an ungated repo: no login line */
+	p.base_id = "qwen3-4b";
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_string_equal(f.commands.download, "hf download Qwen/Qwen3-4B --local-dir Qwen3-4B");
+	kolm_forecast_release(&f);
+	/* from a .kolm: nothing to download or pack */
+	p.artifact = "x.kolm";
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_null(f.commands.download);
+	assert_null(f.commands.pack);
+	assert_string_equal(f.commands.export, "kolm export x.kolm --quant q4_k_m --device rpi5-8gb -o out");
+	kolm_forecast_release(&f);
+}
+
+/* --ssh: the login and port reach ssh, scp and rsync by each tool's own
+ * flag; a bad target or a device not reached by ssh is refused. */
+static void test_ssh_target(void **s)
+{
+	(void)s;
+	struct kolm_pick p = {0};
+	p.base_id = "qwen3-4b";
+	p.quant = "q4_k_m";
+	p.device_id = "rpi5-8gb";
+	p.overhead_gb = -1;
+	p.ssh = "pi@10.0.0.5:2222";
+	struct kolm_forecast f;
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_string_equal(f.commands.transfer, "ssh -p 2222 pi@10.0.0.5 mkdir -p models\n"
+						 "rsync -e 'ssh -p 2222' --partial --progress ./qwen3-4b-q4_k_m.gguf pi@10.0.0.5:models/");
+	kolm_forecast_release(&f);
+	p.base_id = "qwen2.5-0.5b";
+	p.ssh = "me@box";
+	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
+	assert_string_equal(f.commands.transfer, "ssh me@box mkdir -p models\nscp ./qwen2.5-0.5b-q4_k_m.gguf me@box:models/");
+	kolm_forecast_release(&f);
+	static const char *bad[] = {"box", "me@", "@box", "me@-oProxyCommand=x", "me@box:0", "me@box:65536", "me@box:",
+				    "me@box:22x", "m e@box", "me@box;rm"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct kolm_err err = {0};
+		p.ssh = bad[i];
+		assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_USAGE);
+	}
+	struct kolm_err err = {0};
+	p.ssh = "me@box";
+	p.device_id = "pixel-8";
+	assert_int_equal(kolm_forecast(ctx, &p, &f, &err), KOLM_E_USAGE);
+	assert_non_null(strstr(err.msg, "not ssh"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_flag_is_real),
 		cmocka_unit_test(test_hostile_path),
 		cmocka_unit_test(test_kv_and_offload_flags),
+		cmocka_unit_test(test_journey_order),
+		cmocka_unit_test(test_ssh_target),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

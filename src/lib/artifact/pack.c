@@ -26,6 +26,7 @@ struct pfile {
 	char *path;    /* on disk */
 	struct kolm_map map;
 	char sha[65];
+	int borrowed;  /* map.data is the built-in eval pack, not a mapping */
 };
 
 static int add(struct pfile *f, int *n, const char *dir, const char *name, const char *path)
@@ -210,11 +211,20 @@ static int pack_collect(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *e
 	}
 	if (!have_tok)
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: no tokenizer.json or tokenizer.model", o->hf_dir);
-	add(p->f, &p->n, o->hf_dir, "evalpack.jsonl", o->evalpack);
+	/* the user's eval pack, else the built-in one (data/evalpack.jsonl) */
+	const uint8_t *builtin = NULL;
+	size_t builtin_len = 0;
+	if (!o->evalpack && !(builtin = kolm_ctx_data(ctx, KOLM_BUILTIN_EVALPACK, &builtin_len)))
+		return kolm_err_set(err, KOLM_E_IO, "pack: the built-in eval pack %s is missing", KOLM_BUILTIN_EVALPACK);
+	add(p->f, &p->n, o->hf_dir, "evalpack.jsonl", o->evalpack ? o->evalpack : KOLM_BUILTIN_EVALPACK);
+	if (builtin)
+		p->f[p->n - 1].borrowed = 1;
 	if ((rc = add_weights(p->f, &p->n, o->hf_dir, err)))
 		return rc;
 	for (int i = 0; i < p->n; i++) {
-		if ((rc = kolm_map_open(&p->f[i].map, p->f[i].path, err)))
+		if (p->f[i].borrowed)
+			p->f[i].map = (struct kolm_map){builtin_len ? builtin : NULL, builtin_len, -1};
+		else if ((rc = kolm_map_open(&p->f[i].map, p->f[i].path, err)))
 			return rc;
 		if ((rc = kolm_sha256_hex_range(p->f[i].map.data, p->f[i].map.size, p->f[i].sha, err)))
 			return kolm_err_prefix(err, "pack: %s", p->f[i].name);
@@ -222,8 +232,8 @@ static int pack_collect(struct kolm_ctx *ctx, struct pack *p, struct kolm_err *e
 	for (int i = 0; i < p->n; i++)
 		if (!strcmp(p->f[i].name, "evalpack.jsonl"))
 			p->ev = &p->f[i].map;
-	return kolm_evalpack_check(p->ev->data ? p->ev->data : (const uint8_t *)"", p->ev->size, o->evalpack, &p->items,
-				   err);
+	return kolm_evalpack_check(p->ev->data ? p->ev->data : (const uint8_t *)"", p->ev->size,
+				   o->evalpack ? o->evalpack : KOLM_BUILTIN_EVALPACK, &p->items, err);
 }
 
 /* The fp16 reference K: declared, or the checkpoint exported to a
@@ -349,7 +359,8 @@ static int pack_write(struct pack *p, struct kolm_err *err)
 static void pack_release(struct pack *p)
 {
 	for (int i = 0; i < p->n; i++) {
-		kolm_map_close(&p->f[i].map);
+		if (!p->f[i].borrowed)
+			kolm_map_close(&p->f[i].map);
 		free(p->f[i].name);
 		free(p->f[i].path);
 	}
@@ -362,9 +373,11 @@ static void pack_release(struct pack *p)
 
 int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **manifest_out, struct kolm_err *err)
 {
-	if (!o->hf_dir || !o->evalpack || !o->out_path)
-		return kolm_err_set(err, KOLM_E_USAGE, "pack: needs a directory, --evalpack FILE and -o X.kolm");
-	double gate = o->min_k >= 0 ? o->min_k : KOLM_DEFAULT_GATE;
+	if (!o->hf_dir || !o->out_path)
+		return kolm_err_set(err, KOLM_E_USAGE, "pack: needs a directory and -o X.kolm");
+	/* the built-in pack measures drift from the fp16 reference, not fitness
+	 * for the user's task: no compile gate unless --min-k asks for one */
+	double gate = o->min_k >= 0 ? o->min_k : o->evalpack ? KOLM_DEFAULT_GATE : 0;
 	if (gate > 1 || (o->k_score > 1))
 		return kolm_err_set(err, KOLM_E_USAGE, "pack: K-scores and the gate are shares in [0, 1]");
 	if (o->k_score >= 0 && o->k_score < gate)

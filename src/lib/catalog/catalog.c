@@ -112,6 +112,7 @@ static int parse_base(json_t *o, struct kolm_base *b, const char *file, struct k
 	    (rc = need_str(o, "tokenizer", &b->tokenizer, what, err)))
 		return rc;
 	b->hf_repo = kolm_json_str(o, "hf_repo");
+	b->gated = json_is_true(json_object_get(o, "gated"));
 	b->config = json_object_get(o, "config");
 	if (!json_is_object(b->config))
 		return kolm_err_set(err, KOLM_E_FORMAT, "%s: missing object 'config'", what);

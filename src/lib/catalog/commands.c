@@ -240,9 +240,24 @@ static const char *vars_device(struct vars *vs, json_t *t, const struct kolm_cmd
 {
 	char tmp[1024], target[256];
 	const char *tr = v->device->transfer ? v->device->transfer : "scp";
-	snprintf(target, sizeof target, "%s@%s", v->device->user ? v->device->user : "user",
-		 v->device->host ? v->device->host : "device.local");
+	const char *colon = v->ssh ? strchr(v->ssh, ':') : NULL;
+	if (v->ssh)
+		snprintf(target, sizeof target, "%.*s", colon ? (int)(colon - v->ssh) : (int)strlen(v->ssh), v->ssh);
+	else
+		snprintf(target, sizeof target, "%s@%s", v->device->user ? v->device->user : "user",
+			 v->device->host ? v->device->host : "device.local");
 	var_set(vs, "target", target);
+	/* a port other than 22: each tool's own flag (ssh -p, scp -P, rsync -e) */
+	const char *port = colon ? colon + 1 : "";
+	snprintf(tmp, sizeof tmp, "%s%s", *port ? " -p " : "", port);
+	var_set(vs, "ssh_port", tmp);
+	snprintf(tmp, sizeof tmp, "%s%s", *port ? " -P " : "", port);
+	var_set(vs, "scp_port", tmp);
+	if (*port)
+		snprintf(tmp, sizeof tmp, " -e 'ssh -p %s'", port);
+	else
+		tmp[0] = '\0';
+	var_set(vs, "rsync_ssh", tmp);
 	json_t *ios = json_object_get(t, "ios");
 	var_set(vs, "ios_device", kolm_json_str(ios, "device"));
 	var_set(vs, "ios_bundle", kolm_json_str(ios, "bundle"));
@@ -303,11 +318,16 @@ static void vars_artifact(struct vars *vs, json_t *t, const struct kolm_cmd_vars
 	var_set(vs, "media", kolm_json_str(json_object_get(t, "airgap"), "media"));
 }
 
-/* export: kolm's own command; a GGUF the user already has is re-quantized,
- * not exported. */
+static int is_gguf_source(const struct kolm_cmd_vars *v, const char *sk)
+{
+	return !strcmp(sk, "model") && v->source && ends_with(v->source, ".gguf");
+}
+
+/* export: kolm's own command, from the .kolm; a GGUF the user already has
+ * is re-quantized, not exported. */
 static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk, int *oom)
 {
-	if (!(!strcmp(sk, "model") && v->source && ends_with(v->source, ".gguf")))
+	if (!is_gguf_source(v, sk))
 		return render_lines(json_object_get(t, "export"), vs, oom);
 	const struct kolm_ftype_info *fi = v->format->ftype >= 0 ? kolm_ftype_info(v->format->ftype) : NULL;
 	char line[8192];
@@ -328,6 +348,14 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 {
 	const char *be = v->backend ? v->backend : v->format->backend, *fid = v->format->id;
 	const char *rt = v->runtime ? v->runtime : "llama.cpp-cpu";
+	int gguf_src = is_gguf_source(v, sk);
+	/* 0 the checkpoint, only when the user starts from a catalog base; 1a
+	 * the .kolm, unless the user has one (or only a GGUF) */
+	if (!strcmp(sk, "base") && v->hf_repo)
+		o->download = render_lines(json_object_get(json_object_get(t, "download"), v->hf_gated ? "gated" : "public"),
+					   vs, oom);
+	if (strcmp(sk, "artifact") && !gguf_src)
+		o->pack = render_lines(json_object_get(t, "pack"), vs, oom);
 	o->export = step_export(t, v, vs, sk, oom);
 	const char *up = be;
 	if (!strcmp(be, "gguf") && (!strcmp(fid, "f32") || !strcmp(fid, "f16") || !strcmp(fid, "bf16") || !strcmp(fid, "q8_0")))
@@ -340,8 +368,9 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
 	const char *rkey = !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt;
 	o->run = render_lines(json_object_get(json_object_get(t, "run"), rkey), vs, oom);
-	o->verify = render_lines(json_object_get(json_object_get(t, "verify"), !strcmp(sk, "artifact") ? "artifact" : "pack_first"),
-				 vs, oom);
+	/* a GGUF the user brought has no .kolm to bind it to */
+	if (!gguf_src)
+		o->verify = render_lines(json_object_get(t, "verify"), vs, oom);
 	/* kolm bench runs GGUF; MLX has its own timing run; the rest have no CLI bench kolm can vouch for */
 	const char *bkey = !strcmp(be, "gguf") ? "gguf" : !strcmp(be, "mlx") ? "mlx" : "other";
 	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), bkey), vs, oom);
@@ -356,6 +385,8 @@ void kolm_commands_release(struct kolm_commands *c)
 {
 	if (!c)
 		return;
+	free(c->download);
+	free(c->pack);
 	free(c->export);
 	free(c->export_upstream);
 	free(c->transfer);
@@ -367,10 +398,44 @@ void kolm_commands_release(struct kolm_commands *c)
 	memset(c, 0, sizeof *c);
 }
 
+static int ssh_word(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '-' || s[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
+int kolm_commands_ssh_check(const char *target, struct kolm_err *err)
+{
+	const char *at = strchr(target, '@');
+	const char *colon = at ? strchr(at, ':') : NULL;
+	size_t hl = colon ? (size_t)(colon - at - 1) : at ? strlen(at + 1) : 0;
+	if (!at || !ssh_word(target, (size_t)(at - target)) || !ssh_word(at + 1, hl))
+		return kolm_err_set(err, KOLM_E_USAGE,
+				    "--ssh: '%s' is not USER@HOST[:PORT] (letters, digits, '.', '_', '-')", target);
+	if (colon) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || colon[1] == '+' || colon[1] == '-' || port < 1 || port > 65535)
+			return kolm_err_set(err, KOLM_E_USAGE, "--ssh: port '%s' is not 1..65535", colon + 1);
+	}
+	return KOLM_OK;
+}
+
 int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, struct kolm_commands *out,
 			 struct kolm_err *err)
 {
 	memset(out, 0, sizeof *out);
+	if (v->ssh) {
+		const char *tr = v->device->transfer ? v->device->transfer : "scp";
+		if (kolm_commands_ssh_check(v->ssh, err))
+			return KOLM_E_USAGE;
+		if (!strcmp(tr, "adb") || !strcmp(tr, "ios") || !strcmp(tr, "local"))
+			return kolm_err_set(err, KOLM_E_USAGE, "--ssh: %s is reached by %s, not ssh", v->device->id, tr);
+	}
 	json_t *t = kolm_ctx_json(ctx, "data/commands.json", err);
 	if (!t)
 		return err ? err->code : KOLM_E_IO;

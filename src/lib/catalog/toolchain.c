@@ -106,7 +106,7 @@ static const char *install_line(const char *exe, const char *line)
 		return "pip install coremltools git+https://github.com/huggingface/exporters";
 	if (strstr(exe, "trtllm") || strstr(line, "quantize.py"))
 		return "pip install tensorrt_llm   (NVIDIA GPU; see NVIDIA/TensorRT-LLM)";
-	if (strstr(exe, "huggingface-cli"))
+	if (!strcmp(exe, "hf") || strstr(exe, "huggingface-cli"))
 		return "pip install huggingface_hub";
 	return "install the tool named above";
 }

@@ -841,6 +841,8 @@ static int commands_for(struct kolm_ctx *ctx, const struct kolm_pick *p, const s
 	v.format = fc->fmt;
 	v.base_id = fc->source_id;
 	v.hf_repo = fc->base ? fc->base->hf_repo : NULL;
+	v.hf_gated = fc->base ? fc->base->gated : 0;
+	v.ssh = p->ssh;
 	v.backend = fc->backend;
 	v.runtime = fc->runtime;
 	v.source_kind = p->artifact ? "artifact"

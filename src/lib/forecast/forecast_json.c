@@ -220,7 +220,8 @@ static json_t *k_loss_json(const struct kolm_forecast *f)
 static json_t *commands_json(const struct kolm_commands *c)
 {
 	const char *steps[][2] = {
-		{"export", c->export}, {"export_upstream", c->export_upstream}, {"transfer", c->transfer},
+		{"download", c->download}, {"pack", c->pack}, {"export", c->export},
+		{"export_upstream", c->export_upstream}, {"transfer", c->transfer},
 		{"run", c->run}, {"verify", c->verify}, {"bench", c->bench},
 		{"airgap_source", c->airgap_source}, {"airgap_target", c->airgap_target},
 	};
