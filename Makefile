@@ -6,6 +6,7 @@
 #   make fuzz       libFuzzer targets (clang) for FUZZ_SECONDS each
 #   make interop    live differential tests against the reference toolchains
 #                   (llama.cpp, mlx-lm, ...: scripts/ref-toolchain.sh)
+#   make e2e        the printed journey run verbatim (tests/e2e/run.sh)
 #   make install    install kolm and kolm(1) under PREFIX
 # BUILD=dir selects the build directory (parallel work uses separate ones).
 
@@ -52,7 +53,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FIXTURES_GEN := tests/fixtures/models/kquant/synth-f32.gguf
 
-.PHONY: all run check deps tests san valgrind fuzz interop bench install clean FORCE
+.PHONY: all run check deps tests san valgrind fuzz interop e2e bench install clean FORCE
 all: $(BUILD)/kolm $(BUILD)/libkolm.a
 
 deps:
@@ -83,6 +84,10 @@ san:
 interop: deps
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-interop.sh $(BUILD)
+
+e2e: deps
+	@$(MAKE) --no-print-directory all
+	@tests/e2e/run.sh $(BUILD)
 
 valgrind: all
 	@KOLM_VALGRIND=1 scripts/run-cli-tests.sh $(BUILD)

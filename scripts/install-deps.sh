@@ -7,10 +7,11 @@
 #     (git-ignored), created with python3 (KOLM_PYTHON overrides).
 # Everything comes from Debian or PyPI.  Set KOLM_NO_BROWSER=1 to skip the
 # browser-test packages.  The reference toolchains (llama.cpp, mlx-lm, ...)
-# are scripts/ref-toolchain.sh's, used by make interop.
+# are scripts/ref-toolchain.sh's, used by make interop and make e2e (which
+# also needs openssh-server, rsync, util-linux's unshare and iproute2's ip).
 set -eu
 cd "$(dirname "$0")/.."
-pkgs="gcc g++ make cmake curl pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk python3 python3-venv"
+pkgs="gcc g++ make cmake curl pkg-config openssl libjansson-dev libssl-dev libmicrohttpd-dev libarchive-dev libcmocka-dev clang libclang-rt-14-dev valgrind wrk python3 python3-venv openssh-server openssh-client rsync util-linux iproute2"
 if [ "${KOLM_NO_BROWSER:-0}" != 1 ]; then
 	pkgs="$pkgs chromium"
 fi
