@@ -89,6 +89,24 @@
     if (h.get('ctx')) $('ctx').value = h.get('ctx');
   }
 
+  /* Offer only what the chosen device runs (its runtimes in the catalog, as
+   * kolm plan refuses the rest): backends, runtimes and exact formats of
+   * other backends are disabled, and a selection that became impossible
+   * falls back to the device's default. */
+  function restrictToDevice() {
+    const dev = catalog.devices.find((d) => d.id === $('device').value);
+    if (!dev) return;
+    const runs = new Set(dev.runtimes);
+    const backends = new Set(catalog.runtimes.filter((r) => runs.has(r.id)).map((r) => r.backend));
+    for (const o of $('backend').options) o.disabled = o.value !== '' && !backends.has(o.value);
+    for (const o of $('runtime').options) o.disabled = o.value !== '' && !runs.has(o.value);
+    const fmt = new Map(catalog.formats.map((f) => [f.id, f.backend]));
+    for (const o of $('quant').options) o.disabled = fmt.has(o.value) && !backends.has(fmt.get(o.value));
+    if ($('backend').selectedOptions[0] && $('backend').selectedOptions[0].disabled) $('backend').value = '';
+    if ($('runtime').selectedOptions[0] && $('runtime').selectedOptions[0].disabled) $('runtime').value = '';
+    if ($('quant').selectedOptions[0] && $('quant').selectedOptions[0].disabled) $('quant').value = 'int4';
+  }
+
   /* The pick as API parameters, or an error string. */
   function readPick() {
     const p = { quant: $('quant').value, device: $('device').value };
@@ -433,6 +451,8 @@
     wireCopy();
     let timer = null;
     const later = (ms) => { clearTimeout(timer); timer = setTimeout(update, ms); };
+    restrictToDevice();
+    $('device').addEventListener('change', () => restrictToDevice());
     for (const id of ['base', 'quant', 'device', 'backend', 'runtime']) $(id).addEventListener('change', () => update());
     $('ctx').addEventListener('input', () => later(350));
     $('ctx').addEventListener('change', () => update());

@@ -147,6 +147,20 @@ def run(pw):
         page.fill('#ctx', '4096')
         page.select_option('#runtime', '')
 
+        # what the device cannot run is not offered (kolm plan refuses it, exit 2)
+        pick(page, 'llama-3.2-3b', 'int4', 'rpi5-8gb')
+        disabled = page.evaluate("""() => ({
+            backend: [...document.querySelectorAll('#backend option')].filter((o) => o.disabled).map((o) => o.value),
+            runtime: [...document.querySelectorAll('#runtime option')].filter((o) => o.disabled).map((o) => o.value),
+            mlx: document.querySelector('#quant option[value="mlx-4bit"]').disabled,
+            gguf: document.querySelector('#quant option[value="q4_k_m"]').disabled})""")
+        check('rpi5-8gb: backends not offered', sorted(disabled['backend']), ['coreml', 'mlx', 'onnx', 'tensorrt'])
+        check('rpi5-8gb: CUDA not offered', 'llama.cpp-cuda' in disabled['runtime'], True)
+        check('rpi5-8gb: MLX formats not offered, GGUF ones are', [disabled['mlx'], disabled['gguf']], [True, False])
+        refused = subprocess.run([KOLM, 'plan', '--base', 'llama-3.2-3b', '--quant', 'mlx-4bit', '--device', 'rpi5-8gb'],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60).returncode
+        check('the CLI refuses what the page does not offer', refused, 2)
+
         # keyboard only: focus the device picker and step to the next device
         pick(page, 'llama-3.2-3b', 'int4', 'rpi5-8gb')
         check_card(page, 'before keyboard', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', 'rpi5-8gb']))

@@ -85,4 +85,22 @@ expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb
 grep '^  [0-9]' $T/out | cut -c3-4 | tr -d ' \n' >$T/order
 [ "$(cat $T/order)" = "01a1b2345" ] || fail "step order $(cat $T/order)"
 grep -q '^    \$ kolm export llama-3.2-3b.kolm --quant q4_k_m --device rpi5-8gb -o .$' $T/out || fail "export not from the .kolm"
+# impossible picks: a backend or runtime the device does not run is exit 2,
+# naming the device's runtimes (from data/devices.json and runtimes.json)
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant trt-fp8 --device rpi5-8gb
+grep -q "^kolm: rpi5-8gb: cannot run tensorrt; its runtimes are llama.cpp-cpu (--backend gguf)$" $T/err ||
+	fail "TensorRT on a Pi: $(cat $T/err)"
+[ ! -s $T/out ] || fail "a refused pick printed a forecast"
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device rpi5-8gb
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant coreml-int4 --device pixel-8
+grep -q "onnxruntime (--backend onnx)" $T/err || fail "no valid choices: $(cat $T/err)"
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --runtime llama.cpp-cuda
+# what the device lists still works; a custom device describes its own hardware
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device m3-pro
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4090 --runtime llama.cpp-cuda
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --mem-gb 8 --bw-gbs 50 --backend mlx
+# across all devices, an exact MLX format is skipped (with the reason) where it cannot run
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --all-devices
+grep -q "^rpi5-8gb .*cannot run mlx" $T/out || fail "--all-devices row for the Pi: $(grep rpi5 $T/out)"
+grep -q "^m3-pro .*mlx/mlx" $T/out || fail "--all-devices row for the M3 Pro"
 echo "plan CLI: ok"

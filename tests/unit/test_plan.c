@@ -434,8 +434,13 @@ static void test_unknown_ids(void **state)
 	p.quant = "q4_k_n";
 	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "q4_k_m"));
+	/* a backend the device does not run: refused with its runtimes */
 	p.quant = "int6";
 	p.backend = "onnx";
+	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_USAGE);
+	assert_non_null(strstr(err.msg, "rpi5-8gb: cannot run onnx; its runtimes are llama.cpp-cpu"));
+	/* a backend it runs, without that tier */
+	p.device_id = "pixel-8";
 	assert_int_equal(kolm_forecast_doc(ctx, &p, &f, &err), KOLM_E_USAGE);
 	assert_non_null(strstr(err.msg, "no such format"));
 }

@@ -174,6 +174,21 @@ static const char *runtime_backend(json_t *rts, const char *rt)
 	return r ? kolm_json_str(r, "backend") : NULL;
 }
 
+/* "DEVICE: cannot run WHAT", with the device's runtimes and their
+ * backends: the valid choices. */
+static int refuse_pick(json_t *rts, const struct fc *fc, const char *what, struct kolm_err *err)
+{
+	char list[512] = "";
+	for (int i = 0; i < fc->dev.n_runtimes; i++) {
+		size_t at = strlen(list);
+		const char *rb = runtime_backend(rts, fc->dev.runtimes[i]);
+		snprintf(list + at, sizeof list - at, "%s%s (--backend %s)", at ? ", " : "", fc->dev.runtimes[i],
+			 rb ? rb : "?");
+	}
+	return kolm_err_set(err, KOLM_E_USAGE, "%s: cannot run %s; its runtimes are %s", fc->dev.id, what,
+			    list[0] ? list : "none");
+}
+
 static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
 {
 	json_t *rts = kolm_ctx_json(ctx, "data/runtimes.json", err);
@@ -202,6 +217,11 @@ static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, stru
 		be = rb;
 		fc->runtime = kolm_json_str(r, "id");
 		fc->runtime_reason = "chosen with --runtime";
+		int listed = fc->custom;
+		for (int i = 0; i < fc->dev.n_runtimes; i++)
+			listed |= !strcmp(fc->dev.runtimes[i], fc->runtime);
+		if (!listed)
+			return refuse_pick(rts, fc, fc->runtime, err);
 	}
 	if (!be) {
 		be = fc->dev.backend;
@@ -220,6 +240,10 @@ static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, stru
 			}
 		}
 	}
+	/* a catalog device runs only what its runtimes run (data/devices.json,
+	 * data/runtimes.json): TensorRT off NVIDIA or MLX off Apple is refused */
+	if (!fc->runtime && !fc->custom)
+		return refuse_pick(rts, fc, be, err);
 	if (!fc->runtime) {
 		static const char *dflt[][2] = {{"gguf", "llama.cpp-cpu"}, {"mlx", "mlx"}, {"onnx", "onnxruntime"},
 						 {"coreml", "coreml"}, {"tensorrt", "tensorrt-llm"}};
