@@ -87,6 +87,8 @@
     pick('backend', h.get('backend'));
     pick('runtime', h.get('runtime'));
     if (h.get('ctx')) $('ctx').value = h.get('ctx');
+    pick('kv_type', h.get('kv_type'));
+    if (h.get('offload')) $('offload').value = h.get('offload');
   }
 
   /* Offer only what the chosen device runs (its runtimes in the catalog, as
@@ -119,6 +121,12 @@
     }
     if ($('backend').value) p.backend = $('backend').value;
     if ($('runtime').value) p.runtime = $('runtime').value;
+    if ($('kv_type').value) p.kv_type = $('kv_type').value;
+    const off = $('offload').value.trim();
+    if (off !== '') {
+      if (off !== 'auto' && !/^[0-9]+$/.test(off)) return { error: 'offload: give auto or a layer count' };
+      p.offload = off;
+    }
     if ($('base').value === CONFIG) {
       const text = $('config').value.trim();
       if (!text) return { error: 'paste a config.json to forecast it' };
@@ -134,7 +142,7 @@
 
   function query(p, extra) {
     const q = new URLSearchParams();
-    for (const k of ['base', 'quant', 'device', 'ctx', 'backend', 'runtime']) if (p[k] !== undefined) q.set(k, p[k]);
+    for (const k of ['base', 'quant', 'device', 'ctx', 'kv_type', 'offload', 'backend', 'runtime']) if (p[k] !== undefined) q.set(k, p[k]);
     if (extra) for (const k in extra) q.set(k, extra[k]);
     return q.toString();
   }
@@ -142,6 +150,8 @@
   function cliLine(p) {
     let s = 'kolm plan ' + (p.config ? '--config config.json' : '--base ' + p.base) + ' --quant ' + p.quant + ' --device ' + p.device;
     if (p.ctx) s += ' --ctx ' + p.ctx;
+    if (p.kv_type) s += ' --kv-type ' + p.kv_type;
+    if (p.offload) s += ' --offload ' + p.offload;
     if (p.backend) s += ' --backend ' + p.backend;
     if (p.runtime) s += ' --runtime ' + p.runtime;
     return s + ' --json';
@@ -214,8 +224,16 @@
     v.textContent = f.fit.verdict;
     v.className = 'verdict ' + f.fit.verdict;
     const m = f.memory;
-    $('f-fit-line').textContent = gb(m.total_bytes) + ' needed of ' + gb(m.usable_bytes) + ' usable (' +
-      Math.round(f.fit.ratio * 100) + '%)';
+    const o = f.offload;
+    $('f-fit-line').textContent = o
+      ? gb(m.total_bytes) + ' in all, split between the GPU and host RAM (offload)'
+      : gb(m.total_bytes) + ' needed of ' + gb(m.usable_bytes) + ' usable (' + Math.round(f.fit.ratio * 100) + '%)';
+    $('f-offload').hidden = !o;
+    $('f-offload').textContent = o
+      ? 'offload: ' + o.gpu_layers + ' of ' + (o.gpu_layers + o.host_layers) + ' layers on the GPU, ' + gb(o.gpu_bytes) +
+        ' of ' + gb(o.gpu_usable_bytes) + ' usable (' + o.gpu_verdict + '); ' + o.host_layers + ' in host RAM, ' +
+        gb(o.host_bytes) + ' of ' + gb(o.host_memory_bytes) + ' (' + o.host_verdict + '); llama.cpp -ngl ' + o.ngl
+      : '';
     const parts = [
       ['seg-w', 'weights', m.weights_bytes],
       ['seg-kv', 'KV cache (' + m.kv_type + ', ctx ' + int(m.ctx) + ')', m.kv_cache_bytes],
@@ -248,8 +266,10 @@
       ? 'platform cap ' + gb(m.platform_cap_bytes) + (m.platform_cap_note ? ': ' + m.platform_cap_note : '') : '';
 
     const d = f.decode_tps;
-    $('f-tps').textContent = d.mid + ' tok/s';
-    $('f-tps-range').textContent = 'range ' + d.low + '–' + d.high + '; bandwidth bound ' + d.bandwidth_bound;
+    /* an "over" pick does not run: its rate is what it would do if it fit */
+    $('f-tps').textContent = f.fit.verdict === 'over' ? 'does not fit' : d.mid + ' tok/s';
+    $('f-tps-range').textContent = (f.fit.verdict === 'over' ? d.mid + ' tok/s only if it fit; ' : '') +
+      'range ' + d.low + '–' + d.high + '; bandwidth bound ' + d.bandwidth_bound;
     $('f-tps-basis').textContent = d.basis;
     $('f-prefill').textContent = 'prefill ' + f.prefill_tps.mid + ' tok/s; first token after a ' +
       f.ttft_s.prompt_tokens + '-token prompt in ' + f.ttft_s.seconds + ' s; cold start ' +
@@ -453,7 +473,9 @@
     const later = (ms) => { clearTimeout(timer); timer = setTimeout(update, ms); };
     restrictToDevice();
     $('device').addEventListener('change', () => restrictToDevice());
-    for (const id of ['base', 'quant', 'device', 'backend', 'runtime']) $(id).addEventListener('change', () => update());
+    for (const id of ['base', 'quant', 'device', 'kv_type', 'backend', 'runtime']) $(id).addEventListener('change', () => update());
+    $('offload').addEventListener('input', () => later(350));
+    $('offload').addEventListener('change', () => update());
     $('ctx').addEventListener('input', () => later(350));
     $('ctx').addEventListener('change', () => update());
     $('config').addEventListener('input', () => later(400));

@@ -85,19 +85,30 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "  size on disk   %.2f GB  (%.0f bytes, %.2f bits/weight)\n", (double)f->size.bytes / 1e9,
 		(double)f->size.bytes, f->format.bits_per_weight);
 	fprintf(fp, "                 %s%s%s\n", D, f->size.basis, R);
-	fprintf(fp, "  fit            %s%s%s%s  %.2f GB needed of %.2f GB usable (%.0f%%)\n",
-		verdict_color(f->fit.verdict, color), B, kolm_fit_name(f->fit.verdict), R, (double)m->total / 1e9,
-		(double)m->usable / 1e9, 100 * f->fit.ratio);
+	if (f->has_offload)
+		fprintf(fp, "  fit            %s%s%s%s  %.2f GB in all, split between the GPU and host RAM (offload)\n",
+			verdict_color(f->fit.verdict, color), B, kolm_fit_name(f->fit.verdict), R, (double)m->total / 1e9);
+	else
+		fprintf(fp, "  fit            %s%s%s%s  %.2f GB needed of %.2f GB usable (%.0f%%)\n",
+			verdict_color(f->fit.verdict, color), B, kolm_fit_name(f->fit.verdict), R, (double)m->total / 1e9,
+			(double)m->usable / 1e9, 100 * f->fit.ratio);
 	fprintf(fp, "                 weights %.2f + KV %.2f (%s, ctx %.0f) + compute %.2f + runtime %.2f GB\n",
 		(double)m->weights / 1e9, (double)m->kv_cache / 1e9, m->kv_type, (double)m->ctx,
 		(double)m->compute_buffer / 1e9, (double)m->runtime_base / 1e9);
 	if (m->platform_cap)
 		fprintf(fp, "                 platform cap %.2f GB\n", (double)m->platform_cap / 1e9);
+	if (f->has_offload) {
+		const struct kolm_offload *o = &f->offload;
+		fprintf(fp, "  offload        %d of %d layers on the GPU: %.2f GB of %.2f GB usable (%s)\n", o->gpu_layers,
+			o->n_layer, (double)o->gpu_bytes / 1e9, (double)o->gpu_usable / 1e9, kolm_fit_name(o->gpu_verdict));
+		fprintf(fp, "                 %d in host RAM: %.2f GB of %.2f GB (%s); llama.cpp -ngl %d\n", o->host_layers,
+			(double)o->host_bytes / 1e9, (double)o->host_memory / 1e9, kolm_fit_name(o->host_verdict), o->ngl);
+	}
 	fmt_tps(lo, sizeof lo, f->decode.low);
 	fmt_tps(mid, sizeof mid, f->decode.mid);
 	fmt_tps(hi, sizeof hi, f->decode.high);
-	fprintf(fp, "  decode         %s%s tok/s%s  (range %s - %s; bandwidth bound %.0f)\n", B, mid, R, lo, hi,
-		f->bandwidth_bound);
+	fprintf(fp, "  decode         %s%s tok/s%s  (range %s - %s; bandwidth bound %.0f)%s\n", B, mid, R, lo, hi,
+		f->bandwidth_bound, f->fit.verdict == KOLM_FIT_OVER ? "; only if it fit, which it does not" : "");
 	fprintf(fp, "                 %s%s%s\n", D, f->decode.basis, R);
 	fmt_tps(mid, sizeof mid, f->prefill.mid);
 	fprintf(fp, "  prefill        %s tok/s; first token after a %d-token prompt in %.2f s\n", mid,

@@ -62,16 +62,28 @@ def check_card(page, label, f):
     check(f'{label}: verdict', text('f-verdict'), fit['verdict'])
     check(f'{label}: verdict colour class', page.locator('#f-verdict').get_attribute('class'),
           'verdict ' + fit['verdict'])
-    check(f'{label}: fit line', text('f-fit-line'),
-          f"{gb(mem['total_bytes'])} needed of {gb(mem['usable_bytes'])} usable ({js_round(fit['ratio'] * 100)}%)")
+    o = f.get('offload')
+    if o:
+        check(f'{label}: fit line', text('f-fit-line'),
+              f"{gb(mem['total_bytes'])} in all, split between the GPU and host RAM (offload)")
+        check(f'{label}: offload split', text('f-offload'),
+              f"offload: {o['gpu_layers']} of {o['gpu_layers'] + o['host_layers']} layers on the GPU, "
+              f"{gb(o['gpu_bytes'])} of {gb(o['gpu_usable_bytes'])} usable ({o['gpu_verdict']}); {o['host_layers']} "
+              f"in host RAM, {gb(o['host_bytes'])} of {gb(o['host_memory_bytes'])} ({o['host_verdict']}); "
+              f"llama.cpp -ngl {o['ngl']}")
+    else:
+        check(f'{label}: fit line', text('f-fit-line'),
+              f"{gb(mem['total_bytes'])} needed of {gb(mem['usable_bytes'])} usable ({js_round(fit['ratio'] * 100)}%)")
     check(f'{label}: memory breakdown', page.locator('#f-mem-list li').all_text_contents(), [
         'weights ' + gb(mem['weights_bytes']),
         f"KV cache ({mem['kv_type']}, ctx {int_en(mem['ctx'])}) " + gb(mem['kv_cache_bytes']),
         'compute buffer ' + gb(mem['compute_buffer_bytes']),
         'runtime ' + gb(mem['runtime_base_bytes']),
     ])
-    check(f'{label}: tok/s', text('f-tps'), f"{js_str(d['mid'])} tok/s")
+    over = fit['verdict'] == 'over'
+    check(f'{label}: tok/s', text('f-tps'), 'does not fit' if over else f"{js_str(d['mid'])} tok/s")
     check(f'{label}: tok/s range', text('f-tps-range'),
+          (f"{js_str(d['mid'])} tok/s only if it fit; " if over else '') +
           f"range {js_str(d['low'])}–{js_str(d['high'])}; bandwidth bound {js_str(d['bandwidth_bound'])}")
     check(f'{label}: tok/s basis', text('f-tps-basis'), d['basis'])
     check(f'{label}: K-score loss', text('f-kloss'), f"{js_str(f['k_loss']['points'])} points")
@@ -146,6 +158,22 @@ def run(pw):
                                               '--ctx', '32768', '--runtime', 'llama.cpp-metal']))
         page.fill('#ctx', '4096')
         page.select_option('#runtime', '')
+
+        # KV cache type and offload, as the CLI flags; an "over" pick shows no speed as if it ran
+        pick(page, 'llama-3.1-70b', 'q4_k_m', 'rtx-4090')
+        check_card(page, 'over', plan(['--base', 'llama-3.1-70b', '--quant', 'q4_k_m', '--device', 'rtx-4090']))
+        check('over: big figure', page.locator('#f-tps').text_content(), 'does not fit')
+        page.select_option('#kv_type', 'q8_0')
+        page.fill('#offload', 'auto')
+        page.locator('#offload').dispatch_event('change')
+        page.wait_for_function("() => !document.getElementById('f-offload').hidden", timeout=TIMEOUT_MS)
+        check_card(page, 'kv+offload', plan(['--base', 'llama-3.1-70b', '--quant', 'q4_k_m', '--device', 'rtx-4090',
+                                             '--kv-type', 'q8_0', '--offload', 'auto']))
+        check('kv+offload: CLI line', page.locator('#cli-equiv').text_content(),
+              'kolm plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --kv-type q8_0 --offload auto --json')
+        page.fill('#offload', '')
+        page.locator('#offload').dispatch_event('change')
+        page.select_option('#kv_type', '')
 
         # what the device cannot run is not offered (kolm plan refuses it, exit 2)
         pick(page, 'llama-3.2-3b', 'int4', 'rpi5-8gb')

@@ -103,4 +103,17 @@ expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --mem-gb 8 --bw-gbs 50 
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --all-devices
 grep -q "^rpi5-8gb .*cannot run mlx" $T/out || fail "--all-devices row for the Pi: $(grep rpi5 $T/out)"
 grep -q "^m3-pro .*mlx/mlx" $T/out || fail "--all-devices row for the M3 Pro"
+# offload in the text view: the split, each side's memory; an "over" pick
+# says --offload auto would fit and at what speed; a count beyond the layers is usage
+expect_exit 0 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload auto
+grep -q '^  offload        43 of 80 layers on the GPU: 23.46 GB of 24.00 GB usable (tight)$' $T/out || fail "offload GPU line: $(cat $T/out)"
+grep -q '^                 37 in host RAM: 21.09 GB of 32.00 GB (pass); llama.cpp -ngl 43$' $T/out || fail "offload host line"
+tps=$("$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload auto --json | sed -n '/"decode_tps"/,/}/s/^ *"mid": \(.*\),$/\1/p' | head -1)
+expect_exit 0 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090
+grep -q "only if it fit, which it does not" $T/out || fail "an over pick's decode line reads as if it ran"
+grep -q -- "--offload auto fits, with 43 of 80 layers on the GPU and 37 in host RAM, at $tps tok/s" $T/out ||
+	fail "over caveat without --offload auto at $tps: $(grep over $T/out)"
+expect_exit 2 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload 200
+grep -q "^kolm: --offload: 200 layers, but the model has 80 (0..80, or auto)$" $T/err || fail "--offload 200: $(cat $T/err)"
+expect_exit 2 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload ''
 echo "plan CLI: ok"

@@ -32,13 +32,19 @@ while ! grep -q '^kolm serve: http://127.0.0.1:[0-9]*/$' "$T/url" 2>/dev/null; d
 done
 url=$(sed -n 's/^kolm serve: //p' "$T/url")
 for pick in "base=llama-3.2-3b&quant=int4&device=rpi5-8gb:--base llama-3.2-3b --quant int4 --device rpi5-8gb" \
-	"base=mistral-7b&quant=q5_k_m&device=orange-pi-5&ctx=8192:--base mistral-7b --quant q5_k_m --device orange-pi-5 --ctx 8192"; do
+	"base=mistral-7b&quant=q5_k_m&device=orange-pi-5&ctx=8192:--base mistral-7b --quant q5_k_m --device orange-pi-5 --ctx 8192" \
+	"base=llama-3.1-70b&quant=q4_k_m&device=rtx-4090&offload=auto&kv_type=q8_0&ctx=max:--base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload auto --kv-type q8_0 --ctx max"; do
 	q=${pick%%:*}
 	args=${pick#*:}
 	curl -fsS "${url}api/forecast?$q" >"$T/api" || fail "GET $q"
 	# shellcheck disable=SC2086
 	"$K" plan $args --json >"$T/cli"
 	cmp -s "$T/api" "$T/cli" || fail "API differs from kolm plan --json for $q"
+done
+# as the CLI refuses them: an offload beyond the model's layers, a bad KV type
+for q in "base=llama-3.1-70b&quant=q4_k_m&device=rtx-4090&offload=200" "base=llama-3.2-3b&device=rpi5-8gb&kv_type=q5"; do
+	code=$(curl -s -o "$T/e" -w '%{http_code}' "${url}api/forecast?$q")
+	[ "$code" = 400 ] || fail "$q: $code"
 done
 code=$(curl -s -o "$T/e" -w '%{http_code}' "${url}api/forecast?base=llama-3.2-3b&device=nope")
 [ "$code" = 404 ] || fail "unknown device: $code"

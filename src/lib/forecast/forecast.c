@@ -546,11 +546,16 @@ static int plan_offload(struct kolm_ctx *ctx, const struct kolm_pick *p, const s
 	if (strcmp(p->offload, "auto")) {
 		char *end;
 		long v = strtol(p->offload, &end, 10);
-		if (*end || v < 0) {
+		if (*end || end == p->offload || v < 0) {
 			rc = kolm_err_set(err, KOLM_E_USAGE, "--offload: expected 'auto' or a layer count, got '%s'", p->offload);
 			goto out;
 		}
-		want = v > n ? n : (int)v;
+		if (v > n) {
+			rc = kolm_err_set(err, KOLM_E_USAGE, "--offload: %ld layers, but the model has %d (0..%d, or auto)", v,
+					  n, n);
+			goto out;
+		}
+		want = (int)v;
 	}
 	/* GPU side for k offloaded layers: the last k blocks with their KV, the
 	 * output layer when all are offloaded, the compute buffer and runtime */
@@ -622,6 +627,33 @@ static int offload_apply(struct kolm_ctx *ctx, const struct kolm_pick *p, struct
 	fc->dec.high *= scale;
 	snprintf(fc->dec.basis, sizeof fc->dec.basis, "%s", of->basis);
 	return KOLM_OK;
+}
+
+/* An "over" pick on a discrete GPU with host RAM, without --offload: say
+ * whether --offload auto would fit, with its split and speed. */
+static void offload_hint(struct kolm_ctx *ctx, const struct kolm_pick *p, const struct fc *fc, json_t *cav)
+{
+	if (p->offload || fc->verdict != KOLM_FIT_OVER || strcmp(fc->dev.mem_kind, "vram") ||
+	    strcmp(fc->backend, "gguf") || (fc->dev.host_mem_bytes == 0 && !(p->host_mem_gb > 0)))
+		return;
+	struct kolm_pick q = *p;
+	q.offload = "auto";
+	struct kolm_offload of;
+	double tps = 0;
+	if (plan_offload(ctx, &q, fc, &of, &tps, NULL))
+		return;
+	if (of.host_verdict == KOLM_FIT_OVER || of.gpu_verdict == KOLM_FIT_OVER)
+		kolm_caveat_add(cav,
+				"over: it does not fit in %.2f GB of VRAM, and --offload auto does not fit either (%.2f GB "
+				"left for %.2f GB of host RAM); the decode figure is what it would do if it fit",
+				(double)fc->mm.usable / GB, (double)of.host_bytes / GB, (double)of.host_memory / GB);
+	else
+		kolm_caveat_add(cav,
+				"over: it does not fit in %.2f GB of VRAM, so the decode figure is what it would do if it "
+				"did; --offload auto fits, with %d of %d layers on the GPU and %d in host RAM, at %.3g tok/s "
+				"(forecast; %s)",
+				(double)fc->mm.usable / GB, of.gpu_layers, of.n_layer, of.host_layers, kolm_round_sig(tps, 3),
+				"kolm plan ... --offload auto shows the split");
 }
 
 /* ---- speed ------------------------------------------------------------ */
@@ -1032,6 +1064,7 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 		goto out;
 	}
 	caveats_add(ctx, &fc, out->caveats);
+	offload_hint(ctx, p, &fc, out->caveats);
 	if ((rc = gates_check(p, &fc, out, err)))
 		goto out;
 	kolm_caveat_add(out->caveats, "decode is a steady-state rate at short context after warm-up; long contexts, "

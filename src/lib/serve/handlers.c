@@ -129,6 +129,8 @@ static enum MHD_Result answer_pick(struct serve_state *s, struct MHD_Connection 
 	p.device_id = ap->device;
 	p.backend = ap->backend;
 	p.runtime = ap->runtime;
+	p.kv_type = ap->kv_type;
+	p.offload = ap->offload;
 	p.ctx = ap->has_ctx ? ap->ctx : 0;
 	p.overhead_gb = -1;
 	json_t *out = NULL;

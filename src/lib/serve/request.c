@@ -58,6 +58,7 @@ static int pick_set(struct api_pick *p, const char *key, const char *val, int ma
 		{"base", offsetof(struct api_pick, base)},       {"quant", offsetof(struct api_pick, quant)},
 		{"device", offsetof(struct api_pick, device)},   {"backend", offsetof(struct api_pick, backend)},
 		{"runtime", offsetof(struct api_pick, runtime)}, {"all", offsetof(struct api_pick, all)},
+		{"kv_type", offsetof(struct api_pick, kv_type)}, {"offload", offsetof(struct api_pick, offload)},
 	};
 	if (!val || !*val)
 		return perr_set(e, 400, "parameter '%s' is empty", key);
@@ -79,7 +80,8 @@ static int pick_set(struct api_pick *p, const char *key, const char *val, int ma
 		return 0;
 	}
 	return perr_set(e, 400, "unknown parameter '%s' (%s)", key,
-			matrix ? "all, base, quant, device, ctx, backend, runtime" : "base, quant, device, ctx, backend, runtime");
+			matrix ? "all, base, quant, device, ctx, backend, runtime, kv_type, offload"
+			       : "base, quant, device, ctx, backend, runtime, kv_type, offload");
 }
 
 enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
@@ -164,7 +166,7 @@ int quant_known(const struct kolm_ctx *ctx, const char *q)
 
 size_t pick_key(const struct api_pick *p, int matrix, char *buf, size_t cap)
 {
-	const char *f[] = {p->base, p->quant, p->device, p->backend, p->runtime, p->all};
+	const char *f[] = {p->base, p->quant, p->device, p->backend, p->runtime, p->all, p->kv_type, p->offload};
 	size_t n = (size_t)snprintf(buf, cap, "%c%lld|%d", matrix ? 'm' : 'f', (long long)p->ctx, p->has_ctx);
 	for (size_t i = 0; i < sizeof f / sizeof f[0] && n < cap; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "|%zu:%s", f[i] ? strlen(f[i]) : (size_t)0, f[i] ? f[i] : "");

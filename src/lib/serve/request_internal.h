@@ -14,6 +14,7 @@ struct kolm_ctx;
 
 struct api_pick {
 	const char *base, *quant, *device, *backend, *runtime, *all;
+	const char *kv_type, *offload; /* as kolm plan --kv-type, --offload */
 	int64_t ctx;
 	int has_ctx;
 	const json_t *config;   /* POST only; borrowed from the parsed body */
@@ -36,7 +37,8 @@ struct query_walk {
 
 enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
 			  size_t value_size);
-/* A POST body: {"config": {...} | "base": ID, "quant", "device", "ctx", "backend", "runtime"[, "all"]}. */
+/* A POST body: {"config": {...} | "base": ID, "quant", "device", "ctx", "backend", "runtime", "kv_type",
+ * "offload"[, "all"]}. */
 int pick_from_body(struct api_pick *p, const json_t *body, int matrix, struct perr *e);
 /* Checks shared by GET and POST, before any catalog lookup. */
 int pick_check(const struct api_pick *p, int matrix, int *all_devices, struct perr *e);
