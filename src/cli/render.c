@@ -156,8 +156,10 @@ void cli_render_best(FILE *fp, const struct kolm_forecast_best *b, int color)
 	fprintf(fp, "rule: %s\n", b->rule);
 	for (int i = 0; i < b->n_ranking; i++) {
 		const struct kolm_best_row *r = &b->ranking[i];
-		fprintf(fp, "  %2d. %-16s %-6s gates %-4s K loss %6.2f  %8.3g tok/s\n", i + 1, r->id,
-			kolm_fit_name(r->verdict), r->gates_pass ? "ok" : "FAIL", r->k_loss_points, r->decode_tps_mid);
+		char tps[16];
+		fmt_tps(tps, sizeof tps, r->decode_tps_mid);
+		fprintf(fp, "  %2d. %-16s %-6s gates %-4s K loss %6.2f  %8s tok/s\n", i + 1, r->id,
+			kolm_fit_name(r->verdict), r->gates_pass ? "ok" : "FAIL", r->k_loss_points, tps);
 	}
 	fprintf(fp, "winner: %s\n\n", b->why);
 	cli_render_forecast(fp, &b->winner, color);

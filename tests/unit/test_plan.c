@@ -496,6 +496,62 @@ static void test_result_struct(void **state)
 
 /* --best ranks the published figures; the winner heads the ranking; with
  * no candidate at all the answer is an error, not an empty winner. */
+/* --best's winner line states the first rule key that separates the winner
+ * from the runner-up, and that comparison holds; with nothing that fits,
+ * the closest is the smallest overshoot; no --backend given, none claimed. */
+static void check_best_why(const struct kolm_pick *p)
+{
+	struct kolm_forecast_best b;
+	struct kolm_err err = {0};
+	int rc = kolm_forecast_best(ctx, p, 0, &b, &err);
+	assert_true(rc == 0 || rc == KOLM_E_NO);
+	assert_true(b.n_ranking > 1);
+	const struct kolm_best_row *r = b.ranking;
+	assert_null(strstr(b.winner.backend.reason, "--backend"));
+	if (strstr(b.why, "loses less K-score than")) {
+		assert_true(r[0].k_loss_points < r[1].k_loss_points);
+	} else if (strstr(b.why, "decodes faster")) {
+		assert_true(r[0].k_loss_points == r[1].k_loss_points);
+		assert_true(r[0].decode_tps_mid > r[1].decode_tps_mid);
+	} else if (strstr(b.why, "does not")) {
+		assert_false(r[1].verdict == KOLM_FIT_PASS && r[1].gates_pass);
+	} else {
+		assert_non_null(strstr(b.why, "no candidate passes the fit; the closest is "));
+		assert_int_equal(rc, KOLM_E_NO);
+		/* every other candidate overshoots at least as much */
+		for (int i = 1; i < b.n_ranking; i++) {
+			struct kolm_pick q = *p;
+			q.quant = r[i].id;
+			struct kolm_forecast f;
+			assert_int_equal(kolm_forecast(ctx, &q, &f, NULL), 0);
+			assert_true(f.fit.verdict > r[0].verdict || f.fit.ratio >= b.winner.fit.ratio);
+			kolm_forecast_release(&f);
+		}
+	}
+	kolm_forecast_best_release(&b);
+}
+
+static void test_best_why(void **state)
+{
+	(void)state;
+	struct kolm_pick p = {0};
+	p.overhead_gb = -1;
+	static const char *picks[][2] = {{"llama-3.2-3b", "rpi5-8gb"}, {"llama-3.1-70b", "rpi5-8gb"},
+					 {"llama-3.1-8b", "rtx-4090"}, {"qwen2.5-0.5b", "pixel-8"}};
+	for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
+		p.base_id = picks[i][0];
+		p.device_id = picks[i][1];
+		check_best_why(&p);
+	}
+	/* the 70B on a Pi: the closest is the smallest file, not f16 */
+	p.base_id = "llama-3.1-70b";
+	p.device_id = "rpi5-8gb";
+	struct kolm_forecast_best b;
+	assert_int_equal(kolm_forecast_best(ctx, &p, 0, &b, NULL), KOLM_E_NO);
+	assert_string_equal(b.ranking[0].id, "iq1_s");
+	kolm_forecast_best_release(&b);
+}
+
 static void test_best_struct(void **state)
 {
 	(void)state;
@@ -582,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_ids),
 		cmocka_unit_test(test_result_struct),
 		cmocka_unit_test(test_best_struct),
+		cmocka_unit_test(test_best_why),
 		cmocka_unit_test(test_matrix_struct),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

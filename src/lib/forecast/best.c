@@ -21,7 +21,8 @@
 
 static const char RULE_FORMATS[] =
 	"candidates: every format of the backend; order: fit 'pass' and every gate met first, then "
-	"least K-score loss, then faster decode";
+	"least K-score loss, then faster decode; when none passes, tight before over and the smallest "
+	"overshoot (memory needed / usable) first";
 static const char RULE_BASES[] =
 	"candidates: each base's best format; order: fit 'pass', every gate met and K-score loss <= "
 	"--max-k-loss (default 5 points, the int3 anchor of data/quality.json) first, then the larger model "
@@ -64,6 +65,9 @@ static int cand_cmp(const struct cand *a, const struct cand *b, int by_base)
 		return row_ok(y) - row_ok(x);
 	if (x->verdict != y->verdict)
 		return (int)x->verdict - (int)y->verdict;
+	/* neither runs: the closest is the smallest overshoot */
+	if (x->verdict == KOLM_FIT_OVER && a->f.fit.ratio != b->f.fit.ratio)
+		return a->f.fit.ratio < b->f.fit.ratio ? -1 : 1;
 	if (by_base && x->params != y->params)
 		return x->params > y->params ? -1 : 1;
 	if (x->k_loss_points != y->k_loss_points)
@@ -136,8 +140,9 @@ static int cands_formats(struct kolm_ctx *ctx, const struct kolm_pick *pick, str
 		const struct kolm_format *fm = &cat->formats[i];
 		if (!strcmp(fm->id, "f32") || (be && strcmp(fm->backend, be)))
 			continue;
+		/* an exact format brings its backend: --backend stays what the
+		 * user gave, so the winner's reason does not claim it */
 		struct kolm_pick p = *pick;
-		p.backend = be;
 		p.quant = fm->id;
 		int rc = kolm_forecast(ctx, &p, &cs[*n].f, err);
 		if (rc == KOLM_E_FORMAT || rc == KOLM_E_USAGE)
@@ -157,18 +162,29 @@ static void best_why(struct kolm_forecast_best *b, const struct kolm_pick *pick)
 	char *why = b->why;
 	size_t cap = sizeof b->why;
 	const struct kolm_best_row *r = b->ranking;
+	const struct kolm_forecast *w = &b->winner;
 	int ok = row_ok(&r[0]);
-	if (ok && b->n_ranking > 1)
-		snprintf(why, cap, "%s: passes the fit%s and %s than %s (%.2f vs %.2f K points, %.3g vs %.3g tok/s)", r[0].id,
-			 pick->n_gates ? " and every gate" : "",
-			 b->across_bases && r[0].params != r[1].params ? "is a larger model"
-								       : "loses less K-score or decodes faster",
-			 r[1].id, r[0].k_loss_points, r[1].k_loss_points, r[0].decode_tps_mid, r[1].decode_tps_mid);
+	const char *gates = pick->n_gates ? " and every gate" : "";
+	/* the comparison with the runner-up is the first rule key that
+	 * separates them, so it is true by construction */
+	if (ok && b->n_ranking > 1 && !row_ok(&r[1]))
+		snprintf(why, cap, "%s: passes the fit%s; the next, %s, does not", r[0].id, gates, r[1].id);
+	else if (ok && b->n_ranking > 1 && b->across_bases && r[0].params != r[1].params)
+		snprintf(why, cap, "%s: passes the fit%s and is a larger model than %s (%.3g vs %.3g B parameters)", r[0].id,
+			 gates, r[1].id, (double)r[0].params / 1e9, (double)r[1].params / 1e9);
+	else if (ok && b->n_ranking > 1 && r[0].k_loss_points != r[1].k_loss_points)
+		snprintf(why, cap, "%s: passes the fit%s and loses less K-score than %s (%.2f vs %.2f points)", r[0].id, gates,
+			 r[1].id, r[0].k_loss_points, r[1].k_loss_points);
+	else if (ok && b->n_ranking > 1)
+		snprintf(why, cap, "%s: passes the fit%s, loses the same K-score as %s (%.2f points) and decodes faster "
+			 "(%.3g vs %.3g tok/s)", r[0].id, gates, r[1].id, r[0].k_loss_points, r[0].decode_tps_mid,
+			 r[1].decode_tps_mid);
 	else if (ok)
 		snprintf(why, cap, "%s: the only candidate", r[0].id);
 	else
-		snprintf(why, cap, "no candidate passes the fit%s; the closest is %s", pick->n_gates ? " and gates" : "",
-			 r[0].id);
+		snprintf(why, cap, "no candidate passes the fit%s; the closest is %s (%s: %.2f GB needed of %.2f GB usable)",
+			 pick->n_gates ? " and gates" : "", r[0].id, kolm_fit_name(r[0].verdict),
+			 (double)w->memory.total / 1e9, (double)w->memory.usable / 1e9);
 }
 
 int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int across_bases,
