@@ -22,7 +22,9 @@ struct kolm_pick;
 /* Render the quickstart for pick->device_id (required).  pick->base_id and
  * pick->quant may be NULL: the device's default pick is used (the first
  * base of its class list that does not come out "over").  airgap_only
- * renders just the air-gapped transfer guide.  *md is malloc'd. */
+ * renders just the air-gapped transfer guide.  *md is malloc'd.  A pick
+ * that does not fit (verdict "over") still gets its guide, which says so in
+ * its first line, and KOLM_E_NO (the CLI exits 1, as for a missed gate). */
 int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airgap_only, char **md,
 		    struct kolm_err *err);
 

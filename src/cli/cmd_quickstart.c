@@ -64,10 +64,13 @@ static int run(struct cli *cli, void *args)
 	int rc = 0;
 	struct kolm_err err = {0};
 	char *md = NULL;
-	if (kolm_quickstart(cli->ctx, &a->cp.p, a->airgap, &md, &err))
+	int qrc = kolm_quickstart(cli->ctx, &a->cp.p, a->airgap, &md, &err);
+	if (qrc && !(qrc == KOLM_E_NO && md))
 		rc = cli_fail(&err);
 	else if (fputs(md, stdout) == EOF || fflush(stdout) == EOF)
 		rc = 4;
+	else if (qrc)
+		rc = cli_fail(&err); /* the guide is printed; it does not fit: exit 1 */
 	free(md);
 	return rc;
 }
@@ -81,7 +84,8 @@ const struct cli_cmd cmd_quickstart = {
 		 "(or the one given).  Hand-written guides: rpi5-8gb, jetson-orin-nano, m3-pro, iphone-15-pro,\n"
 		 "rtx-4090; every other catalog device gets a generated one.\n",
 	.opts = opts,
-	.tail = "Exit: 0 ok, 2 usage or unknown device/base, 3 bad input file.\n",
+	.tail = "Exit: 0 ok, 1 the pick does not fit the device (the guide says so first), 2 usage or unknown\n"
+		 "device/base, 3 bad input file.\n",
 	.flags = CLI_SEE_HELP | CLI_NEEDS_OPTION,
 	CLI_ARGS(defaults),
 	.opt = opt,

@@ -248,6 +248,13 @@ static int vars_for(struct kolm_ctx *ctx, json_t *conf, const struct kolm_foreca
 				   rt ? rt : "?");
 	if (rc == KOLM_OK)
 		json_object_set_new(qs, "sanity", json_string(sb.p ? sb.p : ""));
+	/* the device's set-up for its runtime (a Vulkan build for -ngl on Vulkan, ...) */
+	const char *setup = json_string_value(json_object_get(json_object_get(conf, "setup_by_runtime"), rt ? rt : ""));
+	if (rc == KOLM_OK && !setup)
+		rc = kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no set-up for runtime '%s'",
+				  rt ? rt : "?");
+	if (rc == KOLM_OK)
+		json_object_set_new(qs, "setup", json_string(setup));
 	free(sb.p);
 	if (rc)
 		json_decref(vars);
@@ -262,12 +269,24 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 	*md = NULL;
 	if (!pick->device_id)
 		return kolm_err_set(err, KOLM_E_USAGE, "quickstart: a device is required");
-	const struct kolm_device *dev = kolm_catalog_device_find(ctx, pick->device_id);
-	if (!dev)
-		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown device '%s' (see 'kolm devices')", pick->device_id);
 	json_t *conf = kolm_ctx_json(ctx, "data/quickstarts/quickstarts.json", err);
 	if (!conf)
 		return err ? err->code : KOLM_E_FORMAT;
+	const struct kolm_device *dev = kolm_catalog_device_find(ctx, pick->device_id);
+	struct kolm_forecast probe = {0};
+	if (!dev && !strcmp(pick->device_id, "local")) {
+		/* this machine, as kolm plan --device local sees it: a forecast
+		 * of the default class's first base says what it is */
+		const char *b0 = json_string_value(json_array_get(
+			json_object_get(json_object_get(conf, "bases_by_class"), "default"), 0));
+		int prc = forecast_for(ctx, pick, b0 ? b0 : "", "int4", &probe, err);
+		if (prc)
+			return prc;
+		dev = &probe.device;
+	}
+	if (!dev)
+		return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown device '%s' (see 'kolm devices', or 'local')",
+				    pick->device_id);
 	const char *quant = pick->quant ? pick->quant : json_string_value(json_object_get(conf, "default_quant"));
 	struct kolm_forecast f = {0};
 	json_t *vars = NULL;
@@ -296,12 +315,38 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 		rc = kolm_err_set(err, KOLM_E_FORMAT, "no template '%s'", rel);
 	else
 		rc = render(ctx, (const char *)tpl, len, vars, 0, &text, rel, err);
-	if (rc)
+	if (rc) {
 		free(text.p);
-	else
+	} else if (f.fit.verdict == KOLM_FIT_OVER) {
+		/* a guide for a pick that cannot run says so first, and the
+		 * caller exits 1 as for a missed gate */
+		struct kolm_buf over = {0};
+		char line[1024];
+		int n = snprintf(line, sizeof line,
+				 "> **Does not fit:** %s at %s needs %.2f GB, and %s has %.2f GB usable (forecast verdict "
+				 "\"over\"). The commands below are what it would take, but the model will not run there: "
+				 "pick a smaller format or base (`kolm plan --device %s --best`)%s.\n\n",
+				 f.source.name, f.format.fmt->label, (double)f.memory.total / GB, dev->name,
+				 (double)f.memory.usable / GB, dev->id,
+				 strcmp(dev->mem_kind, "vram") ? "" : ", or split it with `--offload auto`");
+		kolm_buf_add(&over, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : 0);
+		kolm_buf_add(&over, text.p, strlen(text.p));
+		free(text.p);
+		if (over.oom) {
+			free(over.p);
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		} else {
+			*md = over.p;
+			rc = kolm_err_set(err, KOLM_E_NO, "quickstart: %s at %s does not fit %s (%.2f GB needed, %.2f GB usable)",
+					  f.source.id, f.format.fmt->id, dev->id, (double)f.memory.total / GB,
+					  (double)f.memory.usable / GB);
+		}
+	} else {
 		*md = text.p;
+	}
 out:
 	json_decref(vars);
 	kolm_forecast_release(&f);
+	kolm_forecast_release(&probe);
 	return rc;
 }
