@@ -50,7 +50,8 @@ static void render_commands(FILE *fp, const struct kolm_commands *c, const char 
 		while (*s) {
 			const char *nl = strchr(s, '\n');
 			int n = nl ? (int)(nl - s) : (int)strlen(s);
-			fprintf(fp, "    $ %.*s\n", n, s);
+			/* a note (a step no shell command does) is not shown as a command */
+			fprintf(fp, "    %s%.*s\n", *s == '#' ? "" : "$ ", n, s);
 			s += n + (nl ? 1 : 0);
 		}
 	}

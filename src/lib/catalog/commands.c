@@ -366,14 +366,17 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 		up = "coreml_quant";
 	o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
 	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
-	const char *rkey = !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt;
+	/* a phone runs ONNX Runtime inside an app, not from a shell */
+	const char *rkey = !strncmp(rt, "llama.cpp", 9)				? "llama.cpp"
+			   : !strcmp(rt, "onnxruntime") && !strcmp(tkey, "adb") ? "onnxruntime_phone"
+									       : rt;
 	o->run = render_lines(json_object_get(json_object_get(t, "run"), rkey), vs, oom);
 	/* a GGUF the user brought has no .kolm to bind it to */
 	if (!gguf_src)
 		o->verify = render_lines(json_object_get(t, "verify"), vs, oom);
-	/* kolm bench runs GGUF; MLX has its own timing run; the rest have no CLI bench kolm can vouch for */
-	const char *bkey = !strcmp(be, "gguf") ? "gguf" : !strcmp(be, "mlx") ? "mlx" : "other";
-	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), bkey), vs, oom);
+	/* kolm bench and llama-bench run GGUF; MLX has mlx_lm.benchmark; the
+	 * rest say how to time it, as a note */
+	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), be), vs, oom);
 	/* air-gapped transfer: sign, carry on removable media, verify first */
 	json_t *ag = json_object_get(t, "airgap");
 	o->airgap_source = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), vs, oom);
