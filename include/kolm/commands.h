@@ -15,6 +15,7 @@
 struct kolm_ctx;
 struct kolm_device;
 struct kolm_format;
+struct kolm_tensor_override;
 
 struct kolm_cmd_vars {
 	const struct kolm_device *device;
@@ -33,6 +34,8 @@ struct kolm_cmd_vars {
 	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
 	int gpu_layers;             /* -ngl value; -1 = all (99) */
 	uint64_t file_bytes;        /* forecast size (rsync for multi-GB files) */
+	const struct kolm_tensor_override *overrides; /* --tensor-type, repeated on the export line */
+	int n_overrides;
 };
 
 /* Exported file name: "<base>-<format>.<ext>" (e.g. llama-3.2-3b-q4_k_m.gguf). */

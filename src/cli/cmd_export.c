@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -96,6 +97,11 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (argc == 1) {
+		size_t n = strlen(argv[0]);
+		if (n > 5 && !strcasecmp(argv[0] + n - 5, ".gguf"))
+			return cli_usage_error("export: %s is a GGUF; export reads a .kolm or --from-dir HF_DIR (to "
+					       "re-quantize a GGUF: kolm quantize IN.gguf OUT.gguf TYPE)",
+					       argv[0]);
 		a->artifact = argv[0];
 		p->model_path = argv[0];
 		p->artifact = argv[0];

@@ -1,11 +1,13 @@
 /* kolm - the command table and the one place that runs a verb (cli.h):
  * its options, its operands, what its row says it needs, its work.  Verbs
  * are alphabetical; each is cmd_<verb> in src/cli/cmd_<verb>.c. */
+#include <errno.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "kolm/ctx.h"
@@ -122,6 +124,12 @@ int main(int argc, char **argv)
 	}
 	argc = w;
 	argv[argc] = NULL;
+	/* a data directory that is not there is an error, not the embedded
+	 * catalog in disguise */
+	const char *dd = getenv("KOLM_DATA_DIR");
+	struct stat dsb;
+	if (dd && *dd && (stat(dd, &dsb) != 0 || !S_ISDIR(dsb.st_mode)))
+		return cli_usage_error("--data-dir %s: %s", dd, stat(dd, &dsb) != 0 ? strerror(errno) : "not a directory");
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -100,12 +100,15 @@ static int tensor_type(struct cli_pick *cp, const char *v)
 	return 0;
 }
 
-/* The gates are worded with the option as typed (cli->opt). */
+/* A gate's error names its option (cli->opt is the value when it came
+ * as a separate word). */
 static int gate(struct cli *cli, struct cli_pick *cp, int id, const char *v)
 {
 	static const char *names[] = {"min_tps", "max_mem_frac", "max_k_loss", "max_size_gb"};
+	static const char *opts[] = {"--min-tps", "--max-mem-frac", "--max-k-loss", "--max-size-gb"};
+	(void)cli;
 	double x;
-	int rc = num(cli->opt, v, &x);
+	int rc = num(opts[id - CLI_O_MINTPS], v, &x);
 	if (rc)
 		return rc;
 	if (cp->p.n_gates >= CLI_MAX_GATES)

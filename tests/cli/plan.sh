@@ -116,4 +116,19 @@ grep -q -- "--offload auto fits, with 43 of 80 layers on the GPU and 37 in host 
 expect_exit 2 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload 200
 grep -q "^kolm: --offload: 200 layers, but the model has 80 (0..80, or auto)$" $T/err || fail "--offload 200: $(cat $T/err)"
 expect_exit 2 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload ''
+# --tensor-type reaches the printed export line (the file the forecast is for)
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant q8_0 --device rpi5-8gb --tensor-type ffn_down=f16 --tensor-type 'attn_.*=q4_0'
+grep -qF "kolm export llama-3.2-3b.kolm --quant q8_0 --device rpi5-8gb --tensor-type ffn_down=f16 --tensor-type 'attn_.*=q4_0' -o ." $T/out ||
+	fail "export line drops --tensor-type: $(grep 'kolm export' $T/out)"
+# errors name the option, not the value; a missing --data-dir is an error
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb --min-tps abc
+grep -q "^kolm: --min-tps: 'abc' is not a non-negative number$" $T/err || fail "--min-tps abc: $(cat $T/err)"
+expect_exit 2 "$K" --data-dir "$T/nonexistent" devices
+grep -q "^kolm: --data-dir $T/nonexistent: No such file or directory$" $T/err || fail "--data-dir: $(cat $T/err)"
+# kolm export of a GGUF points to kolm quantize
+expect_exit 2 "$K" export "$T/x.gguf" --quant q4_0 --device rpi5-8gb
+grep -q "kolm quantize IN.gguf OUT.gguf TYPE" $T/err || fail "export of a GGUF: $(cat $T/err)"
+# no exponent in a guide's figures (the rtx-4090 prefill was 6.76e+03)
+"$K" quickstart rtx-4090 >$T/qs.md
+grep -q '[0-9]e[+-][0-9]' $T/qs.md && fail "scientific notation in the rtx-4090 guide: $(grep '[0-9]e[+-][0-9]' $T/qs.md)"
 echo "plan CLI: ok"

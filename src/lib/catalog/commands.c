@@ -3,6 +3,7 @@
  * {raw:...} fragments are built here from validated parts only. */
 #include "kolm/commands.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
+#include "kolm/quantplan.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 #include "core/json_internal.h"
@@ -303,6 +305,31 @@ static const char *vars_device(struct vars *vs, json_t *t, const struct kolm_cmd
 	return tkey;
 }
 
+/* --tensor-type NAME=TYPE for each override, so the printed export makes
+ * the file the forecast is for. */
+static void vars_overrides(struct vars *vs, const struct kolm_cmd_vars *v, int *oom)
+{
+	struct kolm_buf b = {0};
+	for (int i = 0; i < v->n_overrides; i++) {
+		char kv[128];
+		snprintf(kv, sizeof kv, "%s=%s", v->overrides[i].pattern, kolm_type_name(v->overrides[i].type));
+		for (char *c = strchr(kv, '='); c && *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		char *q = kolm_shell_quote(kv);
+		if (!q) {
+			*oom = 1;
+			break;
+		}
+		kolm_buf_add(&b, " --tensor-type ", 15);
+		kolm_buf_add(&b, q, strlen(q));
+		free(q);
+	}
+	if (b.oom)
+		*oom = 1;
+	var_set(vs, "tt_flags", b.p ? b.p : "");
+	free(b.p);
+}
+
 /* The .kolm the steps pack or read, and the removable medium. */
 static void vars_artifact(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *sk)
 {
@@ -463,6 +490,7 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, st
 	const char *tkey = vars_device(&vs, t, v, file);
 	vars_artifact(&vs, t, v, sk);
 	int oom = 0;
+	vars_overrides(&vs, v, &oom);
 	steps_render(t, v, &vs, sk, tkey, out, &oom);
 	vars_free(&vs);
 	if (oom) {

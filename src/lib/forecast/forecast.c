@@ -914,6 +914,8 @@ static int commands_for(struct kolm_ctx *ctx, const struct kolm_pick *p, const s
 	v.kv_type = p->kv_type;
 	v.gpu_layers = fc->gpu_layers_set ? fc->gpu_layers : -1;
 	v.file_bytes = fc->est.file_bytes;
+	v.overrides = p->overrides;
+	v.n_overrides = p->n_overrides;
 	return kolm_commands_render(ctx, &v, out, err);
 }
 

@@ -128,6 +128,13 @@ static void set_fmt(json_t *o, const char *key, const char *fmt, ...)
 	json_object_set_new(o, key, json_string(buf));
 }
 
+/* fmt_num into buf, for an argument list */
+static const char *sig3(char *buf, size_t cap, double v)
+{
+	fmt_num(buf, cap, v);
+	return buf;
+}
+
 /* The derived values templates use, all from the forecast itself. */
 static json_t *derived(struct kolm_ctx *ctx, const struct kolm_forecast *f, const char *rule)
 {
@@ -148,9 +155,11 @@ static json_t *derived(struct kolm_ctx *ctx, const struct kolm_forecast *f, cons
 	set_fmt(qs, "weights", "%.2f GB", (double)f->memory.weights / GB);
 	set_fmt(qs, "kv", "%.2f GB", (double)f->memory.kv_cache / GB);
 	set_fmt(qs, "pct", "%.0f%%", 100.0 * f->fit.ratio);
-	set_fmt(qs, "decode", "%.3g tok/s (range %.3g to %.3g)", f->decode.mid, f->decode.low, f->decode.high);
-	set_fmt(qs, "prefill", "%.3g tok/s", f->prefill.mid);
-	set_fmt(qs, "cold", "%.3g s", f->cold_start_s);
+	char a[32], b[32], c[32];
+	set_fmt(qs, "decode", "%s tok/s (range %s to %s)", sig3(a, sizeof a, f->decode.mid), sig3(b, sizeof b, f->decode.low),
+		sig3(c, sizeof c, f->decode.high));
+	set_fmt(qs, "prefill", "%s tok/s", sig3(a, sizeof a, f->prefill.mid));
+	set_fmt(qs, "cold", "%s s", sig3(a, sizeof a, f->cold_start_s));
 	set_fmt(qs, "k_loss", "%.2f points", f->k_loss.points);
 	set_fmt(qs, "mem_gb", "%.0f GB", (double)d->mem_bytes / GB);
 	set_fmt(qs, "bw", "%.0f GB/s", (double)llround(d->bw_bytes_per_s) / GB);
