@@ -262,6 +262,13 @@ def run(pw):
         check_card(page, 'phone', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', 'rpi5-8gb']))
         no_horizontal_scroll(page, {'width': 375, 'height': 812})
         no_horizontal_scroll(page, PHONE)
+        # commands wrap between words only: a token (a path, a flag) is never
+        # broken across lines, a line longer than the screen scrolls in its box
+        broken = page.evaluate("""() => [...document.querySelectorAll('.cmd pre')].filter((p) => {
+            const cs = getComputedStyle(p);
+            return cs.overflowWrap !== 'normal' || cs.wordBreak !== 'normal' || cs.overflowX !== 'auto';
+        }).length""")
+        check('phone: command boxes that break words', broken, 0)
         shot(page, 'picker')
         context.close()
     finally:
