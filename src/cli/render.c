@@ -111,10 +111,17 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "  decode         %s%s tok/s%s  (range %s - %s; bandwidth bound %.0f)%s\n", B, mid, R, lo, hi,
 		f->bandwidth_bound, f->fit.verdict == KOLM_FIT_OVER ? "; only if it fit, which it does not" : "");
 	fprintf(fp, "                 %s%s%s\n", D, f->decode.basis, R);
+	fmt_tps(lo, sizeof lo, f->prefill.low);
 	fmt_tps(mid, sizeof mid, f->prefill.mid);
-	fprintf(fp, "  prefill        %s tok/s; first token after a %d-token prompt in %.2f s\n", mid,
-		f->ttft_prompt_tokens, f->ttft_s);
+	fmt_tps(hi, sizeof hi, f->prefill.high);
+	fprintf(fp, "  prefill        %s tok/s  (range %s - %s); first token after a %d-token prompt in %.2f s\n", mid, lo,
+		hi, f->ttft_prompt_tokens, f->ttft_s);
+	fprintf(fp, "                 %s%s%s\n", D, f->prefill.basis, R);
 	fprintf(fp, "  cold start     %.1f s from %s\n", f->cold_start_s, f->storage);
+	fprintf(fp, "                 %sforecast: file size / the storage's sequential read speed (%.0f MB/s)%s\n", D,
+		f->device.storage_bytes_per_s / 1e6, R);
+	if (f->device_is_local)
+		fprintf(fp, "  this machine   %s\n", f->local_why);
 	fprintf(fp, "  K-score loss   %.2f points\n", f->k_loss.points);
 	fprintf(fp, "                 %s%s%s\n", D, f->k_loss.basis, R);
 	fprintf(fp, "  backend        %s via %s (%s)\n", f->backend.id, f->backend.runtime, f->backend.reason);

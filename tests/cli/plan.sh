@@ -131,4 +131,11 @@ grep -q "kolm quantize IN.gguf OUT.gguf TYPE" $T/err || fail "export of a GGUF: 
 # no exponent in a guide's figures (the rtx-4090 prefill was 6.76e+03)
 "$K" quickstart rtx-4090 >$T/qs.md
 grep -q '[0-9]e[+-][0-9]' $T/qs.md && fail "scientific notation in the rtx-4090 guide: $(grep '[0-9]e[+-][0-9]' $T/qs.md)"
+# every figure has its basis: prefill its range and basis, cold start its
+# rule; a local device says how it was guessed
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device rpi5-8gb
+grep -A1 '^  prefill        .* tok/s  (range .* - .*); first token' $T/out | tail -1 | grep -q 'measurements of rpi5-8gb' || fail "prefill basis: $(grep -A1 prefill $T/out)"
+grep -A1 '^  cold start' $T/out | tail -1 | grep -q "forecast: file size / the storage's sequential read speed (90 MB/s)" || fail "cold start basis"
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device local
+grep -q '^  this machine   ' $T/out || fail "--device local does not say how it was guessed"
 echo "plan CLI: ok"
