@@ -267,8 +267,8 @@ static void print_json(const struct args *a, const struct kolm_bench_result *r, 
 static void print_text(const struct args *a, const struct kolm_bench_result *r, const struct kolm_forecast *fc)
 {
 	printf("model    %s (%s, %.2f MB)\n", r->model, r->model_type, (double)r->model_bytes / 1e6);
-	printf("machine  %s, %d cores, %.1f GB; %s, %d threads\n", r->machine.cpu_model, r->machine.cores,
-	       r->machine.mem_gb, r->runtime, r->nthreads);
+	printf("machine  %s, %d core%s, %.1f GB; %s, %d thread%s\n", r->machine.cpu_model, r->machine.cores,
+	       r->machine.cores == 1 ? "" : "s", r->machine.mem_gb, r->runtime, r->nthreads, r->nthreads == 1 ? "" : "s");
 	if (r->pp_tps > 0)
 		printf("pp%-5d  %10.2f +- %.2f tok/s\n", r->n_prompt, r->pp_tps, r->pp_sd);
 	if (r->tg_tps > 0)

@@ -43,7 +43,7 @@ static void render(const json_t *j, int color)
 	json_t *man = json_object_get(j, "kolm_manifest");
 	if (json_is_object(man) && json_object_get(man, "schema")) {
 		json_t *ks = json_object_get(man, "k_score");
-		printf("  kolm manifest   %s (%s), base %s, %zu members, eval pack %lld items, K %s%.3f%s, gate %.2f, %s\n",
+		printf("  kolm manifest   %s (%s), base %s, %zu members hashed, eval pack %lld items, K %s%.3f%s, gate %.2f, %s\n",
 		       json_string_value(json_object_get(man, "name")), json_string_value(json_object_get(man, "schema")),
 		       json_string_value(json_object_get(man, "base")), json_array_size(json_object_get(man, "members")),
 		       (long long)json_integer_value(json_object_get(json_object_get(man, "evalpack"), "items")),

@@ -32,7 +32,8 @@ void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, i
 		points = c * pow(kld, b) * scale;
 		snprintf(out->basis, sizeof out->basis,
 			 "forecast: %s's mean KLD %.4g vs FP16 on Llama-3-8B (%s) mapped to points by the "
-			 "K-score anchors of data/quality.json (int8 0.5, int3 5 points), x%.2f for a %.2fB base",
+			 "K-score anchors of data/quality.json (int8 0.5, int3 5 points), x%.2f for a base of %.2fB "
+			 "parameters",
 			 fmt->id, kld, "llama.cpp perplexity scoreboard", scale, (double)params / 1e9);
 	} else {
 		snprintf(out->basis, sizeof out->basis, "%s is the fp16/lossless reference: no loss", fmt->id);
