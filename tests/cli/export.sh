@@ -17,7 +17,7 @@ mkdir "$T/cwd" && cd "$T/cwd"
 "$K" export --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --preview --json >"$T/preview.json"
 cmp -s "$T/plan.json" "$T/preview.json" || fail "--preview differs from plan --json"
 [ -z "$(ls -A "$T/cwd")" ] || fail "--preview created files"
-grep -q '"export": "kolm export --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb -o ."' "$T/preview.json" || fail "export command"
+grep -q '"export": "kolm export llama-3.2-3b.kolm --quant q4_k_m --device rpi5-8gb -o ."' "$T/preview.json" || fail "export command"
 
 # native GGUF export, named <base>-<format>.gguf, with a receipt
 "$K" export --from-dir "$S/models/aidreams260K-hf" --quant q8_0 --tensor-type ffn_down=f16 --device rpi5-8gb -o "$T/out" >/dev/null ||

@@ -99,6 +99,8 @@ expect_exit 2 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --r
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device m3-pro
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4090 --runtime llama.cpp-cuda
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --mem-gb 8 --bw-gbs 50 --backend mlx
+# a runtime of the same backend and class as one the device lists runs there (kolm's own CPU engine)
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --runtime kolm-cpu
 # across all devices, an exact MLX format is skipped (with the reason) where it cannot run
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --all-devices
 grep -q "^rpi5-8gb .*cannot run mlx" $T/out || fail "--all-devices row for the Pi: $(grep rpi5 $T/out)"

@@ -217,9 +217,15 @@ static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, stru
 		be = rb;
 		fc->runtime = kolm_json_str(r, "id");
 		fc->runtime_reason = "chosen with --runtime";
+		/* listed, or the same backend and class as one listed (kolm-cpu
+		 * runs wherever llama.cpp-cpu does) */
 		int listed = fc->custom;
-		for (int i = 0; i < fc->dev.n_runtimes; i++)
-			listed |= !strcmp(fc->dev.runtimes[i], fc->runtime);
+		for (int i = 0; i < fc->dev.n_runtimes; i++) {
+			json_t *d = kolm_json_find_id(json_object_get(rts, "runtimes"), fc->dev.runtimes[i]);
+			const char *dc = kolm_json_str(d, "class"), *rc = kolm_json_str(r, "class");
+			listed |= !strcmp(fc->dev.runtimes[i], fc->runtime) ||
+				  (d && !strcmp(kolm_json_str(d, "backend"), rb) && dc && rc && !strcmp(dc, rc));
+		}
 		if (!listed)
 			return refuse_pick(rts, fc, fc->runtime, err);
 	}
