@@ -722,3 +722,39 @@ int kolm_model_from_artifact(struct kolm_model *m, const char *path, struct kolm
 	kolm_artifact_close(a);
 	return rc;
 }
+
+int kolm_export_source_open(struct kolm_export_source *s, const char *path, double min_k, struct kolm_files *files,
+			    struct kolm_err *err)
+{
+	int rc;
+	/* members are read in place from the mapped tar */
+	if ((rc = kolm_artifact_open(&s->art, path, err)))
+		return rc;
+	char why[600] = "";
+	if ((rc = kolm_artifact_integrity(s->art, why, sizeof why, NULL, err)) == KOLM_E_NO)
+		return kolm_err_set(err, KOLM_E_NO, "export: %s fails its integrity check: %s; nothing exported", path,
+				    why);
+	if (rc)
+		return kolm_err_prefix(err, "export: %s", path);
+	kolm_artifact_files(s->art, files);
+	const struct kolm_member *km = kolm_artifact_member(s->art, "kolm.json");
+	s->manifest = malloc((size_t)km->size + 1);
+	if (!s->manifest)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	memcpy(s->manifest, km->data, (size_t)km->size);
+	s->manifest[km->size] = '\0';
+	s->base_id = json_string_value(json_object_get(s->art->manifest, "base"));
+	s->gate = json_number_value(json_object_get(s->art->manifest, "gate"));
+	json_t *k = json_object_get(s->art->manifest, "k_score");
+	if (json_is_object(k)) {
+		s->k_value = json_number_value(json_object_get(k, "value"));
+		s->k_source = json_string_value(json_object_get(k, "source"));
+	}
+	if (min_k >= 0)
+		s->gate = min_k;
+	if (s->k_value >= 0 && s->k_value < s->gate)
+		return kolm_err_set(err, KOLM_E_NO,
+				    "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
+				    path, s->k_value, s->k_source, s->gate);
+	return KOLM_OK;
+}

@@ -24,4 +24,22 @@ int kolm_model_of_artifact(struct kolm_model *m, const struct kolm_artifact *a,
 int kolm_artifact_integrity(const struct kolm_artifact *a, char *why, size_t cap, uint64_t *total,
 			    struct kolm_err *err);
 
+/* The source of an export (GGUF or MLX) when it is a .kolm: the artifact,
+ * its kolm.json as stored, its base, K-score and compile gate.  Before
+ * kolm_export_source_open: KOLM_EXPORT_SOURCE_INIT (a directory's values). */
+struct kolm_export_source {
+	struct kolm_artifact *art;
+	char *manifest;
+	const char *base_id, *k_source;
+	double k_value, gate;
+};
+#define KOLM_EXPORT_SOURCE_INIT {.base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE}
+/* Opens path into s and its members into files: nothing is converted that
+ * is not what the manifest states, so the members' hashes come first
+ * (kolm_artifact_integrity; KOLM_E_NO names the member); min_k >= 0
+ * overrides the manifest's gate; KOLM_E_NO when the K-score is below the
+ * gate.  s->art and s->manifest are the caller's to free, also on error. */
+int kolm_export_source_open(struct kolm_export_source *s, const char *path, double min_k, struct kolm_files *files,
+			    struct kolm_err *err);
+
 #endif

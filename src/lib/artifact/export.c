@@ -173,11 +173,8 @@ struct job {
 	const struct kolm_export_opts *o;
 	const struct kolm_format *fmt;
 	const struct kolm_ftype_info *fi;
-	struct kolm_artifact *art;
-	char *manifest;               /* the artifact's kolm.json ("{}" for a directory) */
+	struct kolm_export_source src; /* the .kolm, its manifest, base, K and gate */
 	char mhex[65];                /* its sha256 */
-	const char *base_id, *k_source;
-	double k_value, gate;
 	int measure;                  /* the export's own K-score is measured */
 	struct kolm_model m;
 	struct kolm_safetensors *st;
@@ -214,43 +211,12 @@ static int export_format(struct kolm_ctx *ctx, struct job *x, struct kolm_err *e
 	return KOLM_OK;
 }
 
-/* An artifact's manifest, K-score and compile gate; refused below the gate. */
+/* An artifact's manifest, K-score and compile gate (refused below the gate),
+ * and its model. */
 static int export_artifact(struct kolm_ctx *ctx, struct job *x, struct kolm_files *files, struct kolm_err *err)
 {
-	const struct kolm_export_opts *o = x->o;
-	int rc;
-	/* members are read in place from the mapped tar */
-	if ((rc = kolm_artifact_open(&x->art, o->artifact, err)))
-		return rc;
-	/* nothing is converted that is not what the manifest states: the
-	 * members' hashes first (kolm verify's check 3) */
-	char why[600] = "";
-	if ((rc = kolm_artifact_integrity(x->art, why, sizeof why, NULL, err)) == KOLM_E_NO)
-		return kolm_err_set(err, KOLM_E_NO, "export: %s fails its integrity check: %s; nothing exported", o->artifact,
-				    why);
-	if (rc)
-		return kolm_err_prefix(err, "export: %s", o->artifact);
-	kolm_artifact_files(x->art, files);
-	const struct kolm_member *km = kolm_artifact_member(x->art, "kolm.json");
-	x->manifest = malloc((size_t)km->size + 1);
-	if (!x->manifest)
-		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	memcpy(x->manifest, km->data, (size_t)km->size);
-	x->manifest[km->size] = '\0';
-	x->base_id = json_string_value(json_object_get(x->art->manifest, "base"));
-	x->gate = json_number_value(json_object_get(x->art->manifest, "gate"));
-	json_t *k = json_object_get(x->art->manifest, "k_score");
-	if (json_is_object(k)) {
-		x->k_value = json_number_value(json_object_get(k, "value"));
-		x->k_source = json_string_value(json_object_get(k, "source"));
-	}
-	if (o->min_k >= 0)
-		x->gate = o->min_k;
-	if (x->k_value >= 0 && x->k_value < x->gate)
-		return kolm_err_set(err, KOLM_E_NO,
-				    "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
-				    o->artifact, x->k_value, x->k_source, x->gate);
-	return kolm_model_of_artifact(&x->m, x->art, err);
+	int rc = kolm_export_source_open(&x->src, x->o->artifact, x->o->min_k, files, err);
+	return rc ? rc : kolm_model_of_artifact(&x->m, x->src.art, err);
 }
 
 /* The model, its tensors' sources and tokenizer, and each tensor's type. */
@@ -315,13 +281,14 @@ static int export_metadata(struct job *x, struct kolm_err *err)
 	if (rc)
 		return rc;
 	w = x->w;
-	const char *name = x->art ? json_string_value(json_object_get(x->art->manifest, "name")) : strrchr(o->hf_dir, '/');
-	if (!x->art)
+	const char *name = x->src.art ? json_string_value(json_object_get(x->src.art->manifest, "name"))
+				      : strrchr(o->hf_dir, '/');
+	if (!x->src.art)
 		name = name && name[1] ? name + 1 : o->hf_dir;
-	if (!x->manifest)
-		x->manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
+	if (!x->src.manifest)
+		x->src.manifest = kolm_strdup("{}"); /* a directory export has no artifact behind it */
 	uint8_t md[32];
-	if ((rc = kolm_sha256_buf(x->manifest, strlen(x->manifest), md, err)))
+	if ((rc = kolm_sha256_buf(x->src.manifest, strlen(x->src.manifest), md, err)))
 		return rc;
 	kolm_hex(md, 32, x->mhex);
 	int krc = kolm_gguf_writer_kv_str(w, "general.architecture", x->m.hp.arch);
@@ -331,19 +298,19 @@ static int export_metadata(struct job *x, struct kolm_err *err)
 	krc |= put_tokenizer(w, &x->tok);
 	/* convert_hf_to_gguf.py and llama-quantize write it whatever the type */
 	krc |= kolm_gguf_writer_kv_u32(w, "general.quantization_version", 2);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", x->manifest);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest", x->src.manifest);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.manifest_sha256", x->mhex);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", x->base_id);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.base", x->src.base_id);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.quant", fmt->id);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tier", fmt->tier ? fmt->tier : fmt->id);
 	krc |= kolm_gguf_writer_kv_u32(w, "kolm.file_type", (uint32_t)fmt->ftype);
-	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", x->k_source);
-	if (x->k_value >= 0)
-		krc |= kolm_gguf_writer_kv_f32(w, "kolm.k_score", (float)x->k_value);
-	krc |= kolm_gguf_writer_kv_f32(w, "kolm.gate", (float)x->gate);
+	krc |= kolm_gguf_writer_kv_str(w, "kolm.k_score_source", x->src.k_source);
+	if (x->src.k_value >= 0)
+		krc |= kolm_gguf_writer_kv_f32(w, "kolm.k_score", (float)x->src.k_value);
+	krc |= kolm_gguf_writer_kv_f32(w, "kolm.gate", (float)x->src.gate);
 	/* the export's own K: measured on the written file when the artifact's
 	 * eval pack and the engine allow it (decided now: the header's size is fixed) */
-	x->measure = x->art && !o->no_measure && kolm_engine_supports_arch(x->m.hp.arch);
+	x->measure = x->src.art && !o->no_measure && kolm_engine_supports_arch(x->m.hp.arch);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.export_k_source", x->measure ? "measured" : "unmeasured");
 	krc |= kolm_gguf_writer_kv_f32(w, "kolm.export_k_score", -1.0f);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tool", "kolm " KOLM_VERSION);
@@ -464,7 +431,7 @@ static int export_tensor(struct job *x, int64_t i, struct kolm_err *err)
 /* The written file's K-score on the artifact's eval pack, patched in. */
 static int export_measure(struct job *x, double *export_k, struct kolm_err *err)
 {
-	const struct kolm_member *ev = kolm_artifact_member(x->art, "evalpack.jsonl");
+	const struct kolm_member *ev = kolm_artifact_member(x->src.art, "evalpack.jsonl");
 	int items = 0;
 	int rc = kolm_eval_k_file(kolm_gguf_writer_temp_path(x->w), (const char *)ev->data, (size_t)ev->size,
 				  x->o->threads > 0 ? x->o->threads : 1, export_k, &items, err);
@@ -513,12 +480,12 @@ static int export_receipt(struct job *x, const char *sha, double export_k, json_
 	*rec = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "schema", "kolm.receipt/1", "file",
 			 o->out_path, "source", o->hf_dir ? o->hf_dir : o->artifact, "quant", x->fmt->id, "file_type",
 			 x->fmt->ftype, "file_bytes", (json_int_t)fsize, "file_sha256", whole, "payload_sha256", sha,
-			 "manifest_sha256", x->mhex, "tensor_types", tc, "base", x->base_id, "export_k_source",
+			 "manifest_sha256", x->mhex, "tensor_types", tc, "base", x->src.base_id, "export_k_source",
 			 x->measure ? "measured" : "unmeasured", "tool", "kolm " KOLM_VERSION);
 	if (*rec && x->measure)
 		json_object_set_new(*rec, "export_k_score", json_real(export_k));
-	if (*rec && x->k_value >= 0)
-		json_object_set_new(*rec, "k_score", json_real(x->k_value));
+	if (*rec && x->src.k_value >= 0)
+		json_object_set_new(*rec, "k_score", json_real(x->src.k_value));
 	if (!*rec)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	if (o->no_receipt)
@@ -535,7 +502,7 @@ static int export_receipt(struct job *x, const char *sha, double export_k, json_
 static void job_release(struct job *x)
 {
 	kolm_gguf_writer_free(x->w); /* removes the temp file when not finished */
-	free(x->manifest);
+	free(x->src.manifest);
 	free(x->types);
 	free(x->wo);
 	free(x->f32);
@@ -544,7 +511,7 @@ static void job_release(struct job *x)
 	kolm_tokmeta_release(&x->tok);
 	kolm_safetensors_close(x->st);
 	kolm_model_release(&x->m);
-	kolm_artifact_close(x->art);
+	kolm_artifact_close(x->src.art);
 }
 
 int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json_t **receipt, struct kolm_err *err)
@@ -553,7 +520,7 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
 	if (!o->out_path)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
-	struct job x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE};
+	struct job x = {.o = o, .src = KOLM_EXPORT_SOURCE_INIT};
 	int rc = export_format(ctx, &x, err);
 	if (rc)
 		return rc;

@@ -74,12 +74,9 @@ struct mjob {
 	const struct kolm_export_opts *o;
 	const struct kolm_format *fmt;
 	int bits, group;            /* bits 16: no quantization (mlx-fp16) */
-	struct kolm_artifact *art;
+	struct kolm_export_source src; /* the .kolm, its manifest, base, K and gate */
 	struct kolm_files files;
-	char *manifest;
 	char mhex[65];
-	const char *base_id, *k_source;
-	double k_value, gate;
 	json_t *cfg;
 	const char *dtype_name;     /* the conversion dtype, NULL when none */
 	struct kolm_safetensors *st;
@@ -140,37 +137,8 @@ static int ends_with(const char *s, const char *suf)
 
 static int mlx_artifact(struct mjob *x, struct kolm_err *err)
 {
-	int rc = kolm_artifact_open(&x->art, x->o->artifact, err);
-	if (rc)
-		return rc;
 	/* as the GGUF export: the members' hashes before anything is converted */
-	char why[600] = "";
-	if ((rc = kolm_artifact_integrity(x->art, why, sizeof why, NULL, err)) == KOLM_E_NO)
-		return kolm_err_set(err, KOLM_E_NO, "export: %s fails its integrity check: %s; nothing exported",
-				    x->o->artifact, why);
-	if (rc)
-		return kolm_err_prefix(err, "export: %s", x->o->artifact);
-	kolm_artifact_files(x->art, &x->files);
-	const struct kolm_member *km = kolm_artifact_member(x->art, "kolm.json");
-	x->manifest = malloc((size_t)km->size + 1);
-	if (!x->manifest)
-		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	memcpy(x->manifest, km->data, (size_t)km->size);
-	x->manifest[km->size] = '\0';
-	x->base_id = json_string_value(json_object_get(x->art->manifest, "base"));
-	x->gate = json_number_value(json_object_get(x->art->manifest, "gate"));
-	json_t *k = json_object_get(x->art->manifest, "k_score");
-	if (json_is_object(k)) {
-		x->k_value = json_number_value(json_object_get(k, "value"));
-		x->k_source = json_string_value(json_object_get(k, "source"));
-	}
-	if (x->o->min_k >= 0)
-		x->gate = x->o->min_k;
-	if (x->k_value >= 0 && x->k_value < x->gate)
-		return kolm_err_set(err, KOLM_E_NO,
-				    "export: the compile gate refuses %s: K-score %.3f (%s) is below the gate %.2f (--min-k lowers it)",
-				    x->o->artifact, x->k_value, x->k_source, x->gate);
-	return KOLM_OK;
+	return kolm_export_source_open(&x->src, x->o->artifact, x->o->min_k, &x->files, err);
 }
 
 static json_t *load_json_file(const struct kolm_files *f, const char *name, struct kolm_err *err)
@@ -553,8 +521,8 @@ static char *shard_header(struct mjob *x, int k, size_t *len)
 		if (x->e[i].shard == k)
 			v[n++] = &x->e[i];
 	qsort(v, (size_t)n, sizeof *v, ent_name_cmp);
-	json_t *md = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "format", "mlx", "kolm.base", x->base_id, "kolm.manifest_sha256",
-			       x->mhex, "kolm.payload_sha256", ZERO64, "kolm.quant", x->fmt->id, "kolm.tool",
+	json_t *md = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "format", "mlx", "kolm.base", x->src.base_id,
+			       "kolm.manifest_sha256", x->mhex, "kolm.payload_sha256", ZERO64, "kolm.quant", x->fmt->id, "kolm.tool",
 			       "kolm " KOLM_VERSION);
 	char *mds = md ? json_dumps(md, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(md);
@@ -773,12 +741,12 @@ static json_t *stamp(struct mjob *x, json_t *files)
 {
 	/* no gate: the manifest (bound by its hash) has it */
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s?,s:s,s:s,s:s,s:o,s:s}", "schema", "kolm.mlx-export/1",
-			      "base", x->base_id, "quant", x->fmt->id, "mode", "affine", "bits", x->bits < 16 ? x->bits : 16,
+			      "base", x->src.base_id, "quant", x->fmt->id, "mode", "affine", "bits", x->bits < 16 ? x->bits : 16,
 			      "group_size", x->bits < 16 ? x->group : 0, "dtype", x->dtype_name, "manifest_sha256", x->mhex,
-			      "k_score_source", x->k_source, "export_k_source", x->export_k >= 0 ? "measured" : "unmeasured",
+			      "k_score_source", x->src.k_source, "export_k_source", x->export_k >= 0 ? "measured" : "unmeasured",
 			      "files", files, "tool", "kolm " KOLM_VERSION);
-	if (j && x->k_value >= 0)
-		json_object_set_new(j, "k_score", json_real(x->k_value));
+	if (j && x->src.k_value >= 0)
+		json_object_set_new(j, "k_score", json_real(x->src.k_value));
 	if (j && x->export_k >= 0)
 		json_object_set_new(j, "export_k_score", json_real(x->export_k));
 	json_t *pay = json_object();
@@ -887,13 +855,14 @@ static int receipt(struct mjob *x, json_t *st, json_t **rec, struct kolm_err *er
 	*rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:s,s:O}", "schema", "kolm.receipt/1", "file",
 			 o->out_path, "source", o->hf_dir ? o->hf_dir : o->artifact, "quant", x->fmt->id, "backend", "mlx",
 			 "bits", x->bits, "group_size", x->bits < 16 ? x->group : 0, "tensors", (json_int_t)x->ne, "base",
-			 x->base_id, "manifest_sha256", x->mhex, "export_k_source", x->export_k >= 0 ? "measured" : "unmeasured", "files",
+			 x->src.base_id, "manifest_sha256", x->mhex, "export_k_source",
+			 x->export_k >= 0 ? "measured" : "unmeasured", "files",
 			 json_object_get(st, "files"));
 	if (!*rec)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	json_object_set_new(*rec, "tool", json_string("kolm " KOLM_VERSION));
-	if (x->k_value >= 0)
-		json_object_set_new(*rec, "k_score", json_real(x->k_value));
+	if (x->src.k_value >= 0)
+		json_object_set_new(*rec, "k_score", json_real(x->src.k_value));
 	if (x->export_k >= 0)
 		json_object_set_new(*rec, "export_k_score", json_real(x->export_k));
 	char rpath[4200];
@@ -930,7 +899,7 @@ static int export_measure(struct kolm_ctx *ctx, struct mjob *x, struct kolm_err 
 		rc = kolm_export_gguf(ctx, &g, NULL, err);
 	}
 	if (!rc) {
-		const struct kolm_member *ev = kolm_artifact_member(x->art, "evalpack.jsonl");
+		const struct kolm_member *ev = kolm_artifact_member(x->src.art, "evalpack.jsonl");
 		int items = 0;
 		rc = kolm_eval_k_file(gg, (const char *)ev->data, (size_t)ev->size, x->o->threads > 0 ? x->o->threads : 1,
 				      &x->export_k, &items, err);
@@ -957,10 +926,10 @@ static void mjob_release(struct mjob *x)
 	free(x->q);
 	free(x->qs);
 	free(x->qb);
-	free(x->manifest);
+	free(x->src.manifest);
 	json_decref(x->cfg);
 	kolm_safetensors_close(x->st);
-	kolm_artifact_close(x->art);
+	kolm_artifact_close(x->src.art);
 }
 
 static int mlx_format(struct kolm_ctx *ctx, struct mjob *x, struct kolm_err *err)
@@ -988,7 +957,7 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
 	if (!o->out_path)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
-	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE,
+	struct mjob x = {.o = o, .src = KOLM_EXPORT_SOURCE_INIT,
 			 .export_k = -1};
 	x.files = (struct kolm_files){o->hf_dir, NULL, 0, o->hf_dir};
 	json_t *files = NULL, *st = NULL, *rec = NULL;
@@ -997,10 +966,10 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 		rc = mlx_artifact(&x, err);
 	if (rc)
 		goto out;
-	if (!x.manifest && !(x.manifest = kolm_strdup("{}")))
+	if (!x.src.manifest && !(x.src.manifest = kolm_strdup("{}")))
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	if (!rc)
-		rc = sha_buf_hex(x.manifest, strlen(x.manifest), x.mhex, err);
+		rc = sha_buf_hex(x.src.manifest, strlen(x.src.manifest), x.mhex, err);
 	if (rc || (rc = mlx_config(&x, err)) || (rc = kolm_safetensors_open_files(&x.st, &x.files, err)) ||
 	    (rc = mlx_tensors(&x, err)) || (rc = mlx_layout(&x, err)) || (rc = mlx_begin(&x, err)))
 		goto out;
@@ -1017,7 +986,7 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 		goto out;
 	/* the export's own K, on the directory as written (kolm.json aside) */
 	const char *mt = json_string_value(json_object_get(x.cfg, "model_type"));
-	if (x.art && !o->no_measure && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
+	if (x.src.art && !o->no_measure && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
 		if ((rc = export_measure(ctx, &x, err)))
 			goto out;
 		progress(&x, x.ne - 1, "K-score");
@@ -1113,13 +1082,13 @@ int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o,
 	memset(plan, 0, sizeof *plan);
 	if (!o->hf_dir == !o->artifact)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory");
-	struct mjob x = {.o = o, .base_id = "custom", .k_source = "none", .k_value = -1, .gate = KOLM_DEFAULT_GATE,
+	struct mjob x = {.o = o, .src = KOLM_EXPORT_SOURCE_INIT,
 			 .export_k = -1};
 	x.files = (struct kolm_files){o->hf_dir, NULL, 0, o->hf_dir};
 	int rc = mlx_format(ctx, &x, err);
 	if (!rc && o->artifact)
 		rc = mlx_artifact(&x, err);
-	if (!rc && !x.manifest && !(x.manifest = kolm_strdup("{}")))
+	if (!rc && !x.src.manifest && !(x.src.manifest = kolm_strdup("{}")))
 		rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	if (!rc) {
 		memcpy(x.mhex, ZERO64, 65);
@@ -1127,7 +1096,7 @@ int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o,
 	}
 	/* a .kolm's export stamps its measured K (digits unknown until measured) */
 	const char *mt = x.cfg ? json_string_value(json_object_get(x.cfg, "model_type")) : NULL;
-	if (!rc && x.art && !o->no_measure && mt && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
+	if (!rc && x.src.art && !o->no_measure && mt && kolm_engine_supports_arch(!strcmp(mt, "mistral") ? "llama" : mt)) {
 		x.export_k = 1.0;
 		plan->k_digits = 1;
 	}
