@@ -164,20 +164,21 @@ static int run(struct cli *cli, void *args)
 		exit_code = cli_usage_error("export: --group-size applies to MLX formats; %s is a %s format", fmt->id, be);
 		goto done;
 	}
+	/* the native exports' options (GGUF and MLX) */
+	struct bar b = {isatty(STDERR_FILENO)};
+	struct kolm_export_opts o = {0};
+	o.hf_dir = a->from_dir;
+	o.artifact = a->from_dir ? NULL : a->artifact;
+	o.format = fmt->id;
+	o.out_path = out;
+	o.threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	o.min_k = -1;
+	o.no_measure = a->no_measure;
+	o.progress = progress;
+	o.progress_user = &b;
 	if (!strcmp(be, "mlx") && (a->from_dir || a->artifact)) {
 		/* native: the directory mlx_lm.convert writes, no Python */
-		struct bar b = {isatty(STDERR_FILENO)};
-		struct kolm_export_opts o = {0};
-		o.hf_dir = a->from_dir;
-		o.artifact = a->from_dir ? NULL : a->artifact;
-		o.format = fmt->id;
-		o.out_path = out;
-		o.min_k = -1;
 		o.group_size = a->group_size;
-		o.threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-		o.no_measure = a->no_measure;
-		o.progress = progress;
-		o.progress_user = &b;
 		if (kolm_export_mlx(ctx, &o, &receipt, &err)) {
 			exit_code = cli_fail(&err);
 			goto done;
@@ -199,19 +200,8 @@ static int run(struct cli *cli, void *args)
 						    steps[0] ? steps : "kolm pack HF_DIR -o X.kolm");
 			goto done;
 		}
-		struct bar b = {isatty(STDERR_FILENO)};
-		struct kolm_export_opts o = {0};
-		o.hf_dir = a->from_dir;
-		o.artifact = a->from_dir ? NULL : a->artifact;
-		o.format = fmt->id;
-		o.out_path = out;
-		o.threads = a->threads > 0 ? a->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 		o.overrides = cp->ov;
 		o.n_overrides = cp->p.n_overrides;
-		o.min_k = -1;
-		o.no_measure = a->no_measure;
-		o.progress = progress;
-		o.progress_user = &b;
 		if (kolm_export_gguf(ctx, &o, &receipt, &err)) {
 			exit_code = cli_fail(&err);
 			goto done;
