@@ -457,6 +457,20 @@ static void test_binding_fields(void **s)
 	c[ft] = 0;
 	spit(path("bf-ft.gguf"), c, n);
 	expect_fail("general.file_type altered", art, path("bf-ft.gguf"), pub, 4);
+	/* a model setting edited in place: the RMSNorm epsilon (f32) */
+	memcpy(c, b, n);
+	size_t eps = find(c, n, "llama.attention.layer_norm_rms_epsilon") +
+		     strlen("llama.attention.layer_norm_rms_epsilon") + 4;
+	float f = 1234.0f;
+	memcpy(c + eps, &f, 4);
+	spit(path("bf-eps.gguf"), c, n);
+	expect_fail("layer_norm_rms_epsilon altered", art, path("bf-eps.gguf"), pub, 4);
+	/* the tool's name is not bound (another kolm build may verify) */
+	memcpy(c, b, n);
+	patch(c, n, find(c, n, "kolm.tool"), "kolm ", "kolN ");
+	spit(path("bf-tool.gguf"), c, n);
+	char st[6][8], why[6][600];
+	assert_int_equal(verify(art, path("bf-tool.gguf"), pub, 1, st, why), KOLM_OK);
 	free(c);
 	free(b);
 }
@@ -690,6 +704,22 @@ static void test_measured_k(void **s)
 	assert_string_equal(st[4], "OK"); /* the override was recorded and honoured */
 	assert_string_equal(st[5], "FAIL");
 	assert_non_null(strstr(why[5], "(measured)"));
+	/* the stated K overwritten in place with the reference's: verify
+	 * measures the export's K again, so check 6 still fails */
+	size_t n;
+	uint8_t *c = slurp(path("a-q4_0.gguf"), &n);
+	size_t at = find(c, n, "kolm.export_k_score") + strlen("kolm.export_k_score") + 4;
+	float kf = (float)kref;
+	memcpy(c + at, &kf, 4);
+	spit(path("a-q4_0-k.gguf"), c, n);
+	assert_int_equal(kolm_gguf_open(&g, path("a-q4_0-k.gguf"), NULL), 0);
+	assert_int_equal(kolm_gguf_get_f64(g, "kolm.export_k_score", &kq), 0);
+	kolm_gguf_close(g);
+	assert_true(fabs(kq - kref) < 1e-6);
+	assert_int_equal(verify(path("a.kolm"), path("a-q4_0-k.gguf"), NULL, 0, st, why), KOLM_E_NO);
+	assert_string_equal(st[5], "FAIL");
+	printf("  K stamped to %.4f in place: check 6 %s: %s\n", kq, st[5], why[5]);
+	free(c);
 }
 
 int main(void)

@@ -98,16 +98,18 @@ static int gguf_str(const struct kolm_gguf *g, const char *key, char *buf, size_
 }
 
 /* 5 */
-/* The export made again from the artifact, into a private temporary
- * directory removed after: its payload SHA-256 in hex. */
+/* The export made again from the artifact (its own K measured when measure)
+ * into dir, a private temporary directory the caller removes: the file's
+ * path in out, its payload SHA-256 in hex, its measured K in *k (-1 when
+ * not measured). */
 static int regenerate(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, const char *quant,
-		      const struct kolm_tensor_override *ov, int n_ov, char hex[65], struct kolm_err *err)
+		      const struct kolm_tensor_override *ov, int n_ov, int measure, double gate, char dir[4200],
+		      char out[4300], char hex[65], double *k, struct kolm_err *err)
 {
-	char dir[4200], out[4300];
-	int rc = kolm_tmpdir_make(dir, sizeof dir, "kolm-verify-regen", err);
+	int rc = kolm_tmpdir_make(dir, 4200, "kolm-verify-regen", err);
 	if (rc)
 		return rc;
-	snprintf(out, sizeof out, "%s/regen.gguf", dir);
+	snprintf(out, 4300, "%s/regen.gguf", dir);
 	struct kolm_export_opts eo = {0};
 	eo.artifact = o->artifact;
 	eo.format = quant;
@@ -115,8 +117,10 @@ static int regenerate(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, co
 	eo.threads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	eo.overrides = ov;
 	eo.n_overrides = n_ov;
-	eo.min_k = 0; /* the gate is check 6's business, not the binding's */
-	eo.no_measure = 1;
+	/* the gate the export states it was made under, so that kolm.gate is
+	 * re-derived too (a K below it could not have been exported) */
+	eo.min_k = gate;
+	eo.no_measure = !measure;
 	eo.no_receipt = 1;
 	eo.progress = o->progress;
 	eo.progress_user = o->progress_user;
@@ -124,14 +128,112 @@ static int regenerate(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, co
 	rc = kolm_export_gguf(ctx, &eo, &rec, err);
 	if (!rc) {
 		const char *p = json_string_value(json_object_get(rec, "payload_sha256"));
+		json_t *kv = json_object_get(rec, "export_k_score");
+		*k = json_is_number(kv) ? json_number_value(kv) : -1;
 		if (!p || strlen(p) != 64)
 			rc = kolm_err_set(err, KOLM_E_IO, "the re-derived export has no payload hash");
 		else
 			memcpy(hex, p, 65);
 	}
 	json_decref(rec);
-	kolm_tmpdir_remove(dir);
 	return rc;
+}
+
+/* Every metadata value and tensor record of the export g equals the
+ * re-derived export r's, but the tool that wrote it (kolm.tool) and the
+ * export's own K (kolm.export_k_score, measured again by the caller): a
+ * value edited in place (a rope or norm setting, the tokenizer, the chat
+ * template, a stated K) is not what this artifact exports.  0, or 1 with
+ * why naming the first difference. */
+static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, char *why, size_t cap)
+{
+	int64_t n = kolm_gguf_kv_count(g);
+	if (n != kolm_gguf_kv_count(r)) {
+		snprintf(why, cap, "it has %lld metadata keys, the export re-derived from this artifact %lld", (long long)n,
+			 (long long)kolm_gguf_kv_count(r));
+		return 1;
+	}
+	for (int64_t i = 0; i < n; i++) {
+		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i), *y = kolm_gguf_kv_at(r, i);
+		int same_key = x->key.len == y->key.len && !memcmp(x->key.p, y->key.p, (size_t)x->key.len);
+		if (same_key && ((x->key.len == 9 && !memcmp(x->key.p, "kolm.tool", 9)) ||
+				 (x->key.len == 19 && !memcmp(x->key.p, "kolm.export_k_score", 19))))
+			continue;
+		if (!same_key || x->type != y->type || x->arr_type != y->arr_type || x->arr_n != y->arr_n ||
+		    x->val_bytes != y->val_bytes || memcmp(x->val, y->val, (size_t)x->val_bytes)) {
+			snprintf(why, cap, "metadata key %.*s is not what the export re-derived from this artifact states",
+				 (int)(x->key.len > 200 ? 200 : x->key.len), x->key.p);
+			return 1;
+		}
+	}
+	int64_t nt = kolm_gguf_tensor_count(g);
+	if (nt != kolm_gguf_tensor_count(r)) {
+		snprintf(why, cap, "it has %lld tensors, the export re-derived from this artifact %lld", (long long)nt,
+			 (long long)kolm_gguf_tensor_count(r));
+		return 1;
+	}
+	for (int64_t i = 0; i < nt; i++) {
+		const struct kolm_gguf_tensor *x = kolm_gguf_tensor_at(g, i), *y = kolm_gguf_tensor_at(r, i);
+		if (x->name.len != y->name.len || memcmp(x->name.p, y->name.p, (size_t)x->name.len) || x->type != y->type ||
+		    x->n_dims != y->n_dims || memcmp(x->ne, y->ne, sizeof x->ne) || x->offset != y->offset) {
+			snprintf(why, cap, "tensor record %.*s is not the export re-derived from this artifact's",
+				 (int)(x->name.len > 200 ? 200 : x->name.len), x->name.p);
+			return 1;
+		}
+	}
+	if (kolm_gguf_data_offset(g) != kolm_gguf_data_offset(r) || kolm_gguf_alignment(g) != kolm_gguf_alignment(r)) {
+		snprintf(why, cap, "its layout (alignment, data offset) is not the re-derived export's");
+		return 1;
+	}
+	return 0;
+}
+
+/* The binding itself: the export re-derived from this artifact with the
+ * recorded quant, overrides and gate (kolm's export is deterministic) must
+ * have this very payload (hex) and every metadata value and tensor record
+ * but the tool's name and the stated K, which is measured again when the
+ * export states a measured K: check 6 uses verify's figure, never the
+ * stamped one.  0 when bound (b filled), 1 with c set otherwise. */
+static int rederive(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, const struct kolm_gguf *g, const char *quant,
+		    const struct kolm_tensor_override *ov, int n_ov, const char *hex, struct check *c, struct binding *b)
+{
+	const char *path = o->export_path;
+	struct kolm_err e = {0};
+	int bound = 0;
+	char src[32], regen[65], rdir[4200] = "", rpath[4300];
+	int measured = gguf_str(g, "kolm.export_k_source", src, sizeof src) && !strcmp(src, "measured");
+	double rk = -1, gate = 0;
+	struct kolm_gguf *r = NULL;
+	if (kolm_gguf_get_f64(g, "kolm.gate", &gate) != KOLM_OK || !(gate >= 0 && gate <= 1)) {
+		set(c, C_FAIL, "%s states no compile gate (kolm.gate) in [0, 1]", path);
+		goto done;
+	}
+	if (regenerate(ctx, o, quant, ov, n_ov, measured, gate, rdir, rpath, regen, &rk, &e) ||
+	    kolm_gguf_open(&r, rpath, &e)) {
+		set(c, C_FAIL, "re-deriving the export from this artifact failed: %s", e.msg);
+		goto done;
+	}
+	if (strcmp(regen, hex)) {
+		set(c, C_FAIL, "the payload hash does not match: %s's tensor data is %.12s…, the %s export re-derived from this artifact is %.12s…",
+		    path, hex, quant, regen);
+		goto done;
+	}
+	char why[400];
+	if (header_differs(g, r, why, sizeof why)) {
+		set(c, C_FAIL, "%s: %s", path, why);
+		goto done;
+	}
+	bound = 1;
+	b->have = 1;
+	kolm_strlcpy(b->quant, quant, sizeof b->quant);
+	b->export_k = measured ? rk : -1;
+	set(c, C_OK, "re-derived from this artifact (%s%s): payload SHA-256 %.12s… and every metadata value identical; per-tensor types as llama-quantize chooses them",
+	    quant, n_ov ? ", with the recorded --tensor-type overrides" : "", hex);
+done:
+	kolm_gguf_close(r);
+	if (rdir[0])
+		kolm_tmpdir_remove(rdir);
+	return !bound;
 }
 
 static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
@@ -259,27 +361,9 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 		set(c, C_SKIP, "the integrity check failed: nothing trustworthy to re-derive the export from");
 		goto out;
 	}
-	char regen[65];
-	if (regenerate(ctx, o, quant, ov, n_ov, regen, &e)) {
-		set(c, C_FAIL, "re-deriving the export from this artifact failed: %s", e.msg);
+	if (rederive(ctx, o, g, quant, ov, n_ov, hex, c, b))
 		goto out;
-	}
-	if (strcmp(regen, hex)) {
-		set(c, C_FAIL, "the payload hash does not match: %s's tensor data is %.12s…, the %s export re-derived from this artifact is %.12s…",
-		    path, hex, quant, regen);
-		goto out;
-	}
-	b->have = 1;
-	kolm_strlcpy(b->quant, quant, sizeof b->quant);
 	b->params = kolm_model_params(&m);
-	double k;
-	char src[32];
-	b->export_k = gguf_str(g, "kolm.export_k_source", src, sizeof src) && !strcmp(src, "measured") &&
-				      kolm_gguf_get_f64(g, "kolm.export_k_score", &k) == KOLM_OK
-			      ? k
-			      : -1;
-	set(c, C_OK, "re-derived from this artifact (%s%s): payload SHA-256 %.12s… identical; per-tensor types as llama-quantize chooses them",
-	    quant, n_ov ? ", with the recorded --tensor-type overrides" : "", hex);
 out:
 	free(types);
 	kolm_model_release(&m);
