@@ -128,6 +128,7 @@ ran=0
 run_lines() {
 	dir=$1 want=$2
 	printf '%s\n' "$3" >"$T/lines"
+	n0=$ran
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		(cd "$dir" && sh -c "$line") >"$T/out" 2>&1 </dev/null
@@ -145,6 +146,8 @@ run_lines() {
 			fail "printed line should have failed the export binding, exit 1 (tampered file): $line"
 		fi
 	done <"$T/lines"
+	# step's fail exits only its $(...): an empty step must fail here
+	[ "$ran" -gt "$n0" ] || fail "no printed line to run (the plan's step is missing or empty)"
 }
 # step JSON KEY: the printed command of a step, or the test fails
 step() {
