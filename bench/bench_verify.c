@@ -45,25 +45,37 @@ static long status_kb(const char *field)
 	return v;
 }
 
-static int bench_regen(int layers, int threads)
+/* The synthetic checkpoint (layers deep, the tokenizer from the fixtures)
+ * and a one-item eval pack in the temp directory dir (a mkdtemp template,
+ * made here): hf, evp and the artifact path art (named name) filled.
+ * Returns its weight bytes, 0 on failure (said on stderr). */
+static uint64_t checkpoint(char *dir, int layers, const char *name, char hf[300], char evp[300], char art[300])
 {
 	const char *fixtures = getenv("KOLM_FIXTURES") ? getenv("KOLM_FIXTURES") : "tests/fixtures";
-	char dir[] = "/tmp/kolm-bench-regen-XXXXXX";
 	if (!mkdtemp(dir))
-		return 4;
-	char hf[300], evp[300], art[300], out[300], cmd[400];
-	snprintf(hf, sizeof hf, "%s/hf", dir);
-	snprintf(evp, sizeof evp, "%s/evalpack.jsonl", dir);
-	snprintf(art, sizeof art, "%s/m.kolm", dir);
-	snprintf(out, sizeof out, "%s/m-q4_k_m.gguf", dir);
+		return 0;
+	snprintf(hf, 300, "%s/hf", dir);
+	snprintf(evp, 300, "%s/evalpack.jsonl", dir);
+	snprintf(art, 300, "%s/%s", dir, name);
 	uint64_t wbytes = synth_hf(hf, fixtures, 2048, layers, 5632, 32, 4);
-	if (!wbytes) {
+	FILE *fp = wbytes ? fopen(evp, "w") : NULL;
+	if (!fp) {
 		fprintf(stderr, "bench_verify: cannot build the checkpoint (KOLM_FIXTURES=%s)\n", fixtures);
-		return 4;
+		return 0;
 	}
-	FILE *fp = fopen(evp, "w");
 	fputs("{\"id\": \"1\", \"prompt\": \"a\", \"expected\": \"b\", \"match\": \"exact\"}\n", fp);
 	fclose(fp);
+	return wbytes;
+}
+
+static int bench_regen(int layers, int threads)
+{
+	char dir[] = "/tmp/kolm-bench-regen-XXXXXX";
+	char hf[300], evp[300], art[300], out[300], cmd[400];
+	uint64_t wbytes = checkpoint(dir, layers, "m.kolm", hf, evp, art);
+	if (!wbytes)
+		return 4;
+	snprintf(out, sizeof out, "%s/m-q4_k_m.gguf", dir);
 	struct kolm_ctx *ctx;
 	struct kolm_ctx_opts o = {0};
 	struct kolm_err err = {0};
@@ -115,22 +127,11 @@ int main(int argc, char **argv)
 		return bench_regen(argc > 2 ? atoi(argv[2]) : 20,
 				   argc > 3 ? atoi(argv[3]) : (int)sysconf(_SC_NPROCESSORS_ONLN));
 	int layers = argc > 1 ? atoi(argv[1]) : 12;
-	const char *fixtures = getenv("KOLM_FIXTURES") ? getenv("KOLM_FIXTURES") : "tests/fixtures";
 	char dir[] = "/tmp/kolm-bench-verify-XXXXXX";
-	if (!mkdtemp(dir))
-		return 4;
 	char hf[300], evp[300], art[300], cmd[1200];
-	snprintf(hf, sizeof hf, "%s/hf", dir);
-	snprintf(evp, sizeof evp, "%s/evalpack.jsonl", dir);
-	snprintf(art, sizeof art, "%s/big.kolm", dir);
-	uint64_t wbytes = synth_hf(hf, fixtures, 2048, layers, 5632, 32, 4);
-	if (!wbytes) {
-		fprintf(stderr, "bench_verify: cannot build the checkpoint (KOLM_FIXTURES=%s)\n", fixtures);
+	uint64_t wbytes = checkpoint(dir, layers, "big.kolm", hf, evp, art);
+	if (!wbytes)
 		return 4;
-	}
-	FILE *fp = fopen(evp, "w");
-	fputs("{\"id\": \"1\", \"prompt\": \"a\", \"expected\": \"b\", \"match\": \"exact\"}\n", fp);
-	fclose(fp);
 	struct kolm_ctx *ctx;
 	struct kolm_ctx_opts o = {0};
 	struct kolm_err err = {0};
