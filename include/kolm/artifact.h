@@ -113,9 +113,9 @@ int kolm_pack(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, json_t **man
 int kolm_keygen(const char *key_path, char fingerprint[65], struct kolm_err *err);
 /* Sign the artifact's kolm.json; replaces any kolm.sig (atomically).  A
  * symlink's target is signed (the link stays); a private key readable by
- * group or others is refused (KOLM_E_FORMAT), as is any key that is not
- * Ed25519.  The key's PEM is wiped from memory after use. */
-int kolm_sign(const char *artifact, const char *key_path, struct kolm_err *err);
+ * group or others is refused (KOLM_E_FORMAT) unless force, as is any key
+ * that is not Ed25519.  The key's PEM is wiped from memory after use. */
+int kolm_sign(const char *artifact, const char *key_path, int force, struct kolm_err *err);
 
 struct kolm_verify_opts {
 	const char *artifact;
@@ -123,6 +123,9 @@ struct kolm_verify_opts {
 	const char *pubkey;        /* PEM public key, or NULL */
 	int require_signature;
 	double max_k_loss;         /* points; < 0: KOLM_DEFAULT_MAX_K_LOSS */
+	/* 1: re-derive the export even when its signed receipt binds it (an
+	 * unsigned export, or one without pubkey, is always re-derived) */
+	int regenerate;
 	int threads;               /* for re-deriving the export (0: online CPUs) */
 	/* progress of the re-derived export (kolm_export_progress), or NULL */
 	void (*progress)(void *user, const struct kolm_export_progress *p);

@@ -43,6 +43,11 @@ struct kolm_export_opts {
 	double min_k;              /* compile gate override (< 0: the manifest's gate) */
 	int no_measure;            /* 1: do not measure the export's K on the artifact's eval pack */
 	int no_receipt;            /* 1: no receipt file beside the output (*receipt is still filled) */
+	/* GGUF from an artifact: the Ed25519 private key the artifact is signed
+	 * with; the receipt is then signed with it and embedded in the GGUF
+	 * (kolm.export_signer, kolm.export_signature; docs/ARTIFACT.md), so
+	 * kolm verify --pubkey can bind the export without re-deriving it */
+	const char *sign_key;
 	int64_t chunk_elems;       /* rows are processed in chunks of about this many elements (0 = 16 Mi) */
 	int group_size;            /* MLX: the affine group size (0 = the format's, 64) */
 	void (*progress)(void *user, const struct kolm_export_progress *p);

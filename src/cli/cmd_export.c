@@ -44,10 +44,11 @@ struct args {
 	struct cli_pick cp;
 	const char *artifact;   /* the operand, ARTIFACT.kolm */
 	const char *from_dir;   /* --from-dir HF_DIR */
+	const char *sign_key;   /* --sign KEY */
 	int threads, no_measure, preview, group_size;
 };
 
-enum { O_FROMDIR = 1, O_NOMEASURE, O_GROUP };
+enum { O_FROMDIR = 1, O_NOMEASURE, O_GROUP, O_SIGN };
 
 static const struct cli_opt opts[] = {
 	OPT_INCLUDE(cli_pick_source_opts),
@@ -56,6 +57,7 @@ static const struct cli_opt opts[] = {
 	OPT_GROUP("export:"),
 	OPT_VALUE('t', "threads", "N", 't', "threads for quantizing and measuring K (1..512, default: online CPUs)"),
 	OPT_FLAG(0, "no-measure", O_NOMEASURE, "do not measure the export's K-score"),
+	OPT_VALUE(0, "sign", "KEY", O_SIGN, "GGUF from X.kolm: sign the receipt with the artifact's Ed25519 key and embed it, so kolm verify --pubkey binds the export without re-deriving it"),
 	OPT_VALUE(0, "group-size", "N", O_GROUP, "MLX formats: the affine group size, 32, 64 or 128 (default: the format's, 64)"),
 	OPT_PREVIEW,
 	OPT_FLAG(0, "json", CLI_O_JSON, "the receipt as JSON (with --preview: the kolm.forecast/1 document)"),
@@ -70,6 +72,7 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 	switch (id) {
 	case O_FROMDIR: a->from_dir = val; return 0;
 	case O_NOMEASURE: a->no_measure = 1; return 0;
+	case O_SIGN: a->sign_key = val; return 0;
 	case CLI_O_PREVIEW: a->preview = 1; return 0;
 	case O_GROUP: {
 		long long n;
@@ -160,6 +163,12 @@ static int run(struct cli *cli, void *args)
 		exit_code = 4;
 		goto done;
 	}
+	if (a->sign_key && (strcmp(be, "gguf") || !a->artifact || a->from_dir)) {
+		exit_code = cli_usage_error("export: --sign signs a GGUF export made from X.kolm (the receipt is embedded in "
+					    "the GGUF); %s is a %s format%s",
+					    fmt->id, be, a->artifact && !a->from_dir ? "" : " and no X.kolm was given");
+		goto done;
+	}
 	if (a->group_size && strcmp(be, "mlx")) {
 		exit_code = cli_usage_error("export: --group-size applies to MLX formats; %s is a %s format", fmt->id, be);
 		goto done;
@@ -202,6 +211,7 @@ static int run(struct cli *cli, void *args)
 		}
 		o.overrides = cp->ov;
 		o.n_overrides = cp->p.n_overrides;
+		o.sign_key = a->sign_key;
 		if (kolm_export_gguf(ctx, &o, &receipt, &err)) {
 			exit_code = cli_fail(&err);
 			goto done;
@@ -223,6 +233,9 @@ static int run(struct cli *cli, void *args)
 	}
 	if (cp->json)
 		exit_code = cli_print_json(receipt);
+	else if (json_object_get(receipt, "signature"))
+		printf("wrote %s (receipt: %s.receipt.json, signed by key %.16s…)\n", out, out,
+		       json_string_value(json_object_get(json_object_get(receipt, "signature"), "signer")));
 	else
 		printf("wrote %s (receipt: %s.receipt.json)\n", out, out);
 done:
@@ -236,7 +249,7 @@ static const struct args defaults = {.cp = CLI_PICK_INIT};
 const struct cli_cmd cmd_export = {
 	.usage = "usage: kolm export (ARTIFACT.kolm | --base ID | --config FILE | --model PATH | --from-dir HF_DIR)\n"
 		 "                   --quant Q --device ID [-o DIR] [-t N] [--tensor-type P=T]... [--no-measure]\n"
-		 "                   [--preview] [--json]\n"
+		 "                   [--sign KEY] [--preview] [--json]\n"
 		 "--preview prints exactly what 'kolm plan' prints for the same pick (with --json: the kolm.forecast/1\n"
 		 "document) and touches no file and no toolchain.  Without it: GGUF formats are converted and\n"
 		 "quantized natively from ARTIFACT.kolm (its members read in place) or --from-dir (safetensors\n"
@@ -245,9 +258,12 @@ const struct cli_cmd cmd_export = {
 		 "from ARTIFACT.kolm or --from-dir are written natively too: DIR/<base>-<format>/, the directory\n"
 		 "mlx_lm.convert writes (same tensors bit for bit; --group-size 32|64|128), with kolm.json.  Other\n"
 		 "backends run their upstream toolchain when it is installed.  From an artifact the export's own\n"
-		 "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n",
+		 "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n"
+		 "--sign KEY (GGUF from a signed X.kolm, KEY its private key): the receipt is signed and embedded\n"
+		 "(kolm.export_signer, kolm.export_signature), so 'kolm verify X.kolm OUT --pubkey KEY.pub' binds\n"
+		 "the export by its signature, without re-deriving it.\n",
 	.opts = opts,
-	.tail = "Exit: 0 done, 1 the compile gate refused, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n",
+	.tail = "Exit: 0 done, 1 the compile gate refused or --sign's key does not sign the artifact, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n",
 	.flags = CLI_SEE_HELP | CLI_NEEDS_OPTION,
 	CLI_ARGS(defaults),
 	.opt = opt,

@@ -15,7 +15,7 @@ struct args {
 	int json;
 };
 
-enum { O_PUBKEY, O_REQSIG, O_MAXK, O_JSON, O_THREADS };
+enum { O_PUBKEY, O_REQSIG, O_MAXK, O_JSON, O_THREADS, O_REGEN };
 
 /* The re-derived export's progress, on a TTY only. */
 static void progress(void *user, const struct kolm_export_progress *p)
@@ -31,6 +31,7 @@ static void progress(void *user, const struct kolm_export_progress *p)
 static const struct cli_opt opts[] = {
 	OPT_VALUE(0, "pubkey", "KEY.pub", O_PUBKEY, "the Ed25519 public key the signature must verify with; an unsigned artifact then fails the signature check"),
 	OPT_FLAG(0, "require-signature", O_REQSIG, "a missing signature fails the signature check"),
+	OPT_FLAG(0, "regenerate", O_REGEN, "re-derive the export from the artifact and compare, even when its signed receipt binds it (the default for an unsigned export)"),
 	OPT_VALUE(0, "max-k-loss", "P", O_MAXK, "the export's K loss allowed, in points (default 3)"),
 	OPT_VALUE('t', "threads", "N", O_THREADS, "threads for re-deriving the export (1..512, default: online CPUs)"),
 	OPT_FLAG(0, "json", O_JSON, "the checks as JSON"),
@@ -43,6 +44,7 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 	switch (id) {
 	case O_PUBKEY: a->o.pubkey = val; break;
 	case O_REQSIG: a->o.require_signature = 1; break;
+	case O_REGEN: a->o.regenerate = 1; break;
 	case O_JSON: a->json = 1; break;
 	case O_THREADS: {
 		long long n;
@@ -103,7 +105,8 @@ static int run(struct cli *cli, void *args)
 static const struct args defaults = {.o.max_k_loss = -1};
 
 const struct cli_cmd cmd_verify = {
-	.usage = "usage: kolm verify X.kolm [EXPORT] [--pubkey KEY.pub] [--require-signature] [--max-k-loss P] [-t N] [--json]\n"
+	.usage = "usage: kolm verify X.kolm [EXPORT] [--pubkey KEY.pub] [--require-signature] [--regenerate]\n"
+		 "                   [--max-k-loss P] [-t N] [--json]\n"
 		 "Six checks, one line each, OK / FAIL / SKIP with the reason:\n"
 		 "  container       a well-formed uncompressed tar, members in kolm/1 order, regular files only,\n"
 		 "                  no absolute or '..' paths, no duplicates, nothing after the end-of-archive marker\n"
@@ -111,8 +114,11 @@ const struct cli_cmd cmd_verify = {
 		 "  integrity       every member's size and SHA-256 as the manifest states\n"
 		 "  signature       kolm.sig valid for --pubkey (required with --pubkey or --require-signature)\n"
 		 "  export binding  EXPORT names this manifest and carries it, its tensor types are its stated\n"
-		 "                  tier's, and its tensor data is byte for byte the export re-derived from this\n"
-		 "                  artifact with the recorded quant and overrides (as long as an export takes)\n"
+		 "                  tier's, its payload SHA-256 is computed from its bytes, and then either its\n"
+		 "                  receipt, signed at export (kolm export --sign), verifies with --pubkey, or\n"
+		 "                  (unsigned, no --pubkey, or --regenerate) its tensor data and metadata are byte\n"
+		 "                  for byte the export re-derived from this artifact with the recorded quant and\n"
+		 "                  overrides (as long as an export takes); the line says which bound it\n"
 		 "  quality         K >= the gate, and the export's K loss within P points (default 3)\n",
 	.opts = opts,
 	.tail = "Exit: 0 no check failed, 1 a check failed, 2 usage, 4 I/O or SHA-256 unavailable.\n",

@@ -57,7 +57,9 @@ tar tf "$T/s.kolm" | head -1 | grep -qx kolm.json || fail "kolm.json first (tar 
 cp "$T/k" "$T/k644" && chmod 644 "$T/k644"
 [ "$(code "$K" sign "$T/s.kolm" --key "$T/k644")" = 3 ] || fail "sign with a world-readable key"
 one_line "$T/err" "world-readable key"
-grep -q 'readable by others' "$T/err" || fail "world-readable key message"
+grep -q 'readable by group or others.*--force' "$T/err" || fail "world-readable key message: $(cat "$T/err")"
+"$K" sign "$T/r2.kolm" --key "$T/k644" --force >/dev/null || fail "sign --force with a world-readable key"
+"$K" verify "$T/r2.kolm" --pubkey "$T/k.pub" >/dev/null || fail "sign --force did not sign"
 cp "$T/r1.kolm" "$T/target.kolm" && ln -s target.kolm "$T/link.kolm"
 "$K" sign "$T/link.kolm" --key "$T/k" >/dev/null || fail "sign through a symlink"
 [ -L "$T/link.kolm" ] || fail "sign replaced the symlink with a file"
@@ -79,6 +81,34 @@ TMPDIR="$T/tmp" "$K" verify "$T/s.kolm" "$T/s-f16.gguf" --pubkey "$T/k.pub" --re
 grep -q '^OK    export binding  re-derived from this artifact (f16): payload' "$T/v" || fail "binding line: $(cat "$T/v")"
 [ -z "$(ls -A "$T/tmp/kolm-$(id -u)")" ] || fail "temp work left behind: $(ls -A "$T/tmp/kolm-$(id -u)")"
 "$K" inspect "$T/s-f16.gguf" | grep -q 'kolm manifest   stories260K-hf (kolm/1)' || fail "inspect shows the manifest"
+# export --sign: the receipt is signed with the artifact's key and embedded;
+# verify --pubkey binds the export by it (no re-derivation, nothing in TMPDIR),
+# --regenerate re-derives too, and openssl alone checks the receipt file
+"$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/sg" --no-measure --sign "$T/k" >"$T/out" 2>"$T/err" || fail "export --sign: $(cat "$T/err")"
+grep -q "^wrote $T/sg/s.*-f16.gguf (receipt: .*, signed by key [0-9a-f]\{16\}…)$" "$T/out" || fail "export --sign line: $(cat "$T/out")"
+SG=$(ls "$T"/sg/*-f16.gguf)
+mkdir -p "$T/tmp2"
+TMPDIR="$T/tmp2" "$K" verify "$T/s.kolm" "$SG" --pubkey "$T/k.pub" --require-signature >"$T/v" || fail "verify signed export: $(cat "$T/v")"
+grep -q '^OK    export binding  by its signed receipt (key [0-9a-f]\{16\}…)' "$T/v" || fail "signed binding line: $(cat "$T/v")"
+[ -z "$(ls -A "$T/tmp2")" ] || fail "the signed binding re-derived the export: $(ls -A "$T/tmp2")"
+"$K" verify "$T/s.kolm" "$SG" --pubkey "$T/k.pub" --regenerate >"$T/v" || fail "verify --regenerate: $(cat "$T/v")"
+grep -q '^OK    export binding  re-derived from this artifact (f16).*and its signed receipt is valid for key' "$T/v" || fail "--regenerate line: $(cat "$T/v")"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["signature"]; open(sys.argv[2],"w").write(r["statement"]); open(sys.argv[3],"wb").write(bytes.fromhex(r["signature"]))' \
+	"$SG.receipt.json" "$T/st.txt" "$T/st.sig" || fail "receipt has no signature"
+openssl pkeyutl -verify -pubin -inkey "$T/k.pub" -rawin -in "$T/st.txt" -sigfile "$T/st.sig" >/dev/null || fail "openssl does not verify the receipt"
+grep -q "^payload_sha256 $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["payload_sha256"])' "$SG.receipt.json")$" "$T/st.txt" || fail "the statement does not name the payload"
+# the signed export's tensor data changed: the binding fails, exit 1
+cp "$SG" "$T/sg-bad.gguf"
+printf '\001' | dd of="$T/sg-bad.gguf" bs=1 seek=$(( $(stat -c %s "$SG") - 100 )) conv=notrunc 2>/dev/null
+[ "$(code "$K" verify "$T/s.kolm" "$T/sg-bad.gguf" --pubkey "$T/k.pub")" = 1 ] || fail "tampered signed export"
+grep -q '^FAIL  export binding' "$T/out" || fail "tampered signed export line: $(cat "$T/out")"
+# --sign with a key that did not sign the artifact: exit 1, one line, nothing written
+[ "$(code "$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/sg2" --no-measure --sign "$T/other")" = 1 ] || fail "export --sign other key"
+one_line "$T/err" "export --sign other key"
+[ -z "$(ls "$T/sg2" 2>/dev/null)" ] || fail "export --sign other key wrote: $(ls "$T/sg2")"
+# --sign on an MLX format: usage
+[ "$(code "$K" export "$T/s.kolm" --quant mlx-4bit --device m3-pro -o "$T/sg3" --no-measure --sign "$T/k")" = 2 ] || fail "export --sign mlx"
+one_line "$T/err" "export --sign mlx"
 # wrong key: exit 1, the signature line says FAIL
 [ "$(code "$K" verify "$T/s.kolm" --pubkey "$T/other.pub")" = 1 ] || fail "wrong key exit"
 grep -q '^FAIL  signature' "$T/out" || fail "wrong key line"

@@ -90,10 +90,11 @@ static int teardown(void **s)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Run verify; return the status string of the named check; all statuses into st[6]. */
-static int verify(const char *a, const char *e, const char *pk, int require, char st[6][8], char whys[6][600])
+/* Run verify (o's max_k_loss and the rest as given); all statuses into st[6]. */
+static int verify_o(const struct kolm_verify_opts *op, char st[6][8], char whys[6][600])
 {
-	struct kolm_verify_opts o = {.artifact = a, .export_path = e, .pubkey = pk, .require_signature = require, .max_k_loss = -1};
+	struct kolm_verify_opts o = *op;
+	const char *a = o.artifact;
 	json_t *rep = NULL;
 	struct kolm_err err = {0};
 	int rc = kolm_verify(ctx, &o, &rep, &err);
@@ -109,6 +110,12 @@ static int verify(const char *a, const char *e, const char *pk, int require, cha
 	}
 	json_decref(rep);
 	return rc;
+}
+
+static int verify(const char *a, const char *e, const char *pk, int require, char st[6][8], char whys[6][600])
+{
+	struct kolm_verify_opts o = {.artifact = a, .export_path = e, .pubkey = pk, .require_signature = require, .max_k_loss = -1};
+	return verify_o(&o, st, whys);
 }
 
 static void expect_fail(const char *what, const char *a, const char *e, const char *pk, int check)
@@ -722,6 +729,122 @@ static void test_measured_k(void **s)
 	free(c);
 }
 
+/* kolm export --sign: the receipt signed with the artifact's key and
+ * embedded in the GGUF binds the export without re-deriving it; every
+ * byte of the file is covered (header by its hash, tensor data by the
+ * payload), so nothing altered binds; the wrong key or an unsigned
+ * artifact is refused before anything is written. */
+static void test_signed_export(void **s)
+{
+	(void)s;
+	struct kolm_export_opts eo = {0};
+	eo.artifact = art;
+	eo.format = "f16";
+	eo.out_path = path("sg-f16.gguf");
+	eo.threads = 2;
+	eo.min_k = -1;
+	eo.no_measure = 1;
+	eo.sign_key = key;
+	json_t *rec = NULL;
+	struct kolm_err e = {0};
+	assert_int_equal(kolm_export_gguf(ctx, &eo, &rec, &e), 0);
+	json_t *sg = json_object_get(rec, "signature");
+	assert_non_null(sg);
+	const char *stmt = json_string_value(json_object_get(sg, "statement"));
+	assert_non_null(stmt);
+	assert_non_null(strstr(stmt, json_string_value(json_object_get(rec, "payload_sha256"))));
+	assert_non_null(strstr(stmt, json_string_value(json_object_get(rec, "manifest_sha256"))));
+	json_decref(rec);
+	char st[6][8], why[6][600];
+	/* bound by the signature alone: no re-derivation */
+	assert_int_equal(verify(art, path("sg-f16.gguf"), pub, 1, st, why), KOLM_OK);
+	if (!strstr(why[4], "by its signed receipt") || strstr(why[4], "re-derived"))
+		fail_msg("signed binding line: %s", why[4]);
+	/* --regenerate: both, and the line says so */
+	struct kolm_verify_opts o = {.artifact = art, .export_path = path("sg-f16.gguf"), .pubkey = pub, .regenerate = 1,
+				     .max_k_loss = -1};
+	assert_int_equal(verify_o(&o, st, why), KOLM_OK);
+	if (!strstr(why[4], "re-derived from this artifact") || !strstr(why[4], "signed receipt is valid"))
+		fail_msg("--regenerate line: %s", why[4]);
+	/* no key to check the receipt with: re-derived, and said */
+	assert_int_equal(verify(art, path("sg-f16.gguf"), NULL, 0, st, why), KOLM_OK);
+	if (!strstr(why[4], "re-derived") || !strstr(why[4], "not checked (no --pubkey)"))
+		fail_msg("no --pubkey line: %s", why[4]);
+	/* another key's public half: the artifact's signature and the receipt both fail */
+	assert_int_equal(verify(art, path("sg-f16.gguf"), pub2, 0, st, why), KOLM_E_NO);
+	assert_string_equal(st[3], "FAIL");
+	assert_string_equal(st[4], "FAIL");
+	assert_non_null(strstr(why[4], "does not verify"));
+
+	/* forged: tensor data changed and kolm.payload_sha256 rewritten */
+	size_t n;
+	uint8_t *b = slurp(path("sg-f16.gguf"), &n);
+	struct kolm_gguf *g;
+	assert_int_equal(kolm_gguf_open(&g, path("sg-f16.gguf"), NULL), 0);
+	uint64_t off = kolm_gguf_data_offset(g);
+	char old[130], fresh[65];
+	assert_int_equal(kolm_gguf_get_cstr(g, "kolm.payload_sha256", old, sizeof old), 0);
+	kolm_gguf_close(g);
+	uint8_t *c = malloc(n);
+	memcpy(c, b, n);
+	for (int i = 0; i < 100; i++)
+		c[off + 1000 + (size_t)i] ^= 0xff;
+	assert_int_equal(kolm_sha256_hex_range(c + off, n - off, fresh, NULL), 0);
+	patch(c, n, 0, old, fresh);
+	spit(path("sg-forged.gguf"), c, n);
+	expect_fail("signed export: payload forged", art, path("sg-forged.gguf"), pub, 4);
+	/* the tool's name is signed too (unbound only when re-deriving) */
+	memcpy(c, b, n);
+	patch(c, n, find(c, n, "kolm.tool"), "kolm ", "kolN ");
+	spit(path("sg-tool.gguf"), c, n);
+	expect_fail("signed export: kolm.tool edited", art, path("sg-tool.gguf"), pub, 4);
+	/* every 97th byte of the header and 64 bytes of tensor data, one at a
+	 * time: nothing altered binds */
+	int tried = 0;
+	for (size_t i = 0; i < n; i += i < off ? 97 : (n - off) / 64 + 1) {
+		memcpy(c, b, n);
+		c[i] ^= 0x20;
+		spit(path("sg-flip.gguf"), c, n);
+		if (verify(art, path("sg-flip.gguf"), pub, 1, st, why) == KOLM_OK)
+			fail_msg("byte %zu of the signed export flipped: verify passed (%s)", i, why[4]);
+		tried++;
+	}
+	/* the receipt's own values: a hex digit's case flipped in the signature
+	 * (outside what it signs) or the signer, one every 5th byte */
+	const char *keys[] = {"kolm.export_signature", "kolm.export_signer"};
+	for (int k = 0; k < 2; k++) {
+		size_t at = find(b, n, keys[k]) + strlen(keys[k]) + 4 + 8, len = k ? 64 : 128;
+		for (size_t i = at; i < at + len; i += 5) {
+			memcpy(c, b, n);
+			c[i] ^= 0x20;
+			spit(path("sg-flip.gguf"), c, n);
+			if (verify(art, path("sg-flip.gguf"), pub, 1, st, why) == KOLM_OK)
+				fail_msg("%s byte %zu flipped: verify passed (%s)", keys[k], i - at, why[4]);
+			tried++;
+		}
+	}
+	printf("  signed export: %d single-byte flips (header every 97th, 64 in the data, receipt values every 5th): none binds\n",
+	       tried);
+	free(c);
+	free(b);
+
+	/* export --sign with a key that did not sign the artifact, or from an
+	 * unsigned one: KOLM_E_NO, nothing written */
+	eo.sign_key = key2;
+	eo.out_path = path("sg-other.gguf");
+	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), KOLM_E_NO);
+	assert_non_null(strstr(e.msg, "is not signed with"));
+	struct kolm_pack_opts po = {hf, evp, path("us.kolm"), NULL, NULL, "stories", 0.9, -1, 0, 0, 0};
+	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
+	eo.artifact = path("us.kolm");
+	eo.sign_key = key;
+	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), KOLM_E_NO);
+	assert_non_null(strstr(e.msg, "unsigned"));
+	struct stat sb;
+	assert_int_equal(stat(path("sg-other.gguf"), &sb), -1);
+	assert_int_equal(stat(path("sg-other.gguf.receipt.json"), &sb), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -731,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_links_and_paths),
 		cmocka_unit_test(test_wrong_key_and_other_export),
 		cmocka_unit_test(test_forged_payload_fails_binding),
+		cmocka_unit_test(test_signed_export),
 		cmocka_unit_test(test_binding_fields),
 		cmocka_unit_test(test_pubkey_requires_signature),
 		cmocka_unit_test(test_trailing_tar_data),

@@ -26,6 +26,7 @@
 #include "kolm/util.h"
 #include "kolm/version.h"
 #include "artifact_internal.h"
+#include "sign_internal.h"
 
 /* rows are converted and quantized in chunks of about 64 MB of F32 */
 #define CHUNK_ELEMS (16ULL << 20)
@@ -175,6 +176,8 @@ struct job {
 	const struct kolm_ftype_info *fi;
 	struct kolm_export_source src; /* the .kolm, its manifest, base, K and gate */
 	char mhex[65];                /* its sha256 */
+	char signer[65];              /* o->sign_key's fingerprint */
+	json_t *signature;            /* the signed receipt's statement, signature, signer */
 	int measure;                  /* the export's own K-score is measured */
 	struct kolm_model m;
 	struct kolm_safetensors *st;
@@ -211,11 +214,35 @@ static int export_format(struct kolm_ctx *ctx, struct job *x, struct kolm_err *e
 	return KOLM_OK;
 }
 
+/* --sign KEY: the receipt is signed with the artifact's own key, so the
+ * artifact must carry a kolm.sig that KEY's public half verifies. */
+static int export_check_signer(struct job *x, struct kolm_err *err)
+{
+	const struct kolm_export_opts *o = x->o;
+	const struct kolm_member *s = kolm_artifact_member(x->src.art, "kolm.sig");
+	const struct kolm_member *km = kolm_artifact_member(x->src.art, "kolm.json");
+	if (!s)
+		return kolm_err_set(err, KOLM_E_NO,
+				    "export: --sign: %s is unsigned; a signed export binds to an artifact signed with the same "
+				    "key (kolm sign %s --key %s)",
+				    o->artifact, o->artifact, o->sign_key);
+	int rc = kolm_sig_check(o->sign_key, KOLM_KEY_PRIVATE, km->data, (size_t)km->size, s->data, (size_t)s->size,
+				x->signer, err);
+	if (rc == KOLM_E_NO)
+		return kolm_err_set(err, KOLM_E_NO,
+				    "export: --sign: %s is not signed with %s (key %.16s…); an export's receipt is signed "
+				    "with its artifact's key",
+				    o->artifact, o->sign_key, x->signer);
+	return rc ? kolm_err_prefix(err, "export: --sign") : KOLM_OK;
+}
+
 /* An artifact's manifest, K-score and compile gate (refused below the gate),
  * and its model. */
 static int export_artifact(struct kolm_ctx *ctx, struct job *x, struct kolm_files *files, struct kolm_err *err)
 {
 	int rc = kolm_export_source_open(&x->src, x->o->artifact, x->o->min_k, files, err);
+	if (!rc && x->o->sign_key)
+		rc = export_check_signer(x, err);
 	return rc ? rc : kolm_model_of_artifact(&x->m, x->src.art, err);
 }
 
@@ -316,6 +343,10 @@ static int export_metadata(struct job *x, struct kolm_err *err)
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.tool", "kolm " KOLM_VERSION);
 	krc |= put_overrides(w, o);
 	krc |= kolm_gguf_writer_kv_str(w, "kolm.payload_sha256", ZERO64);
+	if (o->sign_key) { /* the signature's value is written last (export_sign) */
+		krc |= kolm_gguf_writer_kv_str(w, KOLM_EXPORT_SIGNER_KEY, x->signer);
+		krc |= kolm_gguf_writer_kv_str(w, KOLM_EXPORT_SIG_KEY, ZERO64 ZERO64);
+	}
 	if (krc)
 		return kolm_err_set(err, KOLM_E_NOMEM, "export: cannot build metadata");
 	return KOLM_OK;
@@ -443,6 +474,35 @@ static int export_measure(struct job *x, double *export_k, struct kolm_err *err)
 	return kolm_gguf_writer_patch(x->w, "kolm.export_k_score", &kf, sizeof kf, err);
 }
 
+/* --sign: the receipt's statement (sign_internal.h) over the file as it
+ * will be committed, its signature patched into kolm.export_signature. */
+static int export_sign(struct job *x, const char *sha, struct kolm_err *err)
+{
+	const char *tmp = kolm_gguf_writer_temp_path(x->w);
+	struct kolm_gguf *g = NULL;
+	struct kolm_gguf_str sv;
+	char hhex[65], st[KOLM_EXPORT_STATEMENT_MAX], shex[129];
+	uint8_t sig[64];
+	int rc = tmp ? kolm_gguf_open(&g, tmp, err) : kolm_err_set(err, KOLM_E_USAGE, "export: sign before the data is complete");
+	if (rc)
+		return rc;
+	if (kolm_gguf_get_str(g, KOLM_EXPORT_SIG_KEY, &sv) || sv.len != 128)
+		rc = kolm_err_set(err, KOLM_E_IO, "export: %s: no signature placeholder", tmp);
+	if (!rc)
+		rc = kolm_export_header_sha(kolm_gguf_base(g), kolm_gguf_data_offset(g),
+					    (uint64_t)((const uint8_t *)sv.p - kolm_gguf_base(g)), sv.len, hhex, err);
+	kolm_gguf_close(g);
+	if (rc || (rc = kolm_export_statement(st, x->mhex, sha, hhex, x->fmt->id, "kolm " KOLM_VERSION, x->signer, err)) ||
+	    (rc = kolm_sig_make(x->o->sign_key, KOLM_KEY_PRIVATE, (const uint8_t *)st, strlen(st), sig, err)))
+		return rc;
+	kolm_hex(sig, 64, shex);
+	x->signature = json_pack("{s:s,s:s,s:s,s:s}", "statement", st, "signature", shex, "signer", x->signer,
+				 "header_sha256", hhex);
+	if (!x->signature)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	return kolm_gguf_writer_patch(x->w, KOLM_EXPORT_SIG_KEY, shex, 128, err);
+}
+
 static void export_progress(const struct job *x, int64_t k, const char *name, uint64_t done)
 {
 	const struct kolm_export_opts *o = x->o;
@@ -486,6 +546,8 @@ static int export_receipt(struct job *x, const char *sha, double export_k, json_
 		json_object_set_new(*rec, "export_k_score", json_real(export_k));
 	if (*rec && x->src.k_value >= 0)
 		json_object_set_new(*rec, "k_score", json_real(x->src.k_value));
+	if (*rec && x->signature)
+		json_object_set(*rec, "signature", x->signature);
 	if (!*rec)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 	if (o->no_receipt)
@@ -502,6 +564,7 @@ static int export_receipt(struct job *x, const char *sha, double export_k, json_
 static void job_release(struct job *x)
 {
 	kolm_gguf_writer_free(x->w); /* removes the temp file when not finished */
+	json_decref(x->signature);
 	free(x->src.manifest);
 	free(x->types);
 	free(x->wo);
@@ -520,6 +583,8 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
 	if (!o->out_path)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
+	if (o->sign_key && !o->artifact)
+		return kolm_err_set(err, KOLM_E_USAGE, "export: --sign binds an export to a signed artifact: export from X.kolm");
 	struct job x = {.o = o, .src = KOLM_EXPORT_SOURCE_INIT};
 	int rc = export_format(ctx, &x, err);
 	if (rc)
@@ -545,6 +610,8 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 			goto out;
 		export_progress(&x, x.m.n_tensors, "K-score", x.in_total);
 	}
+	if (o->sign_key && (rc = export_sign(&x, sha, err)))
+		goto out;
 	if ((rc = export_receipt(&x, sha, export_k, &rec, err)) || (rc = kolm_gguf_writer_commit(x.w, err)))
 		goto out;
 	if (receipt) {

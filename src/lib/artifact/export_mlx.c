@@ -957,6 +957,10 @@ int kolm_export_mlx(struct kolm_ctx *ctx, const struct kolm_export_opts *o, json
 		return kolm_err_set(err, KOLM_E_USAGE, "export: give an artifact (X.kolm) or a Hugging Face directory (--from-dir)");
 	if (!o->out_path)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no output path");
+	if (o->sign_key)
+		return kolm_err_set(err, KOLM_E_USAGE,
+				    "export: --sign writes a signed receipt into a GGUF export; an MLX directory is bound by "
+				    "re-deriving it (kolm verify X.kolm DIR)");
 	struct mjob x = {.o = o, .src = KOLM_EXPORT_SOURCE_INIT,
 			 .export_k = -1};
 	x.files = (struct kolm_files){o->hf_dir, NULL, 0, o->hf_dir};

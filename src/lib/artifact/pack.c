@@ -340,7 +340,7 @@ static int pack_write(struct pack *p, struct kolm_err *err)
 	free(dumped);
 	uint8_t sig[64];
 	int rc;
-	if (o->sign_key && (rc = kolm_sig_make(o->sign_key, (const uint8_t *)p->mtext, strlen(p->mtext), sig, err)))
+	if (o->sign_key && (rc = kolm_sig_make(o->sign_key, KOLM_KEY_PRIVATE, (const uint8_t *)p->mtext, strlen(p->mtext), sig, err)))
 		return rc;
 	struct kolm_file_view *views = calloc((size_t)p->n + 2, sizeof *views);
 	if (!views)

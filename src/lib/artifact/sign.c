@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -110,14 +111,17 @@ int kolm_keygen(const char *key_path, char fp[65], struct kolm_err *err)
 	return rc;
 }
 
+/* private_key: KOLM_KEY_PUBLIC, KOLM_KEY_PRIVATE or KOLM_KEY_PRIVATE_ANY_MODE */
 static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *err)
 {
 	char *buf;
 	size_t n;
 	struct stat st;
-	/* a private key others can read is not private: refused, as ssh does */
-	if (private_key && stat(path, &st) == 0 && (st.st_mode & 077)) {
-		kolm_err_set(err, KOLM_E_FORMAT, "%s: private key readable by others (mode %04o); chmod 600 %s", path,
+	/* a private key others can read is not private: refused, as ssh does,
+	 * unless the caller was told to accept it (kolm sign --force) */
+	if (private_key == KOLM_KEY_PRIVATE && stat(path, &st) == 0 && (st.st_mode & 077)) {
+		kolm_err_set(err, KOLM_E_FORMAT,
+			     "%s: private key readable by group or others (mode %04o); chmod 600 %s (or --force)", path,
 			     (unsigned)(st.st_mode & 07777), path);
 		return NULL;
 	}
@@ -142,9 +146,9 @@ static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *er
 	return k;
 }
 
-int kolm_sig_make(const char *key_path, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
+int kolm_sig_make(const char *key_path, int mode, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
 {
-	EVP_PKEY *k = load_key(key_path, 1, err);
+	EVP_PKEY *k = load_key(key_path, mode, err);
 	if (!k)
 		return err ? err->code : KOLM_E_FORMAT;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -157,10 +161,20 @@ int kolm_sig_make(const char *key_path, const uint8_t *msg, size_t n, uint8_t si
 	return rc;
 }
 
-int kolm_sig_check(const char *pub_path, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
+int kolm_sig_key_fingerprint(const char *key_path, int mode, char fp[65], struct kolm_err *err)
+{
+	EVP_PKEY *k = load_key(key_path, mode, err);
+	if (!k)
+		return err ? err->code : KOLM_E_FORMAT;
+	int rc = fingerprint(k, fp, err);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int kolm_sig_check(const char *key_path, int mode, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
 		   char fp[65], struct kolm_err *err)
 {
-	EVP_PKEY *k = load_key(pub_path, 0, err);
+	EVP_PKEY *k = load_key(key_path, mode, err);
 	if (!k)
 		return err ? err->code : KOLM_E_FORMAT;
 	int rc = fingerprint(k, fp, err);
@@ -169,7 +183,7 @@ int kolm_sig_check(const char *pub_path, const uint8_t *msg, size_t n, const uin
 		if (!c || EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) != 1)
 			rc = kolm_err_set(err, KOLM_E_IO, "verify: %s", ossl_why());
 		else if (sig_len != 64 || EVP_DigestVerify(c, sig, sig_len, msg, n) != 1)
-			rc = kolm_err_set(err, KOLM_E_NO, "signature does not match kolm.json for key %.16s…", fp);
+			rc = kolm_err_set(err, KOLM_E_NO, "signature does not match for key %.16s…", fp);
 		ERR_clear_error();
 		EVP_MD_CTX_free(c);
 	}
@@ -177,7 +191,7 @@ int kolm_sig_check(const char *pub_path, const uint8_t *msg, size_t n, const uin
 	return rc;
 }
 
-int kolm_sign(const char *path, const char *key_path, struct kolm_err *err)
+int kolm_sign(const char *path, const char *key_path, int force, struct kolm_err *err)
 {
 	/* a symlink's target is signed in place; the link stays a link */
 	char real[PATH_MAX];
@@ -188,7 +202,8 @@ int kolm_sign(const char *path, const char *key_path, struct kolm_err *err)
 		return rc;
 	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
 	uint8_t sig[64];
-	rc = kolm_sig_make(key_path, km->data, (size_t)km->size, sig, err);
+	rc = kolm_sig_make(key_path, force ? KOLM_KEY_PRIVATE_ANY_MODE : KOLM_KEY_PRIVATE, km->data, (size_t)km->size, sig,
+			   err);
 	if (!rc) {
 		struct kolm_file_view *v = calloc((size_t)a->n + 1, sizeof *v);
 		int n = 0;
@@ -208,5 +223,82 @@ int kolm_sign(const char *path, const char *key_path, struct kolm_err *err)
 		}
 	}
 	kolm_artifact_close(a);
+	return rc;
+}
+
+int kolm_export_statement(char out[KOLM_EXPORT_STATEMENT_MAX], const char *manifest_hex, const char *payload_hex,
+			  const char *header_hex, const char *quant, const char *tool, const char *signer,
+			  struct kolm_err *err)
+{
+	/* values are single tokens or the tool's "kolm X.Y": no line breaks */
+	const char *v[] = {quant, tool};
+	for (int i = 0; i < 2; i++)
+		if (strpbrk(v[i], "\n\r"))
+			return kolm_err_set(err, KOLM_E_FORMAT, "export receipt: a value holds a line break");
+	int n = snprintf(out, KOLM_EXPORT_STATEMENT_MAX,
+			 "kolm.export-receipt/1\nmanifest_sha256 %s\npayload_sha256 %s\nheader_sha256 %s\nquant %s\ntool %s\nsigner %s\n",
+			 manifest_hex, payload_hex, header_hex, quant, tool, signer);
+	if (n < 0 || n >= KOLM_EXPORT_STATEMENT_MAX)
+		return kolm_err_set(err, KOLM_E_FORMAT, "export receipt: statement too long");
+	return KOLM_OK;
+}
+
+int kolm_export_header_sha(const uint8_t *base, uint64_t data_off, uint64_t sig_off, uint64_t sig_len, char hex[65],
+			   struct kolm_err *err)
+{
+	if (sig_off > data_off || sig_len > data_off - sig_off)
+		return kolm_err_set(err, KOLM_E_FORMAT, "export receipt: the signature lies outside the header");
+	char zeros[128];
+	memset(zeros, '0', sizeof zeros);
+	struct kolm_sha256 s;
+	int rc = kolm_sha256_init(&s, err);
+	if (rc)
+		return rc;
+	kolm_sha256_update(&s, base, (size_t)sig_off);
+	for (uint64_t left = sig_len; left > 0;) {
+		size_t k = left > sizeof zeros ? sizeof zeros : (size_t)left;
+		kolm_sha256_update(&s, zeros, k);
+		left -= k;
+	}
+	kolm_sha256_update(&s, base + sig_off + sig_len, (size_t)(data_off - sig_off - sig_len));
+	uint8_t md[32];
+	if ((rc = kolm_sha256_final(&s, md, err)))
+		return rc;
+	kolm_hex(md, 32, hex);
+	return KOLM_OK;
+}
+
+int kolm_export_receipt_check(const char *pub_path, const uint8_t *base, uint64_t data_off, const char *sig_hex,
+			      uint64_t sig_len, const char *manifest_hex, const char *payload_hex, const char *quant,
+			      const char *tool, const char *signer, char fp[65], struct kolm_err *err)
+{
+	uint8_t sig[64];
+	char hx[129], hhex[65], st[KOLM_EXPORT_STATEMENT_MAX];
+	size_t n = 0;
+	/* exactly as written: lowercase, so no other spelling of the same
+	 * signature (the value is outside what it signs) is accepted */
+	if (sig_len != 128)
+		return kolm_err_set(err, KOLM_E_NO, "%s is not 128 lowercase hex digits", KOLM_EXPORT_SIG_KEY);
+	memcpy(hx, sig_hex, 128);
+	hx[128] = '\0';
+	if (strspn(hx, "0123456789abcdef") != 128 || OPENSSL_hexstr2buf_ex(sig, sizeof sig, &n, hx, '\0') != 1 || n != 64) {
+		ERR_clear_error();
+		return kolm_err_set(err, KOLM_E_NO, "%s is not 128 lowercase hex digits", KOLM_EXPORT_SIG_KEY);
+	}
+	int rc = kolm_export_header_sha(base, data_off, (uint64_t)((const uint8_t *)sig_hex - base), sig_len, hhex, err);
+	if (rc || (rc = kolm_export_statement(st, manifest_hex, payload_hex, hhex, quant, tool, signer, err)))
+		return rc == KOLM_E_FORMAT ? KOLM_E_NO : rc;
+	rc = kolm_sig_check(pub_path, KOLM_KEY_PUBLIC, (const uint8_t *)st, strlen(st), sig, 64, fp, err);
+	if (rc == KOLM_E_NO && !strcmp(fp, signer))
+		return kolm_err_set(err, KOLM_E_NO,
+				    "its signed receipt does not verify with key %.16s…: the export was changed after it "
+				    "was signed",
+				    fp);
+	if (rc == KOLM_E_NO)
+		return kolm_err_set(err, KOLM_E_NO,
+				    "its signed receipt does not verify with key %.16s…: it names key %.16s… as its signer",
+				    fp, signer);
+	if (!rc && strcmp(fp, signer))
+		return kolm_err_set(err, KOLM_E_NO, "its receipt names key %.16s…, but key %.16s… signed it", signer, fp);
 	return rc;
 }

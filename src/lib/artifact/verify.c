@@ -78,9 +78,11 @@ static void signature(const struct kolm_artifact *a, const struct kolm_verify_op
 	}
 	char fp[65] = "";
 	struct kolm_err e = {0};
-	int rc = kolm_sig_check(o->pubkey, km->data, (size_t)km->size, s->data, (size_t)s->size, fp, &e);
+	int rc = kolm_sig_check(o->pubkey, KOLM_KEY_PUBLIC, km->data, (size_t)km->size, s->data, (size_t)s->size, fp, &e);
 	if (rc == KOLM_OK)
 		set(c, C_OK, "Ed25519 signature over kolm.json valid for key %.16s…", fp);
+	else if (rc == KOLM_E_NO)
+		set(c, C_FAIL, "signature does not match kolm.json for key %.16s…", fp);
 	else
 		set(c, C_FAIL, "%s", e.msg);
 }
@@ -139,22 +141,41 @@ static int regenerate(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, co
 	return rc;
 }
 
+/* kolm.export_signer / kolm.export_signature: a signed export's own keys,
+ * which the re-derived (unsigned) export does not have */
+static int is_sig_key(const struct kolm_gguf_str *k)
+{
+	static const char *const keys[] = {KOLM_EXPORT_SIG_KEY, KOLM_EXPORT_SIGNER_KEY};
+	for (int i = 0; i < 2; i++)
+		if (k->len == strlen(keys[i]) && !memcmp(k->p, keys[i], (size_t)k->len))
+			return 1;
+	return 0;
+}
+
 /* Every metadata value and tensor record of the export g equals the
- * re-derived export r's, but the tool that wrote it (kolm.tool) and the
- * export's own K (kolm.export_k_score, measured again by the caller): a
- * value edited in place (a rope or norm setting, the tokenizer, the chat
- * template, a stated K) is not what this artifact exports.  0, or 1 with
- * why naming the first difference. */
+ * re-derived export r's, but the tool that wrote it (kolm.tool), the
+ * export's own K (kolm.export_k_score, measured again by the caller) and a
+ * signed export's receipt keys (their header is longer, so the tensor data
+ * starts later; the records' offsets are relative to it): a value edited in
+ * place (a rope or norm setting, the tokenizer, the chat template, a stated
+ * K) is not what this artifact exports.  0, or 1 with why naming the first
+ * difference. */
 static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, char *why, size_t cap)
 {
-	int64_t n = kolm_gguf_kv_count(g);
-	if (n != kolm_gguf_kv_count(r)) {
-		snprintf(why, cap, "it has %lld metadata keys, the export re-derived from this artifact %lld", (long long)n,
-			 (long long)kolm_gguf_kv_count(r));
-		return 1;
-	}
+	int64_t n = kolm_gguf_kv_count(g), nr = kolm_gguf_kv_count(r), j = 0, n_sig = 0;
 	for (int64_t i = 0; i < n; i++) {
-		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i), *y = kolm_gguf_kv_at(r, i);
+		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i);
+		if (is_sig_key(&x->key)) {
+			n_sig++;
+			continue;
+		}
+		const struct kolm_gguf_kv *y = j < nr ? kolm_gguf_kv_at(r, j) : NULL;
+		j++;
+		if (!y) {
+			snprintf(why, cap, "metadata key %.*s is not in the export re-derived from this artifact",
+				 (int)(x->key.len > 200 ? 200 : x->key.len), x->key.p);
+			return 1;
+		}
 		int same_key = x->key.len == y->key.len && !memcmp(x->key.p, y->key.p, (size_t)x->key.len);
 		if (same_key && ((x->key.len == 9 && !memcmp(x->key.p, "kolm.tool", 9)) ||
 				 (x->key.len == 19 && !memcmp(x->key.p, "kolm.export_k_score", 19))))
@@ -165,6 +186,11 @@ static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, 
 				 (int)(x->key.len > 200 ? 200 : x->key.len), x->key.p);
 			return 1;
 		}
+	}
+	if (j != nr) {
+		snprintf(why, cap, "it has %lld metadata keys, the export re-derived from this artifact %lld",
+			 (long long)(n - n_sig), (long long)nr);
+		return 1;
 	}
 	int64_t nt = kolm_gguf_tensor_count(g);
 	if (nt != kolm_gguf_tensor_count(r)) {
@@ -181,7 +207,8 @@ static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, 
 			return 1;
 		}
 	}
-	if (kolm_gguf_data_offset(g) != kolm_gguf_data_offset(r) || kolm_gguf_alignment(g) != kolm_gguf_alignment(r)) {
+	if (kolm_gguf_alignment(g) != kolm_gguf_alignment(r) ||
+	    (!n_sig && kolm_gguf_data_offset(g) != kolm_gguf_data_offset(r))) {
 		snprintf(why, cap, "its layout (alignment, data offset) is not the re-derived export's");
 		return 1;
 	}
@@ -234,6 +261,44 @@ done:
 	if (rdir[0])
 		kolm_tmpdir_remove(rdir);
 	return !bound;
+}
+
+/* A signed export's receipt (sign_internal.h) checked with --pubkey: 0 with
+ * fp the key's fingerprint, or 1 with c set. */
+static int receipt_signed(const struct kolm_gguf *g, const struct kolm_verify_opts *o, const char *mhex,
+			  const char *phex, const char *quant, char fp[65], struct check *c)
+{
+	struct kolm_gguf_str sv;
+	char tool[128], signer[65];
+	struct kolm_err e = {0};
+	if (kolm_gguf_get_str(g, KOLM_EXPORT_SIG_KEY, &sv) || !gguf_str(g, KOLM_EXPORT_SIGNER_KEY, signer, sizeof signer) ||
+	    strlen(signer) != 64 || !gguf_str(g, "kolm.tool", tool, sizeof tool)) {
+		set(c, C_FAIL, "%s: a signed receipt needs %s (64 hex digits), %s and kolm.tool as strings", o->export_path,
+		    KOLM_EXPORT_SIGNER_KEY, KOLM_EXPORT_SIG_KEY);
+		return 1;
+	}
+	if (kolm_export_receipt_check(o->pubkey, kolm_gguf_base(g), kolm_gguf_data_offset(g), sv.p, sv.len, mhex, phex,
+				      quant, tool, signer, fp, &e)) {
+		set(c, C_FAIL, "%s: %s", o->export_path, e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* Bound by the signed receipt alone: the stated K is part of the signed
+ * header, so check 6 may use it. */
+static void bound_by_receipt(const struct kolm_gguf *g, const char *quant, const char *fp, const char *mhex,
+			     const char *phex, struct check *c, struct binding *b)
+{
+	char src[32];
+	double k = -1;
+	b->have = 1;
+	kolm_strlcpy(b->quant, quant, sizeof b->quant);
+	if (gguf_str(g, "kolm.export_k_source", src, sizeof src) && !strcmp(src, "measured") &&
+	    kolm_gguf_get_f64(g, "kolm.export_k_score", &k) == KOLM_OK && k >= 0 && k <= 1)
+		b->export_k = k;
+	set(c, C_OK, "by its signed receipt (key %.16s…): manifest %.12s…, payload SHA-256 %.12s… as computed, every metadata value as signed (--regenerate re-derives it too)",
+	    fp, mhex, phex);
 }
 
 static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
@@ -354,9 +419,21 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 		set(c, C_FAIL, "tensor data SHA-256 %.12s… does not match the stated payload %.12s…", hex, got);
 		goto out;
 	}
-	/* the binding itself: the export re-derived from this artifact with the
-	 * recorded quant and overrides (kolm's export is deterministic) must
-	 * have this very payload */
+	/* the binding itself: by the export's signed receipt when it has one
+	 * and a key is given to check it; by re-deriving the export from this
+	 * artifact (kolm's export is deterministic) otherwise, or also when
+	 * --regenerate asks */
+	const struct kolm_gguf_kv *sk = kolm_gguf_kv_find(g, KOLM_EXPORT_SIG_KEY);
+	char fp[65] = "";
+	if (sk && o->pubkey) {
+		if (receipt_signed(g, o, want, hex, quant, fp, c))
+			goto out;
+		if (!o->regenerate) {
+			bound_by_receipt(g, quant, fp, want, hex, c, b);
+			b->params = kolm_model_params(&m);
+			goto out;
+		}
+	}
 	if (integrity_failed) {
 		set(c, C_SKIP, "the integrity check failed: nothing trustworthy to re-derive the export from");
 		goto out;
@@ -364,6 +441,11 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	if (rederive(ctx, o, g, quant, ov, n_ov, hex, c, b))
 		goto out;
 	b->params = kolm_model_params(&m);
+	size_t at = strlen(c->why);
+	if (sk)
+		snprintf(c->why + at, sizeof c->why - at, "%s%.16s%s",
+			 fp[0] ? "; and its signed receipt is valid for key " : "; its signed receipt was not checked (no --pubkey)",
+			 fp, fp[0] ? "…" : "");
 out:
 	free(types);
 	kolm_model_release(&m);

@@ -343,6 +343,10 @@ static void vars_artifact(struct vars *vs, json_t *t, const struct kolm_cmd_vars
 	const char *an = var_get(vs, "artifact"), *aslash = an ? strrchr(an, '/') : NULL;
 	var_set(vs, "artifact_name", aslash ? aslash + 1 : an ? an : "");
 	var_set(vs, "media", kolm_json_str(json_object_get(t, "airgap"), "media"));
+	/* the air-gapped GGUF export signs its receipt, so verify on the
+	 * target binds it by hashing instead of exporting it again there */
+	const char *be = v->backend ? v->backend : v->format->backend;
+	var_set(vs, "airgap_sign", !strcmp(be, "gguf") ? " --sign kolm-signing.key" : "");
 }
 
 static int is_gguf_source(const struct kolm_cmd_vars *v, const char *sk)
