@@ -207,6 +207,8 @@ run_lines "$SRC2" 0 "$(step "$T/a.json" download)"
 run_lines "$SRC2" 0 "$(step "$T/a.json" airgap_source)"
 cp "$SRC2/kolm-signing.key.pub" "$DEV2/" # the public key reaches the target once, by a trusted channel
 run_lines "$DEV2" 0 "$(step "$T/a.json" airgap_target)"
+# the export's receipt was signed at export: the target binds it by hashing
+grep -q '^OK  *export binding  by its signed receipt' "$T/out" || fail "the air-gap verify did not bind by the signed receipt: $(cat "$T/out")"
 printf 'X' | dd of="$DEV2/models/e2e-tiny-q4_k_m.gguf" bs=1 seek=100000 conv=notrunc 2>/dev/null
 run_lines "$DEV2" fail "$(step "$T/a.json" airgap_target | tail -1)"
 
