@@ -76,6 +76,9 @@ uint32_t kolm_gguf_version(const struct kolm_gguf *g);
 uint64_t kolm_gguf_file_size(const struct kolm_gguf *g);
 uint64_t kolm_gguf_alignment(const struct kolm_gguf *g);
 uint64_t kolm_gguf_data_offset(const struct kolm_gguf *g);
+/* where the metadata and tensor records end: [header_end, data_offset) is
+ * the alignment padding */
+uint64_t kolm_gguf_header_end(const struct kolm_gguf *g);
 const uint8_t *kolm_gguf_base(const struct kolm_gguf *g); /* start of the file mapping */
 
 int64_t kolm_gguf_kv_count(const struct kolm_gguf *g);

@@ -106,6 +106,14 @@ grep -q '^FAIL  export binding' "$T/out" || fail "tampered signed export line: $
 [ "$(code "$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/sg2" --no-measure --sign "$T/other")" = 1 ] || fail "export --sign other key"
 one_line "$T/err" "export --sign other key"
 [ -z "$(ls "$T/sg2" 2>/dev/null)" ] || fail "export --sign other key wrote: $(ls "$T/sg2")"
+# --sign with a key others can read: exit 3, one line, and no --force to suggest (only kolm sign has it)
+[ "$(code "$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/sg4" --no-measure --sign "$T/k644")" = 3 ] || fail "export --sign k644"
+one_line "$T/err" "export --sign k644"
+grep -q -- '--force' "$T/err" && fail "export suggests --force, which it does not have: $(cat "$T/err")"
+# the GGUF cannot be renamed into place (a directory is there): exit 4 and no receipt describes it
+mkdir -p "$T/sg5/$(basename "$SG")"
+[ "$(code "$K" export "$T/s.kolm" --quant f16 --device rpi5-8gb -o "$T/sg5" --no-measure --sign "$T/k")" = 4 ] || fail "export over a directory"
+[ ! -e "$T/sg5/$(basename "$SG").receipt.json" ] || fail "a failed export left its receipt"
 # --sign on an MLX format: usage
 [ "$(code "$K" export "$T/s.kolm" --quant mlx-4bit --device m3-pro -o "$T/sg3" --no-measure --sign "$T/k")" = 2 ] || fail "export --sign mlx"
 one_line "$T/err" "export --sign mlx"

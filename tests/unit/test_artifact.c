@@ -477,6 +477,15 @@ static void test_binding_fields(void **s)
 	memcpy(c + eps, &f, 4);
 	spit(path("bf-eps.gguf"), c, n);
 	expect_fail("layer_norm_rms_epsilon altered", art, path("bf-eps.gguf"), pub, 4);
+	/* a byte in the alignment padding after the tensor records */
+	memcpy(c, b, n);
+	assert_int_equal(kolm_gguf_open(&g, exp_, NULL), 0);
+	uint64_t he = kolm_gguf_header_end(g), doff = kolm_gguf_data_offset(g);
+	kolm_gguf_close(g);
+	assert_true(doff > he); /* the fixture's export has padding to put a byte in */
+	c[he] = 'X';
+	spit(path("bf-pad.gguf"), c, n);
+	expect_fail("a byte in the header's padding", art, path("bf-pad.gguf"), pub, 4);
 	/* the tool's name is not bound (another kolm build may verify) */
 	memcpy(c, b, n);
 	patch(c, n, find(c, n, "kolm.tool"), "kolm ", "kolN ");
@@ -795,6 +804,14 @@ static void test_signed_export(void **s)
 	patch(c, n, find(c, n, "kolm.tool"), "kolm ", "kolN ");
 	spit(path("sg-tool.gguf"), c, n);
 	expect_fail("signed export: kolm.tool edited", art, path("sg-tool.gguf"), pub, 4);
+	/* a receipt key alone (the signature's renamed): refused, with a key or without */
+	memcpy(c, b, n);
+	patch(c, n, 0, "kolm.export_signature", "kolm.export_signaturf");
+	spit(path("sg-half.gguf"), c, n);
+	expect_fail("signed export: signature key renamed", art, path("sg-half.gguf"), pub, 4);
+	assert_int_equal(verify(art, path("sg-half.gguf"), NULL, 0, st, why), KOLM_E_NO);
+	if (strcmp(st[4], "FAIL") || !strstr(why[4], "partial or malformed export receipt"))
+		fail_msg("a lone receipt key without --pubkey: %s %s", st[4], why[4]);
 	/* every 97th byte of the header and 64 bytes of tensor data, one at a
 	 * time: nothing altered binds */
 	int tried = 0;

@@ -177,6 +177,7 @@ struct job {
 	struct kolm_export_source src; /* the .kolm, its manifest, base, K and gate */
 	char mhex[65];                /* its sha256 */
 	char signer[65];              /* o->sign_key's fingerprint */
+	struct kolm_sigkey *key;      /* o->sign_key, loaded once */
 	json_t *signature;            /* the signed receipt's statement, signature, signer */
 	int measure;                  /* the export's own K-score is measured */
 	struct kolm_model m;
@@ -226,8 +227,11 @@ static int export_check_signer(struct job *x, struct kolm_err *err)
 				    "export: --sign: %s is unsigned; a signed export binds to an artifact signed with the same "
 				    "key (kolm sign %s --key %s)",
 				    o->artifact, o->artifact, o->sign_key);
-	int rc = kolm_sig_check(o->sign_key, KOLM_KEY_PRIVATE, km->data, (size_t)km->size, s->data, (size_t)s->size,
-				x->signer, err);
+	int rc = kolm_sigkey_load(&x->key, o->sign_key, KOLM_KEY_PRIVATE, err);
+	if (rc)
+		return kolm_err_prefix(err, "export: --sign");
+	memcpy(x->signer, kolm_sigkey_fingerprint(x->key), 65);
+	rc = kolm_sigkey_check(x->key, km->data, (size_t)km->size, s->data, (size_t)s->size, err);
 	if (rc == KOLM_E_NO)
 		return kolm_err_set(err, KOLM_E_NO,
 				    "export: --sign: %s is not signed with %s (key %.16s…); an export's receipt is signed "
@@ -493,7 +497,7 @@ static int export_sign(struct job *x, const char *sha, struct kolm_err *err)
 					    (uint64_t)((const uint8_t *)sv.p - kolm_gguf_base(g)), sv.len, hhex, err);
 	kolm_gguf_close(g);
 	if (rc || (rc = kolm_export_statement(st, x->mhex, sha, hhex, x->fmt->id, "kolm " KOLM_VERSION, x->signer, err)) ||
-	    (rc = kolm_sig_make(x->o->sign_key, KOLM_KEY_PRIVATE, (const uint8_t *)st, strlen(st), sig, err)))
+	    (rc = kolm_sigkey_sign(x->key, (const uint8_t *)st, strlen(st), sig, err)))
 		return rc;
 	kolm_hex(sig, 64, shex);
 	x->signature = json_pack("{s:s,s:s,s:s,s:s}", "statement", st, "signature", shex, "signer", x->signer,
@@ -565,6 +569,7 @@ static void job_release(struct job *x)
 {
 	kolm_gguf_writer_free(x->w); /* removes the temp file when not finished */
 	json_decref(x->signature);
+	kolm_sigkey_free(x->key);
 	free(x->src.manifest);
 	free(x->types);
 	free(x->wo);
@@ -612,8 +617,15 @@ int kolm_export_gguf(struct kolm_ctx *ctx, const struct kolm_export_opts *o, jso
 	}
 	if (o->sign_key && (rc = export_sign(&x, sha, err)))
 		goto out;
-	if ((rc = export_receipt(&x, sha, export_k, &rec, err)) || (rc = kolm_gguf_writer_commit(x.w, err)))
+	if ((rc = export_receipt(&x, sha, export_k, &rec, err)))
 		goto out;
+	if ((rc = kolm_gguf_writer_commit(x.w, err))) {
+		/* the GGUF did not land: a receipt must not describe it */
+		char rpath[4200];
+		if (!o->no_receipt && snprintf(rpath, sizeof rpath, "%s.receipt.json", o->out_path) < (int)sizeof rpath)
+			unlink(rpath);
+		goto out;
+	}
 	if (receipt) {
 		*receipt = rec;
 		rec = NULL;

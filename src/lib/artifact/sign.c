@@ -121,7 +121,7 @@ static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *er
 	 * unless the caller was told to accept it (kolm sign --force) */
 	if (private_key == KOLM_KEY_PRIVATE && stat(path, &st) == 0 && (st.st_mode & 077)) {
 		kolm_err_set(err, KOLM_E_FORMAT,
-			     "%s: private key readable by group or others (mode %04o); chmod 600 %s (or --force)", path,
+			     "%s: private key readable by group or others (mode %04o); chmod 600 %s", path,
 			     (unsigned)(st.st_mode & 07777), path);
 		return NULL;
 	}
@@ -146,48 +146,83 @@ static EVP_PKEY *load_key(const char *path, int private_key, struct kolm_err *er
 	return k;
 }
 
-int kolm_sig_make(const char *key_path, int mode, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
+struct kolm_sigkey {
+	EVP_PKEY *k;
+	char fp[65];
+};
+
+int kolm_sigkey_load(struct kolm_sigkey **out, const char *key_path, int mode, struct kolm_err *err)
 {
-	EVP_PKEY *k = load_key(key_path, mode, err);
-	if (!k)
-		return err ? err->code : KOLM_E_FORMAT;
+	*out = NULL;
+	struct kolm_sigkey *sk = calloc(1, sizeof *sk);
+	if (!sk)
+		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	int rc = (sk->k = load_key(key_path, mode, err)) ? fingerprint(sk->k, sk->fp, err) : (err ? err->code : KOLM_E_FORMAT);
+	if (rc) {
+		kolm_sigkey_free(sk);
+		return rc;
+	}
+	*out = sk;
+	return KOLM_OK;
+}
+
+void kolm_sigkey_free(struct kolm_sigkey *sk)
+{
+	if (sk)
+		EVP_PKEY_free(sk->k);
+	free(sk);
+}
+
+const char *kolm_sigkey_fingerprint(const struct kolm_sigkey *sk)
+{
+	return sk->fp;
+}
+
+int kolm_sigkey_sign(const struct kolm_sigkey *sk, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
+{
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	size_t sl = 64;
 	int rc = KOLM_OK;
-	if (!c || EVP_DigestSignInit(c, NULL, NULL, NULL, k) != 1 || EVP_DigestSign(c, sig, &sl, msg, n) != 1 || sl != 64)
+	if (!c || EVP_DigestSignInit(c, NULL, NULL, NULL, sk->k) != 1 || EVP_DigestSign(c, sig, &sl, msg, n) != 1 || sl != 64)
 		rc = kolm_err_set(err, KOLM_E_IO, "sign: %s", ossl_why());
 	EVP_MD_CTX_free(c);
-	EVP_PKEY_free(k);
 	return rc;
 }
 
-int kolm_sig_key_fingerprint(const char *key_path, int mode, char fp[65], struct kolm_err *err)
+int kolm_sigkey_check(const struct kolm_sigkey *sk, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
+		      struct kolm_err *err)
 {
-	EVP_PKEY *k = load_key(key_path, mode, err);
-	if (!k)
-		return err ? err->code : KOLM_E_FORMAT;
-	int rc = fingerprint(k, fp, err);
-	EVP_PKEY_free(k);
+	int rc = KOLM_OK;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c || EVP_DigestVerifyInit(c, NULL, NULL, NULL, sk->k) != 1)
+		rc = kolm_err_set(err, KOLM_E_IO, "verify: %s", ossl_why());
+	else if (sig_len != 64 || EVP_DigestVerify(c, sig, sig_len, msg, n) != 1)
+		rc = kolm_err_set(err, KOLM_E_NO, "signature does not match for key %.16s…", sk->fp);
+	ERR_clear_error();
+	EVP_MD_CTX_free(c);
+	return rc;
+}
+
+int kolm_sig_make(const char *key_path, int mode, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err)
+{
+	struct kolm_sigkey *sk;
+	int rc = kolm_sigkey_load(&sk, key_path, mode, err);
+	if (!rc)
+		rc = kolm_sigkey_sign(sk, msg, n, sig, err);
+	kolm_sigkey_free(sk);
 	return rc;
 }
 
 int kolm_sig_check(const char *key_path, int mode, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
 		   char fp[65], struct kolm_err *err)
 {
-	EVP_PKEY *k = load_key(key_path, mode, err);
-	if (!k)
-		return err ? err->code : KOLM_E_FORMAT;
-	int rc = fingerprint(k, fp, err);
-	if (!rc) {
-		EVP_MD_CTX *c = EVP_MD_CTX_new();
-		if (!c || EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) != 1)
-			rc = kolm_err_set(err, KOLM_E_IO, "verify: %s", ossl_why());
-		else if (sig_len != 64 || EVP_DigestVerify(c, sig, sig_len, msg, n) != 1)
-			rc = kolm_err_set(err, KOLM_E_NO, "signature does not match for key %.16s…", fp);
-		ERR_clear_error();
-		EVP_MD_CTX_free(c);
-	}
-	EVP_PKEY_free(k);
+	struct kolm_sigkey *sk;
+	int rc = kolm_sigkey_load(&sk, key_path, mode, err);
+	if (rc)
+		return rc;
+	memcpy(fp, sk->fp, 65);
+	rc = kolm_sigkey_check(sk, msg, n, sig, sig_len, err);
+	kolm_sigkey_free(sk);
 	return rc;
 }
 
@@ -204,6 +239,10 @@ int kolm_sign(const char *path, const char *key_path, int force, struct kolm_err
 	uint8_t sig[64];
 	rc = kolm_sig_make(key_path, force ? KOLM_KEY_PRIVATE_ANY_MODE : KOLM_KEY_PRIVATE, km->data, (size_t)km->size, sig,
 			   err);
+	if (rc == KOLM_E_FORMAT && err && strstr(err->msg, "readable by group or others")) {
+		size_t at = strlen(err->msg);
+		snprintf(err->msg + at, sizeof err->msg - at, " (or kolm sign --force)");
+	}
 	if (!rc) {
 		struct kolm_file_view *v = calloc((size_t)a->n + 1, sizeof *v);
 		int n = 0;

@@ -18,7 +18,17 @@ int kolm_sig_make(const char *key_path, int mode, const uint8_t *msg, size_t n, 
  * with its public half. */
 int kolm_sig_check(const char *key_path, int mode, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
 		   char fp[65], struct kolm_err *err);
-int kolm_sig_key_fingerprint(const char *key_path, int mode, char fp[65], struct kolm_err *err);
+/* A key loaded once and used for several operations (export --sign checks
+ * the artifact's signature and signs the receipt with the same key, even if
+ * the file is replaced meanwhile). */
+struct kolm_sigkey;
+int kolm_sigkey_load(struct kolm_sigkey **out, const char *key_path, int mode, struct kolm_err *err);
+void kolm_sigkey_free(struct kolm_sigkey *sk);
+const char *kolm_sigkey_fingerprint(const struct kolm_sigkey *sk);
+int kolm_sigkey_sign(const struct kolm_sigkey *sk, const uint8_t *msg, size_t n, uint8_t sig[64], struct kolm_err *err);
+/* KOLM_OK; KOLM_E_NO when sig is not the key's signature of msg */
+int kolm_sigkey_check(const struct kolm_sigkey *sk, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
+		      struct kolm_err *err);
 
 /* A signed GGUF export (kolm export --sign KEY) carries two metadata keys:
  * kolm.export_signer, the key's fingerprint, and kolm.export_signature, the

@@ -141,44 +141,68 @@ static int regenerate(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, co
 	return rc;
 }
 
-/* kolm.export_signer / kolm.export_signature: a signed export's own keys,
- * which the re-derived (unsigned) export does not have */
-static int is_sig_key(const struct kolm_gguf_str *k)
+static int key_is(const struct kolm_gguf_str *k, const char *name)
 {
-	static const char *const keys[] = {KOLM_EXPORT_SIG_KEY, KOLM_EXPORT_SIGNER_KEY};
-	for (int i = 0; i < 2; i++)
-		if (k->len == strlen(keys[i]) && !memcmp(k->p, keys[i], (size_t)k->len))
-			return 1;
-	return 0;
+	return k->len == strlen(name) && !memcmp(k->p, name, (size_t)k->len);
+}
+
+/* A string value of exactly n lowercase hex digits. */
+static int is_hex_str(const struct kolm_gguf_kv *kv, uint64_t n)
+{
+	if (kv->type != KOLM_GGUF_STRING || kv->val_bytes != 8 + n)
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", kv->val[8 + i]) || !kv->val[8 + i])
+			return 0;
+	return 1;
+}
+
+/* A signed export's receipt keys in the one form kolm export --sign writes
+ * them: the last two keys, kolm.export_signer then kolm.export_signature,
+ * strings of 64 and 128 lowercase hex digits.  1 for that form, 0 when the
+ * export has neither key, -1 (why set) for anything else: a receipt key
+ * alone, elsewhere, or malformed is not kolm's, and nothing lets it pass. */
+static int receipt_form(const struct kolm_gguf *g, char *why, size_t cap)
+{
+	int64_t n = kolm_gguf_kv_count(g), found = 0;
+	for (int64_t i = 0; i < n; i++) {
+		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i);
+		found += key_is(&x->key, KOLM_EXPORT_SIGNER_KEY) || key_is(&x->key, KOLM_EXPORT_SIG_KEY);
+	}
+	if (!found)
+		return 0;
+	const struct kolm_gguf_kv *s = n >= 2 ? kolm_gguf_kv_at(g, n - 2) : NULL, *v = n >= 2 ? kolm_gguf_kv_at(g, n - 1) : NULL;
+	if (found == 2 && key_is(&s->key, KOLM_EXPORT_SIGNER_KEY) && key_is(&v->key, KOLM_EXPORT_SIG_KEY) &&
+	    is_hex_str(s, 64) && is_hex_str(v, 128))
+		return 1;
+	snprintf(why, cap,
+		 "a partial or malformed export receipt: %s and %s must be its last two metadata keys, strings of 64 and "
+		 "128 lowercase hex digits (kolm export --sign)",
+		 KOLM_EXPORT_SIGNER_KEY, KOLM_EXPORT_SIG_KEY);
+	return -1;
 }
 
 /* Every metadata value and tensor record of the export g equals the
  * re-derived export r's, but the tool that wrote it (kolm.tool), the
- * export's own K (kolm.export_k_score, measured again by the caller) and a
- * signed export's receipt keys (their header is longer, so the tensor data
- * starts later; the records' offsets are relative to it): a value edited in
- * place (a rope or norm setting, the tokenizer, the chat template, a stated
- * K) is not what this artifact exports.  0, or 1 with why naming the first
+ * export's own K (kolm.export_k_score, measured again by the caller) and,
+ * for a signed export (signed: receipt_form's 1), its two receipt keys at
+ * the end, whose bytes alone may make its header longer; the alignment
+ * padding is zeros.  A value edited in place (a rope or norm setting, the
+ * tokenizer, the chat template, a stated K) or a byte added anywhere is
+ * not what this artifact exports.  0, or 1 with why naming the first
  * difference. */
-static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, char *why, size_t cap)
+static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, int signed_export, char *why, size_t cap)
 {
-	int64_t n = kolm_gguf_kv_count(g), nr = kolm_gguf_kv_count(r), j = 0, n_sig = 0;
+	int64_t n = kolm_gguf_kv_count(g) - (signed_export ? 2 : 0);
+	if (n != kolm_gguf_kv_count(r)) {
+		snprintf(why, cap, "it has %lld metadata keys, the export re-derived from this artifact %lld", (long long)n,
+			 (long long)kolm_gguf_kv_count(r));
+		return 1;
+	}
 	for (int64_t i = 0; i < n; i++) {
-		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i);
-		if (is_sig_key(&x->key)) {
-			n_sig++;
-			continue;
-		}
-		const struct kolm_gguf_kv *y = j < nr ? kolm_gguf_kv_at(r, j) : NULL;
-		j++;
-		if (!y) {
-			snprintf(why, cap, "metadata key %.*s is not in the export re-derived from this artifact",
-				 (int)(x->key.len > 200 ? 200 : x->key.len), x->key.p);
-			return 1;
-		}
+		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i), *y = kolm_gguf_kv_at(r, i);
 		int same_key = x->key.len == y->key.len && !memcmp(x->key.p, y->key.p, (size_t)x->key.len);
-		if (same_key && ((x->key.len == 9 && !memcmp(x->key.p, "kolm.tool", 9)) ||
-				 (x->key.len == 19 && !memcmp(x->key.p, "kolm.export_k_score", 19))))
+		if (same_key && (key_is(&x->key, "kolm.tool") || key_is(&x->key, "kolm.export_k_score")))
 			continue;
 		if (!same_key || x->type != y->type || x->arr_type != y->arr_type || x->arr_n != y->arr_n ||
 		    x->val_bytes != y->val_bytes || memcmp(x->val, y->val, (size_t)x->val_bytes)) {
@@ -186,11 +210,6 @@ static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, 
 				 (int)(x->key.len > 200 ? 200 : x->key.len), x->key.p);
 			return 1;
 		}
-	}
-	if (j != nr) {
-		snprintf(why, cap, "it has %lld metadata keys, the export re-derived from this artifact %lld",
-			 (long long)(n - n_sig), (long long)nr);
-		return 1;
 	}
 	int64_t nt = kolm_gguf_tensor_count(g);
 	if (nt != kolm_gguf_tensor_count(r)) {
@@ -207,9 +226,20 @@ static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, 
 			return 1;
 		}
 	}
-	if (kolm_gguf_alignment(g) != kolm_gguf_alignment(r) ||
-	    (!n_sig && kolm_gguf_data_offset(g) != kolm_gguf_data_offset(r))) {
-		snprintf(why, cap, "its layout (alignment, data offset) is not the re-derived export's");
+	/* the header is as long as the re-derived one plus the receipt keys'
+	 * entries (key length, key, type, value), and nothing but zeros pads it */
+	uint64_t extra = 0;
+	for (int64_t i = n; i < kolm_gguf_kv_count(g); i++) {
+		const struct kolm_gguf_kv *x = kolm_gguf_kv_at(g, i);
+		extra += 8 + x->key.len + 4 + x->val_bytes;
+	}
+	uint64_t he = kolm_gguf_header_end(g), off = kolm_gguf_data_offset(g);
+	const uint8_t *base = kolm_gguf_base(g);
+	int pad_zero = 1;
+	for (uint64_t i = he; i < off; i++)
+		pad_zero &= base[i] == 0;
+	if (kolm_gguf_alignment(g) != kolm_gguf_alignment(r) || he != kolm_gguf_header_end(r) + extra || !pad_zero) {
+		snprintf(why, cap, "its layout (alignment, header length, padding) is not the re-derived export's");
 		return 1;
 	}
 	return 0;
@@ -222,7 +252,8 @@ static int header_differs(const struct kolm_gguf *g, const struct kolm_gguf *r, 
  * export states a measured K: check 6 uses verify's figure, never the
  * stamped one.  0 when bound (b filled), 1 with c set otherwise. */
 static int rederive(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, const struct kolm_gguf *g, const char *quant,
-		    const struct kolm_tensor_override *ov, int n_ov, const char *hex, struct check *c, struct binding *b)
+		    const struct kolm_tensor_override *ov, int n_ov, const char *hex, int signed_export, struct check *c,
+		    struct binding *b)
 {
 	const char *path = o->export_path;
 	struct kolm_err e = {0};
@@ -246,7 +277,7 @@ static int rederive(struct kolm_ctx *ctx, const struct kolm_verify_opts *o, cons
 		goto done;
 	}
 	char why[400];
-	if (header_differs(g, r, why, sizeof why)) {
+	if (header_differs(g, r, signed_export, why, sizeof why)) {
 		set(c, C_FAIL, "%s: %s", path, why);
 		goto done;
 	}
@@ -299,6 +330,27 @@ static void bound_by_receipt(const struct kolm_gguf *g, const char *quant, const
 		b->export_k = k;
 	set(c, C_OK, "by its signed receipt (key %.16s…): manifest %.12s…, payload SHA-256 %.12s… as computed, every metadata value as signed (--regenerate re-derives it too)",
 	    fp, mhex, phex);
+}
+
+/* The --tensor-type overrides an export recorded (kolm.tensor_overrides,
+ * one PATTERN=TYPE a line, at most 64): 0, or 1 with c set. */
+static int read_overrides(const struct kolm_gguf *g, struct kolm_tensor_override ov[64], int *n_ov, struct check *c)
+{
+	struct kolm_gguf_str os;
+	struct kolm_err e = {0};
+	*n_ov = 0;
+	if (kolm_gguf_get_str(g, "kolm.tensor_overrides", &os) != KOLM_OK || os.len == 0)
+		return 0;
+	char *txt = strndup(os.p, (size_t)os.len);
+	int bad = 0;
+	for (char *line = txt ? strtok(txt, "\n") : NULL; line && *n_ov < 64 && !bad; line = strtok(NULL, "\n")) {
+		if ((bad = kolm_tensor_override_parse(line, &ov[*n_ov], &e) != 0))
+			set(c, C_FAIL, "kolm.tensor_overrides: %s", e.msg);
+		else
+			(*n_ov)++;
+	}
+	free(txt);
+	return bad;
 }
 
 static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
@@ -378,19 +430,8 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	/* with the --tensor-type overrides the export recorded */
 	struct kolm_tensor_override ov[64];
 	int n_ov = 0;
-	struct kolm_gguf_str os;
-	if (kolm_gguf_get_str(g, "kolm.tensor_overrides", &os) == KOLM_OK && os.len > 0) {
-		char *txt = strndup(os.p, (size_t)os.len);
-		for (char *line = txt ? strtok(txt, "\n") : NULL; line && n_ov < 64; line = strtok(NULL, "\n")) {
-			if (kolm_tensor_override_parse(line, &ov[n_ov], &e)) {
-				set(c, C_FAIL, "kolm.tensor_overrides: %s", e.msg);
-				free(txt);
-				goto out;
-			}
-			n_ov++;
-		}
-		free(txt);
-	}
+	if (read_overrides(g, ov, &n_ov, c))
+		goto out;
 	types = calloc((size_t)m.n_tensors + 1, sizeof *types);
 	if (!types || kolm_quantplan(&m, fmt->ftype, ov, n_ov, types, &e)) {
 		set(c, C_FAIL, "%s: %s", path, types ? e.msg : "out of memory");
@@ -422,10 +463,18 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	/* the binding itself: by the export's signed receipt when it has one
 	 * and a key is given to check it; by re-deriving the export from this
 	 * artifact (kolm's export is deterministic) otherwise, or also when
-	 * --regenerate asks */
-	const struct kolm_gguf_kv *sk = kolm_gguf_kv_find(g, KOLM_EXPORT_SIG_KEY);
-	char fp[65] = "";
-	if (sk && o->pubkey) {
+	 * --regenerate asks.  A damaged artifact is bound to nothing. */
+	char fp[65] = "", rwhy[300];
+	int form = receipt_form(g, rwhy, sizeof rwhy);
+	if (form < 0) {
+		set(c, C_FAIL, "%s: %s", path, rwhy);
+		goto out;
+	}
+	if (integrity_failed) {
+		set(c, C_SKIP, "the integrity check failed: nothing trustworthy to bind the export to");
+		goto out;
+	}
+	if (form && o->pubkey) {
 		if (receipt_signed(g, o, want, hex, quant, fp, c))
 			goto out;
 		if (!o->regenerate) {
@@ -434,15 +483,11 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 			goto out;
 		}
 	}
-	if (integrity_failed) {
-		set(c, C_SKIP, "the integrity check failed: nothing trustworthy to re-derive the export from");
-		goto out;
-	}
-	if (rederive(ctx, o, g, quant, ov, n_ov, hex, c, b))
+	if (rederive(ctx, o, g, quant, ov, n_ov, hex, form, c, b))
 		goto out;
 	b->params = kolm_model_params(&m);
 	size_t at = strlen(c->why);
-	if (sk)
+	if (form)
 		snprintf(c->why + at, sizeof c->why - at, "%s%.16s%s",
 			 fp[0] ? "; and its signed receipt is valid for key " : "; its signed receipt was not checked (no --pubkey)",
 			 fp, fp[0] ? "…" : "");

@@ -22,6 +22,7 @@ struct kolm_gguf {
 	uint32_t version;
 	uint64_t alignment;
 	uint64_t data_offset;
+	uint64_t header_end;    /* the end of the tensor records, before the padding */
 	int64_t n_kv, n_tensors;
 	struct kolm_gguf_kv *kv;
 	struct kolm_gguf_tensor *tensors;
@@ -283,6 +284,7 @@ static int parse(struct kolm_gguf *g, struct kolm_err *err)
 			return kolm_err_set(err, d < 0 ? KOLM_E_NOMEM : KOLM_E_FORMAT, "%s: duplicate tensor name", g->name);
 	}
 	uint64_t hdr = (uint64_t)(r.p - g->base);
+	g->header_end = hdr;
 	g->data_offset = kolm_align_up(hdr, g->alignment);
 	if (nt == 0 && g->data_offset > g->size)
 		g->data_offset = g->size; /* metadata-only files (vocabularies) end unpadded */
@@ -374,6 +376,7 @@ uint32_t kolm_gguf_version(const struct kolm_gguf *g) { return g->version; }
 uint64_t kolm_gguf_file_size(const struct kolm_gguf *g) { return g->size; }
 uint64_t kolm_gguf_alignment(const struct kolm_gguf *g) { return g->alignment; }
 uint64_t kolm_gguf_data_offset(const struct kolm_gguf *g) { return g->data_offset; }
+uint64_t kolm_gguf_header_end(const struct kolm_gguf *g) { return g->header_end; }
 const uint8_t *kolm_gguf_base(const struct kolm_gguf *g) { return g->base; }
 int64_t kolm_gguf_kv_count(const struct kolm_gguf *g) { return g->n_kv; }
 int64_t kolm_gguf_tensor_count(const struct kolm_gguf *g) { return g->n_tensors; }
