@@ -157,5 +157,8 @@ done
 if command -v script >/dev/null 2>&1; then
 	script -qec "'$K' export '$T/s.kolm' --quant f32 --device rpi5-8gb -o '$T' --no-measure" /dev/null >"$T/tty" 2>&1 || fail "export on a tty"
 	grep -q 'ETA' "$T/tty" || fail "no progress bar on a TTY: $(cat "$T/tty")"
+	# and verify's re-derivation shows its progress too
+	script -qec "'$K' verify '$T/s.kolm' '$T/s-f16.gguf' --regenerate" /dev/null >"$T/tty" 2>&1 || fail "verify on a tty"
+	grep -q 're-deriving the export \[' "$T/tty" || fail "no re-derivation progress on a TTY: $(cat "$T/tty")"
 fi
 echo ok
