@@ -89,7 +89,7 @@ e2e: deps
 	@$(MAKE) --no-print-directory all
 	@tests/e2e/run.sh $(BUILD)
 
-valgrind: all
+valgrind: all $(FIXTURES_GEN)
 	@KOLM_VALGRIND=1 scripts/run-cli-tests.sh $(BUILD)
 
 bench: all $(BENCHES)
