@@ -36,9 +36,14 @@ struct kolm_cmd_vars {
 	uint64_t file_bytes;        /* forecast size (rsync for multi-GB files) */
 	const struct kolm_tensor_override *overrides; /* --tensor-type, repeated on the export line */
 	int n_overrides;
+	int gguf_as_stored;         /* source_kind "model" is a GGUF used as it is: no export step,
+	                             * the file moved is the user's own */
+	int gguf_quantized;         /* that GGUF holds quantized tensors (kolm quantize needs
+	                             * --allow-requantize to re-quantize it) */
 };
 
-/* Exported file name: "<base>-<format>.<ext>" (e.g. llama-3.2-3b-q4_k_m.gguf). */
+/* Exported file name: "<base>-<format>.<ext>" (e.g. llama-3.2-3b-q4_k_m.gguf);
+ * for a GGUF used as stored, the user's own file name. */
 int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap);
 
 /* The commands of each step, malloc'd; NULL when the step has none for this
@@ -50,6 +55,7 @@ struct kolm_commands {
 	char *download;             /* 0 get the checkpoint (hf download); only from --base */
 	char *pack;                 /* 1a pack it into the .kolm the rest reads */
 	char *export;               /* 1b on the source machine: kolm export X.kolm (or kolm quantize) */
+	int requantize;             /* export is kolm quantize of the user's GGUF */
 	char *export_upstream;      /* the same with the upstream toolchain */
 	char *transfer;             /* 2 move it to the device */
 	char *run;                  /* 3 run on the device */

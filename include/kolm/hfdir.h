@@ -26,6 +26,7 @@
 #ifndef KOLM_HFDIR_H
 #define KOLM_HFDIR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kolm/err.h"
@@ -61,5 +62,15 @@ int kolm_model_use_checkpoint_files(struct kolm_model *m, const struct kolm_file
 /* Un-permute rows (count rows of row_bytes each) from HF rotate-half order
  * to GGUF interleaved order for n_head heads; src and dst must not overlap. */
 void kolm_hf_unpermute_rows(const uint8_t *src, uint8_t *dst, int64_t rows, uint64_t row_bytes, int64_t n_head);
+
+/* Where a Hugging Face checkpoint of REPO ("org/name") already is on disk:
+ * LOCAL_DIR (what `hf download REPO --local-dir LOCAL_DIR` wrote; may be
+ * NULL), else the hub cache as huggingface_hub lays it out:
+ * $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub,
+ * else ~/.cache/huggingface/hub; there models--ORG--NAME/snapshots/REV with
+ * REV from refs/main (or the only snapshot).  A directory counts when it
+ * holds config.json.  0 and the directory in out, or -1 when none is found
+ * (out then names where it looked last). */
+int kolm_hfdir_find(const char *repo, const char *local_dir, char *out, size_t cap);
 
 #endif

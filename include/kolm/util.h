@@ -128,4 +128,12 @@ int kolm_edit_distance(const char *a, const char *b);
 /* POSIX-shell single-quote `s` when needed; caller frees. */
 char *kolm_shell_quote(const char *s);
 
+/* Human figures that never read "0.00" for something small and never use
+ * scientific notation: bytes as "1.27 GB", "968.7 kB", "512 B" (1e9/1e6/1e3,
+ * as the catalogs count); a count as "8.03B", "231.0M", "231K", "12";
+ * a rate as "6760", "20.1", "3.84", "0.0123".  Return buf. */
+const char *kolm_fmt_bytes(char *buf, size_t cap, double bytes);
+const char *kolm_fmt_count(char *buf, size_t cap, double n);
+const char *kolm_fmt_rate(char *buf, size_t cap, double v);
+
 #endif

@@ -135,5 +135,11 @@ int cli_print_json(const void *json);
 /* Parse a non-negative number; returns -1 if not valid. */
 int cli_parse_double(const char *s, double *out);
 int cli_parse_i64(const char *s, long long *out);
+/* An output FILE that names a directory is a usage error (exit 2), said
+ * before any work, not at the final rename. */
+int cli_out_file_check(const char *verb, const char *path);
+/* s, or its first width-3 bytes and "..." when longer than width (a
+ * table column); returns buf. */
+const char *cli_cut(char *buf, size_t cap, const char *s, int width);
 
 #endif

@@ -278,11 +278,14 @@ static void print_text(const struct args *a, const struct kolm_bench_result *r, 
 		       (double)r->peak_rss / 1e6, r->reps);
 	if (fc) {
 		printf("forecast for %s on %s (%s):\n", r->runtime, a->device, "not a measurement");
+		char mid[32], lo[32], hi[32];
 		if (r->tg_tps > 0)
-			printf("  decode   %.3g tok/s (range %.3g - %.3g): measured %+.0f%%\n  basis    %s\n",
-			       fc->decode.mid, fc->decode.low, fc->decode.high, pct(r->tg_tps, fc->decode.mid), fc->decode.basis);
+			printf("  decode   %s tok/s (range %s - %s): measured %+.0f%%\n  basis    %s\n",
+			       kolm_fmt_rate(mid, sizeof mid, fc->decode.mid), kolm_fmt_rate(lo, sizeof lo, fc->decode.low),
+			       kolm_fmt_rate(hi, sizeof hi, fc->decode.high), pct(r->tg_tps, fc->decode.mid), fc->decode.basis);
 		if (r->pp_tps > 0)
-			printf("  prefill  %.3g tok/s: measured %+.0f%%\n", fc->prefill.mid, pct(r->pp_tps, fc->prefill.mid));
+			printf("  prefill  %s tok/s: measured %+.0f%%\n", kolm_fmt_rate(mid, sizeof mid, fc->prefill.mid),
+			       pct(r->pp_tps, fc->prefill.mid));
 	}
 }
 

@@ -33,7 +33,9 @@ static int run(struct cli *cli, void *args)
 			size_t len = 0;
 			for (int k = 0; k < d->n_runtimes && len < sizeof rts; k++)
 				len += (size_t)snprintf(rts + len, sizeof rts - len, "%s%s", k ? "," : "", d->runtimes[k]);
-			printf("%-24s %-44.44s %8.0f %-8s %9.1f %8.2f  %s / %s\n", d->id, d->name, (double)d->mem_bytes / 1e9,
+			char name[64];
+			printf("%-24s %-44s %8.0f %-8s %9.1f %8.2f  %s / %s\n", d->id, cli_cut(name, sizeof name, d->name, 44),
+			       (double)d->mem_bytes / 1e9,
 			       d->mem_kind, d->bw_bytes_per_s / 1e9, d->flops_fp16 / 1e12, d->backend, rts);
 		}
 	}

@@ -2,6 +2,7 @@
  * for MLX from an artifact or a checkpoint directory; through the upstream
  * toolchain for MLX from a catalog base, ONNX, Core ML and TensorRT-LLM. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "kolm/ctx.h"
 #include "kolm/export.h"
 #include "kolm/forecast.h"
+#include "kolm/hfdir.h"
 #include "kolm/toolchain.h"
 #include "kolm/util.h"
 #include "pick.h"
@@ -38,6 +40,28 @@ static void progress(void *user, const struct kolm_export_progress *p)
 		"##############################", (long long)p->tensor + 1, (long long)p->n_tensors, p->name, rate / 1e6, eta);
 	if (p->tensor + 1 == p->n_tensors)
 		fputc('\n', stderr);
+}
+
+/* The file, and the K-score the export measured against its artifact's:
+ * a drop is said, a large one loudly. */
+static void print_written(const char *out, const json_t *receipt)
+{
+	if (json_object_get(receipt, "signature"))
+		printf("wrote %s (receipt: %s.receipt.json, signed by key %.16s…)\n", out, out,
+		       json_string_value(json_object_get(json_object_get(receipt, "signature"), "signer")));
+	else
+		printf("wrote %s (receipt: %s.receipt.json)\n", out, out);
+	json_t *ek = json_object_get(receipt, "export_k_score"), *ak = json_object_get(receipt, "k_score");
+	const char *src = json_string_value(json_object_get(receipt, "export_k_source"));
+	if (!json_is_number(ek) || !json_is_number(ak) || !src || strcmp(src, "measured"))
+		return;
+	double e = json_number_value(ek), k = json_number_value(ak), drop = 100 * (k - e);
+	printf("K-score %.3f measured on the artifact's eval pack (the .kolm's %.3f: %s%.1f points)\n", e, k,
+	       drop > 0 ? "-" : "+", fabs(drop));
+	if (drop >= 5)
+		printf("warning: the export loses %.1f K-score points against its artifact: a higher-bit format keeps more "
+		       "(kolm plan --best shows the ranking)\n",
+		       drop);
 }
 
 struct args {
@@ -153,14 +177,13 @@ static int run(struct cli *cli, void *args)
 	struct kolm_cmd_vars v = {0};
 	v.base_id = f.source.id;
 	v.format = fmt;
+	const char *od = cp->p.out_dir ? cp->p.out_dir : ".";
+	size_t odl = strlen(od);
+	while (odl > 1 && od[odl - 1] == '/')
+		odl--; /* -o out/ writes out/NAME, not out//NAME */
 	if (kolm_commands_file_name(&v, name, sizeof name) ||
-	    snprintf(out, sizeof out, "%s/%s", cp->p.out_dir ? cp->p.out_dir : ".", name) >= (int)sizeof out) {
+	    snprintf(out, sizeof out, "%.*s%s%s", (int)odl, od, strcmp(od, "/") ? "/" : "", name) >= (int)sizeof out) {
 		exit_code = cli_usage_error("export: output path too long");
-		goto done;
-	}
-	if (cp->p.out_dir && mkdir(cp->p.out_dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "kolm: %s: %s\n", cp->p.out_dir, strerror(errno));
-		exit_code = 4;
 		goto done;
 	}
 	if (a->sign_key && (strcmp(be, "gguf") || !a->artifact || a->from_dir)) {
@@ -172,6 +195,22 @@ static int run(struct cli *cli, void *args)
 	if (a->group_size && strcmp(be, "mlx")) {
 		exit_code = cli_usage_error("export: --group-size applies to MLX formats; %s is a %s format", fmt->id, be);
 		goto done;
+	}
+	/* --base: the checkpoint step 0 downloaded (its --local-dir) or the
+	 * Hugging Face cache already holds */
+	char found[4096];
+	const char *searched = NULL, *local = NULL;
+	const struct kolm_base *base = cp->p.base_id ? kolm_catalog_base_find(ctx, cp->p.base_id) : NULL;
+	if (!a->from_dir && !a->artifact && base && base->hf_repo && (!strcmp(be, "gguf") || !strcmp(be, "mlx"))) {
+		const char *ld = strrchr(base->hf_repo, '/');
+		local = ld ? ld + 1 : base->hf_repo;
+		if (kolm_hfdir_find(base->hf_repo, local, found, sizeof found) == 0) {
+			a->from_dir = found;
+			if (!cp->json)
+				fprintf(stderr, "export: %s's checkpoint: %s\n", base->hf_repo, found);
+		} else {
+			searched = found;
+		}
 	}
 	/* the native exports' options (GGUF and MLX) */
 	struct bar b = {isatty(STDERR_FILENO)};
@@ -185,6 +224,13 @@ static int run(struct cli *cli, void *args)
 	o.no_measure = a->no_measure;
 	o.progress = progress;
 	o.progress_user = &b;
+	/* -o DIR is made once the export can start, not for a refusal */
+	int sourceless = !strcmp(be, "gguf") && !a->from_dir && !a->artifact;
+	if (!sourceless && cp->p.out_dir && mkdir(cp->p.out_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "kolm: %s: %s\n", cp->p.out_dir, strerror(errno));
+		exit_code = 4;
+		goto done;
+	}
 	if (!strcmp(be, "mlx") && (a->from_dir || a->artifact)) {
 		/* native: the directory mlx_lm.convert writes, no Python */
 		o.group_size = a->group_size;
@@ -204,9 +250,15 @@ static int run(struct cli *cli, void *args)
 					s += n + (s[n] == '\n');
 				}
 			}
-			exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging Face "
-						    "directory: give X.kolm or --from-dir HF_DIR; to make the .kolm: %s",
-						    steps[0] ? steps : "kolm pack HF_DIR -o X.kolm");
+			if (searched)
+				exit_code = cli_usage_error("export: --base %s: its checkpoint is neither in ./%s nor in the Hugging "
+							    "Face cache (%s); get it and pack it: %s",
+							    cp->p.base_id, local, *searched ? searched : "none set",
+							    steps[0] ? steps : "kolm pack HF_DIR -o X.kolm");
+			else
+				exit_code = cli_usage_error("export: the native GGUF export reads an artifact (X.kolm) or a Hugging "
+							    "Face directory: give X.kolm or --from-dir HF_DIR; to make the .kolm: %s",
+							    steps[0] ? steps : "kolm pack HF_DIR -o X.kolm");
 			goto done;
 		}
 		o.overrides = cp->ov;
@@ -233,11 +285,8 @@ static int run(struct cli *cli, void *args)
 	}
 	if (cp->json)
 		exit_code = cli_print_json(receipt);
-	else if (json_object_get(receipt, "signature"))
-		printf("wrote %s (receipt: %s.receipt.json, signed by key %.16s…)\n", out, out,
-		       json_string_value(json_object_get(json_object_get(receipt, "signature"), "signer")));
 	else
-		printf("wrote %s (receipt: %s.receipt.json)\n", out, out);
+		print_written(out, receipt);
 done:
 	json_decref(receipt);
 	kolm_forecast_release(&f);

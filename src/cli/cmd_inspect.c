@@ -8,8 +8,37 @@
 #include "cli.h"
 #include "kolm/ctx.h"
 #include "kolm/inspect.h"
+#include "kolm/util.h"
 
-static void render(const json_t *j, int color)
+/* The tar's members: the manifest (kolm.json), the members it hashes, the
+ * signature; with --sha256 each hashed member's SHA-256 as the manifest
+ * states it (kolm verify recomputes them). */
+static void render_members(const json_t *mem, const json_t *hashed, int is_signed, int sha256)
+{
+	printf("  members         %zu in the tar: kolm.json%s and the %zu it hashes (%s)%s\n", json_array_size(mem),
+	       is_signed ? ", kolm.sig" : "", json_array_size(hashed), is_signed ? "signed" : "unsigned",
+	       sha256 ? "; SHA-256 as kolm.json states it (kolm verify recomputes it)" : "");
+	size_t i, k;
+	json_t *x, *h;
+	json_array_foreach(mem, i, x)
+	{
+		const char *name = json_string_value(json_object_get(x, "name"));
+		const char *hex = NULL;
+		json_array_foreach(hashed, k, h)
+		{
+			const char *hn = json_string_value(json_object_get(h, "name"));
+			if (name && hn && !hex && !strcmp(name, hn))
+				hex = json_string_value(json_object_get(h, "sha256"));
+		}
+		printf("    %-34s %12lld bytes at %lld", name ? name : "?", (long long)json_integer_value(json_object_get(x, "size")),
+		       (long long)json_integer_value(json_object_get(x, "offset")));
+		if (sha256)
+			printf("  %s", hex ? hex : "(not hashed)");
+		putchar('\n');
+	}
+}
+
+static void render(const json_t *j, int color, int sha256)
 {
 	const char *B = color ? "\033[1m" : "", *R = color ? "\033[0m" : "";
 	const char *fmt = json_string_value(json_object_get(j, "format"));
@@ -20,14 +49,15 @@ static void render(const json_t *j, int color)
 	printf("  parameters      %lld\n", (long long)json_integer_value(json_object_get(j, "params")));
 	if (json_object_get(j, "file_type_name"))
 		printf("  file type       %s\n", json_string_value(json_object_get(j, "file_type_name")));
+	char hb[32];
+	double fb = (double)json_integer_value(json_object_get(j, "file_bytes"));
 	if (json_object_get(j, "file_bytes") && json_object_get(j, "data_offset"))
-		printf("  file            %lld bytes (%.2f GB), data section at %lld\n",
-		       (long long)json_integer_value(json_object_get(j, "file_bytes")),
-		       (double)json_integer_value(json_object_get(j, "file_bytes")) / 1e9,
+		printf("  file            %.0f bytes (%s), data section at %lld\n", fb, kolm_fmt_bytes(hb, sizeof hb, fb),
 		       (long long)json_integer_value(json_object_get(j, "data_offset")));
 	else if (json_object_get(j, "file_bytes"))
-		printf("  file            %lld bytes (%.2f GB)\n", (long long)json_integer_value(json_object_get(j, "file_bytes")),
-		       (double)json_integer_value(json_object_get(j, "file_bytes")) / 1e9);
+		printf("  file            %.0f bytes (%s)\n", fb, kolm_fmt_bytes(hb, sizeof hb, fb));
+	if (json_is_string(json_object_get(j, "tensor_data_sha256")))
+		printf("  tensor data     sha256 %s\n", json_string_value(json_object_get(j, "tensor_data_sha256")));
 	if (json_object_get(j, "bits_per_weight"))
 		printf("  bits per weight %.3f\n", json_number_value(json_object_get(j, "bits_per_weight")));
 	const char *k;
@@ -52,15 +82,9 @@ static void render(const json_t *j, int color)
 		       json_number_value(json_object_get(man, "gate")), json_string_value(json_object_get(man, "created")));
 	}
 	json_t *mem = json_object_get(j, "members");
-	if (mem) {
-		printf("  members%s\n", json_is_true(json_object_get(j, "signed")) ? " (signed: kolm.sig)" : " (unsigned)");
-		size_t i;
-		json_t *x;
-		json_array_foreach(mem, i, x)
-			printf("    %-34s %12lld bytes at %lld\n", json_string_value(json_object_get(x, "name")),
-			       (long long)json_integer_value(json_object_get(x, "size")),
-			       (long long)json_integer_value(json_object_get(x, "offset")));
-	}
+	if (mem)
+		render_members(mem, json_is_object(man) ? json_object_get(man, "members") : NULL,
+			       json_is_true(json_object_get(j, "signed")), sha256);
 	json_t *tok = json_object_get(j, "tokenizer");
 	if (tok)
 		printf("  tokenizer       %s, %lld tokens, %lld merges\n", json_string_value(json_object_get(tok, "model")),
@@ -92,9 +116,11 @@ static void render(const json_t *j, int color)
 			char offs[32] = "-";
 			if (off)
 				snprintf(offs, sizeof offs, "%lld", (long long)json_integer_value(off));
-			printf("  %-36s %-8s %-22s %12s %12lld\n", json_string_value(json_object_get(v, "name")),
+			printf("  %-36s %-8s %-22s %12s %12lld%s%s\n", json_string_value(json_object_get(v, "name")),
 			       json_string_value(json_object_get(v, "type")), shape, offs,
-			       (long long)json_integer_value(json_object_get(v, "bytes")));
+			       (long long)json_integer_value(json_object_get(v, "bytes")),
+			       json_is_string(json_object_get(v, "sha256")) ? "  " : "",
+			       json_is_string(json_object_get(v, "sha256")) ? json_string_value(json_object_get(v, "sha256")) : "");
 		}
 	}
 }
@@ -110,7 +136,7 @@ enum { O_JSON, O_TENSORS, O_SHA256 };
 static const struct cli_opt opts[] = {
 	OPT_FLAG(0, "json", O_JSON, "the description as JSON"),
 	OPT_FLAG(0, "tensors", O_TENSORS, "list every tensor: name, type, shape, offset, bytes"),
-	OPT_FLAG(0, "sha256", O_SHA256, "hash each tensor's bytes"),
+	OPT_FLAG(0, "sha256", O_SHA256, "hash each tensor's bytes (a .kolm: each member's SHA-256 as kolm.json states it)"),
 	OPT_END(),
 };
 
@@ -145,7 +171,7 @@ static int run(struct cli *cli, void *args)
 	else if (a->json)
 		rc = cli_print_json(j);
 	else
-		render(j, cli_color());
+		render(j, cli_color(), a->io.sha256);
 	json_decref(j);
 	return rc;
 }

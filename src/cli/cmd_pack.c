@@ -68,6 +68,8 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 	a->o.hf_dir = argv[0];
 	if (!a->o.out_path)
 		return cli_usage_error("pack: -o X.kolm is required");
+	if (cli_out_file_check("pack", a->o.out_path))
+		return 2;
 	/* reproducible packs: the manifest's "created" and the members' mtime
 	 * from SOURCE_DATE_EPOCH (the reproducible-builds.org convention) */
 	const char *sde = getenv("SOURCE_DATE_EPOCH");

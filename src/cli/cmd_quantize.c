@@ -110,6 +110,8 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 					       : "no quantizer for it");
 	if (strcmp(a->in, a->out) == 0)
 		return cli_usage_error("quantize: input and output are the same file");
+	if (cli_out_file_check("quantize", a->out))
+		return 2;
 	a->fi = fi;
 	return 0;
 }

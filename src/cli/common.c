@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -71,4 +72,23 @@ int cli_parse_i64(const char *s, long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int cli_out_file_check(const char *verb, const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+	if ((n && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		return cli_usage_error("%s: %s is a directory; give the output file's name", verb, path);
+	return 0;
+}
+
+const char *cli_cut(char *buf, size_t cap, const char *s, int width)
+{
+	size_t n = strlen(s);
+	if (width < 4 || n <= (size_t)width || cap < (size_t)width + 1)
+		snprintf(buf, cap, "%s", s);
+	else
+		snprintf(buf, cap, "%.*s...", width - 3, s);
+	return buf;
 }

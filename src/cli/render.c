@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kolm/forecast.h"
+#include "kolm/util.h"
 
 static const char *verdict_color(enum kolm_fit v, int color)
 {
@@ -21,14 +22,7 @@ static const char *verdict_color(enum kolm_fit v, int color)
 
 static void fmt_tps(char *buf, size_t cap, double v)
 {
-	if (!isfinite(v))
-		snprintf(buf, cap, "-");
-	else if (v >= 100)
-		snprintf(buf, cap, "%.0f", v);
-	else if (v >= 10)
-		snprintf(buf, cap, "%.1f", v);
-	else
-		snprintf(buf, cap, "%.2f", v);
+	kolm_fmt_rate(buf, cap, v);
 }
 
 /* Each step's commands, one "$ " line per command. */
@@ -36,7 +30,8 @@ static void render_commands(FILE *fp, const struct kolm_commands *c, const char 
 {
 	const char *steps[][2] = {{c->download, "0 get the checkpoint (on the source machine)"},
 				  {c->pack, "1a pack it into a .kolm (measures the fp16 reference K)"},
-				  {c->export, "1b export for the device (from the .kolm)"},
+				  {c->export, c->requantize ? "1b re-quantize your GGUF for the device"
+							    : "1b export for the device (from the .kolm)"},
 				  {c->transfer, "2 move it to the device"},
 				  {c->run, "3 run on the device"},
 				  {c->verify, "4 verify the export against its .kolm (on the source machine)"},
@@ -83,7 +78,8 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "%s(forecast: figures not read from your file name their basis)%s\n\n", D, R);
 	if (f->device_is_local)
 		fprintf(fp, "  this machine   %s\n", f->local_why);
-	fprintf(fp, "  size on disk   %.2f GB  (%.0f bytes, %.2f bits/weight)\n", (double)f->size.bytes / 1e9,
+	char sz[32];
+	fprintf(fp, "  size on disk   %s  (%.0f bytes, %.2f bits/weight)\n", kolm_fmt_bytes(sz, sizeof sz, (double)f->size.bytes),
 		(double)f->size.bytes, f->format.bits_per_weight);
 	fprintf(fp, "                 %s%s%s\n", D, f->size.basis, R);
 	if (f->has_offload)
@@ -117,7 +113,7 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "  prefill        %s tok/s  (range %s - %s); first token after a %d-token prompt in %.2f s\n", mid, lo,
 		hi, f->ttft_prompt_tokens, f->ttft_s);
 	fprintf(fp, "                 %s%s%s\n", D, f->prefill.basis, R);
-	fprintf(fp, "  cold start     %.1f s from %s\n", f->cold_start_s, f->storage);
+	fprintf(fp, "  cold start     %s s from %s\n", kolm_fmt_rate(sz, sizeof sz, f->cold_start_s), f->storage);
 	fprintf(fp, "                 %sforecast: file size / the storage's sequential read speed (%.0f MB/s)%s\n", D,
 		f->device.storage_bytes_per_s / 1e6, R);
 	if (f->device_is_local)

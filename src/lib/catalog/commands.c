@@ -134,6 +134,10 @@ static int is_dir_format(const struct kolm_format *f)
 
 int kolm_commands_file_name(const struct kolm_cmd_vars *v, char *buf, size_t cap)
 {
+	if (v->gguf_as_stored && v->source) {
+		const char *b = strrchr(v->source, '/');
+		return kolm_strlcpy(buf, b ? b + 1 : v->source, cap) ? -1 : 0;
+	}
 	int n = is_dir_format(v->format) ? snprintf(buf, cap, "%s-%s", v->base_id, v->format->id)
 					 : snprintf(buf, cap, "%s-%s.%s", v->base_id, v->format->id, v->format->ext);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
@@ -145,10 +149,15 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* dir/name; an over-long result is cut (paths this long are refused later by the OS) */
+/* dir/name (one slash however dir ends); an over-long result is cut (paths
+ * this long are refused later by the OS) */
 static int join(char *out, size_t cap, const char *dir, const char *name)
 {
-	int n = snprintf(out, cap, "%s/%s", dir, name);
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	int n = dl == 1 && dir[0] == '/' ? snprintf(out, cap, "/%s", name)
+					 : snprintf(out, cap, "%.*s/%s", (int)dl, dir, name);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
@@ -355,21 +364,33 @@ static int is_gguf_source(const struct kolm_cmd_vars *v, const char *sk)
 }
 
 /* export: kolm's own command, from the .kolm; a GGUF the user already has
- * is re-quantized, not exported. */
-static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk, int *oom)
+ * is re-quantized (with the flags kolm quantize needs for it: its
+ * --tensor-type overrides, --allow-requantize for quantized tensors), not
+ * exported, and not even that when it is used as stored. */
+static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk, int *oom,
+			 int *requantize)
 {
 	if (!is_gguf_source(v, sk))
 		return render_lines(json_object_get(t, "export"), vs, oom);
+	if (v->gguf_as_stored)
+		return NULL;
 	const struct kolm_ftype_info *fi = v->format->ftype >= 0 ? kolm_ftype_info(v->format->ftype) : NULL;
-	char line[8192];
 	char *a = kolm_shell_quote(v->source), *b = kolm_shell_quote(var_get(vs, "path"));
-	snprintf(line, sizeof line, "kolm quantize %s %s %s", a ? a : "", b ? b : "", fi ? fi->name : "F16");
+	const char *tt = var_get(vs, "tt_flags");
+	struct kolm_buf line = {0};
+	const char *parts[] = {"kolm quantize", v->gguf_quantized ? " --allow-requantize" : "", tt ? tt : "", " ",
+			       a ? a : "", " ", b ? b : "", " ", fi ? fi->name : "F16"};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		kolm_buf_add(&line, parts[i], strlen(parts[i]));
+	if (!a || !b || line.oom) {
+		*oom = 1;
+		free(line.p);
+		line.p = NULL;
+	}
 	free(a);
 	free(b);
-	char *s = kolm_strdup(line);
-	if (!s)
-		*oom = 1;
-	return s;
+	*requantize = line.p != NULL;
+	return line.p;
 }
 
 /* Every step from its template, each chosen by backend, runtime, source
@@ -387,7 +408,7 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 					   vs, oom);
 	if (strcmp(sk, "artifact") && !gguf_src)
 		o->pack = render_lines(json_object_get(t, "pack"), vs, oom);
-	o->export = step_export(t, v, vs, sk, oom);
+	o->export = step_export(t, v, vs, sk, oom, &o->requantize);
 	const char *up = be;
 	if (!strcmp(be, "gguf") && (!strcmp(fid, "f32") || !strcmp(fid, "f16") || !strcmp(fid, "bf16") || !strcmp(fid, "q8_0")))
 		up = "gguf_direct";
@@ -395,7 +416,9 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 		up = "mlx_fp16";
 	else if (!strcmp(be, "coreml") && v->format->bits < 16)
 		up = "coreml_quant";
-	o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
+	/* a GGUF used as stored has nothing to export, upstream either */
+	if (!(gguf_src && v->gguf_as_stored))
+		o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
 	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
 	/* a phone runs ONNX Runtime inside an app, not from a shell */
 	const char *rkey = !strncmp(rt, "llama.cpp", 9)				? "llama.cpp"
@@ -408,7 +431,10 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	/* kolm bench and llama-bench run GGUF; MLX has mlx_lm.benchmark; the
 	 * rest say how to time it, as a note */
 	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), be), vs, oom);
-	/* air-gapped transfer: sign, carry on removable media, verify first */
+	/* air-gapped transfer: sign, carry on removable media, verify first;
+	 * it signs and verifies against a .kolm, which a GGUF alone has not */
+	if (gguf_src)
+		return;
 	json_t *ag = json_object_get(t, "airgap");
 	o->airgap_source = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), vs, oom);
 	o->airgap_target = render_lines(
@@ -478,7 +504,10 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, st
 	const char *out_dir = v->out_dir && *v->out_dir ? v->out_dir : ".";
 	if (kolm_commands_file_name(v, file, sizeof file))
 		return kolm_err_set(err, KOLM_E_USAGE, "export file name too long");
-	join(path, sizeof path, out_dir, file);
+	if (v->gguf_as_stored && v->source)
+		kolm_strlcpy(path, v->source, sizeof path);
+	else
+		join(path, sizeof path, out_dir, file);
 	var_set(&vs, "file", file);
 	var_set(&vs, "path", path);
 	var_set(&vs, "out_dir", out_dir);

@@ -8,6 +8,7 @@
 #include "core/json_internal.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
+#include "kolm/util.h"
 
 void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, int64_t params,
 			  struct kolm_k_loss *out)
@@ -29,12 +30,13 @@ void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, i
 		double b = log(p2 / p1) / log(k2 / k1), c = p1 / pow(k1, b);
 		double ref = kolm_json_num(q, "reference_params", 8.03e9), e = kolm_json_num(q, "size_exponent", 0.3);
 		double scale = pow(ref / (double)(params > 0 ? params : 1), e);
+		char pn[32];
 		points = c * pow(kld, b) * scale;
 		snprintf(out->basis, sizeof out->basis,
 			 "forecast: %s's mean KLD %.4g vs FP16 on Llama-3-8B (%s) mapped to points by the "
-			 "K-score anchors of data/quality.json (int8 0.5, int3 5 points), x%.2f for a base of %.2fB "
+			 "K-score anchors of data/quality.json (int8 0.5, int3 5 points), x%.2f for a base of %s "
 			 "parameters",
-			 fmt->id, kld, "llama.cpp perplexity scoreboard", scale, (double)params / 1e9);
+			 fmt->id, kld, "llama.cpp perplexity scoreboard", scale, kolm_fmt_count(pn, sizeof pn, (double)params));
 	} else {
 		snprintf(out->basis, sizeof out->basis, "%s is the fp16/lossless reference: no loss", fmt->id);
 	}

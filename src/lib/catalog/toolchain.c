@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,41 @@ static const char *install_line(const char *exe, const char *line)
 	return "install the tool named above";
 }
 
+/* The Python module a "python3 -m MODULE" or "python3 -c SCRIPT" line
+ * needs (coremltools for the Core ML scripts), or NULL. */
+static const char *py_module(char **argv, int argc)
+{
+	if (argc < 3 || strncmp(argv[0], "python", 6))
+		return NULL;
+	if (!strcmp(argv[1], "-m"))
+		return argv[2];
+	if (!strcmp(argv[1], "-c") && strstr(argv[2], "coremltools"))
+		return "coremltools";
+	return NULL;
+}
+
+/* Whether PY can import MODULE, asked quietly (a missing module is said in
+ * one line by the caller, not as Python's traceback). */
+static int py_has(const char *py, const char *module)
+{
+	char *const argv[] = {(char *)py, "-c",
+			      "import importlib.util as u, sys\n"
+			      "try:\n    sys.exit(0 if u.find_spec(sys.argv[1]) else 1)\n"
+			      "except Exception:\n    sys.exit(1)\n",
+			      (char *)module, NULL};
+	posix_spawn_file_actions_t fa;
+	if (posix_spawn_file_actions_init(&fa))
+		return 0;
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int st = 1, ok = posix_spawnp(&pid, py, &fa, NULL, argv, environ) == 0;
+	posix_spawn_file_actions_destroy(&fa);
+	while (ok && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return ok && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 /* SHA-256 of a file, or of a directory as "<relative name> <sha>\n" lines in
  * name order. */
 static int hash_path(const char *path, char out[65])
@@ -165,6 +201,15 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 	char *copy = kolm_strdup(cmds);
 	if (!copy)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	/* the commands as one line for the messages ("a && b") */
+	struct kolm_buf one = {0};
+	for (const char *c = cmds; *c; c++) {
+		if (*c == '\n')
+			kolm_buf_add(&one, " && ", 4);
+		else
+			kolm_buf_add(&one, c, 1);
+	}
+	const char *all = one.p && !one.oom ? one.p : cmds;
 	int rc = KOLM_OK;
 	json_t *ran = json_array();
 	/* every tool must exist before anything runs */
@@ -173,12 +218,18 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 		int argc;
 		if ((rc = shell_split(line, &argv, &argc, err)))
 			break;
+		const char *mod = argc ? py_module(argv, argc) : NULL;
 		if (argc && !on_path(argv[0]))
 			rc = kolm_err_set(err, KOLM_E_MISSING, "export: '%s' is not installed; install it with: %s; then run: %s",
-					  argv[0], install_line(argv[0], cmds), cmds);
+					  argv[0], install_line(argv[0], cmds), all);
+		else if (mod && !py_has(argv[0], mod))
+			rc = kolm_err_set(err, KOLM_E_MISSING,
+					  "export: %s cannot import the Python module '%s'; install it with: %s; then run: %s",
+					  argv[0], mod, install_line(argv[0], line), all);
 		free(argv);
 	}
 	free(copy);
+	free(one.p);
 	copy = rc ? NULL : kolm_strdup(cmds);
 	for (char *save = NULL, *line = copy ? strtok_r(copy, "\n", &save) : NULL; line && !rc;
 	     line = strtok_r(NULL, "\n", &save)) {

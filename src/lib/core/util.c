@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -560,4 +562,45 @@ char *kolm_shell_quote(const char *s)
 	*q++ = '\'';
 	*q = '\0';
 	return out;
+}
+
+const char *kolm_fmt_bytes(char *buf, size_t cap, double b)
+{
+	if (!(b >= 1e3))
+		snprintf(buf, cap, "%.0f B", b > 0 ? b : 0);
+	else if (b < 1e6)
+		snprintf(buf, cap, "%.1f kB", b / 1e3);
+	else if (b < 1e9)
+		snprintf(buf, cap, "%.1f MB", b / 1e6);
+	else
+		snprintf(buf, cap, "%.2f GB", b / 1e9);
+	return buf;
+}
+
+const char *kolm_fmt_count(char *buf, size_t cap, double n)
+{
+	if (!(n >= 1e3))
+		snprintf(buf, cap, "%.0f", n > 0 ? n : 0);
+	else if (n < 1e6)
+		snprintf(buf, cap, "%.0fK", n / 1e3);
+	else if (n < 1e9)
+		snprintf(buf, cap, "%.1fM", n / 1e6);
+	else
+		snprintf(buf, cap, "%.2fB", n / 1e9);
+	return buf;
+}
+
+const char *kolm_fmt_rate(char *buf, size_t cap, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, cap, "-");
+	else if (v >= 100)
+		snprintf(buf, cap, "%.0f", v);
+	else if (v >= 10)
+		snprintf(buf, cap, "%.1f", v);
+	else if (v >= 0.1 || v <= 0)
+		snprintf(buf, cap, "%.2f", v);
+	else /* two significant digits, in plain notation: 0.0012 */
+		snprintf(buf, cap, "%.*f", (int)fmin(12, 1 - floor(log10(v))), v);
+	return buf;
 }

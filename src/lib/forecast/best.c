@@ -167,18 +167,20 @@ static void best_why(struct kolm_forecast_best *b, const struct kolm_pick *pick)
 	const char *gates = pick->n_gates ? " and every gate" : "";
 	/* the comparison with the runner-up is the first rule key that
 	 * separates them, so it is true by construction */
+	char a[32], c[32];
 	if (ok && b->n_ranking > 1 && !row_ok(&r[1]))
 		snprintf(why, cap, "%s: passes the fit%s; the next, %s, does not", r[0].id, gates, r[1].id);
 	else if (ok && b->n_ranking > 1 && b->across_bases && r[0].params != r[1].params)
-		snprintf(why, cap, "%s: passes the fit%s and is a larger model than %s (%.3g vs %.3g B parameters)", r[0].id,
-			 gates, r[1].id, (double)r[0].params / 1e9, (double)r[1].params / 1e9);
+		snprintf(why, cap, "%s: passes the fit%s and is a larger model than %s (%s vs %s parameters)", r[0].id,
+			 gates, r[1].id, kolm_fmt_count(a, sizeof a, (double)r[0].params),
+			 kolm_fmt_count(c, sizeof c, (double)r[1].params));
 	else if (ok && b->n_ranking > 1 && r[0].k_loss_points != r[1].k_loss_points)
 		snprintf(why, cap, "%s: passes the fit%s and loses less K-score than %s (%.2f vs %.2f points)", r[0].id, gates,
 			 r[1].id, r[0].k_loss_points, r[1].k_loss_points);
 	else if (ok && b->n_ranking > 1)
 		snprintf(why, cap, "%s: passes the fit%s, loses the same K-score as %s (%.2f points) and decodes faster "
-			 "(%.3g vs %.3g tok/s)", r[0].id, gates, r[1].id, r[0].k_loss_points, r[0].decode_tps_mid,
-			 r[1].decode_tps_mid);
+			 "(%s vs %s tok/s)", r[0].id, gates, r[1].id, r[0].k_loss_points,
+			 kolm_fmt_rate(a, sizeof a, r[0].decode_tps_mid), kolm_fmt_rate(c, sizeof c, r[1].decode_tps_mid));
 	else if (ok)
 		snprintf(why, cap, "%s: the only candidate", r[0].id);
 	else

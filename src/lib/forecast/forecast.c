@@ -22,6 +22,8 @@
 #include "kolm/local.h"
 #include "kolm/model.h"
 #include "kolm/quality.h"
+#include "kolm/quant.h"
+#include "kolm/quantplan.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 #include "core/json_internal.h"
@@ -324,6 +326,38 @@ static int load_model(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 	return kolm_model_from_path(&fc->m, p->model_path, err);
 }
 
+/* A GGUF format kolm plan may print an export for: kolm's export (and kolm
+ * quantize) make it, without an importance matrix, as llama-quantize does.
+ * The others (IQ1/IQ2/IQ3_XXS and Q2_K_S need an importance matrix; IQ3_S,
+ * IQ3_M and IQ3_XS have no quantizer in kolm) are refused with the ones
+ * that can be made, so no printed step fails. */
+static int exportable(struct kolm_ctx *ctx, const struct kolm_format *f, struct kolm_err *err)
+{
+	if (strcmp(f->backend, "gguf") || f->ftype < 0)
+		return KOLM_OK;
+	const struct kolm_ftype_info *fi = kolm_ftype_info(f->ftype);
+	int imatrix = fi && kolm_quantplan_needs_imatrix("", fi->default_type, fi->id);
+	if (fi && kolm_quant_can_quantize(fi->default_type) && !imatrix)
+		return KOLM_OK;
+	const struct kolm_catalog *cat = kolm_catalog(ctx);
+	char ok[1024] = "";
+	size_t n = 0;
+	for (int i = 0; i < cat->n_formats && n < sizeof ok; i++) {
+		const struct kolm_format *g = &cat->formats[i];
+		const struct kolm_ftype_info *gi = g->ftype >= 0 ? kolm_ftype_info(g->ftype) : NULL;
+		if (strcmp(g->backend, "gguf") || !gi || !kolm_quant_can_quantize(gi->default_type) ||
+		    kolm_quantplan_needs_imatrix("", gi->default_type, gi->id))
+			continue;
+		int w = snprintf(ok + n, sizeof ok - n, "%s%s", n ? " " : "", g->id);
+		n += w > 0 ? (size_t)w : 0;
+	}
+	return kolm_err_set(err, KOLM_E_USAGE,
+			    "--quant %s: kolm cannot export it (%s); the GGUF formats it exports: %s", f->id,
+			    imatrix ? "it needs an importance matrix, which llama-quantize requires and kolm does not make"
+				    : "kolm has no quantizer for it",
+			    ok);
+}
+
 /* The format: --quant, or the GGUF as stored, or the tier int4. */
 static int resolve_format(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
 {
@@ -348,6 +382,15 @@ static int resolve_format(struct kolm_ctx *ctx, const struct kolm_pick *p, struc
 	const char *q = p->quant ? p->quant : "int4";
 	int rc = kolm_catalog_quant_resolve(ctx, q, fc->backend, &fc->fmt, err);
 	if (rc)
+		return rc;
+	/* the GGUF's own type asked for again: it is used as stored, not
+	 * re-quantized to itself */
+	if (!strcmp(fc->m.source, "gguf") && !strcmp(fc->fmt->backend, "gguf") && p->n_overrides == 0 &&
+	    fc->m.ftype >= 0 && fc->m.ftype == fc->fmt->ftype) {
+		fc->as_stored = 1;
+		return KOLM_OK;
+	}
+	if ((rc = exportable(ctx, fc->fmt, err)))
 		return rc;
 	if (strcmp(fc->fmt->backend, fc->backend)) {
 		if (p->backend)
@@ -922,6 +965,11 @@ static int commands_for(struct kolm_ctx *ctx, const struct kolm_pick *p, const s
 	v.file_bytes = fc->est.file_bytes;
 	v.overrides = p->overrides;
 	v.n_overrides = p->n_overrides;
+	v.gguf_as_stored = !p->artifact && !strcmp(fc->m.source, "gguf") && fc->as_stored;
+	for (int64_t i = 0; i < fc->m.n_tensors && !v.gguf_quantized && !strcmp(fc->m.source, "gguf"); i++) {
+		const struct kolm_type_traits *tr = kolm_type_traits(fc->m.tensors[i].type);
+		v.gguf_quantized = tr && tr->quantized;
+	}
 	return kolm_commands_render(ctx, &v, out, err);
 }
 

@@ -17,7 +17,9 @@
 static void row_skip(struct kolm_matrix_row *row, const struct kolm_err *err)
 {
 	row->skipped = 1;
-	snprintf(row->why, sizeof row->why, "%s", err->msg);
+	/* the list of exportable formats is the matrix's other rows */
+	const char *cut = strstr(err->msg, "; the GGUF formats it exports");
+	snprintf(row->why, sizeof row->why, "%.*s", cut ? (int)(cut - err->msg) : (int)strlen(err->msg), err->msg);
 }
 
 /* A tier maps per device backend; an exact format keeps its backend. */
@@ -68,8 +70,10 @@ static int matrix_formats(struct kolm_ctx *ctx, const struct kolm_pick *pick, st
 		struct kolm_matrix_row *row = &m->rows[m->n_rows];
 		row->id = f->id;
 		rc = kolm_forecast(ctx, &p, &row->f, err);
-		if (rc == KOLM_E_FORMAT)
-			row_skip(row, err); /* e.g. a row length no fallback can take */
+		/* e.g. a row length no fallback can take, or a format kolm
+		 * cannot export (it needs an importance matrix) */
+		if (rc == KOLM_E_FORMAT || rc == KOLM_E_USAGE)
+			row_skip(row, err);
 		else if (rc)
 			return rc;
 		m->n_rows++;

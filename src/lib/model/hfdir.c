@@ -1,9 +1,11 @@
 /* hfdir.c - HF checkpoint names -> GGUF names and transforms (hfdir.h). */
 #include "kolm/hfdir.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kolm/model.h"
 #include "kolm/safetensors.h"
@@ -179,4 +181,83 @@ int kolm_model_use_checkpoint_files(struct kolm_model *m, const struct kolm_file
 	kolm_model_release(m);
 	*m = fresh;
 	return KOLM_OK;
+}
+
+static int has_config(const char *dir)
+{
+	char p[4200];
+	struct stat st;
+	if (snprintf(p, sizeof p, "%s/config.json", dir) >= (int)sizeof p)
+		return 0;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The hub cache directory huggingface_hub uses (constants.py: HF_HUB_CACHE,
+ * HF_HOME, XDG_CACHE_HOME, ~/.cache). */
+static int hub_cache(char *out, size_t cap)
+{
+	const char *e;
+	int n;
+	if ((e = getenv("HF_HUB_CACHE")) && *e)
+		n = snprintf(out, cap, "%s", e);
+	else if ((e = getenv("HF_HOME")) && *e)
+		n = snprintf(out, cap, "%s/hub", e);
+	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
+		n = snprintf(out, cap, "%s/huggingface/hub", e);
+	else if ((e = getenv("HOME")) && *e)
+		n = snprintf(out, cap, "%s/.cache/huggingface/hub", e);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int kolm_hfdir_find(const char *repo, const char *local_dir, char *out, size_t cap)
+{
+	if (!cap)
+		return -1;
+	out[0] = '\0';
+	if (local_dir && *local_dir && has_config(local_dir))
+		return kolm_strlcpy(out, local_dir, cap);
+	char hub[2048], snap[4096], rev[128] = "";
+	const char *slash = repo ? strchr(repo, '/') : NULL;
+	if (!slash || strchr(slash + 1, '/') || strstr(repo, "..") || hub_cache(hub, sizeof hub))
+		return -1;
+	if (snprintf(snap, sizeof snap, "%s/models--%.*s--%s", hub, (int)(slash - repo), repo, slash + 1) >=
+	    (int)sizeof snap)
+		return -1;
+	char refs[4200];
+	if (snprintf(refs, sizeof refs, "%s/refs/main", snap) >= (int)sizeof refs)
+		return -1;
+	FILE *fp = fopen(refs, "r");
+	if (fp) {
+		if (!fgets(rev, sizeof rev, fp))
+			rev[0] = '\0';
+		fclose(fp);
+		rev[strcspn(rev, " \r\n")] = '\0';
+		if (strchr(rev, '/') || !strcmp(rev, "..") || !strcmp(rev, "."))
+			rev[0] = '\0';
+	}
+	kolm_strlcpy(refs, snap, sizeof refs);
+	if (!rev[0]) {
+		/* no refs/main: the only snapshot there is */
+		char dir[4300];
+		if (snprintf(dir, sizeof dir, "%s/snapshots", refs) >= (int)sizeof dir)
+			return -1;
+		DIR *d = opendir(dir);
+		int n = 0;
+		for (struct dirent *de; d && (de = readdir(d));) {
+			if (de->d_name[0] == '.')
+				continue;
+			n++;
+			kolm_strlcpy(rev, de->d_name, sizeof rev);
+		}
+		if (d)
+			closedir(d);
+		if (n != 1)
+			rev[0] = '\0';
+	}
+	int w = snprintf(out, cap, "%s/snapshots/%s", refs, rev[0] ? rev : "REV");
+	if (w < 0 || (size_t)w >= cap)
+		return -1;
+	return rev[0] && has_config(out) ? 0 : -1;
 }

@@ -322,6 +322,36 @@ static int visit_cmp(const void *pa, const void *pb)
 	return kolm_quantize_name_cmp(a->name, b->name);
 }
 
+/* Tensors no type fallback can take: the first, and the --tensor-type
+ * flags that keep every one of them F16 (a pattern per tensor kind, e.g.
+ * "ffn_down", not per layer). */
+struct unfit {
+	const char *first;
+	int64_t ne0;
+	int type;
+	char hint[512];
+	size_t n;
+};
+
+static void unfit_hint(struct unfit *u, const char *name)
+{
+	char kind[128];
+	const char *k = name;
+	int l = -1, off = 0;
+	if (sscanf(name, "blk.%d.%n", &l, &off) == 1 && off > 0)
+		k = name + off;
+	snprintf(kind, sizeof kind, "%s", k);
+	size_t kl = strlen(kind);
+	if (kl > 7 && !strcmp(kind + kl - 7, ".weight"))
+		kind[kl - 7] = '\0';
+	char flag[160];
+	snprintf(flag, sizeof flag, " --tensor-type %s=f16", kind);
+	if (!strstr(u->hint, flag) && u->n + strlen(flag) < sizeof u->hint) {
+		memcpy(u->hint + u->n, flag, strlen(flag) + 1);
+		u->n += strlen(flag);
+	}
+}
+
 int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tensor_override *ov, int n_ov,
 		   int *types_out, struct kolm_err *err)
 {
@@ -372,6 +402,7 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 		}
 	}
 	int rc = KOLM_OK;
+	struct unfit bad = {0};
 	for (int64_t v = 0; v < m->n_tensors; v++) {
 		const int64_t i = ord[v].i;
 		const struct kolm_tensor_desc *t = &m->tensors[i];
@@ -406,17 +437,26 @@ int kolm_quantplan(const struct kolm_model *m, int ftype, const struct kolm_tens
 		} else if (quantized) {
 			int fb = fallback(nt, t->ne[0]);
 			if (fb < 0) {
-				rc = kolm_err_set(err, KOLM_E_FORMAT,
-						  "%s: ncols %lld not divisible by %d for type %s and no tensor type fallback is "
-						  "defined (use --tensor-type %s=f16)",
-						  t->name, (long long)t->ne[0], kolm_type_traits(nt)->blck, kolm_type_name(nt),
-						  t->name);
-				break;
+				/* the first such tensor is named; the hint covers
+				 * every one (all layers), so following it works */
+				if (!bad.first) {
+					bad.first = t->name;
+					bad.ne0 = t->ne[0];
+					bad.type = nt;
+				}
+				unfit_hint(&bad, t->name);
+				fb = nt;
 			}
 			nt = fb;
 		}
 		types_out[i] = nt;
 	}
+	if (rc == KOLM_OK && bad.first)
+		rc = kolm_err_set(err, KOLM_E_FORMAT,
+				  "%s: ncols %lld not divisible by %d for type %s and no tensor type fallback is "
+				  "defined (use%s)",
+				  bad.first, (long long)bad.ne0, kolm_type_traits(bad.type)->blck, kolm_type_name(bad.type),
+				  bad.hint);
 	for (int k = 0; k < n_ov; k++)
 		regfree(&res[k]);
 	free(res);

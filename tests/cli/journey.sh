@@ -1,0 +1,136 @@
+#!/bin/sh
+# The printed journey's steps run as printed, and what cannot run is not
+# printed (issue 20):
+# - a GGUF format kolm cannot export (needs an importance matrix: q2_k_s,
+#   iq2_xs; no quantizer: iq3_s) is refused by plan (exit 2, one line, the
+#   formats that can be made), skipped in --all-quants, never a --best winner;
+# - plan --model X.gguf: its own type is used as stored (no step 1, the
+#   user's file is what moves); another type prints a kolm quantize line with
+#   --allow-requantize / --tensor-type as needed, and that line runs;
+# - plan --model X.kolm --tensor-type keeps the override on the export line;
+# - export's "no fallback" hint, followed, gives an export that works;
+# - kolm export X.gguf points to kolm quantize; export --base finds the
+#   checkpoint in ./NAME or the Hugging Face cache (HF_HUB_CACHE layout), or
+#   fails with the exact download and pack commands; -o DIR/ is not DIR//;
+# - text: small sizes not "0.00 GB"/"0.00B", no scientific notation, long
+#   names cut with "...", inspect's member count and --sha256, quantize/pack
+#   -o DIR refused before any work, a missing Python module in one line.
+. "$(dirname "$0")/common.inc"
+K=$(cd "$(dirname "$K")" && pwd)/$(basename "$K")
+S=$(cd "$S" && pwd)
+G=$S/models/gguf
+mkdir "$T/w" && cd "$T/w"
+
+# --- formats kolm cannot export ---
+for q in q2_k_s iq2_xs iq3_s; do
+	set +e; "$K" plan --base llama-3.2-3b --quant "$q" --device rpi5-8gb >"$T/out" 2>"$T/err"; rc=$?; set -e
+	[ "$rc" = 2 ] || fail "plan --quant $q: exit $rc, not 2"
+	[ "$(wc -l <"$T/err")" = 1 ] && grep -q "^kolm: --quant $q: kolm cannot export it (.*); the GGUF formats it exports: .*q2_k" "$T/err" ||
+		fail "plan --quant $q: $(cat "$T/err")"
+	[ -s "$T/out" ] && fail "plan --quant $q printed a forecast"
+done
+"$K" plan --base llama-3.2-3b --device rpi5-8gb --all-quants >"$T/m"
+grep -q '^iq2_xs .*kolm cannot export it (it needs an importance matrix' "$T/m" || fail "--all-quants: iq2_xs row"
+grep -q '^q2_k  .* pass ' "$T/m" || fail "--all-quants: q2_k row"
+set +e; "$K" plan --base llama-3.1-70b --device rpi5-8gb --best >"$T/b" 2>&1; set -e
+grep -q 'the closest is q2_k ' "$T/b" || fail "--best closest: $(grep closest "$T/b")"
+grep -q 'kolm export llama-3.1-70b.kolm --quant q2_k ' "$T/b" || fail "--best winner's export line"
+
+# --- a GGUF the user has ---
+"$K" plan --model "$G/stories260K-q8_0.gguf" --quant q8_0 --device rpi5-8gb >"$T/p"
+grep -q 'kolm quantize' "$T/p" && fail "same-type requantize printed"
+grep -q "\$ scp $G/stories260K-q8_0.gguf pi@raspberrypi.local:models/" "$T/p" || fail "as stored: the user's file moves"
+grep -q '\$ llama-server -m models/stories260K-q8_0.gguf ' "$T/p" || fail "as stored: run line"
+"$K" plan --model "$G/stories260K-q8_0.gguf" --quant q4_k_m --device rpi5-8gb --json >"$T/p.json"
+line=$(sed -n 's/^    "export": "\(.*\)",$/\1/p' "$T/p.json")
+case $line in "kolm quantize --allow-requantize $G/stories260K-q8_0.gguf ./stories260K-q8_0-q4_k_m.gguf Q4_K_M") ;;
+*) fail "requantize line: $line" ;; esac
+(PATH=$(dirname "$K"):$PATH; eval "$line") >/dev/null || fail "the printed requantize failed: $line"
+"$K" inspect stories260K-q8_0-q4_k_m.gguf | grep -q 'file type       Q4_K - Medium' || fail "requantized file type"
+"$K" plan --model "$G/stories260K-f16.gguf" --quant q8_0 --tensor-type ffn_down=f16 --device rpi5-8gb --json >"$T/p.json"
+line=$(sed -n 's/^    "export": "\(.*\)",$/\1/p' "$T/p.json")
+case $line in "kolm quantize --tensor-type ffn_down=f16 $G/stories260K-f16.gguf ./stories260K-f16-q8_0.gguf Q8_0") ;;
+*) fail "quantize line with the override: $line" ;; esac
+(PATH=$(dirname "$K"):$PATH; eval "$line") >/dev/null || fail "the printed quantize failed: $line"
+
+# --- the .kolm: the override stays on the export line; the hint works ---
+"$K" pack "$S/models/aidreams260K-hf" -o aid.kolm >/dev/null
+"$K" plan --model aid.kolm --quant q8_0 --tensor-type ffn_down=f16 --device rpi5-8gb >"$T/p"
+grep -q '\$ kolm export aid.kolm --quant q8_0 --device rpi5-8gb --tensor-type ffn_down=f16 -o \.$' "$T/p" ||
+	fail "override dropped from the export line: $(grep 'kolm export' "$T/p")"
+set +e; "$K" export aid.kolm --quant q8_0 --device rpi5-8gb --no-measure -o o1 2>"$T/err"; rc=$?; set -e
+[ "$rc" = 3 ] || fail "q8_0 with no fallback: exit $rc"
+hint=$(sed -n 's/.*(use \(--tensor-type .*\))$/\1/p' "$T/err")
+[ "$hint" = "--tensor-type ffn_down=f16" ] || fail "hint: $(cat "$T/err")"
+# shellcheck disable=SC2086 # the hint is flags
+"$K" export aid.kolm --quant q8_0 --device rpi5-8gb --no-measure -o o1/ $hint >"$T/out" || fail "following the hint failed"
+grep -qx 'wrote o1/aid-q8_0.gguf (receipt: o1/aid-q8_0.gguf.receipt.json)' "$T/out" || fail "export path: $(cat "$T/out")"
+"$K" export aid.kolm --quant q4_k_m --device rpi5-8gb -o o2 >"$T/out"
+grep -q "^K-score [0-9.]* measured on the artifact's eval pack (the .kolm's [0-9.]*: [-+][0-9.]* points)$" "$T/out" ||
+	fail "export says nothing of the K it measured: $(cat "$T/out")"
+set +e; "$K" export "$G/stories260K-f16.gguf" --quant q8_0 --device rpi5-8gb 2>"$T/err"; rc=$?; set -e
+[ "$rc" = 2 ] && grep -q 'kolm quantize IN.gguf OUT.gguf TYPE' "$T/err" || fail "export X.gguf: $rc $(cat "$T/err")"
+
+# --- export --base: ./NAME, the Hugging Face cache, or the exact commands ---
+mkdir -p "$T/config/kolm" "$T/hub/models--kolm-test--tiny/refs" "$T/hub/models--kolm-test--tiny/snapshots/abc"
+printf abc >"$T/hub/models--kolm-test--tiny/refs/main"
+cp "$S/models/aidreams260K-hf/"* "$T/hub/models--kolm-test--tiny/snapshots/abc/"
+{ printf '{"schema": "kolm.bases/1", "bases": [{"id": "tiny", "name": "tiny", "hf_repo": "kolm-test/tiny", '
+  printf '"tokenizer": "llama-spm", "config": '; cat "$S/models/aidreams260K-hf/config.json"; printf '}]}\n'; } \
+	>"$T/config/kolm/bases.json"
+export XDG_CONFIG_HOME=$T/config
+HF_HUB_CACHE=$T/hub "$K" export --base tiny --quant q4_k_m --device rpi5-8gb --no-measure -o c1 >"$T/out" 2>"$T/err" ||
+	fail "export --base from the hub cache: $(cat "$T/err")"
+[ -f c1/tiny-q4_k_m.gguf ] || fail "export --base wrote no file"
+grep -q "snapshots/abc" "$T/err" || fail "export --base does not say where it read"
+unset HF_HUB_CACHE HF_HOME
+set +e; HOME=$T/nohome XDG_CACHE_HOME= "$K" export --base tiny --quant q4_k_m --device rpi5-8gb -o c2 2>"$T/err"; rc=$?; set -e
+[ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] || fail "export --base, nothing on disk: exit $rc $(cat "$T/err")"
+grep -q 'hf download kolm-test/tiny --local-dir tiny && kolm pack tiny -o tiny.kolm$' "$T/err" ||
+	fail "export --base: the download and pack commands: $(cat "$T/err")"
+[ -e c2 ] && fail "export --base wrote something before failing"
+cp -r "$S/models/aidreams260K-hf" tiny
+HOME=$T/nohome "$K" export --base tiny --quant q4_k_m --device rpi5-8gb --no-measure -o c3 >/dev/null 2>&1 ||
+	fail "export --base from ./tiny (hf download --local-dir)"
+[ -f c3/tiny-q4_k_m.gguf ] || fail "export --base ./tiny wrote no file"
+unset XDG_CONFIG_HOME
+
+# --- text ---
+"$K" plan --model "$G/stories260K-f16.gguf" --quant q4_k_m --device rpi5-8gb >"$T/p"
+grep -q '^  size on disk   304.2 kB  (304160 bytes' "$T/p" || fail "small size: $(grep 'size on disk' "$T/p")"
+grep -q 'for a base of 293K parameters' "$T/p" || fail "small base: $(grep -o 'for a base of [^ ]*' "$T/p")"
+grep -q '0\.00 GB\|0\.00B\|cold start     0\.0 s' "$T/p" && fail "a small figure reads as zero"
+"$K" quickstart rtx-4090 >"$T/q"
+"$K" bench "$G/stories260K-q8_0.gguf" -r 1 -n 8 -p 8 >"$T/bench" 2>&1
+grep -q '[0-9]e[+-][0-9]' "$T/q" "$T/bench" && fail "scientific notation: $(grep -h '[0-9]e[+-][0-9]' "$T/q" "$T/bench")"
+"$K" devices | grep -q '^jetson-orin-nano  *NVIDIA Jetson Orin Nano 8GB (original clo\.\.\. ' || fail "cut name without an ellipsis"
+"$K" inspect aid.kolm >"$T/i"
+grep -q '^  members         7 in the tar: kolm.json and the 6 it hashes (unsigned)$' "$T/i" || fail "inspect member count"
+[ "$(grep -c '^    [a-z]' "$T/i")" = 7 ] || fail "inspect lists other than 7 members"
+"$K" inspect aid.kolm --sha256 | grep -q '^    model.safetensors .* [0-9a-f]\{64\}$' || fail "inspect --sha256 (.kolm) without --json"
+"$K" inspect "$G/stories260K-q8_0.gguf" --sha256 | grep -q '^  tensor data     sha256 [0-9a-f]\{64\}$' ||
+	fail "inspect --sha256 (GGUF) without --json"
+mkdir adir
+for cmd in "quantize $G/stories260K-f32.gguf adir Q8_0" "pack $S/models/aidreams260K-hf -o adir"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$K" $cmd >"$T/out" 2>"$T/err"; rc=$?
+	set -e
+	[ "$rc" = 2 ] && grep -q "^kolm: [a-z]*: adir is a directory; give the output file's name$" "$T/err" || fail "$cmd: $rc $(cat "$T/err")"
+	[ -s "$T/out" ] && fail "$cmd did work before refusing: $(cat "$T/out")"
+done
+[ -z "$(ls -A adir)" ] || fail "-o DIR left files"
+# a Python module the Core ML export needs is missing: one line, no traceback
+mkdir bin
+cat >bin/python3 <<'EOF'
+#!/bin/sh
+echo 'Traceback (most recent call last):' >&2
+echo "ModuleNotFoundError: No module named 'exporters'" >&2
+exit 1
+EOF
+chmod +x bin/python3
+set +e; PATH=$T/w/bin:$PATH "$K" export --base llama-3.2-1b --quant coreml-int4 --device iphone-15-pro -o cm 2>"$T/err"; rc=$?; set -e
+[ "$rc" = 4 ] && [ "$(wc -l <"$T/err")" = 1 ] || fail "Core ML, module missing: exit $rc $(cat "$T/err")"
+grep -q "cannot import the Python module 'exporters.coreml'; install it with: pip install" "$T/err" || fail "Core ML message: $(cat "$T/err")"
+grep -q Traceback "$T/err" && fail "a Python traceback leaked"
+echo "journey: ok"
