@@ -116,8 +116,6 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "  cold start     %s s from %s\n", kolm_fmt_rate(sz, sizeof sz, f->cold_start_s), f->storage);
 	fprintf(fp, "                 %sforecast: file size / the storage's sequential read speed (%.0f MB/s)%s\n", D,
 		f->device.storage_bytes_per_s / 1e6, R);
-	if (f->device_is_local)
-		fprintf(fp, "  this machine   %s\n", f->local_why);
 	fprintf(fp, "  K-score loss   %.2f points\n", f->k_loss.points);
 	fprintf(fp, "                 %s%s%s\n", D, f->k_loss.basis, R);
 	fprintf(fp, "  backend        %s via %s (%s)\n", f->backend.id, f->backend.runtime, f->backend.reason);

@@ -46,6 +46,7 @@ txt=$("$K" plan --base llama-3.2-1b --quant q4_0 --device local)
 printf '%s\n' "$txt" | grep -q '^  this machine .*measured on .*read bandwidth [0-9.]* GB/s, fp32 FMA [0-9]* GFLOPS' ||
 	{ echo "second run did not name the cached measurement:"; printf '%s\n' "$txt" | sed -n 1,6p; exit 1; }
 printf '%s\n' "$txt" | grep -q 'estimated as' && { echo "the guess is still printed"; exit 1; }
+[ "$(printf '%s\n' "$txt" | grep -c '^  this machine ')" = 1 ] || { echo "the 'this machine' line is printed twice"; exit 1; }
 at=$(sed -n 's/^ *"measured_at": "\(.*\)",$/\1/p' "$C")
 "$K" plan --base llama-3.2-1b --quant q4_0 --device local --remeasure | grep -q 'measured just now' ||
 	{ echo "--remeasure did not measure again"; exit 1; }
