@@ -34,7 +34,8 @@ static void render_commands(FILE *fp, const struct kolm_commands *c, const char 
 							    : "1b export for the device (from the .kolm)"},
 				  {c->transfer, "2 move it to the device"},
 				  {c->run, "3 run on the device"},
-				  {c->verify, "4 verify the export against its .kolm (on the source machine)"},
+				  {c->verify, c->verify && c->verify[0] == '#' ? "4 verify the .kolm (on the source machine)"
+									       : "4 verify the export against its .kolm (on the source machine)"},
 				  {c->bench, "5 measure on the device"}};
 	fputc('\n', fp);
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

@@ -12,6 +12,8 @@
 # - kolm export X.gguf points to kolm quantize; export --base finds the
 #   checkpoint in ./NAME or the Hugging Face cache (HF_HUB_CACHE layout), or
 #   fails with the exact download and pack commands; -o DIR/ is not DIR//;
+# - kolm verify lines for an ONNX / Core ML export check the .kolm alone
+#   (the export is the upstream toolchain's, from the checkpoint), and run;
 # - text: small sizes not "0.00 GB"/"0.00B", no scientific notation, long
 #   names cut with "...", inspect's member count and --sha256, quantize/pack
 #   -o DIR refused before any work, a missing Python module in one line.
@@ -58,6 +60,20 @@ case $line in "kolm quantize --tensor-type ffn_down=f16 $G/stories260K-f16.gguf 
 "$K" plan --model aid.kolm --quant q8_0 --tensor-type ffn_down=f16 --device rpi5-8gb >"$T/p"
 grep -q '\$ kolm export aid.kolm --quant q8_0 --device rpi5-8gb --tensor-type ffn_down=f16 -o \.$' "$T/p" ||
 	fail "override dropped from the export line: $(grep 'kolm export' "$T/p")"
+# an ONNX / Core ML export comes from its upstream toolchain, not from the
+# .kolm: the verify lines check the .kolm alone, and run
+for pick in "onnx-int4 pixel-8" "coreml-int4 iphone-15-pro" "onnx-int4 snapdragon-x-elite"; do
+	set -- $pick
+	"$K" plan --model aid.kolm --quant "$1" --device "$2" --json >"$T/p.json"
+	for key in verify airgap_target; do
+		sed -n "s/^    \"$key\": \"\(.*\)\",\{0,1\}$/\1/p" "$T/p.json" | sed 's/\\n/\n/g' | grep '^kolm verify' >"$T/v" ||
+			fail "$1 on $2: no $key line"
+		grep -q "aid-$1" "$T/v" && fail "$1 on $2: $key binds an export kolm verify cannot bind: $(cat "$T/v")"
+	done
+	line=$(sed -n 's/^    "verify": ".*\\n\(kolm verify [^"]*\)",$/\1/p' "$T/p.json")
+	[ "$line" = "kolm verify aid.kolm" ] || fail "$1 on $2: verify line '$line'"
+	(PATH=$(dirname "$K"):$PATH; eval "$line") >/dev/null || fail "$1 on $2: the printed verify failed"
+done
 set +e; "$K" export aid.kolm --quant q8_0 --device rpi5-8gb --no-measure -o o1 2>"$T/err"; rc=$?; set -e
 [ "$rc" = 3 ] || fail "q8_0 with no fallback: exit $rc"
 hint=$(sed -n 's/.*(use \(--tensor-type .*\))$/\1/p' "$T/err")

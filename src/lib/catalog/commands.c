@@ -425,9 +425,12 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 			   : !strcmp(rt, "onnxruntime") && !strcmp(tkey, "adb") ? "onnxruntime_phone"
 									       : rt;
 	o->run = render_lines(json_object_get(json_object_get(t, "run"), rkey), vs, oom);
-	/* a GGUF the user brought has no .kolm to bind it to */
+	/* a GGUF the user brought has no .kolm to bind it to; kolm verify binds
+	 * the GGUF and MLX exports kolm makes from the .kolm, not what an
+	 * upstream toolchain makes from the checkpoint */
+	int bound = !strcmp(be, "gguf") || !strcmp(be, "mlx");
 	if (!gguf_src)
-		o->verify = render_lines(json_object_get(t, "verify"), vs, oom);
+		o->verify = render_lines(json_object_get(t, bound ? "verify" : "verify_unbound"), vs, oom);
 	/* kolm bench and llama-bench run GGUF; MLX has mlx_lm.benchmark; the
 	 * rest say how to time it, as a note */
 	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), be), vs, oom);
@@ -437,8 +440,10 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 		return;
 	json_t *ag = json_object_get(t, "airgap");
 	o->airgap_source = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), vs, oom);
-	o->airgap_target = render_lines(
-		json_object_get(ag, !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target"), vs, oom);
+	char akey[32];
+	snprintf(akey, sizeof akey, "%s%s", !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target",
+		 bound ? "" : "_unbound");
+	o->airgap_target = render_lines(json_object_get(ag, akey), vs, oom);
 }
 
 void kolm_commands_release(struct kolm_commands *c)
@@ -513,6 +518,7 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, st
 	var_set(&vs, "out_dir", out_dir);
 	var_set(&vs, "quant", v->format->id);
 	var_set(&vs, "device", v->device->id);
+	var_set(&vs, "backend", v->backend ? v->backend : v->format->backend);
 	const char *sk = v->source_kind ? v->source_kind : "base";
 	int rc = vars_source(&vs, v, sk, err);
 	if (rc) {
