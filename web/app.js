@@ -197,6 +197,7 @@
       lastMatrix = m;
       lastDevice = p.device;
       renderChart();
+      markClipped();
     } catch (e) {
       if (my !== seq) return;
       $('chart-caption').textContent = 'no chart: ' + e.message;
@@ -297,6 +298,38 @@
     $('where-run').textContent = f.backend.runtime;
   }
 
+  /* Chart labels that fit maxChars and stay distinct: the name, else its
+   * start and end around an ellipsis (the model number is at the end:
+   * "NVIDIA Ge…RTX 4090"), else the device id. */
+  function chartLabels(rows, maxChars) {
+    const cut = (n) => {
+      if (n.length <= maxChars) return n;
+      const tail = Math.ceil((maxChars - 1) / 2), head = maxChars - 1 - tail;
+      return n.slice(0, head).trimEnd() + '…' + n.slice(n.length - tail).trimStart();
+    };
+    const out = new Map(rows.map((r) => [r.id, cut(r.name)]));
+    const seen = new Map();
+    for (const v of out.values()) seen.set(v, (seen.get(v) || 0) + 1);
+    for (const [id, v] of out) if (seen.get(v) > 1) out.set(id, id);
+    return out;
+  }
+
+  /* A table wider than its box says so: a cue above it while columns are
+   * hidden to the right (reference tables at laptop widths, all on phones). */
+  function markClipped() {
+    for (const w of document.querySelectorAll('.tablewrap')) {
+      let cue = w.previousElementSibling;
+      if (!cue || !cue.classList.contains('scroll-cue')) {
+        cue = el('p', { class: 'scroll-cue', 'aria-hidden': 'true' }, 'more columns → scroll the table sideways');
+        w.parentNode.insertBefore(cue, w);
+      }
+      const clipped = w.scrollWidth > w.clientWidth + 1;
+      w.classList.toggle('clipped', clipped);
+      cue.hidden = !clipped;
+    }
+  }
+  window.addEventListener('resize', markClipped);
+
   /* ---- the chart: decode tok/s per device, log scale, coloured by fit ---- */
   function renderChart() {
     const m = lastMatrix;
@@ -328,11 +361,12 @@
     s.appendChild(svg('title', { id: 'chart-t' }, 'Decode tokens per second on ' + vals.length + ' devices for ' + what +
       '; the fastest is ' + (vals[0] ? vals[0].name + ' at ' + tps(vals[0].mid) : 'none')));
     const maxChars = Math.floor((labelW - 10) / 7.4);
+    const labels = chartLabels(rows, maxChars);
     rows.forEach((r, i) => {
       const y = top + i * rowH;
       const g = svg('g', { class: r.id === lastDevice ? 'row current' : 'row', 'data-device': r.id });
       if (r.id === lastDevice) g.appendChild(svg('rect', { class: 'hl', x: 0, y: y, width: W, height: rowH }));
-      const name = r.name.length > maxChars ? r.name.slice(0, maxChars - 1) + '…' : r.name;
+      const name = labels.get(r.id);
       const t = svg('text', { class: 'lbl', x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, name);
       t.appendChild(svg('title', null, r.name));
       g.appendChild(t);
@@ -396,7 +430,7 @@
   function renderReference() {
     const ref = catalog.reference;
     const sz = ref.sizes;
-    $('ref-sizes-basis').textContent = 'GB = 10^9 bytes; ' + sz.basis + '.';
+    $('ref-sizes-basis').textContent = 'GB = 10⁹ bytes; ' + sz.basis + '.';
     table('ref-sizes', ['base', 'parameters'].concat(sz.tiers.map((t, i) => t + (sz.formats[i] ? ' (' + sz.formats[i] + ')' : ''))),
       sz.rows.map((r) => [r.name, (r.params / 1e9).toFixed(2) + ' B'].concat(r.bytes.map((b) => (b === null ? '—' : (b / 1e9).toFixed(2) + ' GB')))),
       [false, true].concat(sz.tiers.map(() => true)));
@@ -468,6 +502,7 @@
     $('version').textContent = catalog.version;
     fillPickers();
     renderReference();
+    markClipped();
     wireCopy();
     let timer = null;
     const later = (ms) => { clearTimeout(timer); timer = setTimeout(update, ms); };

@@ -20,7 +20,19 @@
     return s;
   }
 
-  form.addEventListener('change', () => { cli.textContent = cliLine(); });
+  /* the command line as one span per word: it wraps between words, never
+   * inside a flag (the text is the same) */
+  function showCli() {
+    cli.replaceChildren();
+    cliLine().split(' ').forEach((w, i) => {
+      if (i) cli.appendChild(document.createTextNode(' '));
+      const sp = document.createElement('span');
+      sp.textContent = w;
+      cli.appendChild(sp);
+    });
+  }
+
+  form.addEventListener('change', showCli);
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -34,7 +46,7 @@
     go.disabled = true;
     summary.textContent = 'Uploading and checking…';
     out.textContent = '';
-    cli.textContent = cliLine();
+    showCli();
     try {
       // X-Kolm-Request: the server takes uploads only with it (a
       // cross-site form cannot send it): docs/SECURITY.md
@@ -46,10 +58,18 @@
         return;
       }
       out.textContent = '';
+      /* each line is kolm verify's text, in three columns (status, check,
+       * why) that keep their places when the why wraps on a phone */
       for (const c of j.checks) {
         const line = document.createElement('span');
         line.className = 'check ' + c.status.toLowerCase();
-        line.textContent = pad(c.status, 4) + '  ' + pad(c.name, 15) + ' ' + c.why + '\n';
+        const parts = [['st', pad(c.status, 4) + '  '], ['nm', pad(c.name, 15) + ' '], ['why', c.why], ['nl', '\n']];
+        for (const [cls, text] of parts) {
+          const sp = document.createElement('span');
+          sp.className = cls;
+          sp.textContent = text;
+          line.appendChild(sp);
+        }
         out.appendChild(line);
       }
       const fails = j.checks.filter((c) => c.status === 'FAIL').length;

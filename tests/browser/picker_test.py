@@ -11,7 +11,8 @@ control labelled; the chart's bars against `kolm plan --all-devices --json`;
 the copy button fills the clipboard; the reference tables have one row per
 catalog entry; paste a config.json and compare with `kolm plan --config`, and
 a broken paste is reported; at phone widths (375 and 390 px) nothing is wider
-than the screen; no console error, page error, failed request or HTTP error.
+than the screen, commands wrap between words, chart labels stay distinct; at
+1366 px a clipped table shows a scroll cue; prose has no backticks or ^; no console error, page error, failed request or HTTP error.
 Screenshots at 1366x900 and 390x844 go to BUILD/tests/browser/.
 usage: .venv/bin/python tests/browser/picker_test.py BUILD_DIR
 """
@@ -230,6 +231,19 @@ def run(pw):
         check('size table rows', page.locator('#ref-sizes tbody tr').count(), nb)
         devs = kolm_json('devices', '--json')
         check('device table rows', page.locator('#ref-devices tbody tr').count(), len(devs['devices']))
+        # at 1366 px a table wider than its box shows the scroll cue above it, and only then
+        cues = page.evaluate("""() => [...document.querySelectorAll('.tablewrap')].map((w) => {
+            const c = w.previousElementSibling;
+            const shown = !!c && c.classList.contains('scroll-cue') && !c.hidden && c.offsetHeight > 0;
+            return [w.querySelector('table').id, w.scrollWidth > w.clientWidth + 1, shown];
+        })""")
+        check('1366 px: some reference table is clipped (the cue is exercised)', any(c[1] for c in cues), True)
+        for tid, clipped, shown in cues:
+            check(f'1366 px: {tid} scroll cue shown exactly when clipped', shown, clipped)
+        # prose shows no markdown or ASCII-math residue (backticks, 10^9)
+        residue = page.evaluate("""() => [...document.querySelectorAll('p, caption, figcaption, dd, li, th, td, h2, h3')]
+            .filter((e) => !e.closest('pre, code, .cmd') && /[`^]/.test(e.textContent)).map((e) => e.textContent.slice(0, 80))""")
+        check('captions without backticks or ^', residue, [])
 
         shot(page, 'picker')
 
@@ -269,6 +283,15 @@ def run(pw):
             return cs.overflowWrap !== 'normal' || cs.wordBreak !== 'normal' || cs.overflowX !== 'auto';
         }).length""")
         check('phone: command boxes that break words', broken, 0)
+        # chart labels at phone width: cut to fit, yet every device still told apart
+        labels = page.evaluate("""() => [...document.querySelectorAll('#chart text.lbl')].map((t) => {
+            const b = t.getBBox();
+            return [t.firstChild.textContent, b.x >= 0];
+        })""")
+        names = [x[0] for x in labels]
+        check('phone: chart labels', len(names) > 20, True)
+        check('phone: chart labels all distinct', len(set(names)), len(names))
+        check('phone: chart labels inside the chart', all(x[1] for x in labels), True)
         shot(page, 'picker')
         context.close()
     finally:

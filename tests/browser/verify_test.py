@@ -22,7 +22,7 @@ import traceback
 
 from playwright.sync_api import sync_playwright
 
-from common import (DESKTOP, FIXTURES, KOLM, PHONE, ROOT, TIMEOUT_MS, Checker, launch, shot, start_server,
+from common import (DESKTOP, FIXTURES, KOLM, PHONE, ROOT, SHOTS, TIMEOUT_MS, Checker, launch, shot, start_server,
                     stop_server)
 
 C = Checker()
@@ -90,9 +90,40 @@ def run(pw, tmp):
               'No check failed (6 OK, 0 SKIP): kolm verify would exit 0.')
         check('cli line', page.locator('#cli').text_content(),
               'kolm verify stories.kolm stories-f16.gguf --pubkey k.pub --require-signature')
+        # styled like the picker: a real button, fields apart, the card's heading at its top
+        page.mouse.move(0, 0)  # not hovered
+        page.wait_for_timeout(100)
+        style = page.evaluate("""() => {
+            const b = getComputedStyle(document.getElementById('go'));
+            const boxes = [...document.querySelectorAll('#verify .picker')].map((e) => e.getBoundingClientRect());
+            const gaps = boxes.slice(1).map((r, i) => r.top - boxes[i].bottom);
+            const card = document.querySelector('#verify').closest('.card').getBoundingClientRect();
+            const h = document.getElementById('up-h').getBoundingClientRect();
+            return {bg: b.backgroundColor, radius: b.borderRadius, height: b.height, gap: Math.min(...gaps),
+                    headTop: h.top - card.top};
+        }""")
+        check('button is the page accent, not the browser default', [style['bg'], style['radius']],
+              ['rgb(31, 95, 191)', '8px'])
+        check('button is a 44 px target', float(style['height'][:-2]) >= 44, True)
+        check('fields do not touch (gap >= 8 px)', style['gap'] >= 8, True)
+        check('card heading at the top of the card', style['headTop'] < 40, True)
         shot(page, 'verify')
         page.set_viewport_size(PHONE)
+        page.wait_for_timeout(200)
+        phone = page.evaluate("""() => ({
+            whyX: [...document.querySelectorAll('#checks .check .why')].map((e) => Math.round(e.getBoundingClientRect().left)),
+            wrapped: [...document.querySelectorAll('#checks .check .why')].some((e) => e.getClientRects().length > 1 ||
+                e.getBoundingClientRect().height > 30),
+            broken: [...document.querySelectorAll('label code, #cli span')].filter((e) => e.getClientRects().length > 1)
+                .map((e) => e.textContent),
+            overflow: document.documentElement.scrollWidth - window.innerWidth})""")
+        check('phone: the why column starts at one x on every line', len(set(phone['whyX'])), 1)
+        check('phone: some why wraps (the columns are exercised)', phone['wrapped'], True)
+        check('phone: flags and words not broken across lines', phone['broken'], [])
+        check('phone: nothing wider than the screen', phone['overflow'] <= 0, True)
         shot(page, 'verify')
+        # the result lines themselves, in their columns, at phone width
+        page.locator('#result').screenshot(path=os.path.join(SHOTS, 'verify-result-390x844.png'), animations='disabled')
         page.set_viewport_size(DESKTOP)
 
         dmg = run_checks(page, bad, None, key + '.pub', False)

@@ -245,7 +245,7 @@ static json_t *catalog_reference(struct kolm_ctx *ctx, const json_t *tiers)
 						      cat->bases[b].name, "params", params, "bytes", bytes));
 	}
 	json_t *sizes = json_pack("{s:s,s:O,s:o,s:o}", "basis",
-				  "forecast: exact tensor list x llama-quantize type rules (the same size `kolm plan` prints)",
+				  "forecast: exact tensor list x llama-quantize type rules (the same size kolm plan prints)",
 				  "tiers", tiers, "formats", fmts, "rows", rows);
 
 	json_t *seed = kolm_ctx_json(ctx, "data/seed.json", NULL);
