@@ -34,6 +34,11 @@ done
 "$K" plan --base llama-3.2-3b --device rpi5-8gb --all-quants >"$T/m"
 grep -q '^iq2_xs .*kolm cannot export it (it needs an importance matrix' "$T/m" || fail "--all-quants: iq2_xs row"
 grep -q '^q2_k  .* pass ' "$T/m" || fail "--all-quants: q2_k row"
+# no row claims a --backend the user did not give
+"$K" plan --base qwen2.5-7b --device jetson-orin-nano --all-quants --json | grep -q 'chosen with --backend' &&
+	fail "--all-quants rows say 'chosen with --backend' without --backend"
+"$K" plan --base qwen2.5-7b --device jetson-orin-nano --all-quants --backend gguf --json | grep -q 'chosen with --backend' ||
+	fail "--all-quants --backend gguf: the reason"
 set +e; "$K" plan --base llama-3.1-70b --device rpi5-8gb --best >"$T/b" 2>&1; set -e
 grep -q 'the closest is q2_k ' "$T/b" || fail "--best closest: $(grep closest "$T/b")"
 grep -q 'kolm export llama-3.1-70b.kolm --quant q2_k ' "$T/b" || fail "--best winner's export line"

@@ -66,7 +66,8 @@ static int matrix_formats(struct kolm_ctx *ctx, const struct kolm_pick *pick, st
 			continue;
 		struct kolm_pick p = *pick;
 		p.quant = f->id;
-		p.backend = backend;
+		/* the format brings its backend; --backend stays what the user
+		 * gave, so no row claims "chosen with --backend" */
 		struct kolm_matrix_row *row = &m->rows[m->n_rows];
 		row->id = f->id;
 		rc = kolm_forecast(ctx, &p, &row->f, err);
