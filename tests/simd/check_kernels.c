@@ -471,6 +471,52 @@ static void check_f16_cols(void)
 	}
 }
 
+/* a prompt batch's Q8_0, Q4_K and Q6_K matmul: one row against 8
+ * activation rows at once (the AVX-512 kernels on a machine that has
+ * them) must give each row's own dot: Q8_0 bit for bit, the K-quants
+ * within 1e-5 of the sum of |products| (another float order); and with 5
+ * columns (the batch's tail, column by column) the same */
+static void check_cols(void)
+{
+	static const int types[] = {KOLM_T_Q8_0, KOLM_T_Q4_K, KOLM_T_Q6_K};
+	static const kq_vec_dot_cols_fn fns[] = {kq_vec_dot_q8_0_cols, kq_vec_dot_q4_K_cols, kq_vec_dot_q6_K_cols};
+	enum { NMAX = 2048 };
+	static float w[NMAX], dq[NMAX], xc[8][NMAX];
+	static uint8_t q[NMAX * 2], packed[8 * NMAX * 2];
+	for (int n = 256; n <= NMAX; n *= 8) {
+		for (int i = 0; i < n; i++)
+			w[i] = rnd() + (i % 301 == 0 ? 4.0f : 0.0f);
+		for (int c = 0; c < 8; c++)
+			for (int i = 0; i < n; i++) /* column 5: an outlier that sets its scale */
+				xc[c][i] = rnd() * (1.0f + 0.3f * (float)c) + (c == 5 && i % 97 == 3 ? 40.0f : 0.0f);
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+			const int ty = types[t], act = kolm_type_traits(ty)->vec_dot_type;
+			const size_t ab = kolm_type_row_bytes(act, n);
+			char what[80];
+			if (kolm_quantize_rows(ty, w, q, 1, n) != 0 || kolm_dequantize_row(ty, q, dq, n) != 0) {
+				expect(0, "quantize for the columns check", n);
+				continue;
+			}
+			for (int c = 0; c < 8; c++)
+				kolm_type_traits(act)->from_float(xc[c], packed + (size_t)c * ab, n, REF);
+			for (int nc = 8; nc >= 5; nc -= 3) {
+				float o[8];
+				fns[t](q, packed, ab, nc, n, o, SIMD);
+				int ok = 1;
+				for (int c = 0; c < nc; c++) {
+					const float r = kolm_type_traits(ty)->vec_dot(q, packed + (size_t)c * ab, n, REF);
+					double mag = 0;
+					for (int i = 0; i < n; i++)
+						mag += fabs((double)dq[i] * xc[c][i]);
+					ok &= ty == KOLM_T_Q8_0 ? o[c] == r : fabs((double)o[c] - r) <= 1e-5 * mag;
+				}
+				snprintf(what, sizeof what, "dot %s, %d columns at once vs scalar", kolm_type_name(ty), nc);
+				expect(ok, what, n);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	if (!kq_kernels_simd()) {
@@ -481,6 +527,7 @@ int main(void)
 	check_vectors();
 	check_f16_rounding();
 	check_f16_cols();
+	check_cols();
 #ifdef KQ_X86
 	if (!kq_kernels_avx512())
 		printf("check_kernels: this CPU has no AVX-512 (F, BW, VL, VNNI): the AVX-512 kernels were not checked\n");

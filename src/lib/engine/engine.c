@@ -625,8 +625,14 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 		j.dot = kq_vec_dot_iq4_nl_x8;
 		j.cols = kq_vec_dot_iq4_nl_x8_cols;
 		j.rows = kq_vec_dot_iq4_nl_x8_rows;
+	} else if (w->type == KOLM_T_Q8_0) {
+		j.cols = kq_vec_dot_q8_0_cols; /* vec_dot's bits, 8 columns at a time */
 	} else if (!e->exact) {
-		if (w->type == KOLM_T_F16 && nb > 1) {
+		if (w->type == KOLM_T_Q4_K) { /* the integer sums 8 columns at a time */
+			j.cols = kq_vec_dot_q4_K_cols;
+		} else if (w->type == KOLM_T_Q6_K) {
+			j.cols = kq_vec_dot_q6_K_cols;
+		} else if (w->type == KOLM_T_F16 && nb > 1) {
 			j.cols = kq_vec_dot_f16_f32_cols;
 			f32_acts = 1;
 		} else if (w->type == KOLM_T_F16) {

@@ -93,6 +93,14 @@ typedef void (*kq_vec_dot_cols_fn)(const void *vx, const void *vy, size_t by, in
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 			       int simd);
+/* s[c] = kq_vec_dot_<type> of the row vx with the ncols activation rows at
+ * vy, by bytes apart: a prompt batch's Q8_0, Q4_K and Q6_K matmul (ncols
+ * == 8 on an AVX-512 machine: each weight block decoded once for all
+ * eight; Q8_0 with kq_vec_dot_q8_0's bits, the K-quants with its integer
+ * sums in another float order; otherwise one vec_dot per column) */
+void kq_vec_dot_q8_0_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+void kq_vec_dot_q4_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+void kq_vec_dot_q6_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 /* s[r] = kq_vec_dot_<type>_x8 of the nrows rows at vx, bx bytes apart, with
  * the activation row vy (faster for nrows == 8 in a decode step) */
 typedef void (*kq_vec_dot_rows_fn)(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,

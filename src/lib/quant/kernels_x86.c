@@ -632,3 +632,145 @@ AVX512 void kq_avx512_dot_q4_0_x8_cols8(const uint8_t *x, const uint8_t *y, size
 	_mm256_storeu_ps(out, acc);
 }
 #endif /* KQ_X86 */
+
+#ifdef KQ_X86
+/* ---- prompt batches: one weight row against 8 activation rows ----------
+ * Each weight block is decoded once for the 8 columns (activation rows, ys
+ * bytes apart); the integer products run on 512-bit VNNI instructions. */
+
+/* kq_ref_dot_q8_0 of one row with 8 activation rows, two columns per
+ * 512-bit register (lanes 0-7 column c, 8-15 column c + 1): the same 8
+ * integer lanes of 4 products per block and the same fused multiply-add
+ * per lane and block as the reference, so every column gets its bits */
+AVX512 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	const __m512i z = _mm512_setzero_si512();
+	/* lanes 0-7 take d of column 2p, lanes 8-15 of column 2p + 1 */
+	const __m512i sel[4] = {
+		_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+		_mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
+		_mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5),
+		_mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7),
+	};
+	__m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
+		const __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(x + 2)));
+		const __m512i ax = _mm512_abs_epi8(qx);
+		const __mmask64 neg = _mm512_movepi8_mask(qx);
+		const __m256 da = _mm256_cvtph_ps(_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys),
+								 h16(y + 4 * ys), h16(y + 5 * ys), h16(y + 6 * ys),
+								 h16(y + 7 * ys)));
+		const __m512 d = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_set1_ps(h2f_c(x)), da));
+		for (int p = 0; p < 4; p++) {
+			const uint8_t *y0 = y + 2 * p * ys + 2;
+			__m512i qy = _mm512_inserti64x4(
+				_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)y0)),
+				_mm256_loadu_si256((const __m256i *)(const void *)(y0 + ys)), 1);
+			qy = _mm512_mask_sub_epi8(qy, neg, z, qy); /* y with the sign of x */
+			const __m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, ax, qy));
+			acc[p] = _mm512_fmadd_ps(f, _mm512_permutexvar_ps(sel[p], d), acc[p]);
+		}
+	}
+	/* each column's 8 lanes by the reference's tree (hsum8) */
+	for (int p = 0; p < 4; p++) {
+		out[2 * p] = hsum8(_mm512_castps512_ps256(acc[p]));
+		out[2 * p + 1] = hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p]), 1)));
+	}
+}
+
+/* kq_ref_dot_q4_K of one row with 8 Q8_K activation rows: per block, the
+ * nibbles of groups 2j and 2j + 1 as one 64-byte register, their pair
+ * products (vpmaddubsw) times the groups' scales added in (vpdpwssd); the
+ * min term by one vpmaddwd with the activations' 16-element sums.  The
+ * same integer sums per block as the reference, another float order. */
+AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	const __m512i lo4 = _mm512_set1_epi8(0x0F);
+	__m512 acc[8];
+	__m256 accm[8];
+	for (int c = 0; c < 8; c++) {
+		acc[c] = _mm512_setzero_ps();
+		accm[c] = _mm256_setzero_ps();
+	}
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
+		uint8_t sc[8], mn[8];
+		q4k_scales8(x + 4, sc, mn);
+		const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)sc)));
+		const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)mn));
+		const __m256i mm = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+		__m512i q[4], s[4];
+		for (int j = 0; j < 4; j++) {
+			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * j));
+			const __m512i vv = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
+			q[j] = _mm512_and_si512(vv, lo4);
+			/* int16 lanes 0-15: scale of group 2j, 16-31: of group 2j + 1 */
+			s[j] = _mm512_permutexvar_epi16(_mm512_set1_epi16((short)(2 * j)), s16);
+			s[j] = _mm512_mask_permutexvar_epi16(s[j], 0xFFFF0000u, _mm512_set1_epi16((short)(2 * j + 1)), s16);
+		}
+		const float dw = h2f_c(x), mw = h2f_c(x + 2);
+		for (int c = 0; c < 8; c++) {
+			const uint8_t *yc = y + c * ys;
+			__m512i is = _mm512_setzero_si512();
+			for (int j = 0; j < 4; j++)
+				is = _mm512_dpwssd_epi32(
+					is, _mm512_maddubs_epi16(q[j], _mm512_loadu_si512((const void *)(yc + 4 + 64 * j))), s[j]);
+			const __m256i ms =
+				_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(yc + 260)), mm);
+			const float dy = q8k_d(yc);
+			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(dw * dy), acc[c]);
+			accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_set1_ps(mw * dy), accm[c]);
+		}
+	}
+	for (int c = 0; c < 8; c++)
+		out[c] = _mm512_reduce_add_ps(acc[c]) - hsum8(accm[c]);
+}
+
+/* kq_ref_dot_q6_K of one row with 8 Q8_K activation rows: per block, the
+ * 6-bit values of 64 consecutive elements as one register (4 of them),
+ * their pair products times the 16-element groups' scales added in, and
+ * the -32 offset by one vpmaddwd with the activations' group sums */
+AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+	__m512 acc[8];
+	for (int c = 0; c < 8; c++)
+		acc[c] = _mm512_setzero_ps();
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
+		const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
+		const __m512i s16 = _mm512_castsi256_si512(sc16);
+		__m512i q[4], s[4];
+		for (int h = 0; h < 2; h++) {
+			const __m512i l01 = _mm512_loadu_si512((const void *)(x + 64 * h));
+			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+			const __m512i h0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(hb, 4)),
+							      _mm256_slli_epi16(hb, 2), 1);
+			const __m512i h1 = _mm512_inserti64x4(_mm512_castsi256_si512(hb), _mm256_srli_epi16(hb, 2), 1);
+			/* elements 128h + 0..63, then 128h + 64..127 */
+			q[2 * h] = _mm512_or_si512(_mm512_and_si512(l01, m4), _mm512_and_si512(h0, m30));
+			q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l01, 4), m4), _mm512_and_si512(h1, m30));
+		}
+		for (int k = 0; k < 4; k++) { /* int16 lane i of chunk k: group 4k + i / 8 */
+			const __m512i idx = _mm512_add_epi16(
+				_mm512_set1_epi16((short)(4 * k)),
+				_mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+								   15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+						  3));
+			s[k] = _mm512_permutexvar_epi16(idx, s16);
+		}
+		const float dw = h2f_c(x + 208);
+		for (int c = 0; c < 8; c++) {
+			const uint8_t *yc = y + c * ys;
+			__m512i is = _mm512_setzero_si512();
+			for (int k = 0; k < 4; k++)
+				is = _mm512_dpwssd_epi32(
+					is, _mm512_maddubs_epi16(q[k], _mm512_loadu_si512((const void *)(yc + 4 + 64 * k))), s[k]);
+			const __m256i off = _mm256_slli_epi32(
+				_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)(const void *)(yc + 260))), 5);
+			is = _mm512_sub_epi32(is, _mm512_zextsi256_si512(off));
+			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(dw * q8k_d(yc)), acc[c]);
+		}
+	}
+	for (int c = 0; c < 8; c++)
+		out[c] = _mm512_reduce_add_ps(acc[c]);
+}
+#endif /* KQ_X86 */
