@@ -628,9 +628,11 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	} else if (w->type == KOLM_T_Q8_0) {
 		j.cols = kq_vec_dot_q8_0_cols; /* vec_dot's bits, 8 columns at a time */
 	} else if (!e->exact) {
-		if (w->type == KOLM_T_Q4_K) { /* the integer sums 8 columns at a time */
+		if (w->type == KOLM_T_Q4_K) { /* AVX-512: 8 columns at a time, same bits as one */
+			j.dot = kq_vec_dot_q4_K_fast;
 			j.cols = kq_vec_dot_q4_K_cols;
 		} else if (w->type == KOLM_T_Q6_K) {
+			j.dot = kq_vec_dot_q6_K_fast;
 			j.cols = kq_vec_dot_q6_K_cols;
 		} else if (w->type == KOLM_T_F16 && nb > 1) {
 			j.cols = kq_vec_dot_f16_f32_cols;

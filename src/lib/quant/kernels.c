@@ -213,24 +213,46 @@ void kq_vec_dot_iq4_nl_x8_rows(const void *vx, size_t bx, const void *vy, int nr
 	dot_x8_rows(kvalues_iq4nl, kq_vec_dot_iq4_nl_x8, vx, bx, vy, nrows, n, s, simd);
 }
 
+/* The fast path's Q4_K and Q6_K dot (the engine's default, not its exact
+ * mode): on an AVX-512 machine one row of the 8-column kernel, so a token
+ * gets the same bits in a prompt batch's group of 8, in its tail and in a
+ * decode step; else the type's vec_dot. */
+float kq_vec_dot_q4_K_fast(const void *vx, const void *vy, int64_t n, int simd)
+{
+#if defined(KQ_X86)
+	if (simd && kq_kernels_avx512())
+		return kq_avx512_dot_q4_K(vx, vy, n);
+#endif
+	return kq_vec_dot_q4_K(vx, vy, n, simd);
+}
+
+float kq_vec_dot_q6_K_fast(const void *vx, const void *vy, int64_t n, int simd)
+{
+#if defined(KQ_X86)
+	if (simd && kq_kernels_avx512())
+		return kq_avx512_dot_q6_K(vx, vy, n);
+#endif
+	return kq_vec_dot_q6_K(vx, vy, n, simd);
+}
+
 /* a prompt batch's row against 8 columns: the AVX-512 kernel when this
- * machine has it, else the type's vec_dot column by column */
+ * machine has it, else `dot` column by column */
 #if defined(KQ_X86)
 #define COLS8(fn) (ncols == 8 && simd && kq_kernels_avx512() ? (fn(vx, vy, by, n, s), 1) : 0)
 #else
 #define COLS8(fn) 0
 #endif
-#define VEC_DOT_COLS(type)                                                                               \
+#define VEC_DOT_COLS(type, dot)                                                                          \
 	void kq_vec_dot_##type##_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, \
 				      int simd)                                                          \
 	{                                                                                                \
 		if (COLS8(kq_avx512_dot_##type##_cols8))                                                 \
 			return;                                                                          \
 		for (int c = 0; c < ncols; c++)                                                          \
-			s[c] = kq_vec_dot_##type(vx, (const uint8_t *)vy + (size_t)c * by, n, simd);     \
+			s[c] = dot(vx, (const uint8_t *)vy + (size_t)c * by, n, simd);                   \
 	}
-VEC_DOT_COLS(q8_0)
-VEC_DOT_COLS(q4_K)
-VEC_DOT_COLS(q6_K)
+VEC_DOT_COLS(q8_0, kq_vec_dot_q8_0)
+VEC_DOT_COLS(q4_K, kq_vec_dot_q4_K_fast)
+VEC_DOT_COLS(q6_K, kq_vec_dot_q6_K_fast)
 #undef VEC_DOT_COLS
 #undef COLS8

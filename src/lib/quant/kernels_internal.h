@@ -93,11 +93,16 @@ typedef void (*kq_vec_dot_cols_fn)(const void *vx, const void *vy, size_t by, in
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 			       int simd);
-/* s[c] = kq_vec_dot_<type> of the row vx with the ncols activation rows at
+/* The engine's fast path (not exact mode) for Q4_K and Q6_K rows: on an
+ * AVX-512 machine the 512-bit VNNI kernel (the reference's integer sums,
+ * another float order), else kq_vec_dot_q4_K / _q6_K */
+float kq_vec_dot_q4_K_fast(const void *vx, const void *vy, int64_t n, int simd);
+float kq_vec_dot_q6_K_fast(const void *vx, const void *vy, int64_t n, int simd);
+/* s[c] = the dot of the row vx with each of the ncols activation rows at
  * vy, by bytes apart: a prompt batch's Q8_0, Q4_K and Q6_K matmul (ncols
  * == 8 on an AVX-512 machine: each weight block decoded once for all
- * eight; Q8_0 with kq_vec_dot_q8_0's bits, the K-quants with its integer
- * sums in another float order; otherwise one vec_dot per column) */
+ * eight; otherwise column by column).  Q8_0: kq_vec_dot_q8_0's bits; Q4_K
+ * and Q6_K: kq_vec_dot_<type>_fast's bits. */
 void kq_vec_dot_q8_0_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_q4_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_q6_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);

@@ -683,12 +683,12 @@ AVX512 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t 
  * products (vpmaddubsw) times the groups' scales added in (vpdpwssd); the
  * min term by one vpmaddwd with the activations' 16-element sums.  The
  * same integer sums per block as the reference, another float order. */
-AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+AVX512 static KQ_INLINE void q4_K_cols(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out, const int nc)
 {
 	const __m512i lo4 = _mm512_set1_epi8(0x0F);
 	__m512 acc[8];
 	__m256 accm[8];
-	for (int c = 0; c < 8; c++) {
+	for (int c = 0; c < nc; c++) {
 		acc[c] = _mm512_setzero_ps();
 		accm[c] = _mm256_setzero_ps();
 	}
@@ -708,7 +708,7 @@ AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 			s[j] = _mm512_mask_permutexvar_epi16(s[j], 0xFFFF0000u, _mm512_set1_epi16((short)(2 * j + 1)), s16);
 		}
 		const float dw = h2f_c(x), mw = h2f_c(x + 2);
-		for (int c = 0; c < 8; c++) {
+		for (int c = 0; c < nc; c++) {
 			const uint8_t *yc = y + c * ys;
 			__m512i is = _mm512_setzero_si512();
 			for (int j = 0; j < 4; j++)
@@ -721,7 +721,7 @@ AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 			accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_set1_ps(mw * dy), accm[c]);
 		}
 	}
-	for (int c = 0; c < 8; c++)
+	for (int c = 0; c < nc; c++)
 		out[c] = _mm512_reduce_add_ps(acc[c]) - hsum8(accm[c]);
 }
 
@@ -729,11 +729,11 @@ AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
  * 6-bit values of 64 consecutive elements as one register (4 of them),
  * their pair products times the 16-element groups' scales added in, and
  * the -32 offset by one vpmaddwd with the activations' group sums */
-AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+AVX512 static KQ_INLINE void q6_K_cols(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out, const int nc)
 {
 	const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
 	__m512 acc[8];
-	for (int c = 0; c < 8; c++)
+	for (int c = 0; c < nc; c++)
 		acc[c] = _mm512_setzero_ps();
 	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
 		const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
@@ -758,7 +758,7 @@ AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 			s[k] = _mm512_permutexvar_epi16(idx, s16);
 		}
 		const float dw = h2f_c(x + 208);
-		for (int c = 0; c < 8; c++) {
+		for (int c = 0; c < nc; c++) {
 			const uint8_t *yc = y + c * ys;
 			__m512i is = _mm512_setzero_si512();
 			for (int k = 0; k < 4; k++)
@@ -770,7 +770,32 @@ AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(dw * q8k_d(yc)), acc[c]);
 		}
 	}
-	for (int c = 0; c < 8; c++)
+	for (int c = 0; c < nc; c++)
 		out[c] = _mm512_reduce_add_ps(acc[c]);
+}
+
+AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	q4_K_cols(x, y, ys, n, out, 8);
+}
+
+AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	q6_K_cols(x, y, ys, n, out, 8);
+}
+
+/* the same for one activation row (a decode step) */
+AVX512 float kq_avx512_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s;
+	q4_K_cols(x, y, 0, n, &s, 1);
+	return s;
+}
+
+AVX512 float kq_avx512_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
+{
+	float s;
+	q6_K_cols(x, y, 0, n, &s, 1);
+	return s;
 }
 #endif /* KQ_X86 */

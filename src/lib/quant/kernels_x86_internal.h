@@ -84,6 +84,10 @@ void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, i
 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
+/* one row and one activation row: the same per column, as the fast
+ * path's decode dot (each column of the 8-column kernel gets these bits) */
+float kq_avx512_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);
+float kq_avx512_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n);
 #endif
 
 #endif
