@@ -593,6 +593,29 @@ static void mm_task(void *ctx, int ith, int nth)
 	}
 }
 
+/* the activation rows of a matmul put in its weights' vec_dot_type (or,
+ * from_float NULL, rounded through F16), rows ith, ith + nth, ... */
+struct act_job {
+	struct kolm_engine *e;
+	const float *x;
+	int64_t ldx, n;
+	int nb;
+	size_t abytes;
+	kolm_act_from_float_fn from_float;
+};
+
+static void act_task(void *ctx, int ith, int nth)
+{
+	const struct act_job *a = ctx;
+	for (int b = ith; b < a->nb; b += nth) {
+		void *out = (uint8_t *)a->e->act + b * a->abytes;
+		if (a->from_float)
+			a->from_float(a->x + b * a->ldx, out, a->n, a->e->simd);
+		else
+			kq_round_f16(a->x + b * a->ldx, out, a->n, a->e->simd);
+	}
+}
+
 /* y[b][0..n_out) = W x[b] for b < nb; x rows are ldx apart.  n_llama: the
  * rows llama.cpp's matmul has here (its micro-batch, or its outputs).  By
  * default each row takes its type's fastest vec_dot (F16 summed in F32),
@@ -645,14 +668,12 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 		j.dot = w->type == KOLM_T_F32 ? kq_vec_dot_f32_tb : kq_vec_dot_f16_tb;
 	}
 	j.abytes = f32_acts ? (size_t)w->n_in * sizeof(float) : kolm_type_row_bytes(act, w->n_in);
-	const kolm_act_from_float_fn from_float = kolm_type_traits(act)->from_float;
-	for (int b = 0; b < nb; b++) {
-		void *a = (uint8_t *)e->act + b * j.abytes;
-		if (f32_acts)
-			kq_round_f16(x + b * ldx, a, w->n_in, e->simd);
-		else
-			from_float(x + b * ldx, a, w->n_in, e->simd);
-	}
+	struct act_job aj = {.e = e, .x = x, .ldx = ldx, .nb = nb, .n = w->n_in, .abytes = j.abytes,
+			     .from_float = f32_acts ? NULL : kolm_type_traits(act)->from_float};
+	if (nb >= 8) /* a prompt batch: its rows quantized on every thread */
+		ek_pool_run(e->pool, act_task, &aj);
+	else
+		act_task(&aj, 0, 1);
 	j.xa = e->act;
 	const int nth = ek_pool_threads(e->pool);
 	/* ~8 chunks per thread, whole row tiles */
