@@ -646,13 +646,11 @@ AVX512 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t 
 {
 	const __m512i z = _mm512_setzero_si512();
 	/* lanes 0-7 take d of column 2p, lanes 8-15 of column 2p + 1 */
-	const __m512i sel[4] = {
-		_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
-		_mm512_setr_epi32(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3),
-		_mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5),
-		_mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7),
-	};
-	__m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+	const __m512i sel0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+	const __m512i sel1 = _mm512_add_epi32(sel0, _mm512_set1_epi32(2));
+	const __m512i sel2 = _mm512_add_epi32(sel0, _mm512_set1_epi32(4));
+	const __m512i sel3 = _mm512_add_epi32(sel0, _mm512_set1_epi32(6));
+	__m512 acc0 = _mm512_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
 	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
 		const __m512i qx = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(x + 2)));
 		const __m512i ax = _mm512_abs_epi8(qx);
@@ -661,141 +659,199 @@ AVX512 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t 
 								 h16(y + 4 * ys), h16(y + 5 * ys), h16(y + 6 * ys),
 								 h16(y + 7 * ys)));
 		const __m512 d = _mm512_castps256_ps512(_mm256_mul_ps(_mm256_set1_ps(h2f_c(x)), da));
-		for (int p = 0; p < 4; p++) {
-			const uint8_t *y0 = y + 2 * p * ys + 2;
-			__m512i qy = _mm512_inserti64x4(
-				_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)y0)),
-				_mm256_loadu_si256((const __m256i *)(const void *)(y0 + ys)), 1);
-			qy = _mm512_mask_sub_epi8(qy, neg, z, qy); /* y with the sign of x */
-			const __m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, ax, qy));
-			acc[p] = _mm512_fmadd_ps(f, _mm512_permutexvar_ps(sel[p], d), acc[p]);
-		}
+		/* (unrolled by hand, so the accumulators stay in registers) */
+#define PAIR(p)                                                                                               \
+	do {                                                                                                  \
+		const uint8_t *y0 = y + 2 * (p) * ys + 2;                                                     \
+		__m512i qy = _mm512_inserti64x4(                                                              \
+			_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)y0)),        \
+			_mm256_loadu_si256((const __m256i *)(const void *)(y0 + ys)), 1);                    \
+		qy = _mm512_mask_sub_epi8(qy, neg, z, qy); /* y with the sign of x */                        \
+		acc##p = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(z, ax, qy)),                 \
+					 _mm512_permutexvar_ps(sel##p, d), acc##p);                           \
+	} while (0)
+		PAIR(0);
+		PAIR(1);
+		PAIR(2);
+		PAIR(3);
+#undef PAIR
 	}
 	/* each column's 8 lanes by the reference's tree (hsum8) */
-	for (int p = 0; p < 4; p++) {
-		out[2 * p] = hsum8(_mm512_castps512_ps256(acc[p]));
-		out[2 * p + 1] = hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p]), 1)));
-	}
+#define OUT(p)                                                                                             \
+	out[2 * (p)] = hsum8(_mm512_castps512_ps256(acc##p));                                                \
+	out[2 * (p) + 1] = hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc##p), 1)));
+	OUT(0)
+	OUT(1)
+	OUT(2)
+	OUT(3)
+#undef OUT
 }
 
 /* kq_ref_dot_q4_K of one row with 8 Q8_K activation rows: per block, the
  * nibbles of groups 2j and 2j + 1 as one 64-byte register, their pair
  * products (vpmaddubsw) times the groups' scales added in (vpdpwssd); the
  * min term by one vpmaddwd with the activations' 16-element sums.  The
- * same integer sums per block as the reference, another float order. */
-AVX512 static KQ_INLINE void q4_K_cols(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out, const int nc)
+ * same integer sums per block as the reference, another float order; each
+ * column computed alike, so a column's bits do not depend on the others.
+ * (Unrolled by hand: the weight registers and accumulators stay in
+ * registers.) */
+struct q4k_blk {
+	__m512i q0, q1, q2, q3, s0, s1, s2, s3;
+	__m256i mm;
+	float dw, mw;
+};
+
+AVX512 static KQ_INLINE void q4k_prep(const uint8_t *x, struct q4k_blk *k)
 {
 	const __m512i lo4 = _mm512_set1_epi8(0x0F);
-	__m512 acc[8];
-	__m256 accm[8];
-	for (int c = 0; c < nc; c++) {
-		acc[c] = _mm512_setzero_ps();
-		accm[c] = _mm256_setzero_ps();
-	}
-	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
-		uint8_t sc[8], mn[8];
-		q4k_scales8(x + 4, sc, mn);
-		const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)sc)));
-		const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)mn));
-		const __m256i mm = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
-		__m512i q[4], s[4];
-		for (int j = 0; j < 4; j++) {
-			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * j));
-			const __m512i vv = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
-			q[j] = _mm512_and_si512(vv, lo4);
-			/* int16 lanes 0-15: scale of group 2j, 16-31: of group 2j + 1 */
-			s[j] = _mm512_permutexvar_epi16(_mm512_set1_epi16((short)(2 * j)), s16);
-			s[j] = _mm512_mask_permutexvar_epi16(s[j], 0xFFFF0000u, _mm512_set1_epi16((short)(2 * j + 1)), s16);
-		}
-		const float dw = h2f_c(x), mw = h2f_c(x + 2);
-		for (int c = 0; c < nc; c++) {
-			const uint8_t *yc = y + c * ys;
-			__m512i is = _mm512_setzero_si512();
-			for (int j = 0; j < 4; j++)
-				is = _mm512_dpwssd_epi32(
-					is, _mm512_maddubs_epi16(q[j], _mm512_loadu_si512((const void *)(yc + 4 + 64 * j))), s[j]);
-			const __m256i ms =
-				_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(yc + 260)), mm);
-			const float dy = q8k_d(yc);
-			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(dw * dy), acc[c]);
-			accm[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_set1_ps(mw * dy), accm[c]);
-		}
-	}
-	for (int c = 0; c < nc; c++)
-		out[c] = _mm512_reduce_add_ps(acc[c]) - hsum8(accm[c]);
+	uint8_t sc[8], mn[8];
+	q4k_scales8(x + 4, sc, mn);
+	const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)sc)));
+	const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)mn));
+	k->mm = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+	/* q: groups 2j (low nibbles) and 2j + 1 (high); s: int16 lanes 0-15
+	 * the scale of group 2j, 16-31 of group 2j + 1 */
+#define Q4K_PREP(j)                                                                                              \
+	do {                                                                                                     \
+		const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * (j)));        \
+		k->q##j = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), \
+					  lo4);                                                                  \
+		k->s##j = _mm512_mask_permutexvar_epi16(_mm512_permutexvar_epi16(_mm512_set1_epi16(2 * (j)), s16),    \
+							0xFFFF0000u, _mm512_set1_epi16(2 * (j) + 1), s16);       \
+	} while (0)
+	Q4K_PREP(0);
+	Q4K_PREP(1);
+	Q4K_PREP(2);
+	Q4K_PREP(3);
+#undef Q4K_PREP
+	k->dw = h2f_c(x);
+	k->mw = h2f_c(x + 2);
 }
 
-/* kq_ref_dot_q6_K of one row with 8 Q8_K activation rows: per block, the
- * 6-bit values of 64 consecutive elements as one register (4 of them),
- * their pair products times the 16-element groups' scales added in, and
- * the -32 offset by one vpmaddwd with the activations' group sums */
-AVX512 static KQ_INLINE void q6_K_cols(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out, const int nc)
+/* one column's block: acc += isum * (d * dy), accm += msum * (dmin * dy) */
+AVX512 static KQ_INLINE void q4k_col(const struct q4k_blk *k, const uint8_t *yc, __m512 *acc, __m256 *accm)
+{
+	__m512i is = _mm512_dpwssd_epi32(_mm512_setzero_si512(),
+					 _mm512_maddubs_epi16(k->q0, _mm512_loadu_si512((const void *)(yc + 4))), k->s0);
+	is = _mm512_dpwssd_epi32(is, _mm512_maddubs_epi16(k->q1, _mm512_loadu_si512((const void *)(yc + 68))), k->s1);
+	is = _mm512_dpwssd_epi32(is, _mm512_maddubs_epi16(k->q2, _mm512_loadu_si512((const void *)(yc + 132))), k->s2);
+	is = _mm512_dpwssd_epi32(is, _mm512_maddubs_epi16(k->q3, _mm512_loadu_si512((const void *)(yc + 196))), k->s3);
+	const __m256i ms = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(yc + 260)), k->mm);
+	const float dy = q8k_d(yc);
+	*acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(k->dw * dy), *acc);
+	*accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_set1_ps(k->mw * dy), *accm);
+}
+
+/* Q6_K: the 6-bit values of 64 consecutive elements as one register (4 of
+ * them), their pair products times the 16-element groups' scales added
+ * in, and the -32 offset by one vpmaddwd with the activations' group sums */
+struct q6k_blk {
+	__m512i q0, q1, q2, q3, s0, s1, s2, s3;
+	__m256i sc16;
+	float dw;
+};
+
+AVX512 static KQ_INLINE void q6k_prep(const uint8_t *x, struct q6k_blk *k)
 {
 	const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
-	__m512 acc[8];
-	for (int c = 0; c < nc; c++)
-		acc[c] = _mm512_setzero_ps();
-	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
-		const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
-		const __m512i s16 = _mm512_castsi256_si512(sc16);
-		__m512i q[4], s[4];
-		for (int h = 0; h < 2; h++) {
-			const __m512i l01 = _mm512_loadu_si512((const void *)(x + 64 * h));
-			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
-			const __m512i h0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(hb, 4)),
-							      _mm256_slli_epi16(hb, 2), 1);
-			const __m512i h1 = _mm512_inserti64x4(_mm512_castsi256_si512(hb), _mm256_srli_epi16(hb, 2), 1);
-			/* elements 128h + 0..63, then 128h + 64..127 */
-			q[2 * h] = _mm512_or_si512(_mm512_and_si512(l01, m4), _mm512_and_si512(h0, m30));
-			q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l01, 4), m4), _mm512_and_si512(h1, m30));
-		}
-		for (int k = 0; k < 4; k++) { /* int16 lane i of chunk k: group 4k + i / 8 */
-			const __m512i idx = _mm512_add_epi16(
-				_mm512_set1_epi16((short)(4 * k)),
-				_mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
-								   15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-						  3));
-			s[k] = _mm512_permutexvar_epi16(idx, s16);
-		}
-		const float dw = h2f_c(x + 208);
-		for (int c = 0; c < nc; c++) {
-			const uint8_t *yc = y + c * ys;
-			__m512i is = _mm512_setzero_si512();
-			for (int k = 0; k < 4; k++)
-				is = _mm512_dpwssd_epi32(
-					is, _mm512_maddubs_epi16(q[k], _mm512_loadu_si512((const void *)(yc + 4 + 64 * k))), s[k]);
-			const __m256i off = _mm256_slli_epi32(
-				_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)(const void *)(yc + 260))), 5);
-			is = _mm512_sub_epi32(is, _mm512_zextsi256_si512(off));
-			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(dw * q8k_d(yc)), acc[c]);
-		}
-	}
-	for (int c = 0; c < nc; c++)
-		out[c] = _mm512_reduce_add_ps(acc[c]);
+	k->sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
+	const __m512i s16 = _mm512_castsi256_si512(k->sc16);
+	/* elements 128h + 0..63 (q[2h]), then 128h + 64..127 (q[2h + 1]) */
+#define Q6K_PREP(h, qa, qb)                                                                                       \
+	do {                                                                                                      \
+		const __m512i l01 = _mm512_loadu_si512((const void *)(x + 64 * (h)));                             \
+		const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * (h)));       \
+		const __m512i h0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(hb, 4)),          \
+						      _mm256_slli_epi16(hb, 2), 1);                               \
+		const __m512i h1 = _mm512_inserti64x4(_mm512_castsi256_si512(hb), _mm256_srli_epi16(hb, 2), 1);  \
+		k->qa = _mm512_or_si512(_mm512_and_si512(l01, m4), _mm512_and_si512(h0, m30));                    \
+		k->qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l01, 4), m4), _mm512_and_si512(h1, m30)); \
+	} while (0)
+	Q6K_PREP(0, q0, q1);
+	Q6K_PREP(1, q2, q3);
+#undef Q6K_PREP
+	/* int16 lane i of chunk c: the scale of group 4c + i / 8 */
+	const __m512i g = _mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
+							     14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+					    3);
+	k->s0 = _mm512_permutexvar_epi16(g, s16);
+	k->s1 = _mm512_permutexvar_epi16(_mm512_add_epi16(g, _mm512_set1_epi16(4)), s16);
+	k->s2 = _mm512_permutexvar_epi16(_mm512_add_epi16(g, _mm512_set1_epi16(8)), s16);
+	k->s3 = _mm512_permutexvar_epi16(_mm512_add_epi16(g, _mm512_set1_epi16(12)), s16);
+	k->dw = h2f_c(x + 208);
 }
 
+AVX512 static KQ_INLINE void q6k_col(const struct q6k_blk *k, const uint8_t *yc, __m512 *acc)
+{
+	__m512i is = _mm512_dpwssd_epi32(_mm512_setzero_si512(),
+					 _mm512_maddubs_epi16(k->q0, _mm512_loadu_si512((const void *)(yc + 4))), k->s0);
+	is = _mm512_dpwssd_epi32(is, _mm512_maddubs_epi16(k->q1, _mm512_loadu_si512((const void *)(yc + 68))), k->s1);
+	is = _mm512_dpwssd_epi32(is, _mm512_maddubs_epi16(k->q2, _mm512_loadu_si512((const void *)(yc + 132))), k->s2);
+	is = _mm512_dpwssd_epi32(is, _mm512_maddubs_epi16(k->q3, _mm512_loadu_si512((const void *)(yc + 196))), k->s3);
+	const __m256i off = _mm256_slli_epi32(
+		_mm256_madd_epi16(k->sc16, _mm256_loadu_si256((const __m256i *)(const void *)(yc + 260))), 5);
+	is = _mm512_sub_epi32(is, _mm512_zextsi256_si512(off));
+	*acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(is), _mm512_set1_ps(k->dw * q8k_d(yc)), *acc);
+}
+
+#define EIGHT(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7)
 AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
 {
-	q4_K_cols(x, y, ys, n, out, 8);
+#define DECL(c) __m512 a##c = _mm512_setzero_ps(); __m256 m##c = _mm256_setzero_ps();
+	EIGHT(DECL)
+#undef DECL
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
+		struct q4k_blk k;
+		q4k_prep(x, &k);
+#define COL(c) q4k_col(&k, y + (c) * ys, &a##c, &m##c);
+		EIGHT(COL)
+#undef COL
+	}
+#define OUT(c) out[c] = _mm512_reduce_add_ps(a##c) - hsum8(m##c);
+	EIGHT(OUT)
+#undef OUT
 }
 
 AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
 {
-	q6_K_cols(x, y, ys, n, out, 8);
+#define DECL(c) __m512 a##c = _mm512_setzero_ps();
+	EIGHT(DECL)
+#undef DECL
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
+		struct q6k_blk k;
+		q6k_prep(x, &k);
+#define COL(c) q6k_col(&k, y + (c) * ys, &a##c);
+		EIGHT(COL)
+#undef COL
+	}
+#define OUT(c) out[c] = _mm512_reduce_add_ps(a##c);
+	EIGHT(OUT)
+#undef OUT
 }
+#undef EIGHT
 
-/* the same for one activation row (a decode step) */
+/* the same for one activation row (a decode step): each column of the
+ * 8-column kernels gets these bits */
 AVX512 float kq_avx512_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float s;
-	q4_K_cols(x, y, 0, n, &s, 1);
-	return s;
+	__m512 a = _mm512_setzero_ps();
+	__m256 m = _mm256_setzero_ps();
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
+		struct q4k_blk k;
+		q4k_prep(x, &k);
+		q4k_col(&k, y, &a, &m);
+	}
+	return _mm512_reduce_add_ps(a) - hsum8(m);
 }
 
 AVX512 float kq_avx512_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	float s;
-	q6_K_cols(x, y, 0, n, &s, 1);
-	return s;
+	__m512 a = _mm512_setzero_ps();
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
+		struct q6k_blk k;
+		q6k_prep(x, &k);
+		q6k_col(&k, y, &a);
+	}
+	return _mm512_reduce_add_ps(a);
 }
 #endif /* KQ_X86 */
