@@ -27,4 +27,19 @@ void kolm_affine_quantize_row(const float *w, int64_t n, int group, int bits, ui
 void kolm_affine_dequantize_row(const uint8_t *q, int64_t n, int group, int bits, const float *scales,
 				const float *biases, float *out);
 
+/* Reading an MLX model (affine_dot.c): scales and biases as stored, stype
+ * KOLM_T_F32, KOLM_T_F16 or KOLM_T_BF16 (types.h); n % group == 0, group
+ * % 8 == 0, bits in 2..8.  xs: the per-group sums of x (n / group floats,
+ * kolm_affine_xsum), shared by every row of a matrix.  The dot is
+ *   sum_g scale_g * sum_i(q_i x_i) + bias_g * xs_g
+ * in float32, mlx's quantized matmul's formula; simd 1 takes this CPU's
+ * AVX2 or NEON kernel, which may differ from the scalar reference (simd 0)
+ * by summation order only. */
+void kolm_affine_xsum(const float *x, int64_t n, int group, float *xs);
+float kolm_affine_dot(const uint8_t *q, const void *scales, const void *biases, int stype, int64_t n, int group,
+		      int bits, const float *x, const float *xs, int simd);
+/* w = scale * q + bias per element, in float32 (an embedding row). */
+void kolm_affine_dequantize_row_t(const uint8_t *q, const void *scales, const void *biases, int stype, int64_t n,
+				  int group, int bits, float *out);
+
 #endif

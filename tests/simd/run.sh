@@ -18,6 +18,12 @@ NATIVE=""
 # shellcheck disable=SC2086
 ${CC:-cc} $FLAGS $NATIVE -o "$B/simd/check_kernels" $SRC -lm -pthread
 "$B/simd/check_kernels"
+# the MLX affine group dot (quant/affine_dot.c), natively and as NEON below
+ASRC="tests/simd/check_affine.c src/lib/quant/affine_dot.c src/lib/quant/affine.c $SRC"
+ASRC=$(echo "$ASRC" | sed 's# tests/simd/check_kernels.c##')
+# shellcheck disable=SC2086
+${CC:-cc} $FLAGS $NATIVE -o "$B/simd/check_affine" $ASRC -lm -pthread
+"$B/simd/check_affine"
 case "$(uname -m)" in
 aarch64 | arm64) exit 0 ;; # the native run above was the NEON check
 esac
@@ -30,6 +36,9 @@ done
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $FLAGS -static -o "$B/simd/check_kernels-aarch64" $SRC -lm -pthread
 qemu-aarch64-static "$B/simd/check_kernels-aarch64"
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $FLAGS -static -o "$B/simd/check_affine-aarch64" $ASRC -lm -pthread
+qemu-aarch64-static "$B/simd/check_affine-aarch64"
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $FLAGS -march=armv8.2-a+dotprod -static -o "$B/simd/check_kernels-aarch64-dotprod" $SRC -lm -pthread
 qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-dotprod"
