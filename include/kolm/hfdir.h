@@ -73,4 +73,14 @@ void kolm_hf_unpermute_rows(const uint8_t *src, uint8_t *dst, int64_t rows, uint
  * (out then names where it looked last). */
 int kolm_hfdir_find(const char *repo, const char *local_dir, char *out, size_t cap);
 
+/* The GGUF metadata of a checkpoint (gguf_hf.c), as convert_hf_to_gguf.py
+ * writes it: <arch>.* hyperparameter keys; the tokenizer.ggml.* keys; and
+ * Llama-3's rope frequency factors (rope_freqs.weight, n = head_dim / 2).
+ * The writers return nonzero when a key could not be added. */
+struct kolm_gguf_writer;
+struct kolm_tokmeta;
+int kolm_hf_gguf_arch_keys(struct kolm_gguf_writer *w, const struct kolm_hparams *hp);
+int kolm_hf_gguf_tokenizer(struct kolm_gguf_writer *w, const struct kolm_tokmeta *t);
+void kolm_hf_llama3_rope_factors(const struct kolm_hparams *hp, float *out, int64_t n);
+
 #endif
