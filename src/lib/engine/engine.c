@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_mlx_internal.h"
 #include "engine_pool_internal.h"
 #include "kolm/engine.h"
 #include "kolm/gguf.h"
@@ -31,6 +32,7 @@ struct wt {
 	int type;
 	int64_t n_in, n_out;
 	uint64_t row_bytes;
+	const struct ek_mlx_tensor *aff;   /* an MLX directory's affine matrix, or NULL */
 };
 
 struct layer {
@@ -45,6 +47,7 @@ struct layer {
 
 struct kolm_engine {
 	struct kolm_gguf *g;
+	struct ek_mlx *mlx;                /* an MLX directory's matrices (engine_mlx.c), or NULL */
 	struct kolm_tokenizer *tok;
 	struct kolm_engine_info info;
 	int simd;                          /* 1: the SIMD kernels (quant/kernels.c, vec.c) */
@@ -116,10 +119,37 @@ static const struct kolm_gguf_tensor *tfind(const struct kolm_gguf *g, int il, c
 	return kolm_gguf_tensor_find(g, k);
 }
 
-static int load_wt(const struct kolm_gguf *g, int il, const char *name, int64_t n_in, int64_t n_out,
+/* an MLX directory's matrix (engine_mlx.c) */
+static int load_mlx_wt(const struct ek_mlx_tensor *t, int64_t n_in, int64_t n_out, struct wt *w,
+		       struct kolm_err *err)
+{
+	if (t->n_in != n_in || (n_out > 0 && t->n_out != n_out))
+		return kolm_err_set(err, KOLM_E_FORMAT, "tensor '%s' has shape %lldx%lld, expected %lldx%lld", t->name,
+				    (long long)t->n_in, (long long)t->n_out, (long long)n_in, (long long)n_out);
+	*w = (struct wt){.data = t->data, .type = t->type < 0 ? KOLM_T_F32 : t->type, .n_in = t->n_in,
+			 .n_out = t->n_out, .row_bytes = t->row_bytes, .aff = t->type < 0 ? t : NULL};
+	return KOLM_OK;
+}
+
+static const struct ek_mlx_tensor *mlx_find(const struct kolm_engine *e, int il, const char *name)
+{
+	char k[128];
+	if (!e->mlx)
+		return NULL;
+	if (il >= 0)
+		snprintf(k, sizeof k, "blk.%d.%s", il, name);
+	else
+		snprintf(k, sizeof k, "%s", name);
+	return ek_mlx_find(e->mlx, k);
+}
+
+static int load_wt(const struct kolm_engine *e, int il, const char *name, int64_t n_in, int64_t n_out,
 		   int optional, struct wt *w, struct kolm_err *err)
 {
-	const struct kolm_gguf_tensor *t = tfind(g, il, name);
+	const struct kolm_gguf_tensor *t = tfind(e->g, il, name);
+	const struct ek_mlx_tensor *mt = mlx_find(e, il, name);
+	if (mt)
+		return load_mlx_wt(mt, n_in, n_out, w, err);
 	if (!t) {
 		if (optional)
 			return 0;
@@ -301,12 +331,13 @@ static int load_tensors(struct kolm_engine *e, const char *path, struct kolm_err
 		      hd = in->head_dim;
 	int rc;
 	const struct kolm_gguf_tensor *te = kolm_gguf_tensor_find(g, "token_embd.weight");
-	if (!te)
+	const struct ek_mlx_tensor *me = mlx_find(e, -1, "token_embd.weight");
+	if (!te && !me)
 		return kolm_err_set(err, KOLM_E_FORMAT, "'%s': no token_embd.weight", path);
-	in->n_vocab = (int)te->ne[1];
-	if ((rc = load_wt(g, -1, "token_embd.weight", n_embd, te->ne[1], 0, &e->tok_embd, err)))
+	in->n_vocab = (int)(me ? me->n_out : te->ne[1]);
+	if ((rc = load_wt(e, -1, "token_embd.weight", n_embd, in->n_vocab, 0, &e->tok_embd, err)))
 		return rc;
-	if ((rc = load_wt(g, -1, "output.weight", n_embd, in->n_vocab, 1, &e->output, err)))
+	if ((rc = load_wt(e, -1, "output.weight", n_embd, in->n_vocab, 1, &e->output, err)))
 		return rc;
 	if (!e->output.data)
 		e->output = e->tok_embd;
@@ -335,8 +366,8 @@ static int load_tensors(struct kolm_engine *e, const char *path, struct kolm_err
 		    (rc = load_vec(g, il, "attn_q.bias", nq, 1, &l->bq, err)) ||
 		    (rc = load_vec(g, il, "attn_k.bias", nkv, 1, &l->bk, err)) ||
 		    (rc = load_vec(g, il, "attn_v.bias", nkv, 1, &l->bv, err)) ||
-		    (rc = load_wt(g, il, "attn_output.weight", nq, n_embd, 0, &l->wo, err)) ||
-		    (rc = load_wt(g, il, "ffn_down.weight", n_ff, n_embd, 0, &l->wdown, err)))
+		    (rc = load_wt(e, il, "attn_output.weight", nq, n_embd, 0, &l->wo, err)) ||
+		    (rc = load_wt(e, il, "ffn_down.weight", n_ff, n_embd, 0, &l->wdown, err)))
 			return rc;
 		if (e->arch == ARCH_QWEN3 &&
 		    ((rc = load_vec(g, il, "attn_q_norm.weight", hd, 0, &l->q_norm, err)) ||
@@ -346,18 +377,18 @@ static int load_tensors(struct kolm_engine *e, const char *path, struct kolm_err
 		    ((rc = load_vec(g, il, "post_attention_norm.weight", n_embd, 0, &l->post_attn_norm, err)) ||
 		     (rc = load_vec(g, il, "post_ffw_norm.weight", n_embd, 0, &l->post_ffw_norm, err))))
 			return rc;
-		if (tfind(g, il, "attn_qkv.weight")) {
-			if ((rc = load_wt(g, il, "attn_qkv.weight", n_embd, nq + 2 * nkv, 0, &l->wqkv, err)))
+		if (tfind(g, il, "attn_qkv.weight") || mlx_find(e, il, "attn_qkv.weight")) {
+			if ((rc = load_wt(e, il, "attn_qkv.weight", n_embd, nq + 2 * nkv, 0, &l->wqkv, err)))
 				return rc;
-		} else if ((rc = load_wt(g, il, "attn_q.weight", n_embd, nq, 0, &l->wq, err)) ||
-			   (rc = load_wt(g, il, "attn_k.weight", n_embd, nkv, 0, &l->wk, err)) ||
-			   (rc = load_wt(g, il, "attn_v.weight", n_embd, nkv, 0, &l->wv, err)))
+		} else if ((rc = load_wt(e, il, "attn_q.weight", n_embd, nq, 0, &l->wq, err)) ||
+			   (rc = load_wt(e, il, "attn_k.weight", n_embd, nkv, 0, &l->wk, err)) ||
+			   (rc = load_wt(e, il, "attn_v.weight", n_embd, nkv, 0, &l->wv, err)))
 			return rc;
-		if (tfind(g, il, "ffn_gate.weight")) {
-			if ((rc = load_wt(g, il, "ffn_gate.weight", n_embd, n_ff, 0, &l->wgate, err)) ||
-			    (rc = load_wt(g, il, "ffn_up.weight", n_embd, n_ff, 0, &l->wup, err)))
+		if (tfind(g, il, "ffn_gate.weight") || mlx_find(e, il, "ffn_gate.weight")) {
+			if ((rc = load_wt(e, il, "ffn_gate.weight", n_embd, n_ff, 0, &l->wgate, err)) ||
+			    (rc = load_wt(e, il, "ffn_up.weight", n_embd, n_ff, 0, &l->wup, err)))
 				return rc;
-		} else if ((rc = load_wt(g, il, "ffn_up.weight", n_embd, 2 * n_ff, 0, &l->wup, err)))
+		} else if ((rc = load_wt(e, il, "ffn_up.weight", n_embd, 2 * n_ff, 0, &l->wup, err)))
 			return rc;
 		l->swa = e->arch == ARCH_GEMMA2 && il % 2 == 0;
 	}
@@ -365,6 +396,11 @@ static int load_tensors(struct kolm_engine *e, const char *path, struct kolm_err
 		const struct kolm_gguf_tensor *t = kolm_gguf_tensor_at(g, i);
 		in->n_params += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
 		in->weight_bytes += t->nbytes;
+	}
+	if (e->mlx) { /* the directory's tensors as stored, not the metadata's F32 copies */
+		in->n_params = 0;
+		in->weight_bytes = 0;
+		ek_mlx_totals(e->mlx, &in->n_params, &in->weight_bytes);
 	}
 	return 0;
 }
@@ -419,7 +455,7 @@ int kolm_engine_open(struct kolm_engine **out, const char *path, const struct ko
 	struct kolm_engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-	int rc = kolm_gguf_open(&e->g, path, err);
+	int rc = ek_mlx_is_dir(path) ? ek_mlx_open(&e->mlx, &e->g, path, B_MAX, err) : kolm_gguf_open(&e->g, path, err);
 	if (rc || (rc = read_hparams(e, path, opts, err)) || (rc = load_tensors(e, path, err)))
 		goto out;
 	/* tokenizer (optional: synthetic benchmark models have none) */
@@ -482,6 +518,7 @@ void kolm_engine_close(struct kolm_engine *e)
 	free(e->kt);
 	kolm_tokenizer_free(e->tok);
 	kolm_gguf_close(e->g);
+	ek_mlx_close(e->mlx);
 	free(e);
 }
 
@@ -635,6 +672,10 @@ static void act_task(void *ctx, int ith, int nth)
 static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
 		   float *y, int64_t ldy)
 {
+	if (w->aff) {
+		ek_mlx_matmul(e->mlx, e->pool, e->simd, w->aff, x, ldx, nb, y, ldy);
+		return;
+	}
 	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
 	const struct kolm_type_traits *tt = kolm_type_traits(w->type);
 	const int act = act_type(tt);
@@ -827,7 +868,9 @@ static void kt_task(void *ctx, int ith, int nth)
 static int embed(struct kolm_engine *e, int32_t tok, float *x)
 {
 	const struct wt *w = &e->tok_embd;
-	if (kolm_dequantize_row(w->type, w->data + (uint64_t)tok * w->row_bytes, x, w->n_in) != 0)
+	if (w->aff)
+		ek_mlx_row(w->aff, tok, x);
+	else if (kolm_dequantize_row(w->type, w->data + (uint64_t)tok * w->row_bytes, x, w->n_in) != 0)
 		return -1;
 	if (e->emb_scale > 0)
 		for (int64_t i = 0; i < w->n_in; i++)

@@ -28,6 +28,19 @@ void kolm_hf_unpermute_rows(const uint8_t *src, uint8_t *dst, int64_t rows, uint
 				       src + (uint64_t)(h * hd + j * half + i) * row_bytes, row_bytes);
 }
 
+/* "x.scales" / "x.biases" beside a packed uint32 "x.weight": mlx-lm's
+ * affine group quantization */
+static int mlx_companion(const struct kolm_safetensors *st, const char *name)
+{
+	size_t L = strlen(name);
+	char w[600];
+	if (L < 7 || L >= sizeof w || (strcmp(name + L - 7, ".scales") && strcmp(name + L - 7, ".biases")))
+		return 0;
+	snprintf(w, sizeof w, "%.*s.weight", (int)(L - 7), name);
+	const struct kolm_st_tensor *t = kolm_safetensors_find(st, w);
+	return t && t->dtype == KOLM_ST_U32;
+}
+
 /* One HF layer-local suffix -> GGUF suffix. */
 static const char *layer_name(const char *suffix, int gemma, int *transform, int *which_qk)
 {
@@ -79,6 +92,8 @@ int kolm_hfdir_map(const struct kolm_safetensors *st, const struct kolm_hparams 
 		m->transform = KOLM_HF_IDENTITY;
 		if (starts(name, "language_model."))
 			name += strlen("language_model.");
+		if (mlx_companion(st, t->name))
+			continue; /* an MLX weight's scales and biases go with its packed rows */
 		if (!strcmp(name, "model.embed_tokens.weight")) {
 			strcpy(m->gguf, "token_embd.weight");
 		} else if (!strcmp(name, "model.norm.weight")) {
