@@ -29,7 +29,6 @@
 #include "kolm/version.h"
 #include "artifact_internal.h"
 #include "export_mlx_json_internal.h"
-#include "export_mlx_read_internal.h"
 
 /* mlx_lm.utils.MAX_FILE_SIZE_GB = 5, shifted by 30 in make_shards */
 #define SHARD_MAX (5ULL << 30)
@@ -877,34 +876,16 @@ static int receipt(struct mjob *x, json_t *st, json_t **rec, struct kolm_err *er
 
 /* ---- the export's own K-score ------------------------------------------ */
 
-/* The written export's K on the artifact's eval pack: its weights as the
- * engine's F32 (dequantized from the stored scales and biases, nothing
- * re-quantized), through kolm's own F32 GGUF conversion. */
+/* The written export's K on the artifact's eval pack: kolm's engine reads
+ * the directory as written (engine/engine_mlx.c: the packed weights with
+ * their stored scales and biases, nothing re-quantized or converted). */
 static int export_measure(struct kolm_ctx *ctx, struct mjob *x, struct kolm_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[4096], gg[4200];
-	snprintf(dir, sizeof dir, "%s/kolm-mlx-k.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return kolm_err_set(err, KOLM_E_IO, "%s: %s", dir, strerror(errno));
-	int rc = kolm_mlx_to_f32_checkpoint(x->tmpdir, dir, err);
-	if (!rc && !(rc = path_in(gg, sizeof gg, dir, "export.gguf", err))) {
-		struct kolm_export_opts g = {0};
-		g.hf_dir = dir;
-		g.format = "f32";
-		g.out_path = gg;
-		g.threads = x->o->threads > 0 ? x->o->threads : 1;
-		g.min_k = 0;
-		g.no_measure = 1;
-		rc = kolm_export_gguf(ctx, &g, NULL, err);
-	}
-	if (!rc) {
-		const struct kolm_member *ev = kolm_artifact_member(x->src.art, "evalpack.jsonl");
-		int items = 0;
-		rc = kolm_eval_k_file(gg, (const char *)ev->data, (size_t)ev->size, x->o->threads > 0 ? x->o->threads : 1,
-				      &x->export_k, &items, err);
-	}
-	rm_tmpdir(dir);
+	(void)ctx;
+	const struct kolm_member *ev = kolm_artifact_member(x->src.art, "evalpack.jsonl");
+	int items = 0;
+	int rc = kolm_eval_k_file(x->tmpdir, (const char *)ev->data, (size_t)ev->size,
+				  x->o->threads > 0 ? x->o->threads : 1, &x->export_k, &items, err);
 	if (rc)
 		kolm_err_prefix(err, "export: measuring the export's K-score");
 	return rc;
