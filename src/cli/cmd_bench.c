@@ -196,7 +196,7 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
 	if (!a->from && argc != 1)
-		return cli_usage_error("bench: expected one MODEL.gguf or ARTIFACT.kolm (see 'kolm bench --help')");
+		return cli_usage_error("bench: expected one MODEL.gguf, MLX_DIR or ARTIFACT.kolm (see 'kolm bench --help')");
 	if (a->np == 0 && a->ng == 0)
 		return cli_usage_error("bench: -p and -n are both 0: nothing to measure");
 	if (a->record && !strcmp(a->device, "local"))
@@ -361,7 +361,7 @@ out:
 static const struct args defaults = {.np = 512, .ng = 128, .reps = 5, .device = "local", .quant = "f16"};
 
 const struct cli_cmd cmd_bench = {
-	.usage = "usage: kolm bench MODEL.gguf|ARTIFACT.kolm [options]\n"
+	.usage = "usage: kolm bench MODEL.gguf|MLX_DIR|ARTIFACT.kolm [options]\n"
 		 "Measure prompt processing (pp) and generation (tg) tok/s on this machine: mean +- sd over\n"
 		 "repetitions after a warm-up, load time and peak RSS, beside the forecast for the same file,\n"
 		 "device and runtime and the error between them.  An artifact is exported to a temporary\n"

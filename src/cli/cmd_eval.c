@@ -172,7 +172,7 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
 	if (argc != 1)
-		return cli_usage_error("eval: expected one MODEL.gguf (see 'kolm eval --help')");
+		return cli_usage_error("eval: expected one MODEL.gguf or MLX_DIR (see 'kolm eval --help')");
 	if (!!a->pack + !!a->ppl != 1)
 		return cli_usage_error("eval: give exactly one of --evalpack FILE and --perplexity FILE");
 	if (a->ref && !a->pack)
@@ -192,8 +192,8 @@ static int run(struct cli *cli, void *args)
 static const struct args defaults = {.n_ctx = -1, .threads = 2};
 
 const struct cli_cmd cmd_eval = {
-	.usage = "usage: kolm eval MODEL.gguf --evalpack FILE.jsonl [--ref REF.gguf] [options]\n"
-		 "       kolm eval MODEL.gguf --perplexity TEXT.txt [-c N] [options]\n"
+	.usage = "usage: kolm eval MODEL.gguf|MLX_DIR --evalpack FILE.jsonl [--ref REF.gguf] [options]\n"
+		 "       kolm eval MODEL.gguf|MLX_DIR --perplexity TEXT.txt [-c N] [options]\n"
 		 "K-score: the share of eval-pack items whose greedy answer matches (exact, prefix or\n"
 		 "contains, trimmed); with --ref also the mean KL divergence and top-1 agreement.\n"
 		 "Perplexity: non-overlapping chunks of N tokens with BOS, second half scored.\n",

@@ -73,7 +73,7 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 {
 	struct args *a = args;
 	if (argc != 1)
-		return cli_usage_error("run: expected one MODEL.gguf (see 'kolm run --help')");
+		return cli_usage_error("run: expected one MODEL.gguf or MLX_DIR (see 'kolm run --help')");
 	if (!a->prompt)
 		return cli_usage_error("run: -p TEXT is required");
 	a->path = argv[0];
@@ -174,8 +174,9 @@ out:
 static const struct args defaults = {.n_predict = 128, .threads = 2, .top_k = 40, .seed = -1, .temp = 0.8, .top_p = 0.95};
 
 const struct cli_cmd cmd_run = {
-	.usage = "usage: kolm run MODEL.gguf -p TEXT [options]\n"
-		 "Generate text with kolm's built-in CPU engine (llama, mistral, qwen2, qwen3, phi3, gemma2).\n",
+	.usage = "usage: kolm run MODEL.gguf|MLX_DIR -p TEXT [options]\n"
+		 "Generate text with kolm's built-in CPU engine (llama, mistral, qwen2, qwen3, phi3, gemma2),\n"
+		 "from a GGUF or an MLX model directory (mlx-lm's layout, 2..8-bit affine groups).\n",
 	.opts = opts,
 	.flags = CLI_SEE_HELP | CLI_DASH_H,
 	CLI_ARGS(defaults),

@@ -5,8 +5,10 @@
 # 256-wide llama, so every GGUF type applies), take the commands from
 # 'kolm plan --json' and run every line unchanged, in the printed order,
 # with the real tools: hf (huggingface_hub), kolm, ssh/scp/rsync against a
-# real OpenSSH server, llama.cpp's llama-server and llama-bench, and the
-# air-gap lines with a signing key and a "removable medium".
+# real OpenSSH server, llama.cpp's llama-server and llama-bench, the MLX
+# journey's lines with mlx-lm's mlx_lm.server (mlx-cpu) and kolm bench on
+# the MLX directory, and the air-gap lines with a signing key and a
+# "removable medium".
 #
 # What the test substitutes, and nothing else:
 #   - the catalog base: a user catalog ($XDG_CONFIG_HOME/kolm/bases.json, as
@@ -23,8 +25,8 @@
 #     air-gap target lines run in that home, where the transfer put the file;
 #   - the medium: KOLM_MEDIA, the documented setting, is a scratch directory.
 # Each executed line is printed with its exit code.  A line the test does
-# not run fails the test, except the ones listed as not runnable here.  Not
-# covered yet: the MLX journey (see the last lines it prints).
+# not run fails the test, except the ones listed as not runnable here (see
+# the last lines it prints).
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(cd "${1:-build}" && pwd)
@@ -212,7 +214,27 @@ grep -q '^OK  *export binding  by its signed receipt' "$T/out" || fail "the air-
 printf 'X' | dd of="$DEV2/models/e2e-tiny-q4_k_m.gguf" bs=1 seek=100000 conv=notrunc 2>/dev/null
 run_lines "$DEV2" fail "$(step "$T/a.json" airgap_target | tail -1)"
 
+# ---- (d) an MLX device: m3-pro (mlx-lm on mlx-cpu stands in for the Mac) ----
+echo "e2e (d): kolm plan --base e2e-tiny --quant mlx-4bit --device m3-pro --ssh $SSH -o out --json"
+SRC3=$T/src3
+mkdir -p "$SRC3"
+(cd "$SRC3" && kolm plan --base e2e-tiny --quant mlx-4bit --device m3-pro --ssh "$SSH" -o out --json) >"$T/d.json" ||
+	fail "kolm plan (d) failed"
+prefill "$SRC3/e2e-tiny"
+run_lines "$SRC3" 0 "$(step "$T/d.json" download)"
+run_lines "$SRC3" 0 "$(step "$T/d.json" pack)"
+run_lines "$SRC3" 0 "$(step "$T/d.json" export)"
+run_lines "$SRC3" 0 "$(step "$T/d.json" transfer)"
+[ -f "$DEV/models/e2e-tiny-mlx-4bit/model.safetensors" ] || fail "the transfer did not put the MLX directory in the device's models/"
+serve_check "$(step "$T/d.json" run)"
+run_lines "$SRC3" 0 "$(step "$T/d.json" verify)"
+# the bench step's first line, kolm's engine on the MLX directory; its
+# second, mlx_lm.benchmark -p 512 -g 128, is not run (below)
+step "$T/d.json" bench >"$T/d.bench"
+grep -q '^kolm bench ' "$T/d.bench" || fail "the MLX bench step does not start with kolm bench: $(cat "$T/d.bench")"
+run_lines "$DEV" 0 "$(head -1 "$T/d.bench")"
+
 echo "not runnable here: Core ML (xcrun/devicectl, an iPhone), TensorRT-LLM (an NVIDIA GPU)"
-echo "not run: the MLX journey (m3-pro --backend mlx): its bench line, mlx_lm.benchmark -p 512 -g 128, takes"
-echo "  about 7 minutes on this CPU (mlx-cpu); tests/interop/mlx.sh and tests/cli/verify_mlx.sh cover its export and verify"
+echo "not run: the MLX bench step's second line, mlx_lm.benchmark -p 512 -g 128, takes about 7 minutes on"
+echo "  this CPU (mlx-cpu); its first, kolm bench on the same directory, ran above"
 echo "$ran passed, 0 failed"

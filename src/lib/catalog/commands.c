@@ -431,7 +431,8 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	int bound = !strcmp(be, "gguf") || !strcmp(be, "mlx");
 	if (!gguf_src)
 		o->verify = render_lines(json_object_get(t, bound ? "verify" : "verify_unbound"), vs, oom);
-	/* kolm bench and llama-bench run GGUF; MLX has mlx_lm.benchmark; the
+	/* kolm bench and llama-bench run GGUF; kolm bench and mlx_lm.benchmark
+	 * MLX directories; the
 	 * rest say how to time it, as a note */
 	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), be), vs, oom);
 	/* air-gapped transfer: sign, carry on removable media, verify first;
