@@ -79,4 +79,15 @@ set +e
 [ "$rc" = 2 ] || fail "--group-size on a GGUF format: exit $rc"
 set -e
 [ ! -e "$T/mx3" ] || [ -z "$(ls -A "$T/mx3")" ] || fail "a refused export wrote files"
+# --tensor-type sets GGUF tensor types: an MLX export (which has none to
+# set) refuses it, and so does the plan whose export line would carry it
+set +e
+"$K" export --from-dir "$S/models/stories260K-hf" --quant mlx-4bit --tensor-type ffn_down=q8_0 --device m3-pro \
+	-o "$T/mx4" >/dev/null 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] || fail "--tensor-type on an MLX export: exit $rc"
+grep -q '^kolm: --tensor-type sets GGUF tensor types; mlx-4bit is an mlx format$' "$T/err" || fail "message: $(cat "$T/err")"
+[ ! -e "$T/mx4" ] || [ -z "$(ls -A "$T/mx4")" ] || fail "a refused MLX export wrote files"
+"$K" plan --base llama-3.2-1b --quant mlx-4bit --tensor-type ffn_down=q8_0 --device m3-pro >"$T/pout" 2>"$T/err"; rc=$?
+[ "$rc" = 2 ] && [ ! -s "$T/pout" ] || fail "plan --quant mlx-4bit --tensor-type: exit $rc, printed $(head -3 "$T/pout")"
+set -e
 echo "export: ok"

@@ -905,6 +905,11 @@ static int resolve(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *f
 			fc->kv_type = kvs[k];
 	if (!fc->kv_type)
 		return kolm_err_set(err, KOLM_E_USAGE, "--kv-type '%s': expected f16, q8_0 or q4_0", p->kv_type);
+	/* overrides are GGUF tensor types: no other export sets a tensor's type,
+	 * so neither the forecast nor a printed export line may carry them */
+	if (p->n_overrides && !fc->as_stored && strcmp(fc->fmt->backend, "gguf"))
+		return kolm_err_set(err, KOLM_E_USAGE, "--tensor-type sets GGUF tensor types; %s is an %s format", fc->fmt->id,
+				    fc->fmt->backend);
 	if (fc->as_stored)
 		rc = kolm_estimate_stored(&fc->m, &fc->est, err);
 	else
