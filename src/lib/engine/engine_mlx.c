@@ -27,6 +27,7 @@
 #include "kolm/tokmeta.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
+#include "quant/kernels_internal.h"
 
 struct ek_mlx {
 	struct kolm_safetensors *st;
@@ -327,6 +328,7 @@ struct mx_job {
 	int64_t ldx;
 	const float *xs;
 	int nb, simd;
+	float *scr;     /* nb > 1: a row dequantized once per thread (n_in floats each), or NULL */
 	float *y;
 	int64_t ldy;
 	int64_t next, chunk;
@@ -337,7 +339,7 @@ static void mx_task(void *ctx, int ith, int nth)
 	struct mx_job *j = ctx;
 	const struct ek_mlx_tensor *w = j->w;
 	const int64_t ng = w->n_in / w->group;
-	(void)ith, (void)nth;
+	(void)nth;
 	for (;;) {
 		int64_t r0 = __atomic_fetch_add(&j->next, j->chunk, __ATOMIC_RELAXED);
 		if (r0 >= w->n_out)
@@ -346,6 +348,13 @@ static void mx_task(void *ctx, int ith, int nth)
 		for (int64_t r = r0; r < r1; r++) {
 			const uint8_t *q = w->data + (uint64_t)r * w->row_bytes;
 			const uint8_t *s = w->scales + (uint64_t)r * w->srow_bytes, *b = w->biases + (uint64_t)r * w->srow_bytes;
+			if (j->scr) { /* a prompt: the row unpacked once, dotted with every activation row in F32 */
+				float *d = j->scr + (size_t)ith * (size_t)w->n_in;
+				kolm_affine_dequantize_row_t(q, s, b, w->stype, w->n_in, w->group, w->bits, d);
+				for (int c = 0; c < j->nb; c++)
+					j->y[c * j->ldy + r] = kq_vec_dot_f32(d, j->x + c * j->ldx, w->n_in, j->simd);
+				continue;
+			}
 			for (int c = 0; c < j->nb; c++)
 				j->y[c * j->ldy + r] = kolm_affine_dot(q, s, b, w->stype, w->n_in, w->group, w->bits,
 								      j->x + c * j->ldx, j->xs + c * ng, j->simd);
@@ -364,7 +373,10 @@ void ek_mlx_matmul(struct ek_mlx *m, struct ek_pool *pool, int simd, const struc
 	j.chunk = (w->n_out + 8 * nth - 1) / (8 * nth);
 	if (j.chunk < 16)
 		j.chunk = 16;
+	/* without the scratch (no memory) a prompt takes the decode kernel */
+	j.scr = nb > 1 ? malloc((size_t)nth * (size_t)w->n_in * sizeof(float)) : NULL;
 	ek_pool_run(pool, mx_task, &j);
+	free(j.scr);
 }
 
 void ek_mlx_row(const struct ek_mlx_tensor *w, int64_t r, float *out)

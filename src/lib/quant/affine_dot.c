@@ -53,6 +53,17 @@ static void unpack(const uint8_t *q, int64_t i0, int m, int bits, uint8_t *out)
 		}
 		return;
 	}
+	if (bits == 6 && i0 % 4 == 0 && m % 4 == 0) { /* 4 values in 3 bytes */
+		const uint8_t *p = q + i0 / 4 * 3;
+		for (int j = 0; j < m; j += 4, p += 3) {
+			uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+			out[j] = (uint8_t)(v & 63);
+			out[j + 1] = (uint8_t)(v >> 6 & 63);
+			out[j + 2] = (uint8_t)(v >> 12 & 63);
+			out[j + 3] = (uint8_t)(v >> 18);
+		}
+		return;
+	}
 	const uint32_t mask = (1u << bits) - 1;
 	uint64_t bit = (uint64_t)i0 * (uint64_t)bits;
 	for (int j = 0; j < m; j++, bit += (uint64_t)bits) {
@@ -90,7 +101,7 @@ AVX2 static float dot_avx2(const uint8_t *q, const void *sc, const void *bi, int
 	__m256 acc = _mm256_setzero_ps();
 	float yb = 0;
 	for (int64_t g = 0; g < n / group; g++) {
-		__m256 s = _mm256_setzero_ps();
+		__m256 s = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(); /* two chains of fused adds */
 		for (int j0 = 0; j0 < group; j0 += 256) {
 			int m = group - j0 < 256 ? group - j0 : 256;
 			const float *xg = x + g * group + j0;
@@ -104,7 +115,7 @@ AVX2 static float dot_avx2(const uint8_t *q, const void *sc, const void *bi, int
 					__m256 f0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v));
 					__m256 f1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)));
 					s = _mm256_fmadd_ps(f0, _mm256_loadu_ps(xg + j), s);
-					s = _mm256_fmadd_ps(f1, _mm256_loadu_ps(xg + j + 8), s);
+					s2 = _mm256_fmadd_ps(f1, _mm256_loadu_ps(xg + j + 8), s2);
 				}
 				continue;
 			}
@@ -113,13 +124,20 @@ AVX2 static float dot_avx2(const uint8_t *q, const void *sc, const void *bi, int
 				unpack(q, g * group + j0, m, bits, u);
 				p = u;
 			}
-			for (int j = 0; j < m; j += 8) {
+			int j = 0;
+			for (; j + 16 <= m; j += 16) {
+				__m128i b = _mm_loadu_si128((const __m128i *)(p + j));
+				__m256 f0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
+				__m256 f1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(b, 8)));
+				s = _mm256_fmadd_ps(f0, _mm256_loadu_ps(xg + j), s);
+				s2 = _mm256_fmadd_ps(f1, _mm256_loadu_ps(xg + j + 8), s2);
+			}
+			if (j < m) { /* m % 8 == 0: one last 8 */
 				__m128i b = _mm_loadl_epi64((const __m128i *)(p + j));
-				__m256 f = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
-				s = _mm256_fmadd_ps(f, _mm256_loadu_ps(xg + j), s);
+				s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b)), _mm256_loadu_ps(xg + j), s);
 			}
 		}
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(stored(sc, stype, g)), s, acc);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(stored(sc, stype, g)), _mm256_add_ps(s, s2), acc);
 		yb += stored(bi, stype, g) * xs[g];
 	}
 	return hsum8(acc) + yb;
