@@ -70,6 +70,7 @@ struct kolm_pick {
 	double overhead_gb;         /* < 0 = computed; else flat runtime overhead (the flat rule) */
 	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
 	int remeasure;              /* --device local: probe again instead of the cached probe */
+	int64_t at_ctx;             /* decode at this depth too (--at-ctx); 0 = the standard curve only */
 	const char *offload;        /* NULL, "auto" or a layer count */
 	double host_mem_gb;         /* offload: system RAM (0 = device default) */
 	const struct kolm_tensor_override *overrides;
@@ -128,6 +129,12 @@ struct kolm_ctx_budget {
 		const char *kv_type;
 		int64_t max_pass, max_fit;
 	} per_kv_type[3];           /* f16, q8_0, q4_0 */
+};
+
+/* Decode at a depth: tokens/s once the context holds ctx tokens. */
+struct kolm_depth_point {
+	int64_t ctx;
+	double low, mid, high;
 };
 
 /* --offload: the layers that stay in VRAM and those that run from host RAM. */
@@ -191,6 +198,11 @@ struct kolm_forecast {
 	struct kolm_offload offload;
 	struct kolm_forecast_speed decode; /* at decode_depth, steady state */
 	int decode_depth;
+	struct kolm_depth_point at_ctx[8]; /* decode at depth: 0, 4k, 8k, 16k, 32k up to the model's
+					      limit, and the pick's at_ctx, ascending */
+	int n_at_ctx;
+	int64_t at_ctx_asked;       /* the pick's at_ctx (0: none) */
+	char at_ctx_basis[400];
 	double bandwidth_bound;     /* tokens/s at the bandwidth limit */
 	uint64_t bytes_per_token;   /* weights read per token + the KV cache at decode_depth */
 	struct kolm_forecast_speed prefill;

@@ -25,6 +25,7 @@ const struct cli_opt cli_pick_opts[] = {
 		  "llama.cpp-cpu|cuda|metal|vulkan|opencl, mlx, onnxruntime, coreml, tensorrt-llm"),
 	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096)"),
 	OPT_VALUE(0, "kv-type", "T", CLI_O_KV, "KV cache type: f16 (default), q8_0, q4_0"),
+	OPT_VALUE(0, "at-ctx", "N", CLI_O_ATCTX, "decode speed once the context holds N tokens (JSON: decode_tps.at_ctx)"),
 	OPT_FLAG(0, "remeasure", CLI_O_REMEASURE,
 		 "--device local: probe this machine's bandwidth and compute again instead of the cached probe"),
 	OPT_VALUE(0, "overhead-gb", "X", CLI_O_OVERHEAD,
@@ -135,6 +136,13 @@ int cli_pick_opt(struct cli *cli, struct cli_pick *cp, int id, const char *v)
 	case CLI_O_BACKEND: p->backend = v; return 0;
 	case CLI_O_RUNTIME: p->runtime = v; return 0;
 	case CLI_O_CTX: return ctx_len(v, &p->ctx);
+	case CLI_O_ATCTX: {
+		long long n;
+		if (cli_parse_i64(v, &n) || n < 1 || n > (1LL << 24))
+			return cli_usage_error("--at-ctx: '%s' is not a context depth (1..16777216)", v);
+		p->at_ctx = n;
+		return 0;
+	}
 	case CLI_O_OVERHEAD: return num("--overhead-gb", v, &p->overhead_gb);
 	case CLI_O_KV: p->kv_type = v; return 0;
 	case CLI_O_REMEASURE: p->remeasure = 1; return 0;

@@ -108,6 +108,16 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "  decode         %s%s tok/s%s  (range %s - %s; bandwidth bound %.0f)%s\n", B, mid, R, lo, hi,
 		f->bandwidth_bound, f->fit.verdict == KOLM_FIT_OVER ? "; only if it fit, which it does not" : "");
 	fprintf(fp, "                 %s%s%s\n", D, f->decode.basis, R);
+	for (int i = 0; i < f->n_at_ctx; i++) {
+		if (!f->at_ctx_asked || f->at_ctx[i].ctx != f->at_ctx_asked)
+			continue;
+		fmt_tps(lo, sizeof lo, f->at_ctx[i].low);
+		fmt_tps(mid, sizeof mid, f->at_ctx[i].mid);
+		fmt_tps(hi, sizeof hi, f->at_ctx[i].high);
+		fprintf(fp, "  at ctx %-7lld %s%s tok/s%s  (range %s - %s) once the context holds %lld tokens\n",
+			(long long)f->at_ctx_asked, B, mid, R, lo, hi, (long long)f->at_ctx_asked);
+		fprintf(fp, "                 %s%s%s\n", D, f->at_ctx_basis, R);
+	}
 	fmt_tps(lo, sizeof lo, f->prefill.low);
 	fmt_tps(mid, sizeof mid, f->prefill.mid);
 	fmt_tps(hi, sizeof hi, f->prefill.high);

@@ -3,6 +3,7 @@
 # errors, JSON shape, units, matrix views.  $KOLM is the binary under test.
 set -eu
 K=${KOLM:?}
+S=${KOLM_FIXTURES:?}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -140,4 +141,40 @@ grep -A1 '^  prefill        .* tok/s  (range .* - .*); first token' $T/out | tai
 grep -A1 '^  cold start' $T/out | tail -1 | grep -q "forecast: file size / the storage's sequential read speed (90 MB/s)" || fail "cold start basis"
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --device local
 grep -q '^  this machine   ' $T/out || fail "--device local does not say how it was guessed"
+# decode at depth: the curve falls with context, stops at the model's
+# trained context, a q4_0 cache reads a quarter of f16's so it falls less on
+# a GPU, the CPU's attention loop makes depth cost more than the read, and
+# --at-ctx adds its point and a text line; a bad depth is a usage error
+for pick in "--device rtx-4090" "--device rtx-4090 --kv-type q4_0" "--device rpi5-8gb" "--device rpi5-8gb --bw-gbs 1000"; do
+	"$K" plan --base llama-3.1-8b --quant q4_k_m $pick --at-ctx 20000 --json >"$T/d.json" || fail "plan $pick --at-ctx 20000"
+	python3 - "$T/d.json" "$pick" >>"$T/depth" <<'EOF' || fail "decode_tps.at_ctx for $pick: $(cat "$T/depth")"
+import json, sys
+d = json.load(open(sys.argv[1]))["decode_tps"]
+c = [p["ctx"] for p in d["at_ctx"]]
+assert c == [0, 4096, 8192, 16384, 20000, 32768], c
+m = [p["mid"] for p in d["at_ctx"]]
+assert all(a > b for a, b in zip(m, m[1:])), m
+assert all(p["low"] < p["mid"] < p["high"] for p in d["at_ctx"])
+print(sys.argv[2], m[-1] / m[0])
+EOF
+done
+awk '/rtx-4090 --kv-type/ { q = $NF } /rtx-4090$/ { f = $NF } END { exit !(q > f) }' "$T/depth" ||
+	fail "a q4_0 KV cache falls as much as f16's: $(cat "$T/depth")"
+# rpi5 at 1000 GB/s: the KV read is nothing, the CPU's attention loop remains
+awk '/bw-gbs 1000/ { b = $NF } END { exit !(b < 0.9) }' "$T/depth" || fail "no attention-loop cost on a CPU: $(cat "$T/depth")"
+"$K" plan --base llama-3.2-1b --quant q4_0 --device rtx-4090 --json | python3 -c '
+import json, sys
+c = [p["ctx"] for p in json.load(sys.stdin)["decode_tps"]["at_ctx"]]
+assert c == [0, 4096, 8192, 16384, 32768], c' || fail "the standard depth curve"
+"$K" plan --model "$S/models/kquant/synth-q4_0.gguf" --device rpi5-8gb --json | python3 -c '
+import json, sys
+c = [p["ctx"] for p in json.load(sys.stdin)["decode_tps"]["at_ctx"]]
+assert c == [0], c' || fail "the curve goes past the trained context of 128"
+expect_exit 0 "$K" plan --base llama-3.2-1b --quant q4_0 --device rtx-4090 --at-ctx 8000
+grep -q '^  at ctx 8000    .* tok/s  (range .* - .*) once the context holds 8000 tokens$' $T/out || fail "--at-ctx text: $(cat $T/out)"
+grep -A1 '^  at ctx 8000' $T/out | tail -1 | grep -q 'KV cache read per token' || fail "--at-ctx basis"
+expect_exit 0 "$K" plan --model "$S/models/kquant/synth-q4_0.gguf" --device rpi5-8gb --at-ctx 4096
+grep -q "decode at 4096 tokens of context is past the model's trained context of 128" $T/out || fail "--at-ctx past the trained context: no caveat"
+expect_exit 2 "$K" plan --base llama-3.2-1b --quant q4_0 --device rtx-4090 --at-ctx 0
+grep -q "^kolm: --at-ctx: '0' is not a context depth (1..16777216)$" $T/err || fail "--at-ctx 0: $(cat $T/err)"
 echo "plan CLI: ok"

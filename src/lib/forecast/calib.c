@@ -505,7 +505,8 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 	if (kind == KOLM_CALIB_DECODE) {
 		phi = f->phi[kolm_calib_fam(q->format ? q->format : "")];
 		double e = eta > 1 ? 1 : eta;
-		out->mid = 1.0 / (q->bytes_per_token / (e * phi * q->bw) + t0 * q->n_layer / 32.0 / 1e3);
+		out->bw_eff = e * phi * q->bw;
+		out->mid = 1.0 / (q->bytes_per_token / out->bw_eff + t0 * q->n_layer / 32.0 / 1e3);
 		snprintf(out->basis, sizeof out->basis,
 			 "%s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
 			 fam_names[kolm_calib_fam(q->format ? q->format : "")], phi, q->bw / 1e9, t0, s * 100);

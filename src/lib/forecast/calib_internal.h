@@ -33,6 +33,7 @@ struct kolm_calib_pred {
 	int excluded;            /* this device's rows left out as >3x below the class */
 	int other_size;          /* this device's rows of models more than 4x apart in bytes
 				    per token: they inform the per-token overhead only */
+	double bw_eff;           /* decode: eta x phi x bandwidth, the bytes/s a token's reads run at */
 	char basis[320];
 };
 

@@ -62,6 +62,9 @@ struct fc {
 	double ratio;               /* total / usable (offload: GPU side) */
 	double bytes_per_token, decode_bound;
 	struct kolm_speed dec, pre;
+	struct kolm_depth_point depth[8]; /* decode at depth, unrounded */
+	int n_depth;
+	char depth_basis[400];
 	int gpu_layers, gpu_layers_set;
 	int is_local;
 	struct kolm_local local;    /* --device local: what was read */
@@ -751,6 +754,76 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 	}
 }
 
+/* Attention steps a decoded token takes at depth d: one per layer, query
+ * head and cached position (a sliding-window layer holds its window). */
+static double attn_steps(const struct fc *fc, int64_t d)
+{
+	const struct kolm_hparams *hp = &fc->m.hp;
+	double per_pos = (double)hp->n_head_kv * (double)hp->head_dim * 2.0 * 2.0; /* f16 K and V */
+	if (!(per_pos > 0))
+		return 0;
+	return (double)kolm_estimate_kv_bytes(&fc->m, d, "f16") / per_pos * (double)hp->n_head;
+}
+
+/* Decode at depth: the steady-state time per token plus what the context
+ * adds to it, from DECODE_DEPTH on: the KV cache read per token at the
+ * pick's KV type, at the bytes/s decode's weight reads run at (the same
+ * fitted eta, format factor and bandwidth), and where the runtime's
+ * attention is a loop rather than a bandwidth-bound kernel (llama.cpp's CPU
+ * flash attention, data/runtimes.json attn_step_flops) one loop step per
+ * layer, query head and position at the device's compute.  The range keeps
+ * decode's relative width. */
+static void depth_curve(const struct kolm_pick *p, struct fc *fc)
+{
+	static const int64_t std_pts[] = {0, 4096, 8192, 16384, 32768};
+	int64_t limit = fc->m.hp.n_ctx_train > 0 ? fc->m.hp.n_ctx_train : 131072;
+	int64_t pts[8];
+	int n = 0;
+	for (size_t i = 0; i < sizeof std_pts / sizeof std_pts[0]; i++)
+		if (std_pts[i] <= limit)
+			pts[n++] = std_pts[i];
+	if (p->at_ctx > 0) {
+		int k = n;
+		while (k > 0 && pts[k - 1] > p->at_ctx)
+			k--;
+		if (!(k > 0 && pts[k - 1] == p->at_ctx)) {
+			memmove(pts + k + 1, pts + k, (size_t)(n - k) * sizeof pts[0]);
+			pts[k] = p->at_ctx;
+			n++;
+		}
+	}
+	double bw = fc->dec.bw_eff > 0 ? fc->dec.bw_eff : kolm_json_num(fc->rt, "eta", 0.5) * fc->dev.bw_bytes_per_s;
+	double step = kolm_json_num(fc->rt, "attn_step_flops", 0);
+	int loop = step > 0 && fc->dev.flops_fp16 > 0;
+	double t_s = 1.0 / fc->dec.mid, s = fc->dec.mid > 0 ? (fc->dec.mid - fc->dec.low) / fc->dec.mid : 0;
+	double kv0 = (double)kolm_estimate_kv_bytes(&fc->m, DECODE_DEPTH, fc->kv_type), a0 = attn_steps(fc, DECODE_DEPTH);
+	for (int i = 0; i < n; i++) {
+		double dkv = (double)kolm_estimate_kv_bytes(&fc->m, pts[i], fc->kv_type) - kv0;
+		double add = dkv / bw;
+		if (loop) {
+			double steps = (attn_steps(fc, pts[i]) - a0) * step / fc->dev.flops_fp16;
+			if (fabs(steps) > fabs(add))
+				add = steps;
+		}
+		double t = t_s + add;
+		struct kolm_depth_point *dp = &fc->depth[i];
+		dp->ctx = pts[i];
+		dp->mid = t > 0 ? 1.0 / t : fc->dec.mid;
+		dp->low = dp->mid * (1 - s);
+		dp->high = dp->mid * (1 + s);
+	}
+	fc->n_depth = n;
+	int l = snprintf(fc->depth_basis, sizeof fc->depth_basis,
+			 "forecast: decode's time per token plus the %s KV cache read per token (%.0f bytes per position) at "
+			 "%.1f GB/s (decode's eta x format factor x bandwidth)",
+			 fc->kv_type, (double)kolm_estimate_kv_bytes(&fc->m, 1, fc->kv_type), bw / GB);
+	if (loop && l > 0 && (size_t)l < sizeof fc->depth_basis)
+		snprintf(fc->depth_basis + l, sizeof fc->depth_basis - (size_t)l,
+			 ", or where it takes longer, %s's attention loop: %.0f FLOP-equivalents a step (layer x query "
+			 "head x position, heads of %lld; data/runtimes.json) at %.0f GFLOPS",
+			 fc->runtime, step, (long long)fc->m.hp.head_dim, fc->dev.flops_fp16 / 1e9);
+}
+
 /* ---- K-score loss ----------------------------------------------------- */
 
 /* A kolm export as stored records both K-scores when they were measured:
@@ -840,6 +913,12 @@ static void caveats_add(struct kolm_ctx *ctx, const struct fc *fc, json_t *cav)
 	if (fc->n_ctx > fc->m.hp.n_ctx_train && fc->m.hp.n_ctx_train > 0)
 		kolm_caveat_add(cav, "ctx %lld exceeds the model's trained context of %lld", (long long)fc->n_ctx,
 				(long long)fc->m.hp.n_ctx_train);
+	for (int i = 0; i < fc->n_depth; i++)
+		if (fc->depth[i].ctx > fc->m.hp.n_ctx_train && fc->m.hp.n_ctx_train > 0) {
+			kolm_caveat_add(cav, "decode at %lld tokens of context is past the model's trained context of %lld",
+					(long long)fc->depth[i].ctx, (long long)fc->m.hp.n_ctx_train);
+			break;
+		}
 	struct kolm_speed_query q;
 	speed_query(fc, &q);
 	kolm_speed_caveats(ctx, &q, cav);
@@ -1064,7 +1143,7 @@ static void mlx_exact(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc
 }
 
 /* The device and runtime, memory and fit, and the speeds. */
-static void publish_run(const struct fc *fc, struct kolm_forecast *r)
+static void publish_run(const struct kolm_pick *p, const struct fc *fc, struct kolm_forecast *r)
 {
 	r->device = fc->dev;
 	r->device_is_local = fc->is_local;
@@ -1081,6 +1160,15 @@ static void publish_run(const struct fc *fc, struct kolm_forecast *r)
 	r->fit.ratio = round_to(fc->ratio, 4);
 	publish_speed(&r->decode, &fc->dec);
 	r->decode_depth = DECODE_DEPTH;
+	r->n_at_ctx = fc->n_depth;
+	r->at_ctx_asked = p->at_ctx > 0 ? p->at_ctx : 0;
+	for (int i = 0; i < fc->n_depth; i++) {
+		r->at_ctx[i].ctx = fc->depth[i].ctx;
+		r->at_ctx[i].low = kolm_round_sig(fc->depth[i].low, 3);
+		r->at_ctx[i].mid = kolm_round_sig(fc->depth[i].mid, 3);
+		r->at_ctx[i].high = kolm_round_sig(fc->depth[i].high, 3);
+	}
+	snprintf(r->at_ctx_basis, sizeof r->at_ctx_basis, "%s", fc->depth_basis);
 	r->bandwidth_bound = kolm_round_sig(fc->decode_bound, 3);
 	r->bytes_per_token = (uint64_t)llround(fc->bytes_per_token);
 	publish_speed(&r->prefill, &fc->pre);
@@ -1113,9 +1201,10 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 		if ((rc = offload_apply(ctx, p, &fc, &out->offload, err)))
 			goto out;
 	}
+	depth_curve(p, &fc);
 	if ((rc = publish_model(p, &fc, out, err)))
 		goto out;
-	publish_run(&fc, out);
+	publish_run(p, &fc, out);
 	kolm_k_loss_forecast(ctx, fc.fmt, fc.est.params, &out->k_loss);
 	measured_k_loss(&fc, out);
 	if ((rc = commands_for(ctx, p, &fc, &out->commands, err)))

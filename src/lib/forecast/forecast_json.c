@@ -238,6 +238,17 @@ json_t *kolm_forecast_decode_json(const struct kolm_forecast *f)
 	set(o, "bandwidth_bound", json_real(f->bandwidth_bound));
 	set(o, "bytes_per_token", json_integer((json_int_t)f->bytes_per_token));
 	set(o, "depth", json_integer(f->decode_depth));
+	json_t *a = json_array();
+	for (int i = 0; a && i < f->n_at_ctx; i++) {
+		json_t *pt = json_object();
+		set(pt, "ctx", json_integer((json_int_t)f->at_ctx[i].ctx));
+		set(pt, "low", json_real(f->at_ctx[i].low));
+		set(pt, "mid", json_real(f->at_ctx[i].mid));
+		set(pt, "high", json_real(f->at_ctx[i].high));
+		json_array_append_new(a, pt);
+	}
+	set(o, "at_ctx", a);
+	set(o, "at_ctx_basis", json_string(f->at_ctx_basis));
 	return o;
 }
 

@@ -44,6 +44,7 @@ static int speed(struct kolm_ctx *ctx, const struct kolm_speed_query *q, int kin
 	out->mid = p.mid;
 	out->high = p.high;
 	out->rows = p.rows;
+	out->bw_eff = p.bw_eff;
 	snprintf(out->basis, sizeof out->basis, "%s", p.basis);
 	return 0;
 }

@@ -29,6 +29,7 @@ struct kolm_speed {
 	double low, mid, high;         /* tokens/s */
 	char basis[320];               /* the group used and how */
 	int rows;                      /* measurements behind it */
+	double bw_eff;                 /* decode: the bytes/s its reads run at (eta x phi x bandwidth) */
 };
 
 int kolm_speed_decode(struct kolm_ctx *ctx, const struct kolm_speed_query *q, struct kolm_speed *out);
