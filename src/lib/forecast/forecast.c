@@ -27,6 +27,7 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 #include "core/json_internal.h"
+#include "depth.h"
 #include "speed.h"
 
 #define GB 1e9
@@ -62,7 +63,7 @@ struct fc {
 	double ratio;               /* total / usable (offload: GPU side) */
 	double bytes_per_token, decode_bound;
 	struct kolm_speed dec, pre;
-	struct kolm_depth_point depth[8]; /* decode at depth, unrounded */
+	struct depth_point depth[8]; /* decode at depth, unrounded */
 	int n_depth;
 	char depth_basis[400];
 	int gpu_layers, gpu_layers_set;
@@ -442,14 +443,44 @@ static uint64_t platform_cap(const struct fc *fc, const char **note)
 	return 0;
 }
 
+/* llama.cpp's compute buffer: the scheduler reserves the largest graph, one
+ * ubatch of prompt over a full cache, and ggml-alloc frees each activation
+ * after its last use, so the buffer is the largest set of activations alive
+ * at once (read from llama.cpp's llama graph, GGML_SCHED_DEBUG=2):
+ *   - with flash attention, the KQ mask, f16 [n_kv, ubatch], an input alive
+ *     through every layer (a sliding-window model has a second one over its
+ *     window); inside a layer the feed-forward block: gate, up and their
+ *     SwiGLU product, [n_ff, ubatch] each (MoE: [n_ff_exp x experts used]
+ *     and the router's logits), with the residual input and its norm,
+ *     [n_embd, ubatch], 4 bytes each;
+ *   - after the last layer (the mask freed) the logits [n_vocab, ubatch]
+ *     and the final norm [n_embd, ubatch];
+ *   - without flash attention (runtimes.json flash_attn false) the scores,
+ *     [n_kv, ubatch, n_head] x 4 B (x 1.04 + 20 MiB, the earlier measured
+ *     reserve; not re-derived).
+ * The output buffer (logits of one token, n_vocab x 4 B) is added. */
 static uint64_t compute_buffer(const struct fc *fc, int64_t n_ctx)
 {
 	const struct kolm_hparams *hp = &fc->m.hp;
 	double ub = n_ctx < UBATCH ? (double)n_ctx : UBATCH;
-	/* llama.cpp's measured scheduler reserve (data/llama-cpp-memory.tsv):
-	 * logits for one ubatch plus two activations, 4 bytes each */
-	double b = ub * 4.0 * ((double)hp->n_vocab + 2.0 * (double)hp->n_embd);
-	if (!json_is_true(json_object_get(fc->rt, "flash_attn"))) {
+	double ff = hp->n_expert > 0 && hp->n_ff_exp > 0
+			    ? 3.0 * (double)hp->n_ff_exp * (double)hp->n_expert_used + (double)hp->n_expert
+			    : 3.0 * (double)hp->n_ff;
+	double layer = ub * 4.0 * (ff + 2.0 * (double)hp->n_embd);
+	double out = ub * 4.0 * ((double)hp->n_vocab + (double)hp->n_embd);
+	double b;
+	if (json_is_true(json_object_get(fc->rt, "flash_attn"))) {
+		double mask = (double)n_ctx * ub * 2.0;
+		if (hp->sliding_window > 0) {
+			double w = (double)kolm_align_up((uint64_t)hp->sliding_window + 512, 256);
+			mask += (w < (double)n_ctx ? w : (double)n_ctx) * ub * 2.0;
+		}
+		b = mask + layer;
+		if (out > b)
+			b = out;
+	} else {
+		/* the scores, as measured before (not re-derived here) */
+		b = ub * 4.0 * ((double)hp->n_vocab + 2.0 * (double)hp->n_embd);
 		double scores = ub * (double)n_ctx * (double)hp->n_head * 4.0 * 1.04 + 20 * MIB;
 		if (scores > b)
 			b = scores;
@@ -754,74 +785,11 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 	}
 }
 
-/* Attention steps a decoded token takes at depth d: one per layer, query
- * head and cached position (a sliding-window layer holds its window). */
-static double attn_steps(const struct fc *fc, int64_t d)
-{
-	const struct kolm_hparams *hp = &fc->m.hp;
-	double per_pos = (double)hp->n_head_kv * (double)hp->head_dim * 2.0 * 2.0; /* f16 K and V */
-	if (!(per_pos > 0))
-		return 0;
-	return (double)kolm_estimate_kv_bytes(&fc->m, d, "f16") / per_pos * (double)hp->n_head;
-}
-
-/* Decode at depth: the steady-state time per token plus what the context
- * adds to it, from DECODE_DEPTH on: the KV cache read per token at the
- * pick's KV type, at the bytes/s decode's weight reads run at (the same
- * fitted eta, format factor and bandwidth), and where the runtime's
- * attention is a loop rather than a bandwidth-bound kernel (llama.cpp's CPU
- * flash attention, data/runtimes.json attn_step_flops) one loop step per
- * layer, query head and position at the device's compute.  The range keeps
- * decode's relative width. */
+/* Decode at depth (depth.c), from the decode rate just forecast. */
 static void depth_curve(const struct kolm_pick *p, struct fc *fc)
 {
-	static const int64_t std_pts[] = {0, 4096, 8192, 16384, 32768};
-	int64_t limit = fc->m.hp.n_ctx_train > 0 ? fc->m.hp.n_ctx_train : 131072;
-	int64_t pts[8];
-	int n = 0;
-	for (size_t i = 0; i < sizeof std_pts / sizeof std_pts[0]; i++)
-		if (std_pts[i] <= limit)
-			pts[n++] = std_pts[i];
-	if (p->at_ctx > 0) {
-		int k = n;
-		while (k > 0 && pts[k - 1] > p->at_ctx)
-			k--;
-		if (!(k > 0 && pts[k - 1] == p->at_ctx)) {
-			memmove(pts + k + 1, pts + k, (size_t)(n - k) * sizeof pts[0]);
-			pts[k] = p->at_ctx;
-			n++;
-		}
-	}
-	double bw = fc->dec.bw_eff > 0 ? fc->dec.bw_eff : kolm_json_num(fc->rt, "eta", 0.5) * fc->dev.bw_bytes_per_s;
-	double step = kolm_json_num(fc->rt, "attn_step_flops", 0);
-	int loop = step > 0 && fc->dev.flops_fp16 > 0;
-	double t_s = 1.0 / fc->dec.mid, s = fc->dec.mid > 0 ? (fc->dec.mid - fc->dec.low) / fc->dec.mid : 0;
-	double kv0 = (double)kolm_estimate_kv_bytes(&fc->m, DECODE_DEPTH, fc->kv_type), a0 = attn_steps(fc, DECODE_DEPTH);
-	for (int i = 0; i < n; i++) {
-		double dkv = (double)kolm_estimate_kv_bytes(&fc->m, pts[i], fc->kv_type) - kv0;
-		double add = dkv / bw;
-		if (loop) {
-			double steps = (attn_steps(fc, pts[i]) - a0) * step / fc->dev.flops_fp16;
-			if (fabs(steps) > fabs(add))
-				add = steps;
-		}
-		double t = t_s + add;
-		struct kolm_depth_point *dp = &fc->depth[i];
-		dp->ctx = pts[i];
-		dp->mid = t > 0 ? 1.0 / t : fc->dec.mid;
-		dp->low = dp->mid * (1 - s);
-		dp->high = dp->mid * (1 + s);
-	}
-	fc->n_depth = n;
-	int l = snprintf(fc->depth_basis, sizeof fc->depth_basis,
-			 "forecast: decode's time per token plus the %s KV cache read per token (%.0f bytes per position) at "
-			 "%.1f GB/s (decode's eta x format factor x bandwidth)",
-			 fc->kv_type, (double)kolm_estimate_kv_bytes(&fc->m, 1, fc->kv_type), bw / GB);
-	if (loop && l > 0 && (size_t)l < sizeof fc->depth_basis)
-		snprintf(fc->depth_basis + l, sizeof fc->depth_basis - (size_t)l,
-			 ", or where it takes longer, %s's attention loop: %.0f FLOP-equivalents a step (layer x query "
-			 "head x position, heads of %lld; data/runtimes.json) at %.0f GFLOPS",
-			 fc->runtime, step, (long long)fc->m.hp.head_dim, fc->dev.flops_fp16 / 1e9);
+	struct kolm_depth_query q = {&fc->m, fc->kv_type, fc->rt, &fc->dev, fc->runtime, &fc->dec, p->at_ctx, DECODE_DEPTH};
+	fc->n_depth = kolm_depth_curve(&q, fc->depth, fc->depth_basis, sizeof fc->depth_basis);
 }
 
 /* ---- K-score loss ----------------------------------------------------- */

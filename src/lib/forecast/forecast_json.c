@@ -148,8 +148,10 @@ static json_t *memory_json(const struct kolm_memory *m)
 	set(o, "basis",
 	    json_string(m->flat ? "flat rule: file size + a flat runtime overhead (--overhead-gb)"
 				: "forecast: file + KV cache (2 x layers x ctx x kv_heads x head_dim x kv type bytes, "
-				  "sliding-window layers capped) + compute buffer (llama.cpp's measured reserve: ubatch 512 x "
-				  "(vocab + 2 x hidden) x 4 B) + runtime base (data/runtimes.json)"));
+				  "sliding-window layers capped) + compute buffer (llama.cpp's graph for one 512-token "
+				  "ubatch: the larger of the f16 KQ mask (ctx x 512 x 2 B) plus the feed-forward block "
+				  "(512 x (3 x n_ff + 2 x hidden) x 4 B) and the logits (512 x (vocab + hidden) x 4 B)) "
+				  "+ runtime base (data/runtimes.json)"));
 	return o;
 }
 
