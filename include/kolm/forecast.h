@@ -71,6 +71,9 @@ struct kolm_pick {
 	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
 	int remeasure;              /* --device local: probe again instead of the cached probe */
 	int64_t at_ctx;             /* decode at this depth too (--at-ctx); 0 = the standard curve only */
+	const char *mmproj;         /* a vision projector loaded beside the model: a file, or its size in GB */
+	const char *draft;          /* a draft model for speculative decoding: a catalog base (at the pick's
+				       format) or a model file */
 	const char *offload;        /* NULL, "auto" or a layer count */
 	double host_mem_gb;         /* offload: system RAM (0 = device default) */
 	const struct kolm_tensor_override *overrides;
@@ -110,6 +113,8 @@ struct kolm_memory {
 	uint64_t kv_cache;          /* for ctx positions at kv_type */
 	uint64_t compute_buffer;
 	uint64_t runtime_base;      /* or the flat --overhead-gb */
+	uint64_t mmproj;            /* the vision projector file (0: none) */
+	uint64_t draft;             /* the draft model: its file, KV cache at ctx and compute buffer (0: none) */
 	uint64_t total;             /* the sum */
 	uint64_t device;            /* the device's memory (the chosen variant) */
 	uint64_t platform_cap;      /* 0: none applies */

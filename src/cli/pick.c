@@ -26,6 +26,9 @@ const struct cli_opt cli_pick_opts[] = {
 	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096)"),
 	OPT_VALUE(0, "kv-type", "T", CLI_O_KV, "KV cache type: f16 (default), q8_0, q4_0"),
 	OPT_VALUE(0, "at-ctx", "N", CLI_O_ATCTX, "decode speed once the context holds N tokens (JSON: decode_tps.at_ctx)"),
+	OPT_VALUE(0, "mmproj", "FILE|GB", CLI_O_MMPROJ, "a vision projector loaded beside the model: its file, or its size in GB"),
+	OPT_VALUE(0, "draft", "BASE|FILE", CLI_O_DRAFT,
+		  "a draft model for speculative decoding (a catalog base at the pick's format, or a model file):\nits weights, KV cache and compute buffer join the memory"),
 	OPT_FLAG(0, "remeasure", CLI_O_REMEASURE,
 		 "--device local: probe this machine's bandwidth and compute again instead of the cached probe"),
 	OPT_VALUE(0, "overhead-gb", "X", CLI_O_OVERHEAD,
@@ -136,6 +139,8 @@ int cli_pick_opt(struct cli *cli, struct cli_pick *cp, int id, const char *v)
 	case CLI_O_BACKEND: p->backend = v; return 0;
 	case CLI_O_RUNTIME: p->runtime = v; return 0;
 	case CLI_O_CTX: return ctx_len(v, &p->ctx);
+	case CLI_O_MMPROJ: p->mmproj = v; return 0;
+	case CLI_O_DRAFT: p->draft = v; return 0;
 	case CLI_O_ATCTX: {
 		long long n;
 		if (cli_parse_i64(v, &n) || n < 1 || n > (1LL << 24))

@@ -93,6 +93,9 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fprintf(fp, "                 weights %.2f + KV %.2f (%s, ctx %.0f) + compute %.2f + runtime %.2f GB\n",
 		(double)m->weights / 1e9, (double)m->kv_cache / 1e9, m->kv_type, (double)m->ctx,
 		(double)m->compute_buffer / 1e9, (double)m->runtime_base / 1e9);
+	if (m->mmproj || m->draft)
+		fprintf(fp, "                 + vision projector %.2f + draft model %.2f GB (weights, KV and compute)\n",
+			(double)m->mmproj / 1e9, (double)m->draft / 1e9);
 	if (m->platform_cap)
 		fprintf(fp, "                 platform cap %.2f GB\n", (double)m->platform_cap / 1e9);
 	if (f->has_offload) {

@@ -4,6 +4,7 @@
 set -eu
 K=${KOLM:?}
 S=${KOLM_FIXTURES:?}
+export S
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -177,4 +178,30 @@ expect_exit 0 "$K" plan --model "$S/models/kquant/synth-q4_0.gguf" --device rpi5
 grep -q "decode at 4096 tokens of context is past the model's trained context of 128" $T/out || fail "--at-ctx past the trained context: no caveat"
 expect_exit 2 "$K" plan --base llama-3.2-1b --quant q4_0 --device rtx-4090 --at-ctx 0
 grep -q "^kolm: --at-ctx: '0' is not a context depth (1..16777216)$" $T/err || fail "--at-ctx 0: $(cat $T/err)"
+# --mmproj and --draft join the memory, the fit and the --ctx max budget
+"$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --json >"$T/m0.json"
+"$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --mmproj 0.6 --draft llama-3.2-1b --json >"$T/m1.json"
+"$K" plan --base llama-3.2-1b --quant q4_k_m --device rtx-4060 --json >"$T/d.json"
+"$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --mmproj "$S/models/kquant/synth-q4_0.gguf" --json >"$T/m2.json"
+"$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --ctx max --json >"$T/c0.json"
+"$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --ctx max --draft llama-3.2-1b --json >"$T/c1.json"
+python3 - "$T" <<'EOF' || fail "--mmproj/--draft memory"
+import json, os, sys
+T = sys.argv[1]
+m0, m1, d, m2 = (json.load(open("%s/%s.json" % (T, n)))["memory"] for n in ("m0", "m1", "d", "m2"))
+assert "mmproj_bytes" not in m0 and "draft_bytes" not in m0
+assert m1["mmproj_bytes"] == 600000000, m1
+# the draft: its own file, KV cache at the same ctx and compute buffer
+assert m1["draft_bytes"] == d["weights_bytes"] + d["kv_cache_bytes"] + d["compute_buffer_bytes"], (m1, d)
+assert m1["total_bytes"] == m0["total_bytes"] + m1["mmproj_bytes"] + m1["draft_bytes"]
+assert m2["mmproj_bytes"] == os.path.getsize(os.environ["S"] + "/models/kquant/synth-q4_0.gguf")
+c0, c1 = (json.load(open("%s/%s.json" % (T, n)))["context"]["max_pass"] for n in ("c0", "c1"))
+assert 0 < c1 < c0, (c0, c1)
+EOF
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --mmproj 0.6 --draft llama-3.2-1b
+grep -q '^                 + vision projector 0.60 + draft model .* GB (weights, KV and compute)$' $T/out || fail "--mmproj/--draft text"
+expect_exit 4 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --mmproj "$T/none"
+grep -q "^kolm: --mmproj $T/none: not a file and not a size in GB$" $T/err || fail "--mmproj missing: $(cat $T/err)"
+expect_exit 4 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4060 --draft "$T/none"
+grep -q "^kolm: --draft $T/none: not a catalog base (kolm bases) and not a file$" $T/err || fail "--draft missing: $(cat $T/err)"
 echo "plan CLI: ok"

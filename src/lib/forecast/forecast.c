@@ -40,7 +40,6 @@ static double round_to(double v, int digits)
 	return round(v * p) / p;
 }
 
-
 /* The pick as resolved, with the unrounded figures the forecast decides
  * on; publish() copies it into the result, rounding each figure once. */
 struct fc {
@@ -73,6 +72,10 @@ struct fc {
 	int probed;                 /* --device local: bandwidth/compute measured here */
 	struct kolm_local_probe probe;
 	char name_buf[64];          /* source id derived from a file or directory name */
+	uint64_t mmproj_bytes;      /* --mmproj */
+	int draft_loaded;           /* --draft: draft_m and its file bytes */
+	struct kolm_model draft_m;
+	uint64_t draft_bytes;
 };
 
 const char *kolm_fit_name(enum kolm_fit fit)
@@ -415,7 +418,6 @@ static int resolve_format(struct kolm_ctx *ctx, const struct kolm_pick *p, struc
 	return KOLM_OK;
 }
 
-
 /* ---- memory ----------------------------------------------------------- */
 
 static uint64_t platform_cap(const struct fc *fc, const char **note)
@@ -459,9 +461,8 @@ static uint64_t platform_cap(const struct fc *fc, const char **note)
  *     [n_kv, ubatch, n_head] x 4 B (x 1.04 + 20 MiB, the earlier measured
  *     reserve; not re-derived).
  * The output buffer (logits of one token, n_vocab x 4 B) is added. */
-static uint64_t compute_buffer(const struct fc *fc, int64_t n_ctx)
+static uint64_t compute_buffer(const struct fc *fc, const struct kolm_hparams *hp, int64_t n_ctx)
 {
-	const struct kolm_hparams *hp = &fc->m.hp;
 	double ub = n_ctx < UBATCH ? (double)n_ctx : UBATCH;
 	double ff = hp->n_expert > 0 && hp->n_ff_exp > 0
 			    ? 3.0 * (double)hp->n_ff_exp * (double)hp->n_expert_used + (double)hp->n_expert
@@ -488,7 +489,6 @@ static uint64_t compute_buffer(const struct fc *fc, int64_t n_ctx)
 	return (uint64_t)llround(b + (double)hp->n_vocab * 4.0);
 }
 
-
 /* Memory for n_ctx positions at kv_type: the file, the KV cache, the
  * compute buffer and the runtime, or the flat --overhead-gb rule. */
 static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, double overhead_gb,
@@ -508,9 +508,13 @@ static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, 
 		return;
 	}
 	mm->kv_cache = kolm_estimate_kv_bytes(&fc->m, n_ctx, kv_type);
-	mm->compute_buffer = compute_buffer(fc, n_ctx);
+	mm->compute_buffer = compute_buffer(fc, &fc->m.hp, n_ctx);
 	mm->runtime_base = (uint64_t)llround(kolm_json_num(fc->rt, "base_mb", 150) * 1e6);
-	mm->total = mm->weights + mm->kv_cache + mm->compute_buffer + mm->runtime_base;
+	mm->mmproj = fc->mmproj_bytes;
+	if (fc->draft_loaded)
+		mm->draft = fc->draft_bytes + kolm_estimate_kv_bytes(&fc->draft_m, n_ctx, kv_type) +
+			    compute_buffer(fc, &fc->draft_m.hp, n_ctx);
+	mm->total = mm->weights + mm->kv_cache + mm->compute_buffer + mm->runtime_base + mm->mmproj + mm->draft;
 	mm->usable = mm->platform_cap && mm->platform_cap < fc->dev.mem_bytes ? mm->platform_cap : fc->dev.mem_bytes;
 }
 
@@ -642,7 +646,7 @@ static int plan_offload(struct kolm_ctx *ctx, const struct kolm_pick *p, const s
 	}
 	/* GPU side for k offloaded layers: the last k blocks with their KV, the
 	 * output layer when all are offloaded, the compute buffer and runtime */
-	uint64_t gpu_fixed = mm->compute_buffer + mm->runtime_base;
+	uint64_t gpu_fixed = mm->compute_buffer + mm->runtime_base + mm->mmproj + mm->draft;
 	int best = 0;
 	for (int k = 0; k <= n; k++) {
 		uint64_t g = gpu_fixed;
@@ -969,6 +973,43 @@ static int resolve(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *f
 	return KOLM_OK;
 }
 
+/* --mmproj FILE|GB and --draft BASE|FILE: what loads beside the model. */
+static int resolve_extras(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
+{
+	if (p->mmproj) {
+		struct stat sb;
+		char *end;
+		double gb = strtod(p->mmproj, &end);
+		if (end != p->mmproj && !*end && isfinite(gb) && gb >= 0 && gb < 1e4)
+			fc->mmproj_bytes = (uint64_t)llround(gb * GB);
+		else if (!stat(p->mmproj, &sb) && S_ISREG(sb.st_mode))
+			fc->mmproj_bytes = (uint64_t)sb.st_size;
+		else
+			return kolm_err_set(err, KOLM_E_IO, "--mmproj %s: not a file and not a size in GB", p->mmproj);
+	}
+	if (!p->draft)
+		return KOLM_OK;
+	int rc;
+	if (kolm_catalog_base_find(ctx, p->draft)) {
+		struct kolm_estimate e;
+		if ((rc = kolm_model_from_base(&fc->draft_m, ctx, p->draft, err)))
+			return rc;
+		fc->draft_loaded = 1;
+		if ((rc = kolm_estimate_model(ctx, &fc->draft_m, fc->fmt, NULL, 0, &e, err)))
+			return kolm_err_prefix(err, "--draft %s", p->draft);
+		fc->draft_bytes = e.file_bytes;
+		return KOLM_OK;
+	}
+	struct stat sb;
+	if (stat(p->draft, &sb))
+		return kolm_err_set(err, KOLM_E_IO, "--draft %s: not a catalog base (kolm bases) and not a file", p->draft);
+	if ((rc = kolm_model_from_path(&fc->draft_m, p->draft, err)))
+		return kolm_err_prefix(err, "--draft %s", p->draft);
+	fc->draft_loaded = 1;
+	fc->draft_bytes = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : fc->draft_m.file_bytes;
+	return KOLM_OK;
+}
+
 /* --ctx max: the budget per KV type; the pick uses the largest passing
  * context (else the largest that fits, else the default). */
 static int64_t ctx_budget(const struct fc *fc, double overhead_gb, struct kolm_ctx_budget *b)
@@ -1154,6 +1195,8 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 	struct fc fc;
 	memset(&fc, 0, sizeof fc);
 	int rc = resolve(ctx, p, &fc, err);
+	if (!rc)
+		rc = resolve_extras(ctx, p, &fc, err);
 	if (rc)
 		goto out;
 	fc.n_ctx = p->ctx > 0 ? p->ctx : DEFAULT_CTX;
@@ -1189,6 +1232,8 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 				      "thermal state and the runtime build change it: measure with kolm bench on the device");
 out:
 	kolm_model_release(&fc.m);
+	if (fc.draft_loaded)
+		kolm_model_release(&fc.draft_m);
 	if (rc)
 		kolm_forecast_release(out);
 	return rc;

@@ -137,6 +137,10 @@ static json_t *memory_json(const struct kolm_memory *m)
 	set(o, "kv_type", json_string(m->kv_type));
 	set(o, "ctx", json_integer(m->ctx));
 	set(o, "compute_buffer_bytes", json_integer((json_int_t)m->compute_buffer));
+	if (m->mmproj)
+		set(o, "mmproj_bytes", json_integer((json_int_t)m->mmproj));
+	if (m->draft)
+		set(o, "draft_bytes", json_integer((json_int_t)m->draft));
 	set(o, "runtime_base_bytes", json_integer((json_int_t)m->runtime_base));
 	set(o, "total_bytes", json_integer((json_int_t)m->total));
 	set(o, "device_memory_bytes", json_integer((json_int_t)m->device));

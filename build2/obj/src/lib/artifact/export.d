@@ -5,7 +5,8 @@ build2/obj/src/lib/artifact/export.o: src/lib/artifact/export.c \
  include/kolm/model.h include/kolm/quant.h include/kolm/quantplan.h \
  include/kolm/quantize.h include/kolm/safetensors.h \
  include/kolm/tokmeta.h include/kolm/types.h include/kolm/fp16.h \
- include/kolm/version.h src/lib/artifact/artifact_internal.h
+ include/kolm/version.h src/lib/artifact/artifact_internal.h \
+ src/lib/artifact/sign_internal.h
 include/kolm/export.h:
 include/kolm/err.h:
 include/kolm/artifact.h:
@@ -25,3 +26,4 @@ include/kolm/types.h:
 include/kolm/fp16.h:
 include/kolm/version.h:
 src/lib/artifact/artifact_internal.h:
+src/lib/artifact/sign_internal.h:
