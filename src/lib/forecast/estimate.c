@@ -292,3 +292,48 @@ int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, 
 	out->meta_exact = 1;
 	return KOLM_OK;
 }
+
+/* llama.cpp's compute buffer: the scheduler reserves the largest graph, one
+ * ubatch of prompt over a full cache, and ggml-alloc frees each activation
+ * after its last use, so the buffer is the largest set of activations alive
+ * at once (read from llama.cpp's llama graph, GGML_SCHED_DEBUG=2):
+ *   - with flash attention, the KQ mask, f16 [n_kv, ubatch], an input alive
+ *     through every layer (a sliding-window model has a second one over its
+ *     window); inside a layer the feed-forward block: gate, up and their
+ *     SwiGLU product, [n_ff, ubatch] each (MoE: [n_ff_exp x experts used]
+ *     and the router's logits), with the residual input and its norm,
+ *     [n_embd, ubatch], 4 bytes each;
+ *   - after the last layer (the mask freed) the logits [n_vocab, ubatch]
+ *     and the final norm [n_embd, ubatch];
+ *   - without flash attention (runtimes.json flash_attn false) the scores,
+ *     [n_kv, ubatch, n_head] x 4 B (x 1.04 + 20 MiB, the earlier measured
+ *     reserve; not re-derived).
+ * The output buffer (logits of one token, n_vocab x 4 B) is added. */
+uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx, int flash_attn)
+{
+	const struct kolm_hparams *hp = &m->hp;
+	double ub = n_ctx < 512 ? (double)n_ctx : 512;
+	double ff = hp->n_expert > 0 && hp->n_ff_exp > 0
+			    ? 3.0 * (double)hp->n_ff_exp * (double)hp->n_expert_used + (double)hp->n_expert
+			    : 3.0 * (double)hp->n_ff;
+	double layer = ub * 4.0 * (ff + 2.0 * (double)hp->n_embd);
+	double out = ub * 4.0 * ((double)hp->n_vocab + (double)hp->n_embd);
+	double b;
+	if (flash_attn) {
+		double mask = (double)n_ctx * ub * 2.0;
+		if (hp->sliding_window > 0) {
+			double w = (double)kolm_align_up((uint64_t)hp->sliding_window + 512, 256);
+			mask += (w < (double)n_ctx ? w : (double)n_ctx) * ub * 2.0;
+		}
+		b = mask + layer;
+		if (out > b)
+			b = out;
+	} else {
+		/* the scores, as measured before (not re-derived here) */
+		b = ub * 4.0 * ((double)hp->n_vocab + 2.0 * (double)hp->n_embd);
+		double scores = ub * (double)n_ctx * (double)hp->n_head * 4.0 * 1.04 + 20.0 * 1024 * 1024;
+		if (scores > b)
+			b = scores;
+	}
+	return (uint64_t)llround(b + (double)hp->n_vocab * 4.0);
+}

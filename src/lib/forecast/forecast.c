@@ -28,6 +28,7 @@
 #include "kolm/util.h"
 #include "core/json_internal.h"
 #include "depth.h"
+#include "extras.h"
 #include "speed.h"
 
 #define GB 1e9
@@ -445,50 +446,6 @@ static uint64_t platform_cap(const struct fc *fc, const char **note)
 	return 0;
 }
 
-/* llama.cpp's compute buffer: the scheduler reserves the largest graph, one
- * ubatch of prompt over a full cache, and ggml-alloc frees each activation
- * after its last use, so the buffer is the largest set of activations alive
- * at once (read from llama.cpp's llama graph, GGML_SCHED_DEBUG=2):
- *   - with flash attention, the KQ mask, f16 [n_kv, ubatch], an input alive
- *     through every layer (a sliding-window model has a second one over its
- *     window); inside a layer the feed-forward block: gate, up and their
- *     SwiGLU product, [n_ff, ubatch] each (MoE: [n_ff_exp x experts used]
- *     and the router's logits), with the residual input and its norm,
- *     [n_embd, ubatch], 4 bytes each;
- *   - after the last layer (the mask freed) the logits [n_vocab, ubatch]
- *     and the final norm [n_embd, ubatch];
- *   - without flash attention (runtimes.json flash_attn false) the scores,
- *     [n_kv, ubatch, n_head] x 4 B (x 1.04 + 20 MiB, the earlier measured
- *     reserve; not re-derived).
- * The output buffer (logits of one token, n_vocab x 4 B) is added. */
-static uint64_t compute_buffer(const struct fc *fc, const struct kolm_hparams *hp, int64_t n_ctx)
-{
-	double ub = n_ctx < UBATCH ? (double)n_ctx : UBATCH;
-	double ff = hp->n_expert > 0 && hp->n_ff_exp > 0
-			    ? 3.0 * (double)hp->n_ff_exp * (double)hp->n_expert_used + (double)hp->n_expert
-			    : 3.0 * (double)hp->n_ff;
-	double layer = ub * 4.0 * (ff + 2.0 * (double)hp->n_embd);
-	double out = ub * 4.0 * ((double)hp->n_vocab + (double)hp->n_embd);
-	double b;
-	if (json_is_true(json_object_get(fc->rt, "flash_attn"))) {
-		double mask = (double)n_ctx * ub * 2.0;
-		if (hp->sliding_window > 0) {
-			double w = (double)kolm_align_up((uint64_t)hp->sliding_window + 512, 256);
-			mask += (w < (double)n_ctx ? w : (double)n_ctx) * ub * 2.0;
-		}
-		b = mask + layer;
-		if (out > b)
-			b = out;
-	} else {
-		/* the scores, as measured before (not re-derived here) */
-		b = ub * 4.0 * ((double)hp->n_vocab + 2.0 * (double)hp->n_embd);
-		double scores = ub * (double)n_ctx * (double)hp->n_head * 4.0 * 1.04 + 20 * MIB;
-		if (scores > b)
-			b = scores;
-	}
-	return (uint64_t)llround(b + (double)hp->n_vocab * 4.0);
-}
-
 /* Memory for n_ctx positions at kv_type: the file, the KV cache, the
  * compute buffer and the runtime, or the flat --overhead-gb rule. */
 static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, double overhead_gb,
@@ -508,12 +465,12 @@ static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, 
 		return;
 	}
 	mm->kv_cache = kolm_estimate_kv_bytes(&fc->m, n_ctx, kv_type);
-	mm->compute_buffer = compute_buffer(fc, &fc->m.hp, n_ctx);
+	mm->compute_buffer = kolm_estimate_compute_buffer(&fc->m, n_ctx, json_is_true(json_object_get(fc->rt, "flash_attn")));
 	mm->runtime_base = (uint64_t)llround(kolm_json_num(fc->rt, "base_mb", 150) * 1e6);
 	mm->mmproj = fc->mmproj_bytes;
 	if (fc->draft_loaded)
 		mm->draft = fc->draft_bytes + kolm_estimate_kv_bytes(&fc->draft_m, n_ctx, kv_type) +
-			    compute_buffer(fc, &fc->draft_m.hp, n_ctx);
+			    kolm_estimate_compute_buffer(&fc->draft_m, n_ctx, json_is_true(json_object_get(fc->rt, "flash_attn")));
 	mm->total = mm->weights + mm->kv_cache + mm->compute_buffer + mm->runtime_base + mm->mmproj + mm->draft;
 	mm->usable = mm->platform_cap && mm->platform_cap < fc->dev.mem_bytes ? mm->platform_cap : fc->dev.mem_bytes;
 }
@@ -973,43 +930,6 @@ static int resolve(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *f
 	return KOLM_OK;
 }
 
-/* --mmproj FILE|GB and --draft BASE|FILE: what loads beside the model. */
-static int resolve_extras(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *fc, struct kolm_err *err)
-{
-	if (p->mmproj) {
-		struct stat sb;
-		char *end;
-		double gb = strtod(p->mmproj, &end);
-		if (end != p->mmproj && !*end && isfinite(gb) && gb >= 0 && gb < 1e4)
-			fc->mmproj_bytes = (uint64_t)llround(gb * GB);
-		else if (!stat(p->mmproj, &sb) && S_ISREG(sb.st_mode))
-			fc->mmproj_bytes = (uint64_t)sb.st_size;
-		else
-			return kolm_err_set(err, KOLM_E_IO, "--mmproj %s: not a file and not a size in GB", p->mmproj);
-	}
-	if (!p->draft)
-		return KOLM_OK;
-	int rc;
-	if (kolm_catalog_base_find(ctx, p->draft)) {
-		struct kolm_estimate e;
-		if ((rc = kolm_model_from_base(&fc->draft_m, ctx, p->draft, err)))
-			return rc;
-		fc->draft_loaded = 1;
-		if ((rc = kolm_estimate_model(ctx, &fc->draft_m, fc->fmt, NULL, 0, &e, err)))
-			return kolm_err_prefix(err, "--draft %s", p->draft);
-		fc->draft_bytes = e.file_bytes;
-		return KOLM_OK;
-	}
-	struct stat sb;
-	if (stat(p->draft, &sb))
-		return kolm_err_set(err, KOLM_E_IO, "--draft %s: not a catalog base (kolm bases) and not a file", p->draft);
-	if ((rc = kolm_model_from_path(&fc->draft_m, p->draft, err)))
-		return kolm_err_prefix(err, "--draft %s", p->draft);
-	fc->draft_loaded = 1;
-	fc->draft_bytes = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : fc->draft_m.file_bytes;
-	return KOLM_OK;
-}
-
 /* --ctx max: the budget per KV type; the pick uses the largest passing
  * context (else the largest that fits, else the default). */
 static int64_t ctx_budget(const struct fc *fc, double overhead_gb, struct kolm_ctx_budget *b)
@@ -1196,7 +1116,8 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 	memset(&fc, 0, sizeof fc);
 	int rc = resolve(ctx, p, &fc, err);
 	if (!rc)
-		rc = resolve_extras(ctx, p, &fc, err);
+		rc = kolm_forecast_extras(ctx, p->mmproj, p->draft, fc.fmt, &fc.mmproj_bytes, &fc.draft_m, &fc.draft_loaded,
+					  &fc.draft_bytes, err);
 	if (rc)
 		goto out;
 	fc.n_ctx = p->ctx > 0 ? p->ctx : DEFAULT_CTX;
