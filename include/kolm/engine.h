@@ -73,6 +73,7 @@ struct kolm_engine_info {
 	int n_ctx_train;       /* <arch>.context_length */
 	int n_ctx;             /* KV cache positions */
 	int file_type;         /* general.file_type, -1 if absent */
+	char format[24];       /* an MLX directory's format id (mlx-4bit, ...); "" for a GGUF */
 	int64_t n_params;      /* elements of all tensors */
 	uint64_t weight_bytes; /* bytes of all tensors */
 	const char *simd;      /* "avx512", "avx2", "neon" or "scalar" */

@@ -102,9 +102,10 @@ struct kolm_ppl_result {
 };
 
 /* Perplexity of len bytes of text with chunks of n_ctx tokens (>= 8; the
- * engine's context must hold n_ctx).  KOLM_E_USAGE if the text has fewer
- * than n_ctx tokens. */
-int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, int n_ctx,
+ * engine's context must hold n_ctx), each run in engine calls of n_batch
+ * tokens (<= 0: the whole chunk at once; 1: one token a call, the decode
+ * kernels).  KOLM_E_USAGE if the text has fewer than n_ctx tokens. */
+int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, int n_ctx, int n_batch,
 			 struct kolm_ppl_result *out, struct kolm_err *err);
 void kolm_ppl_result_release(struct kolm_ppl_result *r);
 

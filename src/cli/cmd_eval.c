@@ -21,7 +21,7 @@ static int open_engine(const char *path, int threads, int n_ctx, struct kolm_eng
 	return 0;
 }
 
-static int do_ppl(const char *model, const char *file, int threads, int n_ctx, int json)
+static int do_ppl(const char *model, const char *file, int threads, int n_ctx, int n_batch, int json)
 {
 	struct kolm_err err = {0};
 	char *text = NULL;
@@ -37,7 +37,7 @@ static int do_ppl(const char *model, const char *file, int threads, int n_ctx, i
 		return rc;
 	}
 	struct kolm_ppl_result r = {0};
-	if (kolm_eval_perplexity(e, text, len, n_ctx, &r, &err) != 0) {
+	if (kolm_eval_perplexity(e, text, len, n_ctx, n_batch, &r, &err) != 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -133,7 +133,7 @@ out:
 
 struct args {
 	const char *model, *pack, *ref, *ppl;
-	long long n_ctx, threads;
+	long long n_ctx, threads, n_batch;
 	int json;
 };
 
@@ -145,6 +145,8 @@ static const struct cli_opt opts[] = {
 	OPT_VALUE(0, "perplexity", "FILE", O_PPL, "text file (a final newline is dropped, as llama-perplexity -f does)"),
 	OPT_VALUE('c', "ctx-size", "N", 'c', "perplexity: the chunk size (default 512; must fit the model's context);\n"
 		  "--evalpack: context positions (default: the model's, at most 4096)"),
+	OPT_VALUE('b', "batch-size", "N", 'b', "perplexity: tokens per engine call (default: the whole chunk; 1 runs\n"
+		  "the one-token decode kernels, as llama-perplexity -b does)"),
 	OPT_VALUE('t', "threads", "N", 't', "threads (default 2)"),
 	OPT_FLAG(0, "json", O_JSON, "machine-readable output"),
 	OPT_END(),
@@ -160,6 +162,10 @@ static int opt(struct cli *cli, void *args, int id, const char *val)
 	case 'c':
 		if (cli_parse_i64(val, &a->n_ctx) != 0 || a->n_ctx < 8 || a->n_ctx > 1 << 20)
 			return cli_usage_error("eval: -c needs a chunk size of at least 8, not '%s'", val);
+		break;
+	case 'b':
+		if (cli_parse_i64(val, &a->n_batch) != 0 || a->n_batch < 1 || a->n_batch > 1 << 20)
+			return cli_usage_error("eval: -b needs a batch size of at least 1, not '%s'", val);
 		break;
 	case 't':
 		return cli_threads(cli, val, &a->threads);
@@ -185,7 +191,7 @@ static int run(struct cli *cli, void *args)
 {
 	const struct args *a = args;
 	if (a->ppl)
-		return do_ppl(a->model, a->ppl, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 512, a->json);
+		return do_ppl(a->model, a->ppl, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 512, (int)a->n_batch, a->json);
 	return do_pack(a->model, a->pack, a->ref, (int)a->threads, a->n_ctx > 0 ? (int)a->n_ctx : 0, a->json);
 }
 

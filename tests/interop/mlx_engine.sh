@@ -3,7 +3,8 @@
 # FFN 172, so its down_proj stays unquantized as mlx-lm leaves it) on
 # arch-text.txt in chunks of 128, kolm eval --perplexity against mlx-lm's
 # own forward pass (mlx_ppl.py: mlx_lm.load, the same chunks and scoring),
-# within 0.5%, on three directories that cover 4/6/8 bits and F32/F16/BF16
+# within 0.5%, as a prompt batch and with -b 1 (one token a call, so the
+# affine decode kernels of quant/affine_dot.c run), on three directories that cover 4/6/8 bits and F32/F16/BF16
 # scales and biases:
 #   - kolm export --from-dir --quant mlx-4bit (group 64, F32 scales;
 #     tensor-identical to mlx_lm.convert's, tests/interop/mlx.sh);
@@ -38,8 +39,11 @@ done
 "$PY" "$I/mlx_ppl.py" "$TXT" 128 $DIRS >"$T/ppl.jsonl" 2>"$T/ppl.log" || fail "mlx_ppl.py: $(tail -3 "$T/ppl.log")"
 for d in $DIRS; do
 	n=$(basename "$d")
-	"$K" eval "$d" --perplexity "$TXT" -c 128 --json >"$T/k.json" 2>"$T/k.err" || fail "kolm eval $n: $(cat "$T/k.err")"
-	"$PY" - "$T/k.json" "$T/ppl.jsonl" "$d" <<'EOP' >"$T/cmp.txt" 2>&1 || fail "$n: $(cat "$T/cmp.txt")"
+	# as a prompt batch, and with -b 1: one token a call, the affine decode kernels
+	for bo in "" "-b 1"; do
+	# shellcheck disable=SC2086
+	"$K" eval "$d" --perplexity "$TXT" -c 128 $bo --json >"$T/k.json" 2>"$T/k.err" || fail "kolm eval $bo $n: $(cat "$T/k.err")"
+	"$PY" - "$T/k.json" "$T/ppl.jsonl" "$d" <<'EOP' >"$T/cmp.txt" 2>&1 || fail "$n ${bo:-batch}: $(cat "$T/cmp.txt")"
 import json, sys
 k = json.load(open(sys.argv[1]))
 m = [json.loads(l) for l in open(sys.argv[2]) if json.loads(l)["dir"] == sys.argv[3]][0]
@@ -52,6 +56,8 @@ if abs(rel) > 0.005:
     sys.exit("perplexity beyond 0.5%: " + line)
 print(line)
 EOP
+	echo "ok $n ${bo:-batch}: $(cat "$T/cmp.txt")"
+	done
 	"$K" run "$d" -p "Once upon a time" -n 16 --temp 0 >"$T/run.txt" 2>&1 || fail "kolm run $n: $(cat "$T/run.txt")"
-	echo "ok $n: perplexity $(cat "$T/cmp.txt"); kolm run greedy (non-ASCII as ?): '$(head -c 40 "$T/run.txt" | LC_ALL=C tr -c ' -~' '?')'"
+	echo "ok $n: kolm run greedy (non-ASCII as ?): '$(head -c 40 "$T/run.txt" | LC_ALL=C tr -c ' -~' '?')'"
 done

@@ -209,7 +209,7 @@ static void test_perplexity(void **s)
 			struct kolm_engine *e = open_golden(file, scalar, exact);
 			struct kolm_err err = {0};
 			struct kolm_ppl_result r = {0};
-			assert_int_equal(kolm_eval_perplexity(e, text, len, nctx, &r, &err), 0);
+			assert_int_equal(kolm_eval_perplexity(e, text, len, nctx, 0, &r, &err), 0);
 			printf("%-24s ppl %.4f llama.cpp %.4f (%+.3f%%), %d tokens, %d chunks, %d scored%s\n", file, r.ppl, ppl,
 			       100 * (r.ppl - ppl) / ppl, r.n_tokens, r.n_chunks, r.scored,
 			       scalar ? " (scalar)" : exact ? "" : " (fast)");
@@ -482,7 +482,7 @@ static void test_other_architectures(void **s)
 		}
 		kolm_engine_seek(e, 0);
 		struct kolm_ppl_result pr = {0};
-		assert_int_equal(kolm_eval_perplexity(e, text, len, 64, &pr, &err), 0);
+		assert_int_equal(kolm_eval_perplexity(e, text, len, 64, 0, &pr, &err), 0);
 		printf("aidreams260K as %-6s: %d of %d greedy tokens as llama.cpp's llama file, ppl %.4f (llama.cpp %.4f, "
 		       "%+.4f%%)\n",
 		       arches[a], same, total, pr.ppl, want_ppl, 100 * (pr.ppl - want_ppl) / want_ppl);

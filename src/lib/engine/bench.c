@@ -110,9 +110,11 @@ int kolm_bench_run(const char *path, const struct kolm_bench_opts *o, struct kol
 	r->n_params = in->n_params;
 	r->n_layer = in->n_layer;
 	const struct kolm_ftype_info *fi = in->file_type >= 0 ? kolm_ftype_info(in->file_type) : NULL;
-	lower_copy(r->format, sizeof r->format, fi ? fi->name : "f32");
-	snprintf(r->model_type, sizeof r->model_type, "%s %.2fM %s", in->arch, (double)in->n_params / 1e6,
-		 fi ? fi->name : "F32");
+	/* an MLX directory is recorded as its own format, not as the F32 its
+	 * metadata GGUF states */
+	const char *fname = in->format[0] ? in->format : fi ? fi->name : "F32";
+	lower_copy(r->format, sizeof r->format, fname);
+	snprintf(r->model_type, sizeof r->model_type, "%s %.2fM %s", in->arch, (double)in->n_params / 1e6, fname);
 	int32_t *tok = malloc((size_t)(n_ctx + 1) * sizeof *tok);
 	float *lg = malloc((size_t)in->n_vocab * sizeof *lg);
 	if (!tok || !lg) {

@@ -401,6 +401,7 @@ static int load_tensors(struct kolm_engine *e, const char *path, struct kolm_err
 		in->n_params = 0;
 		in->weight_bytes = 0;
 		ek_mlx_totals(e->mlx, &in->n_params, &in->weight_bytes);
+		snprintf(in->format, sizeof in->format, "%s", ek_mlx_format(e->mlx));
 	}
 	return 0;
 }

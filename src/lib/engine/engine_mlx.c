@@ -37,6 +37,7 @@ struct ek_mlx {
 	uint64_t bytes;
 	float *xs;       /* per-group sums of a batch's activation rows */
 	size_t xs_cap;
+	char format[24]; /* the catalog's id: mlx-4bit, mlx-bf16, ... */
 };
 
 struct mlx_q {
@@ -56,20 +57,27 @@ static int st_float(int dtype)
 
 /* bits and group of HF tensor `name` (".weight" stripped): mlx-lm's
  * per-layer entry in "quantization" when there is one, else its defaults */
+/* a small JSON integer as an int; anything else (a float, 2^32 + 4) is
+ * -1, which the layout check refuses */
+static int small_int(const json_t *v)
+{
+	json_int_t x = json_integer_value(v);
+	return json_is_integer(v) && x >= 0 && x <= 1 << 20 ? (int)x : -1;
+}
+
 static struct mlx_q quant_of(const json_t *q, const char *name)
 {
-	struct mlx_q r = {(int)json_integer_value(json_object_get(q, "bits")),
-			  (int)json_integer_value(json_object_get(q, "group_size"))};
+	struct mlx_q r = {small_int(json_object_get(q, "bits")), small_int(json_object_get(q, "group_size"))};
 	char k[600];
 	size_t L = strlen(name);
 	if (L > 7 && L - 7 < sizeof k) {
 		snprintf(k, sizeof k, "%.*s", (int)(L - 7), name);
 		const json_t *o = json_object_get(q, k);
 		if (json_is_object(o)) {
-			if (json_integer_value(json_object_get(o, "bits")))
-				r.bits = (int)json_integer_value(json_object_get(o, "bits"));
-			if (json_integer_value(json_object_get(o, "group_size")))
-				r.group = (int)json_integer_value(json_object_get(o, "group_size"));
+			if (json_object_get(o, "bits"))
+				r.bits = small_int(json_object_get(o, "bits"));
+			if (json_object_get(o, "group_size"))
+				r.group = small_int(json_object_get(o, "group_size"));
 		}
 	}
 	return r;
@@ -115,6 +123,10 @@ static int add_matrix(struct ek_mlx *m, const struct kolm_hf_map *mp, const json
 	if (s->dtype == KOLM_ST_U32) {
 		const struct kolm_st_tensor *sc = sibling(m->st, s->name, "scales"), *bi = sibling(m->st, s->name, "biases");
 		struct mlx_q g = quant_of(q, s->name);
+		const char *mode = json_string_value(json_object_get(q, "mode"));
+		if (mode && strcmp(mode, "affine"))
+			return kolm_err_set(err, KOLM_E_FORMAT, "%s: quantization mode '%.40s': kolm reads mlx's affine mode only",
+					    s->name, mode);
 		if (!q || !sc || !bi || sc->dtype != bi->dtype || !st_float(sc->dtype))
 			return kolm_err_set(err, KOLM_E_FORMAT, "%s: packed weights without F32/F16/BF16 scales and biases",
 					    s->name);
@@ -268,6 +280,16 @@ static int open_dir(struct ek_mlx *m, struct kolm_gguf **meta, const char *dir, 
 			rc = kolm_err_set(err, KOLM_E_FORMAT, "%s: %d dimensions", mp[i].src->name, mp[i].n_dims);
 	}
 	rc = rc ? rc : write_meta(m, &md, mp, nm, dir, meta, err);
+	/* what kolm bench records it as: the quantization block's bits, or an
+	 * unquantized directory's dtype */
+	int bits = (int)json_integer_value(json_object_get(q, "bits")), st = -1;
+	for (int64_t i = 0; i < m->n && st < 0; i++)
+		st = m->t[i].type >= 0 ? m->t[i].type : -1;
+	if (bits >= 2 && bits <= 8)
+		snprintf(m->format, sizeof m->format, "mlx-%dbit", bits);
+	else
+		snprintf(m->format, sizeof m->format, "%s",
+			 st == KOLM_T_F16 ? "mlx-fp16" : st == KOLM_T_BF16 ? "mlx-bf16" : "mlx-f32");
 	free(mp);
 	kolm_model_release(&md);
 	json_decref(cfg);
@@ -293,6 +315,11 @@ int ek_mlx_open(struct ek_mlx **out, struct kolm_gguf **meta, const char *dir, i
 	}
 	*out = m;
 	return KOLM_OK;
+}
+
+const char *ek_mlx_format(const struct ek_mlx *m)
+{
+	return m->format;
 }
 
 void ek_mlx_close(struct ek_mlx *m)

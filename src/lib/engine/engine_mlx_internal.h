@@ -36,6 +36,9 @@ int ek_mlx_is_dir(const char *path);
 int ek_mlx_open(struct ek_mlx **out, struct kolm_gguf **meta, const char *dir, int max_batch, struct kolm_err *err);
 void ek_mlx_close(struct ek_mlx *m);
 const struct ek_mlx_tensor *ek_mlx_find(const struct ek_mlx *m, const char *name);
+/* The catalog format id it is (mlx-4bit, mlx-8bit, mlx-bf16, mlx-fp16, or
+ * mlx-f32 for an F32 directory). */
+const char *ek_mlx_format(const struct ek_mlx *m);
 /* Parameters and bytes of every tensor as stored. */
 void ek_mlx_totals(const struct ek_mlx *m, int64_t *params, uint64_t *bytes);
 /* y[b][r] = row r of w . x[b] for b < nb <= max_batch (affine w only),

@@ -442,7 +442,7 @@ void kolm_ppl_result_release(struct kolm_ppl_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, int n_ctx,
+int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, int n_ctx, int n_batch,
 			 struct kolm_ppl_result *out, struct kolm_err *err)
 {
 	const struct kolm_engine_info *in = kolm_engine_info(e);
@@ -479,8 +479,13 @@ int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, in
 		if (add_bos)
 			chunk[0] = kolm_tokenizer_bos(t);
 		kolm_engine_seek(e, 0);
-		if ((rc = kolm_engine_decode(e, chunk, n_ctx, lg, 1, err)))
-			goto out;
+		/* in engine calls of n_batch tokens (1: the decode kernels) */
+		const int nb = n_batch > 0 && n_batch < n_ctx ? n_batch : n_ctx;
+		for (int p = 0; p < n_ctx; p += nb) {
+			const int m = n_ctx - p < nb ? n_ctx - p : nb;
+			if ((rc = kolm_engine_decode(e, chunk + p, m, lg + (size_t)p * nv, 1, err)))
+				goto out;
+		}
 		for (int j = first; j < n_ctx - 1; j++) {
 			double lp = log_softmax_at(lg + (size_t)j * nv, nv, ids[start + j + 1], NULL, NULL);
 			nll -= lp;
