@@ -90,7 +90,8 @@ devs.append(dev("iphone-15-pro", "Apple iPhone 15 Pro (A17 Pro)", "phone", 8, [8
                 "derived: LPDDR5-6400 x 64-bit = 51.2 GB/s (memory type and bus width from pre-launch leaks; Apple does not publish)",
                 2.15, "estimate: 6-core A17 Pro GPU ~2.15 TFLOPS FP32 (not published by Apple; forecast input only)",
                 "6-core GPU + 16-core Neural Engine", (1500, "NVMe flash", "ESTIMATOR.md §4: phone storage ~1-2 GB/s"),
-                ["coreml", "llama.cpp-metal"], "coreml", "CoreML for iPhone (seed)", cpu_cores=6,
+                ["coreml", "mlx-swift", "llama.cpp-metal"], "coreml", "CoreML for iPhone (seed)", cpu_cores=6,
+                runtimes_source="mlx-swift: ml-explore/mlx-swift (MLX for Swift; iOS supported) and ml-explore/mlx-swift-examples (LLMEval runs on iOS; MLXLMCommon loads a local model directory); see data/runtimes.json",
                 platform_cap=ios_cap, transfer="ios", power_mode="sustained decode drops after a few minutes (thermal)"))
 devs.append(dev("iphone-16-pro", "Apple iPhone 16 Pro (A18 Pro)", "phone", 8, [8], "unified", 59.9,
                 "derived: 51.2 GB/s (A17 Pro, derived) x 1.17 (Apple: 17% more memory bandwidth; notebookcheck/techmehr)",

@@ -79,6 +79,25 @@ for pick in "onnx-int4 pixel-8" "coreml-int4 iphone-15-pro" "onnx-int4 snapdrago
 	[ "$line" = "kolm verify aid.kolm" ] || fail "$1 on $2: verify line '$line'"
 	(PATH=$(dirname "$K"):$PATH; eval "$line") >/dev/null || fail "$1 on $2: the printed verify failed"
 done
+# the MLX route on the iPhone (issue 23): the printed export and verify run
+# as printed and bind; the transfer copies the directory the export wrote;
+# the run step is a note naming MLX Swift's call, no mlx_lm command
+"$K" plan --model aid.kolm --quant mlx-4bit --device iphone-15-pro --json >"$T/p.json"
+for key in export verify; do
+	line=$(sed -n "s/^    \"$key\": \"\(.*\)\",$/\1/p" "$T/p.json")
+	case "$key:$line" in
+	"export:kolm export aid.kolm --quant mlx-4bit --device iphone-15-pro -o ." | "verify:kolm verify aid.kolm ./aid-mlx-4bit") ;;
+	*) fail "MLX on iphone-15-pro: $key line '$line'" ;;
+	esac
+	(PATH=$(dirname "$K"):$PATH; eval "$line") >"$T/out" || fail "MLX on iphone-15-pro: the printed $key failed: $(cat "$T/out")"
+done
+grep -q '^OK    export binding' "$T/out" || fail "MLX on iphone-15-pro: verify does not bind: $(cat "$T/out")"
+grep -q '"transfer": "xcrun devicectl device copy to .* --source ./aid-mlx-4bit --destination Documents/aid-mlx-4bit ' "$T/p.json" &&
+	[ -f aid-mlx-4bit/config.json ] || fail "MLX on iphone-15-pro: the transfer does not copy the exported directory"
+grep -q '"run": "# on the phone: your iOS app loads Documents/aid-mlx-4bit .*ModelConfiguration(directory: URL)' "$T/p.json" ||
+	fail "MLX on iphone-15-pro: run note"
+grep -q 'mlx_lm\.[a-z]* --model' "$T/p.json" && fail "MLX on iphone-15-pro: an mlx_lm command for a phone"
+rm -rf aid-mlx-4bit aid-mlx-4bit.receipt.json
 set +e; "$K" export aid.kolm --quant q8_0 --device rpi5-8gb --no-measure -o o1 2>"$T/err"; rc=$?; set -e
 [ "$rc" = 3 ] || fail "q8_0 with no fallback: exit $rc"
 hint=$(sed -n 's/.*(use \(--tensor-type .*\))$/\1/p' "$T/err")

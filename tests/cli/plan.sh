@@ -99,6 +99,23 @@ grep -q "onnxruntime (--backend onnx)" $T/err || fail "no valid choices: $(cat $
 expect_exit 2 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rpi5-8gb --runtime llama.cpp-cuda
 # what the device lists still works; a custom device describes its own hardware
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device m3-pro
+# the iPhone 15 Pro runs MLX through MLX Swift inside an app (issue 23): the
+# mlx backend, speed from the mlx-swift class prior said as its basis (no
+# published iPhone MLX measurement), the per-app memory cap applied; Core ML
+# stays its default
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device iphone-15-pro
+grep -q '^  backend        mlx via mlx-swift ' $T/out || fail "iPhone MLX backend: $(grep backend $T/out)"
+grep -q 'class default for mlx-swift (data/runtimes.json); no measurements in the class' $T/out ||
+	fail "iPhone MLX decode basis: $(grep -A1 decode $T/out)"
+grep -q '^                 platform cap 6.00 GB$' $T/out || fail "iPhone MLX: per-app cap not applied"
+# a row of your own for it (runtime mlx-swift, as the guide says) replaces the prior
+mkdir -p $T/xdg/kolm
+printf 'device\truntime\tbase\tformat\ttg_tps\niphone-15-pro\tmlx-swift\tllama-3.2-3b\tmlx-4bit\t15.0\n' >$T/xdg/kolm/measurements.tsv
+expect_exit 0 env XDG_DATA_HOME=$T/xdg "$K" plan --base llama-3.2-3b --quant mlx-4bit --device iphone-15-pro
+grep -q 'fitted on 1 of your own measurement of iphone-15-pro on mlx-swift' $T/out || fail "iPhone MLX row not used: $(grep -A1 decode $T/out)"
+expect_exit 0 "$K" plan --base llama-3.2-3b --device iphone-15-pro
+grep -q '^  backend        coreml via coreml ' $T/out || fail "iPhone default backend: $(grep backend $T/out)"
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device iphone-16-pro
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4090 --runtime llama.cpp-cuda
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --mem-gb 8 --bw-gbs 50 --backend mlx
 # a runtime of the same backend and class as one the device lists runs there (kolm's own CPU engine)

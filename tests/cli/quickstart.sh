@@ -40,4 +40,21 @@ grep -q -- '-DGGML_VULKAN=ON' "$T/deck.md" || fail "no Vulkan build in the steam
 	fail "the Vulkan build comes after the run line"
 # the air-gap introduction once
 [ "$(grep -c 'carry the signed artifact\|carry the signed .kolm' "$T/ag.md")" = 1 ] || fail "air-gap intro repeated"
+# the iPhone guide's MLX route (issue 23): kolm's own MLX export, the
+# directory copied into the app's container, a note (not a shell command)
+# naming the MLX Swift call, verify binding the directory; the default stays
+# Core ML; a device that cannot run MLX says so, not "no default base"
+"$K" quickstart iphone-15-pro --quant mlx-4bit >"$T/ip.md" || fail "quickstart iphone-15-pro --quant mlx-4bit"
+grep -qx 'kolm export llama-3.2-3b.kolm --quant mlx-4bit --device iphone-15-pro -o .' "$T/ip.md" || fail "iPhone MLX export line"
+grep -q '^xcrun devicectl device copy to .* --source ./llama-3.2-3b-mlx-4bit --destination Documents/llama-3.2-3b-mlx-4bit ' "$T/ip.md" ||
+	fail "iPhone MLX transfer"
+grep -q '^# on the phone: .*MLX Swift.*ModelConfiguration(directory: URL)' "$T/ip.md" || fail "iPhone MLX run note"
+grep -qx 'kolm verify llama-3.2-3b.kolm ./llama-3.2-3b-mlx-4bit' "$T/ip.md" || fail "iPhone MLX verify"
+grep -q '^mlx_lm\.\(server\|benchmark\)\|^kolm bench' "$T/ip.md" && fail "a shell command for the phone: $(grep '^mlx_lm\.\(server\|benchmark\)\|^kolm bench' "$T/ip.md")"
+grep -q 'runs it with MLX Swift' "$T/ip.md" && grep -q '^## The MLX route (MLX Swift)$' "$T/ip.md" || fail "iPhone MLX guide text"
+"$K" quickstart iphone-15-pro >"$T/ipd.md" || fail "quickstart iphone-15-pro"
+grep -q 'kolm export llama-3.2-3b.kolm --quant coreml-int4 --device iphone-15-pro' "$T/ipd.md" || fail "iPhone default is not Core ML"
+rc=0; "$K" quickstart iphone-16-pro --quant mlx-4bit >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q '^kolm: iphone-16-pro: cannot run mlx; its runtimes are ' "$T/err" ||
+	fail "a device without MLX: exit $rc $(cat "$T/err")"
 echo ok

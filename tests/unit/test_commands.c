@@ -161,14 +161,21 @@ static void test_every_flag_is_real(void **s)
 				/* no step a device cannot do printed as if it could: no Python
 				 * on a phone, no kolm bench of an export kolm's engine does
 				 * not read (it reads GGUF and MLX directories); the MLX bench
-				 * step (a Mac's shell) starts with kolm bench */
+				 * step (a Mac's shell) starts with kolm bench; on a phone
+				 * (MLX Swift in an iOS app) MLX's run and bench steps are
+				 * notes, no mlx_lm command */
 				const char *tr = dev->transfer ? dev->transfer : "scp";
-				if (!strcmp(tr, "adb") || !strcmp(tr, "ios"))
+				int phone = !strcmp(tr, "adb") || !strcmp(tr, "ios");
+				if (phone)
 					assert_null(strstr(c->run, "python3"));
 				if (strcmp(f.backend.id, "gguf") && strcmp(f.backend.id, "mlx"))
 					assert_null(strstr(c->bench, "kolm bench"));
-				if (!strcmp(f.backend.id, "mlx"))
+				if (!strcmp(f.backend.id, "mlx") && !phone)
 					assert_ptr_equal(strstr(c->bench, "kolm bench "), c->bench);
+				if (!strcmp(f.backend.id, "mlx") && phone) {
+					assert_true(c->run[0] == '#' && c->bench[0] == '#' && !strchr(c->bench, '\n'));
+					assert_null(strstr(c->run, "mlx_lm."));
+				}
 				assert_non_null(c->export);
 				assert_non_null(c->transfer);
 				assert_non_null(c->run);

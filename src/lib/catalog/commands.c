@@ -432,9 +432,10 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	if (!gguf_src)
 		o->verify = render_lines(json_object_get(t, bound ? "verify" : "verify_unbound"), vs, oom);
 	/* kolm bench and llama-bench run GGUF; kolm bench and mlx_lm.benchmark
-	 * MLX directories; the
-	 * rest say how to time it, as a note */
-	o->bench = render_lines(json_object_get(json_object_get(t, "bench"), be), vs, oom);
+	 * MLX directories; the rest say how to time it, as a note, and so does
+	 * a runtime with its own entry (MLX inside an iOS app: no shell) */
+	json_t *bt = json_object_get(t, "bench"), *brt = json_object_get(bt, rt);
+	o->bench = render_lines(brt ? brt : json_object_get(bt, be), vs, oom);
 	/* air-gapped transfer: sign, carry on removable media, verify first;
 	 * it signs and verifies against a .kolm, which a GGUF alone has not */
 	if (gguf_src)

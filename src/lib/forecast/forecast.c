@@ -219,7 +219,7 @@ static int resolve_backend(struct kolm_ctx *ctx, const struct kolm_pick *p, stru
 		if (!r)
 			return kolm_err_set(err, KOLM_E_USAGE,
 					    "unknown runtime '%s' (llama.cpp-cpu, llama.cpp-cuda, llama.cpp-metal, "
-					    "llama.cpp-vulkan, llama.cpp-opencl, mlx, onnxruntime, coreml, tensorrt-llm)",
+					    "llama.cpp-vulkan, llama.cpp-opencl, mlx, mlx-swift, onnxruntime, coreml, tensorrt-llm)",
 					    p->runtime);
 		const char *rb = kolm_json_str(r, "backend");
 		if (be && strcmp(be, rb))

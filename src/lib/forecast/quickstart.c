@@ -18,6 +18,8 @@
 #include "kolm/util.h"
 #include "kolm/version.h"
 
+#include "core/json_internal.h"
+
 #define GB 1e9
 enum { MAX_DEPTH = 4 };
 
@@ -168,6 +170,11 @@ static json_t *derived(struct kolm_ctx *ctx, const struct kolm_forecast *f, cons
 	json_t *cmds = kolm_ctx_json(ctx, "data/commands.json", NULL);
 	const char *about = json_string_value(lookup(cmds, "airgap.about"));
 	json_object_set_new(qs, "airgap_about", json_string(about ? about : ""));
+	/* the runtime's name as data/runtimes.json labels it (Core ML, MLX Swift, ...) */
+	json_t *rt = kolm_json_find_id(json_object_get(kolm_ctx_json(ctx, "data/runtimes.json", NULL), "runtimes"),
+				       f->backend.runtime ? f->backend.runtime : "");
+	const char *rl = rt ? kolm_json_str(rt, "label") : NULL;
+	json_object_set_new(qs, "runtime_label", json_string(rl ? rl : f->backend.runtime ? f->backend.runtime : ""));
 	const char *ios = json_string_value(lookup(cmds, "ios.note"));
 	json_object_set_new(qs, "ios_note", json_string(ios ? ios : ""));
 	const char *tr = d->transfer ? d->transfer : "scp";
@@ -210,17 +217,27 @@ static int default_pick(struct kolm_ctx *ctx, const struct kolm_pick *pick, cons
 	int found = 0;
 	size_t i;
 	json_t *b;
+	struct kolm_err why = {0};
 	json_array_foreach(list, i, b)
 	{
 		struct kolm_forecast g;
 		struct kolm_err e2 = {0};
-		if (forecast_for(ctx, pick, json_string_value(b), quant, &g, &e2))
+		if (forecast_for(ctx, pick, json_string_value(b), quant, &g, &e2)) {
+			why = e2;
 			continue;
+		}
 		kolm_forecast_release(f);
 		*f = g;
 		found = 1;
 		if (f->fit.verdict != KOLM_FIT_OVER)
 			break;
+	}
+	/* no base could be forecast: the pick itself is wrong (a format the
+	 * device cannot run is a usage error), so say why, not which list */
+	if (!found && why.code) {
+		if (err)
+			*err = why;
+		return why.code;
 	}
 	if (!found)
 		return kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no default base for class '%s'",
