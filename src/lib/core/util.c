@@ -564,30 +564,27 @@ char *kolm_shell_quote(const char *s)
 	return out;
 }
 
+/* v in units of 1, 10^3, 10^6 and 10^9, each with its suffix and digits */
+static const char *fmt_scaled(char *buf, size_t cap, double v, const char *const unit[4], const int prec[4])
+{
+	static const double div[4] = {1, 1e3, 1e6, 1e9};
+	int k = !(v >= 1e3) ? 0 : v < 1e6 ? 1 : v < 1e9 ? 2 : 3;
+	snprintf(buf, cap, "%.*f%s", prec[k], k ? v / div[k] : v > 0 ? v : 0, unit[k]);
+	return buf;
+}
+
 const char *kolm_fmt_bytes(char *buf, size_t cap, double b)
 {
-	if (!(b >= 1e3))
-		snprintf(buf, cap, "%.0f B", b > 0 ? b : 0);
-	else if (b < 1e6)
-		snprintf(buf, cap, "%.1f kB", b / 1e3);
-	else if (b < 1e9)
-		snprintf(buf, cap, "%.1f MB", b / 1e6);
-	else
-		snprintf(buf, cap, "%.2f GB", b / 1e9);
-	return buf;
+	static const char *const unit[4] = {" B", " kB", " MB", " GB"};
+	static const int prec[4] = {0, 1, 1, 2};
+	return fmt_scaled(buf, cap, b, unit, prec);
 }
 
 const char *kolm_fmt_count(char *buf, size_t cap, double n)
 {
-	if (!(n >= 1e3))
-		snprintf(buf, cap, "%.0f", n > 0 ? n : 0);
-	else if (n < 1e6)
-		snprintf(buf, cap, "%.0fK", n / 1e3);
-	else if (n < 1e9)
-		snprintf(buf, cap, "%.1fM", n / 1e6);
-	else
-		snprintf(buf, cap, "%.2fB", n / 1e9);
-	return buf;
+	static const char *const unit[4] = {"", "K", "M", "B"};
+	static const int prec[4] = {0, 0, 1, 2};
+	return fmt_scaled(buf, cap, n, unit, prec);
 }
 
 const char *kolm_fmt_rate(char *buf, size_t cap, double v)
