@@ -26,6 +26,19 @@ TMPDIR="$T/tmp" && mkdir -p "$TMPDIR" && export TMPDIR
 "$K" bench "$T/s.kolm" --quant f16 -p 8 -n 4 -r 1 >"$T/ab" || fail "bench X.kolm"
 grep -q '^tg4' "$T/ab" || fail "bench X.kolm output"
 [ -z "$(ls "$TMPDIR")" ] || fail "temporary export left behind: $(ls "$TMPDIR")"
+# an Android phone's bench step, as kolm plan prints it: llama-bench of
+# llama.cpp's Android build over adb shell into llama-bench.json (a real
+# llama-bench output stands in for the phone's), then the printed kolm line
+"$K" plan --base llama-3.2-1b --quant q4_k_m --device pixel-8 --runtime llama.cpp-cpu --json >"$T/ph.json"
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commands"]["bench"])' "$T/ph.json" >"$T/ph.bench"
+grep -q '^adb shell "cd /data/local/tmp/llama.cpp && LD_LIBRARY_PATH=lib ./bin/llama-bench -m /data/local/tmp/llama-3.2-1b-q4_k_m.gguf -p 512 -n 128 -o json" > llama-bench.json$' "$T/ph.bench" ||
+	fail "pixel-8 bench step: $(cat "$T/ph.bench")"
+line=$(sed -n 2p "$T/ph.bench")
+mkdir -p "$T/ph" && cp "$S/models/golden/llama-bench/bench-stories260K-q8_0.json" "$T/ph/llama-bench.json"
+mkdir -p "$T/bin" && ln -sf "$(realpath "$K")" "$T/bin/kolm"
+(cd "$T/ph" && PATH="$T/bin:$PATH" sh -c "$line") >"$T/ph.out" 2>&1 ||
+	fail "the printed line '$line' failed: $(cat "$T/ph.out")"
+grep -q '^tg32 .* 8136.37 +- ' "$T/ph.out" || fail "printed bench line output: $(cat "$T/ph.out")"
 # llama-bench is not installed here: exit 4, one line
 rc=0; PATH=/usr/bin:/bin "$K" bench "$M" --via llama-bench 2>"$T/err" >/dev/null || rc=$?
 [ "$rc" = 4 ] || fail "--via llama-bench missing: exit $rc"

@@ -85,6 +85,23 @@ static void check_line(const char *line, const char *where)
 		snprintf(tool, sizeof tool, "devicectl");
 		first = 2;
 	}
+	if (!strcmp(tool, "adb") && n > 2 && !strcmp(w[1], "shell")) {
+		/* adb shell "cd DIR && VAR=v ./bin/TOOL ...": each command of the
+		 * remote line is its own tool (a cd, and NAME=VALUE, are not) */
+		char remote[512];
+		snprintf(remote, sizeof remote, "%s", w[2]);
+		for (char *save = NULL, *c = strtok_r(remote, "&", &save); c; c = strtok_r(NULL, "&", &save)) {
+			while (*c == ' ')
+				c++;
+			for (char *sp, *eq; *c != '-' && (sp = strchr(c, ' ')) && (eq = strchr(c, '=')) && eq < sp;)
+				c = sp + 1;
+			if (*c && strncmp(c, "cd ", 3))
+				check_line(c, where);
+		}
+		if (n > 3) /* only a redirection may follow the quoted line */
+			assert_string_equal(w[3], ">");
+		return;
+	}
 	if (!strcmp(tool, "ssh") && n > 2) {
 		/* ssh [-p PORT] HOST COMMAND...: the remote command is its own tool */
 		int h = !strcmp(w[1], "-p") ? 3 : 1;
@@ -168,6 +185,18 @@ static void test_every_flag_is_real(void **s)
 				int phone = !strcmp(tr, "adb") || !strcmp(tr, "ios");
 				if (phone)
 					assert_null(strstr(c->run, "python3"));
+				/* nor a server or a benchmark run in a phone's own shell: on
+				 * Android through adb shell, on iOS a note (an app) */
+				for (size_t k = 0; phone && k < 2; k++) {
+					const char *step = k ? c->bench : c->run;
+					char *copy = step ? strdup(step) : NULL;
+					for (char *line = copy ? strtok(copy, "\n") : NULL; line; line = strtok(NULL, "\n"))
+						if (line[0] != '#' && strncmp(line, "adb ", 4) && strncmp(line, "xcrun devicectl ", 16) &&
+						    strncmp(line, "kolm bench --from-json ", 23))
+							fail_msg("%s/%s: %s runs in a phone's shell: %s", dev->id, dev->runtimes[r],
+								 k ? "bench" : "run", line);
+					free(copy);
+				}
 				if (strcmp(f.backend.id, "gguf") && strcmp(f.backend.id, "mlx"))
 					assert_null(strstr(c->bench, "kolm bench"));
 				if (!strcmp(f.backend.id, "mlx") && !phone)

@@ -420,10 +420,14 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	if (!(gguf_src && v->gguf_as_stored))
 		o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
 	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
-	/* a phone runs ONNX Runtime inside an app, not from a shell */
-	const char *rkey = !strncmp(rt, "llama.cpp", 9)				? "llama.cpp"
-			   : !strcmp(rt, "onnxruntime") && !strcmp(tkey, "adb") ? "onnxruntime_phone"
-									       : rt;
+	/* a phone has no shell of its own: ONNX Runtime runs inside an app,
+	 * llama.cpp inside an iOS app or as its Android build over adb shell */
+	int adb = !strcmp(tkey, "adb"), ios = !strcmp(tkey, "ios"), lcpp = !strncmp(rt, "llama.cpp", 9);
+	const char *rkey = lcpp && adb	   ? "llama.cpp_adb"
+			   : lcpp && ios   ? "llama.cpp_ios"
+			   : lcpp	   ? "llama.cpp"
+			   : !strcmp(rt, "onnxruntime") && adb ? "onnxruntime_phone"
+							   : rt;
 	o->run = render_lines(json_object_get(json_object_get(t, "run"), rkey), vs, oom);
 	/* a GGUF the user brought has no .kolm to bind it to; kolm verify binds
 	 * the GGUF and MLX exports kolm makes from the .kolm, not what an
@@ -434,7 +438,7 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	/* kolm bench and llama-bench run GGUF; kolm bench and mlx_lm.benchmark
 	 * MLX directories; the rest say how to time it, as a note, and so does
 	 * a runtime with its own entry (MLX inside an iOS app: no shell) */
-	json_t *bt = json_object_get(t, "bench"), *brt = json_object_get(bt, rt);
+	json_t *bt = json_object_get(t, "bench"), *brt = json_object_get(bt, lcpp && (adb || ios) ? rkey : rt);
 	o->bench = render_lines(brt ? brt : json_object_get(bt, be), vs, oom);
 	/* air-gapped transfer: sign, carry on removable media, verify first;
 	 * it signs and verifies against a .kolm, which a GGUF alone has not */

@@ -266,8 +266,15 @@ static int vars_for(struct kolm_ctx *ctx, json_t *conf, const struct kolm_foreca
 	json_t *qs = derived(ctx, f, rule);
 	json_object_set_new(vars, "qs", qs);
 	const char *rt = f->backend.runtime;
-	json_t *san = json_object_get(conf, "sanity_by_runtime");
-	const char *st = json_string_value(json_object_get(san, rt && !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt ? rt : ""));
+	/* a phone is set up and checked its own way (llama.cpp's Android build
+	 * pushed over adb; an app on iOS): "<key>_adb" / "<key>_ios" first */
+	const char *tr = f->device.transfer ? f->device.transfer : "";
+	int phone = !strcmp(tr, "adb") || !strcmp(tr, "ios");
+	const char *fam = rt && !strncmp(rt, "llama.cpp", 9) ? "llama.cpp" : rt ? rt : "";
+	char key[96];
+	snprintf(key, sizeof key, "%s_%s", fam, tr);
+	json_t *san = json_object_get(conf, "sanity_by_runtime"), *sv = phone ? json_object_get(san, key) : NULL;
+	const char *st = json_string_value(sv ? sv : json_object_get(san, fam));
 	struct kolm_buf sb = {0};
 	int rc = st ? render(ctx, st, strlen(st), vars, MAX_DEPTH, &sb, "sanity_by_runtime", err)
 		    : kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no sanity check for runtime '%s'",
@@ -275,7 +282,9 @@ static int vars_for(struct kolm_ctx *ctx, json_t *conf, const struct kolm_foreca
 	if (rc == KOLM_OK)
 		json_object_set_new(qs, "sanity", json_string(sb.p ? sb.p : ""));
 	/* the device's set-up for its runtime (a Vulkan build for -ngl on Vulkan, ...) */
-	const char *setup = json_string_value(json_object_get(json_object_get(conf, "setup_by_runtime"), rt ? rt : ""));
+	snprintf(key, sizeof key, "%s_%s", rt ? rt : "", tr);
+	json_t *sbr = json_object_get(conf, "setup_by_runtime"), *su = phone ? json_object_get(sbr, key) : NULL;
+	const char *setup = json_string_value(su ? su : json_object_get(sbr, rt ? rt : ""));
 	if (rc == KOLM_OK && !setup)
 		rc = kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no set-up for runtime '%s'",
 				  rt ? rt : "?");
