@@ -115,7 +115,8 @@ expect_exit 0 env XDG_DATA_HOME=$T/xdg "$K" plan --base llama-3.2-3b --quant mlx
 grep -q 'fitted on 1 of your own measurement of iphone-15-pro on mlx-swift' $T/out || fail "iPhone MLX row not used: $(grep -A1 decode $T/out)"
 expect_exit 0 "$K" plan --base llama-3.2-3b --device iphone-15-pro
 grep -q '^  backend        coreml via coreml ' $T/out || fail "iPhone default backend: $(grep backend $T/out)"
-expect_exit 2 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device iphone-16-pro
+expect_exit 0 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device iphone-16-pro
+expect_exit 2 "$K" plan --base llama-3.2-3b --quant mlx-4bit --device pixel-8
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant q4_k_m --device rtx-4090 --runtime llama.cpp-cuda
 expect_exit 0 "$K" plan --base llama-3.2-3b --quant int4 --mem-gb 8 --bw-gbs 50 --backend mlx
 # a runtime of the same backend and class as one the device lists runs there (kolm's own CPU engine)
