@@ -95,4 +95,29 @@ for ot in f32 f16; do
 	done <"$T/ktypes"
 	[ "$m" = "$n" ] || fail "aidreams256 $ot: compared $m types, want $n"
 done
+
+# kolm plan --model X.gguf --quant Q prints the re-quantization two ways:
+# its export step (kolm quantize) and, in --json, commands.export_upstream
+# (llama-quantize, the same argument order). Both run verbatim, each in its
+# own directory, with the real tools on PATH: the same bytes. F32 in, and a
+# quantized file in (--allow-requantize on both lines).
+mkdir -p "$T/bin" && ln -sf "$(realpath "$K")" "$T/bin/kolm" && ln -sf "$LB/llama-quantize" "$T/bin/llama-quantize"
+llq "$IN" "$T/in-q8.gguf" Q8_0
+for pair in "$IN q4_k_m" "$IN q6_k" "$T/in-q8.gguf q4_0"; do
+	set -- $pair
+	"$K" plan --model "$1" --quant "$2" --device rpi5-8gb --json >"$T/pm.json" || fail "plan --model $1 --quant $2"
+	for k in export export_upstream; do
+		line=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["commands"].get(sys.argv[2]) or "")' "$T/pm.json" $k)
+		case "$k:$line" in
+		export:"kolm quantize "*|export_upstream:"llama-quantize "*) ;;
+		*) fail "$2 from $(basename "$1"): commands.$k is '$line'" ;;
+		esac
+		rm -rf "$T/run-$k" && mkdir "$T/run-$k"
+		(cd "$T/run-$k" && PATH="$T/bin:$PATH" sh -c "$line") >"$T/run.log" 2>&1 </dev/null || fail "'$line': $(tail -3 "$T/run.log")"
+	done
+	a=$(ls "$T/run-export") b=$(ls "$T/run-export_upstream")
+	[ "$a" = "$b" ] && cmp -s "$T/run-export/$a" "$T/run-export_upstream/$b" ||
+		fail "$2 from $(basename "$1"): the printed kolm quantize and llama-quantize lines wrote different files ($a, $b)"
+	echo "ok printed re-quantization of $(basename "$1") to $2: kolm quantize and llama-quantize lines byte-identical ($a)"
+done
 echo "quantize: $n file types byte-identical to llama-quantize $KOLM_REF_LLAMA_COMMIT on 3 inputs"

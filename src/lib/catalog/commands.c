@@ -363,22 +363,16 @@ static int is_gguf_source(const struct kolm_cmd_vars *v, const char *sk)
 	return !strcmp(sk, "model") && v->source && ends_with(v->source, ".gguf");
 }
 
-/* export: kolm's own command, from the .kolm; a GGUF the user already has
- * is re-quantized (with the flags kolm quantize needs for it: its
- * --tensor-type overrides, --allow-requantize for quantized tensors), not
- * exported, and not even that when it is used as stored. */
-static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk, int *oom,
-			 int *requantize)
+/* A GGUF the user already has, re-quantized by TOOL (kolm quantize, or
+ * llama-quantize, whose argument order it shares): its --tensor-type
+ * overrides, --allow-requantize for quantized tensors. */
+static char *requantize_line(const char *tool, const struct kolm_cmd_vars *v, const struct vars *vs, int *oom)
 {
-	if (!is_gguf_source(v, sk))
-		return render_lines(json_object_get(t, "export"), vs, oom);
-	if (v->gguf_as_stored)
-		return NULL;
 	const struct kolm_ftype_info *fi = v->format->ftype >= 0 ? kolm_ftype_info(v->format->ftype) : NULL;
 	char *a = kolm_shell_quote(v->source), *b = kolm_shell_quote(var_get(vs, "path"));
 	const char *tt = var_get(vs, "tt_flags");
 	struct kolm_buf line = {0};
-	const char *parts[] = {"kolm quantize", v->gguf_quantized ? " --allow-requantize" : "", tt ? tt : "", " ",
+	const char *parts[] = {tool, v->gguf_quantized ? " --allow-requantize" : "", tt ? tt : "", " ",
 			       a ? a : "", " ", b ? b : "", " ", fi ? fi->name : "F16"};
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
 		kolm_buf_add(&line, parts[i], strlen(parts[i]));
@@ -389,8 +383,22 @@ static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	}
 	free(a);
 	free(b);
-	*requantize = line.p != NULL;
 	return line.p;
+}
+
+/* export: kolm's own command, from the .kolm; a GGUF the user already has
+ * is re-quantized, not exported, and not even that when it is used as
+ * stored. */
+static char *step_export(json_t *t, const struct kolm_cmd_vars *v, const struct vars *vs, const char *sk, int *oom,
+			 int *requantize)
+{
+	if (!is_gguf_source(v, sk))
+		return render_lines(json_object_get(t, "export"), vs, oom);
+	if (v->gguf_as_stored)
+		return NULL;
+	char *line = requantize_line("kolm quantize", v, vs, oom);
+	*requantize = line != NULL;
+	return line;
 }
 
 /* Every step from its template, each chosen by backend, runtime, source
@@ -416,8 +424,11 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 		up = "mlx_fp16";
 	else if (!strcmp(be, "coreml") && v->format->bits < 16)
 		up = "coreml_quant";
-	/* a GGUF used as stored has nothing to export, upstream either */
-	if (!(gguf_src && v->gguf_as_stored))
+	/* a GGUF used as stored has nothing to export, upstream either; one
+	 * re-quantized is llama-quantize's, not a conversion from a checkpoint */
+	if (gguf_src && !v->gguf_as_stored)
+		o->export_upstream = requantize_line("llama-quantize", v, vs, oom);
+	else if (!gguf_src)
 		o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
 	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
 	/* a phone has no shell of its own: ONNX Runtime runs inside an app,
