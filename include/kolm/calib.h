@@ -61,7 +61,8 @@ int kolm_calib_user_rows(const struct kolm_calib *c, int *skipped, const char **
  *   decode / prefill: { overall: {rows, median_abs_pct_err, within_25_pct,
  *     inside_range, max_half_width_pct, max_half_width_own_rows_pct},
  *     classes: [{class, ...same}] }
- *   model: the fit on all rows (t0, phi, class efficiencies, spreads)
+ *   model: the fit on all rows (t0, phi, prefill_unit_factor, class
+ *     efficiencies, spreads)
  *   measurements: every row with its forecast, error and whether inside,
  *     and "flag" when its efficiency is more than 3x from its class's
  *     (flagged_rows counts them; such rows are kept). */

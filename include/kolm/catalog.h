@@ -29,6 +29,10 @@ struct kolm_device {
 	const char *mem_kind;      /* ram | unified | vram */
 	double bw_bytes_per_s;     /* theoretical memory bandwidth */
 	double flops_fp16;         /* fp16 FLOP/s of the unit that runs the model */
+	double tops_int8;          /* NVIDIA: dense int8 tensor OP/s (llama.cpp's MMQ); 0 = not given */
+	double flops_tensor_fp16;  /* NVIDIA: dense fp16 tensor FLOP/s, fp16 accumulate (cuBLAS, F16) */
+	double flops_tensor_bf16;  /* NVIDIA: dense bf16 tensor FLOP/s, fp32 accumulate */
+	double cpu_tops_int8;      /* CPU: int8 dot-product/matrix OP/s (dotprod, i8mm, AVX2, VNNI) */
 	const char *compute_unit;  /* "4x Cortex-A76", "Ampere GPU 1024 CUDA cores" */
 	double storage_bytes_per_s;/* sequential read of the usual storage */
 	const char *storage_kind;  /* microSD, NVMe, UFS 4.0 */

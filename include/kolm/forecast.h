@@ -7,7 +7,9 @@
  *   memory      = weights + KV cache + compute buffer + runtime base
  *   fit         = pass if memory <= 80% of usable memory, tight <= 100%, else over
  *   decode tok/s= 1 / (bytes_per_token / (eta * bandwidth) + t0)
- *   prefill     = eta_pp * flops / (2 * active params)
+ *   prefill     = eta_pp * compute / (2 * active params), compute the unit the
+ *                 format runs on (int8/fp16 tensor cores on CUDA, int8 dot
+ *                 products on CPUs, else tflops_fp16; docs/ACCURACY.md)
  *
  * kolm_forecast computes (forecast.c); kolm_forecast_json renders the
  * result as kolm.forecast/1 JSON (forecast_json.c, documented field by field

@@ -62,6 +62,10 @@ static int parse_device(json_t *o, struct kolm_device *d, const char *file, stru
 	if ((rc = need_num(o, "tflops_fp16", &v, what, err)))
 		return rc;
 	d->flops_fp16 = v * 1e12;
+	d->tops_int8 = kolm_json_num(o, "tops_int8", 0) * 1e12;
+	d->flops_tensor_fp16 = kolm_json_num(o, "tflops_tensor_fp16", 0) * 1e12;
+	d->flops_tensor_bf16 = kolm_json_num(o, "tflops_tensor_bf16", 0) * 1e12;
+	d->cpu_tops_int8 = kolm_json_num(o, "cpu_tops_int8", 0) * 1e12;
 	d->compute_unit = kolm_json_str(o, "compute_unit");
 	d->storage_bytes_per_s = kolm_json_num(o, "storage_read_mbs", 500) * 1e6;
 	d->storage_kind = kolm_json_str(o, "storage_kind");

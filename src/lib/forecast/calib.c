@@ -65,9 +65,18 @@ static double implied_eta(const struct cal_row *r, double t0, double phi)
 	return r->B / (phi * r->bw * tm);
 }
 
-static double implied_eta_pp(const struct cal_row *r)
+/* Prefill efficiency on the int8 scale: of the unit's compute, over the
+ * unit's factor psi (the efficiency it reaches relative to int8). */
+static double implied_eta_pp(const struct cal_fit *f, const struct cal_row *r)
 {
-	return r->pp * 2.0 * r->N / r->flops;
+	return r->pp * 2.0 * r->N / (r->flops * f->psi[r->unit]);
+}
+
+/* Prefill tokens/s at efficiency e (int8 scale): never above the unit's peak. */
+static double prefill_tps(double e, double psi, double flops, double n_params)
+{
+	double u = e * psi;
+	return (u > 1 ? 1 : u) * flops / (2.0 * n_params);
 }
 
 static double decode_tps(const struct cal_row *r, double eta, double t0, double phi)
@@ -145,7 +154,7 @@ static void medians(const struct kolm_calib *c, struct cal_fit *f, int kind, con
 			const struct cal_row *r = &c->rows[i];
 			if (f->member[i] != g || (kind ? !(r->pp > 0) : !(r->tg > 0)) || (keep && !keep[i]))
 				continue;
-			buf[n++] = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[gr->cls].t0, f->phi[r->fam]);
+			buf[n++] = kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[gr->cls].t0, f->phi[r->fam]);
 		}
 		gr->n[kind] = n;
 		gr->eta[kind] = n ? median(buf, n) : NAN;
@@ -182,7 +191,7 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 			double e_all[256];
 			for (int k = 0; k < n; k++) {
 				const struct cal_row *r = &c->rows[idx[k]];
-				e_all[k] = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
+				e_all[k] = kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
 			}
 			for (int k = 0; n >= 2 && k < n; k++) {
 				int m = 0;
@@ -195,7 +204,7 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 				if (!m)
 					continue;
 				double e = median(buf, m);
-				double p = kind ? e * r->flops / (2 * r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
+				double p = kind ? prefill_tps(e, f->psi[r->unit], r->flops, r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
 				rd[nd++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
 			/* the class without this device */
@@ -211,7 +220,7 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 			double e = median(buf, m);
 			for (int k = 0; k < n; k++) {
 				const struct cal_row *r = &c->rows[idx[k]];
-				double p = kind ? e * r->flops / (2 * r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
+				double p = kind ? prefill_tps(e, f->psi[r->unit], r->flops, r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
 				rc[nc++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
 		}
@@ -222,7 +231,7 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 
 static double row_eta(const struct cal_fit *f, const struct cal_row *r, int g, int kind)
 {
-	return kind ? implied_eta_pp(r) : implied_eta(r, f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
+	return kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
 }
 
 /* How many rows a device needs before its own efficiency outweighs its
@@ -243,7 +252,7 @@ static double shrink_strength(const struct kolm_calib *c, const struct cal_fit *
 		int n = 0;
 		for (int i = 0; i < c->n_rows; i++) {
 			const struct cal_row *r = &c->rows[i];
-			if (f->member[i] != g || !((kind ? r->pp : r->tg) > 0) || (!kind && !f->fitted[i]))
+			if (f->member[i] != g || !((kind ? r->pp : r->tg) > 0) || !(f->fitted[i] >> kind & 1))
 				continue;
 			double l = log(row_eta(f, r, g, kind));
 			sum += l, sq += l * l, n++;
@@ -267,6 +276,36 @@ static double shrink_strength(const struct kolm_calib *c, const struct cal_fit *
 	return vw / vb;
 }
 
+/* psi: the efficiency prefill reaches on a tensor fp16/bf16 unit relative to
+ * int8 on the same device (the median over devices with rows of both of
+ * their ratio); 2 where no device has both: the int8 peak is twice the fp16
+ * one on every NVIDIA part in data/, and llama.cpp's int8 MMQ replaced
+ * cuBLAS fp16 at about its throughput (PR #7676).  FMA and int8 are 1. */
+static void fit_psi(const struct kolm_calib *c, struct cal_fit *f, double *a, double *b, double *ratios)
+{
+	for (int u = 0; u < KOLM_UNIT_N; u++)
+		f->psi[u] = u == KOLM_UNIT_F16T || u == KOLM_UNIT_BF16T ? 2.0 : 1.0;
+	for (int u = KOLM_UNIT_F16T; u <= KOLM_UNIT_BF16T; u++) {
+		int nr = 0;
+		for (int g = 0; g < f->n_grp; g++) {
+			int na = 0, nb = 0;
+			for (int i = 0; i < c->n_rows; i++) {
+				const struct cal_row *r = &c->rows[i];
+				if (f->member[i] != g || f->grp[g].user || !(r->pp > 0))
+					continue;
+				if (r->unit == u)
+					a[na++] = r->pp * 2.0 * r->N / r->flops;
+				else if (r->unit == KOLM_UNIT_INT8)
+					b[nb++] = r->pp * 2.0 * r->N / r->flops;
+			}
+			if (na && nb)
+				ratios[nr++] = median(a, na) / median(b, nb);
+		}
+		if (nr)
+			f->psi[u] = median(ratios, nr);
+	}
+}
+
 /* Fit on every row whose source key is not 'skip' (NULL: every row). */
 static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit *f)
 {
@@ -288,7 +327,7 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 	for (int i = 0; i < n; i++) {
 		const struct cal_row *r = &c->rows[i];
 		f->member[i] = -1;
-		f->fitted[i] = 1;
+		f->fitted[i] = 3; /* bit 0 decode, bit 1 prefill */
 		if (skip && !strcmp(r->skey, skip))
 			continue;
 		int ci = cls_index(f, r->klass);
@@ -352,6 +391,7 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 		fit_release(f);
 		return KOLM_E_NOMEM;
 	}
+	fit_psi(c, f, buf, scratch, res);
 	for (int kind = 0; kind < 2; kind++) {
 		medians(c, f, kind, NULL, buf);
 		spreads(c, f, kind, buf, res);
@@ -360,18 +400,17 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 			int g = f->member[i];
 			const struct cal_row *r = &c->rows[i];
 			keep[i] = 1;
-			/* decode only: prefill rates differ by more than 3x across a
-			 * class's units (tensor cores or not) and stay fitted */
-			if (kind || g < 0 || f->grp[g].user || !(r->tg > 0))
+			if (g < 0 || f->grp[g].user || !((kind ? r->pp : r->tg) > 0))
 				continue;
 			const struct cal_cls *cl = &f->cls[f->grp[g].cls];
-			double e = kind ? implied_eta_pp(r) : implied_eta(r, cl->t0, f->phi[r->fam]);
+			double e = kind ? implied_eta_pp(f, r) : implied_eta(r, cl->t0, f->phi[r->fam]);
 			if (isfinite(cl->eta[kind]) && e < cl->eta[kind] / OUTLIER_RATIO)
 				keep[i] = 0;
 		}
 		medians(c, f, kind, keep, buf);
-		if (kind == 0)
-			memcpy(f->fitted, keep, sizeof *keep * (size_t)n);
+		for (int i = 0; i < n; i++)
+			if (!keep[i])
+				f->fitted[i] &= ~(1 << kind);
 	}
 	free(keep);
 	for (int kind = 0; kind < 2; kind++)
@@ -387,7 +426,7 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 				const struct cal_row *r = &c->rows[i];
 				if (f->member[i] != g || (kind ? !(r->pp > 0) : !(r->tg > 0)))
 					continue;
-				double p = kind ? f->grp[g].eta[1] * r->flops / (2 * r->N)
+				double p = kind ? prefill_tps(f->grp[g].eta[1], f->psi[r->unit], r->flops, r->N)
 						: decode_tps(r, f->grp[g].eta[0], f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
 				res[m++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
@@ -432,13 +471,13 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 			double v[256];
 			for (int i = 0; i < c->n_rows && n < 256; i++) {
 				const struct cal_row *r = &c->rows[i];
-				if (f->member[i] != k || !((kind ? r->pp : r->tg) > 0) || (!kind && !f->fitted[i]))
+				if (f->member[i] != k || !((kind ? r->pp : r->tg) > 0) || !(f->fitted[i] >> kind & 1))
 					continue;
 				if (!comparable(r->B, q->bytes_per_token)) {
 					other++;
 					continue;
 				}
-				v[n++] = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[f->grp[k].cls].t0, f->phi[r->fam]);
+				v[n++] = kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[f->grp[k].cls].t0, f->phi[r->fam]);
 			}
 			out->other_size += other;
 			if (n)
@@ -469,7 +508,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 			 gr->user ? "of your own" : "published", ng == 1 ? "" : "s", short_name(q->device, nb, sizeof nb),
 			 q->runtime, pull);
 		for (int i = 0; i < c->n_rows; i++)
-			if (f->member[i] == g && !f->fitted[i] && kind == 0 && comparable(c->rows[i].B, q->bytes_per_token))
+			if (f->member[i] == g && !(f->fitted[i] >> kind & 1) && comparable(c->rows[i].B, q->bytes_per_token))
 				out->excluded++;
 	} else {
 		if (ci < 0 || !(f->cls[ci].n_dev[kind] > 0)) {
@@ -511,9 +550,14 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 			 "%s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
 			 fam_names[kolm_calib_fam(q->format ? q->format : "")], phi, q->bw / 1e9, t0, s * 100);
 	} else {
-		out->mid = eta * q->flops / (2.0 * q->active_params);
-		snprintf(out->basis, sizeof out->basis, "%s: eta %.2f of %.1f fp16 TFLOPS / (2 x active params); range +-%.0f%%",
-			 why, eta, q->flops / 1e12, s * 100);
+		int un = q->unit >= 0 && q->unit < KOLM_UNIT_N ? q->unit : KOLM_UNIT_FMA;
+		double psi = f->psi[un], e = eta * psi > 1 ? 1 : eta * psi;
+		char scale[64] = "";
+		if (psi != 1)
+			snprintf(scale, sizeof scale, " (%.2f x this unit's factor %.2f over int8)", eta, psi);
+		out->mid = prefill_tps(eta, psi, q->flops, q->active_params);
+		snprintf(out->basis, sizeof out->basis, "%s: eta %.2f%s of %.1f %s / (2 x active params); range +-%.0f%%",
+			 why, e, scale, q->flops / 1e12, kolm_calib_unit_name(un), s * 100);
 	}
 	out->s = s;
 	out->low = out->mid * (1 - s);
@@ -620,7 +664,7 @@ int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char 
 	for (int i = 0; c && i < c->n_rows; i++) {
 		const struct cal_row *r = &c->rows[i];
 		if (!(r->tg > 0) || strcmp(r->device, device) || strcmp(r->runtime, runtime) || c->fit.member[i] < 0 ||
-		    !c->fit.fitted[i] || !comparable(r->B, bytes_per_token))
+		    !(c->fit.fitted[i] & 1) || !comparable(r->B, bytes_per_token))
 			continue;
 		double d = row_size_distance(r, base ? base : "", format ? format : "") + (r->weak ? 0.5 : 0);
 		if (d < bd)
@@ -652,7 +696,7 @@ static int row_flag(const struct kolm_calib *c, int i, char *why, size_t cap)
 		double cl = f->cls[ci].eta[kind];
 		if (!((kind ? r->pp : r->tg) > 0) || !isfinite(cl) || !(cl > 0))
 			continue;
-		double e = kind ? implied_eta_pp(r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
+		double e = kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
 		double ratio = e > cl ? e / cl : cl / e;
 		if (!(ratio > OUTLIER_RATIO))
 			continue;
@@ -721,7 +765,11 @@ static json_t *model_json(const struct cal_fit *f)
 	json_t *phi = json_object();
 	for (int k = 0; k < FAM_N; k++)
 		json_object_set_new(phi, fam_names[k], json_real(round(f->phi[k] * 100) / 100));
-	return json_pack("{s:o,s:o,s:f,s:f,s:f,s:f}", "classes", cls, "format_factor", phi, "outlier_ratio", OUTLIER_RATIO,
+	json_t *psi = json_object();
+	for (int u = 0; u < KOLM_UNIT_N; u++)
+		json_object_set_new(psi, kolm_calib_unit_name(u), json_real(round(f->psi[u] * 100) / 100));
+	return json_pack("{s:o,s:o,s:o,s:f,s:f,s:f,s:f}", "classes", cls, "format_factor", phi, "prefill_unit_factor", psi,
+			 "outlier_ratio", OUTLIER_RATIO,
 			 "size_ratio", SIZE_RATIO, "prior_rows_decode", round(f->shrink_k[0] * 100) / 100,
 			 "prior_rows_prefill", round(f->shrink_k[1] * 100) / 100);
 }
@@ -782,7 +830,7 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 			if (src_of[i] != s)
 				continue;
 			const struct cal_row *r = &c->rows[i];
-			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B, r->N, r->bw, r->flops, r->L};
+			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B, r->N, r->bw, r->flops, r->L, r->unit};
 			for (int kind = 0; kind < 2; kind++)
 				if ((kind ? r->pp : r->tg) > 0 && predict_both(c, &f, &q, kind, &pd[2 * i + kind]) == 0)
 					done[2 * i + kind] = 1;

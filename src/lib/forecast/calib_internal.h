@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "kolm/calib.h"
+#include "calib_rows.h" /* KOLM_UNIT_*, kolm_calib_compute */
 
 struct kolm_device;
 
@@ -20,8 +21,9 @@ struct kolm_calib_query {
 	double bytes_per_token;  /* weights read + KV at the decode depth */
 	double active_params;
 	double bw;               /* bytes/s */
-	double flops;            /* fp16 FLOP/s */
+	double flops;            /* OP/s of the unit prefill runs on (kolm_calib_compute) */
 	int n_layer;
+	int unit;                /* KOLM_UNIT_* */
 };
 
 struct kolm_calib_pred {

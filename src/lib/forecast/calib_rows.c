@@ -69,6 +69,41 @@ int kolm_calib_fam(const char *f)
 	return FAM_KQ;
 }
 
+double kolm_calib_compute(const struct kolm_device *d, const char *klass, const char *format, const char *date,
+			  int *unit)
+{
+	int fam = kolm_calib_fam(format ? format : "");
+	int quant = fam != FAM_FLOAT && fam != FAM_MLXQ;
+	*unit = KOLM_UNIT_FMA;
+	if (klass && !strcmp(klass, "cuda")) {
+		/* int8 tensor-core MMQ landed in llama.cpp in June 2024 (PRs #7676, #7860) */
+		int mmq = !date || !*date || strncmp(date, "2024-06", 7) >= 0;
+		int f16 = format && (!strcmp(format, "f16") || !strcmp(format, "trt-fp16") || !strcmp(format, "onnx-fp16"));
+		int bf16 = format && !strcmp(format, "bf16");
+		if (quant && mmq && d->tops_int8 > 0)
+			*unit = KOLM_UNIT_INT8;
+		else if ((quant || f16) && d->flops_tensor_fp16 > 0)
+			*unit = KOLM_UNIT_F16T;
+		else if (bf16 && d->flops_tensor_bf16 > 0)
+			*unit = KOLM_UNIT_BF16T;
+	} else if (klass && !strncmp(klass, "cpu-", 4) && quant && d->cpu_tops_int8 > 0) {
+		*unit = KOLM_UNIT_INT8;
+		return d->cpu_tops_int8;
+	}
+	switch (*unit) {
+	case KOLM_UNIT_INT8: return d->tops_int8;
+	case KOLM_UNIT_F16T: return d->flops_tensor_fp16;
+	case KOLM_UNIT_BF16T: return d->flops_tensor_bf16;
+	default: return d->flops_fp16;
+	}
+}
+
+const char *kolm_calib_unit_name(int unit)
+{
+	static const char *const n[KOLM_UNIT_N] = {"fp16 TFLOPS", "int8 TOPS", "fp16 tensor TFLOPS", "bf16 tensor TFLOPS"};
+	return unit >= 0 && unit < KOLM_UNIT_N ? n[unit] : "?";
+}
+
 static int device_is_arm(const struct kolm_device *d)
 {
 	static const char *const arm_classes[] = {"sbc", "jetson", "mac", "phone"};
@@ -168,6 +203,10 @@ static int row_device(struct loader *ld, const char *id, struct kolm_device *d)
 		d->compute_unit = kolm_json_str(x, "compute_unit");
 		d->bw_bytes_per_s = kolm_json_num(x, "bandwidth_gbs", 0) * 1e9;
 		d->flops_fp16 = kolm_json_num(x, "tflops_fp16", 0) * 1e12;
+		d->tops_int8 = kolm_json_num(x, "tops_int8", 0) * 1e12;
+		d->flops_tensor_fp16 = kolm_json_num(x, "tflops_tensor_fp16", 0) * 1e12;
+		d->flops_tensor_bf16 = kolm_json_num(x, "tflops_tensor_bf16", 0) * 1e12;
+		d->cpu_tops_int8 = kolm_json_num(x, "cpu_tops_int8", 0) * 1e12;
 		return d->bw_bytes_per_s > 0 ? KOLM_OK : KOLM_E_FORMAT;
 	}
 	return KOLM_E_NOTFOUND;
@@ -182,7 +221,7 @@ struct row_model {
 
 static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, const char *runtime, const char *base,
 		   const char *format, double tg, double pp, double file_bytes, double tflops_scale, const char *source,
-		   int weak, int user, const struct row_model *own, struct kolm_err *err)
+		   const char *date, int weak, int user, const struct row_model *own, struct kolm_err *err)
 {
 	struct kolm_device d;
 	if (row_device(ld, device, &d))
@@ -228,7 +267,7 @@ static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, 
 	r->N = p->N;
 	r->L = p->L > 0 ? p->L : 32;
 	r->bw = d.bw_bytes_per_s;
-	r->flops = d.flops_fp16 * (tflops_scale > 0 ? tflops_scale : 1);
+	r->flops = kolm_calib_compute(&d, r->klass, format, date, &r->unit) * (tflops_scale > 0 ? tflops_scale : 1);
 	r->fam = kolm_calib_fam(format);
 	return KOLM_OK;
 }
@@ -249,7 +288,7 @@ static int load_published(struct kolm_calib *c, struct loader *ld, struct kolm_e
 			return kolm_err_set(err, KOLM_E_FORMAT, "data/measurements.json: row %zu: missing device/runtime/base/format", i);
 		int rc = add_row(c, ld, dev, rt, base, fmt, kolm_json_num(m, "tg_tps", 0), kolm_json_num(m, "pp_tps", 0),
 				 kolm_json_num(m, "file_bytes", 0), kolm_json_num(m, "tflops_scale", 1),
-				 kolm_json_str(m, "source"), json_is_true(json_object_get(m, "weak")), 0, NULL, err);
+				 kolm_json_str(m, "source"), kolm_json_str(m, "date"), json_is_true(json_object_get(m, "weak")), 0, NULL, err);
 		if (rc)
 			return kolm_err_prefix(err, "data/measurements.json: row %zu", i);
 	}
@@ -325,7 +364,7 @@ static void load_user(struct kolm_calib *c, struct loader *ld)
 		struct kolm_err e = {0};
 		struct row_model own = {v[C_MB][0] ? strtod(v[C_MB], NULL) : 0, v[C_NP][0] ? strtod(v[C_NP], NULL) : 0,
 					v[C_NL][0] ? atoi(v[C_NL]) : 0};
-		if (add_row(c, ld, v[C_DEV], v[C_RT], v[C_BASE], v[C_FMT], tg, pp, 0, 1, src, 0, 1, &own, &e)) {
+		if (add_row(c, ld, v[C_DEV], v[C_RT], v[C_BASE], v[C_FMT], tg, pp, 0, 1, src, NULL, 0, 1, &own, &e)) {
 			if (!c->n_user_skipped)
 				snprintf(c->user_why, sizeof c->user_why, "%.100s:%d: %.80s", path, lineno, e.msg);
 			c->n_user_skipped++;

@@ -13,6 +13,10 @@ struct kolm_ctx;
 struct kolm_device;
 typedef struct json_t json_t;
 
+/* The compute a prefill runs on (kolm_calib_compute): the device's fp16/fp32
+ * FMA figure (tflops_fp16), int8 tensor cores or int8 dot products, fp16
+ * tensor cores with fp16 accumulate, bf16 with fp32 accumulate. */
+enum { KOLM_UNIT_FMA, KOLM_UNIT_INT8, KOLM_UNIT_F16T, KOLM_UNIT_BF16T, KOLM_UNIT_N };
 enum { FAM_FLOAT, FAM_Q8, FAM_KQ, FAM_LEGACY, FAM_IQ, FAM_MLXQ, FAM_N };
 enum { MAX_CLASS = 16, DECODE_DEPTH = 64 };
 
@@ -23,8 +27,8 @@ struct cal_row {
 	double tg, pp;        /* tokens/s; 0 = not measured */
 	double B;             /* bytes read per decoded token */
 	double N;             /* active parameters */
-	double bw, flops;     /* bytes/s, FLOP/s of the device (bin-adjusted) */
-	int L, fam;
+	double bw, flops;     /* bytes/s, OP/s of the unit its prefill ran on (bin-adjusted) */
+	int L, fam, unit;     /* unit: KOLM_UNIT_* (kolm_calib_compute) */
 };
 
 struct cal_cls {
@@ -49,6 +53,7 @@ struct cal_fit {
 	struct cal_cls cls[MAX_CLASS];
 	int n_cls;
 	double phi[FAM_N];
+	double psi[KOLM_UNIT_N];      /* prefill: a unit's efficiency over int8's (KOLM_UNIT_*) */
 	struct cal_grp *grp;
 	int n_grp;
 	int *member;          /* row -> group, -1 when not fitted */
@@ -70,6 +75,18 @@ struct kolm_calib {
  * of a runtime on a device. */
 void kolm_calib_source_key(const char *source, char *out, size_t cap);
 void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct kolm_device *d, char *out, size_t cap);
+
+/* The compute a prefill of format runs on with this device and class:
+ * CUDA runs quantized formats on int8 tensor cores (llama.cpp's MMQ, since
+ * June 2024: a row dated earlier ran them dequantized through cuBLAS fp16)
+ * and F16 on fp16 tensor cores (cuBLAS, fp16 accumulate), BF16 with fp32
+ * accumulate; a CPU runs quantized formats on int8 dot products; anything
+ * else, or a device without the figure, on its tflops_fp16.  date: the
+ * measurement's (YYYY-MM...), NULL for today.  Returns OP/s, sets *unit. */
+double kolm_calib_compute(const struct kolm_device *d, const char *klass, const char *format, const char *date,
+			  int *unit);
+/* "int8 tensor TOPS" and the like, for a basis. */
+const char *kolm_calib_unit_name(int unit);
 
 /* The format family of a format id (FAM_*). */
 int kolm_calib_fam(const char *format);

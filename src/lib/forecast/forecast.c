@@ -171,8 +171,11 @@ static int resolve_device(struct kolm_ctx *ctx, const struct kolm_pick *p, struc
 	}
 	if (p->bw_gbs > 0)
 		fc->dev.bw_bytes_per_s = p->bw_gbs * GB, fc->bw_override = !fc->custom;
-	if (p->tflops > 0)
+	if (p->tflops > 0) {
+		/* the user's figure is the compute prefill runs on, whatever the unit */
 		fc->dev.flops_fp16 = p->tflops * 1e12;
+		fc->dev.tops_int8 = fc->dev.flops_tensor_fp16 = fc->dev.flops_tensor_bf16 = fc->dev.cpu_tops_int8 = 0;
+	}
 	if (fc->is_local)
 		return probe_local(ctx, p, fc, err);
 	return KOLM_OK;
