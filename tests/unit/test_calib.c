@@ -74,11 +74,14 @@ static void test_loso_decode_acceptance(void **state)
 	assert_true(num(all, "median_abs_pct_err") <= 12.0);
 	/* issue 22 (comparable-size rule, weighing against the class, spreads
 	 * from other sources' rows): 8.9% median, 82.0% inside, median
-	 * half-width 34% on the shipped data; prefill 18.8% */
+	 * half-width 34% on the shipped data; then a forecast from 1-2 of a
+	 * device's rows takes the spread of single rows of two sources, and a
+	 * class borrowed from the sibling CPU class the widest range: 82.7%
+	 * inside, half-width still 34% */
 	printf("decode median half-width %.0f%%; prefill median |err| %.1f%%\n", num(all, "median_half_width_pct"),
 	       num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err"));
 	assert_true(num(all, "median_abs_pct_err") <= 9.0);
-	assert_true(num(all, "inside_range") >= 82.0);
+	assert_true(num(all, "inside_range") >= 82.7);
 	assert_true(num(all, "median_half_width_pct") <= 34.0 + 0.5);
 	assert_true(num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err") <= 19.0);
 }
@@ -97,10 +100,11 @@ static json_t *class_score(const char *kind, const char *klass)
 }
 
 /* issue 22, prefill from the compute it runs on (int8 tensor cores for
- * quantized CUDA, fp16 tensor for F16, int8 dot products on CPUs): LOSO
- * median |err| 13.8% overall (18.8% on tflops_fp16), cuda 27.2% (80.4%),
- * cpu-arm 36.0% (86.5%), metal 9.0% on the shipped data.  Regressing the
- * unit (back to tflops_fp16) fails every bound. */
+ * quantized CUDA, fp16 tensor for F16 and, dequantized, for quantized rows
+ * before int8 MMQ, int8 dot products on CPUs): LOSO median |err| 13.4%
+ * overall (18.8% on tflops_fp16), cuda 26.9% (80.4%), cpu-arm 36.0%
+ * (86.5%), metal 8.8% (9.0%) on the shipped data.  Regressing the unit
+ * (back to tflops_fp16) fails every bound. */
 static void test_loso_prefill_acceptance(void **state)
 {
 	(void)state;
@@ -110,10 +114,10 @@ static void test_loso_prefill_acceptance(void **state)
 	printf("prefill LOSO: %d rows, median |err| %.1f%%; cuda %d rows %.1f%%, cpu-arm %d rows %.1f%%, metal %d rows %.1f%%\n",
 	       (int)num(all, "rows"), num(all, "median_abs_pct_err"), (int)num(cuda, "rows"), num(cuda, "median_abs_pct_err"),
 	       (int)num(arm, "rows"), num(arm, "median_abs_pct_err"), (int)num(metal, "rows"), num(metal, "median_abs_pct_err"));
-	assert_true(num(all, "median_abs_pct_err") <= 14.0);
-	assert_true(num(cuda, "median_abs_pct_err") <= 27.5);
+	assert_true(num(all, "median_abs_pct_err") <= 13.5);
+	assert_true(num(cuda, "median_abs_pct_err") <= 27.0);
 	assert_true(num(arm, "median_abs_pct_err") <= 36.5);
-	assert_true(num(metal, "median_abs_pct_err") <= 9.5);
+	assert_true(num(metal, "median_abs_pct_err") <= 9.0);
 }
 
 /* The unit rule: what each format's prefill runs on, per class. */
@@ -132,7 +136,7 @@ static void test_prefill_unit(void **state)
 	assert_true(fabs(kolm_calib_compute(g, "cuda", "f16", NULL, &u) - 330.3e12) < 1e9 && u == KOLM_UNIT_F16T);
 	assert_true(fabs(kolm_calib_compute(g, "cuda", "bf16", NULL, &u) - 165.2e12) < 1e9 && u == KOLM_UNIT_BF16T);
 	/* before int8 MMQ (June 2024) llama.cpp dequantized to fp16 for cuBLAS */
-	assert_true(fabs(kolm_calib_compute(g, "cuda", "q4_0", "2024-05", &u) - 330.3e12) < 1e9 && u == KOLM_UNIT_F16T);
+	assert_true(fabs(kolm_calib_compute(g, "cuda", "q4_0", "2024-05", &u) - 330.3e12) < 1e9 && u == KOLM_UNIT_DQ16);
 	assert_true(kolm_calib_compute(g, "cuda", "q4_0", "2024-06-22", &u) > 600e12 && u == KOLM_UNIT_INT8);
 	assert_true(fabs(kolm_calib_compute(g, "cuda", "f32", NULL, &u) - g->flops_fp16) < 1 && u == KOLM_UNIT_FMA);
 	/* Cortex-A76 SDOT vs its fp16 FMA; the A72 has no dotprod figure */

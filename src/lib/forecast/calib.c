@@ -177,8 +177,10 @@ static void medians(const struct kolm_calib *c, struct cal_fit *f, int kind, con
  * (s_dev) and the other devices predicting a device (s_cls). */
 static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, double *buf, double *res)
 {
+	enum { MAX_PAIRS = 1 << 16 };
+	double *rp = malloc(sizeof *rp * MAX_PAIRS); /* NULL: no one-row spread, s_dev stands */
 	for (int ci = 0; ci < f->n_cls; ci++) {
-		int nd = 0, nc = 0;
+		int nd = 0, nc = 0, np = 0;
 		double *rd = res, *rc = res + c->n_rows;
 		for (int g = 0; g < f->n_grp; g++) {
 			const struct cal_grp *gr = &f->grp[g];
@@ -198,9 +200,17 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 				const struct cal_row *r = &c->rows[idx[k]];
 				/* the device's rows from other sources predict it, as a
 				 * forecast from published rows predicts the user's */
-				for (int j = 0; j < n; j++)
-					if (j != k && strcmp(c->rows[idx[j]].skey, r->skey))
-						buf[m++] = e_all[j];
+				for (int j = 0; j < n; j++) {
+					if (j == k || !strcmp(c->rows[idx[j]].skey, r->skey))
+						continue;
+					buf[m++] = e_all[j];
+					/* and each of them alone, as one published row predicts */
+					if (rp && np < MAX_PAIRS) {
+						double p1 = kind ? prefill_tps(e_all[j], f->psi[r->unit], r->flops, r->N)
+								 : decode_tps(r, e_all[j], f->cls[ci].t0, f->phi[r->fam]);
+						rp[np++] = fabs(p1 / (kind ? r->pp : r->tg) - 1);
+					}
+				}
 				if (!m)
 					continue;
 				double e = median(buf, m);
@@ -226,7 +236,9 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 		}
 		f->cls[ci].s_dev[kind] = nd ? quantile(rd, nd, SPREAD_Q) : -1;
 		f->cls[ci].s_cls[kind] = nc ? quantile(rc, nc, SPREAD_Q) : -1;
+		f->cls[ci].s_dev1[kind] = np ? quantile(rp, np, SPREAD_Q) : -1;
 	}
+	free(rp);
 }
 
 static double row_eta(const struct cal_fit *f, const struct cal_row *r, int g, int kind)
@@ -276,34 +288,49 @@ static double shrink_strength(const struct kolm_calib *c, const struct cal_fit *
 	return vw / vb;
 }
 
-/* psi: the efficiency prefill reaches on a tensor fp16/bf16 unit relative to
- * int8 on the same device (the median over devices with rows of both of
- * their ratio); 2 where no device has both: the int8 peak is twice the fp16
- * one on every NVIDIA part in data/, and llama.cpp's int8 MMQ replaced
- * cuBLAS fp16 at about its throughput (PR #7676).  FMA and int8 are 1. */
+/* The median over devices of the ratio of their median prefill efficiency
+ * on unit u to that on unit v (raw, of each unit's peak); 0 when no device
+ * has rows of both. */
+static double unit_ratio(const struct kolm_calib *c, const struct cal_fit *f, int u, int v, double *a, double *b,
+			 double *ratios)
+{
+	int nr = 0;
+	for (int g = 0; g < f->n_grp; g++) {
+		int na = 0, nb = 0;
+		for (int i = 0; i < c->n_rows; i++) {
+			const struct cal_row *r = &c->rows[i];
+			if (f->member[i] != g || f->grp[g].user || !(r->pp > 0))
+				continue;
+			if (r->unit == u)
+				a[na++] = r->pp * 2.0 * r->N / r->flops;
+			else if (r->unit == v)
+				b[nb++] = r->pp * 2.0 * r->N / r->flops;
+		}
+		if (na && nb)
+			ratios[nr++] = median(a, na) / median(b, nb);
+	}
+	return nr ? median(ratios, nr) : 0;
+}
+
+/* psi: the efficiency prefill reaches on a unit relative to int8 on the
+ * same device.  fp16/bf16 tensor: the ratio of their rows to int8 rows; 2
+ * where no device has both (the int8 peak is twice the fp16 one on every
+ * NVIDIA part in data/, and llama.cpp's int8 MMQ replaced cuBLAS fp16 at
+ * about its throughput, PR #7676).  Dequantized fp16 (quantized formats
+ * before MMQ): fp16's psi times its rows' ratio to F16 rows on the same
+ * device (the dequantization pass costs what it writes and reads), 1 where
+ * none.  FMA and int8 are 1. */
 static void fit_psi(const struct kolm_calib *c, struct cal_fit *f, double *a, double *b, double *ratios)
 {
 	for (int u = 0; u < KOLM_UNIT_N; u++)
 		f->psi[u] = u == KOLM_UNIT_F16T || u == KOLM_UNIT_BF16T ? 2.0 : 1.0;
 	for (int u = KOLM_UNIT_F16T; u <= KOLM_UNIT_BF16T; u++) {
-		int nr = 0;
-		for (int g = 0; g < f->n_grp; g++) {
-			int na = 0, nb = 0;
-			for (int i = 0; i < c->n_rows; i++) {
-				const struct cal_row *r = &c->rows[i];
-				if (f->member[i] != g || f->grp[g].user || !(r->pp > 0))
-					continue;
-				if (r->unit == u)
-					a[na++] = r->pp * 2.0 * r->N / r->flops;
-				else if (r->unit == KOLM_UNIT_INT8)
-					b[nb++] = r->pp * 2.0 * r->N / r->flops;
-			}
-			if (na && nb)
-				ratios[nr++] = median(a, na) / median(b, nb);
-		}
-		if (nr)
-			f->psi[u] = median(ratios, nr);
+		double r = unit_ratio(c, f, u, KOLM_UNIT_INT8, a, b, ratios);
+		if (r > 0)
+			f->psi[u] = r;
 	}
+	double r = unit_ratio(c, f, KOLM_UNIT_DQ16, KOLM_UNIT_F16T, a, b, ratios);
+	f->psi[KOLM_UNIT_DQ16] = f->psi[KOLM_UNIT_F16T] * (r > 0 ? r : 1);
 }
 
 /* Fit on every row whose source key is not 'skip' (NULL: every row). */
@@ -502,7 +529,12 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		}
 		out->rows = ng;
 		out->level = gr->user ? KOLM_CALIB_LEVEL_USER : KOLM_CALIB_LEVEL_DEVICE;
-		double sd = gr->s_own[kind] >= 0 && ng >= 3 ? gr->s_own[kind] : f->cls[gr->cls].s_dev[kind];
+		/* one or two rows carry their source's harness and version whole:
+		 * they predict as far apart as single rows of two sources do */
+		const struct cal_cls *gc = &f->cls[gr->cls];
+		double sd = gr->s_own[kind] >= 0 && ng >= 3 ? gr->s_own[kind]
+			    : ng < 3 && gc->s_dev1[kind] > gc->s_dev[kind] ? gc->s_dev1[kind]
+								    : gc->s_dev[kind];
 		s = clampd(sd >= 0 ? sd : 0.25, S_MIN, S_MAX_OWN);
 		snprintf(why, sizeof why, "fitted on %d %s measurement%s of %s on %s%s", ng,
 			 gr->user ? "of your own" : "published", ng == 1 ? "" : "s", short_name(q->device, nb, sizeof nb),
@@ -525,7 +557,8 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 				t0 = cl->t0;
 			out->rows = cl->n_rows[kind];
 			out->level = KOLM_CALIB_LEVEL_CLASS;
-			s = clampd(cl->s_cls[kind] >= 0 ? cl->s_cls[kind] : S_MAX, S_MIN, S_MAX);
+			/* the sibling CPU class's spread says nothing of this class's */
+			s = cu != ci ? S_MAX : clampd(cl->s_cls[kind] >= 0 ? cl->s_cls[kind] : S_MAX, S_MIN, S_MAX);
 			snprintf(why, sizeof why, "%s class: median of %d device%s (%d measurements); none for %s",
 				 cl->name, cl->n_dev[kind], cl->n_dev[kind] == 1 ? "" : "s", cl->n_rows[kind],
 				 short_name(q->device && *q->device ? q->device : "this device", nb, sizeof nb));

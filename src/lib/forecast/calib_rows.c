@@ -82,7 +82,9 @@ double kolm_calib_compute(const struct kolm_device *d, const char *klass, const 
 		int bf16 = format && !strcmp(format, "bf16");
 		if (quant && mmq && d->tops_int8 > 0)
 			*unit = KOLM_UNIT_INT8;
-		else if ((quant || f16) && d->flops_tensor_fp16 > 0)
+		else if (quant && d->flops_tensor_fp16 > 0)
+			*unit = KOLM_UNIT_DQ16;
+		else if (f16 && d->flops_tensor_fp16 > 0)
 			*unit = KOLM_UNIT_F16T;
 		else if (bf16 && d->flops_tensor_bf16 > 0)
 			*unit = KOLM_UNIT_BF16T;
@@ -92,7 +94,8 @@ double kolm_calib_compute(const struct kolm_device *d, const char *klass, const 
 	}
 	switch (*unit) {
 	case KOLM_UNIT_INT8: return d->tops_int8;
-	case KOLM_UNIT_F16T: return d->flops_tensor_fp16;
+	case KOLM_UNIT_F16T:
+	case KOLM_UNIT_DQ16: return d->flops_tensor_fp16;
 	case KOLM_UNIT_BF16T: return d->flops_tensor_bf16;
 	default: return d->flops_fp16;
 	}
@@ -100,7 +103,8 @@ double kolm_calib_compute(const struct kolm_device *d, const char *klass, const 
 
 const char *kolm_calib_unit_name(int unit)
 {
-	static const char *const n[KOLM_UNIT_N] = {"fp16 TFLOPS", "int8 TOPS", "fp16 tensor TFLOPS", "bf16 tensor TFLOPS"};
+	static const char *const n[KOLM_UNIT_N] = {"fp16 TFLOPS", "int8 TOPS", "fp16 tensor TFLOPS", "bf16 tensor TFLOPS",
+							    "fp16 tensor TFLOPS (dequantized)"};
 	return unit >= 0 && unit < KOLM_UNIT_N ? n[unit] : "?";
 }
 

@@ -15,8 +15,10 @@ typedef struct json_t json_t;
 
 /* The compute a prefill runs on (kolm_calib_compute): the device's fp16/fp32
  * FMA figure (tflops_fp16), int8 tensor cores or int8 dot products, fp16
- * tensor cores with fp16 accumulate, bf16 with fp32 accumulate. */
-enum { KOLM_UNIT_FMA, KOLM_UNIT_INT8, KOLM_UNIT_F16T, KOLM_UNIT_BF16T, KOLM_UNIT_N };
+ * tensor cores with fp16 accumulate, bf16 with fp32 accumulate, and fp16
+ * tensor cores after dequantizing a quantized matrix to fp16 (CUDA before
+ * int8 MMQ). */
+enum { KOLM_UNIT_FMA, KOLM_UNIT_INT8, KOLM_UNIT_F16T, KOLM_UNIT_BF16T, KOLM_UNIT_DQ16, KOLM_UNIT_N };
 enum { FAM_FLOAT, FAM_Q8, FAM_KQ, FAM_LEGACY, FAM_IQ, FAM_MLXQ, FAM_N };
 enum { MAX_CLASS = 16, DECODE_DEPTH = 64 };
 
@@ -37,6 +39,8 @@ struct cal_cls {
 	double eta[2];        /* decode, prefill: median of the devices' medians */
 	int n_dev[2], n_rows[2];
 	double s_dev[2], s_cls[2]; /* held-out spreads; < 0 when unknown */
+	double s_dev1[2];     /* a device's single row of another source predicting
+				 each of its rows (forecasts from 1-2 rows); < 0 unknown */
 };
 
 struct cal_grp {
