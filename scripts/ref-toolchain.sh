@@ -159,7 +159,7 @@ if [ ! -f "$V/.complete" ]; then
 		# the whole set does not install here: install each toolchain alone
 		# and record the ones that cannot be, with pip's reason
 		say "the pinned set does not install as a whole; trying each toolchain ($V/pip.log)"
-		for t in mlx mlx-cpu mlx-lm gguf huggingface_hub onnxruntime optimum coremltools; do
+		for t in mlx mlx-cpu mlx-lm gguf huggingface_hub onnxruntime onnxruntime-genai optimum coremltools; do
 			pin=$(grep -i "^$t==" "$req" || echo "$t")
 			if ! "$V/bin/pip" install -q -c "$req" "$pin" >"$V/pip-$t.log" 2>&1; then
 				why=$(grep -E 'ERROR|error:' "$V/pip-$t.log" | head -1 | tr -d '\r' | cut -c1-200)
