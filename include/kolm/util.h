@@ -97,6 +97,17 @@ int kolm_tmpdir_make(char *dir, size_t cap, const char *what, struct kolm_err *e
 /* Remove a directory made by kolm_tmpdir_make and everything in it. */
 void kolm_tmpdir_remove(const char *dir);
 
+/* ---- a directory's files ----------------------------------------------
+ * Every regular file under root (recursively, nothing followed) as a JSON
+ * array of {"path" (relative, '/'-separated), "size", "sha256"} sorted by
+ * path bytewise (tree.c).  KOLM_E_NO with why (cap bytes) naming the first
+ * entry that is not a regular file or directory (a symlink, device, FIFO,
+ * socket), a name with a control character, more than 100,000 files or 32
+ * levels, or a root that is not a directory; KOLM_E_IO / KOLM_E_NOMEM in
+ * err when a file cannot be read. */
+typedef struct json_t json_t;
+int kolm_tree_files(const char *root, json_t **files, char *why, size_t cap, struct kolm_err *err);
+
 /* ---- SHA-256 ----------------------------------------------------------
  * Fails closed: when OpenSSL cannot compute the digest (no provider offers
  * SHA-256, an EVP call fails) final/buf/hex_range return KOLM_E_IO with the
