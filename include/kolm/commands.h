@@ -30,6 +30,11 @@ struct kolm_cmd_vars {
 	const char *source_kind;    /* "base" | "config" | "artifact" | "model" */
 	const char *source;         /* the value the user gave (id or path) */
 	const char *out_dir;        /* export -o DIR (default ".") */
+	const char *ckpt_dir;       /* the checkpoint directory the upstream export lines read
+	                             * ({hf_dir}): kolm export X.kolm sets it to the private
+	                             * directory it unpacks the .kolm's checkpoint into; NULL:
+	                             * as the source says (then, for a .kolm, a note line says
+	                             * that kolm export runs them itself) */
 	int64_t ctx;                /* context length for run commands */
 	const char *kv_type;        /* NULL/"f16", "q8_0", "q4_0" */
 	int gpu_layers;             /* -ngl value; -1 = all (99) */

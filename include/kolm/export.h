@@ -86,4 +86,23 @@ struct kolm_mlx_plan {
 int kolm_export_mlx_plan(struct kolm_ctx *ctx, const struct kolm_export_opts *o, struct kolm_mlx_plan *plan,
 			 struct kolm_err *err);
 
+/* An export by an upstream toolchain (ONNX, Core ML, TensorRT-LLM) from a
+ * .kolm (export_upstream.c).  kolm_upstream_open checks the artifact as the
+ * native exports do (integrity, the compile gate; with sign_key, that the
+ * key signed it: KOLM_E_NO otherwise) and unpacks the members kolm.json
+ * lists, but the eval pack, into a private temporary directory
+ * (kolm_upstream_dir: $TMPDIR/kolm-<uid>/kolm-export-ckpt-<pid>-XXXXXX),
+ * each hash-checked as it is written; the caller runs the upstream commands
+ * on that directory (kolm_cmd_vars.ckpt_dir, kolm_toolchain_export), then
+ * kolm_upstream_seal adds "tool", the artifact's "manifest_sha256" and
+ * "base" (u NULL: a --from-dir export, bound to no .kolm) and with the key
+ * the "signature" over its statement (dir_receipt_internal.h) to the
+ * toolchain's receipt and writes it atomically as "<out_path>.receipt.json";
+ * kolm_upstream_close removes the directory (call it on every path). */
+struct kolm_upstream;
+int kolm_upstream_open(struct kolm_upstream **u, const char *artifact, const char *sign_key, struct kolm_err *err);
+const char *kolm_upstream_dir(const struct kolm_upstream *u);
+int kolm_upstream_seal(struct kolm_upstream *u, json_t *receipt, const char *out_path, struct kolm_err *err);
+void kolm_upstream_close(struct kolm_upstream *u);
+
 #endif

@@ -82,6 +82,8 @@ struct kolm_pick {
 	int n_overrides;
 	const char *out_dir;        /* for the commands (default ".") */
 	const char *artifact;       /* the .kolm the pick came from, for commands */
+	const char *ckpt_dir;       /* commands: the upstream export reads this checkpoint
+				       directory (kolm_cmd_vars.ckpt_dir), or NULL */
 	const char *ssh;            /* USER@HOST[:PORT] the transfer commands use; NULL: the catalog's */
 	const struct kolm_gate *gates;
 	int n_gates;

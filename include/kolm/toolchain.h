@@ -3,8 +3,10 @@
  * GenAI model builder, coremltools, TensorRT-LLM) for the non-GGUF
  * backends: each command of the forecast's commands.export_upstream is split
  * into an argument vector (the renderer's quoting undone, no shell) and
- * spawned with posix_spawnp; a failed exit status stops the run; the output
- * is hashed into a receipt.  When a tool is not installed: KOLM_E_MISSING
+ * spawned with posix_spawnp (a line starting with '#' is a note and is
+ * skipped); a failed exit status stops the run; every regular file of the
+ * output directory is hashed into the receipt (kolm_tree_files: a symlink
+ * or device in it fails the export).  When a tool is not installed: KOLM_E_MISSING
  * with the install line and the commands in the message.
  */
 #ifndef KOLM_TOOLCHAIN_H
@@ -16,8 +18,10 @@ typedef struct json_t json_t;
 struct kolm_format;
 
 /* Run a forecast's upstream export commands (newline-separated: its
- * commands.export_upstream) for format fmt; out_path: what the last
- * command writes (a file or directory). */
+ * commands.export_upstream) for format fmt; out_path: the directory the
+ * last command writes.  *receipt: {"schema": "kolm.receipt/1", "output",
+ * "quant", "backend", "commands": [the lines run], "files": [{"path",
+ * "size", "sha256"}, ...]}. */
 int kolm_toolchain_export(const char *commands, const struct kolm_format *fmt, const char *out_path,
 			  json_t **receipt, struct kolm_err *err);
 

@@ -1,6 +1,7 @@
 /* kolm export - preview the plan, or do the export: natively for GGUF, and
  * for MLX from an artifact or a checkpoint directory; through the upstream
  * toolchain for MLX from a catalog base, ONNX, Core ML and TensorRT-LLM. */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ static const struct cli_opt opts[] = {
 	OPT_GROUP("export:"),
 	OPT_VALUE('t', "threads", "N", 't', "threads for quantizing and measuring K (1..512, default: online CPUs)"),
 	OPT_FLAG(0, "no-measure", O_NOMEASURE, "do not measure the export's K-score"),
-	OPT_VALUE(0, "sign", "KEY", O_SIGN, "GGUF from X.kolm: sign the receipt with the artifact's Ed25519 key and embed it, so kolm verify --pubkey binds the export without re-deriving it"),
+	OPT_VALUE(0, "sign", "KEY", O_SIGN, "from X.kolm: sign the receipt with the artifact's Ed25519 key (GGUF: embedded in the file; ONNX, Core ML, TensorRT-LLM: NAME.receipt.json), so kolm verify --pubkey binds the export by hashing"),
 	OPT_VALUE(0, "group-size", "N", O_GROUP, "MLX formats: the affine group size, 32, 64 or 128 (default: the format's, 64)"),
 	OPT_PREVIEW,
 	OPT_FLAG(0, "json", CLI_O_JSON, "the receipt as JSON (with --preview: the kolm.forecast/1 document)"),
@@ -145,6 +146,65 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 	return 0;
 }
 
+static int empty_or_absent(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT;
+	DIR *d = S_ISDIR(sb.st_mode) ? opendir(path) : NULL;
+	int empty = d != NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	if (d)
+		closedir(d);
+	return empty;
+}
+
+/* An upstream toolchain's export (ONNX, Core ML, TensorRT-LLM; MLX from a
+ * catalog base): from X.kolm, its checkpoint unpacked (hash-checked) into a
+ * private temporary directory that the commands read, forecast again with
+ * it (kolm_pick.ckpt_dir) so they are the plan's with that directory; then
+ * the receipt listing every file written (signed with --sign).  An output
+ * this run made is removed when a later step fails. */
+static int export_upstream(struct cli *cli, struct args *a, const struct kolm_forecast *f, const char *out,
+			   json_t **receipt)
+{
+	struct kolm_err err = {0};
+	struct kolm_upstream *up = NULL;
+	struct kolm_forecast f2;
+	int have_f2 = 0, made = 0, rc;
+	const char *cmds = f->commands.export_upstream;
+	if (!empty_or_absent(out)) {
+		fprintf(stderr, "kolm: %s: exists and is not an empty directory (remove it first)\n", out);
+		return 4;
+	}
+	if (a->artifact && !a->from_dir) {
+		if ((rc = kolm_upstream_open(&up, a->artifact, a->sign_key, &err)))
+			goto out;
+		a->cp.p.ckpt_dir = kolm_upstream_dir(up);
+		if ((rc = kolm_forecast(cli->ctx, &a->cp.p, &f2, &err)))
+			goto out;
+		have_f2 = 1;
+		cmds = f2.commands.export_upstream;
+	}
+	made = 1;
+	if (!(rc = kolm_toolchain_export(cmds, f->format.fmt, out, receipt, &err)))
+		rc = kolm_upstream_seal(up, *receipt, out, &err);
+out:
+	if (rc && made && empty_or_absent(out) == 0) {
+		json_decref(*receipt);
+		*receipt = NULL;
+		kolm_tmpdir_remove(out);
+	}
+	a->cp.p.ckpt_dir = NULL;
+	if (have_f2)
+		kolm_forecast_release(&f2);
+	kolm_upstream_close(up);
+	return rc ? cli_fail(&err) : 0;
+}
+
 static int run(struct cli *cli, void *args)
 {
 	struct args *a = args;
@@ -186,10 +246,11 @@ static int run(struct cli *cli, void *args)
 		exit_code = cli_usage_error("export: output path too long");
 		goto done;
 	}
-	if (a->sign_key && (strcmp(be, "gguf") || !a->artifact || a->from_dir)) {
-		exit_code = cli_usage_error("export: --sign signs a GGUF export made from X.kolm (the receipt is embedded in "
-					    "the GGUF); %s is a %s format%s",
-					    fmt->id, be, a->artifact && !a->from_dir ? "" : " and no X.kolm was given");
+	if (a->sign_key && (!strcmp(be, "mlx") || !a->artifact || a->from_dir)) {
+		exit_code = cli_usage_error("export: --sign signs the receipt of an export made from X.kolm (GGUF: embedded; "
+					    "ONNX, Core ML, TensorRT-LLM: NAME.receipt.json); %s%s",
+					    !strcmp(be, "mlx") ? "an MLX export is bound by re-deriving it" : "",
+					    a->artifact && !a->from_dir ? "" : "no X.kolm was given");
 		goto done;
 	}
 	if (a->group_size && strcmp(be, "mlx")) {
@@ -268,20 +329,8 @@ static int run(struct cli *cli, void *args)
 			exit_code = cli_fail(&err);
 			goto done;
 		}
-	} else {
-		if (kolm_toolchain_export(f.commands.export_upstream, fmt, out, &receipt, &err)) {
-			exit_code = cli_fail(&err);
-			goto done;
-		}
-		char rpath[4200];
-		snprintf(rpath, sizeof rpath, "%s.receipt.json", out);
-		char *s = json_dumps(receipt, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (!s || kolm_file_write_atomic(rpath, s, strlen(s), &err)) {
-			free(s);
-			exit_code = cli_fail(&err);
-			goto done;
-		}
-		free(s);
+	} else if ((exit_code = export_upstream(cli, a, &f, out, &receipt))) {
+		goto done;
 	}
 	if (cp->json)
 		exit_code = cli_print_json(receipt);
@@ -306,11 +355,14 @@ const struct cli_cmd cmd_export = {
 		 ".receipt.json beside it (docs/ARTIFACT.md); the artifact's compile gate applies.  MLX formats\n"
 		 "from ARTIFACT.kolm or --from-dir are written natively too: DIR/<base>-<format>/, the directory\n"
 		 "mlx_lm.convert writes (same tensors bit for bit; --group-size 32|64|128), with kolm.json.  Other\n"
-		 "backends run their upstream toolchain when it is installed.  From an artifact the export's own\n"
-		 "K-score is measured on its eval pack with kolm's engine and stamped in (--no-measure skips it).\n"
-		 "--sign KEY (GGUF from a signed X.kolm, KEY its private key): the receipt is signed and embedded\n"
-		 "(kolm.export_signer, kolm.export_signature), so 'kolm verify X.kolm OUT --pubkey KEY.pub' binds\n"
-		 "the export by its signature, without re-deriving it.\n",
+		 "backends run their upstream toolchain when it is installed: from ARTIFACT.kolm on its checkpoint,\n"
+		 "unpacked (each member hash-checked) into a private temporary directory that the commands read\n"
+		 "and that is removed after; DIR/<base>-<format>.receipt.json then lists every file written with its\n"
+		 "size and SHA-256, the artifact's manifest hash and the commands run.  From an artifact the\n"
+		 "GGUF and MLX export's own K-score is measured on its eval pack with kolm's engine and stamped in\n"
+		 "(--no-measure skips it).  --sign KEY (from a signed X.kolm, KEY its private key): the receipt is\n"
+		 "signed (GGUF: embedded as kolm.export_signer, kolm.export_signature), so 'kolm verify X.kolm OUT\n"
+		 "--pubkey KEY.pub' binds the export by its signature, without re-deriving it.\n",
 	.opts = opts,
 	.tail = "Exit: 0 done, 1 the compile gate refused or --sign's key does not sign the artifact, 2 usage, 3 bad input, 4 I/O or toolchain missing.\n",
 	.flags = CLI_SEE_HELP | CLI_NEEDS_OPTION,

@@ -118,7 +118,12 @@ const struct cli_cmd cmd_verify = {
 		 "                  receipt, signed at export (kolm export --sign), verifies with --pubkey, or\n"
 		 "                  (unsigned, no --pubkey, or --regenerate) its tensor data and metadata are byte\n"
 		 "                  for byte the export re-derived from this artifact with the recorded quant and\n"
-		 "                  overrides (as long as an export takes); the line says which bound it\n"
+		 "                  overrides (as long as an export takes); the line says which bound it.  An\n"
+		 "                  MLX directory is re-derived file for file; an ONNX, Core ML (.mlpackage) or\n"
+		 "                  TensorRT-LLM directory is bound by EXPORT.receipt.json beside it: this\n"
+		 "                  manifest, exactly its files (none missing or added, no symlink) with their\n"
+		 "                  sizes and SHA-256 hashed again, its signature valid for --pubkey (required\n"
+		 "                  with --pubkey or --require-signature)\n"
 		 "  quality         K >= the gate, and the export's K loss within P points (default 3)\n",
 	.opts = opts,
 	.tail = "Exit: 0 no check failed, 1 a check failed, 2 usage, 4 I/O or SHA-256 unavailable.\n",

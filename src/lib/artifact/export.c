@@ -125,29 +125,14 @@ static int export_format(struct kolm_ctx *ctx, struct job *x, struct kolm_err *e
 	return KOLM_OK;
 }
 
-/* --sign KEY: the receipt is signed with the artifact's own key, so the
- * artifact must carry a kolm.sig that KEY's public half verifies. */
+/* --sign KEY: the receipt is signed with the artifact's own key
+ * (kolm_artifact_signer_key refuses another or an unsigned artifact). */
 static int export_check_signer(struct job *x, struct kolm_err *err)
 {
-	const struct kolm_export_opts *o = x->o;
-	const struct kolm_member *s = kolm_artifact_member(x->src.art, "kolm.sig");
-	const struct kolm_member *km = kolm_artifact_member(x->src.art, "kolm.json");
-	if (!s)
-		return kolm_err_set(err, KOLM_E_NO,
-				    "export: --sign: %s is unsigned; a signed export binds to an artifact signed with the same "
-				    "key (kolm sign %s --key %s)",
-				    o->artifact, o->artifact, o->sign_key);
-	int rc = kolm_sigkey_load(&x->key, o->sign_key, KOLM_KEY_PRIVATE, err);
-	if (rc)
-		return kolm_err_prefix(err, "export: --sign");
-	memcpy(x->signer, kolm_sigkey_fingerprint(x->key), 65);
-	rc = kolm_sigkey_check(x->key, km->data, (size_t)km->size, s->data, (size_t)s->size, err);
-	if (rc == KOLM_E_NO)
-		return kolm_err_set(err, KOLM_E_NO,
-				    "export: --sign: %s is not signed with %s (key %.16s…); an export's receipt is signed "
-				    "with its artifact's key",
-				    o->artifact, o->sign_key, x->signer);
-	return rc ? kolm_err_prefix(err, "export: --sign") : KOLM_OK;
+	int rc = kolm_artifact_signer_key(x->src.art, x->o->sign_key, &x->key, err);
+	if (!rc)
+		memcpy(x->signer, kolm_sigkey_fingerprint(x->key), 65);
+	return rc;
 }
 
 /* An artifact's manifest, K-score and compile gate (refused below the gate),

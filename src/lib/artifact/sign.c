@@ -341,3 +341,33 @@ int kolm_export_receipt_check(const char *pub_path, const uint8_t *base, uint64_
 		return kolm_err_set(err, KOLM_E_NO, "its receipt names key %.16s…, but key %.16s… signed it", signer, fp);
 	return rc;
 }
+
+int kolm_artifact_signer_key(const struct kolm_artifact *a, const char *key_path, struct kolm_sigkey **key,
+			     struct kolm_err *err)
+{
+	const struct kolm_member *s = kolm_artifact_member(a, "kolm.sig");
+	const struct kolm_member *km = kolm_artifact_member(a, "kolm.json");
+	*key = NULL;
+	if (!s)
+		return kolm_err_set(err, KOLM_E_NO,
+				    "export: --sign: %s is unsigned; a signed export binds to an artifact signed with the same "
+				    "key (kolm sign %s --key %s)",
+				    a->path, a->path, key_path);
+	int rc = kolm_sigkey_load(key, key_path, KOLM_KEY_PRIVATE, err);
+	if (rc)
+		return kolm_err_prefix(err, "export: --sign");
+	const char *fp = kolm_sigkey_fingerprint(*key);
+	rc = kolm_sigkey_check(*key, km->data, (size_t)km->size, s->data, (size_t)s->size, err);
+	if (rc == KOLM_E_NO)
+		rc = kolm_err_set(err, KOLM_E_NO,
+				  "export: --sign: %s is not signed with %s (key %.16s…); an export's receipt is signed "
+				  "with its artifact's key",
+				  a->path, key_path, fp);
+	else if (rc)
+		rc = kolm_err_prefix(err, "export: --sign");
+	if (rc) {
+		kolm_sigkey_free(*key);
+		*key = NULL;
+	}
+	return rc;
+}

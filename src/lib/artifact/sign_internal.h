@@ -30,6 +30,13 @@ int kolm_sigkey_sign(const struct kolm_sigkey *sk, const uint8_t *msg, size_t n,
 int kolm_sigkey_check(const struct kolm_sigkey *sk, const uint8_t *msg, size_t n, const uint8_t *sig, size_t sig_len,
 		      struct kolm_err *err);
 
+/* export --sign KEY: KEY's private key loaded into *key, refused (KOLM_E_NO,
+ * nothing loaded) unless the artifact a carries a kolm.sig that KEY's public
+ * half verifies: an export's receipt is signed with its artifact's key. */
+struct kolm_artifact;
+int kolm_artifact_signer_key(const struct kolm_artifact *a, const char *key_path, struct kolm_sigkey **key,
+			     struct kolm_err *err);
+
 /* A signed GGUF export (kolm export --sign KEY) carries two metadata keys:
  * kolm.export_signer, the key's fingerprint, and kolm.export_signature, the
  * Ed25519 signature (hex) of this statement, one "name value" per line:

@@ -22,6 +22,7 @@
 #include "kolm/types.h"
 #include "artifact_internal.h"
 #include "verify_mlx_internal.h"
+#include "dir_receipt_internal.h"
 #include "sign_internal.h"
 
 enum { C_OK, C_FAIL, C_SKIP };
@@ -353,6 +354,44 @@ static int read_overrides(const struct kolm_gguf *g, struct kolm_tensor_override
 	return bad;
 }
 
+/* A directory: kolm's MLX export carries kolm.json (verify_mlx.c, re-derived);
+ * an upstream toolchain's directory or .mlpackage bundle its receipt
+ * (verify_dir.c, hashed). */
+static void bind_dir(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
+		     int integrity_failed, struct check *c, struct binding *b)
+{
+	const char *path = o->export_path;
+	struct kolm_err e = {0};
+	char kj[4200];
+	struct stat ks;
+	int mlx = snprintf(kj, sizeof kj, "%s/kolm.json", path) < (int)sizeof kj && !lstat(kj, &ks) && S_ISREG(ks.st_mode);
+	int brc = mlx ? kolm_verify_mlx_dir(ctx, a, a->path, path, c->why, sizeof c->why, b->quant, sizeof b->quant,
+					    &b->export_k)
+		      : kolm_verify_dir_receipt(a, path, NULL, o->pubkey, o->require_signature, c->why, sizeof c->why,
+						b->quant, sizeof b->quant, &e);
+	if (!mlx && brc == KOLM_OK && !kolm_catalog_format_find(ctx, b->quant)) {
+		set(c, C_FAIL, "%s: its receipt states quant '%s', which is not a format kolm knows", path, b->quant);
+		return;
+	}
+	if (brc && brc != KOLM_E_NO)
+		set(c, C_FAIL, "%s", e.msg);
+	if (brc) {
+		c->st = C_FAIL;
+		return;
+	}
+	if (integrity_failed) {
+		set(c, C_SKIP, "the integrity check failed: nothing trustworthy to bind the export to");
+		return;
+	}
+	c->st = C_OK;
+	struct kolm_model am;
+	if (!kolm_model_of_artifact(&am, a, &e)) {
+		b->params = kolm_model_params(&am);
+		kolm_model_release(&am);
+	}
+	b->have = 1;
+}
+
 static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, const struct kolm_verify_opts *o,
 			   int integrity_failed, struct check *c, struct binding *b)
 {
@@ -364,19 +403,8 @@ static void export_binding(struct kolm_ctx *ctx, const struct kolm_artifact *a, 
 	struct kolm_gguf *g;
 	struct kolm_err e = {0};
 	struct stat sb;
-	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) { /* an MLX directory (verify_mlx.c) */
-		if (kolm_verify_mlx_dir(ctx, a, a->path, path, c->why, sizeof c->why, b->quant, sizeof b->quant,
-					&b->export_k)) {
-			c->st = C_FAIL;
-			return;
-		}
-		c->st = C_OK;
-		struct kolm_model am;
-		if (!kolm_model_of_artifact(&am, a, &e)) {
-			b->params = kolm_model_params(&am);
-			kolm_model_release(&am);
-		}
-		b->have = 1;
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		bind_dir(ctx, a, o, integrity_failed, c, b);
 		return;
 	}
 	if (kolm_gguf_open(&g, path, &e)) {

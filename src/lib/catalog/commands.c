@@ -17,7 +17,7 @@
 #include "kolm/util.h"
 #include "core/json_internal.h"
 
-enum { NVARS = 48 };
+enum { NVARS = 56 };
 
 struct vars {
 	const char *name[NVARS];
@@ -197,6 +197,12 @@ static int vars_source(struct vars *vs, const struct kolm_cmd_vars *v, const cha
 		const char *b = strrchr(repo, '/');
 		kolm_strlcpy(hf_dir, b ? b + 1 : repo, sizeof hf_dir);
 	}
+	/* a .kolm's checkpoint: the directory kolm export unpacks it into
+	 * (ckpt_dir), or a name the note before the upstream lines explains */
+	if (!strcmp(sk, "artifact") && !hf_dir[0])
+		kolm_strlcpy(hf_dir, "checkpoint", sizeof hf_dir);
+	if (v->ckpt_dir)
+		kolm_strlcpy(hf_dir, v->ckpt_dir, sizeof hf_dir);
 	var_set(vs, "hf_repo", repo ? repo : hf_dir);
 	var_set(vs, "hf_dir", hf_dir);
 	return KOLM_OK;
@@ -221,6 +227,11 @@ static void vars_upstream(struct vars *vs, json_t *t, const struct kolm_cmd_vars
 	var_set(vs, "group", tmp);
 	var_set(vs, "ort_precision", f->bits >= 16 ? "fp16" : f->bits == 8 ? "int8" : "int4");
 	var_set(vs, "ort_ep", v->runtime && strstr(v->runtime, "cuda") ? "cuda" : "cpu");
+	/* the builder's download/scratch cache (default ./cache_dir), kept
+	 * inside the checkpoint directory it reads */
+	const char *hd = var_get(vs, "hf_dir");
+	join(path, sizeof path, hd && *hd ? hd : ".", ".ort-cache");
+	var_set(vs, "ort_cache", path);
 	snprintf(tmp, sizeof tmp, "%s-coreml-fp16", v->base_id);
 	join(path, sizeof path, out_dir, tmp);
 	var_set(vs, "coreml_fp16", path);
@@ -339,6 +350,14 @@ static void vars_overrides(struct vars *vs, const struct kolm_cmd_vars *v, int *
 	free(b.p);
 }
 
+/* An export made by its upstream toolchain (ONNX, Core ML, TensorRT-LLM):
+ * kolm verify binds it by NAME.receipt.json, which lists every file's
+ * SHA-256 (signed with kolm export --sign); GGUF and MLX are kolm's own. */
+static int has_dir_receipt(const char *be)
+{
+	return strcmp(be, "gguf") && strcmp(be, "mlx");
+}
+
 /* The .kolm the steps pack or read, and the removable medium. */
 static void vars_artifact(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *sk)
 {
@@ -355,7 +374,7 @@ static void vars_artifact(struct vars *vs, json_t *t, const struct kolm_cmd_vars
 	/* the air-gapped GGUF export signs its receipt, so verify on the
 	 * target binds it by hashing instead of exporting it again there */
 	const char *be = v->backend ? v->backend : v->format->backend;
-	var_set(vs, "airgap_sign", !strcmp(be, "gguf") ? " --sign kolm-signing.key" : "");
+	var_set(vs, "airgap_sign", !strcmp(be, "gguf") || has_dir_receipt(be) ? " --sign kolm-signing.key" : "");
 }
 
 static int is_gguf_source(const struct kolm_cmd_vars *v, const char *sk)
@@ -425,11 +444,30 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	else if (!strcmp(be, "coreml") && v->format->bits < 16)
 		up = "coreml_quant";
 	/* a GGUF used as stored has nothing to export, upstream either; one
-	 * re-quantized is llama-quantize's, not a conversion from a checkpoint */
+	 * re-quantized is llama-quantize's, not a conversion from a checkpoint;
+	 * from a .kolm, kolm export runs the upstream lines itself on the
+	 * checkpoint it unpacks (ckpt_dir), and the plan says so first */
 	if (gguf_src && !v->gguf_as_stored)
 		o->export_upstream = requantize_line("llama-quantize", v, vs, oom);
 	else if (!gguf_src)
 		o->export_upstream = render_lines(json_object_get(json_object_get(t, "export_upstream"), up), vs, oom);
+	if (o->export_upstream && has_dir_receipt(be) && !strcmp(sk, "artifact") && !v->ckpt_dir) {
+		char *note = render_line(kolm_json_str(t, "export_upstream_artifact_note"), vs, oom);
+		struct kolm_buf b = {0};
+		if (note) {
+			kolm_buf_add(&b, note, strlen(note));
+			kolm_buf_add(&b, "\n", 1);
+			kolm_buf_add(&b, o->export_upstream, strlen(o->export_upstream));
+			*oom |= b.oom;
+			if (!b.oom) {
+				free(o->export_upstream);
+				o->export_upstream = b.p;
+				b.p = NULL;
+			}
+		}
+		free(b.p);
+		free(note);
+	}
 	o->transfer = render_lines(json_object_get(json_object_get(t, "transfer"), tkey), vs, oom);
 	/* a phone has no shell of its own: ONNX Runtime runs inside an app,
 	 * llama.cpp inside an iOS app or as its Android build over adb shell */
@@ -440,12 +478,11 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 			   : !strcmp(rt, "onnxruntime") && adb ? "onnxruntime_phone"
 							   : rt;
 	o->run = render_lines(json_object_get(json_object_get(t, "run"), rkey), vs, oom);
-	/* a GGUF the user brought has no .kolm to bind it to; kolm verify binds
-	 * the GGUF and MLX exports kolm makes from the .kolm, not what an
-	 * upstream toolchain makes from the checkpoint */
-	int bound = !strcmp(be, "gguf") || !strcmp(be, "mlx");
+	/* a GGUF the user brought has no .kolm to bind it to; every export kolm
+	 * makes from the .kolm is bound: GGUF and MLX by their own stamps, the
+	 * upstream toolchains' directories by their receipt */
 	if (!gguf_src)
-		o->verify = render_lines(json_object_get(t, bound ? "verify" : "verify_unbound"), vs, oom);
+		o->verify = render_lines(json_object_get(t, "verify"), vs, oom);
 	/* kolm bench and llama-bench run GGUF; kolm bench and mlx_lm.benchmark
 	 * MLX directories; the rest say how to time it, as a note, and so does
 	 * a runtime with its own entry (MLX inside an iOS app: no shell) */
@@ -456,10 +493,12 @@ static void steps_render(json_t *t, const struct kolm_cmd_vars *v, const struct 
 	if (gguf_src)
 		return;
 	json_t *ag = json_object_get(t, "airgap");
-	o->airgap_source = render_lines(json_object_get(ag, !strcmp(sk, "artifact") ? "source_artifact" : "source"), vs, oom);
-	char akey[32];
-	snprintf(akey, sizeof akey, "%s%s", !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target",
-		 bound ? "" : "_unbound");
+	/* a receipt beside the export travels with it */
+	const char *rs = has_dir_receipt(be) ? "_receipt" : "";
+	char akey[40];
+	snprintf(akey, sizeof akey, "%s%s", !strcmp(sk, "artifact") ? "source_artifact" : "source", rs);
+	o->airgap_source = render_lines(json_object_get(ag, akey), vs, oom);
+	snprintf(akey, sizeof akey, "%s%s", !strcmp(tkey, "adb") || !strcmp(tkey, "ios") ? "target_tethered" : "target", rs);
 	o->airgap_target = render_lines(json_object_get(ag, akey), vs, oom);
 }
 
@@ -532,6 +571,11 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, st
 		join(path, sizeof path, out_dir, file);
 	var_set(&vs, "file", file);
 	var_set(&vs, "path", path);
+	char rfile[300], rpath[8300];
+	snprintf(rfile, sizeof rfile, "%s.receipt.json", file);
+	snprintf(rpath, sizeof rpath, "%s.receipt.json", path);
+	var_set(&vs, "receipt_file", rfile);
+	var_set(&vs, "receipt", rpath);
 	var_set(&vs, "out_dir", out_dir);
 	var_set(&vs, "quant", v->format->id);
 	var_set(&vs, "device", v->device->id);

@@ -1,7 +1,6 @@
 /* toolchain.c - spawn the upstream exporters (toolchain.h). */
 #include "kolm/toolchain.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -147,52 +146,6 @@ static int py_has(const char *py, const char *module)
 	return ok && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-/* SHA-256 of a file, or of a directory as "<relative name> <sha>\n" lines in
- * name order. */
-static int hash_path(const char *path, char out[65])
-{
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return -1;
-	if (!S_ISDIR(sb.st_mode)) {
-		struct kolm_map m;
-		if (kolm_map_open(&m, path, NULL))
-			return -1;
-		int rc = kolm_sha256_hex_range(m.data, m.size, out, NULL);
-		kolm_map_close(&m);
-		return rc ? -1 : 0;
-	}
-	struct dirent **list;
-	int n = scandir(path, &list, NULL, alphasort);
-	if (n < 0)
-		return -1;
-	struct kolm_sha256 s;
-	if (kolm_sha256_init(&s, NULL)) {
-		for (int i = 0; i < n; i++)
-			free(list[i]);
-		free(list);
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		if (list[i]->d_name[0] != '.') {
-			char sub[4096], h[65];
-			if (snprintf(sub, sizeof sub, "%s/%s", path, list[i]->d_name) < (int)sizeof sub && hash_path(sub, h) == 0) {
-				kolm_sha256_update(&s, list[i]->d_name, strlen(list[i]->d_name));
-				kolm_sha256_update(&s, " ", 1);
-				kolm_sha256_update(&s, h, 64);
-				kolm_sha256_update(&s, "\n", 1);
-			}
-		}
-		free(list[i]);
-	}
-	free(list);
-	uint8_t d[32];
-	if (kolm_sha256_final(&s, d, NULL))
-		return -1;
-	kolm_hex(d, 32, out);
-	return 0;
-}
-
 int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const char *out_path, json_t **receipt,
 			  struct kolm_err *err)
 {
@@ -216,6 +169,8 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line && !rc; line = strtok_r(NULL, "\n", &save)) {
 		char **argv;
 		int argc;
+		if (line[0] == '#') /* a note (what kolm runs for you), not a command */
+			continue;
 		if ((rc = shell_split(line, &argv, &argc, err)))
 			break;
 		const char *mod = argc ? py_module(argv, argc) : NULL;
@@ -235,6 +190,8 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 	     line = strtok_r(NULL, "\n", &save)) {
 		char **argv;
 		int argc;
+		if (line[0] == '#')
+			continue;
 		if ((rc = shell_split(line, &argv, &argc, err)))
 			break;
 		pid_t pid;
@@ -253,14 +210,19 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 		free(argv);
 	}
 	free(copy);
-	char sha[65];
-	if (!rc && hash_path(out_path, sha) != 0)
+	/* every regular file it wrote, hashed; a symlink or device refuses it */
+	json_t *files = NULL;
+	char why[600];
+	struct stat sb;
+	if (!rc && stat(out_path, &sb) != 0)
 		rc = kolm_err_set(err, KOLM_E_IO, "export: the toolchain finished but %s was not written", out_path);
+	else if (!rc && (rc = kolm_tree_files(out_path, &files, why, sizeof why, err)) == KOLM_E_NO)
+		rc = kolm_err_set(err, KOLM_E_IO, "export: %s as the toolchain wrote it: %s", out_path, why);
 	if (rc) {
 		json_decref(ran);
 		return rc;
 	}
-	*receipt = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "schema", "kolm.receipt/1", "output", out_path, "sha256", sha,
-			     "quant", fmt->id, "backend", fmt->backend, "commands", ran);
-	return KOLM_OK;
+	*receipt = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "schema", "kolm.receipt/1", "output", out_path, "quant", fmt->id,
+			     "backend", fmt->backend, "commands", ran, "files", files);
+	return *receipt ? KOLM_OK : kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
 }

@@ -975,6 +975,7 @@ static int commands_for(struct kolm_ctx *ctx, const struct kolm_pick *p, const s
 		   : p->model_path  ? p->model_path
 				    : "config.json";
 	v.out_dir = p->out_dir ? p->out_dir : ".";
+	v.ckpt_dir = p->ckpt_dir;
 	v.ctx = fc->n_ctx;
 	v.kv_type = p->kv_type;
 	v.gpu_layers = fc->gpu_layers_set ? fc->gpu_layers : -1;
