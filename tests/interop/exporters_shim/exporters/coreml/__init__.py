@@ -1,0 +1,1 @@
+# the stand-in for exporters.coreml (tests/interop/coreml_export.sh)
