@@ -96,6 +96,10 @@ int kolm_out_clean_stale(const char *path);
 int kolm_tmpdir_make(char *dir, size_t cap, const char *what, struct kolm_err *err);
 /* Remove a directory made by kolm_tmpdir_make and everything in it. */
 void kolm_tmpdir_remove(const char *dir);
+/* An export's output directory may be written: KOLM_OK when path does not
+ * exist or is an empty directory; KOLM_E_IO "PATH: exists and is not an
+ * empty directory (remove it first)" otherwise. */
+int kolm_out_dir_free(const char *path, struct kolm_err *err);
 
 /* ---- a directory's files ----------------------------------------------
  * Every regular file under root (recursively, nothing followed) as a JSON

@@ -1,7 +1,6 @@
 /* kolm export - preview the plan, or do the export: natively for GGUF, and
  * for MLX from an artifact or a checkpoint directory; through the upstream
  * toolchain for MLX from a catalog base, ONNX, Core ML and TensorRT-LLM. */
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -146,22 +145,6 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 	return 0;
 }
 
-static int empty_or_absent(const char *path)
-{
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return errno == ENOENT;
-	DIR *d = S_ISDIR(sb.st_mode) ? opendir(path) : NULL;
-	int empty = d != NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			empty = 0;
-	if (d)
-		closedir(d);
-	return empty;
-}
-
 /* An upstream toolchain's export (ONNX, Core ML, TensorRT-LLM; MLX from a
  * catalog base): from X.kolm, its checkpoint unpacked (hash-checked) into a
  * private temporary directory that the commands read, forecast again with
@@ -176,10 +159,8 @@ static int export_upstream(struct cli *cli, struct args *a, const struct kolm_fo
 	struct kolm_forecast f2;
 	int have_f2 = 0, made = 0, rc;
 	const char *cmds = f->commands.export_upstream;
-	if (!empty_or_absent(out)) {
-		fprintf(stderr, "kolm: %s: exists and is not an empty directory (remove it first)\n", out);
-		return 4;
-	}
+	if ((rc = kolm_out_dir_free(out, &err)))
+		return cli_fail(&err);
 	if (a->artifact && !a->from_dir) {
 		if ((rc = kolm_upstream_open(&up, a->artifact, a->sign_key, &err)))
 			goto out;
@@ -193,7 +174,7 @@ static int export_upstream(struct cli *cli, struct args *a, const struct kolm_fo
 	if (!(rc = kolm_toolchain_export(cmds, f->format.fmt, out, receipt, &err)))
 		rc = kolm_upstream_seal(up, *receipt, out, &err);
 out:
-	if (rc && made && empty_or_absent(out) == 0) {
+	if (rc && made && kolm_out_dir_free(out, NULL)) {
 		json_decref(*receipt);
 		*receipt = NULL;
 		kolm_tmpdir_remove(out);

@@ -811,19 +811,9 @@ static int mlx_commit(struct mjob *x, struct kolm_err *err)
 static int mlx_begin(struct mjob *x, struct kolm_err *err)
 {
 	const char *out = x->o->out_path;
-	struct stat sb;
-	if (!stat(out, &sb)) {
-		DIR *d = S_ISDIR(sb.st_mode) ? opendir(out) : NULL;
-		int empty = d != NULL;
-		struct dirent *de;
-		while (d && (de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				empty = 0;
-		if (d)
-			closedir(d);
-		if (!empty)
-			return kolm_err_set(err, KOLM_E_IO, "%s: exists and is not an empty directory (remove it first)", out);
-	}
+	int rc = kolm_out_dir_free(out, err);
+	if (rc)
+		return rc;
 	size_t n = strlen(out) + 40;
 	if (!(x->tmpdir = malloc(n)))
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");

@@ -338,6 +338,22 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 	return 0;
 }
 
+int kolm_out_dir_free(const char *path, struct kolm_err *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return KOLM_OK;
+	DIR *d = S_ISDIR(sb.st_mode) ? opendir(path) : NULL;
+	int empty = d != NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	if (d)
+		closedir(d);
+	return empty ? KOLM_OK : kolm_err_set(err, KOLM_E_IO, "%s: exists and is not an empty directory (remove it first)", path);
+}
+
 void kolm_tmpdir_remove(const char *dir)
 {
 	if (dir && *dir)
