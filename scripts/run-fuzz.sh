@@ -47,7 +47,7 @@ rc=0
 npass=0
 nfail=0
 for t in $targets; do
-	clang -std=c17 -D_GNU_SOURCE -O1 -g -Iinclude -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all \
+	clang -std=c17 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc/lib -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all \
 		-o $B/fuzz/fuzz_$t tests/fuzz/fuzz_$t.c $B/libkolm.a $LIBS
 	case $t in
 	gguf) seed gguf "$S"/models/gguf/*q4_0.gguf "$S"/models/gguf/*q8_0.gguf ;;
