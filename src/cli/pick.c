@@ -19,7 +19,7 @@ const struct cli_opt cli_pick_opts[] = {
 	OPT_PICK_DEVICE,
 	OPT_VALUE(0, "mem-gb", "N", CLI_O_MEM, "memory variant in GB (1 GB = 1e9 bytes); with --bw-gbs: a custom device"),
 	OPT_VALUE(0, "bw-gbs", "N", CLI_O_BW, "memory bandwidth in GB/s (overrides the device's)"),
-	OPT_VALUE(0, "tflops", "N", CLI_O_TFLOPS, "fp16 TFLOPS of the unit that runs the model"),
+	OPT_VALUE(0, "tflops", "N", CLI_O_TFLOPS, "compute prefill runs on, in TFLOPS (TOPS for int8); replaces all of the device's"),
 	OPT_VALUE(0, "backend", "B", CLI_O_BACKEND, "gguf mlx onnx coreml tensorrt (default: the device's)"),
 	OPT_VALUE(0, "runtime", "R", CLI_O_RUNTIME,
 		  "llama.cpp-cpu|cuda|metal|vulkan|opencl, mlx, mlx-swift, onnxruntime, coreml, tensorrt-llm"),
