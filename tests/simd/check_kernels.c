@@ -472,8 +472,7 @@ static void check_f16_cols(void)
 }
 
 /* a prompt batch's Q8_0, Q4_K and Q6_K matmul: one row against 8
- * activation rows at once (the AVX-512 kernels on a machine that has
- * them) must give each row's own dot: Q8_0 vec_dot's bits, the K-quants
+ * activation rows at once (the AVX-512 or AVX2 kernels) must give each row's own dot: Q8_0 vec_dot's bits, the K-quants
  * the fast path's one-row dot's bits, which must be within 1e-5 of the
  * sum of |products| from the scalar reference (another float order); and
  * with 5 columns (the batch's tail, column by column) the same */
@@ -530,15 +529,24 @@ int main(void)
 		printf("check_kernels: no SIMD kernels on this machine (%s): nothing to compare\n", kq_kernels_isa());
 		return 0;
 	}
-	check_dots();
-	check_vectors();
-	check_f16_rounding();
-	check_f16_cols();
-	check_cols();
+	const char *isa = kq_kernels_isa();
+	/* on an AVX-512 machine everything again with the AVX-512 kernels off:
+	 * the AVX2 dispatch (8-column kernels included) an AVX2-only CPU takes */
+	for (int pass = 0; pass < (kq_kernels_avx512() ? 2 : 1); pass++) {
+		kq_kernels_avx512_off(pass);
+		const int before = checks;
+		check_dots();
+		check_vectors();
+		check_f16_rounding();
+		check_f16_cols();
+		check_cols();
+		printf("check_kernels: %d checks with the %s kernels\n", checks - before, kq_kernels_isa());
+	}
+	kq_kernels_avx512_off(0);
 #ifdef KQ_X86
 	if (!kq_kernels_avx512())
 		printf("check_kernels: this CPU has no AVX-512 (F, BW, VL, VNNI): the AVX-512 kernels were not checked\n");
 #endif
-	printf("check_kernels (%s): %d of %d checks passed\n", kq_kernels_isa(), checks - fails, checks);
+	printf("check_kernels (%s): %d of %d checks passed\n", isa, checks - fails, checks);
 	return fails ? 1 : 0;
 }

@@ -28,9 +28,20 @@ int kq_kernels_simd(void)
 #endif
 }
 
+/* tests: 1 turns the AVX-512 kernels off, so this machine runs what an
+ * AVX2-only one does */
+static int avx512_off;
+
+void kq_kernels_avx512_off(int off)
+{
+	__atomic_store_n(&avx512_off, off, __ATOMIC_RELAXED);
+}
+
 int kq_kernels_avx512(void)
 {
 #if defined(KQ_X86)
+	if (__atomic_load_n(&avx512_off, __ATOMIC_RELAXED))
+		return 0;
 	static int cached = -1;
 	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 	if (c < 0) {
@@ -236,17 +247,20 @@ float kq_vec_dot_q6_K_fast(const void *vx, const void *vy, int64_t n, int simd)
 }
 
 /* a prompt batch's row against 8 columns: the AVX-512 kernel when this
- * machine has it, else `dot` column by column */
+ * machine has it, else the AVX2 one, else `dot` column by column */
 #if defined(KQ_X86)
-#define COLS8(fn) (ncols == 8 && simd && kq_kernels_avx512() ? (fn(vx, vy, by, n, s), 1) : 0)
+#define COLS8(type)                                                                                 \
+	(ncols == 8 && simd ? ((kq_kernels_avx512() ? kq_avx512_dot_##type##_cols8 : kq_avx2_dot_##type##_cols8)( \
+				      vx, vy, by, n, s), 1)                                                \
+			    : 0)
 #else
-#define COLS8(fn) 0
+#define COLS8(type) 0
 #endif
 #define VEC_DOT_COLS(type, dot)                                                                          \
 	void kq_vec_dot_##type##_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, \
 				      int simd)                                                          \
 	{                                                                                                \
-		if (COLS8(kq_avx512_dot_##type##_cols8))                                                 \
+		if (COLS8(type))                                                                         \
 			return;                                                                          \
 		for (int c = 0; c < ncols; c++)                                                          \
 			s[c] = dot(vx, (const uint8_t *)vy + (size_t)c * by, n, simd);                   \

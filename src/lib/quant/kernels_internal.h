@@ -39,6 +39,9 @@ const char *kq_kernels_isa(void);
  * the kernels that have an AVX-512 version then take it); kq_kernels_isa()
  * then says "avx512" */
 int kq_kernels_avx512(void);
+/* tests: 1 turns the AVX-512 kernels off (kq_kernels_avx512() says 0), so
+ * an AVX-512 machine checks the AVX2 ones a machine without it runs; 0 on */
+void kq_kernels_avx512_off(int off);
 
 /* from_float: n floats (a multiple of the block) put into the form of a
  * vec_dot_type as ggml's CPU backend makes it (Q8_0 and Q8_1 round ties to

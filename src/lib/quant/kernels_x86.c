@@ -828,6 +828,127 @@ AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 	EIGHT(OUT)
 #undef OUT
 }
+
+/* ---- the same on AVX2 (no AVX-512): each column gets the AVX2 vec_dot's
+ * bits, since every block's integer sums are exact in any order and the
+ * float steps per block and column are the vec_dot's own; the 8 columns'
+ * integer accumulators stay in registers while one weight register is
+ * decoded once for all of them */
+
+/* kq_avx2_dot_q8_0 for 8 columns */
+AVX2 void kq_avx2_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	const __m256i one = _mm256_set1_epi16(1);
+#define DECL(c) __m256 a##c = _mm256_setzero_ps();
+	EIGHT(DECL)
+#undef DECL
+	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
+		const __m256i qx = _mm256_loadu_si256((const __m256i *)(const void *)(x + 2));
+		const __m256i ax = _mm256_sign_epi8(qx, qx);
+		const float dx = h2f_c(x);
+#define COL(c)                                                                                                    \
+	{                                                                                                         \
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + (c) * ys + 2));         \
+		const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(qy, qx)), one);     \
+		a##c = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f_c(y + (c) * ys)), _mm256_cvtepi32_ps(p), a##c);    \
+	}
+		EIGHT(COL)
+#undef COL
+	}
+#define OUT(c) out[c] = hsum8(a##c);
+	EIGHT(OUT)
+#undef OUT
+}
+
+/* kq_avx2_dot_q4_K for 8 columns */
+AVX2 void kq_avx2_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	const __m256i lo4 = _mm256_set1_epi8(0x0F);
+	float s[8] = {0};
+	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
+		uint8_t sc[8], mn[8];
+		q4k_scales8(x + 4, sc, mn);
+		const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)mn));
+		const __m256i mm = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+#define DECL(c) __m256i i##c = _mm256_setzero_si256();
+		EIGHT(DECL)
+#undef DECL
+		for (int j = 0; j < 4; j++) {
+			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * j));
+			const __m256i lo = _mm256_and_si256(v, lo4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4);
+			const __m256i s0 = _mm256_set1_epi16((short)sc[2 * j]), s1 = _mm256_set1_epi16((short)sc[2 * j + 1]);
+#define COL(c)                                                                                                      \
+	{                                                                                                           \
+		const uint8_t *yc = y + (c) * ys + 64 * j;                                                          \
+		i##c = _mm256_add_epi32(i##c, _mm256_madd_epi16(_mm256_maddubs_epi16(lo, _mm256_loadu_si256(        \
+								  (const __m256i *)(const void *)(yc + 4))), s0));  \
+		i##c = _mm256_add_epi32(i##c, _mm256_madd_epi16(_mm256_maddubs_epi16(hi, _mm256_loadu_si256(        \
+								  (const __m256i *)(const void *)(yc + 36))), s1)); \
+	}
+			EIGHT(COL)
+#undef COL
+		}
+		const float dw = h2f_c(x), mw = h2f_c(x + 2);
+#define OUT(c)                                                                                                        \
+	{                                                                                                             \
+		const uint8_t *yc = y + (c) * ys;                                                                     \
+		const int msum = hsum8i(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)(yc + 260)), mm)); \
+		const float dy = q8k_d(yc);                                                                           \
+		s[c] += (dw * dy) * (float)hsum8i(i##c) - (mw * dy) * (float)msum;                                     \
+	}
+		EIGHT(OUT)
+#undef OUT
+	}
+	memcpy(out, s, sizeof s);
+}
+
+/* kq_avx2_dot_q6_K for 8 columns */
+AVX2 void kq_avx2_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
+{
+	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+	float s[8] = {0};
+	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
+#define DECL(c) __m256i i##c = _mm256_setzero_si256();
+		EIGHT(DECL)
+#undef DECL
+		for (int h = 0; h < 2; h++) {
+			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
+			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
+			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+			for (int k = 0; k < 4; k++) {
+				/* the 6-bit values of elements 128h + 32k + l */
+				const __m256i l = k & 1 ? l1 : l0;
+				const __m256i lq = k < 2 ? l : _mm256_srli_epi16(l, 4);
+				const __m256i hq = k == 0 ? _mm256_slli_epi16(hb, 4)
+						   : k == 1 ? _mm256_slli_epi16(hb, 2)
+						   : k == 2 ? hb
+							    : _mm256_srli_epi16(hb, 2);
+				const __m256i e = _mm256_or_si256(_mm256_and_si256(lq, m4), _mm256_and_si256(hq, m30));
+				const int g = 8 * h + 2 * k;
+				const __m256i sc = _mm256_set_m128i(_mm_set1_epi16((int8_t)x[192 + g + 1]),
+								    _mm_set1_epi16((int8_t)x[192 + g]));
+#define COL(c)                                                                                                      \
+	i##c = _mm256_add_epi32(                                                                                    \
+		i##c, _mm256_madd_epi16(_mm256_maddubs_epi16(e, _mm256_loadu_si256((const __m256i *)(const void *)( \
+									   y + (c) * ys + 4 + 128 * h + 32 * k))), \
+					sc));
+				EIGHT(COL)
+#undef COL
+			}
+		}
+		const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
+		const float dw = h2f_c(x + 208);
+#define OUT(c)                                                                                                     \
+	{                                                                                                          \
+		const uint8_t *yc = y + (c) * ys;                                                                  \
+		const int off = 32 * hsum8i(_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)(const void *)(yc + 260)))); \
+		s[c] += (dw * q8k_d(yc)) * (float)(hsum8i(i##c) - off);                                            \
+	}
+		EIGHT(OUT)
+#undef OUT
+	}
+	memcpy(out, s, sizeof s);
+}
 #undef EIGHT
 
 /* the same for one activation row (a decode step): each column of the

@@ -72,6 +72,11 @@ float kq_avx2_dot_iq4_xs(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
 void kq_avx2_round_f16(const float *x, float *y, int64_t n);
 void kq_avx2_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, int64_t n, float *out);
+/* prompt batches on AVX2: one Q8_0 / Q4_K / Q6_K row against 8 activation
+ * rows ys bytes apart, each column the AVX2 vec_dot's bits */
+void kq_avx2_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
+void kq_avx2_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
+void kq_avx2_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 /* AVX-512 (F, BW, VL, VNNI; kq_kernels_avx512() says when the CPU has them) */
 float kq_avx2_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_avx512_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
