@@ -448,8 +448,18 @@ static void check_f16_cols(void)
 			kq_round_f16(y0, y1, n, REF);
 			expect(memcmp(x[c], y1, (size_t)n * sizeof *y1) == 0, "round_f16 bit for bit", n);
 		}
-		float o[8], r[8];
+		float o[8], r[8], o2r[16], w1o[8];
 		kq_vec_dot_f16_f32_cols(w, x[0], sizeof x[0], 8, n, o, SIMD);
+		/* two rows at once (w and w reversed): each the 8-column kernel's bits */
+		static uint16_t ww[2][NMAX];
+		for (int i = 0; i < n; i++) {
+			ww[0][i] = w[i];
+			ww[1][i] = w[n - 1 - i];
+		}
+		kq_vec_dot_f16_f32_rows2_cols(ww[0], sizeof ww[0], x[0], sizeof x[0], 8, n, o2r, SIMD);
+		kq_vec_dot_f16_f32_cols(ww[1], x[0], sizeof x[0], 8, n, w1o, SIMD);
+		expect(memcmp(o2r, o, sizeof o) == 0 && memcmp(o2r + 8, w1o, sizeof w1o) == 0,
+		       "dot_f16_f32 2 rows x 8 columns = 8 columns row by row", n);
 		kq_vec_dot_f16_f32_cols(w, x[0], sizeof x[0], 8, n, r, REF);
 #ifdef KQ_X86
 		float o2[8];

@@ -557,6 +557,7 @@ struct mm_job {
 	 * rows; NULL: each row dequantized and dotted in F32 */
 	kolm_vec_dot_fn dot;
 	kq_vec_dot_cols_fn cols; /* a row against 8 activation rows at a time, or NULL */
+	kq_vec_dot_cols2_fn cols2; /* the same for two rows at a time, or NULL */
 	kq_vec_dot_rows_fn rows; /* decode: 8 rows against the activation row at a time, or NULL */
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
@@ -596,12 +597,17 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			const int64_t re = rt + ROW_TILE < r1 ? rt + ROW_TILE : r1;
 			for (int b = 0; b < j->nb; b += 8) {
 				const int nc = j->nb - b < 8 ? j->nb - b : 8;
-				for (int64_t r = rt; r < re; r++) {
-					float o[8];
-					j->cols(w->data + (uint64_t)r * w->row_bytes, j->xa + b * j->abytes, j->abytes, nc,
-						w->n_in, o, simd);
-					for (int c = 0; c < nc; c++)
-						j->y[(b + c) * j->ldy + r] = o[c];
+				for (int64_t r = rt; r < re;) {
+					float o[16];
+					const uint8_t *wr = w->data + (uint64_t)r * w->row_bytes, *xb = j->xa + b * j->abytes;
+					const int two = j->cols2 && r + 1 < re;
+					if (two)
+						j->cols2(wr, w->row_bytes, xb, j->abytes, nc, w->n_in, o, simd);
+					else
+						j->cols(wr, xb, j->abytes, nc, w->n_in, o, simd);
+					for (int k = 0; k <= two; k++, r++)
+						for (int c = 0; c < nc; c++)
+							j->y[(b + c) * j->ldy + r] = o[8 * k + c];
 				}
 			}
 		}
@@ -701,6 +707,7 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 			j.cols = kq_vec_dot_q6_K_cols;
 		} else if (w->type == KOLM_T_F16 && nb > 1) {
 			j.cols = kq_vec_dot_f16_f32_cols;
+			j.cols2 = kq_vec_dot_f16_f32_rows2_cols;
 			f32_acts = 1;
 		} else if (w->type == KOLM_T_F16) {
 			j.dot = kq_vec_dot_f16_f32;

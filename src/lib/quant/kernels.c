@@ -183,6 +183,19 @@ void kq_vec_dot_f16_f32_cols(const void *vx, const void *vy, size_t by, int ncol
 	kq_ref_dot_f16_f32_cols(vx, vy, by, ncols, n, s);
 }
 
+void kq_vec_dot_f16_f32_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				   float *s, int simd)
+{
+#if defined(KQ_X86)
+	if (simd && ncols == 8 && kq_kernels_avx512()) {
+		kq_avx512_dot_f16_f32_rows2_cols8(vx, bx, vy, by, n, s);
+		return;
+	}
+#endif
+	kq_vec_dot_f16_f32_cols(vx, vy, by, ncols, n, s, simd);
+	kq_vec_dot_f16_f32_cols((const uint8_t *)vx + bx, vy, by, ncols, n, s + 8, simd);
+}
+
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
 {
 	dot_x8_cols(q4_0_values, kq_vec_dot_q4_0_x8, vx, vy, by, ncols, n, s, simd);

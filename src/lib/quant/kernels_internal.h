@@ -125,5 +125,12 @@ void kq_vec_dot_iq4_nl_x8_rows(const void *vx, size_t bx, const void *vy, int nr
  * sums as kq_vec_dot_f16_f32's does). */
 void kq_round_f16(const float *x, float *y, int64_t n, int simd);
 void kq_vec_dot_f16_f32_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+/* the same for the two rows vx and vx + bx: s[8 * r + c] (an AVX-512
+ * machine with ncols == 8 loads each activation vector once for both rows;
+ * otherwise row by row); each value kq_vec_dot_f16_f32_cols's bits */
+typedef void (*kq_vec_dot_cols2_fn)(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				    float *s, int simd);
+void kq_vec_dot_f16_f32_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				   float *s, int simd);
 
 #endif

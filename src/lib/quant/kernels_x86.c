@@ -542,6 +542,45 @@ AVX512 void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_
 		out[c] = s;
 	}
 }
+
+/* two F16 rows (as bytes apart) against the 8 activation rows: each
+ * activation vector loaded once for 16 fused accumulators (the 8-column
+ * kernel's 8 loads per 8 multiply-adds are what bound it, the activations
+ * being in L2); every output the 8-column kernel's bits.  out: row 0's 8
+ * columns, then row 1's */
+AVX512 void kq_avx512_dot_f16_f32_rows2_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
+					      float *out)
+{
+	const size_t st = ys / sizeof(float);
+	const uint16_t *a1 = (const uint16_t *)(const void *)((const uint8_t *)a + as);
+#define DECL(c) __m512 p##c = _mm512_setzero_ps(), q##c = p##c;
+	DECL(0) DECL(1) DECL(2) DECL(3) DECL(4) DECL(5) DECL(6) DECL(7)
+#undef DECL
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		const __m512 w0 = avx512_ld_h16(a + i), w1 = avx512_ld_h16(a1 + i);
+#define COL(c)                                                       \
+	{                                                            \
+		const __m512 v = _mm512_loadu_ps(y + (c) * st + i); \
+		p##c = _mm512_fmadd_ps(w0, v, p##c);                 \
+		q##c = _mm512_fmadd_ps(w1, v, q##c);                 \
+	}
+		COL(0) COL(1) COL(2) COL(3) COL(4) COL(5) COL(6) COL(7)
+#undef COL
+	}
+#define OUT(c)                                                            \
+	{                                                                 \
+		float s0 = _mm512_reduce_add_ps(p##c), s1 = _mm512_reduce_add_ps(q##c); \
+		for (int64_t k = i; k < n; k++) {                         \
+			s0 = fmaf(_cvtsh_ss(a[k]), y[(c) * st + k], s0);  \
+			s1 = fmaf(_cvtsh_ss(a1[k]), y[(c) * st + k], s1); \
+		}                                                         \
+		out[c] = s0;                                              \
+		out[8 + (c)] = s1;                                        \
+	}
+	OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
+#undef OUT
+}
 #endif /* KQ_X86 */
 
 #ifdef KQ_X86
