@@ -238,6 +238,15 @@ static void check_dots(void)
 						same &= o[r] == x8(rows + (size_t)r * rb, a1, n, REF);
 					snprintf(what, sizeof what, "dot %s x8, 8 rows at once, bit for bit", kolm_type_name(ty));
 					expect(same, what, n);
+					if (ty == KOLM_T_Q4_0) { /* a prompt batch two rows at a time */
+						float o16[16];
+						kq_vec_dot_q4_0_x8_rows2_cols(rows, rb, packed, ab, 8, n, o16, SIMD);
+						same = 1;
+						for (int r = 0; r < 2; r++)
+							for (int c = 0; c < 8; c++)
+								same &= o16[8 * r + c] == x8(rows + (size_t)r * rb, cols[c], n, REF);
+						expect(same, "dot q4_0 x8, 2 rows x 8 columns at once, bit for bit", n);
+					}
 #ifdef KQ_X86
 					/* the AVX2 versions, which an AVX-512 machine's dispatch skips for Q4_0 */
 					static const int8_t q4_0_lut[16] = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};

@@ -691,6 +691,7 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 	if (w->type == KOLM_T_Q4_0 && w->n_out % 8 == 0) {
 		j.dot = kq_vec_dot_q4_0_x8;
 		j.cols = kq_vec_dot_q4_0_x8_cols;
+		j.cols2 = kq_vec_dot_q4_0_x8_rows2_cols;
 		j.rows = kq_vec_dot_q4_0_x8_rows;
 	} else if (w->type == KOLM_T_IQ4_NL && w->n_out % 8 == 0) {
 		j.dot = kq_vec_dot_iq4_nl_x8;

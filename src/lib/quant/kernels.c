@@ -183,18 +183,32 @@ void kq_vec_dot_f16_f32_cols(const void *vx, const void *vy, size_t by, int ncol
 	kq_ref_dot_f16_f32_cols(vx, vy, by, ncols, n, s);
 }
 
-void kq_vec_dot_f16_f32_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
-				   float *s, int simd)
-{
+/* two rows against the ncols activation rows: the AVX-512 kernel `fn2`
+ * when this machine has it and ncols == 8, else `cols` row by row */
 #if defined(KQ_X86)
-	if (simd && ncols == 8 && kq_kernels_avx512()) {
-		kq_avx512_dot_f16_f32_rows2_cols8(vx, bx, vy, by, n, s);
-		return;
+#define ROWS2_COLS(type, fn2, cols)                                                                           \
+	void kq_vec_dot_##type##_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols,   \
+					    int64_t n, float *s, int simd)                                     \
+	{                                                                                                     \
+		if (simd && ncols == 8 && kq_kernels_avx512()) {                                              \
+			fn2(vx, bx, vy, by, n, s);                                                            \
+			return;                                                                               \
+		}                                                                                             \
+		cols(vx, vy, by, ncols, n, s, simd);                                                          \
+		cols((const uint8_t *)vx + bx, vy, by, ncols, n, s + 8, simd);                                \
+	}
+#else
+#define ROWS2_COLS(type, fn2, cols)                                                                           \
+	void kq_vec_dot_##type##_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols,   \
+					    int64_t n, float *s, int simd)                                     \
+	{                                                                                                     \
+		cols(vx, vy, by, ncols, n, s, simd);                                                          \
+		cols((const uint8_t *)vx + bx, vy, by, ncols, n, s + 8, simd);                                \
 	}
 #endif
-	kq_vec_dot_f16_f32_cols(vx, vy, by, ncols, n, s, simd);
-	kq_vec_dot_f16_f32_cols((const uint8_t *)vx + bx, vy, by, ncols, n, s + 8, simd);
-}
+ROWS2_COLS(f16_f32, kq_avx512_dot_f16_f32_rows2_cols8, kq_vec_dot_f16_f32_cols)
+ROWS2_COLS(q4_0_x8, kq_avx512_dot_q4_0_x8_rows2_cols8, kq_vec_dot_q4_0_x8_cols)
+#undef ROWS2_COLS
 
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
 {

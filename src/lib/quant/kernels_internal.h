@@ -94,6 +94,10 @@ float kq_vec_dot_iq4_nl_x8(const void *vx, const void *vy, int64_t n, int simd);
 typedef void (*kq_vec_dot_cols_fn)(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 				   int simd);
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+/* the same for the rows vx and vx + bx (s[8 * r + c]; ncols == 8 on an
+ * AVX-512 machine: each activation block summed once for both rows) */
+void kq_vec_dot_q4_0_x8_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				   float *s, int simd);
 void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 			       int simd);
 /* The engine's fast path (not exact mode) for Q4_K and Q6_K rows: on an

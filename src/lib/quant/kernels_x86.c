@@ -673,6 +673,44 @@ AVX512 void kq_avx512_dot_q4_0_x8_cols8(const uint8_t *x, const uint8_t *y, size
 #endif /* KQ_X86 */
 
 #ifdef KQ_X86
+/* kq_avx512_dot_q4_0_x8_cols8 for the two rows x and x + xs (out[8 * r +
+ * c]): each activation block loaded, summed and its scales gathered once
+ * for both rows; each row the one-row kernel's bits */
+AVX512 void kq_avx512_dot_q4_0_x8_rows2_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+					      float *out)
+{
+	const __m256i ones = _mm256_set1_epi8(1), z = _mm256_setzero_si256();
+	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		const __m256i q0 = q4_nibbles(x + 2), q1 = q4_nibbles(x + xs + 2);
+		__m256i p0[8], p1[8];
+		for (int c = 0; c < 8; c++) {
+			const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + c * ys + 2));
+			const __m256i sy8 = _mm256_slli_epi32(_mm256_dpbusd_epi32(z, ones, qy), 3);
+			p0[c] = _mm256_sub_epi32(_mm256_dpbusd_epi32(z, q0, qy), sy8);
+			p1[c] = _mm256_sub_epi32(_mm256_dpbusd_epi32(z, q1, qy), sy8);
+		}
+		const __m256 da = _mm256_cvtph_ps(_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys),
+								 h16(y + 4 * ys), h16(y + 5 * ys), h16(y + 6 * ys),
+								 h16(y + 7 * ys)));
+#define SUMS(p)                                                                                                 \
+	_mm256_cvtepi32_ps(_mm256_add_epi32(                                                                    \
+		_mm256_permute2x128_si256(_mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3])), \
+					  _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], p[5]), _mm256_hadd_epi32(p[6], p[7])), \
+					  0x20),                                                                \
+		_mm256_permute2x128_si256(_mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3])), \
+					  _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], p[5]), _mm256_hadd_epi32(p[6], p[7])), \
+					  0x31)))
+		acc0 = _mm256_fmadd_ps(SUMS(p0), _mm256_mul_ps(_mm256_set1_ps(h2f_c(x)), da), acc0);
+		acc1 = _mm256_fmadd_ps(SUMS(p1), _mm256_mul_ps(_mm256_set1_ps(h2f_c(x + xs)), da), acc1);
+#undef SUMS
+	}
+	_mm256_storeu_ps(out, acc0);
+	_mm256_storeu_ps(out + 8, acc1);
+}
+#endif /* KQ_X86 */
+
+#ifdef KQ_X86
 /* ---- prompt batches: one weight row against 8 activation rows ----------
  * Each weight block is decoded once for the 8 columns (activation rows, ys
  * bytes apart); the integer products run on 512-bit VNNI instructions. */
