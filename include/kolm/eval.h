@@ -89,6 +89,13 @@ struct kolm_eval_result {
  * are reset (kolm_engine_seek 0) per item. */
 int kolm_eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p,
 		   struct kolm_eval_result *out, struct kolm_err *err);
+/* The same without a reference, for the K-score alone: each item's greedy
+ * run stops as soon as its match is decided (exact and prefix at the first
+ * byte that differs from the expected text, prefix and contains once it is
+ * all there), so pass, n_pass and k are kolm_eval_pack's, and output and
+ * n_gen end at the deciding token. */
+int kolm_eval_pack_k(struct kolm_engine *e, const struct kolm_evalpack *p, struct kolm_eval_result *out,
+		     struct kolm_err *err);
 void kolm_eval_result_release(struct kolm_eval_result *r);
 
 struct kolm_ppl_result {

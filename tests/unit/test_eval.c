@@ -89,6 +89,27 @@ static void test_k_tiny(void **s)
 	assert_true(c.mean_kl < 1e-9);
 	assert_true(c.top1 == 1.0);
 	assert_int_equal(c.n_pass, 4);
+	/* the K alone (kolm pack / export): each item stopped once its match is
+	 * decided; the same passes, in fewer tokens */
+	struct kolm_engine *engines[2] = {f32, q4};
+	const struct kolm_eval_result *full[2] = {&a, &b};
+	for (int m = 0; m < 2; m++) {
+		struct kolm_eval_result d = {0};
+		assert_int_equal(kolm_eval_pack_k(engines[m], p, &d, &err), 0);
+		long tok_full = 0, tok_k = 0;
+		for (int i = 0; i < p->n; i++) {
+			assert_int_equal(d.items[i].pass, full[m]->items[i].pass);
+			assert_true(d.items[i].n_gen <= full[m]->items[i].n_gen);
+			tok_full += full[m]->items[i].n_gen;
+			tok_k += d.items[i].n_gen;
+		}
+		assert_int_equal(d.n_pass, full[m]->n_pass);
+		assert_true(d.k == full[m]->k);
+		printf("K %s with early stop: %d/%d, %ld tokens generated (%ld without)\n", m ? "Q4_0" : "F32", d.n_pass,
+		       d.n_items, tok_k, tok_full);
+		assert_true(tok_k < tok_full);
+		kolm_eval_result_release(&d);
+	}
 	kolm_eval_result_release(&a);
 	kolm_eval_result_release(&b);
 	kolm_eval_result_release(&c);
@@ -104,7 +125,16 @@ static void test_match_rules(void **s)
 	const char *pack = "{\"id\":\"p\",\"prompt\":\"Vectors\",\"expected\":\"  unfold, pixels \",\"match\":\"prefix\"}\n"
 			   "{\"id\":\"c\",\"prompt\":\"Vectors\",\"expected\":\"petals\",\"match\":\"contains\"}\n"
 			   "{\"id\":\"e\",\"prompt\":\"Vectors\",\"expected\":\"unfold\",\"match\":\"exact\"}\n"
-			   "{\"id\":\"t\",\"prompt\":\"x\",\"prompt_tokens\":[1,480],\"expected\":\"\",\"match\":\"contains\"}\n";
+			   "{\"id\":\"t\",\"prompt\":\"x\",\"prompt_tokens\":[1,480],\"expected\":\"\",\"match\":\"contains\"}\n"
+			   /* early stop's cases: a longer text exact, a prefix of it as
+			    * exact (fails only at the end), a prefix off in its last byte,
+			    * an empty expected text, surrounding spaces */
+			   "{\"id\":\"E\",\"prompt\":\"Vectors\",\"expected\":\"unfold, pixels unfolding like petals.\",\"match\":\"exact\"}\n"
+			   "{\"id\":\"e2\",\"prompt\":\"Vectors\",\"expected\":\" unfold, pixels\",\"match\":\"exact\"}\n"
+			   "{\"id\":\"p2\",\"prompt\":\"Vectors\",\"expected\":\"unfold, pixelz\",\"match\":\"prefix\"}\n"
+			   "{\"id\":\"p3\",\"prompt\":\"Vectors\",\"expected\":\"\",\"match\":\"prefix\"}\n"
+			   "{\"id\":\"e3\",\"prompt\":\"Vectors\",\"expected\":\"\",\"match\":\"exact\"}\n"
+			   "{\"id\":\"c2\",\"prompt\":\"Vectors\",\"expected\":\"  pixels unfolding \",\"match\":\"contains\"}\n";
 	struct kolm_evalpack *p = NULL;
 	struct kolm_err err = {0};
 	assert_int_equal(kolm_evalpack_parse(&p, pack, strlen(pack), "mem", &err), 0);
@@ -116,6 +146,25 @@ static void test_match_rules(void **s)
 	assert_false(r.items[2].pass);
 	assert_true(r.items[3].pass);
 	assert_int_equal(r.items[3].n_gen <= 16, 1);
+	/* with early stop each item passes or fails as above; the exact and
+	 * prefix ones that fail stop before the end */
+	struct kolm_eval_result k = {0};
+	assert_int_equal(kolm_eval_pack_k(e, p, &k, &err), 0);
+	for (int i = 0; i < p->n; i++) {
+		printf("%s: pass %d/%d, %d/%d tokens, '%s'\n", p->items[i].id, r.items[i].pass, k.items[i].pass,
+		       k.items[i].n_gen, r.items[i].n_gen, k.items[i].output);
+		assert_int_equal(k.items[i].pass, r.items[i].pass);
+	}
+	assert_false(r.items[4].pass); /* the model goes on past "petals." */
+	assert_true(k.items[4].n_gen < r.items[4].n_gen);
+	assert_false(r.items[5].pass);
+	assert_false(r.items[6].pass);
+	assert_true(k.items[6].n_gen < r.items[6].n_gen);
+	assert_true(k.items[2].n_gen < r.items[2].n_gen);
+	assert_true(r.items[7].pass);
+	assert_false(r.items[8].pass);
+	assert_true(r.items[9].pass);
+	kolm_eval_result_release(&k);
 	kolm_eval_result_release(&r);
 	kolm_engine_close(e);
 	kolm_evalpack_free(p);

@@ -222,16 +222,73 @@ static int budget(struct kolm_engine *e, const struct kolm_evalpack_item *it)
 	return 16 + (int)strlen(it->expected);
 }
 
+/* the generated text so far (tokens' pieces, EOG tokens left out) */
+struct gen_text {
+	char *s;
+	size_t len, cap;
+};
+
+static int text_add(struct gen_text *b, const struct kolm_tokenizer *t, int32_t id)
+{
+	char pc[256];
+	size_t pl = t ? kolm_token_to_piece(t, id, pc, sizeof pc) : 0;
+	if (pl > sizeof pc)
+		pl = sizeof pc;
+	if (b->len + pl + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (b->len + pl + 1 > cap)
+			cap *= 2;
+		char *q = realloc(b->s, cap);
+		if (!q)
+			return -1;
+		b->s = q;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, pc, pl);
+	b->len += pl;
+	b->s[b->len] = 0;
+	return 0;
+}
+
+/* What more tokens can no longer change for the text so far (out, on), as
+ * matches() will judge the whole: 1 passes, 0 fails, -1 not decided yet.
+ * The final text is this one plus more bytes, so once it has content, its
+ * trimmed form starts with out's trimmed form: exact and prefix fail at the
+ * first byte that differs from the expected text's; prefix passes once the
+ * expected text is all there, contains once it is found. */
+static int decided(int rule, const char *out, size_t on, const char *exp, size_t en)
+{
+	const char *a, *b;
+	size_t an, bn;
+	trim(out, on, &a, &an);
+	trim(exp, en, &b, &bn);
+	if (an == 0)
+		return -1;
+	const size_t m = an < bn ? an : bn;
+	switch (rule) {
+	case KOLM_MATCH_CONTAINS: return bn == 0 || (an >= bn && memmem(a, an, b, bn) != NULL) ? 1 : -1;
+	case KOLM_MATCH_PREFIX:
+		if (memcmp(a, b, m) != 0)
+			return 0;
+		return an >= bn ? 1 : -1;
+	default: return an > bn || memcmp(a, b, m) != 0 ? 0 : -1;
+	}
+}
+
 /* Greedy continuation of ids[0..n) for up to max tokens; gen receives the
- * tokens (EOS included when it ended the run). */
+ * tokens (EOS included when it ended the run), txt (when not NULL) their
+ * text.  With stop, the run ends as soon as decided() settles stop's match
+ * on the text (*dec: 1 or 0; -1 when it ran to its end). */
 static int greedy(struct kolm_engine *e, const int32_t *ids, int n, int max, int32_t *gen, int *ng, int *eos,
-		  float *lg, struct kolm_err *err)
+		  float *lg, struct gen_text *txt, const struct kolm_evalpack_item *stop, int *dec, struct kolm_err *err)
 {
 	const struct kolm_engine_info *in = kolm_engine_info(e);
 	const struct kolm_tokenizer *t = kolm_engine_tokenizer(e);
 	kolm_engine_seek(e, 0);
 	*ng = 0;
 	*eos = 0;
+	if (dec)
+		*dec = -1;
 	if (n <= 0)
 		return kolm_err_set(err, KOLM_E_USAGE, "an item has an empty prompt");
 	if (n > in->n_ctx)
@@ -246,6 +303,11 @@ static int greedy(struct kolm_engine *e, const int32_t *ids, int n, int max, int
 			*eos = 1;
 			break;
 		}
+		if (txt && text_add(txt, t, id) != 0)
+			return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		if (stop && txt &&
+		    (*dec = decided(stop->match, txt->s, txt->len, stop->expected, strlen(stop->expected))) >= 0)
+			break;
 		if (i + 1 == max || kolm_engine_pos(e) >= in->n_ctx)
 			break;
 		if ((rc = kolm_engine_decode(e, &id, 1, lg, 0, err)))
@@ -298,8 +360,8 @@ void kolm_eval_result_release(struct kolm_eval_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-int kolm_eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p,
-		   struct kolm_eval_result *out, struct kolm_err *err)
+static int eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p, int early,
+		     struct kolm_eval_result *out, struct kolm_err *err)
 {
 	const struct kolm_engine_info *in = kolm_engine_info(e);
 	const int nv = in->n_vocab;
@@ -336,49 +398,24 @@ int kolm_eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct 
 			max = ctx - n;
 		if (max < 1)
 			max = 1;
-		if ((rc = greedy(e, ids, n, max, gen, &ng, &eos, lg, err)))
+		struct gen_text txt = {0};
+		int dec = -1;
+		rc = greedy(e, ids, n, max, gen, &ng, &eos, lg, &txt, early ? it : NULL, &dec, err);
+		if (!rc && !txt.s && text_add(&txt, NULL, 0) != 0) /* "" */
+			rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+		if (rc) {
+			free(txt.s);
 			goto item_fail;
-		/* text */
-		{
-			const struct kolm_tokenizer *t = kolm_engine_tokenizer(e);
-			size_t cap = 64, len = 0;
-			char *s = malloc(cap);
-			for (int k = 0; s && k < ng; k++) {
-				if (t && kolm_tokenizer_is_eog(t, gen[k]))
-					break;
-				char pc[256];
-				size_t pl = t ? kolm_token_to_piece(t, gen[k], pc, sizeof pc) : 0;
-				if (pl > sizeof pc)
-					pl = sizeof pc;
-				if (len + pl + 1 > cap) {
-					while (len + pl + 1 > cap)
-						cap *= 2;
-					char *q = realloc(s, cap);
-					if (!q) {
-						free(s);
-						s = NULL;
-						break;
-					}
-					s = q;
-				}
-				memcpy(s + len, pc, pl);
-				len += pl;
-			}
-			if (!s) {
-				rc = kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
-				goto item_fail;
-			}
-			s[len] = 0;
-			ir->output = s;
-			ir->n_gen = ng;
-			ir->ended_eos = eos;
-			ir->pass = matches(it->match, s, len, it->expected, strlen(it->expected));
-			r.n_pass += ir->pass;
 		}
+		ir->output = txt.s;
+		ir->n_gen = ng;
+		ir->ended_eos = eos;
+		ir->pass = dec >= 0 ? dec : matches(it->match, txt.s, txt.len, it->expected, strlen(it->expected));
+		r.n_pass += ir->pass;
 		if (ref) {
 			/* the reference's continuation, scored by both models */
 			int rg = 0, reos = 0;
-			if ((rc = greedy(ref, ids, n, max, gen, &rg, &reos, lg, err)))
+			if ((rc = greedy(ref, ids, n, max, gen, &rg, &reos, lg, NULL, NULL, NULL, err)))
 				goto item_fail;
 			int len = n + rg;
 			if (len > ctx)
@@ -431,6 +468,18 @@ out:
 	free(gen);
 	free(seq);
 	return rc;
+}
+
+int kolm_eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p,
+		   struct kolm_eval_result *out, struct kolm_err *err)
+{
+	return eval_pack(e, ref, p, 0, out, err);
+}
+
+int kolm_eval_pack_k(struct kolm_engine *e, const struct kolm_evalpack *p, struct kolm_eval_result *out,
+		     struct kolm_err *err)
+{
+	return eval_pack(e, NULL, p, 1, out, err);
 }
 
 /* ---- perplexity ---------------------------------------------------------- */

@@ -20,7 +20,7 @@ int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads
 		return rc;
 	}
 	struct kolm_eval_result r = {0};
-	rc = kolm_eval_pack(e, NULL, p, &r, err);
+	rc = kolm_eval_pack_k(e, p, &r, err); /* stops each item once decided */
 	if (!rc) {
 		*k = r.k;
 		if (n_items)
