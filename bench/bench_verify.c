@@ -103,7 +103,7 @@ static int bench_regen(int layers, int threads)
 	if (kolm_ctx_new(&ctx, &o, &err))
 		return 4;
 	/* a signed artifact, and its export with the receipt signed (kolm export --sign) */
-	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "bench", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "bench", 0.9, -1, 0, 0, 0, NULL, NULL};
 	int rc = kolm_keygen(key, fp, &err);
 	if (!rc)
 		rc = kolm_pack(ctx, &po, NULL, &err);
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	struct kolm_err err = {0};
 	if (kolm_ctx_new(&ctx, &o, &err))
 		return 4;
-	struct kolm_pack_opts po = {hf, evp, art, NULL, NULL, "bench", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, art, NULL, NULL, "bench", 0.9, -1, 0, 0, 0, NULL, NULL};
 	double t0 = now();
 	if (kolm_pack(ctx, &po, NULL, &err)) {
 		fprintf(stderr, "bench_verify: pack: %s\n", err.msg);

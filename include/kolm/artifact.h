@@ -97,6 +97,9 @@ struct kolm_pack_opts {
 	int64_t created;           /* the manifest's "created" and the members' mtime, seconds
 	                            * since the epoch; 0: now (the CLI passes SOURCE_DATE_EPOCH,
 	                            * so a pack can be reproduced byte for byte) */
+	/* the measurement's eval pack, after each item (kolm_eval_progress_fn; may be NULL) */
+	void (*k_progress)(void *user, int done, int total, double seconds);
+	void *k_progress_user;
 };
 
 /* Pack.  Without a declared K, the fp16 reference K is measured: the

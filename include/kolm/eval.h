@@ -89,13 +89,17 @@ struct kolm_eval_result {
  * are reset (kolm_engine_seek 0) per item. */
 int kolm_eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p,
 		   struct kolm_eval_result *out, struct kolm_err *err);
+/* An eval pack's progress: `done` of `total` items scored, `seconds` since
+ * it started. */
+typedef void (*kolm_eval_progress_fn)(void *user, int done, int total, double seconds);
+
 /* The same without a reference, for the K-score alone: each item's greedy
  * run stops as soon as its match is decided (exact and prefix at the first
  * byte that differs from the expected text, prefix and contains once it is
  * all there), so pass, n_pass and k are kolm_eval_pack's, and output and
- * n_gen end at the deciding token. */
-int kolm_eval_pack_k(struct kolm_engine *e, const struct kolm_evalpack *p, struct kolm_eval_result *out,
-		     struct kolm_err *err);
+ * n_gen end at the deciding token.  progress (may be NULL) after each item. */
+int kolm_eval_pack_k(struct kolm_engine *e, const struct kolm_evalpack *p, kolm_eval_progress_fn progress,
+		     void *user, struct kolm_eval_result *out, struct kolm_err *err);
 void kolm_eval_result_release(struct kolm_eval_result *r);
 
 struct kolm_ppl_result {
@@ -117,9 +121,11 @@ int kolm_eval_perplexity(struct kolm_engine *e, const char *text, size_t len, in
 void kolm_ppl_result_release(struct kolm_ppl_result *r);
 
 /* K of a GGUF file on a JSONL eval pack in memory (kscore.c): greedy, as
- * kolm_eval_pack scores it. */
+ * kolm_eval_pack scores it (kolm_eval_pack_k); _progress reports each item. */
 int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads, double *k, int *n_items,
 		     struct kolm_err *err);
+int kolm_eval_k_file_progress(const char *gguf, const char *pack, size_t len, int threads, double *k, int *n_items,
+			      kolm_eval_progress_fn progress, void *user, struct kolm_err *err);
 /* 1 if the engine runs this GGUF general.architecture. */
 int kolm_engine_supports_arch(const char *arch);
 

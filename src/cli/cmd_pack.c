@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -82,13 +83,25 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 	return 0;
 }
 
+/* the fp16 K measurement's eval pack, on a TTY only: items done, seconds,
+ * and at the end the time it took */
+static void k_progress(void *user, int done, int total, double seconds)
+{
+	(void)user;
+	fprintf(stderr, "\rK-score (fp16 reference): %d/%d items, %.1f s%s", done, total, seconds,
+		done == total ? "\n" : "");
+}
+
 static int run(struct cli *cli, void *args)
 {
 	const struct args *a = args;
 	int rc = 0;
 	struct kolm_err err = {0};
 	json_t *man = NULL;
-	if (kolm_pack(cli->ctx, &a->o, &man, &err)) {
+	struct kolm_pack_opts o = a->o;
+	if (isatty(STDERR_FILENO))
+		o.k_progress = k_progress;
+	if (kolm_pack(cli->ctx, &o, &man, &err)) {
 		rc = cli_fail(&err);
 	} else if (a->json) {
 		rc = cli_print_json(man);
@@ -113,7 +126,8 @@ const struct cli_cmd cmd_pack = {
 		 ".kolm artifact (kolm/1, docs/ARTIFACT.md) with a manifest of every member's size and\n"
 		 "SHA-256.  K, the fp16 reference K-score, is measured: the checkpoint is exported to a\n"
 		 "temporary F16 GGUF under $TMPDIR and the eval pack run on it with kolm's engine (-t N\n"
-		 "threads; for a large model this takes a while).  --k-score declares K instead (recorded as\n"
+		 "threads; for a large model this takes a while: on a terminal it shows the items done and\n"
+		 "its time; each item stops once its match is decided).  --k-score declares K instead (recorded as\n"
 		 "declared); --no-measure leaves it out.  The compile gate refuses K below 0.85 unless\n"
 		 "--min-k lowers it.  Without --evalpack the built-in pack is used (106 general-knowledge,\n"
 		 "language and arithmetic completions written for kolm): it measures drift from the fp16\n"

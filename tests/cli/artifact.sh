@@ -34,6 +34,13 @@ grep -q 'line 2' "$T/err" || fail "bad evalpack line"
 # measured, with no compile gate; --min-k still sets one
 "$K" pack "$HF" -o "$T/builtin.kolm" >"$T/out" 2>"$T/err" || fail "pack without --evalpack: $(cat "$T/err")"
 grep -q 'eval pack 106 items, K measured, gate 0.00' "$T/out" || fail "built-in pack: $(cat "$T/out")"
+[ -s "$T/err" ] && fail "pack printed progress off a TTY: $(cat "$T/err")"
+# on a TTY (script(1) gives it one) the K measurement's progress and its time
+command -v script >/dev/null || fail "script (util-linux) missing: the TTY progress cannot be checked"
+script -qec "'$K' pack '$HF' -o '$T/tty.kolm'" /dev/null >"$T/tty" 2>&1 || fail "pack on a TTY: $(cat "$T/tty")"
+tr '\r' '\n' <"$T/tty" | grep -q '^K-score (fp16 reference): 106/106 items, [0-9.]* s$' ||
+	fail "pack on a TTY: no progress line: $(cat "$T/tty")"
+tr '\r' '\n' <"$T/tty" | grep -q '^K-score (fp16 reference): 1/106 items' || fail "pack on a TTY: no first item"
 tar -xOf "$T/builtin.kolm" evalpack.jsonl | cmp -s - "$here/data/evalpack.jsonl" || fail "the member is not the built-in pack"
 "$K" verify "$T/builtin.kolm" >"$T/out" || fail "verify the built-in pack's artifact: $(cat "$T/out")"
 [ "$(code "$K" pack "$HF" -o "$T/builtin-gated.kolm" --min-k 0.5)" = 1 ] || fail "--min-k with the built-in pack"

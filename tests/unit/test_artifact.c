@@ -62,7 +62,7 @@ static int setup(void **s)
 		fprintf(stderr, "keygen: %s\n", e.msg);
 		return -1;
 	}
-	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
 	if (kolm_pack(ctx, &po, NULL, &e)) {
 		fprintf(stderr, "pack: %s\n", e.msg);
 		return -1;
@@ -325,7 +325,7 @@ static void test_wrong_key_and_other_export(void **s)
 	(void)s;
 	expect_fail("wrong public key", art, NULL, pub2, 3);
 	/* an export made from a different artifact (same model, other manifest) */
-	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, path("other.kolm"), key, NULL, "other", 0.9, -1, 0, 0, 0, NULL, NULL};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	struct kolm_export_opts eo = {0};
 	eo.artifact = path("other.kolm");
@@ -500,7 +500,7 @@ static void test_binding_fields(void **s)
 static void test_pubkey_requires_signature(void **s)
 {
 	(void)s;
-	struct kolm_pack_opts po = {hf, evp, path("nosig.kolm"), NULL, NULL, "stories", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, path("nosig.kolm"), NULL, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	char st[6][8], why[6][600];
 	assert_int_equal(verify(path("nosig.kolm"), NULL, pub, 0, st, why), KOLM_E_NO);
@@ -587,7 +587,7 @@ static void test_quality_gate(void **s)
 {
 	(void)s;
 	/* K below the gate: pack refuses unless --min-k lowers the gate */
-	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, path("low.kolm"), NULL, NULL, "low", 0.8, -1, 0, 0, 0, NULL, NULL};
 	struct kolm_err e = {0};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
 	assert_non_null(strstr(e.msg, "below the gate"));
@@ -668,7 +668,7 @@ static void test_measured_k(void **s)
 	char ahf[1024], tiny[1024];
 	snprintf(ahf, sizeof ahf, "%s/models/aidreams260K-hf", sh ? sh : "tests/fixtures");
 	snprintf(tiny, sizeof tiny, "%s/tests/data/evalpack-tiny.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
-	struct kolm_pack_opts po = {ahf, tiny, path("a.kolm"), NULL, NULL, "aidreams", -1, -1, 0, 2, 0};
+	struct kolm_pack_opts po = {ahf, tiny, path("a.kolm"), NULL, NULL, "aidreams", -1, -1, 0, 2, 0, NULL, NULL};
 	struct kolm_err e = {0};
 	/* measured K is below the default gate 0.85: refused, with the number */
 	assert_int_equal(kolm_pack(ctx, &po, NULL, &e), KOLM_E_NO);
@@ -848,7 +848,7 @@ static void test_signed_export(void **s)
 	eo.out_path = path("sg-other.gguf");
 	assert_int_equal(kolm_export_gguf(ctx, &eo, NULL, &e), KOLM_E_NO);
 	assert_non_null(strstr(e.msg, "is not signed with"));
-	struct kolm_pack_opts po = {hf, evp, path("us.kolm"), NULL, NULL, "stories", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, path("us.kolm"), NULL, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
 	assert_int_equal(kolm_pack(ctx, &po, NULL, NULL), 0);
 	eo.artifact = path("us.kolm");
 	eo.sign_key = key;

@@ -61,6 +61,22 @@ static void test_pack_format(void **s)
 	assert_int_equal(kolm_evalpack_load(&p, "/nonexistent/pack.jsonl", &err), KOLM_E_IO);
 }
 
+/* kolm_eval_pack_k's progress: items 1..n in order, seconds not falling */
+struct calls {
+	int n, last, total, bad;
+	double seconds;
+};
+
+static void count_items(void *user, int done, int total, double seconds)
+{
+	struct calls *c = user;
+	c->bad |= done != c->last + 1 || seconds < c->seconds || (c->n && total != c->total);
+	c->n++;
+	c->last = done;
+	c->total = total;
+	c->seconds = seconds;
+}
+
 static void test_k_tiny(void **s)
 {
 	(void)s;
@@ -93,9 +109,10 @@ static void test_k_tiny(void **s)
 	 * decided; the same passes, in fewer tokens */
 	struct kolm_engine *engines[2] = {f32, q4};
 	const struct kolm_eval_result *full[2] = {&a, &b};
+	struct calls calls = {0};
 	for (int m = 0; m < 2; m++) {
 		struct kolm_eval_result d = {0};
-		assert_int_equal(kolm_eval_pack_k(engines[m], p, &d, &err), 0);
+		assert_int_equal(kolm_eval_pack_k(engines[m], p, m ? NULL : count_items, &calls, &d, &err), 0);
 		long tok_full = 0, tok_k = 0;
 		for (int i = 0; i < p->n; i++) {
 			assert_int_equal(d.items[i].pass, full[m]->items[i].pass);
@@ -110,6 +127,9 @@ static void test_k_tiny(void **s)
 		assert_true(tok_k < tok_full);
 		kolm_eval_result_release(&d);
 	}
+	assert_int_equal(calls.n, p->n);
+	assert_int_equal(calls.total, p->n);
+	assert_false(calls.bad);
 	kolm_eval_result_release(&a);
 	kolm_eval_result_release(&b);
 	kolm_eval_result_release(&c);
@@ -149,7 +169,7 @@ static void test_match_rules(void **s)
 	/* with early stop each item passes or fails as above; the exact and
 	 * prefix ones that fail stop before the end */
 	struct kolm_eval_result k = {0};
-	assert_int_equal(kolm_eval_pack_k(e, p, &k, &err), 0);
+	assert_int_equal(kolm_eval_pack_k(e, p, NULL, NULL, &k, &err), 0);
 	for (int i = 0; i < p->n; i++) {
 		printf("%s: pass %d/%d, %d/%d tokens, '%s'\n", p->items[i].id, r.items[i].pass, k.items[i].pass,
 		       k.items[i].n_gen, r.items[i].n_gen, k.items[i].output);

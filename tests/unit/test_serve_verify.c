@@ -55,7 +55,7 @@ static int setup(void **s)
 	snprintf(bad, sizeof bad, "%s/bad.kolm", dir);
 	char fp[65];
 	struct kolm_err e = {0};
-	struct kolm_pack_opts po = {hf, "tests/data/evalpack-stories.jsonl", art, key, NULL, "s", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, "tests/data/evalpack-stories.jsonl", art, key, NULL, "s", 0.9, -1, 0, 0, 0, NULL, NULL};
 	struct kolm_export_opts eo = {0};
 	eo.artifact = art;
 	eo.format = "f16";

@@ -166,7 +166,8 @@ static int measure_f16_k(struct kolm_ctx *ctx, const struct kolm_pack_opts *o, c
 	eo.no_receipt = 1;
 	rc = kolm_export_gguf(ctx, &eo, NULL, err);
 	if (!rc)
-		rc = kolm_eval_k_file(gguf, pack, (size_t)len, o->threads, k, NULL, err);
+		rc = kolm_eval_k_file_progress(gguf, pack, (size_t)len, o->threads, k, NULL, o->k_progress,
+					       o->k_progress_user, err);
 	if (rc)
 		kolm_err_prefix(err, "pack: measuring the fp16 K-score");
 	kolm_tmpdir_remove(dir);

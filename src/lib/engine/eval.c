@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -360,9 +361,17 @@ void kolm_eval_result_release(struct kolm_eval_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static int eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p, int early,
-		     struct kolm_eval_result *out, struct kolm_err *err)
+static double now_s(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p, int early,
+		     kolm_eval_progress_fn progress, void *user, struct kolm_eval_result *out, struct kolm_err *err)
+{
+	const double t0 = now_s();
 	const struct kolm_engine_info *in = kolm_engine_info(e);
 	const int nv = in->n_vocab;
 	if (ref && kolm_engine_info(ref)->n_vocab != nv)
@@ -447,6 +456,8 @@ static int eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struc
 			r.n_positions += np;
 		}
 		free(ids);
+		if (progress)
+			progress(user, i + 1, p->n, now_s() - t0);
 		continue;
 item_fail:
 		free(ids);
@@ -473,13 +484,13 @@ out:
 int kolm_eval_pack(struct kolm_engine *e, struct kolm_engine *ref, const struct kolm_evalpack *p,
 		   struct kolm_eval_result *out, struct kolm_err *err)
 {
-	return eval_pack(e, ref, p, 0, out, err);
+	return eval_pack(e, ref, p, 0, NULL, NULL, out, err);
 }
 
-int kolm_eval_pack_k(struct kolm_engine *e, const struct kolm_evalpack *p, struct kolm_eval_result *out,
-		     struct kolm_err *err)
+int kolm_eval_pack_k(struct kolm_engine *e, const struct kolm_evalpack *p, kolm_eval_progress_fn progress,
+		     void *user, struct kolm_eval_result *out, struct kolm_err *err)
 {
-	return eval_pack(e, NULL, p, 1, out, err);
+	return eval_pack(e, NULL, p, 1, progress, user, out, err);
 }
 
 /* ---- perplexity ---------------------------------------------------------- */

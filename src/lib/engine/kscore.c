@@ -9,6 +9,12 @@
 int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads, double *k, int *n_items,
 		     struct kolm_err *err)
 {
+	return kolm_eval_k_file_progress(gguf, pack, len, threads, k, n_items, NULL, NULL, err);
+}
+
+int kolm_eval_k_file_progress(const char *gguf, const char *pack, size_t len, int threads, double *k, int *n_items,
+			      kolm_eval_progress_fn progress, void *user, struct kolm_err *err)
+{
 	struct kolm_evalpack *p = NULL;
 	int rc = kolm_evalpack_parse(&p, pack, len, "evalpack.jsonl", err);
 	if (rc)
@@ -20,7 +26,7 @@ int kolm_eval_k_file(const char *gguf, const char *pack, size_t len, int threads
 		return rc;
 	}
 	struct kolm_eval_result r = {0};
-	rc = kolm_eval_pack_k(e, p, &r, err); /* stops each item once decided */
+	rc = kolm_eval_pack_k(e, p, progress, user, &r, err); /* stops each item once decided */
 	if (!rc) {
 		*k = r.k;
 		if (n_items)
