@@ -105,9 +105,9 @@ static int setup(void **s)
 	struct kolm_err e = {0};
 	if (kolm_keygen(key, fp, &e) || kolm_keygen(key2, fp, &e))
 		return -1;
-	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0};
-	struct kolm_pack_opts p2 = {hf, evp, art2, key, NULL, "other-name", 0.9, -1, 0, 0, 0};
-	struct kolm_pack_opts p3 = {hf, evp, unsig, NULL, NULL, "stories", 0.9, -1, 0, 0, 0};
+	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
+	struct kolm_pack_opts p2 = {hf, evp, art2, key, NULL, "other-name", 0.9, -1, 0, 0, 0, NULL, NULL};
+	struct kolm_pack_opts p3 = {hf, evp, unsig, NULL, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
 	if (kolm_pack(ctx, &po, NULL, &e) || kolm_pack(ctx, &p2, NULL, &e) || kolm_pack(ctx, &p3, NULL, &e)) {
 		fprintf(stderr, "pack: %s\n", e.msg);
 		return -1;
