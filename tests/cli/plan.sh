@@ -192,6 +192,22 @@ assert c == [0], c' || fail "the curve goes past the trained context of 128"
 expect_exit 0 "$K" plan --base llama-3.2-1b --quant q4_0 --device rtx-4090 --at-ctx 8000
 grep -q '^  at ctx 8000    .* tok/s  (range .* - .*) once the context holds 8000 tokens$' $T/out || fail "--at-ctx text: $(cat $T/out)"
 grep -A1 '^  at ctx 8000' $T/out | tail -1 | grep -q 'KV cache read per token' || fail "--at-ctx basis"
+# llama.cpp's CPU attention loop costs what data/runtimes.json measured for
+# the model's head size: heads of 64, 128 and 256 are measured sizes, 96
+# (Phi-3-mini) lies between 64 and 128 (linear in log2 of the head size)
+for bh in llama-3.2-1b:64 llama-3.1-8b:128 gemma-2-2b:256 phi-3-mini:96; do
+	b=${bh%:*} h=${bh#*:}
+	sw=$(python3 -c '
+import json, math, sys
+t = {int(k): v for k, v in [r for r in json.load(open(sys.argv[1]))["runtimes"] if r["id"] == "llama.cpp-cpu"][0]["attn_step_flops"].items()}
+h = int(sys.argv[2]); x = math.log2(h)
+lo = max([d for d in t if d <= h], default=None); hi = min([d for d in t if d >= h], default=None)
+f = t[lo] if hi is None or lo == hi else t[hi] if lo is None else t[lo] + (t[hi] - t[lo]) * (x - math.log2(lo)) / (math.log2(hi) - math.log2(lo))
+print("%.0f" % f)' "$(dirname "$0")/../../data/runtimes.json" $h)
+	expect_exit 0 "$K" plan --base $b --quant q4_0 --device rpi5-8gb --at-ctx 8192
+	grep -q "attention loop: $sw FLOP-equivalents a step (layer x query head x position, heads of $h;" $T/out ||
+		fail "$b: the attention step for heads of $h is not data/runtimes.json's $sw: $(grep -o 'attention loop: [^;]*' $T/out)"
+done
 expect_exit 0 "$K" plan --model "$S/models/kquant/synth-q4_0.gguf" --device rpi5-8gb --at-ctx 4096
 grep -q "decode at 4096 tokens of context is past the model's trained context of 128" $T/out || fail "--at-ctx past the trained context: no caveat"
 expect_exit 2 "$K" plan --base llama-3.2-1b --quant q4_0 --device rtx-4090 --at-ctx 0

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -25,6 +26,32 @@ static double attn_steps(const struct kolm_model *m, int64_t d)
 	if (!(per_pos > 0))
 		return 0;
 	return (double)kolm_estimate_kv_bytes(m, d, "f16") / per_pos * (double)hp->n_head;
+}
+
+/* The cost of one attention-loop step for heads of head_dim: the runtime's
+ * attn_step_flops, a table of measured head sizes ({"64": F, "128": F,
+ * ...}), linear in log2(head_dim) between them and the nearest one beyond
+ * (0 when the runtime's attention is not such a loop). */
+static double step_flops(const json_t *rt, int64_t head_dim)
+{
+	json_t *t = json_object_get(rt, "attn_step_flops");
+	const char *k;
+	json_t *v;
+	double lo_d = 0, lo_f = 0, hi_d = 0, hi_f = 0, x = head_dim > 0 ? log2((double)head_dim) : 0;
+	json_object_foreach(t, k, v)
+	{
+		double d = atof(k), f = json_number_value(v);
+		if (!(d > 0) || !(f > 0))
+			continue;
+		double ld = log2(d);
+		if (ld <= x && (lo_f == 0 || ld > lo_d))
+			lo_d = ld, lo_f = f;
+		if (ld >= x && (hi_f == 0 || ld < hi_d))
+			hi_d = ld, hi_f = f;
+	}
+	if (!lo_f || !hi_f || hi_d == lo_d)
+		return lo_f ? lo_f : hi_f;
+	return lo_f + (hi_f - lo_f) * (x - lo_d) / (hi_d - lo_d);
 }
 
 /* The steady-state time per token plus what the context adds to it from
@@ -56,7 +83,7 @@ int kolm_depth_curve(const struct kolm_depth_query *q, struct depth_point out[8]
 		}
 	}
 	double bw = q->dec->bw_eff > 0 ? q->dec->bw_eff : kolm_json_num(q->rt, "eta", 0.5) * q->dev->bw_bytes_per_s;
-	double step = kolm_json_num(q->rt, "attn_step_flops", 0);
+	double step = step_flops(q->rt, m->hp.head_dim);
 	int loop = step > 0 && q->dev->flops_fp16 > 0;
 	double t_s = 1.0 / q->dec->mid, s = q->dec->mid > 0 ? (q->dec->mid - q->dec->low) / q->dec->mid : 0;
 	double kv0 = (double)kolm_estimate_kv_bytes(m, q->decode_depth, q->kv_type);

@@ -5,7 +5,7 @@
  *                               (steps(N) - steps(depth)) x attn_step_flops / compute)
  *
  * steps: one per layer, query head and cached position (a sliding-window
- * layer holds its window); attn_step_flops from the runtime's
+ * layer holds its window); attn_step_flops (by head size) from the runtime's
  * data/runtimes.json entry (llama.cpp's CPU flash-attention loop), absent
  * for runtimes whose attention streams the cache. */
 #ifndef KOLM_DEPTH_H
