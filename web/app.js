@@ -285,9 +285,29 @@
     $('f-caveats-box').hidden = !(f.caveats && f.caveats.length);
   }
 
+  /* A command's text with each whitespace-separated token in a span.tok
+   * (white-space: nowrap): lines wrap only between tokens, never after a '-'
+   * or '/' inside one; a token wider than the box scrolls it (markClipped);
+   * a printed line's wrapped rest is indented (span.line).  The text (what
+   * Copy takes) is unchanged. */
+  function setCommand(code, text) {
+    code.replaceChildren();
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      /* each printed line a block whose wrapped rest is indented: a wrap is not a new command */
+      const ln = el('span', { class: 'line' });
+      for (const part of line.split(/(\s+)/)) {
+        if (!part) continue;
+        ln.appendChild(/\s/.test(part[0]) ? document.createTextNode(part) : el('span', { class: 'tok' }, part));
+      }
+      if (i < lines.length - 1) ln.appendChild(document.createTextNode('\n'));
+      code.appendChild(ln);
+    });
+  }
+
   function renderSteps(f) {
     for (const k of ['download', 'pack', 'export', 'export_upstream', 'transfer', 'run', 'verify', 'bench']) {
-      $('cmd-' + k).textContent = f.commands[k] || '';
+      setCommand($('cmd-' + k), f.commands[k] || '');
     }
     /* steps the pick has none of (a pasted config: nothing to download) */
     $('step-download').hidden = !f.commands.download;
@@ -317,6 +337,8 @@
   /* A table wider than its box says so: a cue above it while columns are
    * hidden to the right (reference tables at laptop widths, all on phones). */
   function markClipped() {
+    /* a command box whose longest token is wider than it scrolls: a shade at its right edge */
+    for (const p of document.querySelectorAll('.cmd pre')) p.classList.toggle('clipped', p.scrollWidth > p.clientWidth + 1);
     for (const w of document.querySelectorAll('.tablewrap')) {
       let cue = w.previousElementSibling;
       if (!cue || !cue.classList.contains('scroll-cue')) {
@@ -329,6 +351,7 @@
     }
   }
   window.addEventListener('resize', markClipped);
+  document.querySelectorAll('details').forEach((d) => d.addEventListener('toggle', markClipped));
 
   /* ---- the chart: decode tok/s per device, log scale, coloured by fit ---- */
   function renderChart() {

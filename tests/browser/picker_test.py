@@ -11,9 +11,12 @@ control labelled; the chart's bars against `kolm plan --all-devices --json`;
 the copy button fills the clipboard; the reference tables have one row per
 catalog entry; paste a config.json and compare with `kolm plan --config`, and
 a broken paste is reported; at phone widths (375 and 390 px) nothing is wider
-than the screen, commands wrap between words, chart labels stay distinct; at
+than the screen, chart labels stay distinct; at 390 and 1366 px no command
+token is split across lines (measured: Range.getClientRects() per token) and a
+command box scrolls, shaded, when a token is wider than it; at
 1366 px a clipped table shows a scroll cue; prose has no backticks or ^; no console error, page error, failed request or HTTP error.
-Screenshots at 1366x900 and 390x844 go to BUILD/tests/browser/.
+Screenshots at 1366x900 and 390x844, and of the commands and the reference
+tables at 390 px, go to BUILD/tests/browser/.
 usage: .venv/bin/python tests/browser/picker_test.py BUILD_DIR
 """
 import json
@@ -27,7 +30,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
-from common import (DESKTOP, KOLM, PHONE, ROOT, TIMEOUT_MS, Checker, gb, int_en, js_round, js_str, launch,
+from common import (DESKTOP, KOLM, PHONE, ROOT, SHOTS, TIMEOUT_MS, Checker, gb, int_en, js_round, js_str, launch,
                     shot, start_server, stop_server)
 
 C = Checker()
@@ -116,6 +119,54 @@ def no_horizontal_scroll(page, viewport):
     page.wait_for_timeout(300)  # the chart redraws for the new width
     overflow = page.evaluate('() => document.documentElement.scrollWidth - window.innerWidth')
     check(f"no horizontal scroll at {viewport['width']} px", overflow <= 0, True)
+
+
+# every command on the page (the upstream ones opened): the text of each
+# whitespace-separated token, measured with Range.getClientRects() over its
+# text nodes; a token whose boxes lie on more than one line was broken
+# inside (after a '-' or '/', say), which a copied-by-eye command must not be
+BROKEN_TOKENS_JS = """() => {
+  const broken = [];
+  let n = 0;
+  for (const code of document.querySelectorAll('.cmd pre code')) {
+    if (!code.getClientRects().length) continue;  // not shown for this pick
+    const nodes = [];
+    const walk = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) nodes.push(t);
+    const text = nodes.map((t) => t.data).join('');
+    for (const m of text.matchAll(/\\S+/g)) {
+      n++;
+      const tops = new Set();
+      let at = 0;
+      for (const t of nodes) {
+        const a = Math.max(m.index, at), b = Math.min(m.index + m[0].length, at + t.data.length);
+        if (a < b) {
+          const r = document.createRange();
+          r.setStart(t, a - at);
+          r.setEnd(t, b - at);
+          for (const q of r.getClientRects()) if (q.width > 0) tops.add(Math.round(q.top));
+        }
+        at += t.data.length;
+      }
+      if (tops.size > 1) broken.push(code.id + ': ' + m[0]);
+    }
+  }
+  return {n, broken};
+}"""
+
+
+def commands_keep_tokens(page, label):
+    """No command token is split across lines; shows which ones are."""
+    page.evaluate("() => document.querySelectorAll('details.upstream').forEach((d) => { d.open = true; })")
+    r = page.evaluate(BROKEN_TOKENS_JS)
+    check(f'{label}: command tokens measured', r['n'] > 20, True)
+    check(f'{label}: command tokens broken across lines', r['broken'], [])
+    # a box whose longest token is wider than it scrolls sideways, shaded exactly when clipped
+    cues = page.evaluate("""() => [...document.querySelectorAll('.cmd pre')].filter((p) => p.getClientRects().length)
+        .map((p) => [p.querySelector('code').id, p.scrollWidth > p.clientWidth + 1, p.classList.contains('clipped'),
+                     getComputedStyle(p).overflowX])""")
+    for id_, clipped, shaded, ox in cues:
+        check(f'{label}: {id_} shaded exactly when clipped, scrolls', [shaded, ox], [clipped, 'auto'])
 
 
 def run(pw):
@@ -245,6 +296,7 @@ def run(pw):
             .filter((e) => !e.closest('pre, code, .cmd') && /[`^]/.test(e.textContent)).map((e) => e.textContent.slice(0, 80))""")
         check('captions without backticks or ^', residue, [])
 
+        commands_keep_tokens(page, '1366 px')
         shot(page, 'picker')
 
         # a pasted config.json = `kolm plan --config config.json`
@@ -276,13 +328,21 @@ def run(pw):
         check_card(page, 'phone', plan(['--base', 'llama-3.2-3b', '--quant', 'int4', '--device', 'rpi5-8gb']))
         no_horizontal_scroll(page, {'width': 375, 'height': 812})
         no_horizontal_scroll(page, PHONE)
-        # commands wrap between words only: a token (a path, a flag) is never
-        # broken across lines, a line longer than the screen scrolls in its box
-        broken = page.evaluate("""() => [...document.querySelectorAll('.cmd pre')].filter((p) => {
-            const cs = getComputedStyle(p);
-            return cs.overflowWrap !== 'normal' || cs.wordBreak !== 'normal' || cs.overflowX !== 'auto';
-        }).length""")
-        check('phone: command boxes that break words', broken, 0)
+        commands_keep_tokens(page, 'phone')
+        # element screenshots at 390 px (artifacts): the commands, the reference tables
+        page.locator('section.steps').screenshot(path=os.path.join(SHOTS, 'picker-steps-390.png'),
+                                                 animations='disabled', caret='hide', timeout=TIMEOUT_MS)
+        page.locator('section.reference').screenshot(path=os.path.join(SHOTS, 'picker-tables-390.png'),
+                                                     animations='disabled', caret='hide', timeout=TIMEOUT_MS)
+        # picks with longer lines: the iPhone's xcrun devicectl, an offloaded 70B
+        for b, q, d, extra in (('llama-3.2-1b', 'int8', 'iphone-15-pro', []),
+                               ('llama-3.1-70b', 'q4_k_m', 'rtx-4090', ['--offload', 'auto'])):
+            pick(page, b, q, d)
+            if extra:
+                page.fill('#offload', 'auto')
+                page.locator('#offload').dispatch_event('change')
+            check_card(page, f'phone {d}', plan(['--base', b, '--quant', q, '--device', d, *extra]))
+            commands_keep_tokens(page, f'phone {d}')
         # chart labels at phone width: cut to fit, yet every device still told apart
         labels = page.evaluate("""() => [...document.querySelectorAll('#chart text.lbl')].map((t) => {
             const b = t.getBBox();

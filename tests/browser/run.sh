@@ -29,6 +29,6 @@ rc=0
 timeout -k 10 180 "$py" "$here/picker_test.py" "$B" || rc=1
 timeout -k 10 120 "$py" "$here/verify_test.py" "$B" || rc=1
 n=$(ls "$B"/tests/browser/*.png 2>/dev/null | wc -l)
-[ "$n" -eq 5 ] || { echo "browser: $n screenshots in $B/tests/browser, want 5" >&2; rc=1; }
+[ "$n" -eq 7 ] || { echo "browser: $n screenshots in $B/tests/browser, want 7 (5 pages, 2 elements at 390 px)" >&2; rc=1; }
 [ "$rc" -ne 0 ] || echo "browser: screenshots in $B/tests/browser"
 exit "$rc"
