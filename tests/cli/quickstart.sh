@@ -38,8 +38,33 @@ grep -q '^# kolm quickstart: this machine$' "$T/local.md" || fail "local title"
 grep -q -- '-DGGML_VULKAN=ON' "$T/deck.md" || fail "no Vulkan build in the steam-deck guide"
 [ "$(grep -n -- '-DGGML_VULKAN=ON' "$T/deck.md" | cut -d: -f1)" -lt "$(grep -n -- '-ngl 99' "$T/deck.md" | head -1 | cut -d: -f1)" ] ||
 	fail "the Vulkan build comes after the run line"
-# the air-gap introduction once
+# SteamOS is Arch-based with a read-only root: its set-up is a distrobox
+# container, never apt-get on the host (no apt-get there); another Vulkan
+# device keeps the Debian/Ubuntu line
+for d in steam-deck steam-deck-oled; do
+	"$K" quickstart "$d" >"$T/deck.md" || fail "quickstart $d"
+	grep -qx 'distrobox create --name llama --image ubuntu:24.04' "$T/deck.md" || fail "$d: no distrobox container"
+	[ "$(grep -n 'distrobox enter llama' "$T/deck.md" | head -1 | cut -d: -f1)" -lt "$(grep -n 'apt-get' "$T/deck.md" | head -1 | cut -d: -f1)" ] ||
+		fail "$d: apt-get before entering the container"
+	grep -q 'on Debian/Ubuntu sudo apt-get' "$T/deck.md" && fail "$d: the Debian set-up line"
+done
+"$K" quickstart strix-halo >"$T/strix.md" 2>/dev/null || true
+grep -q 'distrobox' "$T/strix.md" && fail "strix-halo: SteamOS's set-up"
+grep -q 'on Debian/Ubuntu sudo apt-get install libvulkan-dev' "$T/strix.md" || fail "strix-halo: lost the Vulkan set-up"
+# the air-gap introduction once: in --airgap, and in every device's guide
+# (the hand-written ones and the generated one; exit 1 is a guide that says
+# its pick does not fit)
 [ "$(grep -c 'carry the signed artifact\|carry the signed .kolm' "$T/ag.md")" = 1 ] || fail "air-gap intro repeated"
+"$K" devices --json >"$T/devs.json" || fail "kolm devices --json"
+n=0
+for d in $(sed -n 's/^ *"id": "\([^"]*\)",*$/\1/p' "$T/devs.json"); do
+	rc=0; "$K" quickstart "$d" >"$T/dev.md" 2>/dev/null || rc=$?
+	[ "$rc" -le 1 ] || fail "quickstart $d: exit $rc"
+	[ "$(grep -c 'carry the signed artifact\|carry the signed .kolm' "$T/dev.md")" = 1 ] &&
+		[ "$(grep -c '^## Air-gapped transfer' "$T/dev.md")" = 1 ] || fail "quickstart $d: the air-gap intro is not there exactly once"
+	n=$((n + 1))
+done
+[ "$n" -ge 20 ] || fail "only $n devices' guides checked"
 # the iPhone guide's MLX route (issue 23): kolm's own MLX export, the
 # directory copied into the app's container, a note (not a shell command)
 # naming the MLX Swift call, verify binding the directory; the default stays

@@ -281,9 +281,15 @@ static int vars_for(struct kolm_ctx *ctx, json_t *conf, const struct kolm_foreca
 				   rt ? rt : "?");
 	if (rc == KOLM_OK)
 		json_object_set_new(qs, "sanity", json_string(sb.p ? sb.p : ""));
-	/* the device's set-up for its runtime (a Vulkan build for -ngl on Vulkan, ...) */
+	/* the device's set-up for its runtime (a Vulkan build for -ngl on Vulkan, ...):
+	 * "<runtime>_<device id>" for a device set up its own way (SteamOS),
+	 * then a phone's "<runtime>_<transfer>", then the runtime's */
+	json_t *sbr = json_object_get(conf, "setup_by_runtime"), *su;
+	snprintf(key, sizeof key, "%s_%s", rt ? rt : "", f->device.id ? f->device.id : "");
+	su = json_object_get(sbr, key);
 	snprintf(key, sizeof key, "%s_%s", rt ? rt : "", tr);
-	json_t *sbr = json_object_get(conf, "setup_by_runtime"), *su = phone ? json_object_get(sbr, key) : NULL;
+	if (!su && phone)
+		su = json_object_get(sbr, key);
 	const char *setup = json_string_value(su ? su : json_object_get(sbr, rt ? rt : ""));
 	if (rc == KOLM_OK && !setup)
 		rc = kolm_err_set(err, KOLM_E_FORMAT, "data/quickstarts/quickstarts.json: no set-up for runtime '%s'",
