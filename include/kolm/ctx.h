@@ -32,10 +32,15 @@ struct kolm_ctx_opts {
 	const char *data_dir;       /* override for data/ (NULL: embedded) */
 	const char *config_dir;     /* user catalog extensions (NULL: none) */
 	const char *user_data_dir;  /* user measurements dir (NULL: none) */
+	/* KOLM_RSYNC_OVER_BYTES: a single file larger than this many bytes is
+	 * moved with rsync --partial, else scp (NULL: data/commands.json's
+	 * rsync_over_bytes, 2 GB); a decimal byte count, else kolm_ctx_new
+	 * fails with KOLM_E_USAGE */
+	const char *rsync_over_bytes;
 };
 
-/* Fill opts from KOLM_DATA_DIR, XDG_CONFIG_HOME/kolm (or ~/.config/kolm)
- * and XDG_DATA_HOME/kolm (or ~/.local/share/kolm).  Pointers are borrowed
+/* Fill opts from KOLM_DATA_DIR, XDG_CONFIG_HOME/kolm (or ~/.config/kolm),
+ * XDG_DATA_HOME/kolm (or ~/.local/share/kolm) and KOLM_RSYNC_OVER_BYTES.  Pointers are borrowed
  * from the environment. */
 void kolm_ctx_opts_from_env(struct kolm_ctx_opts *o, char *buf, size_t cap);
 

@@ -357,6 +357,40 @@ static void test_ssh_target(void **s)
 	assert_non_null(strstr(err.msg, "not ssh"));
 }
 
+/* KOLM_RSYNC_OVER_BYTES (kolm_ctx_opts.rsync_over_bytes) moves the scp/rsync
+ * threshold: the same 0.4 GB file goes by scp under the 2 GB default and by
+ * rsync --partial over a 1000-byte one; a value that is not a byte count is
+ * refused when the context is made. */
+static void test_rsync_threshold(void **s)
+{
+	(void)s;
+	struct kolm_ctx_opts o = {0};
+	struct kolm_ctx *c2 = NULL;
+	o.rsync_over_bytes = "1000";
+	assert_int_equal(kolm_ctx_new(&c2, &o, NULL), 0);
+	struct kolm_pick p = {0};
+	p.base_id = "qwen2.5-0.5b";
+	p.quant = "q4_k_m";
+	p.device_id = "rpi5-8gb";
+	p.overhead_gb = -1;
+	p.ssh = "me@box";
+	struct kolm_forecast f;
+	assert_int_equal(kolm_forecast(c2, &p, &f, NULL), 0);
+	assert_string_equal(f.commands.transfer,
+			    "ssh me@box mkdir -p models\nrsync --partial --progress ./qwen2.5-0.5b-q4_k_m.gguf me@box:models/");
+	kolm_forecast_release(&f);
+	kolm_ctx_free(c2);
+	static const char *bad[] = {"", "abc", "-5", "1e9", "12 ", "0x10", "9999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct kolm_err err = {0};
+		o.rsync_over_bytes = bad[i];
+		c2 = NULL;
+		assert_int_equal(kolm_ctx_new(&c2, &o, &err), KOLM_E_USAGE);
+		assert_null(c2);
+		assert_non_null(strstr(err.msg, "KOLM_RSYNC_OVER_BYTES"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_kv_and_offload_flags),
 		cmocka_unit_test(test_journey_order),
 		cmocka_unit_test(test_ssh_target),
+		cmocka_unit_test(test_rsync_threshold),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #include "kolm/types.h"
 #include "kolm/util.h"
 #include "core/json_internal.h"
+#include "ctx_internal.h"
 
 enum { NVARS = 56 };
 
@@ -257,8 +258,10 @@ static void vars_upstream(struct vars *vs, json_t *t, const struct kolm_cmd_vars
 
 /* How the file reaches the device, where it lands and how it runs there.
  * Returns the key of the transfer template: adb, ios, local, rsync_dir,
- * rsync or scp. */
-static const char *vars_device(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *file)
+ * rsync or scp.  over: the rsync threshold in bytes (KOLM_RSYNC_OVER_BYTES),
+ * or -1 for data/commands.json's rsync_over_bytes. */
+static const char *vars_device(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *file,
+			       double over)
 {
 	char tmp[1024], target[256];
 	const char *tr = v->device->transfer ? v->device->transfer : "scp";
@@ -296,7 +299,7 @@ static const char *vars_device(struct vars *vs, json_t *t, const struct kolm_cmd
 		tkey = "local";
 		snprintf(tmp, sizeof tmp, "models/%s", file);
 	} else {
-		double limit = json_number_value(json_object_get(t, "rsync_over_bytes"));
+		double limit = over >= 0 ? over : json_number_value(json_object_get(t, "rsync_over_bytes"));
 		tkey = is_dir_format(v->format) || !strcmp(v->format->ext, "mlpackage") ? "rsync_dir"
 		       : (double)v->file_bytes > limit                                    ? "rsync"
 											 : "scp";
@@ -587,7 +590,7 @@ int kolm_commands_render(struct kolm_ctx *ctx, const struct kolm_cmd_vars *v, st
 		return rc;
 	}
 	vars_upstream(&vs, t, v, out_dir);
-	const char *tkey = vars_device(&vs, t, v, file);
+	const char *tkey = vars_device(&vs, t, v, file, kolm_ctx_rsync_over_bytes(ctx));
 	vars_artifact(&vs, t, v, sk);
 	int oom = 0;
 	vars_overrides(&vs, v, &oom);

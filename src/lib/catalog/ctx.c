@@ -24,6 +24,7 @@ struct ctx_slot {
 struct kolm_ctx {
 	struct kolm_data *data;
 	char *user_data_dir;
+	double rsync_over; /* -1: data/commands.json's */
 	struct kolm_catalog cat;
 	struct ctx_slot slots[MAX_SLOTS];
 	int n_slots;
@@ -56,6 +57,17 @@ void kolm_ctx_opts_from_env(struct kolm_ctx_opts *o, char *buf, size_t cap)
 		buf[half] = '\0';
 	o->config_dir = buf[0] ? buf : NULL;
 	o->user_data_dir = buf[half] ? buf + half : NULL;
+	const char *ro = getenv("KOLM_RSYNC_OVER_BYTES");
+	o->rsync_over_bytes = ro && *ro ? ro : NULL;
+}
+
+/* a decimal byte count (digits only, no sign, fits in 2^53) */
+static int byte_count(const char *s, double *out)
+{
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 15)
+		return -1;
+	*out = strtod(s, NULL);
+	return 0;
 }
 
 int kolm_ctx_new(struct kolm_ctx **out, const struct kolm_ctx_opts *opts, struct kolm_err *err)
@@ -63,6 +75,12 @@ int kolm_ctx_new(struct kolm_ctx **out, const struct kolm_ctx_opts *opts, struct
 	struct kolm_ctx *c = calloc(1, sizeof *c);
 	if (!c)
 		return kolm_err_set(err, KOLM_E_NOMEM, "out of memory");
+	c->rsync_over = -1;
+	if (opts && opts->rsync_over_bytes && byte_count(opts->rsync_over_bytes, &c->rsync_over)) {
+		free(c);
+		return kolm_err_set(err, KOLM_E_USAGE, "KOLM_RSYNC_OVER_BYTES: '%s' is not a byte count",
+				    opts->rsync_over_bytes);
+	}
 	int rc = kolm_data_new(&c->data, opts ? opts->data_dir : NULL, opts ? opts->config_dir : NULL, err);
 	if (rc)
 		goto out;
@@ -92,6 +110,11 @@ void kolm_ctx_free(struct kolm_ctx *c)
 	kolm_data_free(c->data);
 	free(c->user_data_dir);
 	free(c);
+}
+
+double kolm_ctx_rsync_over_bytes(const struct kolm_ctx *c)
+{
+	return c->rsync_over;
 }
 
 const uint8_t *kolm_ctx_data(const struct kolm_ctx *c, const char *rel, size_t *len)

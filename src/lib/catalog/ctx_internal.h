@@ -16,4 +16,8 @@ void *kolm_ctx_cached(const struct kolm_ctx *ctx, const void *key);
 int kolm_ctx_cache(struct kolm_ctx *ctx, const void *key, void *p, void (*free_fn)(void *),
 		   struct kolm_err *err);
 
+/* The size above which one file is moved with rsync --partial rather than
+ * scp: KOLM_RSYNC_OVER_BYTES (kolm_ctx_opts), or -1 for data/commands.json's. */
+double kolm_ctx_rsync_over_bytes(const struct kolm_ctx *ctx);
+
 #endif

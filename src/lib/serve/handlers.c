@@ -27,7 +27,7 @@ enum { MAX_STATIC_PATH = 200 };
 
 static int ctx_create(struct serve_state *s, struct kolm_ctx **out, struct kolm_err *err)
 {
-	struct kolm_ctx_opts o = {s->data_dir, s->config_dir, s->user_data_dir};
+	struct kolm_ctx_opts o = {s->data_dir, s->config_dir, s->user_data_dir, s->rsync_over_bytes};
 	return kolm_ctx_new(out, &o, err);
 }
 
@@ -67,6 +67,7 @@ int serve_state_init(struct serve_state *s, const struct kolm_ctx_opts *ctx_opts
 		s->data_dir = kolm_strdup(ctx_opts->data_dir);
 		s->config_dir = kolm_strdup(ctx_opts->config_dir);
 		s->user_data_dir = kolm_strdup(ctx_opts->user_data_dir);
+		s->rsync_over_bytes = kolm_strdup(ctx_opts->rsync_over_bytes);
 	}
 	s->pool_cap = threads + 2;
 	s->pool = calloc((size_t)s->pool_cap, sizeof *s->pool);
@@ -93,6 +94,7 @@ void serve_state_free(struct serve_state *s)
 	free(s->data_dir);
 	free(s->config_dir);
 	free(s->user_data_dir);
+	free(s->rsync_over_bytes);
 }
 
 static enum MHD_Result answer_pick(struct serve_state *s, struct MHD_Connection *c, struct req *rq,

@@ -25,7 +25,7 @@ struct serve_state {
 	pthread_mutex_t pool_mu;
 	struct kolm_ctx **pool;
 	int pool_n, pool_cap;
-	char *data_dir, *config_dir, *user_data_dir;
+	char *data_dir, *config_dir, *user_data_dir, *rsync_over_bytes;
 	uint64_t max_upload;         /* POST /api/verify: all uploaded files together */
 	uint64_t upload_disk;        /* temp disk for all uploads in flight together (507 past it) */
 	_Atomic uint64_t upload_used;
