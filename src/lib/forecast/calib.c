@@ -589,7 +589,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		if (psi != 1)
 			snprintf(scale, sizeof scale, " (%.2f x this unit's factor %.2f over int8)", eta, psi);
 		out->mid = prefill_tps(eta, psi, q->flops, q->active_params);
-		snprintf(out->basis, sizeof out->basis, "%s: eta %.2f%s of %.1f %s / (2 x active params); range +-%.0f%%",
+		snprintf(out->basis, sizeof out->basis, "%.180s: eta %.2f%s of %.1f %s / (2 x active params); range +-%.0f%%",
 			 why, e, scale, q->flops / 1e12, kolm_calib_unit_name(un), s * 100);
 	}
 	out->s = s;
