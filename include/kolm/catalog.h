@@ -11,6 +11,7 @@
 #ifndef KOLM_CATALOG_H
 #define KOLM_CATALOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kolm/err.h"
@@ -79,6 +80,10 @@ struct kolm_format {
 	const char *ext;           /* file extension / directory suffix of an export */
 	json_t *json;
 };
+
+/* The device's name, with the memory of the variant --mem-gb picked in
+ * place of the catalog default's (in buf) when they differ. */
+const char *kolm_device_name(const struct kolm_device *d, char *buf, size_t cap);
 
 struct kolm_catalog {
 	struct kolm_device *devices;

@@ -138,6 +138,7 @@ struct kolm_ctx_budget {
 		const char *kv_type;
 		int64_t max_pass, max_fit;
 	} per_kv_type[3];           /* f16, q8_0, q4_0 */
+	int offload;                /* solved for the --offload split (GPU side fits, host side passes / fits) */
 };
 
 /* Decode at a depth: tokens/s once the context holds ctx tokens. */

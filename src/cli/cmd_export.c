@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "kolm/artifact.h"
 #include "kolm/catalog.h"
 #include "kolm/commands.h"
 #include "kolm/ctx.h"
@@ -43,7 +44,8 @@ static void progress(void *user, const struct kolm_export_progress *p)
 }
 
 /* The file, and the K-score the export measured against its artifact's:
- * a drop is said, a large one loudly. */
+ * a drop is said, and loudly one that kolm verify's quality check fails
+ * (more than its default --max-k-loss): one rule for both. */
 static void print_written(const char *out, const json_t *receipt)
 {
 	if (json_object_get(receipt, "signature"))
@@ -58,10 +60,10 @@ static void print_written(const char *out, const json_t *receipt)
 	double e = json_number_value(ek), k = json_number_value(ak), drop = 100 * (k - e);
 	printf("K-score %.3f measured on the artifact's eval pack (the .kolm's %.3f: %s%.1f points)\n", e, k,
 	       drop > 0 ? "-" : "+", fabs(drop));
-	if (drop >= 5)
-		printf("warning: the export loses %.1f K-score points against its artifact: a higher-bit format keeps more "
-		       "(kolm plan --best shows the ranking)\n",
-		       drop);
+	if (drop > KOLM_DEFAULT_MAX_K_LOSS)
+		printf("warning: the export loses %.1f K-score points against its artifact, more than the %.0f kolm verify "
+		       "allows by default (--max-k-loss): a higher-bit format keeps more (kolm plan --best shows the ranking)\n",
+		       drop, KOLM_DEFAULT_MAX_K_LOSS);
 }
 
 struct args {

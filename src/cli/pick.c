@@ -23,7 +23,7 @@ const struct cli_opt cli_pick_opts[] = {
 	OPT_VALUE(0, "backend", "B", CLI_O_BACKEND, "gguf mlx onnx coreml tensorrt (default: the device's)"),
 	OPT_VALUE(0, "runtime", "R", CLI_O_RUNTIME,
 		  "llama.cpp-cpu|cuda|metal|vulkan|opencl, mlx, mlx-swift, onnxruntime, coreml, tensorrt-llm"),
-	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096)"),
+	OPT_VALUE(0, "ctx", "N|max", CLI_O_CTX, "context length (default 4096); max: the largest that fits (with --offload, its split)"),
 	OPT_VALUE(0, "kv-type", "T", CLI_O_KV, "KV cache type: f16 (default), q8_0, q4_0"),
 	OPT_VALUE(0, "at-ctx", "N", CLI_O_ATCTX, "decode speed once the context holds N tokens (JSON: decode_tps.at_ctx)"),
 	OPT_VALUE(0, "mmproj", "FILE|GB", CLI_O_MMPROJ, "a vision projector loaded beside the model: its file, or its size in GB"),

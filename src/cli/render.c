@@ -70,12 +70,34 @@ static void render_gates_caveats(FILE *fp, const struct kolm_forecast *f)
 	}
 }
 
+/* The memory's parts in GB; when one would read "0.00" (a tiny model),
+ * each in its own unit (kB, MB, GB) instead. */
+static void mem_parts(FILE *fp, const struct kolm_memory *m)
+{
+	const uint64_t part[4] = {m->weights, m->kv_cache, m->compute_buffer, m->runtime_base};
+	int small = 0;
+	for (int i = 0; i < 4; i++)
+		small |= part[i] > 0 && part[i] < 5000000;
+	if (!small) {
+		fprintf(fp, "                 weights %.2f + KV %.2f (%s, ctx %.0f) + compute %.2f + runtime %.2f GB\n",
+			(double)m->weights / 1e9, (double)m->kv_cache / 1e9, m->kv_type, (double)m->ctx,
+			(double)m->compute_buffer / 1e9, (double)m->runtime_base / 1e9);
+		return;
+	}
+	char s[4][32];
+	for (int i = 0; i < 4; i++)
+		kolm_fmt_bytes(s[i], sizeof s[i], (double)part[i]);
+	fprintf(fp, "                 weights %s + KV %s (%s, ctx %.0f) + compute %s + runtime %s\n", s[0], s[1],
+		m->kv_type, (double)m->ctx, s[2], s[3]);
+}
+
 void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 {
 	const char *B = color ? "\033[1m" : "", *R = color ? "\033[0m" : "", *D = color ? "\033[2m" : "";
 	const struct kolm_memory *m = &f->memory;
-	char lo[16], mid[16], hi[16];
-	fprintf(fp, "%skolm forecast%s  %s  x  %s  x  %s\n", B, R, f->source.name, f->format.fmt->label, f->device.name);
+	char lo[16], mid[16], hi[16], dn[160];
+	fprintf(fp, "%skolm forecast%s  %s  x  %s  x  %s\n", B, R, f->source.name, f->format.fmt->label,
+		kolm_device_name(&f->device, dn, sizeof dn));
 	fprintf(fp, "%s(forecast: figures not read from your file name their basis)%s\n\n", D, R);
 	if (f->device_is_local)
 		fprintf(fp, "  this machine   %s\n", f->local_why);
@@ -90,9 +112,7 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 		fprintf(fp, "  fit            %s%s%s%s  %.2f GB needed of %.2f GB usable (%.0f%%)\n",
 			verdict_color(f->fit.verdict, color), B, kolm_fit_name(f->fit.verdict), R, (double)m->total / 1e9,
 			(double)m->usable / 1e9, 100 * f->fit.ratio);
-	fprintf(fp, "                 weights %.2f + KV %.2f (%s, ctx %.0f) + compute %.2f + runtime %.2f GB\n",
-		(double)m->weights / 1e9, (double)m->kv_cache / 1e9, m->kv_type, (double)m->ctx,
-		(double)m->compute_buffer / 1e9, (double)m->runtime_base / 1e9);
+	mem_parts(fp, m);
 	if (m->mmproj || m->draft)
 		fprintf(fp, "                 + vision projector %.2f + draft model %.2f GB (weights, KV and compute)\n",
 			(double)m->mmproj / 1e9, (double)m->draft / 1e9);
@@ -124,8 +144,14 @@ void cli_render_forecast(FILE *fp, const struct kolm_forecast *f, int color)
 	fmt_tps(lo, sizeof lo, f->prefill.low);
 	fmt_tps(mid, sizeof mid, f->prefill.mid);
 	fmt_tps(hi, sizeof hi, f->prefill.high);
-	fprintf(fp, "  prefill        %s tok/s  (range %s - %s); first token after a %d-token prompt in %.2f s\n", mid, lo,
-		hi, f->ttft_prompt_tokens, f->ttft_s);
+	/* a tiny model's first token comes in milliseconds: not "0.00 s" */
+	char tt[32];
+	if (f->ttft_s < 0.1)
+		kolm_fmt_rate(tt, sizeof tt, f->ttft_s);
+	else
+		snprintf(tt, sizeof tt, "%.2f", f->ttft_s);
+	fprintf(fp, "  prefill        %s tok/s  (range %s - %s); first token after a %d-token prompt in %s s\n", mid, lo,
+		hi, f->ttft_prompt_tokens, tt);
 	fprintf(fp, "                 %s%s%s\n", D, f->prefill.basis, R);
 	fprintf(fp, "  cold start     %s s from %s\n", kolm_fmt_rate(sz, sizeof sz, f->cold_start_s), f->storage);
 	fprintf(fp, "                 %sforecast: file size / the storage's sequential read speed (%.0f MB/s)%s\n", D,

@@ -42,6 +42,26 @@ grep -q '^q2_k  .* pass ' "$T/m" || fail "--all-quants: q2_k row"
 set +e; "$K" plan --base llama-3.1-70b --device rpi5-8gb --best >"$T/b" 2>&1; set -e
 grep -q 'the closest is q2_k ' "$T/b" || fail "--best closest: $(grep closest "$T/b")"
 grep -q 'kolm export llama-3.1-70b.kolm --quant q2_k ' "$T/b" || fail "--best winner's export line"
+# a gate every candidate misses: the closest is the one nearest the gate
+set +e; "$K" plan --base llama-3.2-3b --device rpi5-8gb --best --min-tps 50 >"$T/b" 2>&1; rc=$?; set -e
+[ "$rc" = 1 ] && grep -q '^winner: no candidate passes the fit and gates; the closest is q2_k (the smallest overshoot: --min-tps 7.24, limit 50)$' "$T/b" ||
+	fail "--best --min-tps 50: exit $rc, $(grep closest "$T/b")"
+
+# --ctx max with --offload: the largest context whose split fits (the host
+# side passing), as plan --ctx N --offload auto evaluates it; one token more
+# does not pass; with no offload nothing fits and a caveat says 4096
+"$K" plan --base llama-3.1-70b --device rtx-4090 --offload auto --ctx max --json >"$T/cm.json"
+n=$(grep -o '"max_pass": [0-9]*' "$T/cm.json" | head -1 | cut -d' ' -f2)
+f=$(grep -o '"max_fit": [0-9]*' "$T/cm.json" | head -1 | cut -d' ' -f2)
+[ "$n" -gt 4096 ] && [ "$f" -ge 32768 ] || fail "--ctx max --offload auto: max_pass $n, max_fit $f"
+grep -q "\"ctx\": $n," "$T/cm.json" && grep -q "llama-server .* -c $n -ngl " "$T/cm.json" || fail "--ctx max --offload: not run at $n"
+grep -q 'whose --offload split still fits' "$T/cm.json" || fail "--ctx max --offload: the rule"
+"$K" plan --base llama-3.1-70b --device rtx-4090 --offload auto --ctx "$n" | grep -q 'in host RAM: .* (pass)' || fail "ctx $n: host side does not pass"
+"$K" plan --base llama-3.1-70b --device rtx-4090 --offload auto --ctx $((n + 1)) | grep -q 'in host RAM: .* (tight)' || fail "ctx $n+1 still passes"
+"$K" plan --base llama-3.1-70b --device rtx-4090 --offload auto --ctx "$f" | grep -q 'in host RAM: .* (tight)' || fail "ctx $f does not fit"
+"$K" plan --base llama-3.1-70b --device rtx-4090 --offload auto --ctx $((f + 1)) | grep -q 'in host RAM: .* (over)' || fail "ctx $f+1 still fits"
+"$K" plan --base llama-3.1-70b --device rtx-4090 --ctx max | grep -q -- '- --ctx max: no context fits in usable memory, so the forecast uses the default 4096 tokens$' ||
+	fail "--ctx max, nothing fits: no caveat"
 
 # --- a GGUF the user has ---
 "$K" plan --model "$G/stories260K-q8_0.gguf" --quant q8_0 --device rpi5-8gb >"$T/p"
@@ -114,6 +134,19 @@ grep -qx 'wrote o1/aid-q8_0.gguf (receipt: o1/aid-q8_0.gguf.receipt.json)' "$T/o
 grep -q "^K-score 0.000 measured on the artifact's eval pack (the .kolm's 0.900: -90.0 points)$" "$T/out" &&
 	grep -q "^warning: the export loses 90.0 K-score points against its artifact" "$T/out" ||
 	fail "export says nothing of the K drop it measured: $(cat "$T/out")"
+# one rule for a K drop: export warns exactly when kolm verify's quality
+# check fails it (more than the default --max-k-loss, 3 points): 4 points
+# do both, 2 points neither
+for k in 0.04 0.02; do
+	"$K" pack "$S/models/stories260K-hf" --evalpack "$here/tests/data/evalpack-stories.jsonl" --k-score $k --min-k $k -o k$k.kolm >/dev/null
+	"$K" export k$k.kolm --quant q4_k_m --device rpi5-8gb -o ok$k >"$T/out"
+	set +e; "$K" verify k$k.kolm ok$k/k0-q4_k_m.gguf >"$T/v"; rc=$?; set -e
+	w=$(grep -c '^warning: the export loses .* more than the 3 kolm verify allows by default' "$T/out" || true)
+	case "$k:$w:$rc" in 0.04:1:1) grep -q '^FAIL  quality  .* loses 4.00 points .* more than 3.00$' "$T/v" || fail "verify at 4 points: $(cat "$T/v")" ;;
+	0.02:0:0) grep -q '^OK    quality  .* loss 2.00 points <= 3.00$' "$T/v" || fail "verify at 2 points: $(cat "$T/v")" ;;
+	*) fail "K drop of ${k#0.0} points: export warned $w time(s), verify exit $rc: $(cat "$T/out" "$T/v")" ;;
+	esac
+done
 set +e; "$K" export "$G/stories260K-f16.gguf" --quant q8_0 --device rpi5-8gb 2>"$T/err"; rc=$?; set -e
 [ "$rc" = 2 ] && grep -q 'kolm quantize IN.gguf OUT.gguf TYPE' "$T/err" || fail "export X.gguf: $rc $(cat "$T/err")"
 
@@ -146,6 +179,35 @@ unset XDG_CONFIG_HOME
 grep -q '^  size on disk   304.2 kB  (304160 bytes' "$T/p" || fail "small size: $(grep 'size on disk' "$T/p")"
 grep -q 'for a base of 293K parameters' "$T/p" || fail "small base: $(grep -o 'for a base of [^ ]*' "$T/p")"
 grep -q '0\.00 GB\|0\.00B\|cold start     0\.0 s' "$T/p" && fail "a small figure reads as zero"
+grep -q 'weights 0\.00 \|KV 0\.00 \|in 0\.00 s' "$T/p" && fail "a tiny model's memory or first token reads as zero: $(grep 'weights\|first token' "$T/p")"
+grep -q '^                 weights 304\.2 kB + KV [0-9.]* [kM]B (f16, ctx 4096) + compute [0-9.]* MB + runtime 150\.0 MB$' "$T/p" ||
+	fail "a tiny model's memory parts: $(grep 'weights' "$T/p")"
+# one thread is "1 thread"
+"$K" bench "$G/stories260K-q8_0.gguf" -r 1 -n 8 -p 8 -t 1 | grep -q '^machine  .*, 1 thread$' || fail "bench says '1 threads'"
+# --mem-gb picks another memory variant: the titles name it, not the default's
+"$K" quickstart rpi5-8gb --mem-gb 4 >"$T/q4"
+head -1 "$T/q4" | grep -qx '# kolm quickstart: Raspberry Pi 5 (4 GB)' || fail "quickstart --mem-gb 4 title: $(head -1 "$T/q4")"
+grep -q '^| forecast for .* on Raspberry Pi 5 (4 GB) | |$' "$T/q4" || fail "quickstart --mem-gb 4: forecast header"
+grep -q 'Pi 5 (8 GB)' "$T/q4" && fail "quickstart --mem-gb 4 still names the 8 GB board"
+"$K" plan --base llama-3.2-1b --device rpi5-8gb --mem-gb 4 | head -1 | grep -q 'x  Raspberry Pi 5 (4 GB)$' || fail "plan --mem-gb 4 header"
+"$K" quickstart rpi5-8gb | head -1 | grep -qx '# kolm quickstart: Raspberry Pi 5 (8 GB)' || fail "quickstart default title"
+# a format whose KLD is borrowed from a GGUF type says which (data/formats.json kld_source)
+for pick in "trt-fp8 h100-sxm q8_0" "mlx-4bit m3-pro q4_1" "onnx-int4 pixel-8 q4_0" "coreml-int4 iphone-15-pro q4_0" "trt-int4-awq h100-sxm q4_k_m"; do
+	set -- $pick
+	"$K" plan --base llama-3.2-3b --quant "$1" --device "$2" >"$T/kl"
+	grep -q "^                 forecast: $1 has no published KLD of its own, taken as $3's: $3's mean KLD " "$T/kl" ||
+		fail "K-loss basis of $1: $(grep -A1 'K-score loss' "$T/kl" | tail -1)"
+done
+"$K" plan --base llama-3.2-3b --quant q8_0 --device rpi5-8gb | grep -q "^                 forecast: q8_0's mean KLD 0.001355 " || fail "K-loss basis of q8_0"
+# the bench line runs with the run line's -ngl (llama-bench's default is every layer)
+for pick in "llama-3.1-70b --offload auto" "llama-3.1-8b"; do
+	# shellcheck disable=SC2086
+	"$K" plan --base $pick --device rtx-4090 --host-mem-gb 32 >"$T/o"
+	run=$(sed -n 's/.*\$ llama-server .* \(-ngl [0-9]*\).*/\1/p' "$T/o")
+	bench=$(sed -n 's/.*\$ llama-bench .* \(-ngl [0-9]*\) .*/\1/p' "$T/o")
+	[ -n "$run" ] && [ "$run" = "$bench" ] || fail "$pick: run '$run', bench '$bench'"
+done
+"$K" plan --base llama-3.1-70b --offload auto --device rtx-4090 | grep -q '\$ llama-bench .* -ngl 43 -o json$' || fail "offload bench -ngl 43"
 "$K" quickstart rtx-4090 >"$T/q"
 "$K" bench "$G/stories260K-q8_0.gguf" -r 1 -n 8 -p 8 >"$T/bench" 2>&1
 grep -q '[0-9]e[+-][0-9]' "$T/q" "$T/bench" && fail "scientific notation: $(grep -h '[0-9]e[+-][0-9]' "$T/q" "$T/bench")"

@@ -396,3 +396,26 @@ int kolm_cat_not_found(const struct kolm_catalog *cat, const char *kind, const c
 	return kolm_err_set(err, KOLM_E_NOTFOUND, "unknown %s '%s' (see 'kolm %ss')", kind, id,
 			    strcmp(kind, "quant") == 0 ? "quant" : kind);
 }
+
+/* --mem-gb picks another memory variant of a catalog device: its name says
+ * the memory it has ("Raspberry Pi 5 (4 GB)"), not the default's. */
+const char *kolm_device_name(const struct kolm_device *d, char *buf, size_t cap)
+{
+	double def = kolm_json_num(d->json, "memory_gb", 0), now = (double)d->mem_bytes / 1e9;
+	if (!(def > 0) || fabs(now - def) < 1e-6 || !cap)
+		return d->name;
+	char dn[32], nn[32];
+	snprintf(dn, sizeof dn, "%g", def);
+	snprintf(nn, sizeof nn, "%g", now);
+	size_t dl = strlen(dn);
+	for (const char *s = strstr(d->name, dn); s; s = strstr(s + 1, dn)) {
+		const char *e = s + dl;
+		int word = (s == d->name || !strchr("0123456789.", s[-1])) && (!strncmp(e, " GB", 3) || !strncmp(e, "GB", 2));
+		if (word) {
+			snprintf(buf, cap, "%.*s%s%s", (int)(s - d->name), d->name, nn, e);
+			return buf;
+		}
+	}
+	snprintf(buf, cap, "%s (%s GB)", d->name, nn);
+	return buf;
+}

@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
 
 #include "core/json_internal.h"
 #include "kolm/catalog.h"
@@ -30,13 +33,30 @@ void kolm_k_loss_forecast(struct kolm_ctx *ctx, const struct kolm_format *fmt, i
 		double b = log(p2 / p1) / log(k2 / k1), c = p1 / pow(k1, b);
 		double ref = kolm_json_num(q, "reference_params", 8.03e9), e = kolm_json_num(q, "size_exponent", 0.3);
 		double scale = pow(ref / (double)(params > 0 ? params : 1), e);
-		char pn[32];
+		char pn[32], own[96];
 		points = c * pow(kld, b) * scale;
+		/* a format with no published KLD of its own borrows a GGUF type's
+		 * (data/formats.json's kld_source): the scoreboard figure is that
+		 * type's, and the text says so */
+		const char *proxy = fmt->id;
+		own[0] = '\0';
+		if (strcmp(fmt->backend, "gguf")) {
+			size_t i;
+			json_t *g;
+			json_array_foreach(fmts, i, g)
+				if (!strcmp(kolm_json_str(g, "backend") ? kolm_json_str(g, "backend") : "", "gguf") &&
+				    kolm_json_num(g, "kld", -1) == kld) {
+					proxy = kolm_json_str(g, "id");
+					snprintf(own, sizeof own, "%s has no published KLD of its own, taken as %s's: ", fmt->id,
+						 proxy);
+					break;
+				}
+		}
 		snprintf(out->basis, sizeof out->basis,
-			 "forecast: %s's mean KLD %.4g vs FP16 on Llama-3-8B (%s) mapped to points by the "
+			 "forecast: %s%s's mean KLD %.4g vs FP16 on Llama-3-8B (%s) mapped to points by the "
 			 "K-score anchors of data/quality.json (int8 0.5, int3 5 points), x%.2f for a base of %s "
 			 "parameters",
-			 fmt->id, kld, "llama.cpp perplexity scoreboard", scale, kolm_fmt_count(pn, sizeof pn, (double)params));
+			 own, proxy, kld, "llama.cpp perplexity scoreboard", scale, kolm_fmt_count(pn, sizeof pn, (double)params));
 	} else {
 		snprintf(out->basis, sizeof out->basis, "%s is the fp16/lossless reference: no loss", fmt->id);
 	}

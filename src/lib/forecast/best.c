@@ -4,6 +4,7 @@
  * the report shows beside the ranking. */
 #include "kolm/forecast.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,10 @@
 
 static const char RULE_FORMATS[] =
 	"candidates: every format of the backend; order: fit 'pass' and every gate met first, then "
-	"least K-score loss, then faster decode; when none passes, tight before over and the smallest "
-	"overshoot (memory needed / usable) first";
+	"least K-score loss, then faster decode; when none passes, one that fits (tight) before one that is "
+	"over, then the smallest overshoot first: the sum, over every check it fails, of how far it misses "
+	"relative to the limit (the fit: memory needed / 80% of usable - 1; --min-tps: limit / forecast - 1; "
+	"the other gates: forecast / limit - 1)";
 static const char RULE_BASES[] =
 	"candidates: each base's best format; order: fit 'pass', every gate met and K-score loss <= "
 	"--max-k-loss (default 5 points, the int3 anchor of data/quality.json) first, then the larger model "
@@ -32,7 +35,16 @@ struct cand {
 	struct kolm_forecast f;
 	struct kolm_best_row row;
 	int order;                  /* position among the candidates: ties keep it */
+	double overshoot;           /* how far its failed checks miss, summed (RULE_FORMATS) */
 };
+
+/* How far a gate's figure misses its limit, relative to the limit; 0 if met. */
+static double gate_miss(const char *name, double value, double limit)
+{
+	if (!strcmp(name, "min_tps"))
+		return value >= limit ? 0 : value > 0 ? limit / value - 1 : INFINITY;
+	return value <= limit ? 0 : limit > 0 ? value / limit - 1 : INFINITY;
+}
 
 static void cand_fill(struct cand *c, int across_bases, const struct kolm_pick *p)
 {
@@ -43,14 +55,20 @@ static void cand_fill(struct cand *c, int across_bases, const struct kolm_pick *
 	c->row.k_loss_points = f->k_loss.points;
 	c->row.decode_tps_mid = f->decode.mid;
 	c->row.params = f->source.params;
+	/* the fit passes at 80% of usable memory */
+	c->overshoot = f->fit.verdict == KOLM_FIT_PASS ? 0 : f->fit.ratio / 0.8 - 1;
+	for (int i = 0; i < f->n_gates; i++)
+		c->overshoot += gate_miss(f->gates[i].name, f->gates[i].value, f->gates[i].limit);
 	if (!across_bases)
 		return;
 	double kmax = BEST_BASE_K_CEILING;
 	for (int i = 0; i < p->n_gates; i++)
 		if (!strcmp(p->gates[i].name, "max_k_loss"))
 			kmax = p->gates[i].limit;
-	if (c->row.k_loss_points > kmax)
+	if (c->row.k_loss_points > kmax) {
 		c->row.gates_pass = 0;
+		c->overshoot += gate_miss("max_k_loss", c->row.k_loss_points, kmax);
+	}
 }
 
 static int row_ok(const struct kolm_best_row *r)
@@ -63,11 +81,14 @@ static int cand_cmp(const struct cand *a, const struct cand *b, int by_base)
 	const struct kolm_best_row *x = &a->row, *y = &b->row;
 	if (row_ok(x) != row_ok(y))
 		return row_ok(y) - row_ok(x);
+	/* neither passes: one that runs before one that does not, then the
+	 * closest, the smallest overshoot of the checks each fails */
+	if (!row_ok(x) && (x->verdict == KOLM_FIT_OVER) != (y->verdict == KOLM_FIT_OVER))
+		return x->verdict == KOLM_FIT_OVER ? 1 : -1;
+	if (!row_ok(x) && a->overshoot != b->overshoot)
+		return a->overshoot < b->overshoot ? -1 : 1;
 	if (x->verdict != y->verdict)
 		return (int)x->verdict - (int)y->verdict;
-	/* neither runs: the closest is the smallest overshoot */
-	if (x->verdict == KOLM_FIT_OVER && a->f.fit.ratio != b->f.fit.ratio)
-		return a->f.fit.ratio < b->f.fit.ratio ? -1 : 1;
 	if (by_base && x->params != y->params)
 		return x->params > y->params ? -1 : 1;
 	if (x->k_loss_points != y->k_loss_points)
@@ -156,13 +177,35 @@ static int cands_formats(struct kolm_ctx *ctx, const struct kolm_pick *pick, str
 	return KOLM_OK;
 }
 
+/* None passes: the closest, with the checks it fails and by how much. */
+static void closest_why(struct kolm_forecast_best *b, const struct kolm_pick *pick)
+{
+	const struct kolm_forecast *w = &b->winner;
+	char miss[300] = "";
+	size_t at = 0;
+	if (w->fit.verdict != KOLM_FIT_PASS)
+		at += (size_t)snprintf(miss, sizeof miss, "fit %s: %.2f GB needed of %.2f GB usable", kolm_fit_name(w->fit.verdict),
+				       (double)w->memory.total / 1e9, (double)w->memory.usable / 1e9);
+	for (int i = 0; i < w->n_gates && at < sizeof miss; i++) {
+		const struct kolm_gate_result *g = &w->gates[i];
+		if (!g->pass)
+			at += (size_t)snprintf(miss + at, sizeof miss - at, "%s--%s %.3g, limit %.3g", at ? "; " : "",
+					       !strcmp(g->name, "min_tps")	  ? "min-tps"
+					       : !strcmp(g->name, "max_mem_frac") ? "max-mem-frac"
+					       : !strcmp(g->name, "max_k_loss")	  ? "max-k-loss"
+										  : "max-size-gb",
+					       g->value, g->limit);
+	}
+	snprintf(b->why, sizeof b->why, "no candidate passes the fit%s; the closest is %s (the smallest overshoot: %s)",
+		 pick->n_gates ? " and gates" : "", b->ranking[0].id, miss);
+}
+
 /* Why the winner won, in one sentence. */
 static void best_why(struct kolm_forecast_best *b, const struct kolm_pick *pick)
 {
 	char *why = b->why;
 	size_t cap = sizeof b->why;
 	const struct kolm_best_row *r = b->ranking;
-	const struct kolm_forecast *w = &b->winner;
 	int ok = row_ok(&r[0]);
 	const char *gates = pick->n_gates ? " and every gate" : "";
 	/* the comparison with the runner-up is the first rule key that
@@ -184,9 +227,7 @@ static void best_why(struct kolm_forecast_best *b, const struct kolm_pick *pick)
 	else if (ok)
 		snprintf(why, cap, "%s: the only candidate", r[0].id);
 	else
-		snprintf(why, cap, "no candidate passes the fit%s; the closest is %s (%s: %.2f GB needed of %.2f GB usable)",
-			 pick->n_gates ? " and gates" : "", r[0].id, kolm_fit_name(r[0].verdict),
-			 (double)w->memory.total / 1e9, (double)w->memory.usable / 1e9);
+		closest_why(b, pick);
 }
 
 int kolm_forecast_best(struct kolm_ctx *ctx, const struct kolm_pick *pick, int across_bases,

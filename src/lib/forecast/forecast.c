@@ -111,8 +111,8 @@ static int probe_local(struct kolm_ctx *ctx, const struct kolm_pick *p, struct f
 	else
 		snprintf(when, sizeof when, "just now, in %.2f s", pr.seconds);
 	snprintf(fc->local_why + l, sizeof fc->local_why - l,
-		 "; measured %s: read bandwidth %.1f GB/s, fp32 FMA %.0f GFLOPS (%d threads)%s%s%s", when,
-		 pr.bw_bytes_per_s / GB, pr.flops / 1e9, pr.threads, pr.cache_path[0] ? "; cached in " : "",
+		 "; measured %s: read bandwidth %.1f GB/s, fp32 FMA %.0f GFLOPS (%d thread%s)%s%s%s", when,
+		 pr.bw_bytes_per_s / GB, pr.flops / 1e9, pr.threads, pr.threads == 1 ? "" : "s", pr.cache_path[0] ? "; cached in " : "",
 		 pr.cache_path, pr.cached ? " (--remeasure to measure again)" : "");
 	if (p->bw_gbs > 0 || p->tflops > 0)
 		snprintf(fc->local_why + strlen(fc->local_why), sizeof fc->local_why - strlen(fc->local_why),
@@ -487,36 +487,6 @@ static enum kolm_fit verdict_of(uint64_t total, uint64_t usable, double *ratio)
 	if (total <= usable)
 		return KOLM_FIT_TIGHT;
 	return KOLM_FIT_OVER;
-}
-
-/* ---- context budget --------------------------------------------------- */
-
-static int mem_ok(const struct fc *fc, int64_t n_ctx, const char *kv, double ov, int want_pass)
-{
-	struct kolm_memory mm;
-	memory_for(fc, n_ctx, kv, ov, &mm);
-	if (want_pass)
-		return (unsigned __int128)mm.total * 5 <= (unsigned __int128)mm.usable * 4;
-	return mm.total <= mm.usable;
-}
-
-/* Largest context in [1, limit] meeting the rule; 0 if even 1 does not.
- * Memory is non-decreasing in n_ctx, so bisection is exact. */
-static int64_t solve_ctx(const struct fc *fc, const char *kv, double ov, int want_pass, int64_t limit)
-{
-	if (!mem_ok(fc, 1, kv, ov, want_pass))
-		return 0;
-	if (mem_ok(fc, limit, kv, ov, want_pass))
-		return limit;
-	int64_t lo = 1, hi = limit; /* lo ok, hi not */
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-		if (mem_ok(fc, mid, kv, ov, want_pass))
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 /* ---- partial offload -------------------------------------------------- */
@@ -933,17 +903,67 @@ static int resolve(struct kolm_ctx *ctx, const struct kolm_pick *p, struct fc *f
 	return KOLM_OK;
 }
 
+/* ---- context budget --------------------------------------------------- */
+
+/* With --offload on a discrete GPU a context fits when its split does: the
+ * GPU side fits (auto fills it by design) and the host side passes / fits. */
+static int mem_ok(struct kolm_ctx *ctx, const struct kolm_pick *p, const struct fc *fc, int64_t n_ctx, const char *kv,
+		  int want_pass)
+{
+	struct kolm_memory mm;
+	if (p->offload && !strcmp(fc->dev.mem_kind, "vram")) {
+		struct fc *t = malloc(sizeof *t);
+		struct kolm_offload of;
+		double tps;
+		int ok = 0;
+		if (t) {
+			*t = *fc;
+			memory_for(t, n_ctx, kv, p->overhead_gb, &t->mm);
+			ok = !plan_offload(ctx, p, t, &of, &tps, NULL) && of.gpu_verdict != KOLM_FIT_OVER &&
+			     of.host_verdict <= (want_pass ? KOLM_FIT_PASS : KOLM_FIT_TIGHT);
+		}
+		free(t);
+		return ok;
+	}
+	memory_for(fc, n_ctx, kv, p->overhead_gb, &mm);
+	if (want_pass)
+		return (unsigned __int128)mm.total * 5 <= (unsigned __int128)mm.usable * 4;
+	return mm.total <= mm.usable;
+}
+
+/* Largest context in [1, limit] meeting the rule; 0 if even 1 does not.
+ * Memory is non-decreasing in n_ctx, so bisection is exact. */
+static int64_t solve_ctx(struct kolm_ctx *ctx, const struct kolm_pick *p, const struct fc *fc, const char *kv,
+			 int want_pass, int64_t limit)
+{
+	if (!mem_ok(ctx, p, fc, 1, kv, want_pass))
+		return 0;
+	if (mem_ok(ctx, p, fc, limit, kv, want_pass))
+		return limit;
+	int64_t lo = 1, hi = limit; /* lo ok, hi not */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (mem_ok(ctx, p, fc, mid, kv, want_pass))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* --ctx max: the budget per KV type; the pick uses the largest passing
  * context (else the largest that fits, else the default). */
-static int64_t ctx_budget(const struct fc *fc, double overhead_gb, struct kolm_ctx_budget *b)
+static int64_t ctx_budget(struct kolm_ctx *ctx, const struct kolm_pick *p, const struct fc *fc,
+			  struct kolm_ctx_budget *b)
 {
 	static const char *kvs[] = {"f16", "q8_0", "q4_0"};
 	memset(b, 0, sizeof *b);
+	b->offload = p->offload && !strcmp(fc->dev.mem_kind, "vram");
 	b->limit = fc->m.hp.n_ctx_train > 0 ? fc->m.hp.n_ctx_train : 131072;
 	b->kv_type = fc->kv_type;
 	for (size_t k = 0; k < 3; k++) {
-		int64_t mp = solve_ctx(fc, kvs[k], overhead_gb, 1, b->limit);
-		int64_t mf = solve_ctx(fc, kvs[k], overhead_gb, 0, b->limit);
+		int64_t mp = solve_ctx(ctx, p, fc, kvs[k], 1, b->limit);
+		int64_t mf = solve_ctx(ctx, p, fc, kvs[k], 0, b->limit);
 		b->per_kv_type[k].kv_type = kvs[k];
 		b->per_kv_type[k].max_pass = mp;
 		b->per_kv_type[k].max_fit = mf;
@@ -1127,7 +1147,7 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 	fc.n_ctx = p->ctx > 0 ? p->ctx : DEFAULT_CTX;
 	if (p->ctx == KOLM_CTX_MAX) {
 		out->has_ctx_budget = 1;
-		fc.n_ctx = ctx_budget(&fc, p->overhead_gb, &out->ctx_budget);
+		fc.n_ctx = ctx_budget(ctx, p, &fc, &out->ctx_budget);
 	}
 	memory_for(&fc, fc.n_ctx, fc.kv_type, p->overhead_gb, &fc.mm);
 	fc.verdict = verdict_of(fc.mm.total, fc.mm.usable, &fc.ratio);
@@ -1151,6 +1171,9 @@ int kolm_forecast(struct kolm_ctx *ctx, const struct kolm_pick *p, struct kolm_f
 	}
 	caveats_add(ctx, &fc, out->caveats);
 	offload_hint(ctx, p, &fc, out->caveats);
+	if (out->has_ctx_budget && !out->ctx_budget.max_fit)
+		kolm_caveat_add(out->caveats, "--ctx max: no context fits %s, so the forecast uses the default %d tokens",
+				out->ctx_budget.offload ? "with the --offload split" : "in usable memory", DEFAULT_CTX);
 	if ((rc = gates_check(p, &fc, out, err)))
 		goto out;
 	kolm_caveat_add(out->caveats, "decode is a steady-state rate at short context after warm-up; long contexts, "

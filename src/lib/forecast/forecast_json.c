@@ -80,8 +80,9 @@ static json_t *device_json(const struct kolm_forecast *f)
 {
 	const struct kolm_device *d = &f->device;
 	json_t *o = json_object();
+	char dn[160];
 	set(o, "id", json_string(d->id));
-	set(o, "name", json_string(d->name));
+	set(o, "name", json_string(kolm_device_name(d, dn, sizeof dn)));
 	set(o, "class", json_string(d->klass));
 	set(o, "memory_bytes", json_integer((json_int_t)d->mem_bytes));
 	set(o, "memory_kind", json_string(d->mem_kind));
@@ -181,8 +182,11 @@ static json_t *ctx_budget_json(const struct kolm_ctx_budget *b)
 	return json_pack("{s:I,s:I,s:I,s:s,s:o,s:s}", "max_pass", (json_int_t)b->max_pass, "max_fit",
 			 (json_int_t)b->max_fit, "limit", (json_int_t)b->limit, "kv_type", b->kv_type, "per_kv_type", per,
 			 "rule",
-			 "largest context (up to the model's trained context) whose total memory still passes (<= 80% of "
-			 "usable) / still fits (<= 100%)");
+			 b->offload ? "largest context (up to the model's trained context) whose --offload split still fits "
+				      "on the GPU (the layers that fit go there) with the host RAM side passing (<= 80% of it) / "
+				      "fitting (<= 100%)"
+				    : "largest context (up to the model's trained context) whose total memory still passes (<= "
+				      "80% of usable) / still fits (<= 100%)");
 }
 
 static json_t *offload_json(const struct kolm_offload *of)

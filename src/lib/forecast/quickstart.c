@@ -362,12 +362,13 @@ int kolm_quickstart(struct kolm_ctx *ctx, const struct kolm_pick *pick, int airg
 		/* a guide for a pick that cannot run says so first, and the
 		 * caller exits 1 as for a missed gate */
 		struct kolm_buf over = {0};
-		char line[1024];
+		char line[1024], dn[160];
 		int n = snprintf(line, sizeof line,
 				 "> **Does not fit:** %s at %s needs %.2f GB, and %s has %.2f GB usable (forecast verdict "
 				 "\"over\"). The commands below are what it would take, but the model will not run there: "
 				 "pick a smaller format or base (`kolm plan --device %s --best`)%s.\n\n",
-				 f.source.name, f.format.fmt->label, (double)f.memory.total / GB, dev->name,
+				 f.source.name, f.format.fmt->label, (double)f.memory.total / GB,
+				 kolm_device_name(&f.device, dn, sizeof dn),
 				 (double)f.memory.usable / GB, dev->id,
 				 strcmp(dev->mem_kind, "vram") ? "" : ", or split it with `--offload auto`");
 		kolm_buf_add(&over, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : 0);
