@@ -7,7 +7,7 @@
  * skipped); a failed exit status stops the run; every regular file of the
  * output directory is hashed into the receipt (kolm_tree_files: a symlink
  * or device in it fails the export).  When a tool is not installed: KOLM_E_MISSING
- * with the install line and the commands in the message.
+ * with the install line and what to run then in the message.
  */
 #ifndef KOLM_TOOLCHAIN_H
 #define KOLM_TOOLCHAIN_H
@@ -22,7 +22,12 @@ struct kolm_format;
  * last command writes.  *receipt: {"schema": "kolm.receipt/1", "output",
  * "quant", "backend", "commands": [the lines run], "files": [{"path",
  * "size", "sha256"}, ...]}. */
-int kolm_toolchain_export(const char *commands, const struct kolm_format *fmt, const char *out_path,
-			  json_t **receipt, struct kolm_err *err);
+/* rerun: what a "missing tool" message tells the user to do after
+ * installing it ("then " RERUN; NULL: "then run: " the commands, which must
+ * then name only paths that outlive kolm: not a temporary directory).  A failing
+ * step's stderr is not passed on: its last line (a Python exception's
+ * "Type: message") ends the error. */
+int kolm_toolchain_export(const char *commands, const char *rerun, const struct kolm_format *fmt,
+			  const char *out_path, json_t **receipt, struct kolm_err *err);
 
 #endif

@@ -173,7 +173,14 @@ static int export_upstream(struct cli *cli, struct args *a, const struct kolm_fo
 		cmds = f2.commands.export_upstream;
 	}
 	made = 1;
-	if (!(rc = kolm_toolchain_export(cmds, f->format.fmt, out, receipt, &err)))
+	/* after installing a missing tool the user runs the commands, or this
+	 * export again when they cannot be: from a .kolm they read a temporary
+	 * directory that is gone by then, and some (the coremltools script) are
+	 * too long for one message */
+	char rerun[1200];
+	snprintf(rerun, sizeof rerun, "run this kolm export%s%s again", up ? " of " : "", up ? a->artifact : "");
+	int say_lines = !up && cmds && strlen(cmds) < 240;
+	if (!(rc = kolm_toolchain_export(cmds, say_lines ? NULL : rerun, f->format.fmt, out, receipt, &err)))
 		rc = kolm_upstream_seal(up, *receipt, out, &err);
 out:
 	if (rc && made && kolm_out_dir_free(out, NULL)) {

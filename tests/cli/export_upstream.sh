@@ -18,13 +18,19 @@ printf '{"id": "p0", "prompt": "Once upon a time", "expected": ",", "match": "pr
 mkdir "$T/bin"
 cat >"$T/bin/python3" <<'SH'
 #!/bin/sh
-[ "$1" = -c ] && exit 0 # kolm's "can it import the module" question
+[ "$1" = -c ] && { [ -z "${STANDIN_NOMOD:-}" ]; exit; } # kolm's "can it import the module" question
 [ "$1 $2" = "-m onnxruntime_genai.models.builder" ] || exit 9
 printf '%s ' "$@" >"$STANDIN/argv"
 in=""; out=""; while [ $# -gt 0 ]; do case $1 in -i) in=$2 ;; -o) out=$2 ;; esac; shift; done
 ls -ld "$in" | cut -c1-10 >"$STANDIN/mode"
 ls "$in" >"$STANDIN/in"
 [ -n "${STANDIN_FAIL:-}" ] && { mkdir -p "$out" && echo half >"$out/model.onnx"; exit 3; }
+if [ -n "${STANDIN_TRACE:-}" ]; then # a converter's exception: a traceback, a last line over 512 bytes
+	printf 'progress 1/2\nTraceback (most recent call last):\n  File "x.py", line 1, in <module>\n' >&2
+	printf 'ValueError: The per_block quantization is supported since iOS18.' >&2
+	i=0; while [ $i -lt 60 ]; do printf ' word%02d' $i >&2; i=$((i + 1)); done; printf ' END\n\n' >&2
+	exit 1
+fi
 mkdir -p "$out/sub" && cp "$in/config.json" "$out/genai_config.json" && echo onnx >"$out/model.onnx" &&
 	echo data >"$out/sub/model.onnx.data"
 SH
@@ -58,13 +64,17 @@ for f in genai_config.json model.onnx sub/model.onnx.data; do
 	grep -q "\"path\": \"$f\"" out/a-onnx-int4.receipt.json || fail "receipt lacks $f"
 done
 
-"$K" verify a.kolm out/a-onnx-int4 --pubkey k.key.pub --require-signature --max-k-loss 100 >v 2>&1 ||
+# no --max-k-loss: the export's K is not measured (kolm's engine cannot run
+# ONNX), so a forecast loss (68.60 points for this tiny model) is no FAIL
+"$K" verify a.kolm out/a-onnx-int4 --pubkey k.key.pub --require-signature >v 2>&1 ||
 	fail "verify: $(cat v)"
+grep -q "^SKIP  quality         K 1.000 (measured) >= gate 0.85; export K not measured, so not checked against the 3.00-point limit (onnx-int4 is forecast to lose [0-9.]* points)$" v ||
+	fail "quality: $(grep quality v)"
 grep -q "^OK    export binding  by its signed receipt (key " v || fail "binding: $(cat v)"
-"$K" verify a.kolm out/a-onnx-int4/ --max-k-loss 100 >v 2>&1 || fail "verify DIR/: $(cat v)"
+"$K" verify a.kolm out/a-onnx-int4/ >v 2>&1 || fail "verify DIR/: $(cat v)"
 set +e
 echo x >>out/a-onnx-int4/sub/model.onnx.data
-"$K" verify a.kolm out/a-onnx-int4 --pubkey k.key.pub --max-k-loss 100 >v 2>&1; rc=$?
+"$K" verify a.kolm out/a-onnx-int4 --pubkey k.key.pub >v 2>&1; rc=$?
 [ "$rc" = 1 ] && grep -q "FAIL  export binding  out/a-onnx-int4/sub/model.onnx.data is 7 bytes, SHA-256 [0-9a-f]*…; its receipt lists 5 bytes" v || fail "tampered: exit $rc $(cat v)"
 
 # refusals: nothing written, nothing left in the temporary directory
@@ -77,6 +87,17 @@ STANDIN_FAIL=1 run export a.kolm --quant onnx-int4 --device pixel-8 -o out3 >/de
 	fail "failing builder: exit $rc, $(ls out3 2>&1) $(cat err)"
 ck=$(sed 's/.* -i \([^ ]*\) .*/\1/' argv)
 [ ! -e "$ck" ] || fail "a failed export left $ck"
+# a converter's exception: one line, its last line (type and message)
+# shortened at a word, not the traceback
+STANDIN_TRACE=1 run export a.kolm --quant onnx-int4 --device pixel-8 -o out5 >/dev/null 2>err; rc=$?
+[ "$rc" = 4 ] && [ "$(wc -l <err)" = 1 ] && [ "$(wc -c <err)" -le 520 ] && ! grep -q "Traceback\|progress" err &&
+	grep -q "^kolm: export: 'python3' (onnxruntime_genai.models.builder) failed (exit status 1): ValueError: The per_block quantization is supported since iOS18\. word00 .* word[0-9][0-9] …$" err ||
+	fail "a failing converter: exit $rc $(cat err)"
+# a missing module: install, then run the export again (not the lines,
+# which name the temporary checkpoint that is gone by then)
+STANDIN_NOMOD=1 run export a.kolm --quant onnx-int4 --device pixel-8 -o out6 >/dev/null 2>err; rc=$?
+[ "$rc" = 4 ] && grep -q "^kolm: export: python3 cannot import the Python module 'onnxruntime_genai.models.builder'; install it with: pip install [^;]*; then run this kolm export of a.kolm again$" err ||
+	fail "a missing module: exit $rc $(cat err)"
 "$K" export a.kolm --quant mlx-4bit --device m3-pro -o out4 --sign k.key >/dev/null 2>err; rc=$?
 [ "$rc" = 2 ] || fail "--sign on an MLX export: exit $rc"
 set -e

@@ -73,7 +73,7 @@ static int upstream_export(const char *a, const char *out, const char *sign_key,
 	const struct kolm_format *fmt = kolm_catalog_format_find(ctx, "onnx-int4");
 	assert_non_null(fmt);
 	json_t *r = NULL;
-	rc = kolm_toolchain_export(cmd, fmt, out, &r, e);
+	rc = kolm_toolchain_export(cmd, NULL, fmt, out, &r, e);
 	if (!rc)
 		rc = kolm_upstream_seal(u, r, out, e);
 	json_decref(r);
@@ -352,7 +352,7 @@ static void test_sign_refusals(void **s)
 	char cmd[9000];
 	snprintf(cmd, sizeof cmd, "cp -R %s %s\nln -s /etc/passwd %s/pw", kolm_upstream_dir(u), path("x3"), path("x3"));
 	json_t *r = NULL;
-	int rc = kolm_toolchain_export(cmd, kolm_catalog_format_find(ctx, "onnx-int4"), path("x3"), &r, &e);
+	int rc = kolm_toolchain_export(cmd, NULL, kolm_catalog_format_find(ctx, "onnx-int4"), path("x3"), &r, &e);
 	kolm_upstream_close(u);
 	assert_int_equal(rc, KOLM_E_IO);
 	assert_non_null(strstr(e.msg, "pw is a symbolic link"));

@@ -146,8 +146,85 @@ static int py_has(const char *py, const char *module)
 	return ok && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const char *out_path, json_t **receipt,
-			  struct kolm_err *err)
+/* The last non-empty line of what a failed step wrote to stderr (a Python
+ * exception's "Type: message"), control characters made spaces, into
+ * line; shortened at a word with an ellipsis to fit cap.  "" if none. */
+static void last_line(FILE *f, char *line, size_t cap)
+{
+	char buf[8192];
+	line[0] = '\0';
+	if (!f || fseek(f, 0, SEEK_END) != 0)
+		return;
+	long end = ftell(f);
+	long at = end > (long)sizeof buf - 1 ? end - (long)sizeof buf + 1 : 0;
+	if (end <= 0 || fseek(f, at, SEEK_SET) != 0)
+		return;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	while (n && (unsigned char)buf[n - 1] <= ' ')
+		n--;
+	buf[n] = '\0';
+	char *b = strrchr(buf, '\n');
+	b = b ? b + 1 : buf;
+	while (*b == ' ' || *b == '\t' || *b == '\r')
+		b++;
+	for (char *q = b; *q; q++)
+		if ((unsigned char)*q < ' ' || *q == 0x7f)
+			*q = ' ';
+	size_t len = strlen(b);
+	if (len < cap) {
+		memcpy(line, b, len + 1);
+		return;
+	}
+	/* room for " …" (4 bytes) and the NUL; cut at the last space before */
+	size_t keep = cap > 5 ? cap - 5 : 0;
+	while (keep && b[keep] != ' ')
+		keep--;
+	while (keep && b[keep - 1] == ' ')
+		keep--;
+	snprintf(line, cap, "%.*s …", (int)keep, b);
+}
+
+/* Run one command line's argv; its stderr kept in an unlinked temporary
+ * file (a failing converter's traceback is not the user's message), the
+ * last line of it said on failure. */
+static int run_step(char **argv, const char *mod, struct kolm_err *err)
+{
+	FILE *tf = tmpfile();
+	posix_spawn_file_actions_t fa;
+	int have_fa = tf && posix_spawn_file_actions_init(&fa) == 0;
+	if (have_fa)
+		posix_spawn_file_actions_adddup2(&fa, fileno(tf), 2);
+	pid_t pid;
+	int rc = KOLM_OK, sr = posix_spawnp(&pid, argv[0], have_fa ? &fa : NULL, NULL, argv, environ);
+	if (have_fa)
+		posix_spawn_file_actions_destroy(&fa);
+	if (sr != 0) {
+		rc = kolm_err_set(err, KOLM_E_MISSING, "export: cannot start '%s': %s", argv[0], strerror(sr));
+	} else {
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			char what[160], why[sizeof err->msg];
+			int ex = WIFEXITED(st);
+			if (mod)
+				snprintf(what, sizeof what, "'%s' (%s) failed (%s %d)", argv[0], mod,
+					 ex ? "exit status" : "signal", ex ? WEXITSTATUS(st) : WTERMSIG(st));
+			else
+				snprintf(what, sizeof what, "'%s' failed (%s %d)", argv[0], ex ? "exit status" : "signal",
+					 ex ? WEXITSTATUS(st) : WTERMSIG(st));
+			size_t used = strlen("export: ") + strlen(what) + 2;
+			last_line(tf, why, used < sizeof why ? sizeof why - used : 1);
+			rc = kolm_err_set(err, KOLM_E_IO, "export: %s%s%s", what, why[0] ? ": " : "", why);
+		}
+	}
+	if (tf)
+		fclose(tf);
+	return rc;
+}
+
+int kolm_toolchain_export(const char *cmds, const char *rerun, const struct kolm_format *fmt, const char *out_path,
+			  json_t **receipt, struct kolm_err *err)
 {
 	if (!cmds)
 		return kolm_err_set(err, KOLM_E_USAGE, "export: no upstream toolchain command for this pick");
@@ -162,7 +239,7 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 		else
 			kolm_buf_add(&one, c, 1);
 	}
-	const char *all = one.p && !one.oom ? one.p : cmds;
+	const char *all = rerun ? rerun : one.p && !one.oom ? one.p : cmds;
 	int rc = KOLM_OK;
 	json_t *ran = json_array();
 	/* every tool must exist before anything runs */
@@ -175,12 +252,12 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 			break;
 		const char *mod = argc ? py_module(argv, argc) : NULL;
 		if (argc && !on_path(argv[0]))
-			rc = kolm_err_set(err, KOLM_E_MISSING, "export: '%s' is not installed; install it with: %s; then run: %s",
-					  argv[0], install_line(argv[0], cmds), all);
+			rc = kolm_err_set(err, KOLM_E_MISSING, "export: '%s' is not installed; install it with: %s; then %s%s",
+					  argv[0], install_line(argv[0], cmds), rerun ? "" : "run: ", all);
 		else if (mod && !py_has(argv[0], mod))
 			rc = kolm_err_set(err, KOLM_E_MISSING,
-					  "export: %s cannot import the Python module '%s'; install it with: %s; then run: %s",
-					  argv[0], mod, install_line(argv[0], line), all);
+					  "export: %s cannot import the Python module '%s'; install it with: %s; then %s%s",
+					  argv[0], mod, install_line(argv[0], line), rerun ? "" : "run: ", all);
 		free(argv);
 	}
 	free(copy);
@@ -194,19 +271,8 @@ int kolm_toolchain_export(const char *cmds, const struct kolm_format *fmt, const
 			continue;
 		if ((rc = shell_split(line, &argv, &argc, err)))
 			break;
-		pid_t pid;
-		int sr = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-		if (sr != 0) {
-			rc = kolm_err_set(err, KOLM_E_MISSING, "export: cannot start '%s': %s", argv[0], strerror(sr));
-		} else {
-			int st;
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-				rc = kolm_err_set(err, KOLM_E_IO, "export: '%s' failed (%s %d)", argv[0],
-						  WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		if (!(rc = run_step(argv, argc ? py_module(argv, argc) : NULL, err)))
 			json_array_append_new(ran, json_string(line));
-		}
 		free(argv);
 	}
 	free(copy);
