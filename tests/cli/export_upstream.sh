@@ -19,6 +19,12 @@ mkdir "$T/bin"
 cat >"$T/bin/python3" <<'SH'
 #!/bin/sh
 [ "$1" = -c ] && { [ -z "${STANDIN_NOMOD:-}" ]; exit; } # kolm's "can it import the module" question
+case $1 in */examples/quantization/quantize.py) # TensorRT-LLM's script, from its checkout
+	printf '%s ' "$@" >"$STANDIN/trt-argv"
+	while [ $# -gt 0 ]; do case $1 in --output_dir) out=$2 ;; esac; shift; done
+	mkdir -p "$out" && echo '{"architecture": "LlamaForCausalLM"}' >"$out/config.json" && echo w >"$out/rank0.safetensors"
+	exit ;;
+esac
 [ "$1 $2" = "-m onnxruntime_genai.models.builder" ] || exit 9
 printf '%s ' "$@" >"$STANDIN/argv"
 in=""; out=""; while [ $# -gt 0 ]; do case $1 in -i) in=$2 ;; -o) out=$2 ;; esac; shift; done
@@ -98,6 +104,25 @@ STANDIN_TRACE=1 run export a.kolm --quant onnx-int4 --device pixel-8 -o out5 >/d
 STANDIN_NOMOD=1 run export a.kolm --quant onnx-int4 --device pixel-8 -o out6 >/dev/null 2>err; rc=$?
 [ "$rc" = 4 ] && grep -q "^kolm: export: python3 cannot import the Python module 'onnxruntime_genai.models.builder'; install it with: pip install [^;]*; then run this kolm export of a.kolm again$" err ||
 	fail "a missing module: exit $rc $(cat err)"
+# TensorRT-LLM: quantize.py from a pinned checkout writes a checkpoint (the
+# tokenizer copied beside it), which moves to the GPU box; the engine is
+# built there, and trtllm-serve reads the moved tokenizer, not the hub
+"$K" plan --model a.kolm --quant trt-int4-awq --device rtx-4090 -o out7 --json >plan.json || fail "plan trt"
+grep -q '"export_upstream": "# kolm export a.kolm runs the line(s) below for you.*\\n# on a machine with an NVIDIA GPU .*git clone --depth 1 --branch v0.18.2 https://github.com/NVIDIA/TensorRT-LLM.*\\npython3 TensorRT-LLM/examples/quantization/quantize.py --model_dir checkpoint --dtype float16 --qformat int4_awq --output_dir out7/a-trt-int4-awq\\nmkdir -p out7/a-trt-int4-awq/tokenizer\\ncp checkpoint/tokenizer.json checkpoint/tokenizer_config.json out7/a-trt-int4-awq/tokenizer/",$' plan.json ||
+	fail "trt export lines: $(grep export_upstream plan.json)"
+grep -q '"run": "# the engine is built here, on the GPU that runs it .*\\ntrtllm-build --checkpoint_dir models/a-trt-int4-awq --output_dir models/a-trt-int4-awq-engine --gemm_plugin auto\\ntrtllm-serve models/a-trt-int4-awq-engine --tokenizer models/a-trt-int4-awq/tokenizer --host 127.0.0.1 --port 8000",$' plan.json ||
+	fail "trt run lines: $(grep '"run"' plan.json)"
+run export a.kolm --quant trt-int4-awq --device rtx-4090 -o out7 >/dev/null 2>err; rc=$?
+[ "$rc" = 4 ] && grep -q "^kolm: export: TensorRT-LLM/examples/quantization/quantize.py: No such file or directory; get it with: pip install tensorrt_llm==0.18.2 && git clone --depth 1 --branch v0.18.2 https://github.com/NVIDIA/TensorRT-LLM; then run this kolm export of a.kolm again$" err &&
+	[ ! -e out7/a-trt-int4-awq ] || fail "trt without the checkout: exit $rc $(cat err)"
+mkdir -p TensorRT-LLM/examples/quantization && : >TensorRT-LLM/examples/quantization/quantize.py
+run export a.kolm --quant trt-int4-awq --device rtx-4090 -o out7 >log 2>&1 || fail "trt export: $(cat log)"
+case $(cat trt-argv) in "TensorRT-LLM/examples/quantization/quantize.py --model_dir /"*" --dtype float16 --qformat int4_awq --output_dir out7/a-trt-int4-awq ") ;;
+*) fail "quantize.py ran with: $(cat trt-argv)" ;; esac
+for f in config.json rank0.safetensors tokenizer/tokenizer.json tokenizer/tokenizer_config.json; do
+	grep -q "\"path\": \"$f\"" out7/a-trt-int4-awq.receipt.json || fail "trt receipt lacks $f"
+done
+"$K" verify a.kolm out7/a-trt-int4-awq >v 2>&1 || fail "verify trt: $(cat v)"
 "$K" export a.kolm --quant mlx-4bit --device m3-pro -o out4 --sign k.key >/dev/null 2>err; rc=$?
 [ "$rc" = 2 ] || fail "--sign on an MLX export: exit $rc"
 set -e

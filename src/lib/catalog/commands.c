@@ -211,7 +211,7 @@ static int vars_source(struct vars *vs, const struct kolm_cmd_vars *v, const cha
 
 /* What the upstream converters take: llama.cpp's F16 intermediate and file
  * type name, MLX bits and group, ONNX Runtime's precision and execution
- * provider, Core ML's script, TensorRT-LLM's qformat and checkpoint. */
+ * provider, Core ML's script, TensorRT-LLM's qformat. */
 static void vars_upstream(struct vars *vs, json_t *t, const struct kolm_cmd_vars *v, const char *out_dir)
 {
 	char path[8192], tmp[1024], model[8192];
@@ -251,9 +251,6 @@ static void vars_upstream(struct vars *vs, json_t *t, const struct kolm_cmd_vars
 		var_set(vs, "coreml_extra", tmp);
 	}
 	var_set(vs, "qformat", strstr(f->id, "awq") ? "int4_awq" : strstr(f->id, "fp8") ? "fp8" : strstr(f->id, "int8") ? "int8_wo" : "full_prec");
-	snprintf(tmp, sizeof tmp, "%s-%s-ckpt", v->base_id, f->id);
-	join(path, sizeof path, out_dir, tmp);
-	var_set(vs, "ckpt_dir", path);
 }
 
 /* How the file reaches the device, where it lands and how it runs there.

@@ -105,7 +105,8 @@ static const char *install_line(const char *exe, const char *line)
 	if (strstr(line, "exporters.coreml") || strstr(line, "coremltools"))
 		return "pip install coremltools git+https://github.com/huggingface/exporters";
 	if (strstr(exe, "trtllm") || strstr(line, "quantize.py"))
-		return "pip install tensorrt_llm   (NVIDIA GPU; see NVIDIA/TensorRT-LLM)";
+		return "pip install tensorrt_llm==0.18.2 && git clone --depth 1 --branch v0.18.2 "
+		       "https://github.com/NVIDIA/TensorRT-LLM";
 	if (!strcmp(exe, "hf") || strstr(exe, "huggingface-cli"))
 		return "pip install huggingface_hub";
 	return "install the tool named above";
@@ -122,6 +123,13 @@ static const char *py_module(char **argv, int argc)
 	if (!strcmp(argv[1], "-c") && strstr(argv[2], "coremltools"))
 		return "coremltools";
 	return NULL;
+}
+
+/* "python3 SCRIPT.py ...": a script run from a checkout, not installed */
+static int ends_with_py(const char *a)
+{
+	size_t n = strlen(a);
+	return a[0] != '-' && n > 3 && !strcmp(a + n - 3, ".py");
 }
 
 /* Whether PY can import MODULE, asked quietly (a missing module is said in
@@ -254,6 +262,9 @@ int kolm_toolchain_export(const char *cmds, const char *rerun, const struct kolm
 		if (argc && !on_path(argv[0]))
 			rc = kolm_err_set(err, KOLM_E_MISSING, "export: '%s' is not installed; install it with: %s; then %s%s",
 					  argv[0], install_line(argv[0], cmds), rerun ? "" : "run: ", all);
+		else if (argc > 1 && !strncmp(argv[0], "python", 6) && ends_with_py(argv[1]) && access(argv[1], R_OK) != 0)
+			rc = kolm_err_set(err, KOLM_E_MISSING, "export: %s: %s; get it with: %s; then %s%s", argv[1],
+					  strerror(errno), install_line(argv[0], line), rerun ? "" : "run: ", all);
 		else if (mod && !py_has(argv[0], mod))
 			rc = kolm_err_set(err, KOLM_E_MISSING,
 					  "export: %s cannot import the Python module '%s'; install it with: %s; then %s%s",
