@@ -26,7 +26,9 @@ ids = torch.zeros((1, 8), dtype=torch.int32)
 t = torch.jit.trace(M().eval(), ids)
 ml = ct.convert(t, inputs=[ct.TensorType(name="input_ids", shape=(1, 8), dtype=np.int32)],
                 outputs=[ct.TensorType(name="logits")], convert_to="mlprogram",
-                compute_precision=ct.precision.FLOAT16 if o.quantize == "float16" else ct.precision.FLOAT32,
-                minimum_deployment_target=ct.target.iOS16)
+                compute_precision=ct.precision.FLOAT16 if o.quantize == "float16" else ct.precision.FLOAT32)
+# no minimum_deployment_target, as huggingface/exporters' export_pytorch calls
+# ct.convert (src/exporters/coreml/convert.py): coremltools' default for an
+# mlprogram, iOS15
 os.makedirs(o.output, exist_ok=True)
 ml.save(os.path.join(o.output, "Model.mlpackage"))
