@@ -16,11 +16,14 @@ struct args {
 enum { O_AIRGAP = 1 };
 
 static const struct cli_opt opts[] = {
-	OPT_INCLUDE(cli_pick_source_opts),
+	OPT_GROUP("source:"),
+	OPT_PICK_BASE,
 	OPT_INCLUDE(cli_pick_opts),
 	OPT_GROUP("quickstart:"),
 	OPT_FLAG(0, "airgap", O_AIRGAP, "only the signed, removable-media transfer (default device rpi5-8gb)"),
 	OPT_GROUP("refused here (they belong to 'kolm plan' and 'kolm export'):"),
+	OPT_VALUE(0, "config", "FILE", CLI_O_CONFIG, "a Hugging Face config.json"),
+	OPT_VALUE(0, "model", "PATH", CLI_O_MODEL, "a .gguf, .safetensors, HF directory or .kolm"),
 	OPT_INCLUDE(cli_pick_view_opts),
 	OPT_PREVIEW,
 	OPT_END(),
@@ -55,6 +58,14 @@ static int check(struct cli *cli, void *args, int argc, char **argv)
 		return cli_usage_error("quickstart: give a DEVICE (see 'kolm devices')");
 	if (cp->json || cp->all_quants || cp->all_devices || cp->best || cp->best_base || a->preview)
 		return cli_usage_error("quickstart: --json, --all-*, --best and --preview belong to 'kolm plan'");
+	/* a guide walks the journey from a catalog base (download, pack,
+	 * export); for a file of one's own, plan prints the steps that apply */
+	if (cp->p.model_path || cp->p.config_path)
+		return cli_usage_error("quickstart: guides start from a catalog base (--base ID); for %s, "
+				       "'kolm plan %s %s --device %s' prints the steps that apply to it",
+				       cp->p.model_path ? cp->p.model_path : cp->p.config_path,
+				       cp->p.model_path ? "--model" : "--config",
+				       cp->p.model_path ? cp->p.model_path : cp->p.config_path, cp->p.device_id);
 	return 0;
 }
 

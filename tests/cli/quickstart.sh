@@ -82,4 +82,14 @@ grep -q 'kolm export llama-3.2-3b.kolm --quant coreml-int4 --device iphone-15-pr
 rc=0; "$K" quickstart pixel-8 --quant mlx-4bit >/dev/null 2>"$T/err" || rc=$?
 [ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q '^kolm: pixel-8: cannot run mlx; its runtimes are ' "$T/err" ||
 	fail "a device without MLX: exit $rc $(cat "$T/err")"
+# a guide walks the journey from a catalog base; a file of one's own is
+# refused in one line that names the plan command for it (it used to fail
+# with exit 3 on the template's missing download step)
+F=${KOLM_FIXTURES:?}
+for src in "--model $F/models/gguf/stories260K-q8_0.gguf" "--config $F/models/stories260K-hf/config.json"; do
+	rc=0; "$K" quickstart laptop-x86 $src >"$T/o" 2>"$T/err" || rc=$?
+	[ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -s "$T/o" ] &&
+		grep -q "^kolm: quickstart: guides start from a catalog base (--base ID); for .*, 'kolm plan ${src%% *} .* --device laptop-x86' prints the steps that apply to it$" "$T/err" ||
+		fail "quickstart $src: exit $rc $(cat "$T/err")"
+done
 echo ok
