@@ -239,6 +239,11 @@ EOF
 chmod +x bin/python3
 set +e; PATH=$T/w/bin:$PATH "$K" export --base llama-3.2-1b --quant coreml-int4 --device iphone-15-pro -o cm 2>"$T/err"; rc=$?; set -e
 [ "$rc" = 4 ] && [ "$(wc -l <"$T/err")" = 1 ] || fail "Core ML, module missing: exit $rc $(cat "$T/err")"
-grep -q "cannot import the Python module 'exporters.coreml'; install it with: pip install" "$T/err" || fail "Core ML message: $(cat "$T/err")"
+grep -q "cannot import the Python module 'exporters.coreml'; install it with: pip install coremltools scikit-learn git+https://github.com/huggingface/exporters;" "$T/err" || fail "Core ML message: $(cat "$T/err")"
+# install lines run as printed (no "(Apple Silicon)" tail): MLX on this
+# Linux CPU is mlx-lm with mlx-cpu
+set +e; PATH=/usr/bin:/bin HF_HOME=$T/nohf "$K" export --base llama-3.2-1b --quant mlx-4bit --device m3-pro -o mx 2>"$T/err"; rc=$?; set -e
+[ "$rc" = 4 ] && grep -q "^kolm: export: 'mlx_lm.convert' is not installed; install it with: pip install mlx-lm mlx-cpu; then run: mlx_lm.convert " "$T/err" ||
+	fail "MLX install line: exit $rc $(cat "$T/err")"
 grep -q Traceback "$T/err" && fail "a Python traceback leaked"
 echo "journey: ok"

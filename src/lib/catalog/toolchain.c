@@ -98,12 +98,19 @@ static int on_path(const char *exe)
 
 static const char *install_line(const char *exe, const char *line)
 {
+	/* each a line that runs as printed: MLX on a Linux CPU is mlx-cpu's
+	 * build; coremltools' k-means palettization (coreml-6bit, -3bit)
+	 * imports scikit-learn */
 	if (strstr(exe, "mlx_lm"))
-		return "pip install mlx-lm   (Apple Silicon)";
+#ifdef __APPLE__
+		return "pip install mlx-lm";
+#else
+		return "pip install mlx-lm mlx-cpu";
+#endif
 	if (strstr(line, "onnxruntime_genai"))
 		return "pip install onnxruntime-genai";
 	if (strstr(line, "exporters.coreml") || strstr(line, "coremltools"))
-		return "pip install coremltools git+https://github.com/huggingface/exporters";
+		return "pip install coremltools scikit-learn git+https://github.com/huggingface/exporters";
 	if (strstr(exe, "trtllm") || strstr(line, "quantize.py"))
 		return "pip install tensorrt_llm==0.18.2 && git clone --depth 1 --branch v0.18.2 "
 		       "https://github.com/NVIDIA/TensorRT-LLM";
