@@ -172,6 +172,12 @@ cp -r "$S/models/aidreams260K-hf" tiny
 HOME=$T/nohome "$K" export --base tiny --quant q4_k_m --device rpi5-8gb --no-measure -o c3 >/dev/null 2>&1 ||
 	fail "export --base from ./tiny (hf download --local-dir)"
 [ -f c3/tiny-q4_k_m.gguf ] || fail "export --base ./tiny wrote no file"
+# a tiny model's guide gives its sizes in kB/MB, as plan does, not 0.00 GB
+for d in rpi5-8gb laptop-x86; do
+	"$K" quickstart $d --base tiny --quant q4_k_m >"$T/qs.md" || fail "quickstart $d --base tiny"
+	grep -q '0\.00 GB' "$T/qs.md" && fail "quickstart $d of a tiny model: $(grep -m2 '0\.00 GB' "$T/qs.md")"
+	grep -q '[0-9] kB' "$T/qs.md" || fail "quickstart $d of a tiny model has no size in kB"
+done
 unset XDG_CONFIG_HOME
 
 # --- text ---

@@ -151,11 +151,20 @@ static json_t *derived(struct kolm_ctx *ctx, const struct kolm_forecast *f, cons
 	if (!kolm_commands_file_name(&v, file, sizeof file))
 		json_object_set_new(qs, "file", json_string(file));
 	set_fmt(qs, "artifact", "%s.kolm", base);
-	set_fmt(qs, "size", "%.2f GB", (double)f->size.bytes / GB);
-	set_fmt(qs, "need", "%.2f GB", (double)f->memory.total / GB);
-	set_fmt(qs, "usable", "%.2f GB", (double)f->memory.usable / GB);
-	set_fmt(qs, "weights", "%.2f GB", (double)f->memory.weights / GB);
-	set_fmt(qs, "kv", "%.2f GB", (double)f->memory.kv_cache / GB);
+	/* in GB, as kolm plan prints them; when one would read "0.00" (a tiny
+	 * model), each in its own unit (kB, MB, GB) */
+	const uint64_t by[5] = {f->size.bytes, f->memory.total, f->memory.usable, f->memory.weights, f->memory.kv_cache};
+	static const char *const key[5] = {"size", "need", "usable", "weights", "kv"};
+	int small = 0;
+	for (int i = 0; i < 5; i++)
+		small |= by[i] > 0 && by[i] < 5000000;
+	for (int i = 0; i < 5; i++) {
+		char nb[32];
+		if (small)
+			json_object_set_new(qs, key[i], json_string(kolm_fmt_bytes(nb, sizeof nb, (double)by[i])));
+		else
+			set_fmt(qs, key[i], "%.2f GB", (double)by[i] / GB);
+	}
 	set_fmt(qs, "pct", "%.0f%%", 100.0 * f->fit.ratio);
 	char a[32], b[32], c[32];
 	set_fmt(qs, "decode", "%s tok/s (range %s to %s)", sig3(a, sizeof a, f->decode.mid), sig3(b, sizeof b, f->decode.low),
