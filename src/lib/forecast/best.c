@@ -196,7 +196,7 @@ static void closest_why(struct kolm_forecast_best *b, const struct kolm_pick *pi
 										  : "max-size-gb",
 					       g->value, g->limit);
 	}
-	snprintf(b->why, sizeof b->why, "no candidate passes the fit%s; the closest is %s (the smallest overshoot: %s)",
+	snprintf(b->why, sizeof b->why, "no candidate passes the fit%s; the closest is %.40s (the smallest overshoot: %.250s)",
 		 pick->n_gates ? " and gates" : "", b->ranking[0].id, miss);
 }
 
