@@ -96,7 +96,9 @@ static int add_file(struct walk *w, int dfd, const char *name, const char *rel)
 		w->e = ne;
 		w->cap = nc;
 	}
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO swapped in after the listing fails fstat's check
+	 * below instead of blocking the open */
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) != 0) {
 		int e = errno;
