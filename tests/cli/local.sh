@@ -38,6 +38,11 @@ if p["cached"] or not (1e8 < p["bandwidth_bytes_per_s"] < 1e14) or not (1e8 < p[
     sys.exit("implausible first probe: %r" % p)
 if "%.0f GB/s" % (c["bandwidth_bytes_per_s"] / 1e9) not in f["decode_tps"]["basis"]:
     sys.exit("decode basis %r does not use the measured bandwidth" % f["decode_tps"]["basis"])
+# a machine no catalog device matches (class "custom") has only its probed
+# compute: prefill must not borrow the laptop-x86 template's int8 figure
+if d["class"] == "custom" and ("int8" in f["prefill_tps"]["basis"] or
+        "%.1f fp16 TFLOPS" % (c["flops_fp32_fma"] / 1e12) not in f["prefill_tps"]["basis"]):
+    sys.exit("prefill basis %r is not the probed %.0f GFLOPS" % (f["prefill_tps"]["basis"], c["flops_fp32_fma"] / 1e9))
 print("probe: %.1f GB/s read, %.0f GFLOPS fp32 FMA, %d threads, %.2f s" % (c["bandwidth_bytes_per_s"] / 1e9,
       c["flops_fp32_fma"] / 1e9, c["threads"], c["seconds"]))
 PY

@@ -213,6 +213,9 @@ int kolm_local_device(const struct kolm_ctx *ctx, const struct kolm_local *l, st
 	memset(dev, 0, sizeof *dev);
 	if (ref)
 		*dev = *ref;
+	/* the laptop's int8 and tensor figures are not this CPU's: prefill
+	 * runs on the probed fp32 FMA rate (or --tflops) */
+	dev->cpu_tops_int8 = dev->tops_int8 = dev->flops_tensor_fp16 = dev->flops_tensor_bf16 = 0;
 	dev->id = "local";
 	dev->name = "this machine";
 	dev->klass = "custom";
