@@ -26,42 +26,17 @@
 #include "kolm/quantplan.h"
 #include "kolm/gguf.h"
 
-static struct kolm_ctx *ctx;
-static char dir[256], hf[1024], evp[1024], key[300], pub[300], key2[300], pub2[300], art[300], exp_[300];
+#include "signed_fixture.h"
 
-static const char *path(const char *name)
-{
-	static char p[8][400];
-	static int k;
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
-	return p[k];
-}
+static char exp_[300];
 
 static int setup(void **s)
 {
 	(void)s;
-	const char *sh = getenv("KOLM_FIXTURES");
-	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", sh ? sh : "tests/fixtures");
-	snprintf(evp, sizeof evp, "%s/tests/data/evalpack-stories.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
-	snprintf(dir, sizeof dir, "/tmp/kolm-art-XXXXXX");
-	if (!mkdtemp(dir))
+	if (fixture_open("/tmp/kolm-art-XXXXXX"))
 		return -1;
-	struct kolm_ctx_opts o = {0};
-	if (kolm_ctx_new(&ctx, &o, NULL))
-		return -1;
-	snprintf(key, sizeof key, "%s/k.key", dir);
-	snprintf(pub, sizeof pub, "%s/k.key.pub", dir);
-	snprintf(key2, sizeof key2, "%s/other.key", dir);
-	snprintf(pub2, sizeof pub2, "%s/other.key.pub", dir);
-	snprintf(art, sizeof art, "%s/s.kolm", dir);
 	snprintf(exp_, sizeof exp_, "%s/s-f16.gguf", dir);
-	char fp[65];
 	struct kolm_err e = {0};
-	if (kolm_keygen(key, fp, &e) || kolm_keygen(key2, fp, &e)) {
-		fprintf(stderr, "keygen: %s\n", e.msg);
-		return -1;
-	}
 	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
 	if (kolm_pack(ctx, &po, NULL, &e)) {
 		fprintf(stderr, "pack: %s\n", e.msg);
@@ -84,10 +59,7 @@ static int setup(void **s)
 static int teardown(void **s)
 {
 	(void)s;
-	kolm_ctx_free(ctx);
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 /* Run verify (o's max_k_loss and the rest as given); all statuses into st[6]. */

@@ -27,17 +27,9 @@
 #include "kolm/toolchain.h"
 #include "kolm/util.h"
 
-static struct kolm_ctx *ctx;
-static char dir[256], hf[1024], evp[1024], key[300], key2[300], pub[300], pub2[300], art[300], art2[300], unsig[300];
+#include "signed_fixture.h"
 
-static const char *path(const char *name)
-{
-	static char p[8][400];
-	static int k;
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
-	return p[k];
-}
+static char art2[300], unsig[300];
 
 static void sh(const char *fmt, ...)
 {
@@ -85,26 +77,11 @@ static int upstream_export(const char *a, const char *out, const char *sign_key,
 static int setup(void **s)
 {
 	(void)s;
-	const char *fx = getenv("KOLM_FIXTURES");
-	snprintf(hf, sizeof hf, "%s/models/stories260K-hf", fx ? fx : "tests/fixtures");
-	snprintf(evp, sizeof evp, "%s/tests/data/evalpack-stories.jsonl", getenv("KOLM_SRC") ? getenv("KOLM_SRC") : ".");
-	snprintf(dir, sizeof dir, "/tmp/kolm-dirrec-XXXXXX");
-	if (!mkdtemp(dir))
+	if (fixture_open("/tmp/kolm-dirrec-XXXXXX"))
 		return -1;
-	struct kolm_ctx_opts o = {0};
-	if (kolm_ctx_new(&ctx, &o, NULL))
-		return -1;
-	snprintf(key, sizeof key, "%s/k.key", dir);
-	snprintf(pub, sizeof pub, "%s/k.key.pub", dir);
-	snprintf(key2, sizeof key2, "%s/other.key", dir);
-	snprintf(pub2, sizeof pub2, "%s/other.key.pub", dir);
-	snprintf(art, sizeof art, "%s/s.kolm", dir);
 	snprintf(art2, sizeof art2, "%s/t.kolm", dir);
 	snprintf(unsig, sizeof unsig, "%s/u.kolm", dir);
-	char fp[65];
 	struct kolm_err e = {0};
-	if (kolm_keygen(key, fp, &e) || kolm_keygen(key2, fp, &e))
-		return -1;
 	struct kolm_pack_opts po = {hf, evp, art, key, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
 	struct kolm_pack_opts p2 = {hf, evp, art2, key, NULL, "other-name", 0.9, -1, 0, 0, 0, NULL, NULL};
 	struct kolm_pack_opts p3 = {hf, evp, unsig, NULL, NULL, "stories", 0.9, -1, 0, 0, 0, NULL, NULL};
@@ -122,10 +99,7 @@ static int setup(void **s)
 static int teardown(void **s)
 {
 	(void)s;
-	kolm_ctx_free(ctx);
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_close();
 }
 
 /* verify a against e; check 5's status and line */
