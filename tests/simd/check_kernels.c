@@ -246,6 +246,13 @@ static void check_dots(void)
 							for (int c = 0; c < 8; c++)
 								same &= o16[8 * r + c] == x8(rows + (size_t)r * rb, cols[c], n, REF);
 						expect(same, "dot q4_0 x8, 2 rows x 8 columns at once, bit for bit", n);
+						float o64[64];
+						kq_vec_dot_q4_0_x8_rows8_cols(rows, rb, packed, ab, 8, n, o64, SIMD);
+						same = 1;
+						for (int r = 0; r < 8; r++)
+							for (int c = 0; c < 8; c++)
+								same &= o64[8 * r + c] == x8(rows + (size_t)r * rb, cols[c], n, REF);
+						expect(same, "dot q4_0 x8, 8 rows x 8 columns at once, bit for bit", n);
 					}
 #ifdef KQ_X86
 					/* the AVX2 versions, which an AVX-512 machine's dispatch skips for Q4_0 */

@@ -558,6 +558,7 @@ struct mm_job {
 	kolm_vec_dot_fn dot;
 	kq_vec_dot_cols_fn cols; /* a row against 8 activation rows at a time, or NULL */
 	kq_vec_dot_cols2_fn cols2; /* the same for two rows at a time, or NULL */
+	kq_vec_dot_cols2_fn cols8; /* the same for eight rows at a time, or NULL */
 	kq_vec_dot_rows_fn rows; /* decode: 8 rows against the activation row at a time, or NULL */
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
@@ -598,14 +599,16 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			for (int b = 0; b < j->nb; b += 8) {
 				const int nc = j->nb - b < 8 ? j->nb - b : 8;
 				for (int64_t r = rt; r < re;) {
-					float o[16];
+					float o[64];
 					const uint8_t *wr = w->data + (uint64_t)r * w->row_bytes, *xb = j->xa + b * j->abytes;
-					const int two = j->cols2 && r + 1 < re;
-					if (two)
+					const int nr = j->cols8 && r + 7 < re ? 8 : j->cols2 && r + 1 < re ? 2 : 1;
+					if (nr == 8)
+						j->cols8(wr, w->row_bytes, xb, j->abytes, nc, w->n_in, o, simd);
+					else if (nr == 2)
 						j->cols2(wr, w->row_bytes, xb, j->abytes, nc, w->n_in, o, simd);
 					else
 						j->cols(wr, xb, j->abytes, nc, w->n_in, o, simd);
-					for (int k = 0; k <= two; k++, r++)
+					for (int k = 0; k < nr; k++, r++)
 						for (int c = 0; c < nc; c++)
 							j->y[(b + c) * j->ldy + r] = o[8 * k + c];
 				}
@@ -644,6 +647,7 @@ struct act_job {
 	const float *x;
 	int64_t ldx, n;
 	int nb;
+	void *out;              /* nb rows of abytes */
 	size_t abytes;
 	kolm_act_from_float_fn from_float;
 };
@@ -652,7 +656,7 @@ static void act_task(void *ctx, int ith, int nth)
 {
 	const struct act_job *a = ctx;
 	for (int b = ith; b < a->nb; b += nth) {
-		void *out = (uint8_t *)a->e->act + b * a->abytes;
+		void *out = (uint8_t *)a->out + b * a->abytes;
 		if (a->from_float)
 			a->from_float(a->x + b * a->ldx, out, a->n, a->e->simd);
 		else
@@ -676,13 +680,9 @@ static void act_task(void *ctx, int ith, int nth)
  *   sums in another order than ggml_vec_dot when k % 16 == 0 and
  *   rows % 4 == 0;
  * - everything else: ggml_vec_dot (tinyBLAS_Q0 sums Q8_0/Q4_0 as it does). */
-static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
-		   float *y, int64_t ldy)
+static void mm_setup(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
+		     float *y, int64_t ldy, void *abuf, struct mm_job *jp)
 {
-	if (w->aff) {
-		ek_mlx_matmul(e->mlx, e->pool, e->simd, w->aff, x, ldx, nb, y, ldy);
-		return;
-	}
 	struct mm_job j = {.e = e, .w = w, .nb = nb, .y = y, .ldy = ldy};
 	const struct kolm_type_traits *tt = kolm_type_traits(w->type);
 	const int act = act_type(tt);
@@ -692,6 +692,7 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 		j.dot = kq_vec_dot_q4_0_x8;
 		j.cols = kq_vec_dot_q4_0_x8_cols;
 		j.cols2 = kq_vec_dot_q4_0_x8_rows2_cols;
+		j.cols8 = kq_vec_dot_q4_0_x8_rows8_cols;
 		j.rows = kq_vec_dot_q4_0_x8_rows;
 	} else if (w->type == KOLM_T_IQ4_NL && w->n_out % 8 == 0) {
 		j.dot = kq_vec_dot_iq4_nl_x8;
@@ -718,20 +719,72 @@ static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, in
 		j.dot = w->type == KOLM_T_F32 ? kq_vec_dot_f32_tb : kq_vec_dot_f16_tb;
 	}
 	j.abytes = f32_acts ? (size_t)w->n_in * sizeof(float) : kolm_type_row_bytes(act, w->n_in);
-	struct act_job aj = {.e = e, .x = x, .ldx = ldx, .nb = nb, .n = w->n_in, .abytes = j.abytes,
+	struct act_job aj = {.e = e, .x = x, .ldx = ldx, .nb = nb, .n = w->n_in, .out = abuf, .abytes = j.abytes,
 			     .from_float = f32_acts ? NULL : kolm_type_traits(act)->from_float};
 	if (nb >= 8) /* a prompt batch: its rows quantized on every thread */
 		ek_pool_run(e->pool, act_task, &aj);
 	else
 		act_task(&aj, 0, 1);
-	j.xa = e->act;
+	j.xa = abuf;
 	const int nth = ek_pool_threads(e->pool);
 	/* ~8 chunks per thread, whole row tiles */
 	j.chunk = (w->n_out + 8 * nth - 1) / (8 * nth);
 	j.chunk = (j.chunk + ROW_TILE - 1) / ROW_TILE * ROW_TILE;
 	if (j.chunk < ROW_TILE)
 		j.chunk = ROW_TILE;
+	*jp = j;
+}
+
+static void matmul(struct kolm_engine *e, const struct wt *w, const float *x, int64_t ldx, int nb, int n_llama,
+		   float *y, int64_t ldy)
+{
+	if (w->aff) {
+		ek_mlx_matmul(e->mlx, e->pool, e->simd, w->aff, x, ldx, nb, y, ldy);
+		return;
+	}
+	struct mm_job j;
+	mm_setup(e, w, x, ldx, nb, n_llama, y, ldy, e->act, &j);
 	ek_pool_run(e->pool, mm_task, &j);
+}
+
+struct mm_multi {
+	struct mm_job j[3];
+	int n;
+};
+
+static void mm_multi_task(void *ctx, int ith, int nth)
+{
+	struct mm_multi *m = ctx;
+	for (int k = 0; k < m->n; k++)
+		mm_task(&m->j[k], ith, nth);
+}
+
+/* y[k] = W[k] x for the n (<= 3) matrices that read the same activations
+ * (Q, K and V; gate and up).  A decode step runs them as one task, so the
+ * threads meet once instead of n times (each a wait on the slowest thread);
+ * every row is still its matrix's own dot.  Prompt batches, whose matmuls
+ * are long, and MLX matrices run one by one. */
+static void matmul_n(struct kolm_engine *e, int n, const struct wt *const *w, const float *x, int64_t ldx, int nb,
+		     int n_llama, float *const *y, const int64_t *ldy)
+{
+	int fuse = nb < 8 && n <= 3;
+	for (int k = 0; k < n && fuse; k++)
+		fuse = !w[k]->aff;
+	size_t off = 0;
+	for (int k = 0; k < n && fuse; k++) /* each matrix's activations, side by side */
+		off += ((size_t)nb * (size_t)w[k]->n_in * sizeof(float) + 63) / 64 * 64;
+	if (!fuse || off > e->act_cap) {
+		for (int k = 0; k < n; k++)
+			matmul(e, w[k], x, ldx, nb, n_llama, y[k], ldy[k]);
+		return;
+	}
+	struct mm_multi m = {.n = n};
+	off = 0;
+	for (int k = 0; k < n; k++) {
+		mm_setup(e, w[k], x, ldx, nb, n_llama, y[k], ldy[k], (uint8_t *)e->act + off, &m.j[k]);
+		off += ((size_t)nb * (size_t)w[k]->n_in * sizeof(float) + 63) / 64 * 64;
+	}
+	ek_pool_run(e->pool, mm_multi_task, &m);
 }
 
 /* ---- attention -------------------------------------------------------- */
@@ -918,9 +971,10 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 				memcpy(e->v + b * nk, r + nq + nk, (size_t)nk * 4);
 			}
 		} else {
-			matmul(e, &l->wq, e->xn, d, nb, ubatch, e->q, nq);
-			matmul(e, &l->wk, e->xn, d, nb, ubatch, e->k, nk);
-			matmul(e, &l->wv, e->xn, d, nb, ubatch, e->v, nk);
+			const struct wt *w[3] = {&l->wq, &l->wk, &l->wv};
+			float *const y[3] = {e->q, e->k, e->v};
+			const int64_t ld[3] = {nq, nk, nk};
+			matmul_n(e, 3, w, e->xn, d, nb, ubatch, y, ld);
 		}
 		for (int b = 0; b < nb; b++) {
 			float *q = e->q + b * nq, *k = e->k + b * nk, *v = e->v + b * nk;
@@ -972,8 +1026,10 @@ static void forward_batch(struct kolm_engine *e, const int32_t *tok, int nb, int
 		const int nr = nb - b0;
 		float *xn = e->xn + b0 * d, *ff1 = e->ff1 + b0 * nff, *ff2 = e->ff2 + b0 * nff;
 		if (l->wgate.data) {
-			matmul(e, &l->wgate, xn, d, nr, n_out, ff1, nff);
-			matmul(e, &l->wup, xn, d, nr, n_out, ff2, nff);
+			const struct wt *w[2] = {&l->wgate, &l->wup};
+			float *const y[2] = {ff1, ff2};
+			const int64_t ld[2] = {nff, nff};
+			matmul_n(e, 2, w, xn, d, nr, n_out, y, ld);
 		} else {
 			matmul(e, &l->wup, xn, d, nr, n_out, e->tmp, 2 * nff);
 			for (int b = 0; b < nr; b++) {

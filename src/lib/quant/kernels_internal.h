@@ -98,6 +98,9 @@ void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncol
  * AVX-512 machine: each activation block summed once for both rows) */
 void kq_vec_dot_q4_0_x8_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
 				   float *s, int simd);
+/* the same for the 8 rows vx + r * bx (s[8 * r + c]) */
+void kq_vec_dot_q4_0_x8_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				   float *s, int simd);
 void kq_vec_dot_iq4_nl_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s,
 			       int simd);
 /* The engine's fast path (not exact mode) for Q4_K and Q6_K rows: on an

@@ -711,6 +711,83 @@ AVX512 void kq_avx512_dot_q4_0_x8_rows2_cols8(const uint8_t *x, size_t xs, const
 #endif /* KQ_X86 */
 
 #ifdef KQ_X86
+/* [a0..a3 | b0..b3 | c0..c3 | d0..d3] per 128-bit lane of a, b, c, d ->
+ * [sum a | sum b | sum c | sum d] per lane */
+AVX512 static inline __m512i sum4x4(__m512i a, __m512i b, __m512i c, __m512i d)
+{
+	const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+	const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
+	return _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
+}
+
+/* four rows' 16 quant bytes of one block, one row per 128-bit lane */
+AVX512 static inline __m512i q4_rows4(const uint8_t *x, size_t xs)
+{
+	__m512i r = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(const void *)x));
+	r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(const void *)(x + xs)), 1);
+	r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(const void *)(x + 2 * xs)), 2);
+	return _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(const void *)(x + 3 * xs)), 3);
+}
+
+/* kq_avx512_dot_q4_0_x8_cols8 for the 8 rows x + r * xs (out[8 * r + c]),
+ * without horizontal adds: a register holds 4 rows (one per 128-bit lane),
+ * each 32-bit lane k of it 4 of the block's 32 weights (low nibbles: weights
+ * 4k..4k+3, high: 16 + 4k..), dotted by vpdpbusd with a column's matching
+ * bytes broadcast to every lane; 4 columns' lanes are then summed into [row
+ * lane][column] by unpacks.  Integer sums are exact and each (row, column)
+ * gets fma(sum, dx * dy, acc) per block as the one-row kernel does: its bits. */
+AVX512 void kq_avx512_dot_q4_0_x8_rows8_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+					      float *out)
+{
+	const __m512i m4 = _mm512_set1_epi8(0x0F), ones = _mm512_set1_epi8(1), z = _mm512_setzero_si512();
+	/* lane (i, c) of a 4 x 4 tile: row scale 4g + i, column scale 4h + c */
+	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	const __m512i rix = _mm512_srli_epi32(lane, 2), cix = _mm512_and_si512(lane, _mm512_set1_epi32(3));
+	const __m512i four = _mm512_set1_epi32(4);
+	__m512 acc[2][2] = {{_mm512_setzero_ps(), _mm512_setzero_ps()}, {_mm512_setzero_ps(), _mm512_setzero_ps()}};
+	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		__m512i L[2], H[2];
+		for (int g = 0; g < 2; g++) {
+			const __m512i raw = q4_rows4(x + 4 * (size_t)g * xs + 2, xs);
+			L[g] = _mm512_and_si512(raw, m4);
+			H[g] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
+		}
+		const __m512 dw = _mm512_castps256_ps512(_mm256_cvtph_ps(
+			_mm_setr_epi16(h16(x), h16(x + xs), h16(x + 2 * xs), h16(x + 3 * xs), h16(x + 4 * xs),
+				       h16(x + 5 * xs), h16(x + 6 * xs), h16(x + 7 * xs))));
+		const __m512 dy = _mm512_castps256_ps512(_mm256_cvtph_ps(
+			_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys), h16(y + 4 * ys),
+				       h16(y + 5 * ys), h16(y + 6 * ys), h16(y + 7 * ys))));
+		const __m512 dwv[2] = {_mm512_permutexvar_ps(rix, dw), _mm512_permutexvar_ps(_mm512_add_epi32(rix, four), dw)};
+		const __m512 dyv[2] = {_mm512_permutexvar_ps(cix, dy), _mm512_permutexvar_ps(_mm512_add_epi32(cix, four), dy)};
+		for (int h = 0; h < 2; h++) {
+			__m512i P[2][4];
+			for (int c = 0; c < 4; c++) {
+				const uint8_t *yc = y + (size_t)(4 * h + c) * ys + 2;
+				const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)yc));
+				const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)(yc + 16)));
+				/* 8 * the column's sum (the nibbles' offset), same in every row lane */
+				const __m512i s8 = _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, ones, lo), ones, hi), 3);
+				for (int g = 0; g < 2; g++)
+					P[g][c] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, L[g], lo), H[g], hi), s8);
+			}
+			for (int g = 0; g < 2; g++)
+				acc[g][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum4x4(P[g][0], P[g][1], P[g][2], P[g][3])),
+							    _mm512_mul_ps(dwv[g], dyv[h]), acc[g][h]);
+		}
+	}
+	for (int g = 0; g < 2; g++)
+		for (int h = 0; h < 2; h++) {
+			float t[16];
+			_mm512_storeu_ps(t, acc[g][h]);
+			for (int i = 0; i < 4; i++)
+				for (int c = 0; c < 4; c++)
+					out[8 * (4 * g + i) + 4 * h + c] = t[4 * i + c];
+		}
+}
+#endif /* KQ_X86 */
+
+#ifdef KQ_X86
 /* ---- prompt batches: one weight row against 8 activation rows ----------
  * Each weight block is decoded once for the 8 columns (activation rows, ys
  * bytes apart); the integer products run on 512-bit VNNI instructions. */

@@ -84,6 +84,10 @@ void kq_avx512_dot_q4_0_x8_rows8(const uint8_t *x, size_t xs, const uint8_t *y, 
 void kq_avx512_dot_q4_0_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_q4_0_x8_rows2_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
 				       float *out);
+/* eight Q4_0 rows xs bytes apart against 8 activation rows: out[8 * r + c],
+ * each the 8-column kernel's bits */
+void kq_avx512_dot_q4_0_x8_rows8_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+				       float *out);
 void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, int64_t n, float *out);
 /* two F16 rows as bytes apart against 8 F32 activation rows: out[8 * r + c],
  * each the 8-column kernel's bits */
