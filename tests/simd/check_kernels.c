@@ -545,6 +545,22 @@ static void check_cols(void)
 				snprintf(what, sizeof what, "dot %s, %d columns at once vs scalar", kolm_type_name(ty), nc);
 				expect(ok, what, n);
 			}
+			if (ty == KOLM_T_Q8_0) { /* 8 rows x 8 columns at once: each row's vec_dot bits */
+				static uint8_t rows[8][NMAX * 2];
+				static float wr[NMAX];
+				for (int r = 0; r < 8; r++) {
+					for (int i = 0; i < n; i++) /* row 3 has a -127 at every 53rd weight */
+						wr[i] = w[(i + 29 * r) % n] * (1.0f + 0.2f * (float)r) - (r == 3 && i % 53 == 0 ? 30.0f : 0.0f);
+					kolm_quantize_rows(ty, wr, rows[r], 1, n);
+				}
+				float o64[64];
+				kq_vec_dot_q8_0_rows8_cols(rows[0], sizeof rows[0], packed, ab, 8, n, o64, SIMD);
+				int ok = 1;
+				for (int r = 0; r < 8; r++)
+					for (int c = 0; c < 8; c++)
+						ok &= o64[8 * r + c] == kolm_type_traits(ty)->vec_dot(rows[r], packed + (size_t)c * ab, n, REF);
+				expect(ok, "dot q8_0, 8 rows x 8 columns at once vs scalar", n);
+			}
 		}
 	}
 }

@@ -114,6 +114,9 @@ float kq_vec_dot_q6_K_fast(const void *vx, const void *vy, int64_t n, int simd);
  * eight; otherwise column by column).  Q8_0: kq_vec_dot_q8_0's bits; Q4_K
  * and Q6_K: kq_vec_dot_<type>_fast's bits. */
 void kq_vec_dot_q8_0_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
+/* eight Q8_0 rows vx + r * bx against them (s[8 * r + c], each row's bits) */
+void kq_vec_dot_q8_0_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				float *s, int simd);
 void kq_vec_dot_q4_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_q6_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 /* s[r] = kq_vec_dot_<type>_x8 of the nrows rows at vx, bx bytes apart, with

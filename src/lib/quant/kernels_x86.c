@@ -747,7 +747,7 @@ AVX512 void kq_avx512_dot_q4_0_x8_rows8_cols8(const uint8_t *x, size_t xs, const
 	__m512 acc[2][2] = {{_mm512_setzero_ps(), _mm512_setzero_ps()}, {_mm512_setzero_ps(), _mm512_setzero_ps()}};
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
 		__m512i L[2], H[2];
-		for (int g = 0; g < 2; g++) {
+		_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++) {
 			const __m512i raw = q4_rows4(x + 4 * (size_t)g * xs + 2, xs);
 			L[g] = _mm512_and_si512(raw, m4);
 			H[g] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
@@ -760,28 +760,28 @@ AVX512 void kq_avx512_dot_q4_0_x8_rows8_cols8(const uint8_t *x, size_t xs, const
 				       h16(y + 5 * ys), h16(y + 6 * ys), h16(y + 7 * ys))));
 		const __m512 dwv[2] = {_mm512_permutexvar_ps(rix, dw), _mm512_permutexvar_ps(_mm512_add_epi32(rix, four), dw)};
 		const __m512 dyv[2] = {_mm512_permutexvar_ps(cix, dy), _mm512_permutexvar_ps(_mm512_add_epi32(cix, four), dy)};
-		for (int h = 0; h < 2; h++) {
+		_Pragma("GCC unroll 4") for (int h = 0; h < 2; h++) {
 			__m512i P[2][4];
-			for (int c = 0; c < 4; c++) {
+			_Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
 				const uint8_t *yc = y + (size_t)(4 * h + c) * ys + 2;
 				const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)yc));
 				const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)(yc + 16)));
 				/* 8 * the column's sum (the nibbles' offset), same in every row lane */
 				const __m512i s8 = _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, ones, lo), ones, hi), 3);
-				for (int g = 0; g < 2; g++)
+				_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++)
 					P[g][c] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, L[g], lo), H[g], hi), s8);
 			}
-			for (int g = 0; g < 2; g++)
+			_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++)
 				acc[g][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum4x4(P[g][0], P[g][1], P[g][2], P[g][3])),
 							    _mm512_mul_ps(dwv[g], dyv[h]), acc[g][h]);
 		}
 	}
-	for (int g = 0; g < 2; g++)
-		for (int h = 0; h < 2; h++) {
+	_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++)
+		_Pragma("GCC unroll 4") for (int h = 0; h < 2; h++) {
 			float t[16];
 			_mm512_storeu_ps(t, acc[g][h]);
 			for (int i = 0; i < 4; i++)
-				for (int c = 0; c < 4; c++)
+				_Pragma("GCC unroll 4") for (int c = 0; c < 4; c++)
 					out[8 * (4 * g + i) + 4 * h + c] = t[4 * i + c];
 		}
 }
@@ -839,6 +839,53 @@ AVX512 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t 
 	OUT(2)
 	OUT(3)
 #undef OUT
+}
+
+/* kq_avx512_dot_q8_0_cols8 for the 4 rows x + r * xs (out[8 * r + c]):
+ * each activation pair loaded and its scales permuted once for the 4 rows.
+ * A row's bytes are offset by 128 (unsigned for vpdpbusd) and 128 times
+ * each lane's activation sum taken off again: the same 8 integer lanes per
+ * block, and the same fused multiply-add per lane, so the same bits. */
+AVX512 void kq_avx512_dot_q8_0_rows4_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+					   float *out)
+{
+	const __m512i z = _mm512_setzero_si512(), k80 = _mm512_set1_epi8((char)0x80);
+	const __m512i sel0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+	__m512 acc[4][4];
+	_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
+		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++)
+			acc[r][p] = _mm512_setzero_ps();
+	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
+		__m512i qx[4];
+		__m512 dx[4];
+		_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {
+			const uint8_t *xr = x + (size_t)r * xs;
+			qx[r] = _mm512_xor_si512(
+				_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(xr + 2))), k80);
+			dx[r] = _mm512_set1_ps(h2f_c(xr));
+		}
+		const __m512 da = _mm512_castps256_ps512(_mm256_cvtph_ps(
+			_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys), h16(y + 4 * ys),
+				       h16(y + 5 * ys), h16(y + 6 * ys), h16(y + 7 * ys))));
+		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
+			const uint8_t *y0 = y + 2 * (size_t)p * ys + 2;
+			const __m512i qy = _mm512_inserti64x4(
+				_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)y0)),
+				_mm256_loadu_si256((const __m256i *)(const void *)(y0 + ys)), 1);
+			const __m512i off = _mm512_dpbusd_epi32(z, k80, qy); /* 128 x each lane's sum */
+			const __m512 dp = _mm512_permutexvar_ps(_mm512_add_epi32(sel0, _mm512_set1_epi32(2 * p)), da);
+			_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
+				acc[r][p] = _mm512_fmadd_ps(
+					_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_dpbusd_epi32(z, qx[r], qy), off)),
+					_mm512_mul_ps(dx[r], dp), acc[r][p]);
+		}
+	}
+	_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
+		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
+			out[8 * r + 2 * p] = hsum8(_mm512_castps512_ps256(acc[r][p]));
+			out[8 * r + 2 * p + 1] =
+				hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[r][p]), 1)));
+		}
 }
 
 /* kq_ref_dot_q4_K of one row with 8 Q8_K activation rows: per block, the

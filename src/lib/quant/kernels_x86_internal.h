@@ -97,6 +97,10 @@ void kq_avx512_dot_f16_f32_rows2_cols8(const uint16_t *a, size_t as, const float
  * bytes apart (Q8_0: kq_ref_dot_q8_0's bits; the K-quants: the reference's
  * integer sums, another float order) */
 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
+/* four Q8_0 rows xs bytes apart against 8 activation rows: out[8 * r + c],
+ * each the 8-column kernel's bits */
+void kq_avx512_dot_q8_0_rows4_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+				    float *out);
 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 /* one row and one activation row: the same per column, as the fast
