@@ -50,9 +50,10 @@ int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const 
 /* KV-cache bytes for n_ctx positions at kv type "f16" | "q8_0" | "q4_0" | "f32". */
 uint64_t kolm_estimate_kv_bytes(const struct kolm_model *m, int64_t n_ctx, const char *kv_type);
 
-/* llama.cpp's compute buffer for n_ctx positions (one 512-token ubatch;
- * flash_attn: the runtime's default attention) plus its output buffer. */
-uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx, int flash_attn);
+/* llama.cpp's compute buffer for n_ctx positions at kv_type (one 512-token
+ * ubatch placed by ggml-alloc's rules; flash_attn: the runtime's default
+ * attention) plus its output buffer. */
+uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx, const char *kv_type, int flash_attn);
 
 /* The same for a GGUF as it is (the stored types, the file's own header
  * and size): kolm plan --model x.gguf without --quant. */

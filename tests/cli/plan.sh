@@ -128,7 +128,7 @@ grep -q "^m3-pro .*mlx/mlx" $T/out || fail "--all-devices row for the M3 Pro"
 # offload in the text view: the split, each side's memory; an "over" pick
 # says --offload auto would fit and at what speed; a count beyond the layers is usage
 expect_exit 0 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload auto
-grep -q '^  offload        43 of 80 layers on the GPU: 23.44 GB of 24.00 GB usable (tight)$' $T/out || fail "offload GPU line: $(cat $T/out)"
+grep -q '^  offload        43 of 80 layers on the GPU: 23.46 GB of 24.00 GB usable (tight)$' $T/out || fail "offload GPU line: $(cat $T/out)"
 grep -q '^                 37 in host RAM: 21.09 GB of 32.00 GB (pass); llama.cpp -ngl 43$' $T/out || fail "offload host line"
 tps=$("$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090 --offload auto --json | sed -n '/"decode_tps"/,/}/s/^ *"mid": \(.*\),$/\1/p' | head -1)
 expect_exit 0 "$K" plan --base llama-3.1-70b --quant q4_k_m --device rtx-4090

@@ -26,7 +26,7 @@ rc=0; "$K" quickstart rpi5-8gb --json 2>/dev/null || rc=$?
 # with --offload making it fit, exit 0
 rc=0; "$K" quickstart rpi5-8gb --base llama-3.1-70b >"$T/over.md" 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] || fail "over guide exit $rc"
-head -1 "$T/over.md" | grep -q '^> \*\*Does not fit:\*\* Llama-3.1-70B at Q4_K - Medium needs 44.29 GB' || fail "over first line: $(head -1 "$T/over.md")"
+head -1 "$T/over.md" | grep -q '^> \*\*Does not fit:\*\* Llama-3.1-70B at Q4_K - Medium needs 44.31 GB' || fail "over first line: $(head -1 "$T/over.md")"
 grep -q "^kolm: quickstart: llama-3.1-70b at q4_k_m does not fit rpi5-8gb" "$T/err" || fail "over message: $(cat "$T/err")"
 "$K" quickstart rtx-4090 --base llama-3.1-70b --quant q4_k_m --offload auto >"$T/off.md" || fail "offload guide"
 head -1 "$T/off.md" | grep -q 'Does not fit' && fail "an offloaded guide that fits says it does not"

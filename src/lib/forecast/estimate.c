@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/json_internal.h"
+#include "forecast/galloc_internal.h"
 #include "kolm/catalog.h"
 #include "kolm/ctx.h"
 #include "kolm/model.h"
@@ -293,47 +294,52 @@ int kolm_estimate_stored(const struct kolm_model *m, struct kolm_estimate *out, 
 	return KOLM_OK;
 }
 
-/* llama.cpp's compute buffer: the scheduler reserves the largest graph, one
- * ubatch of prompt over a full cache, and ggml-alloc frees each activation
- * after its last use, so the buffer is the largest set of activations alive
- * at once (read from llama.cpp's llama graph, GGML_SCHED_DEBUG=2):
- *   - with flash attention, the KQ mask, f16 [n_kv, ubatch], an input alive
- *     through every layer (a sliding-window model has a second one over its
- *     window); inside a layer the feed-forward block: gate, up and their
- *     SwiGLU product, [n_ff, ubatch] each (MoE: [n_ff_exp x experts used]
- *     and the router's logits), with the residual input and its norm,
- *     [n_embd, ubatch], 4 bytes each;
- *   - after the last layer (the mask freed) the logits [n_vocab, ubatch]
- *     and the final norm [n_embd, ubatch];
- *   - without flash attention (runtimes.json flash_attn false) the scores,
- *     [n_kv, ubatch, n_head] x 4 B (x 1.04 + 20 MiB, the earlier measured
- *     reserve; not re-derived).
- * The output buffer (logits of one token, n_vocab x 4 B) is added. */
-uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx, int flash_attn)
+/* A quantized cache makes llama.cpp rotate Q, K and V by Hadamard matrices
+ * when the head size is a multiple of 64 (llama-kv-cache.cpp attn_rot_k/v):
+ * K's is the largest power of two from 64 up that divides the head size,
+ * V's is 64. */
+static int kv_rot(const char *kv_type, int64_t head_dim, int k)
+{
+	if (!kv_type || kv_type_bytes(kv_type) >= 2.0 || head_dim <= 0 || head_dim % 64)
+		return 0;
+	int64_t n = 64;
+	while (k && head_dim % (n * 2) == 0)
+		n *= 2;
+	return (int)n;
+}
+
+/* llama.cpp's compute buffer: the scheduler reserves the graph of one
+ * ubatch of prompt over a full cache and ggml-alloc places it; galloc.c
+ * builds that graph and places it by ggml-alloc's rules (the holes its
+ * placement leaves included).  The output buffer (logits of one token,
+ * n_vocab x 4 B) is added. */
+uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx, const char *kv_type, int flash_attn)
 {
 	const struct kolm_hparams *hp = &m->hp;
-	double ub = n_ctx < 512 ? (double)n_ctx : 512;
-	double ff = hp->n_expert > 0 && hp->n_ff_exp > 0
-			    ? 3.0 * (double)hp->n_ff_exp * (double)hp->n_expert_used + (double)hp->n_expert
-			    : 3.0 * (double)hp->n_ff;
-	double layer = ub * 4.0 * (ff + 2.0 * (double)hp->n_embd);
-	double out = ub * 4.0 * ((double)hp->n_vocab + (double)hp->n_embd);
-	double b;
-	if (flash_attn) {
-		double mask = (double)n_ctx * ub * 2.0;
-		if (hp->sliding_window > 0) {
-			double w = (double)kolm_align_up((uint64_t)hp->sliding_window + 512, 256);
-			mask += (w < (double)n_ctx ? w : (double)n_ctx) * ub * 2.0;
-		}
-		b = mask + layer;
-		if (out > b)
-			b = out;
-	} else {
-		/* the scores, as measured before (not re-derived here) */
-		b = ub * 4.0 * ((double)hp->n_vocab + 2.0 * (double)hp->n_embd);
-		double scores = ub * (double)n_ctx * (double)hp->n_head * 4.0 * 1.04 + 20.0 * 1024 * 1024;
-		if (scores > b)
-			b = scores;
+	struct kolm_galloc_shape s = {
+		.n_embd = hp->n_embd,
+		.n_ff = hp->n_ff,
+		.n_vocab = hp->n_vocab,
+		.n_layer = hp->n_layer,
+		.n_head = hp->n_head,
+		.n_head_kv = hp->n_head_kv,
+		.head_dim = hp->head_dim,
+		.n_expert = hp->n_expert,
+		.n_expert_used = hp->n_expert_used,
+		.n_ff_exp = hp->n_ff_exp,
+		.n_kv = (int64_t)kolm_align_up((uint64_t)n_ctx, 256), /* llama.cpp pads the context to 256 cells */
+		.swa_pattern = hp->swa_pattern,
+		.ubatch = n_ctx < 512 ? n_ctx : 512,
+		.flash_attn = flash_attn,
+		.rot_k = kv_rot(kv_type, hp->head_dim, 1),
+		.rot_v = kv_rot(kv_type, hp->head_dim, 0),
+		.qk_norm = hp->qk_norm,
+		.fused_qkv = hp->fused_qkv,
+	};
+	if (hp->sliding_window > 0) {
+		/* the SWA cache: the window plus one ubatch, padded to 256 */
+		int64_t w = (int64_t)kolm_align_up((uint64_t)hp->sliding_window + 512, 256);
+		s.n_kv_swa = w < s.n_kv ? w : s.n_kv;
 	}
-	return (uint64_t)llround(b + (double)hp->n_vocab * 4.0);
+	return kolm_galloc_compute_bytes(&s) + (uint64_t)hp->n_vocab * 4;
 }

@@ -468,12 +468,12 @@ static void memory_for(const struct fc *fc, int64_t n_ctx, const char *kv_type, 
 		return;
 	}
 	mm->kv_cache = kolm_estimate_kv_bytes(&fc->m, n_ctx, kv_type);
-	mm->compute_buffer = kolm_estimate_compute_buffer(&fc->m, n_ctx, json_is_true(json_object_get(fc->rt, "flash_attn")));
+	mm->compute_buffer = kolm_estimate_compute_buffer(&fc->m, n_ctx, kv_type, json_is_true(json_object_get(fc->rt, "flash_attn")));
 	mm->runtime_base = (uint64_t)llround(kolm_json_num(fc->rt, "base_mb", 150) * 1e6);
 	mm->mmproj = fc->mmproj_bytes;
 	if (fc->draft_loaded)
 		mm->draft = fc->draft_bytes + kolm_estimate_kv_bytes(&fc->draft_m, n_ctx, kv_type) +
-			    kolm_estimate_compute_buffer(&fc->draft_m, n_ctx, json_is_true(json_object_get(fc->rt, "flash_attn")));
+			    kolm_estimate_compute_buffer(&fc->draft_m, n_ctx, kv_type, json_is_true(json_object_get(fc->rt, "flash_attn")));
 	mm->total = mm->weights + mm->kv_cache + mm->compute_buffer + mm->runtime_base + mm->mmproj + mm->draft;
 	mm->usable = mm->platform_cap && mm->platform_cap < fc->dev.mem_bytes ? mm->platform_cap : fc->dev.mem_bytes;
 }

@@ -154,9 +154,9 @@ static json_t *memory_json(const struct kolm_memory *m)
 	    json_string(m->flat ? "flat rule: file size + a flat runtime overhead (--overhead-gb)"
 				: "forecast: file + KV cache (2 x layers x ctx x kv_heads x head_dim x kv type bytes, "
 				  "sliding-window layers capped) + compute buffer (llama.cpp's graph for one 512-token "
-				  "ubatch: the larger of the f16 KQ mask (ctx x 512 x 2 B) plus the feed-forward block "
-				  "(512 x (3 x n_ff + 2 x hidden) x 4 B) and the logits (512 x (vocab + hidden) x 4 B)) "
-				  "+ runtime base (data/runtimes.json)"));
+				  "ubatch over the full cache, placed by ggml-alloc's rules: the KQ mask, the "
+				  "activations alive at once, the logits and the holes the placement leaves) + its "
+				  "output buffer (vocab x 4 B) + runtime base (data/runtimes.json)"));
 	return o;
 }
 
