@@ -106,12 +106,30 @@ static void test_layers(void **state)
 	assert_int_equal(bytes(&p), two);
 }
 
+/* the largest graph kolm builds (experts, per-head norms, rotations, no
+ * flash attention) fits its tensor table: a full one would read 0 */
+static void test_largest_graph(void **state)
+{
+	(void)state;
+	struct kolm_galloc_shape s = {
+		.n_embd = 4096, .n_ff = 12288, .n_vocab = 151936, .n_layer = 94,
+		.n_head = 64, .n_head_kv = 4, .head_dim = 128,
+		.n_expert = 128, .n_expert_used = 8, .n_ff_exp = 1536,
+		.n_kv = 32768, .n_kv_swa = 4608, .swa_pattern = 2, .ubatch = 512,
+		.flash_attn = 0, .rot_k = 128, .rot_v = 64, .qk_norm = 1,
+	};
+	/* at least the logits and the KQ scores [32768, 512, 64] f32 */
+	assert_true(kolm_galloc_compute_bytes(&s) >= (uint64_t)151936 * 512 * 4);
+	assert_true(kolm_galloc_compute_bytes(&s) >= (uint64_t)32768 * 512 * 64 * 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_against_llama_cpp),
 		cmocka_unit_test(test_holes_counted),
 		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_largest_graph),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -316,6 +316,8 @@ static int kv_rot(const char *kv_type, int64_t head_dim, int k)
 uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx, const char *kv_type, int flash_attn)
 {
 	const struct kolm_hparams *hp = &m->hp;
+	if (n_ctx < 0)
+		n_ctx = 0;
 	struct kolm_galloc_shape s = {
 		.n_embd = hp->n_embd,
 		.n_ff = hp->n_ff,

@@ -38,7 +38,7 @@
 
 #define GA_ALIGN 32u
 #define GA_LAYERS 4
-#define GA_MAXT 320
+#define GA_MAXT 384 /* 4 layers of at most 64 tensors each, the inputs and the output */
 #define GA_MAXB 256
 
 struct ga_t {
@@ -319,7 +319,7 @@ static int ga_ffn(struct ga *g, const struct kolm_galloc_shape *s, int fn)
 		int ex_out = ga_add(g, eb * used, 0, ga_add(g, fb, 0, gate, up, -1, -1), ids, -1, -1);
 		ex_out = ga_add(g, eb * used, 1, ex_out, w, -1, -1);
 		int sum = ga_add(g, eb, 0, ga_view(g, ex_out), ga_view(g, ex_out), -1, -1);
-		for (uint64_t e = 2; e < used; e++)
+		if (used > 2) /* the further in-place adds: one stands for all (same memory) */
 			sum = ga_add(g, eb, 1, sum, ga_view(g, ex_out), -1, -1);
 		return sum;
 	}
