@@ -4,12 +4,14 @@ memory forecasts against what the reference llama.cpp allocates
 (tests/interop/memory.sh).  Run with the reference venv's python (its gguf
 and numpy packages).
 
-  gen_shape.py TOK.gguf OUT.gguf EMBD FF HEADS KV_HEADS LAYERS VOCAB
+  gen_shape.py TOK.gguf OUT.gguf EMBD FF HEADS KV_HEADS LAYERS VOCAB [EXPERTS USED]
 
 The weights are zeros (norms ones): llama.cpp's buffers depend on the
 shapes, not the values.  The tokenizer is TOK.gguf's (the synthetic model's
 512-token SentencePiece vocabulary), padded with unused tokens <pad_N> up to
-VOCAB so the output layer can be any size.
+VOCAB so the output layer can be any size.  With EXPERTS and USED the
+feed-forward block is a mixture of EXPERTS experts of FF each, USED per token
+(Mixtral's layout: llama.expert_count, ffn_gate_inp, ffn_{gate,up,down}_exps).
 """
 import sys
 
@@ -18,11 +20,12 @@ import numpy as np
 
 
 def main(argv):
-    if len(argv) != 9:
+    if len(argv) not in (9, 11):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     tok, out = argv[1], argv[2]
-    embd, ff, heads, kv_heads, layers, vocab = (int(x) for x in argv[3:])
+    embd, ff, heads, kv_heads, layers, vocab = (int(x) for x in argv[3:9])
+    experts, used = (int(x) for x in argv[9:11]) if len(argv) == 11 else (0, 0)
     hd = embd // heads
     r = gguf.GGUFReader(tok)
 
@@ -48,6 +51,9 @@ def main(argv):
     w.add_rope_dimension_count(hd)
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-5)
+    if experts:
+        w.add_expert_count(experts)
+        w.add_expert_used_count(used)
     w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
     w.add_tokenizer_model("llama")
     w.add_token_list(toks)
@@ -72,9 +78,15 @@ def main(argv):
         mat(b + "attn_v.weight", kv_heads * hd, embd)
         mat(b + "attn_output.weight", embd, heads * hd)
         norm(b + "ffn_norm.weight", embd)
-        mat(b + "ffn_gate.weight", ff, embd)
-        mat(b + "ffn_up.weight", ff, embd)
-        mat(b + "ffn_down.weight", embd, ff)
+        if experts:
+            mat(b + "ffn_gate_inp.weight", experts, embd)
+            w.add_tensor(b + "ffn_gate_exps.weight", np.zeros((experts, ff, embd), dtype=np.float16))
+            w.add_tensor(b + "ffn_up_exps.weight", np.zeros((experts, ff, embd), dtype=np.float16))
+            w.add_tensor(b + "ffn_down_exps.weight", np.zeros((experts, embd, ff), dtype=np.float16))
+        else:
+            mat(b + "ffn_gate.weight", ff, embd)
+            mat(b + "ffn_up.weight", ff, embd)
+            mat(b + "ffn_down.weight", embd, ff)
     norm("output_norm.weight", embd)
     mat("output.weight", vocab, embd)
     w.write_header_to_file()

@@ -1,14 +1,16 @@
 #!/bin/sh
 # kolm's memory forecast against what the reference llama.cpp allocates, term
-# by term, on three model shapes:
+# by term, on four model shapes:
 #   synth  tests/fixtures/models/kquant/synth-q4_0.gguf: 4 layers, 256 wide,
 #          n_ff 768, 4 heads of 64 (2 KV), vocab 512, Q4_0;
 #   wide   512 wide, n_ff 2048, 8 heads of 64 (2 KV), vocab 2048, 2 layers;
 #   h128   768 wide, n_ff 2048, 6 heads of 128 (2 KV: a quantized cache's K
 #          rotation is 128), vocab 8192 (the logits, 16 MiB, outweigh the
 #          feed-forward block at small contexts), 2 layers;
-# the last two F16 files of zeros written by gen_shape.py (the buffers depend
-# on shapes only).  llama-completion loads each with -c 512, 4096, 32768 and
+#   moe    512 wide, 8 experts of 768 (2 used per token, Mixtral's layout),
+#          8 heads of 64 (2 KV), vocab 2048, 2 layers;
+# the last three F16 files of zeros written by gen_shape.py (the buffers
+# depend on shapes only).  llama-completion loads each with -c 512, 4096, 32768 and
 # -ctk/-ctv f16, q8_0, q4_0 (flash attention: its default, auto, on here) and
 # its load log's buffers are set beside `kolm plan --model ... --device local
 # --ctx N --kv-type T --json`'s terms:
@@ -35,6 +37,7 @@ SY=$S/models/kquant/synth-q4_0.gguf
 [ -f "$SY" ] || fail "$SY is missing"
 "$PY" "$I/gen_shape.py" "$SY" "$T/wide.gguf" 512 2048 8 2 2 2048 >"$T/gen.log" 2>&1 || fail "gen_shape.py: $(tail -3 "$T/gen.log")"
 "$PY" "$I/gen_shape.py" "$SY" "$T/h128.gguf" 768 2048 6 2 2 8192 >"$T/gen.log" 2>&1 || fail "gen_shape.py: $(tail -3 "$T/gen.log")"
+"$PY" "$I/gen_shape.py" "$SY" "$T/moe.gguf" 512 768 8 2 2 2048 8 2 >"$T/gen.log" 2>&1 || fail "gen_shape.py: $(tail -3 "$T/gen.log")"
 XDG_DATA_HOME=$T/data
 export XDG_DATA_HOME
 # lc NAME LOG ARGS...: llama-completion on model NAME, its log to LOG
@@ -56,7 +59,7 @@ for a in qwen2 qwen3 phi3 gemma2; do
 		done
 	done
 done
-for name in synth wide h128; do
+for name in synth wide h128 moe; do
 	case $name in synth) M=$SY ;; *) M=$T/$name.gguf ;; esac
 	lc "$M" "$T/l-$name-norepack.log" -c 512 --no-repack
 	for c in 512 4096 32768; do
@@ -90,7 +93,7 @@ def compute(log):
     return (last(r"CPU compute buffer size is +([0-9.]+) MiB", log, "compute buffer size is") +
             last(r"CPU +output buffer size = +([0-9.]+) MiB", log, "output buffer"))
 n = 0
-for name in ("synth", "wide", "h128"):
+for name in ("synth", "wide", "h128", "moe"):
     nr = open("%s/l-%s-norepack.log" % (T, name), errors="replace").read()
     mapped = last(r"CPU_Mapped model buffer size = +([0-9.]+) MiB", nr, "CPU_Mapped model buffer (--no-repack)")
     print("  %s (llama.cpp / kolm, MiB):" % name)
@@ -133,5 +136,5 @@ if bad:
     for b in bad:
         print("FAIL: " + b, file=sys.stderr)
     sys.exit(1)
-print("ok memory vs llama.cpp's allocator: weights, KV and compute each within 5%% and the total within 3%% at %d settings (3 shapes x ctx 512/4096/32768 x KV f16/q8_0/q4_0); the compute buffer without flash attention within 5%% at 9, and of qwen2, qwen3, phi3 and gemma2 at 16" % n)
+print("ok memory vs llama.cpp's allocator: weights, KV and compute each within 5%% and the total within 3%% at %d settings (4 shapes x ctx 512/4096/32768 x KV f16/q8_0/q4_0); the compute buffer without flash attention within 5%% at 12, and of qwen2, qwen3, phi3 and gemma2 at 16" % n)
 EOF

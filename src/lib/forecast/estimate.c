@@ -328,7 +328,7 @@ uint64_t kolm_estimate_compute_buffer(const struct kolm_model *m, int64_t n_ctx,
 		.head_dim = hp->head_dim,
 		.n_expert = hp->n_expert,
 		.n_expert_used = hp->n_expert_used,
-		.n_ff_exp = hp->n_ff_exp,
+		.n_ff_exp = hp->n_ff_exp ? hp->n_ff_exp : hp->n_ff, /* a GGUF's experts: feed_forward_length */
 		.n_kv = (int64_t)kolm_align_up((uint64_t)n_ctx, 256), /* llama.cpp pads the context to 256 cells */
 		.swa_pattern = hp->swa_pattern,
 		.ubatch = n_ctx < 512 ? n_ctx : 512,

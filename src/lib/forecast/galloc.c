@@ -306,20 +306,26 @@ static int ga_ffn(struct ga *g, const struct kolm_galloc_shape *s, int fn)
 {
 	const uint64_t ub = (uint64_t)s->ubatch, eb = (uint64_t)s->n_embd * ub * 4;
 	if (s->n_expert > 0 && s->n_ff_exp > 0) {
-		/* router logits, soft_max in place, top-k ids, their weights; the
-		 * experts' gate/up/product [n_ff_exp, used, ubatch], down
-		 * [n_embd, used, ubatch], weighted in place, summed into one */
+		/* build_moe_ffn: router logits [n_expert, ubatch], soft_max in
+		 * place, the top-k view of their argsort, the chosen weights
+		 * [used, ubatch] normalised by their row sum (a new tensor: DIV of
+		 * a view), the experts' up and gate [n_ff_exp, used, ubatch] and
+		 * their product, down [n_embd, used, ubatch] weighted in place,
+		 * then the sum of its used views: one new tensor, the further
+		 * adds in place (one stands for all: the same memory) */
 		const uint64_t used = (uint64_t)s->n_expert_used, ex = (uint64_t)s->n_expert * ub * 4;
-		int p = ga_add(g, ex, 1, ga_add(g, ex, 0, fn, -1, -1, -1), -1, -1, -1);
-		int ids = ga_view(g, ga_add(g, ex, 0, p, -1, -1, -1));
-		int w = ga_add(g, used * ub * 4, 0, ga_view(g, p), ids, -1, -1);
+		int probs = ga_add(g, ex, 1, ga_add(g, ex, 0, fn, -1, -1, -1), -1, -1, -1);
+		int sel = ga_view(g, ga_add(g, ex, 0, probs, -1, -1, -1));
+		int w = ga_view(g, ga_add(g, used * ub * 4, 0, ga_view(g, probs), sel, -1, -1));
+		int wsum = ga_add(g, ub * 4, 1, ga_add(g, ub * 4, 0, w, -1, -1, -1), -1, -1, -1);
+		w = ga_view(g, ga_add(g, used * ub * 4, 1, w, wsum, -1, -1));
 		const uint64_t fb = (uint64_t)s->n_ff_exp * used * ub * 4;
 		int xin = ga_view(g, fn);
-		int up = ga_add(g, fb, 0, xin, ids, -1, -1), gate = ga_add(g, fb, 0, xin, ids, -1, -1);
-		int ex_out = ga_add(g, eb * used, 0, ga_add(g, fb, 0, gate, up, -1, -1), ids, -1, -1);
+		int up = ga_add(g, fb, 0, xin, sel, -1, -1), gate = ga_add(g, fb, 0, xin, sel, -1, -1);
+		int ex_out = ga_add(g, eb * used, 0, ga_add(g, fb, 0, gate, up, -1, -1), sel, -1, -1);
 		ex_out = ga_add(g, eb * used, 1, ex_out, w, -1, -1);
 		int sum = ga_add(g, eb, 0, ga_view(g, ex_out), ga_view(g, ex_out), -1, -1);
-		if (used > 2) /* the further in-place adds: one stands for all (same memory) */
+		if (used > 2)
 			sum = ga_add(g, eb, 1, sum, ga_view(g, ex_out), -1, -1);
 		return sum;
 	}
