@@ -497,6 +497,38 @@ static void check_f16_cols(void)
 	}
 }
 
+/* eight F16 rows against 8 activation rows at once (the AVX-512 kernel
+ * takes the inner dimension in chunks of 512, across which each lane's
+ * accumulation must carry on): every value the 8-column kernel's bits, for
+ * lengths around and across the chunk boundaries */
+static void check_f16_rows8(void)
+{
+	enum { NMAX = 1201 };
+	static uint16_t w[8][NMAX];
+	static float x[8][NMAX];
+	static const int ns[] = {16, 37, 511, 512, 527, 1024, 1040, 1201};
+	for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+		const int n = ns[t];
+		for (int r = 0; r < 8; r++)
+			for (int i = 0; i < n; i++)
+				w[r][i] = kolm_fp32_to_fp16(rnd() * (1.0f + 0.25f * (float)r));
+		for (int c = 0; c < 8; c++) {
+			static float y0[NMAX];
+			for (int i = 0; i < n; i++)
+				y0[i] = rnd() * (1 + c) + (i % 31 == 0 ? 20 : 0);
+			kq_round_f16(y0, x[c], n, REF);
+		}
+		float o64[64], o[8];
+		kq_vec_dot_f16_f32_rows8_cols(w[0], sizeof w[0], x[0], sizeof x[0], 8, n, o64, SIMD);
+		int same = 1;
+		for (int r = 0; r < 8; r++) {
+			kq_vec_dot_f16_f32_cols(w[r], x[0], sizeof x[0], 8, n, o, SIMD);
+			same &= memcmp(o64 + 8 * r, o, sizeof o) == 0;
+		}
+		expect(same, "dot_f16_f32 8 rows x 8 columns = 8 columns row by row", n);
+	}
+}
+
 /* a prompt batch's Q8_0, Q4_K and Q6_K matmul: one row against 8
  * activation rows at once (the AVX-512 or AVX2 kernels) must give each row's own dot: Q8_0 vec_dot's bits, the K-quants
  * the fast path's one-row dot's bits, which must be within 1e-5 of the
@@ -582,6 +614,7 @@ int main(void)
 		check_f16_rounding();
 		check_f16_cols();
 		check_cols();
+		check_f16_rows8();
 		printf("check_kernels: %d checks with the %s kernels\n", checks - before, kq_kernels_isa());
 	}
 	kq_kernels_avx512_off(0);

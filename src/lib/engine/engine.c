@@ -711,6 +711,7 @@ static void mm_setup(struct kolm_engine *e, const struct wt *w, const float *x, 
 		} else if (w->type == KOLM_T_F16 && nb > 1) {
 			j.cols = kq_vec_dot_f16_f32_cols;
 			j.cols2 = kq_vec_dot_f16_f32_rows2_cols;
+			j.cols8 = kq_vec_dot_f16_f32_rows8_cols;
 			f32_acts = 1;
 		} else if (w->type == KOLM_T_F16) {
 			j.dot = kq_vec_dot_f16_f32;

@@ -142,5 +142,8 @@ typedef void (*kq_vec_dot_cols2_fn)(const void *vx, size_t bx, const void *vy, s
 				    float *s, int simd);
 void kq_vec_dot_f16_f32_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
 				   float *s, int simd);
+/* the same for the 8 rows vx + r * bx (s[8 * r + c]) */
+void kq_vec_dot_f16_f32_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				   float *s, int simd);
 
 #endif

@@ -581,6 +581,56 @@ AVX512 void kq_avx512_dot_f16_f32_rows2_cols8(const uint16_t *a, size_t as, cons
 	OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
 #undef OUT
 }
+
+/* kq_avx512_dot_f16_f32_rows2_cols8 for the 8 rows a + r * as (out[8 * r +
+ * c]), the inner dimension in chunks of 512: a chunk of the 8 activation
+ * rows (16 KB) is read from L2 once and from L1 by the other three row
+ * pairs, each pair's 16 accumulators kept in memory between chunks.  Every
+ * lane sees the same multiply-adds in the same order: the same bits. */
+AVX512 void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
+					      float *out)
+{
+	enum { KC = 512 };
+	const size_t st = ys / sizeof(float), sa = as / sizeof(uint16_t);
+	__m512 acc[4][16];
+	for (int p = 0; p < 4; p++)
+		for (int k = 0; k < 16; k++)
+			acc[p][k] = _mm512_setzero_ps();
+	const int64_t nv = n / 16 * 16;
+	for (int64_t k0 = 0; k0 < nv; k0 += KC) {
+		const int64_t k1 = k0 + KC < nv ? k0 + KC : nv;
+		for (int p = 0; p < 4; p++) {
+			const uint16_t *a0 = a + 2 * (size_t)p * sa, *a1 = a0 + sa;
+#define DECL(c) __m512 p##c = acc[p][c], q##c = acc[p][8 + (c)];
+			DECL(0) DECL(1) DECL(2) DECL(3) DECL(4) DECL(5) DECL(6) DECL(7)
+#undef DECL
+			for (int64_t i = k0; i < k1; i += 16) {
+				const __m512 w0 = avx512_ld_h16(a0 + i), w1 = avx512_ld_h16(a1 + i);
+#define COL(c)                                                       \
+	{                                                            \
+		const __m512 v = _mm512_loadu_ps(y + (c) * st + i); \
+		p##c = _mm512_fmadd_ps(w0, v, p##c);                 \
+		q##c = _mm512_fmadd_ps(w1, v, q##c);                 \
+	}
+				COL(0) COL(1) COL(2) COL(3) COL(4) COL(5) COL(6) COL(7)
+#undef COL
+			}
+#define KEEP(c) acc[p][c] = p##c, acc[p][8 + (c)] = q##c;
+			KEEP(0) KEEP(1) KEEP(2) KEEP(3) KEEP(4) KEEP(5) KEEP(6) KEEP(7)
+#undef KEEP
+		}
+	}
+	for (int p = 0; p < 4; p++)
+		for (int k = 0; k < 2; k++) {
+			const uint16_t *ar = a + (size_t)(2 * p + k) * sa;
+			for (int c = 0; c < 8; c++) {
+				float s = _mm512_reduce_add_ps(acc[p][8 * k + c]);
+				for (int64_t i = nv; i < n; i++)
+					s = fmaf(_cvtsh_ss(ar[i]), y[c * st + i], s);
+				out[8 * (2 * p + k) + c] = s;
+			}
+		}
+}
 #endif /* KQ_X86 */
 
 #ifdef KQ_X86

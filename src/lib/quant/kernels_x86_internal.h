@@ -93,6 +93,9 @@ void kq_avx512_dot_f16_f32_cols8(const uint16_t *a, const float *y, size_t ys, i
  * each the 8-column kernel's bits */
 void kq_avx512_dot_f16_f32_rows2_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
 				       float *out);
+/* the same for eight rows (out[8 * r + c]) */
+void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
+				       float *out);
 /* prompt batches: one Q8_0 / Q4_K / Q6_K row against 8 activation rows ys
  * bytes apart (Q8_0: kq_ref_dot_q8_0's bits; the K-quants: the reference's
  * integer sums, another float order) */
