@@ -24,6 +24,7 @@
 #define FA_TILE 64     /* llama.cpp's flash-attention tile (ggml_fa_tile_config) */
 #define FA_LANES 16    /* floats per AVX-512 register */
 #define ROW_TILE 16    /* weight rows kept hot while a batch streams past */
+#define ACT_PAD 64     /* bytes after each F32 activation row (matmul) */
 
 enum { ARCH_LLAMA, ARCH_QWEN2, ARCH_QWEN3, ARCH_PHI3, ARCH_GEMMA2 };
 
@@ -434,7 +435,7 @@ static int alloc_buffers(struct kolm_engine *e, int nthreads, struct kolm_err *e
 	e->ff2 = xcalloc(B * (size_t)n_ff, 4, &fail);
 	e->cs = xcalloc(B * (size_t)in->n_rot, 4, &fail);
 	size_t max_in = max_sz((size_t)n_embd, max_sz((size_t)n_ff, (size_t)nq));
-	e->act_cap = B * max_in * 4;
+	e->act_cap = B * (max_in * 4 + ACT_PAD);
 	e->act = xcalloc(e->act_cap, 1, &fail);
 	e->scr_stride = max_sz(max_in, (size_t)n_ctx + (size_t)hd) + 16;
 	e->scratch = xcalloc((size_t)nthreads * e->scr_stride, 4, &fail);
@@ -720,7 +721,10 @@ static void mm_setup(struct kolm_engine *e, const struct wt *w, const float *x, 
 		   w->n_out % 4 == 0) {
 		j.dot = w->type == KOLM_T_F32 ? kq_vec_dot_f32_tb : kq_vec_dot_f16_tb;
 	}
-	j.abytes = f32_acts ? (size_t)w->n_in * sizeof(float) : kolm_type_row_bytes(act, w->n_in);
+	/* F32 rows one cache line longer than the row: at a power-of-two width
+	 * the 8 rows a kernel streams would share L1 sets with each other and
+	 * with the weight rows, and evict each other between row pairs */
+	j.abytes = f32_acts ? (size_t)w->n_in * sizeof(float) + ACT_PAD : kolm_type_row_bytes(act, w->n_in);
 	struct act_job aj = {.e = e, .x = x, .ldx = ldx, .nb = nb, .n = w->n_in, .out = abuf, .abytes = j.abytes,
 			     .from_float = f32_acts ? NULL : kolm_type_traits(act)->from_float};
 	if (nb >= 8) /* a prompt batch: its rows quantized on every thread */
@@ -774,7 +778,7 @@ static void matmul_n(struct kolm_engine *e, int n, const struct wt *const *w, co
 		fuse = !w[k]->aff;
 	size_t off = 0;
 	for (int k = 0; k < n && fuse; k++) /* each matrix's activations, side by side */
-		off += ((size_t)nb * (size_t)w[k]->n_in * sizeof(float) + 63) / 64 * 64;
+		off += (size_t)nb * ((size_t)w[k]->n_in * sizeof(float) + ACT_PAD);
 	if (!fuse || off > e->act_cap) {
 		for (int k = 0; k < n; k++)
 			matmul(e, w[k], x, ldx, nb, n_llama, y[k], ldy[k]);
@@ -784,7 +788,7 @@ static void matmul_n(struct kolm_engine *e, int n, const struct wt *const *w, co
 	off = 0;
 	for (int k = 0; k < n; k++) {
 		mm_setup(e, w[k], x, ldx, nb, n_llama, y[k], ldy[k], (uint8_t *)e->act + off, &m.j[k]);
-		off += ((size_t)nb * (size_t)w[k]->n_in * sizeof(float) + 63) / 64 * 64;
+		off += (size_t)nb * ((size_t)w[k]->n_in * sizeof(float) + ACT_PAD);
 	}
 	ek_pool_run(e->pool, mm_multi_task, &m);
 }

@@ -583,53 +583,64 @@ AVX512 void kq_avx512_dot_f16_f32_rows2_cols8(const uint16_t *a, size_t as, cons
 }
 
 /* kq_avx512_dot_f16_f32_rows2_cols8 for the 8 rows a + r * as (out[8 * r +
- * c]), the inner dimension in chunks of 512: a chunk of the 8 activation
- * rows (16 KB) is read from L2 once and from L1 by the other three row
- * pairs, each pair's 16 accumulators kept in memory between chunks.  Every
- * lane sees the same multiply-adds in the same order: the same bits. */
+ * c]), the inner dimension in chunks of 512: the 8 rows' chunk is widened
+ * to F32 once (16 KB), then 4 rows x 4 columns at a time take 16 fused
+ * accumulators fed by 8 loads a step, all from L1 (the activations' chunk
+ * is 16 KB too).  The accumulators carry over the chunks, so every lane
+ * sees the same multiply-adds in the same order: the same bits. */
 AVX512 void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
 					      float *out)
 {
 	enum { KC = 512 };
 	const size_t st = ys / sizeof(float), sa = as / sizeof(uint16_t);
-	__m512 acc[4][16];
-	for (int p = 0; p < 4; p++)
-		for (int k = 0; k < 16; k++)
-			acc[p][k] = _mm512_setzero_ps();
+	static _Thread_local float wf[8][KC] __attribute__((aligned(64)));
+	__m512 acc[2][2][16];
+	for (int g = 0; g < 2; g++)
+		for (int h = 0; h < 2; h++)
+			for (int k = 0; k < 16; k++)
+				acc[g][h][k] = _mm512_setzero_ps();
 	const int64_t nv = n / 16 * 16;
 	for (int64_t k0 = 0; k0 < nv; k0 += KC) {
-		const int64_t k1 = k0 + KC < nv ? k0 + KC : nv;
-		for (int p = 0; p < 4; p++) {
-			const uint16_t *a0 = a + 2 * (size_t)p * sa, *a1 = a0 + sa;
-#define DECL(c) __m512 p##c = acc[p][c], q##c = acc[p][8 + (c)];
-			DECL(0) DECL(1) DECL(2) DECL(3) DECL(4) DECL(5) DECL(6) DECL(7)
+		const int64_t kn = k0 + KC < nv ? KC : nv - k0;
+		for (int r = 0; r < 8; r++)
+			for (int64_t i = 0; i < kn; i += 16)
+				_mm512_store_ps(wf[r] + i, avx512_ld_h16(a + (size_t)r * sa + k0 + i));
+		for (int g = 0; g < 2; g++)
+			for (int h = 0; h < 2; h++) {
+				const float *w0 = wf[4 * g], *w1 = wf[4 * g + 1], *w2 = wf[4 * g + 2], *w3 = wf[4 * g + 3];
+				const float *y0 = y + (size_t)(4 * h) * st + k0, *y1 = y0 + st, *y2 = y1 + st, *y3 = y2 + st;
+				__m512 *A = acc[g][h];
+#define DECL(r) __m512 a##r##0 = A[4 * (r)], a##r##1 = A[4 * (r) + 1], a##r##2 = A[4 * (r) + 2], a##r##3 = A[4 * (r) + 3];
+				DECL(0) DECL(1) DECL(2) DECL(3)
 #undef DECL
-			for (int64_t i = k0; i < k1; i += 16) {
-				const __m512 w0 = avx512_ld_h16(a0 + i), w1 = avx512_ld_h16(a1 + i);
-#define COL(c)                                                       \
-	{                                                            \
-		const __m512 v = _mm512_loadu_ps(y + (c) * st + i); \
-		p##c = _mm512_fmadd_ps(w0, v, p##c);                 \
-		q##c = _mm512_fmadd_ps(w1, v, q##c);                 \
+				for (int64_t i = 0; i < kn; i += 16) {
+					const __m512 x0 = _mm512_load_ps(w0 + i), x1 = _mm512_load_ps(w1 + i),
+						     x2 = _mm512_load_ps(w2 + i), x3 = _mm512_load_ps(w3 + i);
+#define COL(c)                                                     \
+	{                                                          \
+		const __m512 v = _mm512_loadu_ps(y##c + i);        \
+		a0##c = _mm512_fmadd_ps(x0, v, a0##c);             \
+		a1##c = _mm512_fmadd_ps(x1, v, a1##c);             \
+		a2##c = _mm512_fmadd_ps(x2, v, a2##c);             \
+		a3##c = _mm512_fmadd_ps(x3, v, a3##c);             \
 	}
-				COL(0) COL(1) COL(2) COL(3) COL(4) COL(5) COL(6) COL(7)
+					COL(0) COL(1) COL(2) COL(3)
 #undef COL
-			}
-#define KEEP(c) acc[p][c] = p##c, acc[p][8 + (c)] = q##c;
-			KEEP(0) KEEP(1) KEEP(2) KEEP(3) KEEP(4) KEEP(5) KEEP(6) KEEP(7)
+				}
+#define KEEP(r) A[4 * (r)] = a##r##0, A[4 * (r) + 1] = a##r##1, A[4 * (r) + 2] = a##r##2, A[4 * (r) + 3] = a##r##3;
+				KEEP(0) KEEP(1) KEEP(2) KEEP(3)
 #undef KEEP
+			}
+	}
+	for (int r = 0; r < 8; r++) {
+		const uint16_t *ar = a + (size_t)r * sa;
+		for (int c = 0; c < 8; c++) {
+			float s = _mm512_reduce_add_ps(acc[r / 4][c / 4][4 * (r % 4) + c % 4]);
+			for (int64_t i = nv; i < n; i++)
+				s = fmaf(_cvtsh_ss(ar[i]), y[c * st + i], s);
+			out[8 * r + c] = s;
 		}
 	}
-	for (int p = 0; p < 4; p++)
-		for (int k = 0; k < 2; k++) {
-			const uint16_t *ar = a + (size_t)(2 * p + k) * sa;
-			for (int c = 0; c < 8; c++) {
-				float s = _mm512_reduce_add_ps(acc[p][8 * k + c]);
-				for (int64_t i = nv; i < n; i++)
-					s = fmaf(_cvtsh_ss(ar[i]), y[c * st + i], s);
-				out[8 * (2 * p + k) + c] = s;
-			}
-		}
 }
 #endif /* KQ_X86 */
 
