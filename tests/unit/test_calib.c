@@ -77,13 +77,14 @@ static void test_loso_decode_acceptance(void **state)
 	 * half-width 34% on the shipped data; then a forecast from 1-2 of a
 	 * device's rows takes the spread of single rows of two sources, and a
 	 * class borrowed from the sibling CPU class the widest range: 82.7%
-	 * inside, half-width still 34%.  Seven rows of four more sources (RTX
-	 * 3080, RTX 3060, Pi 5, Strix Halo; 151 rows, 18 sources): 7.3%
-	 * median, 84.2% inside, median half-width 34% */
+	 * inside, half-width still 34%.  Eight rows of four more sources (RTX
+	 * 3080, RTX 3060, Pi 5, Strix Halo) and one more of normiebench (M1
+	 * Max): 152 rows, 18 sources, 7.2% median, 86.4% inside (the issue's
+	 * 85% met), median half-width 34% */
 	printf("decode median half-width %.0f%%; prefill median |err| %.1f%%\n", num(all, "median_half_width_pct"),
 	       num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err"));
 	assert_true(num(all, "median_abs_pct_err") <= 7.5);
-	assert_true(num(all, "inside_range") >= 84.2);
+	assert_true(num(all, "inside_range") >= 86.4);
 	assert_true(num(all, "median_half_width_pct") <= 34.0 + 0.5);
 	assert_true(num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err") <= 19.0);
 }
@@ -107,7 +108,7 @@ static json_t *class_score(const char *kind, const char *klass)
  * overall (18.8% on tflops_fp16), cuda 26.9% (80.4%), cpu-arm 36.0%
  * (86.5%), metal 8.8% (9.0%) on the shipped data.  Regressing the unit
  * (back to tflops_fp16) fails every bound.  With the rows of four more
- * sources (the seventh, Strix Halo's, is decode only): 14.6% overall, cuda 24.6% (the issue's 25% met: the RTX 3080's
+ * sources (Strix Halo's and the M1 Max's are decode only): 14.6% overall, cuda 24.6% (the issue's 25% met: the RTX 3080's
  * rows of another source), metal 9.0%, cpu-arm 72.2% (a Pi 5 Q4_0 row of
  * llama.cpp runs 3-4x the efficiency of the Pi's llamafile Q8_0 rows, and
  * each forecasts the other: docs/ACCURACY.md, where the model is weak). */
@@ -172,7 +173,7 @@ static void test_every_row_scored(void **state)
 		tg += json_number_value(json_object_get(m, "tg_tps")) > 0;
 		pp += json_number_value(json_object_get(m, "pp_tps")) > 0;
 	}
-	assert_true(n >= 151);
+	assert_true(n >= 152);
 	assert_int_equal((size_t)num(report, "rows"), n);
 	assert_int_equal((size_t)num(json_object_get(json_object_get(report, "decode"), "overall"), "rows"), tg);
 	assert_int_equal((size_t)num(json_object_get(json_object_get(report, "prefill"), "overall"), "rows"), pp);
