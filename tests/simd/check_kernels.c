@@ -592,6 +592,13 @@ static void check_cols(void)
 					for (int c = 0; c < 8; c++)
 						ok &= o64[8 * r + c] == kolm_type_traits(ty)->vec_dot(rows[r], packed + (size_t)c * ab, n, REF);
 				expect(ok, "dot q8_0, 8 rows x 8 columns at once vs scalar", n);
+				/* a decode step: 7 rows (4 at once, then 3) against one activation row */
+				float o7[7];
+				kq_vec_dot_q8_0_rows(rows[0], sizeof rows[0], packed + 5 * ab, 7, n, o7, SIMD);
+				ok = 1;
+				for (int r = 0; r < 7; r++)
+					ok &= o7[r] == kolm_type_traits(ty)->vec_dot(rows[r], packed + 5 * ab, n, REF);
+				expect(ok, "dot q8_0, 7 rows against one activation row vs scalar", n);
 			}
 		}
 	}

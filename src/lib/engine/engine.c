@@ -702,6 +702,7 @@ static void mm_setup(struct kolm_engine *e, const struct wt *w, const float *x, 
 	} else if (w->type == KOLM_T_Q8_0) {
 		j.cols = kq_vec_dot_q8_0_cols; /* vec_dot's bits, 8 columns at a time */
 		j.cols8 = kq_vec_dot_q8_0_rows8_cols;
+		j.rows = kq_vec_dot_q8_0_rows;
 	} else if (!e->exact) {
 		if (w->type == KOLM_T_Q4_K) { /* AVX-512: 8 columns at a time, same bits as one */
 			j.dot = kq_vec_dot_q4_K_fast;

@@ -210,6 +210,20 @@ ROWS2_COLS(f16_f32, kq_avx512_dot_f16_f32_rows2_cols8, kq_vec_dot_f16_f32_cols)
 ROWS2_COLS(q4_0_x8, kq_avx512_dot_q4_0_x8_rows2_cols8, kq_vec_dot_q4_0_x8_cols)
 #undef ROWS2_COLS
 
+/* s[r] = kq_vec_dot_q8_0 of the nrows rows vx + r * bx with one activation
+ * row (a decode step), on x86 four rows at a time */
+void kq_vec_dot_q8_0_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd)
+{
+	int r = 0;
+#if defined(KQ_X86)
+	if (simd)
+		for (; r + 4 <= nrows; r += 4)
+			kq_avx2_dot_q8_0_rows4((const uint8_t *)vx + (size_t)r * bx, bx, vy, n, s + r);
+#endif
+	for (; r < nrows; r++)
+		s[r] = kq_vec_dot_q8_0((const uint8_t *)vx + (size_t)r * bx, vy, n, simd);
+}
+
 /* eight F16 rows against the ncols F32 activation rows (s[8 * r + c]): the
  * AVX-512 kernel when this machine has it and ncols == 8, else two rows at
  * a time; each value kq_vec_dot_f16_f32_cols's bits */

@@ -123,6 +123,7 @@ void kq_vec_dot_q6_K_cols(const void *vx, const void *vy, size_t by, int ncols, 
  * the activation row vy (faster for nrows == 8 in a decode step) */
 typedef void (*kq_vec_dot_rows_fn)(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,
 				   int simd);
+void kq_vec_dot_q8_0_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd);
 void kq_vec_dot_q4_0_x8_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s, int simd);
 void kq_vec_dot_iq4_nl_x8_rows(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,
 			       int simd);

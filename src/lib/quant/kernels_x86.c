@@ -10,14 +10,6 @@
 #include "kernels_x86_internal.h"
 
 #ifdef KQ_X86
-/* fp16 -> fp32 with the F16C instruction (exact, like kolm_fp16_to_fp32) */
-AVX2 static inline float h2f_c(const uint8_t *p)
-{
-	uint16_t h;
-	memcpy(&h, p, 2);
-	return _cvtsh_ss(h);
-}
-
 AVX2 static inline int hsum8i(__m256i v)
 {
 	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
@@ -87,6 +79,29 @@ AVX2 float kq_avx2_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n)
 	return hsum8(acc);
 }
 
+/* kq_avx2_dot_q8_0 of the 4 rows x + r * xs with one activation row (a
+ * decode step): each activation block loaded once, and 4 independent
+ * accumulator chains instead of one (the chain's fused multiply-add latency
+ * bounds the one-row loop); each row's operations and order unchanged, so
+ * its bits */
+AVX2 void kq_avx2_dot_q8_0_rows4(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, float *out)
+{
+	__m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+	const int64_t nb = n / 32;
+	for (int64_t b = 0; b < nb; b++, x += 34, y += 34) {
+		const float dy = h2f_c(y);
+		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
+		_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {
+			const uint8_t *xr = x + (size_t)r * xs;
+			const __m256 d = _mm256_set1_ps(h2f_c(xr) * dy);
+			const __m256i qx = _mm256_loadu_si256((const __m256i *)(const void *)(xr + 2));
+			acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qx, qy)), acc[r]);
+		}
+	}
+	for (int r = 0; r < 4; r++)
+		out[r] = hsum8(acc[r]);
+}
+
 AVX2 float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n)
 {
 	__m256 acc = _mm256_setzero_ps();
@@ -125,14 +140,6 @@ AVX2 static inline __m128 fma4_ss(__m128 f, __m128 d, __m128 acc)
 	acc = _mm_fmadd_ss(_mm_movehdup_ps(f), _mm_movehdup_ps(d), acc);
 	acc = _mm_fmadd_ss(_mm_movehl_ps(f, f), _mm_movehl_ps(d, d), acc);
 	return _mm_fmadd_ss(_mm_shuffle_ps(f, f, 3), _mm_shuffle_ps(d, d, 3), acc);
-}
-
-/* the F16 at p, for _mm_setr_epi16 */
-static inline short h16(const uint8_t *p)
-{
-	int16_t v;
-	memcpy(&v, p, 2);
-	return v;
 }
 
 /* kq_ref_dot_nl_x8, eight blocks at a time, all in registers: their integer
@@ -462,13 +469,6 @@ AVX2 float kq_avx2_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
 	return s;
 }
 
-#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
-
-AVX512 static inline __m512 avx512_ld_h16(const uint16_t *p)
-{
-	return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
-}
-
 /* the same with four 16-lane accumulators (AVX-512F) */
 AVX512 float kq_avx512_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n)
 {
@@ -581,67 +581,6 @@ AVX512 void kq_avx512_dot_f16_f32_rows2_cols8(const uint16_t *a, size_t as, cons
 	OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
 #undef OUT
 }
-
-/* kq_avx512_dot_f16_f32_rows2_cols8 for the 8 rows a + r * as (out[8 * r +
- * c]), the inner dimension in chunks of 512: the 8 rows' chunk is widened
- * to F32 once (16 KB), then 4 rows x 4 columns at a time take 16 fused
- * accumulators fed by 8 loads a step, all from L1 (the activations' chunk
- * is 16 KB too).  The accumulators carry over the chunks, so every lane
- * sees the same multiply-adds in the same order: the same bits. */
-AVX512 void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
-					      float *out)
-{
-	enum { KC = 512 };
-	const size_t st = ys / sizeof(float), sa = as / sizeof(uint16_t);
-	static _Thread_local float wf[8][KC] __attribute__((aligned(64)));
-	__m512 acc[2][2][16];
-	for (int g = 0; g < 2; g++)
-		for (int h = 0; h < 2; h++)
-			for (int k = 0; k < 16; k++)
-				acc[g][h][k] = _mm512_setzero_ps();
-	const int64_t nv = n / 16 * 16;
-	for (int64_t k0 = 0; k0 < nv; k0 += KC) {
-		const int64_t kn = k0 + KC < nv ? KC : nv - k0;
-		for (int r = 0; r < 8; r++)
-			for (int64_t i = 0; i < kn; i += 16)
-				_mm512_store_ps(wf[r] + i, avx512_ld_h16(a + (size_t)r * sa + k0 + i));
-		for (int g = 0; g < 2; g++)
-			for (int h = 0; h < 2; h++) {
-				const float *w0 = wf[4 * g], *w1 = wf[4 * g + 1], *w2 = wf[4 * g + 2], *w3 = wf[4 * g + 3];
-				const float *y0 = y + (size_t)(4 * h) * st + k0, *y1 = y0 + st, *y2 = y1 + st, *y3 = y2 + st;
-				__m512 *A = acc[g][h];
-#define DECL(r) __m512 a##r##0 = A[4 * (r)], a##r##1 = A[4 * (r) + 1], a##r##2 = A[4 * (r) + 2], a##r##3 = A[4 * (r) + 3];
-				DECL(0) DECL(1) DECL(2) DECL(3)
-#undef DECL
-				for (int64_t i = 0; i < kn; i += 16) {
-					const __m512 x0 = _mm512_load_ps(w0 + i), x1 = _mm512_load_ps(w1 + i),
-						     x2 = _mm512_load_ps(w2 + i), x3 = _mm512_load_ps(w3 + i);
-#define COL(c)                                                     \
-	{                                                          \
-		const __m512 v = _mm512_loadu_ps(y##c + i);        \
-		a0##c = _mm512_fmadd_ps(x0, v, a0##c);             \
-		a1##c = _mm512_fmadd_ps(x1, v, a1##c);             \
-		a2##c = _mm512_fmadd_ps(x2, v, a2##c);             \
-		a3##c = _mm512_fmadd_ps(x3, v, a3##c);             \
-	}
-					COL(0) COL(1) COL(2) COL(3)
-#undef COL
-				}
-#define KEEP(r) A[4 * (r)] = a##r##0, A[4 * (r) + 1] = a##r##1, A[4 * (r) + 2] = a##r##2, A[4 * (r) + 3] = a##r##3;
-				KEEP(0) KEEP(1) KEEP(2) KEEP(3)
-#undef KEEP
-			}
-	}
-	for (int r = 0; r < 8; r++) {
-		const uint16_t *ar = a + (size_t)r * sa;
-		for (int c = 0; c < 8; c++) {
-			float s = _mm512_reduce_add_ps(acc[r / 4][c / 4][4 * (r % 4) + c % 4]);
-			for (int64_t i = nv; i < n; i++)
-				s = fmaf(_cvtsh_ss(ar[i]), y[c * st + i], s);
-			out[8 * r + c] = s;
-		}
-	}
-}
 #endif /* KQ_X86 */
 
 #ifdef KQ_X86
@@ -683,28 +622,6 @@ AVX512 static inline __m256i q4_nibbles(const uint8_t *q)
 	return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
 }
 
-/* kq_avx2_dot_nl_x8_rows8 for Q4_0 */
-AVX512 void kq_avx512_dot_q4_0_x8_rows8(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, float *out)
-{
-	const __m256i ones = _mm256_set1_epi8(1), z = _mm256_setzero_si256();
-	__m256 acc = _mm256_setzero_ps();
-	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
-		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
-		/* 8 * sum(qy), as 8 lanes whose total is it */
-		const __m256i sy8 = _mm256_slli_epi32(_mm256_dpbusd_epi32(z, ones, qy), 3);
-#define ROW(r) _mm256_sub_epi32(_mm256_dpbusd_epi32(z, q4_nibbles(x + (r) * xs + 2), qy), sy8)
-		const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(ROW(0), ROW(1)), _mm256_hadd_epi32(ROW(2), ROW(3)));
-		const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(ROW(4), ROW(5)), _mm256_hadd_epi32(ROW(6), ROW(7)));
-#undef ROW
-		const __m256 f = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
-								     _mm256_permute2x128_si256(h0, h1, 0x31)));
-		const __m256 dw = _mm256_cvtph_ps(_mm_setr_epi16(h16(x), h16(x + xs), h16(x + 2 * xs), h16(x + 3 * xs),
-								 h16(x + 4 * xs), h16(x + 5 * xs), h16(x + 6 * xs),
-								 h16(x + 7 * xs)));
-		acc = _mm256_fmadd_ps(f, _mm256_mul_ps(dw, _mm256_set1_ps(h2f_c(y))), acc);
-	}
-	_mm256_storeu_ps(out, acc);
-}
 
 /* kq_avx2_dot_nl_x8_cols8 for Q4_0 */
 AVX512 void kq_avx512_dot_q4_0_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
@@ -772,83 +689,6 @@ AVX512 void kq_avx512_dot_q4_0_x8_rows2_cols8(const uint8_t *x, size_t xs, const
 #endif /* KQ_X86 */
 
 #ifdef KQ_X86
-/* [a0..a3 | b0..b3 | c0..c3 | d0..d3] per 128-bit lane of a, b, c, d ->
- * [sum a | sum b | sum c | sum d] per lane */
-AVX512 static inline __m512i sum4x4(__m512i a, __m512i b, __m512i c, __m512i d)
-{
-	const __m512i ab = _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
-	const __m512i cd = _mm512_add_epi32(_mm512_unpacklo_epi32(c, d), _mm512_unpackhi_epi32(c, d));
-	return _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
-}
-
-/* four rows' 16 quant bytes of one block, one row per 128-bit lane */
-AVX512 static inline __m512i q4_rows4(const uint8_t *x, size_t xs)
-{
-	__m512i r = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(const void *)x));
-	r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(const void *)(x + xs)), 1);
-	r = _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(const void *)(x + 2 * xs)), 2);
-	return _mm512_inserti32x4(r, _mm_loadu_si128((const __m128i *)(const void *)(x + 3 * xs)), 3);
-}
-
-/* kq_avx512_dot_q4_0_x8_cols8 for the 8 rows x + r * xs (out[8 * r + c]),
- * without horizontal adds: a register holds 4 rows (one per 128-bit lane),
- * each 32-bit lane k of it 4 of the block's 32 weights (low nibbles: weights
- * 4k..4k+3, high: 16 + 4k..), dotted by vpdpbusd with a column's matching
- * bytes broadcast to every lane; 4 columns' lanes are then summed into [row
- * lane][column] by unpacks.  Integer sums are exact and each (row, column)
- * gets fma(sum, dx * dy, acc) per block as the one-row kernel does: its bits. */
-AVX512 void kq_avx512_dot_q4_0_x8_rows8_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
-					      float *out)
-{
-	const __m512i m4 = _mm512_set1_epi8(0x0F), ones = _mm512_set1_epi8(1), z = _mm512_setzero_si512();
-	/* lane (i, c) of a 4 x 4 tile: row scale 4g + i, column scale 4h + c */
-	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-	const __m512i rix = _mm512_srli_epi32(lane, 2), cix = _mm512_and_si512(lane, _mm512_set1_epi32(3));
-	const __m512i four = _mm512_set1_epi32(4);
-	__m512 acc[2][2] = {{_mm512_setzero_ps(), _mm512_setzero_ps()}, {_mm512_setzero_ps(), _mm512_setzero_ps()}};
-	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
-		__m512i L[2], H[2];
-		_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++) {
-			const __m512i raw = q4_rows4(x + 4 * (size_t)g * xs + 2, xs);
-			L[g] = _mm512_and_si512(raw, m4);
-			H[g] = _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4);
-		}
-		const __m512 dw = _mm512_castps256_ps512(_mm256_cvtph_ps(
-			_mm_setr_epi16(h16(x), h16(x + xs), h16(x + 2 * xs), h16(x + 3 * xs), h16(x + 4 * xs),
-				       h16(x + 5 * xs), h16(x + 6 * xs), h16(x + 7 * xs))));
-		const __m512 dy = _mm512_castps256_ps512(_mm256_cvtph_ps(
-			_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys), h16(y + 4 * ys),
-				       h16(y + 5 * ys), h16(y + 6 * ys), h16(y + 7 * ys))));
-		const __m512 dwv[2] = {_mm512_permutexvar_ps(rix, dw), _mm512_permutexvar_ps(_mm512_add_epi32(rix, four), dw)};
-		const __m512 dyv[2] = {_mm512_permutexvar_ps(cix, dy), _mm512_permutexvar_ps(_mm512_add_epi32(cix, four), dy)};
-		_Pragma("GCC unroll 4") for (int h = 0; h < 2; h++) {
-			__m512i P[2][4];
-			_Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
-				const uint8_t *yc = y + (size_t)(4 * h + c) * ys + 2;
-				const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)yc));
-				const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)(yc + 16)));
-				/* 8 * the column's sum (the nibbles' offset), same in every row lane */
-				const __m512i s8 = _mm512_slli_epi32(_mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, ones, lo), ones, hi), 3);
-				_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++)
-					P[g][c] = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_dpbusd_epi32(z, L[g], lo), H[g], hi), s8);
-			}
-			_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++)
-				acc[g][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum4x4(P[g][0], P[g][1], P[g][2], P[g][3])),
-							    _mm512_mul_ps(dwv[g], dyv[h]), acc[g][h]);
-		}
-	}
-	_Pragma("GCC unroll 4") for (int g = 0; g < 2; g++)
-		_Pragma("GCC unroll 4") for (int h = 0; h < 2; h++) {
-			float t[16];
-			_mm512_storeu_ps(t, acc[g][h]);
-			for (int i = 0; i < 4; i++)
-				_Pragma("GCC unroll 4") for (int c = 0; c < 4; c++)
-					out[8 * (4 * g + i) + 4 * h + c] = t[4 * i + c];
-		}
-}
-#endif /* KQ_X86 */
-
-#ifdef KQ_X86
 /* ---- prompt batches: one weight row against 8 activation rows ----------
  * Each weight block is decoded once for the 8 columns (activation rows, ys
  * bytes apart); the integer products run on 512-bit VNNI instructions. */
@@ -900,53 +740,6 @@ AVX512 void kq_avx512_dot_q8_0_cols8(const uint8_t *x, const uint8_t *y, size_t 
 	OUT(2)
 	OUT(3)
 #undef OUT
-}
-
-/* kq_avx512_dot_q8_0_cols8 for the 4 rows x + r * xs (out[8 * r + c]):
- * each activation pair loaded and its scales permuted once for the 4 rows.
- * A row's bytes are offset by 128 (unsigned for vpdpbusd) and 128 times
- * each lane's activation sum taken off again: the same 8 integer lanes per
- * block, and the same fused multiply-add per lane, so the same bits. */
-AVX512 void kq_avx512_dot_q8_0_rows4_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
-					   float *out)
-{
-	const __m512i z = _mm512_setzero_si512(), k80 = _mm512_set1_epi8((char)0x80);
-	const __m512i sel0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-	__m512 acc[4][4];
-	_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
-		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++)
-			acc[r][p] = _mm512_setzero_ps();
-	for (int64_t b = 0; b < n / 32; b++, x += 34, y += 34) {
-		__m512i qx[4];
-		__m512 dx[4];
-		_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {
-			const uint8_t *xr = x + (size_t)r * xs;
-			qx[r] = _mm512_xor_si512(
-				_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(xr + 2))), k80);
-			dx[r] = _mm512_set1_ps(h2f_c(xr));
-		}
-		const __m512 da = _mm512_castps256_ps512(_mm256_cvtph_ps(
-			_mm_setr_epi16(h16(y), h16(y + ys), h16(y + 2 * ys), h16(y + 3 * ys), h16(y + 4 * ys),
-				       h16(y + 5 * ys), h16(y + 6 * ys), h16(y + 7 * ys))));
-		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
-			const uint8_t *y0 = y + 2 * (size_t)p * ys + 2;
-			const __m512i qy = _mm512_inserti64x4(
-				_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(const void *)y0)),
-				_mm256_loadu_si256((const __m256i *)(const void *)(y0 + ys)), 1);
-			const __m512i off = _mm512_dpbusd_epi32(z, k80, qy); /* 128 x each lane's sum */
-			const __m512 dp = _mm512_permutexvar_ps(_mm512_add_epi32(sel0, _mm512_set1_epi32(2 * p)), da);
-			_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
-				acc[r][p] = _mm512_fmadd_ps(
-					_mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_dpbusd_epi32(z, qx[r], qy), off)),
-					_mm512_mul_ps(dx[r], dp), acc[r][p]);
-		}
-	}
-	_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)
-		_Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
-			out[8 * r + 2 * p] = hsum8(_mm512_castps512_ps256(acc[r][p]));
-			out[8 * r + 2 * p + 1] =
-				hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[r][p]), 1)));
-		}
 }
 
 /* kq_ref_dot_q4_K of one row with 8 Q8_K activation rows: per block, the

@@ -9,9 +9,33 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #define KQ_X86 1
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+
+/* fp16 -> fp32 with the F16C instruction (exact, like kolm_fp16_to_fp32) */
+AVX2 static inline float h2f_c(const uint8_t *p)
+{
+	uint16_t h;
+	memcpy(&h, p, 2);
+	return _cvtsh_ss(h);
+}
+
+/* the F16 at p, for _mm_setr_epi16 */
+static inline short h16(const uint8_t *p)
+{
+	int16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* 16 F16 values at p, widened to F32 */
+AVX512 static inline __m512 avx512_ld_h16(const uint16_t *p)
+{
+	return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
+}
 
 AVX2 static inline float hsum8(__m256 v)
 {
@@ -56,6 +80,7 @@ float kq_avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_avx2_dot_f32_tb(const float *a, const float *b, int64_t n);
 float kq_avx2_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_avx2_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n);
+void kq_avx2_dot_q8_0_rows4(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, float *out);
 float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_avx2_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut);
 void kq_avx2_dot_nl_x8_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, const int8_t *lut,
