@@ -26,6 +26,7 @@ static const char *const fam_names[FAM_N] = {"float", "q8", "k-quant", "legacy",
 #define OUTLIER_RATIO 3.0 /* rows this far below their class are scored, not fitted */
 #define SIZE_RATIO 4.0    /* a row informs a pick's efficiency only within 4x in bytes per token */
 #define SPREAD_Q 0.9
+#define MIN_SPREAD 3       /* held-out errors a spread needs (else the default range) */
 #define S_MIN 0.10
 #define S_MAX_OWN 0.34 /* 0.35 and 0.50 less room for 3-digit rounding in the JSON */
 #define S_MAX 0.48
@@ -234,9 +235,11 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 				rc[nc++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
 		}
-		f->cls[ci].s_dev[kind] = nd ? quantile(rd, nd, SPREAD_Q) : -1;
-		f->cls[ci].s_cls[kind] = nc ? quantile(rc, nc, SPREAD_Q) : -1;
-		f->cls[ci].s_dev1[kind] = np ? quantile(rp, np, SPREAD_Q) : -1;
+		/* a quantile of fewer than MIN_SPREAD held-out errors is not one
+		 * (a single pair at +5% once set a class's ranges to +-10%) */
+		f->cls[ci].s_dev[kind] = nd >= MIN_SPREAD ? quantile(rd, nd, SPREAD_Q) : -1;
+		f->cls[ci].s_cls[kind] = nc >= MIN_SPREAD ? quantile(rc, nc, SPREAD_Q) : -1;
+		f->cls[ci].s_dev1[kind] = np >= MIN_SPREAD ? quantile(rp, np, SPREAD_Q) : -1;
 	}
 	free(rp);
 }
