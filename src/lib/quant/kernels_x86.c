@@ -93,6 +93,7 @@ AVX2 void kq_avx2_dot_q8_0_rows4(const uint8_t *x, size_t xs, const uint8_t *y, 
 		const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + 2));
 		_Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {
 			const uint8_t *xr = x + (size_t)r * xs;
+			_mm_prefetch((const char *)(xr + 34 * 8), _MM_HINT_T0);
 			const __m256 d = _mm256_set1_ps(h2f_c(xr) * dy);
 			const __m256i qx = _mm256_loadu_si256((const __m256i *)(const void *)(xr + 2));
 			acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_i8(qx, qy)), acc[r]);
@@ -857,6 +858,10 @@ AVX512 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 #undef DECL
 	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
 		struct q4k_blk k;
+		/* the block 6 ahead: one row's weights stream past once, and the
+		 * scales' scalar unpacking stalls on a line not yet there */
+		for (int l = 0; l < 3; l++)
+			_mm_prefetch((const char *)(x + 144 * 6 + 64 * l), _MM_HINT_T0);
 		q4k_prep(x, &k);
 #define COL(c) q4k_col(&k, y + (c) * ys, &a##c, &m##c);
 		EIGHT(COL)
@@ -874,6 +879,8 @@ AVX512 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t 
 #undef DECL
 	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
 		struct q6k_blk k;
+		for (int l = 0; l < 4; l++)
+			_mm_prefetch((const char *)(x + 210 * 6 + 64 * l), _MM_HINT_T0);
 		q6k_prep(x, &k);
 #define COL(c) q6k_col(&k, y + (c) * ys, &a##c);
 		EIGHT(COL)
@@ -1014,6 +1021,10 @@ AVX512 float kq_avx512_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	__m256 m = _mm256_setzero_ps();
 	for (int64_t b = 0; b < n / 256; b++, x += 144, y += B_Q8_K) {
 		struct q4k_blk k;
+		/* the block 6 ahead: one row's weights stream past once, and the
+		 * scales' scalar unpacking stalls on a line not yet there */
+		for (int l = 0; l < 3; l++)
+			_mm_prefetch((const char *)(x + 144 * 6 + 64 * l), _MM_HINT_T0);
 		q4k_prep(x, &k);
 		q4k_col(&k, y, &a, &m);
 	}
@@ -1025,6 +1036,8 @@ AVX512 float kq_avx512_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 	__m512 a = _mm512_setzero_ps();
 	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
 		struct q6k_blk k;
+		for (int l = 0; l < 4; l++)
+			_mm_prefetch((const char *)(x + 210 * 6 + 64 * l), _MM_HINT_T0);
 		q6k_prep(x, &k);
 		q6k_col(&k, y, &a);
 	}

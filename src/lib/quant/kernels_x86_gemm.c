@@ -41,6 +41,9 @@ AVX512 void kq_avx512_dot_q4_0_x8_rows8(const uint8_t *x, size_t xs, const uint8
 	const __m512i pick = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t b = 0; b < n / 32; b++, x += 18, y += 34) {
+		if (!(b & 3)) /* every row's line 4 lines ahead: 8 streams, each read once */
+			for (int r = 0; r < 8; r++)
+				_mm_prefetch((const char *)(x + (size_t)r * xs + 256), _MM_HINT_T0);
 		const __m512i r0 = q4_rows4(x + 2, xs), r1 = q4_rows4(x + 4 * xs + 2, xs);
 		const __m512i lo = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)(y + 2)));
 		const __m512i hi = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)(y + 18)));
