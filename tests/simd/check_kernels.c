@@ -497,6 +497,33 @@ static void check_f16_cols(void)
 	}
 }
 
+/* the K-quants' activation quantizer, byte for byte with the reference on
+ * the blocks where it could differ: a tie for the largest magnitude (the
+ * first, negative, sets the scale), halves that round to even, zeros, and a
+ * NaN or an infinity (left to the reference) */
+static void check_q8_K_quant(void)
+{
+	static float x[6 * 256];
+	static uint8_t a0[6 * 300], a1[6 * 300];
+	for (int i = 0; i < 6 * 256; i++)
+		x[i] = rnd() * 3;
+	x[5] = -9.0f, x[200] = 9.0f;                     /* block 0: a tie, the negative first */
+	x[256 + 7] = -127.0f;                              /* block 1: scale 1, halves */
+	for (int i = 0; i < 64; i++)
+		x[256 + 20 + i] = (float)(i - 32) + 0.5f;
+	for (int i = 0; i < 256; i++)                      /* block 2: zeros */
+		x[512 + i] = 0.0f;
+	x[768 + 3] = NAN;                                  /* block 3: a NaN */
+	x[1024 + 9] = INFINITY;                            /* block 4: an infinity */
+	const struct kolm_type_traits *tt = kolm_type_traits(KOLM_T_Q8_K);
+	tt->from_float(x, a0, 6 * 256, SIMD);
+	tt->from_float(x, a1, 6 * 256, REF);
+	for (int b = 0; b < 6; b++) {
+		const size_t bb = kolm_type_row_bytes(KOLM_T_Q8_K, 256);
+		expect(memcmp(a0 + b * bb, a1 + b * bb, bb) == 0, "q8_K activations, special blocks, byte for byte", b);
+	}
+}
+
 /* eight F16 rows against 8 activation rows at once (the AVX-512 kernel
  * takes the inner dimension in chunks of 512, across which each lane's
  * accumulation must carry on): every value the 8-column kernel's bits, for
@@ -622,6 +649,7 @@ int main(void)
 		check_f16_cols();
 		check_cols();
 		check_f16_rows8();
+		check_q8_K_quant();
 		printf("check_kernels: %d checks with the %s kernels\n", checks - before, kq_kernels_isa());
 	}
 	kq_kernels_avx512_off(0);

@@ -91,7 +91,11 @@ FROM_FLOAT(f16, PICK(to_f16)(x, y, n))
 FROM_FLOAT(bf16, ((void)simd, kq_quant_bf16(x, y, n)))
 FROM_FLOAT(q8_0, PICK(quant_q8)(x, y, n, 0))
 FROM_FLOAT(q8_1, PICK(quant_q8)(x, y, n, 1))
+#if defined(KQ_X86)
+FROM_FLOAT(q8_K, PICK(quant_q8_K)(x, y, n))
+#else
 FROM_FLOAT(q8_K, ((void)simd, kq_ref_quant_q8_K(x, y, n)))
+#endif
 #undef FROM_FLOAT
 
 /* one weight type's vec_dot: a call of its kernel, or of the kernel it

@@ -57,6 +57,60 @@ AVX2 void kq_avx2_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 	}
 }
 
+/* kq_ref_quant_q8_K (the K-quants' activations), the same bytes: the
+ * first element of largest magnitude sets the scale (-127 / it), values
+ * rounded to nearest even as the reference's magic-number rounding does
+ * below 2^22, clamped at 127; a block with a NaN or an infinity goes to the
+ * reference */
+AVX2 void kq_avx2_quant_q8_K(const float *x, uint8_t *y, int64_t n)
+{
+	const __m256 sign = _mm256_set1_ps(-0.0f);
+	for (int64_t b = 0; b < n / 256; b++, x += 256, y += B_Q8_K) {
+		__m256 m = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
+		for (int k = 0; k < 32; k++) {
+			const __m256 v = _mm256_loadu_ps(x + 8 * k);
+			m = _mm256_max_ps(_mm256_andnot_ps(sign, v), m);
+			bad = _mm256_or_ps(bad, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+		}
+		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+		m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+		const float amax = _mm_cvtss_f32(m4);
+		if (_mm256_movemask_ps(bad) || !(amax <= 3.4e38f)) {
+			kq_ref_quant_q8_K(x, y, 256);
+			continue;
+		}
+		int8_t *qs = (int8_t *)(y + 4);
+		int16_t bs[16];
+		float d = 0;
+		if (amax == 0) {
+			memset(qs, 0, 256);
+			memset(bs, 0, sizeof bs);
+		} else {
+			int j = 0;
+			while (fabsf(x[j]) != amax)
+				j++;
+			const float iscale = -127.f / x[j];
+			const __m256 vi = _mm256_set1_ps(iscale);
+			const __m256i top = _mm256_set1_epi32(127);
+			for (int k = 0; k < 32; k += 4) {
+				__m256i q[4];
+				for (int i = 0; i < 4; i++)
+					q[i] = _mm256_min_epi32(
+						_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * (k + i)), vi)), top);
+				bs[k / 2] = (int16_t)hsum8i(_mm256_add_epi32(q[0], q[1]));
+				bs[k / 2 + 1] = (int16_t)hsum8i(_mm256_add_epi32(q[2], q[3]));
+				__m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+				p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+				_mm256_storeu_si256((__m256i *)(void *)(qs + 8 * k), p);
+			}
+			d = 1 / iscale;
+		}
+		memcpy(y, &d, 4);
+		memcpy(y + 260, bs, sizeof bs);
+	}
+}
+
 /* 32 signed bytes x . 32 signed bytes y -> 8 int32 lanes */
 AVX2 static inline __m256i dot_i8(__m256i x, __m256i y)
 {

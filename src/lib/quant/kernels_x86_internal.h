@@ -79,6 +79,7 @@ float kq_avx2_dot_f32(const float *a, const float *b, int64_t n);
 float kq_avx2_dot_f16(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_avx2_dot_f32_tb(const float *a, const float *b, int64_t n);
 float kq_avx2_dot_f16_tb(const uint16_t *a, const uint16_t *b, int64_t n);
+void kq_avx2_quant_q8_K(const float *x, uint8_t *y, int64_t n);
 float kq_avx2_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n);
 void kq_avx2_dot_q8_0_rows4(const uint8_t *x, size_t xs, const uint8_t *y, int64_t n, float *out);
 float kq_avx2_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
