@@ -238,21 +238,17 @@ static void check_dots(void)
 						same &= o[r] == x8(rows + (size_t)r * rb, a1, n, REF);
 					snprintf(what, sizeof what, "dot %s x8, 8 rows at once, bit for bit", kolm_type_name(ty));
 					expect(same, what, n);
-					if (ty == KOLM_T_Q4_0) { /* a prompt batch two rows at a time */
-						float o16[16];
-						kq_vec_dot_q4_0_x8_rows2_cols(rows, rb, packed, ab, 8, n, o16, SIMD);
-						same = 1;
-						for (int r = 0; r < 2; r++)
-							for (int c = 0; c < 8; c++)
-								same &= o16[8 * r + c] == x8(rows + (size_t)r * rb, cols[c], n, REF);
-						expect(same, "dot q4_0 x8, 2 rows x 8 columns at once, bit for bit", n);
+					/* a prompt batch two and eight rows at a time */
+					for (int nr = 2; ty == KOLM_T_Q4_0 && nr <= 8; nr += 6) {
 						float o64[64];
-						kq_vec_dot_q4_0_x8_rows8_cols(rows, rb, packed, ab, 8, n, o64, SIMD);
+						(nr == 2 ? kq_vec_dot_q4_0_x8_rows2_cols : kq_vec_dot_q4_0_x8_rows8_cols)(
+							rows, rb, packed, ab, 8, n, o64, SIMD);
 						same = 1;
-						for (int r = 0; r < 8; r++)
+						for (int r = 0; r < nr; r++)
 							for (int c = 0; c < 8; c++)
 								same &= o64[8 * r + c] == x8(rows + (size_t)r * rb, cols[c], n, REF);
-						expect(same, "dot q4_0 x8, 8 rows x 8 columns at once, bit for bit", n);
+						snprintf(what, sizeof what, "dot q4_0 x8, %d rows x 8 columns at once, bit for bit", nr);
+						expect(same, what, n);
 					}
 #ifdef KQ_X86
 					/* the AVX2 versions, which an AVX-512 machine's dispatch skips for Q4_0 */

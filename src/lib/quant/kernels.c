@@ -228,22 +228,6 @@ void kq_vec_dot_q8_0_rows(const void *vx, size_t bx, const void *vy, int nrows, 
 		s[r] = kq_vec_dot_q8_0((const uint8_t *)vx + (size_t)r * bx, vy, n, simd);
 }
 
-/* eight F16 rows against the ncols F32 activation rows (s[8 * r + c]): the
- * AVX-512 kernel when this machine has it and ncols == 8, else two rows at
- * a time; each value kq_vec_dot_f16_f32_cols's bits */
-void kq_vec_dot_f16_f32_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
-				   float *s, int simd)
-{
-#if defined(KQ_X86)
-	if (simd && ncols == 8 && kq_kernels_avx512()) {
-		kq_avx512_dot_f16_f32_rows8_cols8(vx, bx, vy, by, n, s);
-		return;
-	}
-#endif
-	for (int r = 0; r < 8; r += 2)
-		kq_vec_dot_f16_f32_rows2_cols((const uint8_t *)vx + (size_t)r * bx, bx, vy, by, ncols, n, s + 8 * r, simd);
-}
-
 /* eight Q8_0 rows against the ncols activation rows (s[8 * r + c]): the
  * AVX-512 kernel four rows at a time when this machine has it and ncols ==
  * 8, else row by row */
@@ -262,19 +246,34 @@ void kq_vec_dot_q8_0_rows8_cols(const void *vx, size_t bx, const void *vy, size_
 }
 
 /* eight rows against the ncols activation rows (s[8 * r + c]): the AVX-512
- * kernel when this machine has it and ncols == 8, else two rows at a time */
-void kq_vec_dot_q4_0_x8_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
-				   float *s, int simd)
-{
+ * kernel `fn8` when this machine has it and ncols == 8, else two rows at a
+ * time; each value the type's 8-column kernel's bits */
 #if defined(KQ_X86)
-	if (simd && ncols == 8 && kq_kernels_avx512()) {
-		kq_avx512_dot_q4_0_x8_rows8_cols8(vx, bx, vy, by, n, s);
-		return;
+#define ROWS8_COLS(type, fn8)                                                                                 \
+	void kq_vec_dot_##type##_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols,   \
+					    int64_t n, float *s, int simd)                                     \
+	{                                                                                                     \
+		if (simd && ncols == 8 && kq_kernels_avx512()) {                                              \
+			fn8(vx, bx, vy, by, n, s);                                                            \
+			return;                                                                               \
+		}                                                                                             \
+		for (int r = 0; r < 8; r += 2)                                                                \
+			kq_vec_dot_##type##_rows2_cols((const uint8_t *)vx + (size_t)r * bx, bx, vy, by, ncols, n, \
+						       s + 8 * r, simd);                                      \
+	}
+#else
+#define ROWS8_COLS(type, fn8)                                                                                 \
+	void kq_vec_dot_##type##_rows8_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols,   \
+					    int64_t n, float *s, int simd)                                     \
+	{                                                                                                     \
+		for (int r = 0; r < 8; r += 2)                                                                \
+			kq_vec_dot_##type##_rows2_cols((const uint8_t *)vx + (size_t)r * bx, bx, vy, by, ncols, n, \
+						       s + 8 * r, simd);                                      \
 	}
 #endif
-	for (int r = 0; r < 8; r += 2)
-		kq_vec_dot_q4_0_x8_rows2_cols((const uint8_t *)vx + (size_t)r * bx, bx, vy, by, ncols, n, s + 8 * r, simd);
-}
+ROWS8_COLS(f16_f32, kq_avx512_dot_f16_f32_rows8_cols8)
+ROWS8_COLS(q4_0_x8, kq_avx512_dot_q4_0_x8_rows8_cols8)
+#undef ROWS8_COLS
 
 void kq_vec_dot_q4_0_x8_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd)
 {
