@@ -238,16 +238,18 @@ static void check_dots(void)
 						same &= o[r] == x8(rows + (size_t)r * rb, a1, n, REF);
 					snprintf(what, sizeof what, "dot %s x8, 8 rows at once, bit for bit", kolm_type_name(ty));
 					expect(same, what, n);
-					/* a prompt batch two and eight rows at a time */
-					for (int nr = 2; ty == KOLM_T_Q4_0 && nr <= 8; nr += 6) {
+					/* a prompt batch two and eight rows at a time, and eight
+					 * against a batch's tail of 5 columns */
+					for (int v = 0; ty == KOLM_T_Q4_0 && v < 3; v++) {
+						const int nr = v ? 8 : 2, nc = v == 2 ? 5 : 8;
 						float o64[64];
 						(nr == 2 ? kq_vec_dot_q4_0_x8_rows2_cols : kq_vec_dot_q4_0_x8_rows8_cols)(
-							rows, rb, packed, ab, 8, n, o64, SIMD);
+							rows, rb, packed, ab, nc, n, o64, SIMD);
 						same = 1;
 						for (int r = 0; r < nr; r++)
-							for (int c = 0; c < 8; c++)
+							for (int c = 0; c < nc; c++)
 								same &= o64[8 * r + c] == x8(rows + (size_t)r * rb, cols[c], n, REF);
-						snprintf(what, sizeof what, "dot q4_0 x8, %d rows x 8 columns at once, bit for bit", nr);
+						snprintf(what, sizeof what, "dot q4_0 x8, %d rows x %d columns at once, bit for bit", nr, nc);
 						expect(same, what, n);
 					}
 #ifdef KQ_X86
@@ -495,8 +497,9 @@ static void check_f16_cols(void)
 
 /* the K-quants' activation quantizer, byte for byte with the reference on
  * the blocks where it could differ: a tie for the largest magnitude (the
- * first, negative, sets the scale), halves that round to even, zeros, and a
- * NaN or an infinity (left to the reference) */
+ * first, negative, sets the scale), halves that round to even, zeros, a
+ * NaN or an infinity, and magnitudes so small that -127 / max overflows
+ * (the last three left to the reference) */
 static void check_q8_K_quant(void)
 {
 	static float x[6 * 256];
@@ -511,6 +514,8 @@ static void check_q8_K_quant(void)
 		x[512 + i] = 0.0f;
 	x[768 + 3] = NAN;                                  /* block 3: a NaN */
 	x[1024 + 9] = INFINITY;                            /* block 4: an infinity */
+	for (int i = 0; i < 256; i++)                      /* block 5: -127 / max overflows */
+		x[1280 + i] = (i % 3 ? 1e-38f : -2e-38f) * (float)(i % 7);
 	const struct kolm_type_traits *tt = kolm_type_traits(KOLM_T_Q8_K);
 	tt->from_float(x, a0, 6 * 256, SIMD);
 	tt->from_float(x, a1, 6 * 256, REF);
@@ -541,14 +546,16 @@ static void check_f16_rows8(void)
 				y0[i] = rnd() * (1 + c) + (i % 31 == 0 ? 20 : 0);
 			kq_round_f16(y0, x[c], n, REF);
 		}
-		float o64[64], o[8];
-		kq_vec_dot_f16_f32_rows8_cols(w[0], sizeof w[0], x[0], sizeof x[0], 8, n, o64, SIMD);
 		int same = 1;
-		for (int r = 0; r < 8; r++) {
-			kq_vec_dot_f16_f32_cols(w[r], x[0], sizeof x[0], 8, n, o, SIMD);
-			same &= memcmp(o64 + 8 * r, o, sizeof o) == 0;
+		for (int nc = 8; nc >= 5; nc -= 3) { /* and a batch's tail of 5 columns */
+			float o64[64], o[8];
+			kq_vec_dot_f16_f32_rows8_cols(w[0], sizeof w[0], x[0], sizeof x[0], nc, n, o64, SIMD);
+			for (int r = 0; r < 8; r++) {
+				kq_vec_dot_f16_f32_cols(w[r], x[0], sizeof x[0], nc, n, o, SIMD);
+				same &= memcmp(o64 + 8 * r, o, (size_t)nc * sizeof o[0]) == 0;
+			}
 		}
-		expect(same, "dot_f16_f32 8 rows x 8 columns = 8 columns row by row", n);
+		expect(same, "dot_f16_f32 8 rows x 8 and 5 columns = row by row", n);
 	}
 }
 
@@ -608,13 +615,16 @@ static void check_cols(void)
 						wr[i] = w[(i + 29 * r) % n] * (1.0f + 0.2f * (float)r) - (r == 3 && i % 53 == 0 ? 30.0f : 0.0f);
 					kolm_quantize_rows(ty, wr, rows[r], 1, n);
 				}
-				float o64[64];
-				kq_vec_dot_q8_0_rows8_cols(rows[0], sizeof rows[0], packed, ab, 8, n, o64, SIMD);
 				int ok = 1;
-				for (int r = 0; r < 8; r++)
-					for (int c = 0; c < 8; c++)
-						ok &= o64[8 * r + c] == kolm_type_traits(ty)->vec_dot(rows[r], packed + (size_t)c * ab, n, REF);
-				expect(ok, "dot q8_0, 8 rows x 8 columns at once vs scalar", n);
+				for (int nc = 8; nc >= 5; nc -= 3) { /* and a batch's tail of 5 columns */
+					float o64[64];
+					kq_vec_dot_q8_0_rows8_cols(rows[0], sizeof rows[0], packed, ab, nc, n, o64, SIMD);
+					for (int r = 0; r < 8; r++)
+						for (int c = 0; c < nc; c++)
+							ok &= o64[8 * r + c] ==
+							      kolm_type_traits(ty)->vec_dot(rows[r], packed + (size_t)c * ab, n, REF);
+				}
+				expect(ok, "dot q8_0, 8 rows x 8 and 5 columns at once vs scalar", n);
 				/* a decode step: 7 rows (4 at once, then 3) against one activation row */
 				float o7[7];
 				kq_vec_dot_q8_0_rows(rows[0], sizeof rows[0], packed + 5 * ab, 7, n, o7, SIMD);

@@ -130,6 +130,24 @@ static void test_largest_graph(void **state)
 	assert_true(kolm_galloc_compute_bytes(&s) >= (uint64_t)32768 * 512 * 64 * 4);
 }
 
+/* a shape past the limits (a vocabulary of 2^62 would wrap the logits'
+ * size to 0) forecasts more than any device has, never 0 or a wrapped sum */
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	struct kolm_galloc_shape s = {
+		.n_embd = 256, .n_ff = 768, .n_vocab = (int64_t)1 << 62, .n_layer = 4,
+		.n_head = 4, .n_head_kv = 4, .head_dim = 64, .n_kv = 512, .ubatch = 512, .flash_attn = 1,
+	};
+	const uint64_t big = kolm_galloc_compute_bytes(&s);
+	assert_true(big >= (uint64_t)1 << 60);
+	assert_true(big + big + big < UINT64_MAX - big); /* a few such terms still sum */
+	s.n_vocab = 512;
+	assert_true(kolm_galloc_compute_bytes(&s) < (uint64_t)1 << 30);
+	s.n_kv = (int64_t)1 << 40;
+	assert_true(kolm_galloc_compute_bytes(&s) >= (uint64_t)1 << 60);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_holes_counted),
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_largest_graph),
+		cmocka_unit_test(test_out_of_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

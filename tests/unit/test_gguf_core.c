@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "kolm/gguf.h"
+#include "kolm/model.h"
 #include "kolm/types.h"
 #include "kolm/util.h"
 
@@ -262,6 +263,48 @@ static void test_hostile(void **s)
 
 /* GGUF v2 has v3's little-endian layout (v2 moved counts to 64 bits):
  * the same bytes with version 2 read the same. */
+/* a GGUF whose hyperparameters would wrap the sizes computed from them
+ * (compute buffer, KV cache) is refused as config.json's are; the same file
+ * with sane ones is read */
+static int model_with_vocab(uint32_t vocab, uint32_t experts_used)
+{
+	char out[64];
+	snprintf(out, sizeof out, "/tmp/kolm-hp-%d.gguf", (int)getpid());
+	struct kolm_err err = {0};
+	struct kolm_gguf_writer *w;
+	assert_int_equal(kolm_gguf_writer_new(&w, 32, &err), 0);
+	assert_int_equal(kolm_gguf_writer_kv_str(w, "general.architecture", "llama"), 0);
+	assert_int_equal(kolm_gguf_writer_kv_u32(w, "llama.embedding_length", 256), 0);
+	assert_int_equal(kolm_gguf_writer_kv_u32(w, "llama.block_count", 2), 0);
+	assert_int_equal(kolm_gguf_writer_kv_u32(w, "llama.attention.head_count", 4), 0);
+	assert_int_equal(kolm_gguf_writer_kv_u32(w, "llama.feed_forward_length", 768), 0);
+	assert_int_equal(kolm_gguf_writer_kv_u32(w, "llama.vocab_size", vocab), 0);
+	assert_int_equal(kolm_gguf_writer_kv_u32(w, "llama.expert_used_count", experts_used), 0);
+	char sha[65];
+	assert_int_equal(kolm_gguf_writer_begin(w, out, &err), 0);
+	assert_int_equal(kolm_gguf_writer_finish(w, sha, &err), 0);
+	kolm_gguf_writer_free(w);
+	struct kolm_gguf *g;
+	assert_int_equal(kolm_gguf_open(&g, out, &err), 0);
+	struct kolm_model m;
+	const int rc = kolm_model_from_gguf(&m, g, &err);
+	if (rc == KOLM_OK)
+		kolm_model_release(&m);
+	else
+		assert_non_null(strstr(err.msg, "hyperparameters out of range"));
+	kolm_gguf_close(g);
+	unlink(out);
+	return rc;
+}
+
+static void test_hostile_hparams(void **s)
+{
+	(void)s;
+	assert_int_equal(model_with_vocab(32000, 0), KOLM_OK);
+	assert_int_equal(model_with_vocab(4000000000u, 0), KOLM_E_FORMAT);
+	assert_int_equal(model_with_vocab(32000, 8), KOLM_E_FORMAT); /* 8 of no experts */
+}
+
 static void test_version2(void **s)
 {
 	(void)s;
@@ -313,7 +356,7 @@ int main(void)
 	snprintf(fixtures, sizeof fixtures, "%s", sh ? sh : "tests/fixtures");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_tensors), cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_truncation), cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_truncation), cmocka_unit_test(test_hostile), cmocka_unit_test(test_hostile_hparams),
 		cmocka_unit_test(test_duplicates), cmocka_unit_test(test_version2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,8 +38,12 @@
 
 #define GA_ALIGN 32u
 #define GA_LAYERS 4
-#define GA_MAXT 384 /* 4 layers of at most 64 tensors each, the inputs and the output */
+#define GA_MAXT 384 /* 4 layers of at most 66 tensors each, the inputs and the output */
 #define GA_MAXB 256
+/* what a shape outside the limits below, or a graph that outgrows the
+ * tables, forecasts: more than any device has, and a few of them still sum
+ * without wrapping */
+#define GA_TOO_BIG (UINT64_MAX / 8)
 
 struct ga_t {
 	uint64_t size, off;
@@ -198,7 +202,7 @@ static uint64_t ga_run(struct ga *g)
 			}
 		}
 	}
-	return g->overflow ? 0 : g->max;
+	return g->overflow ? GA_TOO_BIG : g->max;
 }
 
 /* graph building: a tensor of size bytes with up to five parents (-1 ends the list) */
@@ -340,6 +344,15 @@ static int ga_ffn(struct ga *g, const struct kolm_galloc_shape *s, int fn)
 
 uint64_t kolm_galloc_compute_bytes(const struct kolm_galloc_shape *s)
 {
+	/* within these every tensor is below 2^52 bytes and the graph's sum
+	 * below 2^61: no size here can wrap */
+	if (s->n_embd < 0 || s->n_embd > (1 << 20) || s->n_ff < 0 || s->n_ff > (1 << 22) || s->n_vocab < 0 ||
+	    s->n_vocab > (1 << 24) || s->n_layer < 0 || s->n_head < 0 || s->n_head > 4096 || s->n_head_kv < 0 ||
+	    s->n_head_kv > 4096 || s->head_dim < 0 || s->head_dim > 4096 || s->n_expert < 0 || s->n_expert > 1024 ||
+	    s->n_expert_used < 0 || s->n_expert_used > 1024 || s->n_ff_exp < 0 || s->n_ff_exp > (1 << 22) ||
+	    s->n_kv < 0 || s->n_kv > (1 << 25) || s->n_kv_swa < 0 || s->n_kv_swa > (1 << 25) || s->ubatch < 0 ||
+	    s->ubatch > (1 << 13) || s->rot_k < 0 || s->rot_k > 4096 || s->rot_v < 0 || s->rot_v > 4096)
+		return GA_TOO_BIG;
 	static const struct ga zero;
 	struct ga g = zero;
 	g.nfb = 1;

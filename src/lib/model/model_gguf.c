@@ -93,6 +93,17 @@ int kolm_model_from_gguf(struct kolm_model *m, const struct kolm_gguf *g, struct
 		const struct kolm_gguf_tensor *te = kolm_gguf_tensor_find(g, "token_embd.weight");
 		hp->n_vocab = te ? te->ne[1] : 0;
 	}
+	/* the limits config.json's hyperparameters get (model.c), so no size
+	 * computed from them (KV cache, compute buffer) can wrap; 0 = unknown */
+	if (hp->n_embd < 0 || hp->n_embd > (1 << 20) || hp->n_layer < 0 || hp->n_layer > 4096 || hp->n_head < 0 ||
+	    hp->n_head > 4096 || hp->n_head_kv < 0 || hp->n_head_kv > 4096 || hp->head_dim < 0 ||
+	    hp->head_dim > 4096 || hp->n_rot < 0 || hp->n_rot > 4096 || hp->n_vocab < 0 || hp->n_vocab > (1 << 24) ||
+	    hp->n_ff < 0 || hp->n_ff > (1 << 22) || hp->n_ctx_train < 0 || hp->n_ctx_train > (1 << 24) ||
+	    hp->n_expert < 0 || hp->n_expert > 1024 || hp->n_expert_used < 0 || hp->n_expert_used > hp->n_expert ||
+	    hp->sliding_window < 0 || hp->sliding_window > (1 << 24)) {
+		kolm_model_release(m);
+		return kolm_err_set(err, KOLM_E_FORMAT, "gguf: hyperparameters out of range");
+	}
 	/* the bytes before the tensor infos: header and metadata, exactly */
 	uint64_t hdr = 24;
 	for (int64_t i = 0; i < kolm_gguf_kv_count(g); i++) {

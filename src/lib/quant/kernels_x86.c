@@ -60,8 +60,8 @@ AVX2 void kq_avx2_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum)
 /* kq_ref_quant_q8_K (the K-quants' activations), the same bytes: the
  * first element of largest magnitude sets the scale (-127 / it), values
  * rounded to nearest even as the reference's magic-number rounding does
- * below 2^22, clamped at 127; a block with a NaN or an infinity goes to the
- * reference */
+ * below 2^22, clamped at 127; a block with a NaN, an infinity or a largest
+ * magnitude below 2^-120 goes to the reference */
 AVX2 void kq_avx2_quant_q8_K(const float *x, uint8_t *y, int64_t n)
 {
 	const __m256 sign = _mm256_set1_ps(-0.0f);
@@ -76,7 +76,10 @@ AVX2 void kq_avx2_quant_q8_K(const float *x, uint8_t *y, int64_t n)
 		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
 		m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
 		const float amax = _mm_cvtss_f32(m4);
-		if (_mm256_movemask_ps(bad) || !(amax <= 3.4e38f)) {
+		/* below 2^-120 the reference's -127 / max overflows to an infinity
+		 * its magic-number rounding turns into 0s and this conversion would
+		 * not: the reference takes those blocks too */
+		if (_mm256_movemask_ps(bad) || !(amax <= 3.4e38f) || (amax > 0 && amax < 0x1p-120f)) {
 			kq_ref_quant_q8_K(x, y, 256);
 			continue;
 		}

@@ -1,8 +1,9 @@
 /* kernels_x86_gemm.c - the AVX-512 multi-row kernels: prompt batches take
  * several weight rows against 8 activation rows at once (Q4_0 8 x 8, Q8_0
  * 4 x 8, F16 8 x 8), a Q4_0 decode step 8 rows against one: each value the
- * one-row kernel's bits (kernels_x86.c), with fewer loads, shuffles and
- * horizontal adds per multiply-add.  Called from
+ * bits of the type's one-row kernel (F16: of its 8-column kernel) in
+ * kernels_x86.c, with fewer loads, shuffles and horizontal adds per
+ * multiply-add.  Called from
  * kernels.c only when the CPU has AVX-512 F/BW/VL/VNNI. */
 #include <math.h>
 
@@ -176,13 +177,15 @@ AVX512 void kq_avx512_dot_q8_0_rows4_cols8(const uint8_t *x, size_t xs, const ui
  * to F32 once (16 KB), then 4 rows x 4 columns at a time take 16 fused
  * accumulators fed by 8 loads a step, all from L1 (the activations' chunk
  * is 16 KB too).  The accumulators carry over the chunks, so every lane
- * sees the same multiply-adds in the same order: the same bits. */
+ * sees the same multiply-adds in the same order: the 8-column kernel's bits
+ * (kq_avx512_dot_f16_f32_cols8; the one-row dot has 4 accumulators and
+ * other bits). */
 AVX512 void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, const float *y, size_t ys, int64_t n,
 					      float *out)
 {
 	enum { KC = 512 };
 	const size_t st = ys / sizeof(float), sa = as / sizeof(uint16_t);
-	static _Thread_local float wf[8][KC] __attribute__((aligned(64)));
+	static _Thread_local float wf[8][KC]; /* unaligned loads: no TLS alignment assumed */
 	__m512 acc[2][2][16];
 	for (int g = 0; g < 2; g++)
 		for (int h = 0; h < 2; h++)
@@ -193,7 +196,7 @@ AVX512 void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, cons
 		const int64_t kn = k0 + KC < nv ? KC : nv - k0;
 		for (int r = 0; r < 8; r++)
 			for (int64_t i = 0; i < kn; i += 16)
-				_mm512_store_ps(wf[r] + i, avx512_ld_h16(a + (size_t)r * sa + k0 + i));
+				_mm512_storeu_ps(wf[r] + i, avx512_ld_h16(a + (size_t)r * sa + k0 + i));
 		for (int g = 0; g < 2; g++)
 			for (int h = 0; h < 2; h++) {
 				const float *w0 = wf[4 * g], *w1 = wf[4 * g + 1], *w2 = wf[4 * g + 2], *w3 = wf[4 * g + 3];
@@ -203,8 +206,8 @@ AVX512 void kq_avx512_dot_f16_f32_rows8_cols8(const uint16_t *a, size_t as, cons
 				DECL(0) DECL(1) DECL(2) DECL(3)
 #undef DECL
 				for (int64_t i = 0; i < kn; i += 16) {
-					const __m512 x0 = _mm512_load_ps(w0 + i), x1 = _mm512_load_ps(w1 + i),
-						     x2 = _mm512_load_ps(w2 + i), x3 = _mm512_load_ps(w3 + i);
+					const __m512 x0 = _mm512_loadu_ps(w0 + i), x1 = _mm512_loadu_ps(w1 + i),
+						     x2 = _mm512_loadu_ps(w2 + i), x3 = _mm512_loadu_ps(w3 + i);
 #define COL(c)                                                     \
 	{                                                          \
 		const __m512 v = _mm512_loadu_ps(y##c + i);        \
