@@ -152,6 +152,17 @@ static int teardown(void **s)
 	return 0;
 }
 
+/* a pick of base, quant and device with the default overhead */
+static struct kolm_pick pick(const char *base, const char *quant, const char *device)
+{
+	struct kolm_pick p = {0};
+	p.base_id = base;
+	p.quant = quant;
+	p.device_id = device;
+	p.overhead_gb = -1;
+	return p;
+}
+
 static void test_every_flag_is_real(void **s)
 {
 	(void)s;
@@ -163,12 +174,8 @@ static void test_every_flag_is_real(void **s)
 		const struct kolm_device *dev = &cat->devices[d];
 		for (int r = 0; r < dev->n_runtimes; r++) {
 			for (size_t q = 0; q < 3; q++) {
-				struct kolm_pick p = {0};
-				p.base_id = "llama-3.2-3b";
-				p.quant = tiers[q];
-				p.device_id = dev->id;
+				struct kolm_pick p = pick("llama-3.2-3b", tiers[q], dev->id);
 				p.runtime = dev->runtimes[r];
-				p.overhead_gb = -1;
 				p.kv_type = kv[q % 2];
 				struct kolm_forecast f;
 				struct kolm_err err = {0};
@@ -239,11 +246,7 @@ static void test_hostile_path(void **s)
 {
 	(void)s;
 	const char *dir = "/tmp/it's a $HOME \"dir\"";
-	struct kolm_pick p = {0};
-	p.base_id = "llama-3.2-1b";
-	p.quant = "int4";
-	p.device_id = "rpi5-8gb";
-	p.overhead_gb = -1;
+	struct kolm_pick p = pick("llama-3.2-1b", "int4", "rpi5-8gb");
 	p.out_dir = dir;
 	struct kolm_forecast f;
 	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
@@ -271,11 +274,7 @@ static void test_hostile_path(void **s)
 static void test_kv_and_offload_flags(void **s)
 {
 	(void)s;
-	struct kolm_pick p = {0};
-	p.base_id = "llama-3.1-70b";
-	p.quant = "q4_k_m";
-	p.device_id = "rtx-4090";
-	p.overhead_gb = -1;
+	struct kolm_pick p = pick("llama-3.1-70b", "q4_k_m", "rtx-4090");
 	p.kv_type = "q8_0";
 	p.offload = "auto";
 	struct kolm_forecast f;
@@ -294,11 +293,7 @@ static void test_kv_and_offload_flags(void **s)
 static void test_journey_order(void **s)
 {
 	(void)s;
-	struct kolm_pick p = {0};
-	p.base_id = "llama-3.2-3b";
-	p.quant = "q4_k_m";
-	p.device_id = "rpi5-8gb";
-	p.overhead_gb = -1;
+	struct kolm_pick p = pick("llama-3.2-3b", "q4_k_m", "rpi5-8gb");
 	p.out_dir = "out";
 	struct kolm_forecast f;
 	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
@@ -327,11 +322,7 @@ static void test_journey_order(void **s)
 static void test_ssh_target(void **s)
 {
 	(void)s;
-	struct kolm_pick p = {0};
-	p.base_id = "qwen3-4b";
-	p.quant = "q4_k_m";
-	p.device_id = "rpi5-8gb";
-	p.overhead_gb = -1;
+	struct kolm_pick p = pick("qwen3-4b", "q4_k_m", "rpi5-8gb");
 	p.ssh = "pi@10.0.0.5:2222";
 	struct kolm_forecast f;
 	assert_int_equal(kolm_forecast(ctx, &p, &f, NULL), 0);
@@ -368,11 +359,7 @@ static void test_rsync_threshold(void **s)
 	struct kolm_ctx *c2 = NULL;
 	o.rsync_over_bytes = "1000";
 	assert_int_equal(kolm_ctx_new(&c2, &o, NULL), 0);
-	struct kolm_pick p = {0};
-	p.base_id = "qwen2.5-0.5b";
-	p.quant = "q4_k_m";
-	p.device_id = "rpi5-8gb";
-	p.overhead_gb = -1;
+	struct kolm_pick p = pick("qwen2.5-0.5b", "q4_k_m", "rpi5-8gb");
 	p.ssh = "me@box";
 	struct kolm_forecast f;
 	assert_int_equal(kolm_forecast(c2, &p, &f, NULL), 0);
