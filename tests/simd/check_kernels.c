@@ -637,6 +637,74 @@ static void check_cols(void)
 	}
 }
 
+/* a prompt batch's Q4_K / Q6_K matmul as tiles (kq_tiled_*, AVX-512 VNNI):
+ * 16, 13 and 5 weight rows against 16 and 21 activation rows (a band of 16
+ * and one of 5 filled with zeros), each value within 1e-5 of the sum of
+ * |products| from the scalar reference's dot; an activation row repeated
+ * at places 2 and 18 (the second band, the padded one) gets the same bits */
+static void check_tiled(void)
+{
+	enum { NMAX = 2048, NB = 21 };
+	static const int types[] = {KOLM_T_Q4_K, KOLM_T_Q6_K};
+	static float w[16][NMAX], dq[16][NMAX], xc[NB][NMAX], y[NB * 16];
+	static uint8_t rows[16][NMAX], acts[NB][NMAX * 2], ws[23 * NMAX + 64];
+	static uint8_t panel[2 * (NMAX / 256) * 5184 + 64];
+	uint8_t *pa = (uint8_t *)(((uintptr_t)panel + 63) & ~(uintptr_t)63);
+	for (int n = 256; n <= NMAX; n *= 8)
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+			const int ty = types[t];
+			if (!kq_tiled_ok(ty, SIMD))
+				continue;
+			expect(kq_tiled_ws_bytes(n) <= sizeof ws && kq_tiled_panel_bytes(NB, n) + 64 <= sizeof panel,
+			       "tiled buffers fit", n);
+			for (int r = 0; r < 16; r++) {
+				for (int i = 0; i < n; i++) /* row 6: a large weight every 61st */
+					w[r][i] = rnd() * (1.0f + 0.1f * (float)r) + (r == 6 && i % 61 == 0 ? 9.0f : 0.0f);
+				kolm_quantize_rows(ty, w[r], rows[r], 1, n);
+				kolm_dequantize_row(ty, rows[r], dq[r], n);
+			}
+			for (int b = 0; b < NB; b++) {
+				for (int i = 0; i < n; i++) /* row 9: an outlier that sets its scale */
+					xc[b][i] = b == 18 ? xc[2][i] : rnd() * (1.0f + 0.2f * (float)b) + (b == 9 && i % 89 == 1 ? 30.0f : 0.0f);
+				kolm_type_traits(KOLM_T_Q8_K)->from_float(xc[b], acts[b], n, REF);
+			}
+			for (int v = 0; v < 6; v++) {
+				const int nr = v % 3 == 0 ? 16 : v % 3 == 1 ? 13 : 5, nb = v < 3 ? 16 : NB;
+				for (int b = 0; b < (nb + 15) / 16 * 16; b++)
+					kq_tiled_pack(b < nb ? acts[b] : NULL, b, n, pa);
+				for (int i = 0; i < NB * 16; i++)
+					y[i] = -1e30f;
+				kq_tiled_rows(ty, rows[0], sizeof rows[0], nr, pa, nb, n, y, 16, ws);
+				int ok = 1, kept = 1;
+				for (int b = 0; b < NB; b++)
+					for (int r = 0; r < 16; r++) {
+						if (b >= nb || r >= nr) { /* nothing written past the rows and the batch */
+							kept &= y[16 * b + r] == -1e30f;
+							continue;
+						}
+						double mag = 0;
+						for (int i = 0; i < n; i++)
+							mag += fabs((double)dq[r][i] * xc[b][i]);
+						const float ref = kolm_type_traits(ty)->vec_dot(rows[r], acts[b], n, REF);
+						ok &= fabs((double)y[16 * b + r] - ref) <= 1e-5 * mag;
+					}
+				char what[96];
+				snprintf(what, sizeof what, "tiled %s, %d rows x %d columns vs scalar", kolm_type_name(ty), nr, nb);
+				expect(ok, what, n);
+				snprintf(what, sizeof what, "tiled %s, %d rows x %d columns: nothing else written", kolm_type_name(ty),
+					 nr, nb);
+				expect(kept, what, n);
+				if (nb == NB) {
+					int same = 1;
+					for (int r = 0; r < nr; r++)
+						same &= y[16 * 18 + r] == y[16 * 2 + r];
+					snprintf(what, sizeof what, "tiled %s: a row's bits do not depend on its place", kolm_type_name(ty));
+					expect(same, what, n);
+				}
+			}
+		}
+}
+
 int main(void)
 {
 	if (!kq_kernels_simd()) {
@@ -656,6 +724,7 @@ int main(void)
 		check_cols();
 		check_f16_rows8();
 		check_q8_K_quant();
+		check_tiled();
 		printf("check_kernels: %d checks with the %s kernels\n", checks - before, kq_kernels_isa());
 	}
 	kq_kernels_avx512_off(0);

@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 B=${1:-build}
 mkdir -p "$B/simd"
-SRC="tests/simd/check_kernels.c src/lib/quant/kernels.c src/lib/quant/kernels_ref.c src/lib/quant/kernels_x86.c src/lib/quant/kernels_x86_gemm.c src/lib/quant/kernels_arm.c src/lib/engine/vec.c src/lib/engine/vec_ref.c src/lib/engine/vec_x86.c src/lib/engine/vec_arm.c src/lib/quant/types.c src/lib/quant/fp16.c src/lib/quant/quant_ref.c src/lib/quant/quant.c src/lib/quant/quant_k.c src/lib/quant/quant_simd.c src/lib/core/err.c"
+SRC="tests/simd/check_kernels.c src/lib/quant/kernels.c src/lib/quant/kernels_ref.c src/lib/quant/kernels_x86.c src/lib/quant/kernels_x86_gemm.c src/lib/quant/kernels_x86_tiled.c src/lib/quant/kernels_arm.c src/lib/engine/vec.c src/lib/engine/vec_ref.c src/lib/engine/vec_x86.c src/lib/engine/vec_arm.c src/lib/quant/types.c src/lib/quant/fp16.c src/lib/quant/quant_ref.c src/lib/quant/quant.c src/lib/quant/quant_k.c src/lib/quant/quant_simd.c src/lib/core/err.c"
 FLAGS="-std=c17 -D_GNU_SOURCE -ffp-contract=off -O2 -Wall -Wextra -Wno-unused-parameter -Werror -Iinclude -Isrc/lib"
 # under make san (KOLM_SAN=1) the native check runs under ASan+UBSan, with the
 # Makefile's SAN_FLAGS (the static qemu builds below cannot)

@@ -74,6 +74,9 @@ struct kolm_engine {
 	void *act;
 	size_t act_cap;
 	float *scratch;                    /* per thread: scr_stride floats */
+	uint8_t *tws;                      /* per thread: tws_stride bytes for the tiled
+	                                    * K-quant kernels' unpacked rows, or NULL */
+	size_t tws_stride;
 	float *kt;                         /* tiled attention: one layer's K cache widened
 	                                    * to F32 and transposed, [kv head][dim][cell] */
 	int64_t kt_ld;                     /* cells per kt row (n_ctx rounded up to 64) */
@@ -439,6 +442,10 @@ static int alloc_buffers(struct kolm_engine *e, int nthreads, struct kolm_err *e
 	e->act = xcalloc(e->act_cap, 1, &fail);
 	e->scr_stride = max_sz(max_in, (size_t)n_ctx + (size_t)hd) + 16;
 	e->scratch = xcalloc((size_t)nthreads * e->scr_stride, 4, &fail);
+	if (kq_kernels_avx512()) {
+		e->tws_stride = (kq_tiled_ws_bytes((int64_t)max_in) + 63) / 64 * 64;
+		e->tws = xcalloc((size_t)nthreads, e->tws_stride, &fail);
+	}
 	if (hd % FA_LANES == 0 && n_ctx >= FA_TILE) {
 		e->kt_ld = ((int64_t)n_ctx + FA_TILE - 1) / FA_TILE * FA_TILE;
 		e->kt = xcalloc((size_t)e->kt_ld * (size_t)nkv, 4, &fail);
@@ -517,6 +524,7 @@ void kolm_engine_close(struct kolm_engine *e)
 	free(e->cs);
 	free(e->act);
 	free(e->scratch);
+	free(e->tws);
 	free(e->kt);
 	kolm_tokenizer_free(e->tok);
 	kolm_gguf_close(e->g);
@@ -561,6 +569,7 @@ struct mm_job {
 	kq_vec_dot_cols2_fn cols2; /* the same for two rows at a time, or NULL */
 	kq_vec_dot_cols2_fn cols8; /* the same for eight rows at a time, or NULL */
 	kq_vec_dot_rows_fn rows; /* decode: 8 rows against the activation row at a time, or NULL */
+	int tiled;              /* xa is a kq_tiled panel: 16 rows at a time by kq_tiled_rows */
 	float *y;               /* nb rows of ldy */
 	int64_t ldy;
 	int64_t next;           /* next row chunk to take (atomic) */
@@ -580,6 +589,13 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 			for (int b = 0; b < j->nb; b++)
 				j->y[b * j->ldy + r] = kq_vec_dot_f32(scr, j->xa + b * j->abytes, w->n_in, simd);
 		}
+		return;
+	}
+	if (j->tiled) {
+		uint8_t *ws = j->e->tws + (size_t)ith * j->e->tws_stride;
+		for (int64_t r = r0; r < r1; r += 16)
+			kq_tiled_rows(w->type, w->data + (uint64_t)r * w->row_bytes, w->row_bytes,
+				      r1 - r < 16 ? (int)(r1 - r) : 16, j->xa, j->nb, w->n_in, j->y + r, j->ldy, ws);
 		return;
 	}
 	if (j->nb == 1 && j->rows) {
@@ -651,11 +667,22 @@ struct act_job {
 	void *out;              /* nb rows of abytes */
 	size_t abytes;
 	kolm_act_from_float_fn from_float;
+	int tiled;              /* out is a kq_tiled panel: bands of 16 rows */
 };
 
 static void act_task(void *ctx, int ith, int nth)
 {
 	const struct act_job *a = ctx;
+	if (a->tiled) { /* a band of 16 rows per thread, each through Q8_K */
+		uint8_t *q8k = (uint8_t *)(a->e->scratch + (size_t)ith * a->e->scr_stride);
+		for (int b0 = 16 * ith; b0 < a->nb; b0 += 16 * nth)
+			for (int b = b0; b < b0 + 16; b++) {
+				if (b < a->nb)
+					a->from_float(a->x + b * a->ldx, q8k, a->n, a->e->simd);
+				kq_tiled_pack(b < a->nb ? q8k : NULL, b, a->n, a->out);
+			}
+		return;
+	}
 	for (int b = ith; b < a->nb; b += nth) {
 		void *out = (uint8_t *)a->out + b * a->abytes;
 		if (a->from_float)
@@ -672,7 +699,11 @@ static void act_task(void *ctx, int ith, int nth)
  * kernels (below; 8 rows or 8 activation rows at a time, as fast): their
  * activations are re-quantized to Q8_0 at every matmul, so a last-bit
  * difference flips int8 roundings and grows, enough to cost the live
- * comparison's top-1 on random-weight models.  In exact mode the
+ * comparison's top-1 on random-weight models.  For the same reason a
+ * prompt batch (16 rows or more) of Q4_K or Q6_K weights on an AVX-512
+ * VNNI machine takes the tiled kernels (kq_tiled_rows), whose float steps
+ * are those of the reference build's prompt kernels for these types (its
+ * repacked q4_K_8x8 GEMM; ggml-cpu/tiled for Q6_K).  In exact mode the
  * summation order follows the kernel llama.cpp's x86 AVX512-FP16 build
  * picks:
  * - Q4_0 and IQ4_NL weights with a multiple of 8 rows are repacked
@@ -703,6 +734,9 @@ static void mm_setup(struct kolm_engine *e, const struct wt *w, const float *x, 
 		j.cols = kq_vec_dot_q8_0_cols; /* vec_dot's bits, 8 columns at a time */
 		j.cols8 = kq_vec_dot_q8_0_rows8_cols;
 		j.rows = kq_vec_dot_q8_0_rows;
+	} else if (!e->exact && nb >= 16 && e->tws && kq_tiled_ok(w->type, e->simd) &&
+		   kq_tiled_panel_bytes(nb, w->n_in) + 64 <= e->act_cap) {
+		j.tiled = 1; /* a prompt batch of K-quant rows as tiles */
 	} else if (!e->exact) {
 		if (w->type == KOLM_T_Q4_K) { /* AVX-512: 8 columns at a time, same bits as one */
 			j.dot = kq_vec_dot_q4_K_fast;
@@ -726,8 +760,10 @@ static void mm_setup(struct kolm_engine *e, const struct wt *w, const float *x, 
 	 * the 8 rows a kernel streams would share L1 sets with each other and
 	 * with the weight rows, and evict each other between row pairs */
 	j.abytes = f32_acts ? (size_t)w->n_in * sizeof(float) + ACT_PAD : kolm_type_row_bytes(act, w->n_in);
+	if (j.tiled) /* the panel's 64-byte loads on their own lines */
+		abuf = (void *)(((uintptr_t)abuf + 63) & ~(uintptr_t)63);
 	struct act_job aj = {.e = e, .x = x, .ldx = ldx, .nb = nb, .n = w->n_in, .out = abuf, .abytes = j.abytes,
-			     .from_float = f32_acts ? NULL : kolm_type_traits(act)->from_float};
+			     .from_float = f32_acts ? NULL : kolm_type_traits(act)->from_float, .tiled = j.tiled};
 	if (nb >= 8) /* a prompt batch: its rows quantized on every thread */
 		ek_pool_run(e->pool, act_task, &aj);
 	else

@@ -318,8 +318,9 @@ void kq_vec_dot_iq4_nl_x8_rows(const void *vx, size_t bx, const void *vy, int nr
 
 /* The fast path's Q4_K and Q6_K dot (the engine's default, not its exact
  * mode): on an AVX-512 machine one row of the 8-column kernel, so a token
- * gets the same bits in a prompt batch's group of 8, in its tail and in a
- * decode step; else the type's vec_dot. */
+ * gets the same bits in a batch of fewer than 16 rows, in its tail and in a
+ * decode step (batches of 16 or more take kq_tiled_rows); else the type's
+ * vec_dot. */
 float kq_vec_dot_q4_K_fast(const void *vx, const void *vy, int64_t n, int simd)
 {
 #if defined(KQ_X86)

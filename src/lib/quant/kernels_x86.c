@@ -337,22 +337,6 @@ AVX2 void kq_avx2_to_f16(const float *x, uint16_t *y, int64_t n)
 	for (; i < n; i++)
 		y[i] = kolm_fp32_to_fp16(x[i]);
 }
-/* a Q4_K/Q5_K block's 8 six-bit scales and mins (q4k_scale_min for
- * j = 0..7), unpacked four at a time from the 12 bytes at q */
-static inline void q4k_scales8(const uint8_t *q, uint8_t sc[8], uint8_t mn[8])
-{
-	uint32_t u[3];
-	memcpy(u, q, 12);
-	const uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
-	const uint32_t s0 = u[0] & k6, m0 = u[1] & k6;
-	const uint32_t s1 = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);
-	const uint32_t m1 = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);
-	memcpy(sc, &s0, 4);
-	memcpy(sc + 4, &s1, 4);
-	memcpy(mn, &m0, 4);
-	memcpy(mn + 4, &m1, 4);
-}
-
 AVX2 static KQ_INLINE float dot_q45_K(const uint8_t *x, const uint8_t *y, int64_t n, int q5)
 {
 	const __m256i lo4 = _mm256_set1_epi8(0x0F), b4 = _mm256_set1_epi8(0x10);
@@ -866,23 +850,14 @@ struct q6k_blk {
 
 AVX512 static KQ_INLINE void q6k_prep(const uint8_t *x, struct q6k_blk *k)
 {
-	const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
 	k->sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 192)));
 	const __m512i s16 = _mm512_castsi256_si512(k->sc16);
-	/* elements 128h + 0..63 (q[2h]), then 128h + 64..127 (q[2h + 1]) */
-#define Q6K_PREP(h, qa, qb)                                                                                       \
-	do {                                                                                                      \
-		const __m512i l01 = _mm512_loadu_si512((const void *)(x + 64 * (h)));                             \
-		const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * (h)));       \
-		const __m512i h0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(hb, 4)),          \
-						      _mm256_slli_epi16(hb, 2), 1);                               \
-		const __m512i h1 = _mm512_inserti64x4(_mm512_castsi256_si512(hb), _mm256_srli_epi16(hb, 2), 1);  \
-		k->qa = _mm512_or_si512(_mm512_and_si512(l01, m4), _mm512_and_si512(h0, m30));                    \
-		k->qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l01, 4), m4), _mm512_and_si512(h1, m30)); \
-	} while (0)
-	Q6K_PREP(0, q0, q1);
-	Q6K_PREP(1, q2, q3);
-#undef Q6K_PREP
+	__m512i q[4];
+	q6k_codes(x, q);
+	k->q0 = q[0];
+	k->q1 = q[1];
+	k->q2 = q[2];
+	k->q3 = q[3];
 	/* int16 lane i of chunk c: the scale of group 4c + i / 8 */
 	const __m512i g = _mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15,
 							     14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),

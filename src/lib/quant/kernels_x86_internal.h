@@ -72,6 +72,40 @@ AVX2 static inline __m256 avx2_h_sum(__m256 a, __m256 b)
 	return _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_castsi256_ps(odd), _MM_FROUND_TO_NEAREST_INT));
 }
 
+/* a Q4_K/Q5_K block's 8 six-bit scales and mins (q4k_scale_min for
+ * j = 0..7), unpacked four at a time from the 12 bytes at q */
+static inline void q4k_scales8(const uint8_t *q, uint8_t sc[8], uint8_t mn[8])
+{
+	uint32_t u[3];
+	memcpy(u, q, 12);
+	const uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
+	const uint32_t s0 = u[0] & k6, m0 = u[1] & k6;
+	const uint32_t s1 = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);
+	const uint32_t m1 = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);
+	memcpy(sc, &s0, 4);
+	memcpy(sc + 4, &s1, 4);
+	memcpy(mn, &m0, 4);
+	memcpy(mn + 4, &m1, 4);
+}
+
+/* a Q6_K block's 256 six-bit values (0..63, the stored value + 32) in
+ * element order, 64 per register: elements 128h + 0..63 from ql[64h..]'s
+ * low nibbles and qh's bits 0-1 and 2-3, 128h + 64..127 from the high
+ * nibbles and bits 4-5 and 6-7 */
+AVX512 static inline void q6k_codes(const uint8_t *x, __m512i q[4])
+{
+	const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+	for (int h = 0; h < 2; h++) {
+		const __m512i l01 = _mm512_loadu_si512((const void *)(x + 64 * h));
+		const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+		const __m512i h0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(hb, 4)),
+						      _mm256_slli_epi16(hb, 2), 1);
+		const __m512i h1 = _mm512_inserti64x4(_mm512_castsi256_si512(hb), _mm256_srli_epi16(hb, 2), 1);
+		q[2 * h] = _mm512_or_si512(_mm512_and_si512(l01, m4), _mm512_and_si512(h0, m30));
+		q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l01, 4), m4), _mm512_and_si512(h1, m30));
+	}
+}
+
 /* the kernels: what kernels_ref_internal.h's kq_ref_* compute */
 void kq_avx2_quant_q8(const float *x, uint8_t *y, int64_t n, int with_sum);
 void kq_avx2_to_f16(const float *x, uint16_t *y, int64_t n);
@@ -132,6 +166,9 @@ void kq_avx512_dot_q8_0_rows4_cols8(const uint8_t *x, size_t xs, const uint8_t *
 				    float *out);
 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
+/* kq_tiled_rows (kernels_x86_tiled.c) */
+void kq_avx512_tiled_rows16(int type, const uint8_t *w, size_t bw, int nrows, const uint8_t *panel, int nb, int64_t n,
+			    float *y, int64_t ldy, uint8_t *ws);
 /* one row and one activation row: the same per column, as the fast
  * path's decode dot (each column of the 8-column kernel gets these bits) */
 float kq_avx512_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);
