@@ -1,12 +1,13 @@
 #!/bin/sh
 # Every architecture kolm's engine claims (llama, qwen2, qwen3, phi3, gemma2),
-# each as F32, Q8_0 and Q4_0, against the real llama.cpp (make interop).
+# each as F32, Q8_0, Q4_0, Q4_K_M and Q6_K, against the real llama.cpp (make
+# interop).
 #
 # Models: tests/interop/gen_arch.py writes tiny seeded random-weight F32 GGUFs
 # with each architecture's real keys, tensor names and shapes (512 wide, 4
 # layers, 4 heads of 128, 2 KV heads, FFN 768, 512-token vocabulary from
-# tests/fixtures/models/kquant); the reference llama-quantize makes the Q8_0
-# and Q4_0 files.  Text: tests/interop/arch-text.txt (1,628 tokens with BOS).
+# tests/fixtures/models/kquant); the reference llama-quantize makes the Q8_0,
+# Q4_0, Q4_K_M and Q6_K files.  Text: tests/interop/arch-text.txt (1,628 tokens with BOS).
 #
 # Per architecture and type, two checks:
 #   perplexity  `kolm eval --perplexity TEXT -c 256` within 0.5% of
@@ -67,7 +68,7 @@ ${CC:-cc} -std=c17 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I"$here/../../includ
 python3 "$here/gen_arch.py" --tokenizer-from "$TOK" "$W" $ARCHS >"$W/gen.log" 2>&1 ||
 	{ cat "$W/gen.log"; die "gen_arch.py failed"; }
 for a in $ARCHS; do
-	for q in Q8_0 Q4_0; do
+	for q in Q8_0 Q4_0 Q4_K_M Q6_K; do
 		lq=$(echo $q | tr 'A-Z' 'a-z')
 		"$LB/llama-quantize" "$W/$a-f32.gguf" "$W/$a-$lq.gguf" $q $THREADS >"$W/$a-$lq.quantize.log" 2>&1 ||
 			{ tail -5 "$W/$a-$lq.quantize.log"; die "llama-quantize $a $q failed"; }
@@ -79,7 +80,7 @@ ppl_of() { sed -n 's/.*Final estimate: PPL = \([0-9.]*\).*/\1/p' "$1" | tail -1;
 
 nfail=0
 for a in $ARCHS; do
-	for q in F32 Q8_0 Q4_0; do
+	for q in F32 Q8_0 Q4_0 Q4_K_M Q6_K; do
 		lq=$(echo $q | tr 'A-Z' 'a-z')
 		m=$W/$a-$lq.gguf
 		b=$W/$a-$lq
@@ -110,7 +111,7 @@ for a in $ARCHS; do
 			'BEGIN { print ((((d < 0) ? -d : d) <= t && p + 0 >= m) ? "ok  " : "FAIL") }')
 		at=
 		[ "$ex" -gt 0 ] && at=" at $(val excluded_at)"
-		line=$(printf '%s %-6s %-4s perplexity kolm %s / llama.cpp %s (%s%%, limit %s%%); top-1 %s%% (%s/%s, limit %s%%), %s of %s positions excluded (llama.cpp top-2 within %s)%s; max |dlogit| %s' \
+		line=$(printf '%s %-6s %-6s perplexity kolm %s / llama.cpp %s (%s%%, limit %s%%); top-1 %s%% (%s/%s, limit %s%%), %s of %s positions excluded (llama.cpp top-2 within %s)%s; max |dlogit| %s' \
 			"$ok" "$a" "$q" "$kp" "$lp" "$d" "$PPL_TOL" "$pct" "$(val agree)" "$(val considered)" "$TOP1_MIN" \
 			"$ex" "$(val positions)" "$MARGIN" "$at" "$(val max_dlogit)")
 		echo "$line"
