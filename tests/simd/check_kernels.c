@@ -637,16 +637,27 @@ static void check_cols(void)
 	}
 }
 
-/* a prompt batch's Q4_K / Q6_K matmul as tiles (kq_tiled_*, AVX-512 VNNI):
- * 16, 13 and 5 weight rows against 16 and 21 activation rows (a band of 16
- * and one of 5 filled with zeros), each value within 1e-5 of the sum of
- * |products| from the scalar reference's dot; an activation row repeated
- * at places 2 and 18 (the second band, the padded one) gets the same bits */
+/* a prompt batch's Q4_K / Q6_K matmul as tiles (kq_tiled_*): 16, 13 and 5
+ * weight rows against 16 and 21 activation rows (a band of 16 and one of 5
+ * filled with zeros).  This machine's kernels (AVX-512, AVX-VNNI, and with
+ * AVX-VNNI off the AVX2 ones) must give the scalar reference's bits, and
+ * that reference must be within 1e-5 of the sum of |products| from the
+ * scalar vec_dot; nothing is written past the rows and the batch; an
+ * activation row repeated at places 2 and 18 (the second, padded band)
+ * gets the same bits. */
+static void tiled_case(int ty, int n, int nr, int nb, const uint8_t *rows, size_t rb, uint8_t *pa, uint8_t *ws,
+		       int simd, float *y)
+{
+	for (int i = 0; i < 21 * 16; i++)
+		y[i] = -1e30f;
+	kq_tiled_rows(ty, rows, rb, nr, pa, nb, n, y, 16, ws, simd);
+}
+
 static void check_tiled(void)
 {
 	enum { NMAX = 2048, NB = 21 };
 	static const int types[] = {KOLM_T_Q4_K, KOLM_T_Q6_K};
-	static float w[16][NMAX], dq[16][NMAX], xc[NB][NMAX], y[NB * 16];
+	static float w[16][NMAX], dq[16][NMAX], xc[NB][NMAX], y[NB * 16], yr[NB * 16];
 	static uint8_t rows[16][NMAX], acts[NB][NMAX * 2], ws[23 * NMAX + 64];
 	static uint8_t panel[2 * (NMAX / 256) * 5184 + 64];
 	uint8_t *pa = (uint8_t *)(((uintptr_t)panel + 63) & ~(uintptr_t)63);
@@ -672,35 +683,50 @@ static void check_tiled(void)
 				const int nr = v % 3 == 0 ? 16 : v % 3 == 1 ? 13 : 5, nb = v < 3 ? 16 : NB;
 				for (int b = 0; b < (nb + 15) / 16 * 16; b++)
 					kq_tiled_pack(b < nb ? acts[b] : NULL, b, n, pa);
-				for (int i = 0; i < NB * 16; i++)
-					y[i] = -1e30f;
-				kq_tiled_rows(ty, rows[0], sizeof rows[0], nr, pa, nb, n, y, 16, ws);
+				tiled_case(ty, n, nr, nb, rows[0], sizeof rows[0], pa, ws, REF, yr);
 				int ok = 1, kept = 1;
-				for (int b = 0; b < NB; b++)
-					for (int r = 0; r < 16; r++) {
-						if (b >= nb || r >= nr) { /* nothing written past the rows and the batch */
-							kept &= y[16 * b + r] == -1e30f;
-							continue;
-						}
+				for (int b = 0; b < nb; b++)
+					for (int r = 0; r < nr; r++) {
 						double mag = 0;
 						for (int i = 0; i < n; i++)
 							mag += fabs((double)dq[r][i] * xc[b][i]);
 						const float ref = kolm_type_traits(ty)->vec_dot(rows[r], acts[b], n, REF);
-						ok &= fabs((double)y[16 * b + r] - ref) <= 1e-5 * mag;
+						ok &= fabs((double)yr[16 * b + r] - ref) <= 1e-5 * mag;
 					}
-				char what[96];
-				snprintf(what, sizeof what, "tiled %s, %d rows x %d columns vs scalar", kolm_type_name(ty), nr, nb);
-				expect(ok, what, n);
-				snprintf(what, sizeof what, "tiled %s, %d rows x %d columns: nothing else written", kolm_type_name(ty),
+				char what[112];
+				snprintf(what, sizeof what, "tiled %s reference, %d rows x %d columns vs vec_dot", kolm_type_name(ty),
 					 nr, nb);
-				expect(kept, what, n);
-				if (nb == NB) {
+				expect(ok, what, n);
+				/* this machine's kernels, and with AVX-VNNI off the AVX2 ones */
+				for (int off = 0; off < 2; off++) {
+					kq_kernels_avxvnni_off(off);
+					if (off && strcmp(kq_tiled_isa(SIMD), "avx2") != 0)
+						break;
+					tiled_case(ty, n, nr, nb, rows[0], sizeof rows[0], pa, ws, SIMD, y);
 					int same = 1;
-					for (int r = 0; r < nr; r++)
-						same &= y[16 * 18 + r] == y[16 * 2 + r];
-					snprintf(what, sizeof what, "tiled %s: a row's bits do not depend on its place", kolm_type_name(ty));
+					kept = 1;
+					for (int b = 0; b < NB; b++)
+						for (int r = 0; r < 16; r++)
+							if (b >= nb || r >= nr) /* nothing written past the rows and the batch */
+								kept &= y[16 * b + r] == -1e30f;
+							else
+								same &= y[16 * b + r] == yr[16 * b + r];
+					snprintf(what, sizeof what, "tiled %s %s, %d rows x %d columns: the reference's bits",
+						 kolm_type_name(ty), kq_tiled_isa(SIMD), nr, nb);
 					expect(same, what, n);
+					snprintf(what, sizeof what, "tiled %s %s, %d rows x %d columns: nothing else written",
+						 kolm_type_name(ty), kq_tiled_isa(SIMD), nr, nb);
+					expect(kept, what, n);
+					if (nb == NB) {
+						same = 1;
+						for (int r = 0; r < nr; r++)
+							same &= y[16 * 18 + r] == y[16 * 2 + r];
+						snprintf(what, sizeof what, "tiled %s %s: a row's bits do not depend on its place",
+							 kolm_type_name(ty), kq_tiled_isa(SIMD));
+						expect(same, what, n);
+					}
 				}
+				kq_kernels_avxvnni_off(0);
 			}
 		}
 }
@@ -725,7 +751,8 @@ int main(void)
 		check_f16_rows8();
 		check_q8_K_quant();
 		check_tiled();
-		printf("check_kernels: %d checks with the %s kernels\n", checks - before, kq_kernels_isa());
+		printf("check_kernels: %d checks with the %s kernels (tiled K-quants: %s%s)\n", checks - before,
+		       kq_kernels_isa(), kq_tiled_isa(SIMD), strcmp(kq_tiled_isa(SIMD), "avxvnni") ? "" : " and avx2");
 	}
 	kq_kernels_avx512_off(0);
 #ifdef KQ_X86

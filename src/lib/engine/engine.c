@@ -442,7 +442,7 @@ static int alloc_buffers(struct kolm_engine *e, int nthreads, struct kolm_err *e
 	e->act = xcalloc(e->act_cap, 1, &fail);
 	e->scr_stride = max_sz(max_in, (size_t)n_ctx + (size_t)hd) + 16;
 	e->scratch = xcalloc((size_t)nthreads * e->scr_stride, 4, &fail);
-	if (kq_kernels_avx512()) {
+	if (kq_tiled_ok(KOLM_T_Q4_K, kq_kernels_simd())) {
 		e->tws_stride = (kq_tiled_ws_bytes((int64_t)max_in) + 63) / 64 * 64;
 		e->tws = xcalloc((size_t)nthreads, e->tws_stride, &fail);
 	}
@@ -595,7 +595,7 @@ static void mm_rows(const struct mm_job *j, int ith, int64_t r0, int64_t r1)
 		uint8_t *ws = j->e->tws + (size_t)ith * j->e->tws_stride;
 		for (int64_t r = r0; r < r1; r += 16)
 			kq_tiled_rows(w->type, w->data + (uint64_t)r * w->row_bytes, w->row_bytes,
-				      r1 - r < 16 ? (int)(r1 - r) : 16, j->xa, j->nb, w->n_in, j->y + r, j->ldy, ws);
+				      r1 - r < 16 ? (int)(r1 - r) : 16, j->xa, j->nb, w->n_in, j->y + r, j->ldy, ws, simd);
 		return;
 	}
 	if (j->nb == 1 && j->rows) {
@@ -700,8 +700,8 @@ static void act_task(void *ctx, int ith, int nth)
  * activations are re-quantized to Q8_0 at every matmul, so a last-bit
  * difference flips int8 roundings and grows, enough to cost the live
  * comparison's top-1 on random-weight models.  For the same reason a
- * prompt batch (16 rows or more) of Q4_K or Q6_K weights on an AVX-512
- * VNNI machine takes the tiled kernels (kq_tiled_rows), whose float steps
+ * prompt batch (16 rows or more) of Q4_K or Q6_K weights on x86 (AVX-512
+ * VNNI, AVX-VNNI or AVX2) takes the tiled kernels (kq_tiled_rows), whose float steps
  * are those of the reference build's prompt kernels for these types (its
  * repacked q4_K_8x8 GEMM; ggml-cpu/tiled for Q6_K).  In exact mode the
  * summation order follows the kernel llama.cpp's x86 AVX512-FP16 build

@@ -120,19 +120,25 @@ void kq_vec_dot_q8_0_rows8_cols(const void *vx, size_t bx, const void *vy, size_
 void kq_vec_dot_q4_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 void kq_vec_dot_q6_K_cols(const void *vx, const void *vy, size_t by, int ncols, int64_t n, float *s, int simd);
 /* A prompt batch's Q4_K / Q6_K matmul as tiles (kernels_x86_tiled.c, the
- * fast path on an AVX-512 VNNI machine; kq_tiled_ok says when): the nb
+ * engine's fast path on x86 with AVX2; kq_tiled_ok says when): the nb
  * activation rows, each quantized to Q8_K, are laid out once in a panel of
  * kq_tiled_panel_bytes (kq_tiled_pack: row b, or NULL for the zeros that
  * fill the last band of 16), then kq_tiled_rows puts y[b * ldy + r] for
  * the nrows (<= 16) weight rows at w, bw bytes apart, using a thread's
- * workspace of kq_tiled_ws_bytes(n).  The reference's integer sums per
- * block, another float order; every column computed alike. */
+ * workspace of kq_tiled_ws_bytes(n), with kq_tiled_isa(simd)'s kernels
+ * ("avx512", "avxvnni", "avx2" or the "scalar" reference, all with the same
+ * bits).  The reference's integer sums per block, the float steps of the
+ * reference llama.cpp build's prompt kernels for these types; every column
+ * computed alike.  kq_kernels_avxvnni_off(1): tests take the AVX2 kernels
+ * on a CPU with AVX-VNNI. */
 int kq_tiled_ok(int type, int simd);
+const char *kq_tiled_isa(int simd);
 size_t kq_tiled_panel_bytes(int nb, int64_t n);
 void kq_tiled_pack(const uint8_t *q8k, int b, int64_t n, uint8_t *panel);
 size_t kq_tiled_ws_bytes(int64_t n);
 void kq_tiled_rows(int type, const void *w, size_t bw, int nrows, const void *panel, int nb, int64_t n, float *y,
-		   int64_t ldy, void *ws);
+		   int64_t ldy, void *ws, int simd);
+void kq_kernels_avxvnni_off(int off);
 /* s[r] = kq_vec_dot_<type>_x8 of the nrows rows at vx, bx bytes apart, with
  * the activation row vy (faster for nrows == 8 in a decode step) */
 typedef void (*kq_vec_dot_rows_fn)(const void *vx, size_t bx, const void *vy, int nrows, int64_t n, float *s,

@@ -6,6 +6,7 @@
 #define KOLM_KERNELS_X86_INTERNAL_H
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -166,9 +167,6 @@ void kq_avx512_dot_q8_0_rows4_cols8(const uint8_t *x, size_t xs, const uint8_t *
 				    float *out);
 void kq_avx512_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
 void kq_avx512_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out);
-/* kq_tiled_rows (kernels_x86_tiled.c) */
-void kq_avx512_tiled_rows16(int type, const uint8_t *w, size_t bw, int nrows, const uint8_t *panel, int nb, int64_t n,
-			    float *y, int64_t ldy, uint8_t *ws);
 /* one row and one activation row: the same per column, as the fast
  * path's decode dot (each column of the 8-column kernel gets these bits) */
 float kq_avx512_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);

@@ -1,15 +1,17 @@
 /* kernels_x86_tiled.c - a prompt batch's Q4_K and Q6_K matmul as tiles
- * (the engine's fast path from 16 activation rows on, AVX-512 VNNI), the
- * scheme of llama.cpp's ggml-cpu/tiled kernels:
+ * (the engine's fast path from 16 activation rows on; AVX-512 VNNI, else
+ * AVX-VNNI or AVX2 on 256-bit registers, kernels_x86_tiled_ymm.h; and a
+ * scalar reference with the same bits for the tests), the scheme of
+ * llama.cpp's ggml-cpu/tiled kernels:
  * - the activations (Q8_K) are laid out once per matmul in bands of 16
  *   rows ("columns" of the output), 4 bytes of each of the 16 side by side
  *   (one 64-byte register: what vpdpbusd multiplies), with each row's
  *   16-element sums as int32 and its scale;
  * - 16 weight rows at a time are unpacked once to their unsigned codes
  *   (Q6_K: 0..63, Q4_K: 0..15), integer scales and mins, and F32 d;
- * - the kernel takes 8 weight rows against a band: 4 weight bytes
- *   broadcast, one vpdpbusd per row gives 16 columns' partial sums, so no
- *   horizontal add is left; each sub-block's sum times its scale
+ * - the kernel takes 8 weight rows against a band (256-bit: 4 rows
+ *   against 8 columns): 4 weight bytes broadcast, one vpdpbusd per row
+ *   gives 16 columns' partial sums, so no horizontal add is left; each sub-block's sum times its scale
  *   (Q6_K: less 32 x the activations' sum, the code offset) is exact in
  *   int32.
  * The integer sums are the reference's; the float steps are those of the
@@ -70,7 +72,6 @@ size_t kq_tiled_ws_bytes(int64_t n)
 	return (size_t)(16 * n + 16 * (n / 16) * 4 + 16 * (n / 32) * 4 + 2 * 16 * (n / 256) * 4) + 64;
 }
 
-#ifdef KQ_X86
 struct tw {
 	uint8_t *q;
 	int32_t *sc, *mn;
@@ -90,51 +91,150 @@ static struct tw tw_at(uint8_t *ws, int64_t n)
 	return t;
 }
 
-/* row r of the tile from the Q6_K row x (NULL: zeros) */
-AVX512 static void unpack_q6_K(const uint8_t *x, const struct tw *t, int r)
+static inline int32_t ld32(const uint8_t *p)
+{
+	int32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* ---- the scalar reference: the same integer sums and float steps, one
+ * value at a time (what every SIMD version must equal bit for bit) ---- */
+
+/* row r of the tile from the row x of `type` (NULL: zeros): codes, scales
+ * (Q6_K: 16 a block, Q4_K: 8), mins (Q4_K), d, dmin */
+static void unpack_ref(int type, const uint8_t *x, const struct tw *t, int r)
 {
 	const int64_t nblk = t->n / 256;
-	for (int64_t k = 0; k < nblk; k++, x = x ? x + 210 : NULL) {
+	const int q6 = type == KOLM_T_Q6_K, nsb = q6 ? 16 : 8;
+	for (int64_t k = 0; k < nblk; k++, x = x ? x + (q6 ? 210 : 144) : NULL) {
 		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
-		int32_t *sc = t->sc + r * (t->n / 16) + 16 * k;
+		int32_t *sc = t->sc + r * (t->n / 256 * nsb) + nsb * k, *mn = t->mn + r * (t->n / 32) + 8 * k;
 		if (!x) {
 			memset(q, 0, 256);
-			memset(sc, 0, 64);
-			t->d[r * nblk + k] = 0;
+			memset(sc, 0, 4 * (size_t)nsb);
+			if (!q6)
+				memset(mn, 0, 32);
+			t->d[r * nblk + k] = t->dm[r * nblk + k] = 0;
 			continue;
 		}
-		__m512i v[4];
-		q6k_codes(x, v);
-		for (int i = 0; i < 4; i++)
-			_mm512_store_si512((void *)(q + 64 * i), v[i]);
-		_mm512_storeu_si512((void *)sc, _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + 192))));
+		if (q6) {
+			for (int h = 0; h < 2; h++) {
+				const uint8_t *ql = x + 64 * h, *qh = x + 128 + 32 * h;
+				for (int l = 0; l < 32; l++) {
+					q[128 * h + l] = (uint8_t)((ql[l] & 15) | (qh[l] & 3) << 4);
+					q[128 * h + l + 32] = (uint8_t)((ql[l + 32] & 15) | (qh[l] >> 2 & 3) << 4);
+					q[128 * h + l + 64] = (uint8_t)(ql[l] >> 4 | (qh[l] >> 4 & 3) << 4);
+					q[128 * h + l + 96] = (uint8_t)(ql[l + 32] >> 4 | (qh[l] >> 6 & 3) << 4);
+				}
+			}
+			for (int j = 0; j < 16; j++)
+				sc[j] = (int8_t)x[192 + j];
+			t->d[r * nblk + k] = kolm_fp16_to_fp32((uint16_t)(x[208] | x[209] << 8));
+			continue;
+		}
+		for (int j = 0; j < 4; j++)
+			for (int l = 0; l < 32; l++) {
+				q[64 * j + l] = x[16 + 32 * j + l] & 15;
+				q[64 * j + 32 + l] = x[16 + 32 * j + l] >> 4;
+			}
+		for (int j = 0; j < 8; j++) {
+			int a, m;
+			q4k_scale_min(j, x + 4, &a, &m);
+			sc[j] = a;
+			mn[j] = m;
+		}
+		t->d[r * nblk + k] = kolm_fp16_to_fp32((uint16_t)(x[0] | x[1] << 8));
+		t->dm[r * nblk + k] = kolm_fp16_to_fp32((uint16_t)(x[2] | x[3] << 8));
+	}
+}
+
+/* row r of the tile against column c of the band */
+static float tile_ref(int type, const struct tw *w, int r, const uint8_t *band, int c)
+{
+	const int64_t n = w->n, nblk = n / 256;
+	const int q6 = type == KOLM_T_Q6_K, nsb = q6 ? 16 : 8;
+	float acc = 0, accm = 0;
+	for (int64_t k = 0; k < nblk; k++, band += TB_BLK) {
+		const uint8_t *q = w->q + (size_t)r * (size_t)n + 256 * k;
+		const int32_t *sc = w->sc + r * (n / 256 * nsb) + nsb * k, *mn = w->mn + r * (n / 32) + 8 * k;
+		int32_t bs[16], raw[16] = {0};
+		float da;
+		for (int s = 0; s < 16; s++)
+			bs[s] = ld32(band + TB_SUMS + 64 * s + 4 * c);
+		memcpy(&da, band + TB_D + 4 * c, 4);
+		for (int e = 0; e < 256; e++)
+			raw[e / (256 / nsb)] += q[e] * (int8_t)band[TB_CODES + 64 * (e / 4) + 4 * c + e % 4];
+		const float dw = w->d[r * nblk + k];
+		if (q6) {
+			int32_t s1 = 0;
+			for (int s = 0; s < 16; s++)
+				s1 += sc[s] * (raw[s] - 32 * bs[s]);
+			acc = fmaf((float)s1 * dw, da, acc);
+			continue;
+		}
+		for (int sp = 0; sp < 4; sp++)
+			acc = fmaf((float)(sc[2 * sp] * raw[2 * sp] + sc[2 * sp + 1] * raw[2 * sp + 1]), dw * da, acc);
+		for (int sp = 0; sp < 4; sp++)
+			accm = fmaf((float)(mn[2 * sp] * (bs[4 * sp] + bs[4 * sp + 1]) + mn[2 * sp + 1] * (bs[4 * sp + 2] + bs[4 * sp + 3])),
+				    w->dm[r * nblk + k] * da, accm);
+	}
+	return acc - accm;
+}
+
+#ifdef KQ_X86
+/* row r of the tile from the Q6_K row x (NULL: zeros) */
+AVX2 static void unpack_q6_K(const uint8_t *x, const struct tw *t, int r)
+{
+	const int64_t nblk = t->n / 256;
+	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+	for (int64_t k = 0; k < nblk; k++, x = x ? x + 210 : NULL) {
+		if (!x) {
+			unpack_ref(KOLM_T_Q6_K, NULL, t, r); /* the rest of the row: zeros */
+			return;
+		}
+		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
+		for (int h = 0; h < 2; h++) { /* elements 128h + 32i + l: ql's nibbles, qh's bit pairs */
+			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
+			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
+			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+			const __m256i v[4] = {
+				_mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
+				_mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
+				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)),
+				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+						_mm256_and_si256(_mm256_srli_epi16(hb, 2), m30))};
+			for (int i = 0; i < 4; i++)
+				_mm256_store_si256((__m256i *)(void *)(q + 128 * h + 32 * i), v[i]);
+		}
+		const __m128i s8 = _mm_loadu_si128((const __m128i *)(const void *)(x + 192));
+		int32_t *sc = t->sc + r * (t->n / 16) + 16 * k;
+		_mm256_storeu_si256((__m256i *)(void *)sc, _mm256_cvtepi8_epi32(s8));
+		_mm256_storeu_si256((__m256i *)(void *)(sc + 8), _mm256_cvtepi8_epi32(_mm_srli_si128(s8, 8)));
 		t->d[r * nblk + k] = h2f_c(x + 208);
 	}
 }
 
 /* row r of the tile from the Q4_K row x (NULL: zeros) */
-AVX512 static void unpack_q4_K(const uint8_t *x, const struct tw *t, int r)
+AVX2 static void unpack_q4_K(const uint8_t *x, const struct tw *t, int r)
 {
 	const int64_t nblk = t->n / 256;
-	const __m512i lo4 = _mm512_set1_epi8(0x0F);
+	const __m256i lo4 = _mm256_set1_epi8(0x0F);
 	for (int64_t k = 0; k < nblk; k++, x = x ? x + 144 : NULL) {
-		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
-		int32_t *sc = t->sc + r * (t->n / 32) + 8 * k, *mn = t->mn + r * (t->n / 32) + 8 * k;
 		if (!x) {
-			memset(q, 0, 256);
-			memset(sc, 0, 32);
-			memset(mn, 0, 32);
-			t->d[r * nblk + k] = t->dm[r * nblk + k] = 0;
-			continue;
+			unpack_ref(KOLM_T_Q4_K, NULL, t, r);
+			return;
 		}
+		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
 		/* elements 64j..64j+31: the low nibbles of qs[32j..], 64j+32..: the high */
 		for (int j = 0; j < 4; j++) {
 			const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(x + 16 + 32 * j));
-			_mm512_store_si512((void *)(q + 64 * j),
-					   _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), lo4));
+			_mm256_store_si256((__m256i *)(void *)(q + 64 * j), _mm256_and_si256(v, lo4));
+			_mm256_store_si256((__m256i *)(void *)(q + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(v, 4), lo4));
 		}
 		uint8_t s8[8], m8[8];
 		q4k_scales8(x + 4, s8, m8);
+		int32_t *sc = t->sc + r * (t->n / 32) + 8 * k, *mn = t->mn + r * (t->n / 32) + 8 * k;
 		for (int s = 0; s < 8; s++) {
 			sc[s] = s8[s];
 			mn[s] = m8[s];
@@ -142,13 +242,6 @@ AVX512 static void unpack_q4_K(const uint8_t *x, const struct tw *t, int r)
 		t->d[r * nblk + k] = h2f_c(x);
 		t->dm[r * nblk + k] = h2f_c(x + 2);
 	}
-}
-
-static inline int32_t ld32(const uint8_t *p)
-{
-	int32_t v;
-	memcpy(&v, p, 4);
-	return v;
 }
 
 /* rows r0..r0+7 of the tile against one band: out[16 * t + c] */
@@ -252,48 +345,111 @@ AVX512 static void q4_K_8x16(const struct tw *w, int r0, const uint8_t *band, fl
 		_mm512_storeu_ps(out + 16 * t, _mm512_sub_ps(acc[t], accm[t]));
 }
 
-/* y[b * ldy + r] for the nrows (<= 16) rows at w, bw bytes apart, and the
- * nb activation rows of the panel */
-void kq_avx512_tiled_rows16(int type, const uint8_t *w, size_t bw, int nrows, const uint8_t *panel, int nb, int64_t n,
-			    float *y, int64_t ldy, uint8_t *ws)
+
+/* the 4-row x 8-column kernels on 256-bit registers, with AVX-VNNI's
+ * vpdpbusd or AVX2's vpmaddubsw + vpmaddwd (pair sums of codes <= 63 times
+ * int8 fit int16: exact), the same steps per value as the AVX-512 ones */
+#define AVXVNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
+#define TY_NAME(t) t##_4x8_vnni
+#define TY_ATTR AVXVNNI
+#define TY_DOT(a, w, c) _mm256_dpbusd_avx_epi32(a, w, c)
+#include "kernels_x86_tiled_ymm.h"
+#undef TY_NAME
+#undef TY_ATTR
+#undef TY_DOT
+#define TY_NAME(t) t##_4x8_avx2
+#define TY_ATTR AVX2
+#define TY_DOT(a, w, c) _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(w, c), _mm256_set1_epi16(1)))
+#include "kernels_x86_tiled_ymm.h"
+#undef TY_NAME
+#undef TY_ATTR
+#undef TY_DOT
+
+/* 1 if the CPU has AVX-VNNI (CPUID leaf 7 subleaf 1, EAX bit 4), unless a
+ * test turned it off */
+static int avxvnni_off;
+
+void kq_kernels_avxvnni_off(int off)
 {
-	const struct tw t = tw_at(ws, n);
-	const int nh = nrows > 8 ? 2 : 1;
-	for (int r = 0; r < 8 * nh; r++)
-		(type == KOLM_T_Q6_K ? unpack_q6_K : unpack_q4_K)(r < nrows ? w + (size_t)r * bw : NULL, &t, r);
-	const size_t band_bytes = (size_t)(n / 256) * TB_BLK;
-	for (int b0 = 0; b0 < nb; b0 += 16) {
-		const uint8_t *band = panel + (size_t)(b0 / 16) * band_bytes;
-		const int nc = nb - b0 < 16 ? nb - b0 : 16;
-		for (int h = 0; h < nh; h++) {
-			float o[128];
-			(type == KOLM_T_Q6_K ? q6_K_8x16 : q4_K_8x16)(&t, 8 * h, band, o);
-			const int nr = nrows - 8 * h < 8 ? nrows - 8 * h : 8;
-			for (int c = 0; c < nc; c++)
-				for (int r = 0; r < nr; r++)
-					y[(int64_t)(b0 + c) * ldy + 8 * h + r] = o[16 * r + c];
-		}
-	}
+	__atomic_store_n(&avxvnni_off, off, __ATOMIC_RELAXED);
+}
+
+static int has_avxvnni(void)
+{
+	if (__atomic_load_n(&avxvnni_off, __ATOMIC_RELAXED))
+		return 0;
+	unsigned a, b, c, d;
+	return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
+}
+#else
+void kq_kernels_avxvnni_off(int off)
+{
+	(void)off;
 }
 #endif
 
 int kq_tiled_ok(int type, int simd)
 {
 #ifdef KQ_X86
-	return simd && kq_kernels_avx512() && (type == KOLM_T_Q4_K || type == KOLM_T_Q6_K);
+	return simd && kq_kernels_simd() && (type == KOLM_T_Q4_K || type == KOLM_T_Q6_K);
 #else
 	(void)type, (void)simd;
 	return 0;
 #endif
 }
 
-/* only called when kq_tiled_ok said yes (x86 with AVX-512 VNNI) */
-void kq_tiled_rows(int type, const void *w, size_t bw, int nrows, const void *panel, int nb, int64_t n, float *y,
-		   int64_t ldy, void *ws)
+const char *kq_tiled_isa(int simd)
 {
 #ifdef KQ_X86
-	kq_avx512_tiled_rows16(type, w, bw, nrows, panel, nb, n, y, ldy, ws);
+	if (simd && kq_kernels_avx512())
+		return "avx512";
+	if (simd && kq_kernels_simd())
+		return has_avxvnni() ? "avxvnni" : "avx2";
 #else
-	(void)type, (void)w, (void)bw, (void)nrows, (void)panel, (void)nb, (void)n, (void)y, (void)ldy, (void)ws;
+	(void)simd;
 #endif
+	return "scalar";
+}
+
+void kq_tiled_rows(int type, const void *w, size_t bw, int nrows, const void *panel, int nb, int64_t n, float *y,
+		   int64_t ldy, void *ws, int simd)
+{
+	const struct tw t = tw_at(ws, n);
+	const uint8_t *wr = w, *pa = panel;
+	const size_t band_bytes = (size_t)(n / 256) * TB_BLK;
+#ifdef KQ_X86
+	const int q6 = type == KOLM_T_Q6_K;
+	const char *isa = kq_tiled_isa(simd);
+	if (isa[0] != 's') {
+		const int r8 = isa[3] == '5'; /* avx512: 8 rows x 16 columns, else 4 x 8 */
+		const int rstep = r8 ? 8 : 4, nr_pad = (nrows + rstep - 1) / rstep * rstep;
+		for (int r = 0; r < nr_pad; r++)
+			(q6 ? unpack_q6_K : unpack_q4_K)(r < nrows ? wr + (size_t)r * bw : NULL, &t, r);
+		void (*k8)(const struct tw *, int, const uint8_t *, float *) = q6 ? q6_K_8x16 : q4_K_8x16;
+		void (*k4)(const struct tw *, int, const uint8_t *, float *) =
+			isa[3] == 'v' ? (q6 ? q6_K_4x8_vnni : q4_K_4x8_vnni) : (q6 ? q6_K_4x8_avx2 : q4_K_4x8_avx2);
+		for (int b0 = 0; b0 < nb; b0 += 16) {
+			const uint8_t *band = pa + (size_t)(b0 / 16) * band_bytes;
+			const int nc = nb - b0 < 16 ? nb - b0 : 16;
+			for (int h = 0; h < (r8 ? 1 : 2) && 8 * h < nc; h++) /* 8-column halves of the band */
+				for (int r0 = 0; r0 < nrows; r0 += rstep) {
+					float o[128];
+					if (r8)
+						k8(&t, r0, band, o);
+					else
+						k4(&t, r0, band + 32 * h, o);
+					const int cw = r8 ? 16 : 8, nr = nrows - r0 < rstep ? nrows - r0 : rstep;
+					for (int c = 0; c < cw && cw * h + c < nc; c++)
+						for (int r = 0; r < nr; r++)
+							y[(int64_t)(b0 + cw * h + c) * ldy + r0 + r] = o[cw * r + c];
+				}
+		}
+		return;
+	}
+#endif
+	for (int r = 0; r < nrows; r++)
+		unpack_ref(type, wr + (size_t)r * bw, &t, r);
+	for (int b = 0; b < nb; b++)
+		for (int r = 0; r < nrows; r++)
+			y[(int64_t)b * ldy + r] = tile_ref(type, &t, r, pa + (size_t)(b / 16) * band_bytes, b % 16);
 }
