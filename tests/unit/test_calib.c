@@ -80,11 +80,12 @@ static void test_loso_decode_acceptance(void **state)
 	 * inside, half-width still 34%.  Eight rows of four more sources (RTX
 	 * 3080, RTX 3060, Pi 5, Strix Halo) and one more of normiebench (M1
 	 * Max): 152 rows, 18 sources, 7.2% median, 86.4% inside (the issue's
-	 * 85% met), median half-width 34% */
+	 * 85% met), median half-width 34%.  Six Q8_0 rows of a Pi 5
+	 * leaderboard (19 sources): 158 rows, 7.0%, 86.9%, 34% */
 	printf("decode median half-width %.0f%%; prefill median |err| %.1f%%\n", num(all, "median_half_width_pct"),
 	       num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err"));
 	assert_true(num(all, "median_abs_pct_err") <= 7.5);
-	assert_true(num(all, "inside_range") >= 86.4);
+	assert_true(num(all, "inside_range") >= 86.9);
 	assert_true(num(all, "median_half_width_pct") <= 34.0 + 0.5);
 	assert_true(num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err") <= 19.0);
 }
@@ -111,7 +112,9 @@ static json_t *class_score(const char *kind, const char *klass)
  * sources (Strix Halo's and the M1 Max's are decode only): 14.6% overall, cuda 24.6% (the issue's 25% met: the RTX 3080's
  * rows of another source), metal 9.0%, cpu-arm 72.2% (a Pi 5 Q4_0 row of
  * llama.cpp runs 3-4x the efficiency of the Pi's llamafile Q8_0 rows, and
- * each forecasts the other: docs/ACCURACY.md, where the model is weak). */
+ * each forecasts the other).  Six Q8_0 rows of a 2024 Pi 5 leaderboard
+ * (one build, six models): cpu-arm 30.1% on 13 rows, overall 14.6%, cuda
+ * 24.6%, metal 8.7%. */
 static void test_loso_prefill_acceptance(void **state)
 {
 	(void)state;
@@ -123,7 +126,7 @@ static void test_loso_prefill_acceptance(void **state)
 	       (int)num(arm, "rows"), num(arm, "median_abs_pct_err"), (int)num(metal, "rows"), num(metal, "median_abs_pct_err"));
 	assert_true(num(all, "median_abs_pct_err") <= 14.7);
 	assert_true(num(cuda, "median_abs_pct_err") <= 24.7);
-	assert_true(num(arm, "median_abs_pct_err") <= 72.5);
+	assert_true(num(arm, "median_abs_pct_err") <= 30.2);
 	assert_true(num(metal, "median_abs_pct_err") <= 9.0);
 }
 
@@ -173,7 +176,7 @@ static void test_every_row_scored(void **state)
 		tg += json_number_value(json_object_get(m, "tg_tps")) > 0;
 		pp += json_number_value(json_object_get(m, "pp_tps")) > 0;
 	}
-	assert_true(n >= 152);
+	assert_true(n >= 158);
 	assert_int_equal((size_t)num(report, "rows"), n);
 	assert_int_equal((size_t)num(json_object_get(json_object_get(report, "decode"), "overall"), "rows"), tg);
 	assert_int_equal((size_t)num(json_object_get(json_object_get(report, "prefill"), "overall"), "rows"), pp);
