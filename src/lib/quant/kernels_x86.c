@@ -387,22 +387,12 @@ AVX2 float kq_avx2_dot_q5_K(const uint8_t *x, const uint8_t *y, int64_t n)
 
 AVX2 float kq_avx2_dot_q6_K(const uint8_t *x, const uint8_t *y, int64_t n)
 {
-	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
 	float s = 0;
 	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
 		__m256i acc = _mm256_setzero_si256();
 		for (int h = 0; h < 2; h++) {
-			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
-			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
-			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
-			/* the 6-bit values 0..63 of elements 128h + 32k + l */
-			const __m256i e[4] = {
-				_mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
-				_mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
-				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)),
-				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-						_mm256_and_si256(_mm256_srli_epi16(hb, 2), m30)),
-			};
+			__m256i e[4];
+			avx2_q6k_codes(x, h, e);
 			for (int k = 0; k < 4; k++) {
 				const int g = 8 * h + 2 * k; /* scale groups of 16: g (low half), g + 1 */
 				const __m256i q8 = _mm256_loadu_si256((const __m256i *)(const void *)(y + 4 + 128 * h + 32 * k));
@@ -999,25 +989,16 @@ AVX2 void kq_avx2_dot_q4_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, 
 /* kq_avx2_dot_q6_K for 8 columns */
 AVX2 void kq_avx2_dot_q6_K_cols8(const uint8_t *x, const uint8_t *y, size_t ys, int64_t n, float *out)
 {
-	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
 	float s[8] = {0};
 	for (int64_t b = 0; b < n / 256; b++, x += 210, y += B_Q8_K) {
 #define DECL(c) __m256i i##c = _mm256_setzero_si256();
 		EIGHT(DECL)
 #undef DECL
 		for (int h = 0; h < 2; h++) {
-			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
-			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
-			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+			__m256i ek[4];
+			avx2_q6k_codes(x, h, ek);
 			for (int k = 0; k < 4; k++) {
-				/* the 6-bit values of elements 128h + 32k + l */
-				const __m256i l = k & 1 ? l1 : l0;
-				const __m256i lq = k < 2 ? l : _mm256_srli_epi16(l, 4);
-				const __m256i hq = k == 0 ? _mm256_slli_epi16(hb, 4)
-						   : k == 1 ? _mm256_slli_epi16(hb, 2)
-						   : k == 2 ? hb
-							    : _mm256_srli_epi16(hb, 2);
-				const __m256i e = _mm256_or_si256(_mm256_and_si256(lq, m4), _mm256_and_si256(hq, m30));
+				const __m256i e = ek[k]; /* the 6-bit values of elements 128h + 32k + l */
 				const int g = 8 * h + 2 * k;
 				const __m256i sc = _mm256_set_m128i(_mm_set1_epi16((int8_t)x[192 + g + 1]),
 								    _mm_set1_epi16((int8_t)x[192 + g]));

@@ -89,6 +89,21 @@ static inline void q4k_scales8(const uint8_t *q, uint8_t sc[8], uint8_t mn[8])
 	memcpy(mn + 4, &m1, 4);
 }
 
+/* half h of a Q6_K block (elements 128h..128h+127) as its 6-bit values
+ * 0..63: e[k] holds elements 128h + 32k + l, from ql's nibbles and qh's bit
+ * pairs */
+AVX2 static inline void avx2_q6k_codes(const uint8_t *x, int h, __m256i e[4])
+{
+	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+	const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
+	const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
+	const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
+	e[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
+	e[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
+	e[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
+	e[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+}
+
 /* a Q6_K block's 256 six-bit values (0..63, the stored value + 32) in
  * element order, 64 per register: elements 128h + 0..63 from ql[64h..]'s
  * low nibbles and qh's bits 0-1 and 2-3, 128h + 64..127 from the high

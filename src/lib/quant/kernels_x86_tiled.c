@@ -187,23 +187,15 @@ static float tile_ref(int type, const struct tw *w, int r, const uint8_t *band, 
 AVX2 static void unpack_q6_K(const uint8_t *x, const struct tw *t, int r)
 {
 	const int64_t nblk = t->n / 256;
-	const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
 	for (int64_t k = 0; k < nblk; k++, x = x ? x + 210 : NULL) {
 		if (!x) {
 			unpack_ref(KOLM_T_Q6_K, NULL, t, r); /* the rest of the row: zeros */
 			return;
 		}
 		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
-		for (int h = 0; h < 2; h++) { /* elements 128h + 32i + l: ql's nibbles, qh's bit pairs */
-			const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h));
-			const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(x + 64 * h + 32));
-			const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(x + 128 + 32 * h));
-			const __m256i v[4] = {
-				_mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)),
-				_mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)),
-				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)),
-				_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-						_mm256_and_si256(_mm256_srli_epi16(hb, 2), m30))};
+		for (int h = 0; h < 2; h++) {
+			__m256i v[4];
+			avx2_q6k_codes(x, h, v);
 			for (int i = 0; i < 4; i++)
 				_mm256_store_si256((__m256i *)(void *)(q + 128 * h + 32 * i), v[i]);
 		}
