@@ -2,7 +2,8 @@
 # Build tests/simd/check_kernels.c for this machine and run it (its AVX2 or
 # NEON kernels against the scalar reference).  On x86-64 also build it for
 # AArch64 with the Debian cross compiler and run it under qemu-user, plain
-# NEON, with the dot-product extension, and with that and FP16 arithmetic,
+# NEON, with the dot-product extension, with that and FP16 arithmetic, and
+# with those and the i8mm matrix instructions,
 # so the kernels a Raspberry Pi runs are checked here too (scripts/install-deps.sh installs
 # gcc-aarch64-linux-gnu and qemu-user-static).  Usage: run.sh BUILD_DIR
 set -eu
@@ -46,3 +47,7 @@ qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-dotprod"
 # shellcheck disable=SC2086
 aarch64-linux-gnu-gcc $FLAGS -march=armv8.2-a+fp16+dotprod -static -o "$B/simd/check_kernels-aarch64-fp16" $SRC -lm -pthread
 qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-fp16"
+# and with the i8mm matrix instructions (Graviton 3/4, Apple M2+, Snapdragon 8 Gen 2+)
+# shellcheck disable=SC2086
+aarch64-linux-gnu-gcc $FLAGS -march=armv8.2-a+fp16+dotprod+i8mm -static -o "$B/simd/check_kernels-aarch64-i8mm" $SRC -lm -pthread
+qemu-aarch64-static -cpu max "$B/simd/check_kernels-aarch64-i8mm"

@@ -211,7 +211,21 @@ void kq_vec_dot_f16_f32_cols(const void *vx, const void *vy, size_t by, int ncol
 	}
 #endif
 ROWS2_COLS(f16_f32, kq_avx512_dot_f16_f32_rows2_cols8, kq_vec_dot_f16_f32_cols)
+#if defined(KQ_NEON) && defined(__ARM_FEATURE_MATMUL_INT8)
+/* on an ARM build with i8mm: both rows against 8 columns by SMMLA */
+void kq_vec_dot_q4_0_x8_rows2_cols(const void *vx, size_t bx, const void *vy, size_t by, int ncols, int64_t n,
+				   float *s, int simd)
+{
+	if (simd && ncols == 8) {
+		kq_neon_dot_nl_x8_rows2_cols8(vx, bx, vy, by, n, q4_0_values, s);
+		return;
+	}
+	kq_vec_dot_q4_0_x8_cols(vx, vy, by, ncols, n, s, simd);
+	kq_vec_dot_q4_0_x8_cols((const uint8_t *)vx + bx, vy, by, ncols, n, s + 8, simd);
+}
+#else
 ROWS2_COLS(q4_0_x8, kq_avx512_dot_q4_0_x8_rows2_cols8, kq_vec_dot_q4_0_x8_cols)
+#endif
 #undef ROWS2_COLS
 
 /* s[r] = kq_vec_dot_q8_0 of the nrows rows vx + r * bx with one activation

@@ -1,11 +1,15 @@
 /* kernels_arm.c - the AArch64 NEON versions of the row kernels in
  * kernels_ref.c (Raspberry Pi 4/5, Jetson, Apple silicon under Linux), with
- * the SDOT dot-product instructions and native F16 arithmetic when the
- * build targets them (e.g. -march=armv8.2-a+fp16+dotprod for a Pi 5).  As
+ * the SDOT dot-product instructions, native F16 arithmetic and the i8mm
+ * SMMLA matrix instruction (a prompt's repacked-order Q4_0, two rows by
+ * two columns) when the build targets them (e.g.
+ * -march=armv8.2-a+fp16+dotprod for a Pi 5, +i8mm for Graviton 3/4, Apple
+ * M2 and later, Snapdragon 8 Gen 2/3).  As
  * on x86, the F32, F16, Q8_0 and Q4_0 dots and the repacked Q4_0 / IQ4_NL
  * order give the scalar reference's bits, the other quantized dots the same
  * integer sums in another float order (tests/simd/run.sh checks them under
- * qemu-aarch64, plain, with dotprod, and with dotprod and FP16). */
+ * qemu-aarch64, plain, with dotprod, with dotprod and FP16, and with those
+ * and i8mm). */
 #include "kernels_ref_internal.h"
 #include "kernels_arm_internal.h"
 
@@ -229,6 +233,63 @@ float kq_neon_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int
 	}
 	return acc;
 }
+
+#ifdef __ARM_FEATURE_MATMUL_INT8
+/* the 8-byte halves of a and b side by side: [a lo | b lo] (hi: [a hi | b hi]) */
+static inline int8x16_t zip_lo(int8x16_t a, int8x16_t b)
+{
+	return vreinterpretq_s8_s64(vzip1q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
+}
+
+static inline int8x16_t zip_hi(int8x16_t a, int8x16_t b)
+{
+	return vreinterpretq_s8_s64(vzip2q_s64(vreinterpretq_s64_s8(a), vreinterpretq_s64_s8(b)));
+}
+
+/* kq_neon_dot_nl_x8 of the rows x and x + xs against the 8 activation rows
+ * y + c * ys (out[8 * r + c]) with the i8mm SMMLA instruction: each takes 8
+ * elements of both rows and of two columns and adds the 4 dot products
+ * (rows x columns) to int32 lanes; a block's 4 slices sum exactly, then
+ * one fused multiply-add with d_w * d_a per row and column: the one-row
+ * kernel's bits. */
+void kq_neon_dot_nl_x8_rows2_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+				   const int8_t *lut, float *out)
+{
+	const int8x16_t table = vld1q_s8(lut);
+	float32x4_t acc[4]; /* columns 2p, 2p + 1: [r0 c0, r0 c1, r1 c0, r1 c1] */
+	for (int p = 0; p < 4; p++)
+		acc[p] = vdupq_n_f32(0);
+	for (int64_t b = 0; b < n / 32; b++) {
+		const uint8_t *x0 = x + 18 * b, *x1 = x0 + xs;
+		int8x16_t r0lo, r0hi, r1lo, r1hi; /* elements 0-15 and 16-31 of each row */
+		iq4_values_neon(x0 + 2, table, &r0lo, &r0hi);
+		iq4_values_neon(x1 + 2, table, &r1lo, &r1hi);
+		const int8x16_t w0 = zip_lo(r0lo, r1lo), w1 = zip_hi(r0lo, r1lo), w2 = zip_lo(r0hi, r1hi),
+				w3 = zip_hi(r0hi, r1hi);
+		const float dw0 = get_f16(x0), dw1 = get_f16(x1);
+		for (int p = 0; p < 4; p++) {
+			const uint8_t *c0 = y + (size_t)(2 * p) * ys + 34 * b, *c1 = c0 + ys;
+			const int8x16_t a0 = vld1q_s8((const int8_t *)(c0 + 2)), a1 = vld1q_s8((const int8_t *)(c1 + 2));
+			const int8x16_t b0 = vld1q_s8((const int8_t *)(c0 + 18)), b1 = vld1q_s8((const int8_t *)(c1 + 18));
+			int32x4_t s4 = vmmlaq_s32(vdupq_n_s32(0), w0, zip_lo(a0, a1));
+			s4 = vmmlaq_s32(s4, w1, zip_hi(a0, a1));
+			s4 = vmmlaq_s32(s4, w2, zip_lo(b0, b1));
+			s4 = vmmlaq_s32(s4, w3, zip_hi(b0, b1));
+			const float da0 = get_f16(c0), da1 = get_f16(c1);
+			const float d[4] = {dw0 * da0, dw0 * da1, dw1 * da0, dw1 * da1};
+			acc[p] = vfmaq_f32(acc[p], vcvtq_f32_s32(s4), vld1q_f32(d));
+		}
+	}
+	for (int p = 0; p < 4; p++) {
+		float t[4];
+		vst1q_f32(t, acc[p]);
+		out[2 * p] = t[0];
+		out[2 * p + 1] = t[1];
+		out[8 + 2 * p] = t[2];
+		out[8 + 2 * p + 1] = t[3];
+	}
+}
+#endif
 
 static inline int32x4_t dot_i8x16(int8x16_t x, int8x16_t y)
 {

@@ -63,6 +63,12 @@ float kq_neon_dot_f16_f32(const uint16_t *a, const uint16_t *b, int64_t n);
 float kq_neon_dot_q8_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_neon_dot_q4_0(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_neon_dot_nl_x8(const uint8_t *x, const uint8_t *y, int64_t n, const int8_t *lut);
+#ifdef __ARM_FEATURE_MATMUL_INT8
+/* two rows (xs bytes apart) against 8 activation rows (ys apart), i8mm:
+ * out[8 * r + c], each kq_neon_dot_nl_x8's bits */
+void kq_neon_dot_nl_x8_rows2_cols8(const uint8_t *x, size_t xs, const uint8_t *y, size_t ys, int64_t n,
+				   const int8_t *lut, float *out);
+#endif
 float kq_neon_dot_q2_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_neon_dot_q3_K(const uint8_t *x, const uint8_t *y, int64_t n);
 float kq_neon_dot_q4_K(const uint8_t *x, const uint8_t *y, int64_t n);
