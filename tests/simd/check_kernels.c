@@ -638,24 +638,24 @@ static void check_cols(void)
 }
 
 /* a prompt batch's Q4_K / Q6_K matmul as tiles (kq_tiled_*): 16, 13 and 5
- * weight rows against 16 and 21 activation rows (a band of 16 and one of 5
- * filled with zeros).  This machine's kernels (AVX-512, AVX-VNNI, and with
+ * weight rows against 16, 21 and 27 activation rows (a last band of 5 or
+ * 11: the rest zeros, the 256-bit kernels' second half partly filled).  This machine's kernels (AVX-512, AVX-VNNI, and with
  * AVX-VNNI off the AVX2 ones) must give the scalar reference's bits, and
  * that reference must be within 1e-5 of the sum of |products| from the
  * scalar vec_dot; nothing is written past the rows and the batch; an
- * activation row repeated at places 2 and 18 (the second, padded band)
- * gets the same bits. */
+ * activation row repeated at places 3 and 26 (another lane of the second,
+ * padded band) gets the same bits. */
 static void tiled_case(int ty, int n, int nr, int nb, const uint8_t *rows, size_t rb, uint8_t *pa, uint8_t *ws,
 		       int simd, float *y)
 {
-	for (int i = 0; i < 21 * 16; i++)
+	for (int i = 0; i < 27 * 16; i++)
 		y[i] = -1e30f;
 	kq_tiled_rows(ty, rows, rb, nr, pa, nb, n, y, 16, ws, simd);
 }
 
 static void check_tiled(void)
 {
-	enum { NMAX = 2048, NB = 21 };
+	enum { NMAX = 2048, NB = 27 };
 	static const int types[] = {KOLM_T_Q4_K, KOLM_T_Q6_K};
 	static float w[16][NMAX], dq[16][NMAX], xc[NB][NMAX], y[NB * 16], yr[NB * 16];
 	static uint8_t rows[16][NMAX], acts[NB][NMAX * 2], ws[23 * NMAX + 64];
@@ -676,11 +676,11 @@ static void check_tiled(void)
 			}
 			for (int b = 0; b < NB; b++) {
 				for (int i = 0; i < n; i++) /* row 9: an outlier that sets its scale */
-					xc[b][i] = b == 18 ? xc[2][i] : rnd() * (1.0f + 0.2f * (float)b) + (b == 9 && i % 89 == 1 ? 30.0f : 0.0f);
+					xc[b][i] = b == 26 ? xc[3][i] : rnd() * (1.0f + 0.2f * (float)b) + (b == 9 && i % 89 == 1 ? 30.0f : 0.0f);
 				kolm_type_traits(KOLM_T_Q8_K)->from_float(xc[b], acts[b], n, REF);
 			}
-			for (int v = 0; v < 6; v++) {
-				const int nr = v % 3 == 0 ? 16 : v % 3 == 1 ? 13 : 5, nb = v < 3 ? 16 : NB;
+			for (int v = 0; v < 9; v++) {
+				const int nr = v % 3 == 0 ? 16 : v % 3 == 1 ? 13 : 5, nb = v < 3 ? 16 : v < 6 ? 21 : NB;
 				for (int b = 0; b < (nb + 15) / 16 * 16; b++)
 					kq_tiled_pack(b < nb ? acts[b] : NULL, b, n, pa);
 				tiled_case(ty, n, nr, nb, rows[0], sizeof rows[0], pa, ws, REF, yr);
@@ -720,7 +720,7 @@ static void check_tiled(void)
 					if (nb == NB) {
 						same = 1;
 						for (int r = 0; r < nr; r++)
-							same &= y[16 * 18 + r] == y[16 * 2 + r];
+							same &= y[16 * 26 + r] == y[16 * 3 + r];
 						snprintf(what, sizeof what, "tiled %s %s: a row's bits do not depend on its place",
 							 kolm_type_name(ty), kq_tiled_isa(SIMD));
 						expect(same, what, n);

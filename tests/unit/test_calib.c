@@ -113,8 +113,8 @@ static json_t *class_score(const char *kind, const char *klass)
  * rows of another source), metal 9.0%, cpu-arm 72.2% (a Pi 5 Q4_0 row of
  * llama.cpp runs 3-4x the efficiency of the Pi's llamafile Q8_0 rows, and
  * each forecasts the other).  Six Q8_0 rows of a 2024 Pi 5 leaderboard
- * (one build, six models): cpu-arm 30.1% on 13 rows, overall 14.6%, cuda
- * 24.6%, metal 8.7%. */
+ * (one build, six models, with their published file sizes): cpu-arm 30.1%
+ * on 13 rows, overall 13.5%, cuda 24.6%, metal 9.0%. */
 static void test_loso_prefill_acceptance(void **state)
 {
 	(void)state;
@@ -124,7 +124,7 @@ static void test_loso_prefill_acceptance(void **state)
 	printf("prefill LOSO: %d rows, median |err| %.1f%%; cuda %d rows %.1f%%, cpu-arm %d rows %.1f%%, metal %d rows %.1f%%\n",
 	       (int)num(all, "rows"), num(all, "median_abs_pct_err"), (int)num(cuda, "rows"), num(cuda, "median_abs_pct_err"),
 	       (int)num(arm, "rows"), num(arm, "median_abs_pct_err"), (int)num(metal, "rows"), num(metal, "median_abs_pct_err"));
-	assert_true(num(all, "median_abs_pct_err") <= 14.7);
+	assert_true(num(all, "median_abs_pct_err") <= 13.6);
 	assert_true(num(cuda, "median_abs_pct_err") <= 24.7);
 	assert_true(num(arm, "median_abs_pct_err") <= 30.2);
 	assert_true(num(metal, "median_abs_pct_err") <= 9.0);

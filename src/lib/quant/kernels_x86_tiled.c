@@ -16,9 +16,9 @@
  *   int32.
  * The integer sums are the reference's; the float steps are those of the
  * kernels the reference llama.cpp x86 build runs on a prompt batch, at no
- * cost (the same number of operations), so its logits and kolm's agree to
- * the bit (tests/interop/arch.sh) instead of drifting through the next
- * layer's int8 roundings:
+ * cost (the same number of operations), so on its batches (tests/interop/
+ * arch.sh: 256 tokens) its logits and kolm's agree to the bit instead of
+ * drifting through the next layer's int8 roundings:
  * - Q6_K (ggml-cpu/tiled, which llama.cpp takes from 8 rows on): per
  *   256-element block, acc = fma(float(sum) * d_w, d_a, acc);
  * - Q4_K (its repacked q4_K_8x8 GEMM): per pair of 32-element sub-blocks,
@@ -189,7 +189,7 @@ AVX2 static void unpack_q6_K(const uint8_t *x, const struct tw *t, int r)
 	const int64_t nblk = t->n / 256;
 	for (int64_t k = 0; k < nblk; k++, x = x ? x + 210 : NULL) {
 		if (!x) {
-			unpack_ref(KOLM_T_Q6_K, NULL, t, r); /* the rest of the row: zeros */
+			unpack_ref(KOLM_T_Q6_K, NULL, t, r); /* a row past nrows: zeros */
 			return;
 		}
 		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
@@ -214,7 +214,7 @@ AVX2 static void unpack_q4_K(const uint8_t *x, const struct tw *t, int r)
 	const __m256i lo4 = _mm256_set1_epi8(0x0F);
 	for (int64_t k = 0; k < nblk; k++, x = x ? x + 144 : NULL) {
 		if (!x) {
-			unpack_ref(KOLM_T_Q4_K, NULL, t, r);
+			unpack_ref(KOLM_T_Q4_K, NULL, t, r); /* a row past nrows: zeros */
 			return;
 		}
 		uint8_t *q = t->q + (size_t)r * (size_t)t->n + 256 * k;
@@ -370,8 +370,14 @@ static int has_avxvnni(void)
 {
 	if (__atomic_load_n(&avxvnni_off, __ATOMIC_RELAXED))
 		return 0;
-	unsigned a, b, c, d;
-	return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
+	static int cached = -1; /* CPUID once: a VM may trap it */
+	int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+	if (c < 0) {
+		unsigned ea, eb, ec, ed;
+		c = __get_cpuid_count(7, 1, &ea, &eb, &ec, &ed) && (ea >> 4 & 1);
+		__atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+	}
+	return c;
 }
 #else
 void kq_kernels_avxvnni_off(int off)
