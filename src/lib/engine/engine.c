@@ -443,7 +443,7 @@ static int alloc_buffers(struct kolm_engine *e, int nthreads, struct kolm_err *e
 	e->act = xcalloc(e->act_cap, 1, &fail);
 	e->scr_stride = max_sz(max_in, (size_t)n_ctx + (size_t)hd) + 16;
 	e->scratch = xcalloc((size_t)nthreads * e->scr_stride, 4, &fail);
-	if (kq_tiled_ok(KOLM_T_Q4_K, kq_kernels_simd())) {
+	if (!e->exact && kq_tiled_ok(KOLM_T_Q4_K, kq_kernels_simd())) { /* exact mode never tiles */
 		e->tws_stride = (kq_tiled_ws_bytes((int64_t)max_in) + 63) / 64 * 64;
 		e->tws = xcalloc((size_t)nthreads, e->tws_stride, &fail);
 	}

@@ -396,17 +396,26 @@ int kq_tiled_ok(int type, int simd)
 #endif
 }
 
-const char *kq_tiled_isa(int simd)
+/* the kernels kq_tiled_rows takes on this machine */
+enum { TL_SCALAR, TL_AVX2, TL_AVXVNNI, TL_AVX512 };
+
+static int tiled_level(int simd)
 {
 #ifdef KQ_X86
 	if (simd && kq_kernels_avx512())
-		return "avx512";
+		return TL_AVX512;
 	if (simd && kq_kernels_simd())
-		return has_avxvnni() ? "avxvnni" : "avx2";
+		return has_avxvnni() ? TL_AVXVNNI : TL_AVX2;
 #else
 	(void)simd;
 #endif
-	return "scalar";
+	return TL_SCALAR;
+}
+
+const char *kq_tiled_isa(int simd)
+{
+	static const char *const name[] = {"scalar", "avx2", "avxvnni", "avx512"};
+	return name[tiled_level(simd)];
 }
 
 void kq_tiled_rows(int type, const void *w, size_t bw, int nrows, const void *panel, int nb, int64_t n, float *y,
@@ -416,30 +425,28 @@ void kq_tiled_rows(int type, const void *w, size_t bw, int nrows, const void *pa
 	const uint8_t *wr = w, *pa = panel;
 	const size_t band_bytes = (size_t)(n / 256) * TB_BLK;
 #ifdef KQ_X86
-	const int q6 = type == KOLM_T_Q6_K;
-	const char *isa = kq_tiled_isa(simd);
-	if (isa[0] != 's') {
-		const int r8 = isa[3] == '5'; /* avx512: 8 rows x 16 columns, else 4 x 8 */
-		const int rstep = r8 ? 8 : 4, nr_pad = (nrows + rstep - 1) / rstep * rstep;
+	const int q6 = type == KOLM_T_Q6_K, lv = tiled_level(simd);
+	if (lv != TL_SCALAR) {
+		/* AVX-512: 8 rows x the band's 16 columns a call; else 4 rows x 8 */
+		void (*kern)(const struct tw *, int, const uint8_t *, float *) =
+			lv == TL_AVX512	  ? (q6 ? q6_K_8x16 : q4_K_8x16)
+			: lv == TL_AVXVNNI ? (q6 ? q6_K_4x8_vnni : q4_K_4x8_vnni)
+					   : (q6 ? q6_K_4x8_avx2 : q4_K_4x8_avx2);
+		const int rstep = lv == TL_AVX512 ? 8 : 4, cw = lv == TL_AVX512 ? 16 : 8;
+		const int nr_pad = (nrows + rstep - 1) / rstep * rstep;
 		for (int r = 0; r < nr_pad; r++)
 			(q6 ? unpack_q6_K : unpack_q4_K)(r < nrows ? wr + (size_t)r * bw : NULL, &t, r);
-		void (*k8)(const struct tw *, int, const uint8_t *, float *) = q6 ? q6_K_8x16 : q4_K_8x16;
-		void (*k4)(const struct tw *, int, const uint8_t *, float *) =
-			isa[3] == 'v' ? (q6 ? q6_K_4x8_vnni : q4_K_4x8_vnni) : (q6 ? q6_K_4x8_avx2 : q4_K_4x8_avx2);
 		for (int b0 = 0; b0 < nb; b0 += 16) {
 			const uint8_t *band = pa + (size_t)(b0 / 16) * band_bytes;
 			const int nc = nb - b0 < 16 ? nb - b0 : 16;
-			for (int h = 0; h < (r8 ? 1 : 2) && 8 * h < nc; h++) /* 8-column halves of the band */
+			for (int c0 = 0; c0 < nc; c0 += cw) /* the band, or its 8-column halves */
 				for (int r0 = 0; r0 < nrows; r0 += rstep) {
 					float o[128];
-					if (r8)
-						k8(&t, r0, band, o);
-					else
-						k4(&t, r0, band + 32 * h, o);
-					const int cw = r8 ? 16 : 8, nr = nrows - r0 < rstep ? nrows - r0 : rstep;
-					for (int c = 0; c < cw && cw * h + c < nc; c++)
+					kern(&t, r0, band + 4 * c0, o);
+					const int nr = nrows - r0 < rstep ? nrows - r0 : rstep;
+					for (int c = 0; c < cw && c0 + c < nc; c++)
 						for (int r = 0; r < nr; r++)
-							y[(int64_t)(b0 + cw * h + c) * ldy + r0 + r] = o[cw * r + c];
+							y[(int64_t)(b0 + c0 + c) * ldy + r0 + r] = o[cw * r + c];
 				}
 		}
 		return;
