@@ -35,6 +35,9 @@ struct kolm_device {
 	double flops_tensor_bf16;  /* NVIDIA: dense bf16 tensor FLOP/s, fp32 accumulate */
 	double cpu_tops_int8;      /* CPU: int8 dot-product/matrix OP/s (dotprod, i8mm, AVX2, VNNI) */
 	const char *compute_unit;  /* "4x Cortex-A76", "Ampere GPU 1024 CUDA cores" */
+	const char *variant_of;    /* the same chip and memory bus with another memory size
+				      ("rpi5-16gb" -> "rpi5-8gb"): their measurements are one
+				      device's; NULL = none */
 	double storage_bytes_per_s;/* sequential read of the usual storage */
 	const char *storage_kind;  /* microSD, NVMe, UFS 4.0 */
 	double cap_frac;           /* platform cap as a fraction of memory (0 = none) */

@@ -32,6 +32,8 @@ struct kolm_estimate {
 	uint64_t weights_read_bytes;/* bytes read per decoded token (weights only) */
 	int64_t params;             /* all parameters */
 	int64_t active_params;      /* parameters used per token (MoE: active experts) */
+	int64_t output_params;      /* the output projection's (output.weight, or token_embd when
+				       tied): a prompt computes it for its last token only */
 	double bpw;                 /* bits per weight over all tensor data */
 	int type_count[64];         /* tensors per ggml type (index = enum kolm_ggml_type) */
 	uint64_t type_bytes[64];    /* bytes per ggml type */
@@ -46,6 +48,15 @@ struct kolm_estimate {
 int kolm_estimate_model(struct kolm_ctx *ctx, const struct kolm_model *m, const struct kolm_format *f,
 			const struct kolm_tensor_override *ov, int n_ov, struct kolm_estimate *out,
 			struct kolm_err *err);
+
+/* FLOPs per token of an n_prompt-token prompt from an empty cache, as
+ * llama.cpp runs it (llama-bench pp512, a chat turn): 2 x the active
+ * parameters' multiply-adds, except the output projection, which only the
+ * last token computes; plus attention, 4 x head_dim x query heads per
+ * layer for each earlier position attended (QK^T and the weighted sum of V),
+ * a sliding-window layer attending at most its window. */
+enum { KOLM_PP_TOKENS = 512 }; /* the prompt a prefill rate is quoted at (llama-bench pp512) */
+double kolm_estimate_prompt_flops(const struct kolm_model *m, const struct kolm_estimate *e, int64_t n_prompt);
 
 /* KV-cache bytes for n_ctx positions at kv type "f16" | "q8_0" | "q4_0" | "f32". */
 uint64_t kolm_estimate_kv_bytes(const struct kolm_model *m, int64_t n_ctx, const char *kv_type);

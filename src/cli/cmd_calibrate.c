@@ -36,22 +36,25 @@ static void print_kind(json_t *doc, const char *kind, const char *title)
 
 static void print_rows(json_t *doc)
 {
-	size_t i;
-	json_t *r;
-	printf("\n%-24s %-17s %-15s %-9s %9s %9s %17s %7s  %s\n", "device", "runtime", "base", "format", "measured", "forecast",
-	       "range", "level", "source");
-	json_array_foreach(json_object_get(doc, "measurements"), i, r)
-	{
-		json_t *d = json_object_get(r, "decode");
-		if (!d)
-			continue;
-		printf("%-24s %-17s %-15s %-9s %9.4g %9.4g %8.4g-%-8.4g %7s  %s%s%s\n",
-		       json_string_value(json_object_get(r, "device")), json_string_value(json_object_get(r, "runtime")),
-		       json_string_value(json_object_get(r, "base")), json_string_value(json_object_get(r, "format")),
-		       num(d, "measured"), num(d, "mid"), num(d, "low"), num(d, "high"),
-		       json_string_value(json_object_get(d, "level")) ? json_string_value(json_object_get(d, "level")) : "-",
-		       json_string_value(json_object_get(r, "source")), json_is_true(json_object_get(r, "weak")) ? " (weak)" : "",
-		       json_is_true(json_object_get(d, "inside")) ? "" : "  OUTSIDE");
+	static const char *const kinds[] = {"decode", "prefill"};
+	for (int k = 0; k < 2; k++) {
+		size_t i;
+		json_t *r;
+		printf("\n%-7s %-24s %-17s %-15s %-9s %9s %9s %17s %7s  %s\n", kinds[k], "device", "runtime", "base", "format",
+		       "measured", "forecast", "range", "level", "source");
+		json_array_foreach(json_object_get(doc, "measurements"), i, r)
+		{
+			json_t *d = json_object_get(r, kinds[k]);
+			if (!d)
+				continue;
+			printf("%-7s %-24s %-17s %-15s %-9s %9.4g %9.4g %8.4g-%-8.4g %7s  %s%s%s\n", kinds[k],
+			       json_string_value(json_object_get(r, "device")), json_string_value(json_object_get(r, "runtime")),
+			       json_string_value(json_object_get(r, "base")), json_string_value(json_object_get(r, "format")),
+			       num(d, "measured"), num(d, "mid"), num(d, "low"), num(d, "high"),
+			       json_string_value(json_object_get(d, "level")) ? json_string_value(json_object_get(d, "level")) : "-",
+			       json_string_value(json_object_get(r, "source")), json_is_true(json_object_get(r, "weak")) ? " (weak)" : "",
+			       json_is_true(json_object_get(d, "inside")) ? "" : "  OUTSIDE");
+		}
 	}
 }
 
@@ -84,7 +87,7 @@ enum { O_REPORT, O_JSON, O_ROWS };
 static const struct cli_opt opts[] = {
 	OPT_FLAG(0, "report", O_REPORT, "print the report (required; the fit itself runs on every forecast)"),
 	OPT_FLAG(0, "json", O_JSON, "the report as JSON"),
-	OPT_FLAG(0, "rows", O_ROWS, "also list every decode row: measured, forecast, range, source"),
+	OPT_FLAG(0, "rows", O_ROWS, "also list every row, decode and prefill: measured, forecast, range, source"),
 	OPT_END(),
 };
 

@@ -67,6 +67,7 @@ static int parse_device(json_t *o, struct kolm_device *d, const char *file, stru
 	d->flops_tensor_bf16 = kolm_json_num(o, "tflops_tensor_bf16", 0) * 1e12;
 	d->cpu_tops_int8 = kolm_json_num(o, "cpu_tops_int8", 0) * 1e12;
 	d->compute_unit = kolm_json_str(o, "compute_unit");
+	d->variant_of = kolm_json_str(o, "variant_of");
 	d->storage_bytes_per_s = kolm_json_num(o, "storage_read_mbs", 500) * 1e6;
 	d->storage_kind = kolm_json_str(o, "storage_kind");
 	json_t *cap = json_object_get(o, "platform_cap");
@@ -250,6 +251,31 @@ static int cat_load_spec(struct kolm_catalog *cat, struct kolm_data *d, const st
 	return merge_entries(json_object_get(u, s->key), items, n, s->sz, s->fn, s->user, err);
 }
 
+/* A memory variant is the same silicon: it names a device that is not itself
+ * a variant (else the catalog is wrong).  When the two no longer carry the
+ * same bandwidth and compute figures (a user's devices.json overrode one of
+ * them), they are not pooled: the link is dropped. */
+static int check_variants(struct kolm_catalog *cat, struct kolm_err *err)
+{
+	for (int i = 0; i < cat->n_devices; i++) {
+		struct kolm_device *d = &cat->devices[i];
+		const struct kolm_device *o = NULL;
+		if (!d->variant_of)
+			continue;
+		for (int k = 0; k < cat->n_devices && !o; k++)
+			if (k != i && !strcmp(cat->devices[k].id, d->variant_of))
+				o = &cat->devices[k];
+		if (!o || o->variant_of)
+			return kolm_err_set(err, KOLM_E_FORMAT, "devices.json: device '%s': variant_of '%s' %s", d->id,
+					    d->variant_of, o ? "is itself a variant (name the device it varies)" : "is not a device");
+		if (o->bw_bytes_per_s != d->bw_bytes_per_s || o->flops_fp16 != d->flops_fp16 ||
+		    o->cpu_tops_int8 != d->cpu_tops_int8 || o->tops_int8 != d->tops_int8 ||
+		    o->flops_tensor_fp16 != d->flops_tensor_fp16 || o->flops_tensor_bf16 != d->flops_tensor_bf16)
+			d->variant_of = NULL;
+	}
+	return KOLM_OK;
+}
+
 int kolm_cat_load(struct kolm_catalog *cat, struct kolm_data *d, struct kolm_err *err)
 {
 	memset(cat, 0, sizeof *cat);
@@ -258,7 +284,7 @@ int kolm_cat_load(struct kolm_catalog *cat, struct kolm_data *d, struct kolm_err
 		if (rc)
 			return rc;
 	}
-	return KOLM_OK;
+	return check_variants(cat, err);
 }
 
 void kolm_cat_release(struct kolm_catalog *cat)

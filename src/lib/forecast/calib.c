@@ -334,6 +334,12 @@ static void fit_psi(const struct kolm_calib *c, struct cal_fit *f, double *a, do
 	}
 	double r = unit_ratio(c, f, KOLM_UNIT_DQ16, KOLM_UNIT_F16T, a, b, ratios);
 	f->psi[KOLM_UNIT_DQ16] = f->psi[KOLM_UNIT_F16T] * (r > 0 ? r : 1);
+	/* an ARM CPU's prompt of a format that build had not repacked: the pull
+	 * requests that added the repacked kernels measured them against the
+	 * kernels before, same build, same Pi 5 (pp512): #19356 Q5_K 1.86/1.91x,
+	 * #19360 Q6_K 2.60/2.65x, median 2.25.  Not fitted on the rows: between
+	 * builds, the kernel is not the only thing that changed */
+	f->psi[KOLM_UNIT_INT8_NOREPACK] = 1 / 2.25;
 }
 
 /* Fit on every row whose source key is not 'skip' (NULL: every row). */
@@ -371,7 +377,7 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 		int g;
 		for (g = 0; g < f->n_grp; g++) {
 			const struct cal_row *o = &c->rows[f->grp[g].row];
-			if (!strcmp(o->device, r->device) && !strcmp(o->runtime, r->runtime) && f->grp[g].user == r->user)
+			if (!strcmp(o->hw, r->hw) && !strcmp(o->runtime, r->runtime) && f->grp[g].user == r->user)
 				break;
 		}
 		if (g == f->n_grp) {
@@ -491,10 +497,12 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 	/* the device's own rows of comparable size: the user's, else published */
 	int g = -1, ng = 0;
 	double geta = NAN;
+	const char *hw = q->hw ? q->hw : q->device ? q->device : "";
+	const char *variant = NULL; /* another memory size among the rows fitted */
 	for (int user = 1; user >= 0 && g < 0; user--)
 		for (int k = 0; k < f->n_grp && g < 0; k++) {
 			const struct cal_row *o = &c->rows[f->grp[k].row];
-			if (f->grp[k].user != user || strcmp(o->device, q->device ? q->device : "") ||
+			if (f->grp[k].user != user || strcmp(o->hw, hw) ||
 			    strcmp(o->runtime, q->runtime ? q->runtime : ""))
 				continue;
 			int n = 0, other = 0;
@@ -508,6 +516,8 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 					continue;
 				}
 				v[n++] = kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[f->grp[k].cls].t0, f->phi[r->fam]);
+				if (q->device && strcmp(r->device, q->device))
+					variant = r->device;
 			}
 			out->other_size += other;
 			if (n)
@@ -517,7 +527,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 	double t0 = ci >= 0 ? f->cls[ci].t0 : kolm_json_num(rt, "t0_ms", 1.5);
 	int cu = ci;
 	double eta, s;
-	char why[240], nb[48];
+	char why[400], nb[48];
 	if (g >= 0) {
 		const struct cal_grp *gr = &f->grp[g];
 		eta = geta;
@@ -539,9 +549,12 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 			    : ng < 3 && gc->s_dev1[kind] > gc->s_dev[kind] ? gc->s_dev1[kind]
 								    : gc->s_dev[kind];
 		s = clampd(sd >= 0 ? sd : 0.25, S_MIN, S_MAX_OWN);
-		snprintf(why, sizeof why, "fitted on %d %s measurement%s of %s on %s%s", ng,
+		char also[96] = "";
+		if (variant)
+			snprintf(also, sizeof also, " and %.40s (the same chip and memory bus)", variant);
+		snprintf(why, sizeof why, "fitted on %d %s measurement%s of %s%s on %s%s", ng,
 			 gr->user ? "of your own" : "published", ng == 1 ? "" : "s", short_name(q->device, nb, sizeof nb),
-			 q->runtime, pull);
+			 also, q->runtime, pull);
 		for (int i = 0; i < c->n_rows; i++)
 			if (f->member[i] == g && !(f->fitted[i] >> kind & 1) && comparable(c->rows[i].B, q->bytes_per_token))
 				out->excluded++;
@@ -583,7 +596,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		out->bw_eff = e * phi * q->bw;
 		out->mid = 1.0 / (q->bytes_per_token / out->bw_eff + t0 * q->n_layer / 32.0 / 1e3);
 		snprintf(out->basis, sizeof out->basis,
-			 "%s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
+			 "%.200s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
 			 fam_names[kolm_calib_fam(q->format ? q->format : "")], phi, q->bw / 1e9, t0, s * 100);
 	} else {
 		int un = q->unit >= 0 && q->unit < KOLM_UNIT_N ? q->unit : KOLM_UNIT_FMA;
@@ -592,7 +605,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		if (psi != 1)
 			snprintf(scale, sizeof scale, " (%.2f x this unit's factor %.2f over int8)", eta, psi);
 		out->mid = prefill_tps(eta, psi, q->flops, q->active_params);
-		snprintf(out->basis, sizeof out->basis, "%.180s: eta %.2f%s of %.1f %s / (2 x active params); range +-%.0f%%",
+		snprintf(out->basis, sizeof out->basis, "%.180s: eta %.2f%s of %.1f %s / FLOPs per prompt token; range +-%.0f%%",
 			 why, e, scale, q->flops / 1e12, kolm_calib_unit_name(un), s * 100);
 	}
 	out->s = s;
@@ -692,14 +705,14 @@ static double row_size_distance(const struct cal_row *r, const char *base, const
 	return (strcmp(r->base, base) ? 2 : 0) + (strcmp(r->format, format) ? 1 : 0);
 }
 
-int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
-		     const char *format, double bytes_per_token, char *out, size_t cap)
+int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *hw, const char *runtime,
+		     const char *base, const char *format, double bytes_per_token, char *out, size_t cap)
 {
 	int best = -1;
 	double bd = INFINITY;
 	for (int i = 0; c && i < c->n_rows; i++) {
 		const struct cal_row *r = &c->rows[i];
-		if (!(r->tg > 0) || strcmp(r->device, device) || strcmp(r->runtime, runtime) || c->fit.member[i] < 0 ||
+		if (!(r->tg > 0) || strcmp(r->hw, hw ? hw : device) || strcmp(r->runtime, runtime) || c->fit.member[i] < 0 ||
 		    !(c->fit.fitted[i] & 1) || !comparable(r->B, bytes_per_token))
 			continue;
 		double d = row_size_distance(r, base ? base : "", format ? format : "") + (r->weak ? 0.5 : 0);
@@ -709,8 +722,9 @@ int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char 
 	if (best < 0)
 		return -1;
 	const struct cal_row *r = &c->rows[best];
-	snprintf(out, cap, "%s %s measured at %.3g tok/s (%s%s)", r->base, r->format, r->tg, r->source,
-		 r->weak ? "; weak row" : "");
+	int other = strcmp(r->device, device) != 0; /* a memory variant's row */
+	snprintf(out, cap, "%s%s%s %s measured at %.3g tok/s (%s%s)", other ? r->device : "", other ? " " : "", r->base,
+		 r->format, r->tg, r->source, r->weak ? "; weak row" : "");
 	return 0;
 }
 
@@ -866,7 +880,8 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 			if (src_of[i] != s)
 				continue;
 			const struct cal_row *r = &c->rows[i];
-			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B, r->N, r->bw, r->flops, r->L, r->unit};
+			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B,    r->N,
+							    r->bw,     r->flops,   r->L,      r->unit,   r->hw};
 			for (int kind = 0; kind < 2; kind++)
 				if ((kind ? r->pp : r->tg) > 0 && predict_both(c, &f, &q, kind, &pd[2 * i + kind]) == 0)
 					done[2 * i + kind] = 1;

@@ -19,11 +19,13 @@ struct kolm_calib_query {
 	const char *klass;       /* calibration class (kolm_calib_class) */
 	const char *format;      /* format id */
 	double bytes_per_token;  /* weights read + KV at the decode depth */
-	double active_params;
+	double active_params;    /* half the FLOPs per prompt token (kolm_estimate_prompt_flops / 2) */
 	double bw;               /* bytes/s */
 	double flops;            /* OP/s of the unit prefill runs on (kolm_calib_compute) */
 	int n_layer;
 	int unit;                /* KOLM_UNIT_* */
+	const char *hw;          /* the device whose measurements apply: device, or the one it
+				    is a memory variant of; NULL = device */
 };
 
 struct kolm_calib_pred {
@@ -48,9 +50,11 @@ int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query
 
 /* A measurement of this device on this runtime to quote in a caveat: the
  * same base and format if there is one, else a fitted row of comparable
- * size (within 4x of bytes_per_token, the rule the fit follows).  Returns 0
- * and fills the strings, or -1. */
-int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *runtime, const char *base,
-		     const char *format, double bytes_per_token, char *out, size_t cap);
+ * size (within 4x of bytes_per_token, the rule the fit follows).  hw: the
+ * device it is a memory variant of (NULL = none): that silicon's rows count,
+ * and a row of another memory size names its device.  Returns 0 and fills
+ * the strings, or -1. */
+int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char *hw, const char *runtime,
+		     const char *base, const char *format, double bytes_per_token, char *out, size_t cap);
 
 #endif

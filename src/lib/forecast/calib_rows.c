@@ -69,6 +69,31 @@ int kolm_calib_fam(const char *f)
 	return FAM_KQ;
 }
 
+/* Whether llama.cpp on an ARM CPU runs a prompt's matrix products of this
+ * format on its repacked kernels (ggml-cpu/repack.cpp: weights interleaved
+ * once at load, an int8 GEMM over several rows and columns per pass) at a
+ * build of this date (YYYY-MM..., NULL: today's).  Each format from the
+ * pull request that added its dotprod kernels: Q4_0 #9921 (online repacking,
+ * 2024-11; the Q4_0_4_4/4_8 files before it are converted to q4_0 rows),
+ * Q4_K #17494 (2025-11; i8mm #16739, 2025-10), Q8_0 #18096 (2025-12), Q5_K
+ * #19356 and Q6_K #19360 (2026-02).  IQ4_NL is repacked in the reference
+ * build (0c1e57098), its date not known here: today's forecasts only.  Q2_K,
+ * Q3_K, Q4_1, Q5_0, Q5_1 and the other i-quants have no ARM repacked kernel
+ * there.  A K-quant mix counts by its main type (Q4_K_M by Q4_K). */
+int kolm_calib_arm_repacked(const char *format, const char *date)
+{
+	static const struct {
+		const char *format, *since;
+	} packed[] = {
+		{"q4_0", "2024-11"},   {"q4_k_m", "2025-11"}, {"q4_k_s", "2025-11"}, {"q8_0", "2025-12"},
+		{"q5_k_m", "2026-02"}, {"q5_k_s", "2026-02"}, {"q6_k", "2026-02"},   {"iq4_nl", NULL},
+	};
+	for (size_t i = 0; format && i < sizeof packed / sizeof packed[0]; i++)
+		if (!strcmp(format, packed[i].format))
+			return !date || !*date || (packed[i].since && strncmp(date, packed[i].since, 7) >= 0);
+	return 0;
+}
+
 double kolm_calib_compute(const struct kolm_device *d, const char *klass, const char *format, const char *date,
 			  int *unit)
 {
@@ -89,7 +114,7 @@ double kolm_calib_compute(const struct kolm_device *d, const char *klass, const 
 		else if (bf16 && d->flops_tensor_bf16 > 0)
 			*unit = KOLM_UNIT_BF16T;
 	} else if (klass && !strncmp(klass, "cpu-", 4) && quant && d->cpu_tops_int8 > 0) {
-		*unit = KOLM_UNIT_INT8;
+		*unit = strcmp(klass, "cpu-arm") || kolm_calib_arm_repacked(format, date) ? KOLM_UNIT_INT8 : KOLM_UNIT_INT8_NOREPACK;
 		return d->cpu_tops_int8;
 	}
 	switch (*unit) {
@@ -103,8 +128,10 @@ double kolm_calib_compute(const struct kolm_device *d, const char *klass, const 
 
 const char *kolm_calib_unit_name(int unit)
 {
-	static const char *const n[KOLM_UNIT_N] = {"fp16 TFLOPS", "int8 TOPS", "fp16 tensor TFLOPS", "bf16 tensor TFLOPS",
-							    "fp16 tensor TFLOPS (dequantized)"};
+	static const char *const n[KOLM_UNIT_N] = {"fp16 TFLOPS",        "int8 TOPS",
+						   "fp16 tensor TFLOPS", "bf16 tensor TFLOPS",
+						   "fp16 tensor TFLOPS (dequantized)",
+						   "int8 TOPS (no repacked kernel)"};
 	return unit >= 0 && unit < KOLM_UNIT_N ? n[unit] : "?";
 }
 
@@ -177,7 +204,7 @@ static int physics(struct loader *ld, const char *base, const char *format, stru
 	rc = kolm_estimate_model(ld->ctx, &m, f, NULL, 0, &e, err);
 	if (rc == KOLM_OK) {
 		p->B = (double)e.weights_read_bytes + (double)kolm_estimate_kv_bytes(&m, DECODE_DEPTH, "f16");
-		p->N = (double)e.active_params;
+		p->N = kolm_estimate_prompt_flops(&m, &e, KOLM_PP_TOKENS) / 2.0;
 		p->file = (double)e.file_bytes;
 		p->L = (int)m.hp.n_layer;
 		p->ok = 1;
@@ -256,6 +283,7 @@ static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, 
 	struct cal_row *r = &c->rows[c->n_rows++];
 	memset(r, 0, sizeof *r);
 	kolm_strlcpy(r->device, device, sizeof r->device);
+	kolm_strlcpy(r->hw, d.variant_of ? d.variant_of : device, sizeof r->hw);
 	kolm_strlcpy(r->runtime, runtime, sizeof r->runtime);
 	kolm_strlcpy(r->base, base, sizeof r->base);
 	kolm_strlcpy(r->format, format, sizeof r->format);

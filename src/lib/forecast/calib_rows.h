@@ -17,18 +17,23 @@ typedef struct json_t json_t;
  * FMA figure (tflops_fp16), int8 tensor cores or int8 dot products, fp16
  * tensor cores with fp16 accumulate, bf16 with fp32 accumulate, and fp16
  * tensor cores after dequantizing a quantized matrix to fp16 (CUDA before
- * int8 MMQ). */
-enum { KOLM_UNIT_FMA, KOLM_UNIT_INT8, KOLM_UNIT_F16T, KOLM_UNIT_BF16T, KOLM_UNIT_DQ16, KOLM_UNIT_N };
+ * int8 MMQ), and an ARM CPU's int8 dot products for a format that build of
+ * llama.cpp had no repacked (interleaved) kernel for (kolm_calib_arm_repacked). */
+enum { KOLM_UNIT_FMA, KOLM_UNIT_INT8, KOLM_UNIT_F16T, KOLM_UNIT_BF16T, KOLM_UNIT_DQ16, KOLM_UNIT_INT8_NOREPACK, KOLM_UNIT_N };
 enum { FAM_FLOAT, FAM_Q8, FAM_KQ, FAM_LEGACY, FAM_IQ, FAM_MLXQ, FAM_N };
 enum { MAX_CLASS = 16, DECODE_DEPTH = 64 };
 
 struct cal_row {
 	char device[48], runtime[24], base[48], format[24], klass[16];
+	char hw[48];          /* the silicon its measurements inform: the device, or the
+				 device it is a memory variant of (catalog variant_of) */
 	char source[320], skey[96];
 	int weak, user;
 	double tg, pp;        /* tokens/s; 0 = not measured */
 	double B;             /* bytes read per decoded token */
-	double N;             /* active parameters */
+	double N;             /* half the FLOPs per token of a 512-token prompt (kolm_estimate_prompt_flops):
+				 the active parameters but the output projection, plus attention; a
+				 user's own row: its file's parameters */
 	double bw, flops;     /* bytes/s, OP/s of the unit its prefill ran on (bin-adjusted) */
 	int L, fam, unit;     /* unit: KOLM_UNIT_* (kolm_calib_compute) */
 };
@@ -80,11 +85,16 @@ struct kolm_calib {
 void kolm_calib_source_key(const char *source, char *out, size_t cap);
 void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct kolm_device *d, char *out, size_t cap);
 
+/* llama.cpp on an ARM CPU runs this format's prompt on its repacked
+ * (interleaved) int8 kernels (1) or not (0) at a build of this date (NULL:
+ * today's); calib_rows.c. */
+int kolm_calib_arm_repacked(const char *format, const char *date);
 /* The compute a prefill of format runs on with this device and class:
  * CUDA runs quantized formats on int8 tensor cores (llama.cpp's MMQ, since
  * June 2024: a row dated earlier ran them dequantized through cuBLAS fp16)
  * and F16 on fp16 tensor cores (cuBLAS, fp16 accumulate), BF16 with fp32
- * accumulate; a CPU runs quantized formats on int8 dot products; anything
+ * accumulate; a CPU runs quantized formats on int8 dot products (on ARM,
+ * a format the build had not repacked on KOLM_UNIT_INT8_NOREPACK); anything
  * else, or a device without the figure, on its tflops_fp16.  date: the
  * measurement's (YYYY-MM...), NULL for today.  Returns OP/s, sets *unit. */
 double kolm_calib_compute(const struct kolm_device *d, const char *klass, const char *format, const char *date,

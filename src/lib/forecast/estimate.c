@@ -110,7 +110,7 @@ static uint64_t meta_bytes(struct kolm_ctx *ctx, const struct kolm_model *m)
 struct tally {
 	uint64_t raw;
 	double read, active;
-	int64_t params;
+	int64_t params, output;
 };
 
 /* type < 0: a non-GGUF layout (no per-type counts) */
@@ -127,6 +127,8 @@ static void tally_add(struct tally *s, struct kolm_estimate *out, const struct k
 	if (kolm_tensor_is_param(t)) {
 		s->params += nelem(t);
 		s->active += fr * (double)nelem(t);
+		if (!strcmp(t->name, "output.weight") || (m->hp.tied && !strcmp(t->name, "token_embd.weight")))
+			s->output += nelem(t);
 	}
 }
 
@@ -135,6 +137,7 @@ static void tally_done(const struct tally *s, struct kolm_estimate *out)
 	out->weights_read_bytes = (uint64_t)llround(s->read);
 	out->params = s->params;
 	out->active_params = (int64_t)llround(s->active);
+	out->output_params = s->output;
 	out->bpw = s->params ? 8.0 * (double)s->raw / (double)s->params : 0;
 }
 
@@ -235,6 +238,30 @@ static double kv_type_bytes(const char *kv)
 		}
 	}
 	return 2.0;
+}
+
+/* Mean positions a query attends over a causal prompt of n tokens with a
+ * window of w (0: none): the mean over i = 1..n of min(i, w). */
+static double mean_attended(int64_t n, int64_t w)
+{
+	if (w <= 0 || w >= n)
+		return (double)(n + 1) / 2.0;
+	return ((double)w * (double)(w + 1) / 2.0 + (double)(n - w) * (double)w) / (double)n;
+}
+
+double kolm_estimate_prompt_flops(const struct kolm_model *m, const struct kolm_estimate *e, int64_t n_prompt)
+{
+	if (n_prompt < 1)
+		n_prompt = 1;
+	double out = (double)e->output_params;
+	double f = 2.0 * ((double)e->active_params - out) + 2.0 * out / (double)n_prompt;
+	int64_t hd = m->hp.head_dim > 0 ? m->hp.head_dim : m->hp.n_head > 0 ? m->hp.n_embd / m->hp.n_head : 0;
+	for (int64_t l = 0; l < m->hp.n_layer && hd > 0; l++) {
+		/* as kolm_estimate_kv_bytes: every swa_pattern-th layer global */
+		int global = m->hp.sliding_window <= 0 || (m->hp.swa_pattern > 1 && l % m->hp.swa_pattern == m->hp.swa_pattern - 1);
+		f += 4.0 * (double)hd * (double)m->hp.n_head * mean_attended(n_prompt, global ? 0 : m->hp.sliding_window);
+	}
+	return f;
 }
 
 uint64_t kolm_estimate_kv_bytes(const struct kolm_model *m, int64_t n_ctx, const char *kv_type)

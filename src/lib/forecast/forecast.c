@@ -684,7 +684,7 @@ static void speed_query(const struct fc *fc, struct kolm_speed_query *q)
 	q->model_id = fc->base ? fc->base->id : fc->source_id;
 	q->format = fc->fmt ? fc->fmt->id : "";
 	q->bytes_per_token = fc->bytes_per_token;
-	q->active_params = (double)fc->est.active_params;
+	q->prompt_params = kolm_estimate_prompt_flops(&fc->m, &fc->est, KOLM_PP_TOKENS) / 2.0;
 	q->n_layer = fc->m.hp.n_layer > 0 ? (int)fc->m.hp.n_layer : 0;
 }
 
@@ -710,7 +710,7 @@ static void speeds(struct kolm_ctx *ctx, struct fc *fc)
 	}
 	if (kolm_speed_prefill(ctx, &q, &fc->pre) != KOLM_OK) {
 		double eta = kolm_json_num(fc->rt, "eta_pp", 0.3);
-		fc->pre.mid = eta * fc->dev.flops_fp16 / (2.0 * (double)fc->est.active_params);
+		fc->pre.mid = eta * fc->dev.flops_fp16 / kolm_estimate_prompt_flops(&fc->m, &fc->est, KOLM_PP_TOKENS);
 		fc->pre.low = fc->pre.mid * 0.6;
 		fc->pre.high = fc->pre.mid * 1.4;
 		snprintf(fc->pre.basis, sizeof fc->pre.basis,

@@ -20,11 +20,12 @@ static int predict(const struct kolm_calib *c, struct kolm_ctx *ctx, const struc
 	memset(&q, 0, sizeof q);
 	/* a custom box or an overridden bandwidth is not the measured device */
 	q.device = sq->measured_device ? sq->dev->id : "";
+	q.hw = sq->measured_device && sq->dev->variant_of ? sq->dev->variant_of : q.device;
 	q.runtime = sq->runtime;
 	q.klass = klass;
 	q.format = sq->format ? sq->format : "";
 	q.bytes_per_token = sq->bytes_per_token;
-	q.active_params = sq->active_params;
+	q.active_params = sq->prompt_params;
 	q.bw = sq->dev->bw_bytes_per_s;
 	q.flops = kolm_calib_compute(sq->dev, klass, q.format, NULL, &q.unit);
 	q.n_layer = sq->n_layer > 0 ? sq->n_layer : 32;
@@ -76,7 +77,7 @@ void kolm_speed_caveats(struct kolm_ctx *ctx, const struct kolm_speed_query *q, 
 	const struct kolm_device *dev = q->dev;
 	char quote[400];
 	if ((p.level == KOLM_CALIB_LEVEL_DEVICE || p.level == KOLM_CALIB_LEVEL_USER) &&
-	    kolm_calib_quote(c, dev->id, q->runtime, q->model_id, q->format, q->bytes_per_token, quote, sizeof quote) == 0)
+	    kolm_calib_quote(c, dev->id, dev->variant_of, q->runtime, q->model_id, q->format, q->bytes_per_token, quote, sizeof quote) == 0)
 		kolm_caveat_add(caveats, "decode follows the measurements of this device: e.g. %s", quote);
 	else if (p.level == KOLM_CALIB_LEVEL_CLASS)
 		kolm_caveat_add(caveats, "no measurement of %s%s on %s: decode uses the %s class fit (range +-%.0f%%)",

@@ -21,7 +21,7 @@ struct kolm_speed_query {
 	const char *model_id;          /* the base (or source) id, to quote a measurement of it */
 	const char *format;            /* format id */
 	double bytes_per_token;        /* weights read + KV cache at the decode depth */
-	double active_params;
+	double prompt_params;          /* half the FLOPs per token of a 512-token prompt */
 	int n_layer;                   /* 0: unknown (32 assumed) */
 };
 
