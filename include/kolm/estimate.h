@@ -34,6 +34,7 @@ struct kolm_estimate {
 	int64_t active_params;      /* parameters used per token (MoE: active experts) */
 	int64_t output_params;      /* the output projection's (output.weight, or token_embd when
 				       tied): a prompt computes it for its last token only */
+	uint64_t output_bytes;      /* its bytes */
 	double bpw;                 /* bits per weight over all tensor data */
 	int type_count[64];         /* tensors per ggml type (index = enum kolm_ggml_type) */
 	uint64_t type_bytes[64];    /* bytes per ggml type */

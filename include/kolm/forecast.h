@@ -101,7 +101,7 @@ const char *kolm_fit_name(enum kolm_fit fit);
 /* A rate with its range, tokens/s. */
 struct kolm_forecast_speed {
 	double low, mid, high;
-	char basis[320];            /* the calibration group used and how, or the class default */
+	char basis[480];            /* the calibration group used and how, or the class default */
 	int rows;                   /* measurements behind it (0: a class default) */
 };
 

@@ -128,7 +128,10 @@ static json_t *class_score(const char *kind, const char *klass)
  * added them (the pull requests' 2.25x A/B before), and ten rows of current
  * Pi 5 builds: overall 13.7%, cuda 23.0%, metal 9.5%, cpu-arm 13.1% on 23
  * rows (the issue's 25% met).  Without the build rule the current rows and
- * the 2024 ones forecast each other 2x off (cpu-arm 50.6%). */
+ * the 2024 ones forecast each other 2x off (cpu-arm 50.6%).  An ARM
+ * repacked GEMM's prompt capped by its weights streaming once per 4 tokens
+ * at decode's bandwidth: overall 13.3%, cpu-arm 9.8% (today's Llama 3.1 8B
+ * Q8_0 on a Pi 5: +89% -> +9%). */
 static void test_loso_prefill_acceptance(void **state)
 {
 	(void)state;
@@ -138,9 +141,9 @@ static void test_loso_prefill_acceptance(void **state)
 	printf("prefill LOSO: %d rows, median |err| %.1f%%; cuda %d rows %.1f%%, cpu-arm %d rows %.1f%%, metal %d rows %.1f%%\n",
 	       (int)num(all, "rows"), num(all, "median_abs_pct_err"), (int)num(cuda, "rows"), num(cuda, "median_abs_pct_err"),
 	       (int)num(arm, "rows"), num(arm, "median_abs_pct_err"), (int)num(metal, "rows"), num(metal, "median_abs_pct_err"));
-	assert_true(num(all, "median_abs_pct_err") <= 13.7);
+	assert_true(num(all, "median_abs_pct_err") <= 13.3);
 	assert_true(num(cuda, "median_abs_pct_err") <= 23.0);
-	assert_true(num(arm, "median_abs_pct_err") <= 13.1);
+	assert_true(num(arm, "median_abs_pct_err") <= 9.8);
 	assert_true(num(metal, "median_abs_pct_err") <= 9.5);
 	/* the bounds: 15% overall, 25% for every class with >= 5 rows */
 	assert_true(num(all, "median_abs_pct_err") <= 15.0);
@@ -242,6 +245,42 @@ static void test_prompt_flops(void **state)
 	printf("gemma-3-1b 512 -> 4096: +%.4g FLOPs per token (window: %.4g)\n", grow, want);
 	assert_true(fabs(grow / want - 1) < 1e-9);
 	kolm_model_release(&m);
+}
+
+/* An ARM CPU's repacked GEMM streams the prompt's matrices once per 4
+ * tokens: on a Pi 5 a large model's prefill is bound by that, at the
+ * bandwidth its decode reaches (edge-ai-study's Llama 3.1 8B Q8_0, b9307:
+ * 4.86 tok/s, half its Q4_K_M's 9.12); a format without repacked kernels,
+ * another class, or a model whose compute binds first is not capped. */
+static void test_bandwidth_cap(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *base, *quant, *device;
+		int capped;
+	} picks[] = {
+		{"llama-3.1-8b", "q8_0", "rpi5-16gb", 1}, {"llama-3.1-8b", "q3_k_m", "rpi5-16gb", 0},
+		{"llama-3.1-8b", "q8_0", "rtx-3080", 0},  {"llama-3.1-8b", "q8_0", "laptop-x86", 0},
+	};
+	double q8 = 0, q4 = 0;
+	for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
+		json_t *f = plan(ctx, picks[i].base, picks[i].quant, picks[i].device);
+		json_t *p = json_object_get(f, "prefill_tps");
+		const char *b = json_string_value(json_object_get(p, "basis"));
+		printf("%s %s on %s: %.3g tok/s [%s]\n", picks[i].base, picks[i].quant, picks[i].device, num(p, "mid"), b);
+		assert_int_equal(strstr(b, "bandwidth-bound") != NULL, picks[i].capped);
+		if (i == 0) {
+			q8 = num(p, "mid");
+			assert_true(num(p, "low") <= 4.86 && 4.86 <= num(p, "high"));
+		}
+		json_decref(f);
+	}
+	json_t *f = plan(ctx, "llama-3.1-8b", "q4_k_m", "rpi5-16gb");
+	q4 = num(json_object_get(f, "prefill_tps"), "mid");
+	json_decref(f);
+	/* the same pass over twice the bytes: about half the Q4_K_M rate */
+	printf("Pi 5 8B prefill: Q8_0 %.3g, Q4_K_M %.3g tok/s\n", q8, q4);
+	assert_true(q8 < 0.7 * q4);
 }
 
 /* Every published row is scored: none skipped, each with a forecast. */
@@ -650,7 +689,8 @@ static void test_monotone_between_devices(void **state)
 					if (!(m[a].v[kind] < m[b].v[kind] * 0.999))
 						continue;
 					int why = own_rows(&m[a], kind) || own_rows(&m[b], kind) ||
-						  (!kind && strstr(m[a].basis[0], "compute-bound"));
+						  (!kind && strstr(m[a].basis[0], "compute-bound")) ||
+						  (kind && strstr(m[a].basis[1], "bandwidth-bound"));
 					if (shown++ < 12 || !why)
 						printf("%s %s %s: %s (%.3g) > %s (%.3g) in %s but forecast %.3g < %.3g: %s\n",
 						       picks[p][0], picks[p][1], kind ? "prefill" : "decode", m[a].dev, ra / 1e9,
@@ -673,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_loso_prefill_acceptance),
 		cmocka_unit_test(test_prefill_unit),
 		cmocka_unit_test(test_prompt_flops),
+		cmocka_unit_test(test_bandwidth_cap),
 		cmocka_unit_test(test_every_row_scored),
 		cmocka_unit_test(test_measurements_normalised),
 		cmocka_unit_test(test_source_key),

@@ -30,6 +30,7 @@ static const char *const fam_names[FAM_N] = {"float", "q8", "k-quant", "legacy",
 #define S_MIN 0.10
 #define S_MAX_OWN 0.34 /* 0.35 and 0.50 less room for 3-digit rounding in the JSON */
 #define S_MAX 0.48
+#define GEMM_ROWS 4 /* prompt rows per pass of an ARM repacked GEMM */
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -619,8 +620,31 @@ static int predict_both(const struct kolm_calib *c, const struct cal_fit *f, con
 			struct kolm_calib_pred *out)
 {
 	int rc = predict_fit(c, f, q, kind, out);
-	if (rc || kind != KOLM_CALIB_DECODE)
+	if (rc)
 		return rc;
+	if (kind == KOLM_CALIB_PREFILL) {
+		/* An ARM CPU's repacked GEMM (ggml-cpu/repack.cpp) takes 4 prompt
+		 * rows (block_q8_0x4, block_q8_Kx4) past every weight per pass:
+		 * the prompt's matrices stream once per 4 tokens, at the bandwidth
+		 * the device's decode reaches.  On a Pi 5 that, not int8
+		 * compute, sets pp512 (docs/ACCURACY.md) */
+		struct kolm_calib_pred dec;
+		if (q->unit != KOLM_UNIT_INT8 || !q->klass || strcmp(q->klass, "cpu-arm") || !(q->stream_bytes > 0) ||
+		    predict_fit(c, f, q, KOLM_CALIB_DECODE, &dec) || !(dec.bw_eff > 0))
+			return 0;
+		double cap = GEMM_ROWS * dec.bw_eff / q->stream_bytes;
+		if (cap < out->mid) {
+			out->mid = cap;
+			out->low = cap * (1 - out->s);
+			out->high = cap * (1 + out->s);
+			out->capped = 1;
+			size_t l = strlen(out->basis);
+			snprintf(out->basis + l, sizeof out->basis - l,
+				 "; bandwidth-bound: %d prompt tokens per pass over %.2f GB at decode's %.1f GB/s", GEMM_ROWS,
+				 q->stream_bytes / 1e9, dec.bw_eff / 1e9);
+		}
+		return 0;
+	}
 	struct kolm_calib_pred pp;
 	if (predict_fit(c, f, q, KOLM_CALIB_PREFILL, &pp) == 0 && pp.mid < out->mid) {
 		out->mid = pp.mid;
@@ -880,8 +904,8 @@ int kolm_calib_report(struct kolm_ctx *ctx, json_t **out, struct kolm_err *err)
 			if (src_of[i] != s)
 				continue;
 			const struct cal_row *r = &c->rows[i];
-			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B,    r->N,
-							    r->bw,     r->flops,   r->L,      r->unit,   r->hw};
+			struct kolm_calib_query q = {r->device, r->runtime, r->klass, r->format, r->B,  r->N,
+							    r->bw,     r->flops,   r->L,      r->unit,   r->hw, r->S};
 			for (int kind = 0; kind < 2; kind++)
 				if ((kind ? r->pp : r->tg) > 0 && predict_both(c, &f, &q, kind, &pd[2 * i + kind]) == 0)
 					done[2 * i + kind] = 1;

@@ -26,6 +26,7 @@ struct kolm_calib_query {
 	int unit;                /* KOLM_UNIT_* */
 	const char *hw;          /* the device whose measurements apply: device, or the one it
 				    is a memory variant of; NULL = device */
+	double stream_bytes;     /* the prompt's matrices' bytes (0: unknown) */
 };
 
 struct kolm_calib_pred {
@@ -38,7 +39,7 @@ struct kolm_calib_pred {
 	int other_size;          /* this device's rows of models more than 4x apart in bytes
 				    per token: they inform the per-token overhead only */
 	double bw_eff;           /* decode: eta x phi x bandwidth, the bytes/s a token's reads run at */
-	char basis[320];
+	char basis[480];
 };
 
 /* Calibration class of a runtime on a device: the runtime's class in

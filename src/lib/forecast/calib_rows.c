@@ -164,7 +164,7 @@ void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct ko
 
 struct phys_cache {
 	char base[48], format[24];
-	double B, N, file;
+	double B, N, S, file;
 	int L, ok;
 };
 
@@ -205,6 +205,7 @@ static int physics(struct loader *ld, const char *base, const char *format, stru
 	if (rc == KOLM_OK) {
 		p->B = (double)e.weights_read_bytes + (double)kolm_estimate_kv_bytes(&m, DECODE_DEPTH, "f16");
 		p->N = kolm_estimate_prompt_flops(&m, &e, KOLM_PP_TOKENS) / 2.0;
+		p->S = (double)(e.weights_read_bytes - e.output_bytes);
 		p->file = (double)e.file_bytes;
 		p->L = (int)m.hp.n_layer;
 		p->ok = 1;
@@ -296,6 +297,7 @@ static int add_row(struct kolm_calib *c, struct loader *ld, const char *device, 
 	r->pp = pp > 0 ? pp : 0;
 	/* the published file says how many bytes this build really reads */
 	r->B = file_bytes > 0 ? p->B * file_bytes / p->file : p->B;
+	r->S = file_bytes > 0 ? p->S * file_bytes / p->file : p->S;
 	r->N = p->N;
 	r->L = p->L > 0 ? p->L : 32;
 	r->bw = d.bw_bytes_per_s;

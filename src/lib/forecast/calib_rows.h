@@ -34,6 +34,8 @@ struct cal_row {
 	double N;             /* half the FLOPs per token of a 512-token prompt (kolm_estimate_prompt_flops):
 				 the active parameters but the output projection, plus attention; a
 				 user's own row: its file's parameters */
+	double S;             /* bytes of the prompt's matrices: weights read per token but the
+				 output projection (a GEMM streams them once per pass) */
 	double bw, flops;     /* bytes/s, OP/s of the unit its prefill ran on (bin-adjusted) */
 	int L, fam, unit;     /* unit: KOLM_UNIT_* (kolm_calib_compute) */
 };

@@ -111,6 +111,7 @@ struct tally {
 	uint64_t raw;
 	double read, active;
 	int64_t params, output;
+	uint64_t output_bytes;
 };
 
 /* type < 0: a non-GGUF layout (no per-type counts) */
@@ -127,8 +128,10 @@ static void tally_add(struct tally *s, struct kolm_estimate *out, const struct k
 	if (kolm_tensor_is_param(t)) {
 		s->params += nelem(t);
 		s->active += fr * (double)nelem(t);
-		if (!strcmp(t->name, "output.weight") || (m->hp.tied && !strcmp(t->name, "token_embd.weight")))
+		if (!strcmp(t->name, "output.weight") || (m->hp.tied && !strcmp(t->name, "token_embd.weight"))) {
 			s->output += nelem(t);
+			s->output_bytes += nb;
+		}
 	}
 }
 
@@ -138,6 +141,7 @@ static void tally_done(const struct tally *s, struct kolm_estimate *out)
 	out->params = s->params;
 	out->active_params = (int64_t)llround(s->active);
 	out->output_params = s->output;
+	out->output_bytes = s->output_bytes;
 	out->bpw = s->params ? 8.0 * (double)s->raw / (double)s->params : 0;
 }
 

@@ -26,6 +26,7 @@ static int predict(const struct kolm_calib *c, struct kolm_ctx *ctx, const struc
 	q.format = sq->format ? sq->format : "";
 	q.bytes_per_token = sq->bytes_per_token;
 	q.active_params = sq->prompt_params;
+	q.stream_bytes = sq->stream_bytes;
 	q.bw = sq->dev->bw_bytes_per_s;
 	q.flops = kolm_calib_compute(sq->dev, klass, q.format, NULL, &q.unit);
 	q.n_layer = sq->n_layer > 0 ? sq->n_layer : 32;

@@ -22,12 +22,13 @@ struct kolm_speed_query {
 	const char *format;            /* format id */
 	double bytes_per_token;        /* weights read + KV cache at the decode depth */
 	double prompt_params;          /* half the FLOPs per token of a 512-token prompt */
+	double stream_bytes;           /* the prompt's matrices' bytes: weights read but the output */
 	int n_layer;                   /* 0: unknown (32 assumed) */
 };
 
 struct kolm_speed {
 	double low, mid, high;         /* tokens/s */
-	char basis[320];               /* the group used and how */
+	char basis[480];               /* the group used and how */
 	int rows;                      /* measurements behind it */
 	double bw_eff;                 /* decode: the bytes/s its reads run at (eta x phi x bandwidth) */
 };
