@@ -188,7 +188,7 @@ static void test_prefill_unit(void **state)
 		{"q4_k_m", "2025-08-29", 0}, {"q4_k_m", "2025-11", 1}, {"q4_k_m", NULL, 1},  {"q8_0", "2024-03-31", 0},
 		{"q8_0", "2025-12-16", 1},   {"q4_0", "2024-10", 0},   {"q4_0", "2024-11-30", 1}, {"q6_k", "2026-01", 0},
 		{"q6_k", "2026-02", 1},      {"q3_k_m", NULL, 0},      {"q2_k", NULL, 0},     {"q5_0", NULL, 0},
-		{"iq4_nl", NULL, 1},         {"iq4_nl", "2026-05", 0}, {"iq4_xs", NULL, 0},
+		{"iq4_nl", NULL, 1},         {"iq4_nl", "2024-11", 0}, {"iq4_nl", "2024-12-07", 1}, {"iq4_xs", NULL, 0},
 	};
 	for (size_t i = 0; i < sizeof arm / sizeof arm[0]; i++) {
 		assert_int_equal(kolm_calib_arm_repacked(arm[i].format, arm[i].date), arm[i].repacked);

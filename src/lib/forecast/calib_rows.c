@@ -75,9 +75,8 @@ int kolm_calib_fam(const char *f)
  * build of this date (YYYY-MM..., NULL: today's).  Each format from the
  * pull request that added its dotprod kernels: Q4_0 #9921 (online repacking,
  * 2024-11; the Q4_0_4_4/4_8 files before it are converted to q4_0 rows),
- * Q4_K #17494 (2025-11; i8mm #16739, 2025-10), Q8_0 #18096 (2025-12), Q5_K
- * #19356 and Q6_K #19360 (2026-02).  IQ4_NL is repacked in the reference
- * build (0c1e57098), its date not known here: today's forecasts only.  Q2_K,
+ * IQ4_NL #10446 (2024-12), Q4_K #17494 (2025-11; i8mm #16739, 2025-10), Q8_0
+ * #18096 (2025-12), Q5_K #19356 and Q6_K #19360 (2026-02).  Q2_K,
  * Q3_K, Q4_1, Q5_0, Q5_1 and the other i-quants have no ARM repacked kernel
  * there.  A K-quant mix counts by its main type (Q4_K_M by Q4_K). */
 int kolm_calib_arm_repacked(const char *format, const char *date)
@@ -86,11 +85,11 @@ int kolm_calib_arm_repacked(const char *format, const char *date)
 		const char *format, *since;
 	} packed[] = {
 		{"q4_0", "2024-11"},   {"q4_k_m", "2025-11"}, {"q4_k_s", "2025-11"}, {"q8_0", "2025-12"},
-		{"q5_k_m", "2026-02"}, {"q5_k_s", "2026-02"}, {"q6_k", "2026-02"},   {"iq4_nl", NULL},
+		{"q5_k_m", "2026-02"}, {"q5_k_s", "2026-02"}, {"q6_k", "2026-02"},   {"iq4_nl", "2024-12"},
 	};
 	for (size_t i = 0; format && i < sizeof packed / sizeof packed[0]; i++)
 		if (!strcmp(format, packed[i].format))
-			return !date || !*date || (packed[i].since && strncmp(date, packed[i].since, 7) >= 0);
+			return !date || !*date || strncmp(date, packed[i].since, 7) >= 0;
 	return 0;
 }
 
@@ -205,7 +204,7 @@ static int physics(struct loader *ld, const char *base, const char *format, stru
 	if (rc == KOLM_OK) {
 		p->B = (double)e.weights_read_bytes + (double)kolm_estimate_kv_bytes(&m, DECODE_DEPTH, "f16");
 		p->N = kolm_estimate_prompt_flops(&m, &e, KOLM_PP_TOKENS) / 2.0;
-		p->S = (double)(e.weights_read_bytes - e.output_bytes);
+		p->S = (double)e.weights_read_bytes - (double)e.output_bytes;
 		p->file = (double)e.file_bytes;
 		p->L = (int)m.hp.n_layer;
 		p->ok = 1;

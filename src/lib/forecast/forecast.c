@@ -685,7 +685,7 @@ static void speed_query(const struct fc *fc, struct kolm_speed_query *q)
 	q->format = fc->fmt ? fc->fmt->id : "";
 	q->bytes_per_token = fc->bytes_per_token;
 	q->prompt_params = kolm_estimate_prompt_flops(&fc->m, &fc->est, KOLM_PP_TOKENS) / 2.0;
-	q->stream_bytes = (double)(fc->est.weights_read_bytes - fc->est.output_bytes);
+	q->stream_bytes = (double)fc->est.weights_read_bytes - (double)fc->est.output_bytes;
 	q->n_layer = fc->m.hp.n_layer > 0 ? (int)fc->m.hp.n_layer : 0;
 }
 
