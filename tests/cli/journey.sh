@@ -46,6 +46,9 @@ grep -q 'kolm export llama-3.1-70b.kolm --quant q2_k ' "$T/b" || fail "--best wi
 set +e; "$K" plan --base llama-3.2-3b --device rpi5-8gb --best --min-tps 50 >"$T/b" 2>&1; rc=$?; set -e
 [ "$rc" = 1 ] && grep -Eq '^winner: no candidate passes the fit and gates; the closest is q2_k \(the smallest overshoot: --min-tps [0-9]+(\.[0-9]+)?, limit 50\)$' "$T/b" ||
 	fail "--best --min-tps 50: exit $rc, $(grep closest "$T/b")"
+# the overshoot is q2_k's decode figure: a 1.3 GB file on the Pi's 17 GB/s, 5-10 tok/s
+awk '/^winner:/ { sub(/.*--min-tps /, ""); v = $0 + 0; exit !(v > 5 && v < 10) }' "$T/b" ||
+	fail "--best --min-tps 50: q2_k's overshoot $(grep closest "$T/b") is not a Pi 5 decode figure"
 
 # --ctx max with --offload: the largest context whose split fits (the host
 # side passing), as plan --ctx N --offload auto evaluates it; one token more

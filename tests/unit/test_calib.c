@@ -574,6 +574,7 @@ static void test_memory_variant_shares_rows(void **state)
 	static const char *const bad[][2] = {
 		{"\"variant_of\": \"no-such-board\", \"bandwidth_gbs\": 17", "is not a device"},
 		{"\"variant_of\": \"rpi5-16gb\", \"bandwidth_gbs\": 17", "is itself a variant"},
+		{"\"variant_of\": \"my-pi\", \"bandwidth_gbs\": 17", "names itself"},
 		/* other figures: a board of its own, not pooled */
 		{"\"variant_of\": \"rpi5-8gb\", \"bandwidth_gbs\": 34", NULL},
 	};

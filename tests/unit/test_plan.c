@@ -562,7 +562,9 @@ static void test_best_why(void **state)
 	for (int i = 1; i < b.n_ranking; i++)
 		if (b.ranking[i].verdict == KOLM_FIT_PASS)
 			assert_true(b.ranking[i].decode_tps_mid <= b.ranking[0].decode_tps_mid);
-	/* its overshoot is its own decode figure against the gate */
+	/* its overshoot is its own decode figure against the gate: a 3B model's
+	 * q2_k file (1.3 GB) on the Pi 5's 17 GB/s decodes at 5-10 tok/s */
+	assert_true(b.ranking[0].decode_tps_mid > 5 && b.ranking[0].decode_tps_mid < 10);
 	char want[128];
 	snprintf(want, sizeof want, "the closest is q2_k (the smallest overshoot: --min-tps %.3g, limit 50)",
 		 b.ranking[0].decode_tps_mid);

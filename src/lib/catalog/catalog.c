@@ -251,26 +251,39 @@ static int cat_load_spec(struct kolm_catalog *cat, struct kolm_data *d, const st
 	return merge_entries(json_object_get(u, s->key), items, n, s->sz, s->fn, s->user, err);
 }
 
-/* A memory variant is the same silicon: it names a device that is not itself
- * a variant (else the catalog is wrong).  When the two no longer carry the
- * same bandwidth and compute figures (a user's devices.json overrode one of
- * them), they are not pooled: the link is dropped. */
+/* A memory variant is the same silicon: it names another device that is not
+ * itself a variant (else the catalog is wrong: every link is checked before
+ * any is dropped).  When the two no longer carry the same class, bandwidth
+ * and compute figures (a user's devices.json overrode one of them), they
+ * are not pooled: the link is dropped. */
+static const struct kolm_device *variant_target(const struct kolm_catalog *cat, int i)
+{
+	for (int k = 0; k < cat->n_devices; k++)
+		if (k != i && !strcmp(cat->devices[k].id, cat->devices[i].variant_of))
+			return &cat->devices[k];
+	return NULL;
+}
+
 static int check_variants(struct kolm_catalog *cat, struct kolm_err *err)
 {
 	for (int i = 0; i < cat->n_devices; i++) {
-		struct kolm_device *d = &cat->devices[i];
-		const struct kolm_device *o = NULL;
+		const struct kolm_device *d = &cat->devices[i], *o;
 		if (!d->variant_of)
 			continue;
-		for (int k = 0; k < cat->n_devices && !o; k++)
-			if (k != i && !strcmp(cat->devices[k].id, d->variant_of))
-				o = &cat->devices[k];
-		if (!o || o->variant_of)
+		if (!strcmp(d->variant_of, d->id))
+			return kolm_err_set(err, KOLM_E_FORMAT, "devices.json: device '%s': variant_of names itself", d->id);
+		if (!(o = variant_target(cat, i)) || o->variant_of)
 			return kolm_err_set(err, KOLM_E_FORMAT, "devices.json: device '%s': variant_of '%s' %s", d->id,
 					    d->variant_of, o ? "is itself a variant (name the device it varies)" : "is not a device");
-		if (o->bw_bytes_per_s != d->bw_bytes_per_s || o->flops_fp16 != d->flops_fp16 ||
-		    o->cpu_tops_int8 != d->cpu_tops_int8 || o->tops_int8 != d->tops_int8 ||
-		    o->flops_tensor_fp16 != d->flops_tensor_fp16 || o->flops_tensor_bf16 != d->flops_tensor_bf16)
+	}
+	for (int i = 0; i < cat->n_devices; i++) {
+		struct kolm_device *d = &cat->devices[i];
+		const struct kolm_device *o = d->variant_of ? variant_target(cat, i) : NULL;
+		if (o && (strcmp(o->klass, d->klass) || o->bw_bytes_per_s != d->bw_bytes_per_s ||
+			  o->flops_fp16 != d->flops_fp16 || o->cpu_tops_int8 != d->cpu_tops_int8 ||
+			  o->tops_int8 != d->tops_int8 || o->flops_tensor_fp16 != d->flops_tensor_fp16 ||
+			  o->flops_tensor_bf16 != d->flops_tensor_bf16 ||
+			  (o->compute_unit && d->compute_unit && strcmp(o->compute_unit, d->compute_unit))))
 			d->variant_of = NULL;
 	}
 	return KOLM_OK;

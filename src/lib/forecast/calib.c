@@ -597,7 +597,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		out->bw_eff = e * phi * q->bw;
 		out->mid = 1.0 / (q->bytes_per_token / out->bw_eff + t0 * q->n_layer / 32.0 / 1e3);
 		snprintf(out->basis, sizeof out->basis,
-			 "%.200s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
+			 "%.260s: eta %.2f x %s factor %.2f of %.0f GB/s + %.1f ms/token per 32 layers; range +-%.0f%%", why, e,
 			 fam_names[kolm_calib_fam(q->format ? q->format : "")], phi, q->bw / 1e9, t0, s * 100);
 	} else {
 		int un = q->unit >= 0 && q->unit < KOLM_UNIT_N ? q->unit : KOLM_UNIT_FMA;
@@ -606,7 +606,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		if (psi != 1)
 			snprintf(scale, sizeof scale, " (%.2f x this unit's factor %.2f over int8)", eta, psi);
 		out->mid = prefill_tps(eta, psi, q->flops, q->active_params);
-		snprintf(out->basis, sizeof out->basis, "%.180s: eta %.2f%s of %.1f %s / FLOPs per prompt token; range +-%.0f%%",
+		snprintf(out->basis, sizeof out->basis, "%.260s: eta %.2f%s of %.1f %s / FLOPs per prompt token; range +-%.0f%%",
 			 why, e, scale, q->flops / 1e12, kolm_calib_unit_name(un), s * 100);
 	}
 	out->s = s;
@@ -739,7 +739,9 @@ int kolm_calib_quote(const struct kolm_calib *c, const char *device, const char 
 		if (!(r->tg > 0) || strcmp(r->hw, hw ? hw : device) || strcmp(r->runtime, runtime) || c->fit.member[i] < 0 ||
 		    !(c->fit.fitted[i] & 1) || !comparable(r->B, bytes_per_token))
 			continue;
-		double d = row_size_distance(r, base ? base : "", format ? format : "") + (r->weak ? 0.5 : 0);
+		/* the device's own row before a memory variant's, a sound one before a weak one */
+		double d = row_size_distance(r, base ? base : "", format ? format : "") + (r->weak ? 0.5 : 0) +
+			   (strcmp(r->device, device) ? 0.25 : 0);
 		if (d < bd)
 			bd = d, best = i;
 	}

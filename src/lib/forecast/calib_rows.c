@@ -75,8 +75,10 @@ int kolm_calib_fam(const char *f)
  * build of this date (YYYY-MM..., NULL: today's).  Each format from the
  * pull request that added its dotprod kernels: Q4_0 #9921 (online repacking,
  * 2024-11; the Q4_0_4_4/4_8 files before it are converted to q4_0 rows),
- * IQ4_NL #10446 (2024-12), Q4_K #17494 (2025-11; i8mm #16739, 2025-10), Q8_0
- * #18096 (2025-12), Q5_K #19356 and Q6_K #19360 (2026-02).  Q2_K,
+ * IQ4_NL #10541 (opened 2024-11-27, in the tree by the 2024-12 refactor
+ * #10446), Q4_K #17494 (2025-11), Q8_0 #18096 (2025-12), Q5_K #19356 and
+ * Q6_K #19360 (2026-02).  i8mm cores had Q4_K a month earlier (#16739) and
+ * Q6_K from 2026-01 (#18888): the dotprod dates, one rule for both.  Q2_K,
  * Q3_K, Q4_1, Q5_0, Q5_1 and the other i-quants have no ARM repacked kernel
  * there.  A K-quant mix counts by its main type (Q4_K_M by Q4_K). */
 int kolm_calib_arm_repacked(const char *format, const char *date)
