@@ -492,7 +492,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		       struct kolm_calib_pred *out)
 {
 	memset(out, 0, sizeof *out);
-	if (!(q->bw > 0) || !(q->bytes_per_token > 0) || (kind && (!(q->flops > 0) || !(q->active_params > 0))))
+	if (!(q->bw > 0) || !(q->bytes_per_token > 0) || (kind && (!(q->flops > 0) || !(q->prompt_params > 0))))
 		return -1;
 	int ci = cls_index(f, q->klass ? q->klass : "");
 	/* the device's own rows of comparable size: the user's, else published */
@@ -605,7 +605,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		char scale[64] = "";
 		if (psi != 1)
 			snprintf(scale, sizeof scale, " (%.2f x this unit's factor %.2f over int8)", eta, psi);
-		out->mid = prefill_tps(eta, psi, q->flops, q->active_params);
+		out->mid = prefill_tps(eta, psi, q->flops, q->prompt_params);
 		snprintf(out->basis, sizeof out->basis, "%.260s: eta %.2f%s of %.1f %s / FLOPs per prompt token; range +-%.0f%%",
 			 why, e, scale, q->flops / 1e12, kolm_calib_unit_name(un), s * 100);
 	}

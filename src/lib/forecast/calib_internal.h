@@ -19,7 +19,7 @@ struct kolm_calib_query {
 	const char *klass;       /* calibration class (kolm_calib_class) */
 	const char *format;      /* format id */
 	double bytes_per_token;  /* weights read + KV at the decode depth */
-	double active_params;    /* half the FLOPs per prompt token (kolm_estimate_prompt_flops / 2) */
+	double prompt_params;    /* half the FLOPs per prompt token (kolm_estimate_prompt_flops / 2) */
 	double bw;               /* bytes/s */
 	double flops;            /* OP/s of the unit prefill runs on (kolm_calib_compute) */
 	int n_layer;

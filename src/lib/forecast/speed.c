@@ -25,7 +25,7 @@ static int predict(const struct kolm_calib *c, struct kolm_ctx *ctx, const struc
 	q.klass = klass;
 	q.format = sq->format ? sq->format : "";
 	q.bytes_per_token = sq->bytes_per_token;
-	q.active_params = sq->prompt_params;
+	q.prompt_params = sq->prompt_params;
 	q.stream_bytes = sq->stream_bytes;
 	q.bw = sq->dev->bw_bytes_per_s;
 	q.flops = kolm_calib_compute(sq->dev, klass, q.format, NULL, &q.unit);
