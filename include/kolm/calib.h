@@ -21,12 +21,17 @@
  *              mlx-quant) relative to k-quants; 1 unless the data supports
  *              another value
  *
- * Prefill: tok/s = eta_pp x fp16 FLOP/s / (2 x active parameters), eta_pp
- * fitted the same way.
+ * Prefill: tok/s = eta_pp x psi_unit x OP/s of the unit prefill runs on
+ * (kolm_calib_compute: int8 or fp16 tensor cores, the GPU, int8 dot products
+ * on CPUs) / FLOPs per prompt token (kolm_estimate_prompt_flops), eta_pp
+ * fitted the same way; on an ARM CPU's repacked GEMM, never above 4 prompt
+ * tokens per pass of the prompt's matrices at decode's bandwidth.
  *
- * Each figure is a range mid x (1 +- s): s is the 90th percentile of the
- * class's held-out relative residuals at the level used (a device's rows
- * predicting each other; devices predicting another device), never below
+ * Each figure is a range mid x (1 +- s): s covers 90% of the class's
+ * held-out relative residuals at the level used (a device's rows from other
+ * sources predicting it; devices predicting another device) by the
+ * split-conformal rank, the ceil((n + 1) x 0.9)-th smallest of n (fewer than
+ * 9 set none: the wider default stands), never below
  * 10%, at most 35% with the device's own rows and 50% otherwise.  Rows whose
  * efficiency is more than 3x below their class (another power mode or
  * thermal state, a harness's overhead) are scored but not fitted.

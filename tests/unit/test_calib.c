@@ -88,11 +88,15 @@ static void test_loso_decode_acceptance(void **state)
 	 * sources, 163 rows) and the 16 GB Pi pooled with the 8 GB one: 7.4%,
 	 * 82.8% inside (the issue's 85% no longer met: edge-ai-study decodes its
 	 * small models 15-38% below the other five Pi sources, whose agreement
-	 * had set the Pi's range to +-10-15%), median half-width 30% */
+	 * had set the Pi's range to +-10-15%), median half-width 30%.  Ranges
+	 * set by the conformal rank of the held-out errors, not their
+	 * interpolated 0.9 quantile (test_conformal_spread): 87.7% inside (the
+	 * issue's 85% met again), median half-width 34% (the issue's baseline;
+	 * the Pi's range +-34%, Macs' on MLX +-48% from their class). */
 	printf("decode median half-width %.0f%%; prefill median |err| %.1f%%\n", num(all, "median_half_width_pct"),
 	       num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err"));
 	assert_true(num(all, "median_abs_pct_err") <= 7.5);
-	assert_true(num(all, "inside_range") >= 82.8);
+	assert_true(num(all, "inside_range") >= 85.0);
 	assert_true(num(all, "median_half_width_pct") <= 34.0 + 0.5);
 	assert_true(num(json_object_get(json_object_get(report, "prefill"), "overall"), "median_abs_pct_err") <= 19.0);
 }
@@ -132,6 +136,57 @@ static json_t *class_score(const char *kind, const char *klass)
  * repacked GEMM's prompt capped by its weights streaming once per 4 tokens
  * at decode's bandwidth: overall 13.3%, cpu-arm 9.8% (today's Llama 3.1 8B
  * Q8_0 on a Pi 5: +89% -> +9%). */
+/* A range from n held-out errors covers a new one with probability >= 0.9
+ * (the ceil((n + 1) 0.9)-th smallest); too few set none.  Checked by
+ * drawing: the plain interpolated 0.9 quantile of 9 errors covers ~82%. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static double draw(void)
+{
+	rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
+	return -log((double)((rng_state >> 11) + 1) / 9007199254740993.0); /* |error| ~ Exp(1) */
+}
+
+static void test_conformal_spread(void **state)
+{
+	(void)state;
+	double v[32];
+	for (int i = 0; i < 32; i++)
+		v[i] = 32 - i; /* 32, 31, ..., 1 */
+	assert_true(kolm_calib_conformal(v, 0, 0.9) < 0);
+	assert_true(kolm_calib_conformal(v, 8, 0.9) < 0);
+	for (int i = 0; i < 32; i++)
+		v[i] = 32 - i;
+	assert_true(kolm_calib_conformal(v, 9, 0.9) == 32); /* the 9th of 9 */
+	for (int i = 0; i < 32; i++)
+		v[i] = i + 1;
+	assert_true(kolm_calib_conformal(v, 19, 0.9) == 18); /* ceil(20 x 0.9) = 18th */
+	static const int ns[] = {9, 12, 20, 30};
+	for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+		int n = ns[t], hit = 0, hit_q = 0, trials = 20000;
+		for (int k = 0; k < trials; k++) {
+			double e[32], w[32];
+			for (int i = 0; i < n; i++)
+				w[i] = e[i] = draw();
+			double next = draw(), s = kolm_calib_conformal(e, n, 0.9);
+			/* the plain quantile, interpolated as the old code did */
+			for (int i = 1; i < n; i++)
+				for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
+					double x = w[j];
+					w[j] = w[j - 1], w[j - 1] = x;
+				}
+			double pos = 0.9 * (n - 1), q = w[(int)pos] + (w[(int)pos + 1 < n ? (int)pos + 1 : n - 1] - w[(int)pos]) * (pos - (int)pos);
+			hit += next <= s;
+			hit_q += next <= q;
+		}
+		printf("n = %2d: conformal covers %.1f%%, plain 0.9 quantile %.1f%%\n", n, 100.0 * hit / trials,
+		       100.0 * hit_q / trials);
+		assert_true(hit >= 0.89 * trials);
+		if (n == 9)
+			assert_true(hit_q < 0.86 * trials);
+	}
+}
+
 static void test_loso_prefill_acceptance(void **state)
 {
 	(void)state;
@@ -712,6 +767,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loso_decode_acceptance),
 		cmocka_unit_test(test_loso_prefill_acceptance),
+		cmocka_unit_test(test_conformal_spread),
 		cmocka_unit_test(test_prefill_unit),
 		cmocka_unit_test(test_prompt_flops),
 		cmocka_unit_test(test_bandwidth_cap),

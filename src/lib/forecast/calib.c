@@ -25,8 +25,7 @@
 static const char *const fam_names[FAM_N] = {"float", "q8", "k-quant", "legacy", "i-quant", "mlx-quant"};
 #define OUTLIER_RATIO 3.0 /* rows this far below their class are scored, not fitted */
 #define SIZE_RATIO 4.0    /* a row informs a pick's efficiency only within 4x in bytes per token */
-#define SPREAD_Q 0.9
-#define MIN_SPREAD 3       /* held-out errors a spread needs (else the default range) */
+#define SPREAD_Q 0.9 /* a range covers a new measurement with this probability */
 #define S_MIN 0.10
 #define S_MAX_OWN 0.34 /* 0.35 and 0.50 less room for 3-digit rounding in the JSON */
 #define S_MAX 0.48
@@ -49,6 +48,16 @@ static double quantile(double *v, int n, double q)
 	double i = q * (n - 1);
 	int lo = (int)floor(i), hi = lo + 1 < n ? lo + 1 : n - 1;
 	return v[lo] + (v[hi] - v[lo]) * (i - lo);
+}
+
+/* kolm_calib_conformal: see calib_internal.h */
+double kolm_calib_conformal(double *v, int n, double q)
+{
+	int k = (int)ceil((n + 1) * q - 1e-9);
+	if (n <= 0 || k > n)
+		return -1;
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return v[k - 1];
 }
 
 static double median(double *v, int n)
@@ -236,11 +245,11 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 				rc[nc++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
 		}
-		/* a quantile of fewer than MIN_SPREAD held-out errors is not one
-		 * (a single pair at +5% once set a class's ranges to +-10%) */
-		f->cls[ci].s_dev[kind] = nd >= MIN_SPREAD ? quantile(rd, nd, SPREAD_Q) : -1;
-		f->cls[ci].s_cls[kind] = nc >= MIN_SPREAD ? quantile(rc, nc, SPREAD_Q) : -1;
-		f->cls[ci].s_dev1[kind] = np >= MIN_SPREAD ? quantile(rp, np, SPREAD_Q) : -1;
+		/* too few held-out errors set no spread (a single pair at +5%
+		 * once set a class's ranges to +-10%) */
+		f->cls[ci].s_dev[kind] = kolm_calib_conformal(rd, nd, SPREAD_Q);
+		f->cls[ci].s_cls[kind] = kolm_calib_conformal(rc, nc, SPREAD_Q);
+		f->cls[ci].s_dev1[kind] = kolm_calib_conformal(rp, np, SPREAD_Q);
 	}
 	free(rp);
 }
@@ -467,8 +476,7 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 						: decode_tps(r, f->grp[g].eta[0], f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
 				res[m++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
-			if (m >= 3)
-				f->grp[g].s_own[kind] = quantile(res, m, SPREAD_Q);
+			f->grp[g].s_own[kind] = kolm_calib_conformal(res, m, SPREAD_Q);
 		}
 	}
 	free(buf);
