@@ -136,57 +136,6 @@ static json_t *class_score(const char *kind, const char *klass)
  * repacked GEMM's prompt capped by its weights streaming once per 4 tokens
  * at decode's bandwidth: overall 13.3%, cpu-arm 9.8% (today's Llama 3.1 8B
  * Q8_0 on a Pi 5: +89% -> +9%). */
-/* A range from n held-out errors covers a new one with probability >= 0.9
- * (the ceil((n + 1) 0.9)-th smallest); too few set none.  Checked by
- * drawing: the plain interpolated 0.9 quantile of 9 errors covers ~82%. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-static double draw(void)
-{
-	rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
-	return -log((double)((rng_state >> 11) + 1) / 9007199254740993.0); /* |error| ~ Exp(1) */
-}
-
-static void test_conformal_spread(void **state)
-{
-	(void)state;
-	double v[32];
-	for (int i = 0; i < 32; i++)
-		v[i] = 32 - i; /* 32, 31, ..., 1 */
-	assert_true(kolm_calib_conformal(v, 0, 0.9) < 0);
-	assert_true(kolm_calib_conformal(v, 8, 0.9) < 0);
-	for (int i = 0; i < 32; i++)
-		v[i] = 32 - i;
-	assert_true(kolm_calib_conformal(v, 9, 0.9) == 32); /* the 9th of 9 */
-	for (int i = 0; i < 32; i++)
-		v[i] = i + 1;
-	assert_true(kolm_calib_conformal(v, 19, 0.9) == 18); /* ceil(20 x 0.9) = 18th */
-	static const int ns[] = {9, 12, 20, 30};
-	for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
-		int n = ns[t], hit = 0, hit_q = 0, trials = 20000;
-		for (int k = 0; k < trials; k++) {
-			double e[32], w[32];
-			for (int i = 0; i < n; i++)
-				w[i] = e[i] = draw();
-			double next = draw(), s = kolm_calib_conformal(e, n, 0.9);
-			/* the plain quantile, interpolated as the old code did */
-			for (int i = 1; i < n; i++)
-				for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
-					double x = w[j];
-					w[j] = w[j - 1], w[j - 1] = x;
-				}
-			double pos = 0.9 * (n - 1), q = w[(int)pos] + (w[(int)pos + 1 < n ? (int)pos + 1 : n - 1] - w[(int)pos]) * (pos - (int)pos);
-			hit += next <= s;
-			hit_q += next <= q;
-		}
-		printf("n = %2d: conformal covers %.1f%%, plain 0.9 quantile %.1f%%\n", n, 100.0 * hit / trials,
-		       100.0 * hit_q / trials);
-		assert_true(hit >= 0.89 * trials);
-		if (n == 9)
-			assert_true(hit_q < 0.86 * trials);
-	}
-}
-
 static void test_loso_prefill_acceptance(void **state)
 {
 	(void)state;
@@ -207,6 +156,63 @@ static void test_loso_prefill_acceptance(void **state)
 	json_array_foreach(json_object_get(json_object_get(report, "prefill"), "classes"), i, c)
 		if (num(c, "rows") >= 5)
 			assert_true(num(c, "median_abs_pct_err") <= 25.0);
+}
+
+/* A range from n held-out errors covers a new one with probability >= 0.9
+ * (the ceil((n + 1) 0.9)-th smallest); below 9 errors no rank does, and the
+ * range is no narrower than the default or the largest error.  Checked by
+ * drawing Exp(1) errors: the plain interpolated 0.9 quantile of 9 covers
+ * ~83%. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static double draw(void)
+{
+	rng_state ^= rng_state << 13, rng_state ^= rng_state >> 7, rng_state ^= rng_state << 17;
+	return -log((double)((rng_state >> 11) + 1) / 9007199254740993.0); /* |error| ~ Exp(1) */
+}
+
+static void test_conformal_spread(void **state)
+{
+	(void)state;
+	double v[32];
+	for (int i = 0; i < 32; i++)
+		v[i] = 32 - i; /* 32, 31, ..., 1 */
+	assert_true(kolm_calib_conformal(v, 0, 0.9, 0.25) < 0);
+	assert_true(kolm_calib_conformal(v, 5, 0.0, 0.25) < 0);
+	assert_true(kolm_calib_conformal(v, 8, 0.9, 0.25) == 32); /* 32 ... 25: no rank, the largest */
+	for (int i = 0; i < 32; i++)
+		v[i] = (32 - i) / 100.0;
+	assert_true(kolm_calib_conformal(v + 24, 8, 0.9, 0.25) == 0.25); /* 0.08 ... 0.01: the default */
+	for (int i = 0; i < 32; i++)
+		v[i] = 32 - i;
+	assert_true(kolm_calib_conformal(v, 9, 0.9, 100) == 32); /* the 9th of 9, whatever the default */
+	for (int i = 0; i < 32; i++)
+		v[i] = i + 1;
+	assert_true(kolm_calib_conformal(v, 19, 0.9, 100) == 18); /* ceil(20 x 0.9) = 18th */
+	static const int ns[] = {9, 12, 20, 30};
+	for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+		int n = ns[t], hit = 0, hit_q = 0, trials = 20000;
+		for (int k = 0; k < trials; k++) {
+			double e[32], w[32];
+			for (int i = 0; i < n; i++)
+				w[i] = e[i] = draw();
+			double next = draw(), s = kolm_calib_conformal(e, n, 0.9, 0);
+			/* the plain quantile, interpolated as the old code did */
+			for (int i = 1; i < n; i++)
+				for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
+					double x = w[j];
+					w[j] = w[j - 1], w[j - 1] = x;
+				}
+			double pos = 0.9 * (n - 1), q = w[(int)pos] + (w[(int)pos + 1 < n ? (int)pos + 1 : n - 1] - w[(int)pos]) * (pos - (int)pos);
+			hit += next <= s;
+			hit_q += next <= q;
+		}
+		printf("n = %2d: conformal covers %.1f%%, plain 0.9 quantile %.1f%%\n", n, 100.0 * hit / trials,
+		       100.0 * hit_q / trials);
+		assert_true(hit >= 0.89 * trials);
+		if (n == 9)
+			assert_true(hit_q < 0.86 * trials);
+	}
 }
 
 /* The unit rule: what each format's prefill runs on, per class. */
@@ -543,6 +549,71 @@ static void test_user_rows_outrank(void **state)
 	rmdir(dir);
 }
 
+/* The user's own range: each of their rows predicted by the median of
+ * their others (the same model and format, so the forecast of a row is the
+ * others' median measurement); 10 rows set it by the conformal rank (the
+ * 10th of 10 held-out errors); 8 rows too few, and the range is no narrower
+ * than the largest of theirs (here past the 34% cap), not the class's. */
+static double user_range(const char *device, const char *base, const double *tg, int n, double *mid)
+{
+	char dir[] = "/tmp/kolm-calib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], text[4096];
+	snprintf(path, sizeof path, "%s/measurements.tsv", dir);
+	int l = snprintf(text, sizeof text, "device\truntime\tbase\tformat\ttg_tps\tpp_tps\tsource\tdate\tnotes\n");
+	for (int i = 0; i < n; i++)
+		l += snprintf(text + l, sizeof text - (size_t)l, "%s\t%s\t%s\tq4_k_m\t%.2f\t\tkolm-bench host\t2026-01-01\t\n",
+			      device, strncmp(device, "m1", 2) ? "llama.cpp-cpu" : "llama.cpp-metal", base, tg[i]);
+	write_file(path, text);
+	struct kolm_ctx_opts o = {0};
+	o.user_data_dir = dir;
+	struct kolm_ctx *uc;
+	struct kolm_err err = {0};
+	assert_int_equal(kolm_ctx_new(&uc, &o, &err), 0);
+	json_t *f = plan(uc, base, "q4_k_m", device);
+	json_t *d = json_object_get(f, "decode_tps");
+	assert_int_equal(json_integer_value(json_object_get(d, "rows")), n);
+	*mid = num(d, "mid");
+	double s = num(d, "high") / *mid - 1;
+	printf("%d rows of yours on %s: mid %.2f, range +-%.1f%% [%s]\n", n, device, *mid, s * 100,
+	       json_string_value(json_object_get(d, "basis")));
+	json_decref(f);
+	kolm_ctx_free(uc);
+	unlink(path);
+	rmdir(dir);
+	return s;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_user_spread(void **state)
+{
+	(void)state;
+	static const double ten[] = {4.0, 4.2, 4.4, 4.5, 4.6, 4.7, 4.8, 5.0, 5.2, 5.6};
+	double worst = 0, mid;
+	for (int k = 0; k < 10; k++) {
+		double o[9];
+		int m = 0;
+		for (int j = 0; j < 10; j++)
+			if (j != k)
+				o[m++] = ten[j];
+		qsort(o, 9, sizeof *o, cmp_dbl);
+		double e = fabs(o[4] / ten[k] - 1);
+		worst = e > worst ? e : worst;
+	}
+	double s = user_range("rpi5-8gb", "llama-3.2-3b", ten, 10, &mid);
+	printf("the largest of the 10 held-out errors: %.1f%%\n", worst * 100);
+	assert_true(worst > 0.10 && worst < 0.34);
+	assert_true(fabs(s - worst) < 0.002);
+	static const double eight[] = {20, 25, 30, 35, 40, 45, 50, 55};
+	s = user_range("m1-max", "llama-3.1-8b", eight, 8, &mid);
+	assert_true(s > 0.339); /* the class's own-rows spread is ~0.21 */
+}
+
 /* Issue 22: a toy model's row recorded as the device cannot poison the
  * forecast of an 8 B model on it (the row is 30,000x smaller in bytes per
  * token): the forecast stays inside its old range, the range does not
@@ -778,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_reference_devices_follow_measurements),
 		cmocka_unit_test(test_reference_ten_devices),
 		cmocka_unit_test(test_user_rows_outrank),
+		cmocka_unit_test(test_user_spread),
 		cmocka_unit_test(test_toy_row_cannot_poison),
 		cmocka_unit_test(test_monotone_between_devices),
 		cmocka_unit_test(test_memory_variant_shares_rows),

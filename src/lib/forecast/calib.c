@@ -27,6 +27,7 @@ static const char *const fam_names[FAM_N] = {"float", "q8", "k-quant", "legacy",
 #define SIZE_RATIO 4.0    /* a row informs a pick's efficiency only within 4x in bytes per token */
 #define SPREAD_Q 0.9 /* a range covers a new measurement with this probability */
 #define S_MIN 0.10
+#define S_OWN_DEFAULT 0.25 /* a device's own rows with no spread measured */
 #define S_MAX_OWN 0.34 /* 0.35 and 0.50 less room for 3-digit rounding in the JSON */
 #define S_MAX 0.48
 #define GEMM_ROWS 4 /* prompt rows per pass of an ARM repacked GEMM */
@@ -51,12 +52,14 @@ static double quantile(double *v, int n, double q)
 }
 
 /* kolm_calib_conformal: see calib_internal.h */
-double kolm_calib_conformal(double *v, int n, double q)
+double kolm_calib_conformal(double *v, int n, double q, double dflt)
 {
-	int k = (int)ceil((n + 1) * q - 1e-9);
-	if (n <= 0 || k > n)
+	if (n <= 0 || !(q > 0 && q < 1))
 		return -1;
 	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	int k = (int)ceil((n + 1) * q - 1e-9);
+	if (k > n) /* no rank covers: no narrower than the default or any error */
+		return v[n - 1] > dflt ? v[n - 1] : dflt;
 	return v[k - 1];
 }
 
@@ -247,9 +250,9 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 		}
 		/* too few held-out errors set no spread (a single pair at +5%
 		 * once set a class's ranges to +-10%) */
-		f->cls[ci].s_dev[kind] = kolm_calib_conformal(rd, nd, SPREAD_Q);
-		f->cls[ci].s_cls[kind] = kolm_calib_conformal(rc, nc, SPREAD_Q);
-		f->cls[ci].s_dev1[kind] = kolm_calib_conformal(rp, np, SPREAD_Q);
+		f->cls[ci].s_dev[kind] = kolm_calib_conformal(rd, nd, SPREAD_Q, S_OWN_DEFAULT);
+		f->cls[ci].s_cls[kind] = kolm_calib_conformal(rc, nc, SPREAD_Q, S_MAX);
+		f->cls[ci].s_dev1[kind] = kolm_calib_conformal(rp, np, SPREAD_Q, S_OWN_DEFAULT);
 	}
 	free(rp);
 }
@@ -461,22 +464,36 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 	free(keep);
 	for (int kind = 0; kind < 2; kind++)
 		f->shrink_k[kind] = shrink_strength(c, f, kind);
-	/* the user's own spread once they have enough rows */
+	/* the user's own spread: each of their rows predicted by the median of
+	 * their others (held out, as the class spreads are) */
 	for (int g = 0; g < f->n_grp; g++) {
 		f->grp[g].s_own[0] = f->grp[g].s_own[1] = -1;
 		if (!f->grp[g].user)
 			continue;
+		const struct cal_cls *gc = &f->cls[f->grp[g].cls];
 		for (int kind = 0; kind < 2; kind++) {
-			int m = 0;
-			for (int i = 0; i < n; i++) {
+			int m = 0, nr = 0, idx[256];
+			for (int i = 0; i < n && nr < 256; i++) {
 				const struct cal_row *r = &c->rows[i];
-				if (f->member[i] != g || (kind ? !(r->pp > 0) : !(r->tg > 0)))
-					continue;
-				double p = kind ? prefill_tps(f->grp[g].eta[1], f->psi[r->unit], r->flops, r->N)
-						: decode_tps(r, f->grp[g].eta[0], f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
+				if (f->member[i] == g && (kind ? r->pp > 0 : r->tg > 0)) {
+					scratch[nr] = row_eta(f, r, g, kind);
+					idx[nr++] = i;
+				}
+			}
+			for (int k = 0; nr >= 2 && k < nr; k++) {
+				const struct cal_row *r = &c->rows[idx[k]];
+				int mo = 0;
+				for (int j = 0; j < nr; j++)
+					if (j != k)
+						buf[mo++] = scratch[j];
+				double e = median(buf, mo);
+				double p = kind ? prefill_tps(e, f->psi[r->unit], r->flops, r->N)
+						: decode_tps(r, e, gc->t0, f->phi[r->fam]);
 				res[m++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
-			f->grp[g].s_own[kind] = kolm_calib_conformal(res, m, SPREAD_Q);
+			/* too few: no narrower than the class's spread or any of theirs */
+			f->grp[g].s_own[kind] =
+			    kolm_calib_conformal(res, m, SPREAD_Q, gc->s_dev[kind] >= 0 ? gc->s_dev[kind] : S_OWN_DEFAULT);
 		}
 	}
 	free(buf);
@@ -557,7 +574,7 @@ static int predict_fit(const struct kolm_calib *c, const struct cal_fit *f, cons
 		double sd = gr->s_own[kind] >= 0 && ng >= 3 ? gr->s_own[kind]
 			    : ng < 3 && gc->s_dev1[kind] > gc->s_dev[kind] ? gc->s_dev1[kind]
 								    : gc->s_dev[kind];
-		s = clampd(sd >= 0 ? sd : 0.25, S_MIN, S_MAX_OWN);
+		s = clampd(sd >= 0 ? sd : S_OWN_DEFAULT, S_MIN, S_MAX_OWN);
 		char also[96] = "";
 		if (variant)
 			snprintf(also, sizeof also, " and %.40s (the same chip and memory bus)", variant);

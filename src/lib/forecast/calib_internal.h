@@ -46,15 +46,16 @@ struct kolm_calib_pred {
  * data/runtimes.json, CPU split by architecture ("cpu-arm", "cpu-x86"). */
 void kolm_calib_class(struct kolm_ctx *ctx, const char *runtime, const struct kolm_device *d, char *out, size_t cap);
 
-/* The half-width that covers a new error with probability q, from n
- * held-out errors: the ceil((n + 1) q)-th smallest (split conformal
+/* The half-width that covers a new error with probability q (0 < q < 1),
+ * from n held-out errors: the ceil((n + 1) q)-th smallest (split conformal
  * prediction; Lei et al., "Distribution-free predictive inference for
  * regression", JASA 2018).  The k-th smallest of n exchangeable errors
  * exceeds a new one with probability k / (n + 1), so the plain q-quantile
  * of a few errors covers less often than q.  Below q / (1 - q) errors (9 at
- * 0.9) no rank covers and the result is -1: the caller's wider range
- * stands.  Sorts v in place. */
-double kolm_calib_conformal(double *v, int n, double q);
+ * 0.9) no rank covers: the result is the larger of dflt (the caller's
+ * default for too little data) and the largest error, never narrower than
+ * an error seen.  No errors (or q outside (0, 1)): -1.  Sorts v in place. */
+double kolm_calib_conformal(double *v, int n, double q, double dflt);
 
 int kolm_calib_predict(const struct kolm_calib *c, const struct kolm_calib_query *q, int kind,
 		       struct kolm_calib_pred *out);
