@@ -30,8 +30,8 @@
  * Each figure is a range mid x (1 +- s): s covers 90% of the class's
  * held-out relative residuals at the level used (a device's rows from other
  * sources predicting it; devices predicting another device) by the
- * split-conformal rank, the ceil((n + 1) x 0.9)-th smallest of n (fewer than
- * 9 set none: the wider default stands), never below
+ * split-conformal rank, the ceil((n + 1) x 0.9)-th smallest of n (below 9,
+ * the wider of the default and the largest error), never below
  * 10%, at most 35% with the device's own rows and 50% otherwise.  Rows whose
  * efficiency is more than 3x below their class (another power mode or
  * thermal state, a harness's overhead) are scored but not fitted.

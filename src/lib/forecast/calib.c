@@ -248,8 +248,8 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 				rc[nc++] = fabs(p / (kind ? r->pp : r->tg) - 1);
 			}
 		}
-		/* too few held-out errors set no spread (a single pair at +5%
-		 * once set a class's ranges to +-10%) */
+		/* too few held-out errors set no narrower than the default (a
+		 * single pair at +5% once set a class's ranges to +-10%) */
 		f->cls[ci].s_dev[kind] = kolm_calib_conformal(rd, nd, SPREAD_Q, S_OWN_DEFAULT);
 		f->cls[ci].s_cls[kind] = kolm_calib_conformal(rc, nc, SPREAD_Q, S_MAX);
 		f->cls[ci].s_dev1[kind] = kolm_calib_conformal(rp, np, SPREAD_Q, S_OWN_DEFAULT);

@@ -57,7 +57,7 @@ struct cal_grp {
 	double eta[2];
 	int n[2];             /* fitted rows */
 	int n_all[2];         /* member rows before the outlier rule */
-	double s_own[2];      /* own spread (user groups with >= 9 rows: calib.c conformal), < 0 unknown */
+	double s_own[2];      /* own held-out spread (user groups with >= 2 rows: kolm_calib_conformal), < 0 unknown */
 };
 
 struct cal_fit {
