@@ -163,6 +163,12 @@ static void test_loso_prefill_acceptance(void **state)
  * range is no narrower than the default or the largest error.  Checked by
  * drawing Exp(1) errors: the plain interpolated 0.9 quantile of 9 covers
  * ~83%. */
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
 static double draw(void)
@@ -198,11 +204,7 @@ static void test_conformal_spread(void **state)
 				w[i] = e[i] = draw();
 			double next = draw(), s = kolm_calib_conformal(e, n, 0.9, 0);
 			/* the plain quantile, interpolated as the old code did */
-			for (int i = 1; i < n; i++)
-				for (int j = i; j > 0 && w[j - 1] > w[j]; j--) {
-					double x = w[j];
-					w[j] = w[j - 1], w[j - 1] = x;
-				}
+			qsort(w, (size_t)n, sizeof *w, cmp_dbl);
 			double pos = 0.9 * (n - 1), q = w[(int)pos] + (w[(int)pos + 1 < n ? (int)pos + 1 : n - 1] - w[(int)pos]) * (pos - (int)pos);
 			hit += next <= s;
 			hit_q += next <= q;
@@ -582,12 +584,6 @@ static double user_range(const char *device, const char *base, const double *tg,
 	unlink(path);
 	rmdir(dir);
 	return s;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static void test_user_spread(void **state)

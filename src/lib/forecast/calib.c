@@ -187,6 +187,50 @@ static void medians(const struct kolm_calib *c, struct cal_fit *f, int kind, con
 	}
 }
 
+static double row_eta(const struct cal_fit *f, const struct cal_row *r, int g, int kind)
+{
+	return kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
+}
+
+/* A row's relative error when forecast at efficiency eta in class ci. */
+static double row_err(const struct cal_fit *f, const struct cal_row *r, int ci, int kind, double eta)
+{
+	double p = kind ? prefill_tps(eta, f->psi[r->unit], r->flops, r->N) : decode_tps(r, eta, f->cls[ci].t0, f->phi[r->fam]);
+	return fabs(p / (kind ? r->pp : r->tg) - 1);
+}
+
+/* A group's rows with a figure of this kind (at most 256) into idx, their
+ * implied efficiencies into e; returns how many. */
+static int group_rows(const struct kolm_calib *c, const struct cal_fit *f, int g, int kind, int *idx, double *e)
+{
+	int n = 0;
+	for (int i = 0; i < c->n_rows && n < 256; i++)
+		if (f->member[i] == g && (kind ? c->rows[i].pp > 0 : c->rows[i].tg > 0)) {
+			e[n] = row_eta(f, &c->rows[i], g, kind);
+			idx[n++] = i;
+		}
+	return n;
+}
+
+/* Each of n rows forecast at the median efficiency of the others (by_source:
+ * of the others from another source), its error appended to out; returns
+ * how many.  buf: n doubles of scratch. */
+static int held_out_errors(const struct kolm_calib *c, const struct cal_fit *f, int ci, int kind, const int *idx,
+			   const double *e, int n, int by_source, double *buf, double *out)
+{
+	int m_out = 0;
+	for (int k = 0; n >= 2 && k < n; k++) {
+		const struct cal_row *r = &c->rows[idx[k]];
+		int m = 0;
+		for (int j = 0; j < n; j++)
+			if (j != k && !(by_source && !strcmp(c->rows[idx[j]].skey, r->skey)))
+				buf[m++] = e[j];
+		if (m)
+			out[m_out++] = row_err(f, r, ci, kind, median(buf, m));
+	}
+	return m_out;
+}
+
 /* Held-out spreads per class: a device's rows predicting each other
  * (s_dev) and the other devices predicting a device (s_cls). */
 static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, double *buf, double *res)
@@ -197,40 +241,19 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 		int nd = 0, nc = 0, np = 0;
 		double *rd = res, *rc = res + c->n_rows;
 		for (int g = 0; g < f->n_grp; g++) {
-			const struct cal_grp *gr = &f->grp[g];
-			if (gr->cls != ci)
+			if (f->grp[g].cls != ci)
 				continue;
-			int n = 0, idx[256];
-			for (int i = 0; i < c->n_rows && n < 256; i++)
-				if (f->member[i] == g && (kind ? c->rows[i].pp > 0 : c->rows[i].tg > 0))
-					idx[n++] = i;
+			int idx[256];
 			double e_all[256];
-			for (int k = 0; k < n; k++) {
-				const struct cal_row *r = &c->rows[idx[k]];
-				e_all[k] = kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[ci].t0, f->phi[r->fam]);
-			}
-			for (int k = 0; n >= 2 && k < n; k++) {
-				int m = 0;
-				const struct cal_row *r = &c->rows[idx[k]];
-				/* the device's rows from other sources predict it, as a
-				 * forecast from published rows predicts the user's */
-				for (int j = 0; j < n; j++) {
-					if (j == k || !strcmp(c->rows[idx[j]].skey, r->skey))
-						continue;
-					buf[m++] = e_all[j];
-					/* and each of them alone, as one published row predicts */
-					if (rp && np < MAX_PAIRS) {
-						double p1 = kind ? prefill_tps(e_all[j], f->psi[r->unit], r->flops, r->N)
-								 : decode_tps(r, e_all[j], f->cls[ci].t0, f->phi[r->fam]);
-						rp[np++] = fabs(p1 / (kind ? r->pp : r->tg) - 1);
-					}
-				}
-				if (!m)
-					continue;
-				double e = median(buf, m);
-				double p = kind ? prefill_tps(e, f->psi[r->unit], r->flops, r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
-				rd[nd++] = fabs(p / (kind ? r->pp : r->tg) - 1);
-			}
+			int n = group_rows(c, f, g, kind, idx, e_all);
+			/* the device's rows from other sources predict it, as a
+			 * forecast from published rows predicts the user's */
+			nd += held_out_errors(c, f, ci, kind, idx, e_all, n, 1, buf, rd + nd);
+			/* and each of them alone, as one published row predicts */
+			for (int k = 0; rp && k < n; k++)
+				for (int j = 0; j < n && np < MAX_PAIRS; j++)
+					if (j != k && strcmp(c->rows[idx[j]].skey, c->rows[idx[k]].skey))
+						rp[np++] = row_err(f, &c->rows[idx[k]], ci, kind, e_all[j]);
 			/* the class without this device */
 			int m = 0;
 			for (int h = 0; h < f->n_grp; h++)
@@ -242,11 +265,8 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 			if (!m)
 				continue;
 			double e = median(buf, m);
-			for (int k = 0; k < n; k++) {
-				const struct cal_row *r = &c->rows[idx[k]];
-				double p = kind ? prefill_tps(e, f->psi[r->unit], r->flops, r->N) : decode_tps(r, e, f->cls[ci].t0, f->phi[r->fam]);
-				rc[nc++] = fabs(p / (kind ? r->pp : r->tg) - 1);
-			}
+			for (int k = 0; k < n; k++)
+				rc[nc++] = row_err(f, &c->rows[idx[k]], ci, kind, e);
 		}
 		/* too few held-out errors set no narrower than the default (a
 		 * single pair at +5% once set a class's ranges to +-10%) */
@@ -255,11 +275,6 @@ static void spreads(const struct kolm_calib *c, struct cal_fit *f, int kind, dou
 		f->cls[ci].s_dev1[kind] = kolm_calib_conformal(rp, np, SPREAD_Q, S_OWN_DEFAULT);
 	}
 	free(rp);
-}
-
-static double row_eta(const struct cal_fit *f, const struct cal_row *r, int g, int kind)
-{
-	return kind ? implied_eta_pp(f, r) : implied_eta(r, f->cls[f->grp[g].cls].t0, f->phi[r->fam]);
 }
 
 /* How many rows a device needs before its own efficiency outweighs its
@@ -472,25 +487,9 @@ static int fit_run(const struct kolm_calib *c, const char *skip, struct cal_fit 
 			continue;
 		const struct cal_cls *gc = &f->cls[f->grp[g].cls];
 		for (int kind = 0; kind < 2; kind++) {
-			int m = 0, nr = 0, idx[256];
-			for (int i = 0; i < n && nr < 256; i++) {
-				const struct cal_row *r = &c->rows[i];
-				if (f->member[i] == g && (kind ? r->pp > 0 : r->tg > 0)) {
-					scratch[nr] = row_eta(f, r, g, kind);
-					idx[nr++] = i;
-				}
-			}
-			for (int k = 0; nr >= 2 && k < nr; k++) {
-				const struct cal_row *r = &c->rows[idx[k]];
-				int mo = 0;
-				for (int j = 0; j < nr; j++)
-					if (j != k)
-						buf[mo++] = scratch[j];
-				double e = median(buf, mo);
-				double p = kind ? prefill_tps(e, f->psi[r->unit], r->flops, r->N)
-						: decode_tps(r, e, gc->t0, f->phi[r->fam]);
-				res[m++] = fabs(p / (kind ? r->pp : r->tg) - 1);
-			}
+			int idx[256];
+			int nr = group_rows(c, f, g, kind, idx, scratch);
+			int m = held_out_errors(c, f, f->grp[g].cls, kind, idx, scratch, nr, 0, buf, res);
 			/* too few: no narrower than the class's spread or any of theirs */
 			f->grp[g].s_own[kind] =
 			    kolm_calib_conformal(res, m, SPREAD_Q, gc->s_dev[kind] >= 0 ? gc->s_dev[kind] : S_OWN_DEFAULT);
